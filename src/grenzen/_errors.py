@@ -1,0 +1,62 @@
+"""Error types of grenzen. Messages are Dutch; they never contain case content."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One problem in a rules directory, located by file, line and column."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+    fix: str = ""
+    rule: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        rule = f" regel '{self.rule}':" if self.rule else ""
+        fix = f" Oplossing: {self.fix}" if self.fix else ""
+        return f"{where}:{rule} {self.message}.{fix}"
+
+
+class GrenzenError(Exception):
+    """Base class of every error grenzen raises on purpose."""
+
+
+class PolicyError(GrenzenError):
+    """A rules directory that cannot be loaded; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        lines = "\n".join(str(p) for p in self.problems)
+        count = len(self.problems)
+        noun = "probleem" if count == 1 else "problemen"
+        super().__init__(f"Het beleid kan niet geladen worden ({count} {noun}):\n{lines}")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One invalid field of a case: its path (e.g. ``signalen.0.soort``) and what is wrong."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class CaseError(GrenzenError, ValueError):
+    """A case that does not fit the contract or the policy's vocabulary. Names fields, never values."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        lines = "\n".join(f"  {e}" for e in errors)
+        super().__init__(f"De casus is ongeldig:\n{lines}")
+
+
+class EngineError(GrenzenError, RuntimeError):
+    """The rule engine failed on one case. No advice is given; the policy stays usable."""

@@ -1,0 +1,250 @@
+"""Step 1, load: read a rules directory into typed rule files, reporting every problem in Dutch."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ._errors import Problem
+from ._rulefile import Afspraken, Regel, RegelBestand, Voorwaarde, Woordenlijst
+from ._yaml import Located, YamlProblem, read_yaml
+
+VOCABULARY_FILE = "woordenlijst.yaml"
+AGREEMENTS_FILE = "afspraken.yaml"
+EXAMPLES_DIR = "voorbeelden"
+MAX_FILE_BYTES = 2_000_000
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class LoadedRule:
+    """A rule with where it stands."""
+
+    rule: Regel
+    file: str
+    theme: str
+    line: int
+    column: int
+    located: Located = field(repr=False)
+    path: tuple[str | int, ...] = ()
+
+
+@dataclass
+class Source:
+    """Everything read from one rules directory."""
+
+    directory: Path
+    version: str
+    vocabulary: Woordenlijst | None = None
+    agreements: Afspraken = field(default_factory=Afspraken)
+    rules: list[LoadedRule] = field(default_factory=list)
+    themes: dict[str, str] = field(default_factory=dict)  # file -> theme title
+    problems: list[Problem] = field(default_factory=list)
+
+
+def rule_files(directory: Path) -> list[Path]:
+    """The YAML files of a rules directory that make up the policy, in a stable order."""
+    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml"))
+
+
+def version_of(directory: Path) -> str:
+    """A short hash of the policy files' names and content."""
+    digest = hashlib.sha256()
+    for path in rule_files(directory):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def load_source(directory: Path) -> Source:
+    """Read and shape-check every file; problems are collected, not raised."""
+    source = Source(directory=directory, version="")
+    if not directory.is_dir():
+        source.problems.append(
+            Problem(str(directory), 1, 1, "deze map bestaat niet", "geef de map met regelbestanden op")
+        )
+        return source
+    source.version = version_of(directory)
+    files = rule_files(directory)
+    names = [p.name for p in files]
+    if VOCABULARY_FILE not in names:
+        source.problems.append(
+            Problem(
+                str(directory / VOCABULARY_FILE),
+                1,
+                1,
+                "de woordenlijst ontbreekt",
+                f"maak {VOCABULARY_FILE} met naam, signalen, taken en scholing",
+            )
+        )
+    for path in files:
+        shown = _shown(path)
+        located = _read(path, shown, source.problems)
+        if located is None:
+            continue
+        if path.name == VOCABULARY_FILE:
+            source.vocabulary = _parse(Woordenlijst, located, shown, source.problems)
+        elif path.name == AGREEMENTS_FILE:
+            source.agreements = _parse(Afspraken, located, shown, source.problems) or Afspraken()
+        else:
+            parsed = _parse(RegelBestand, located, shown, source.problems)
+            if parsed is None:
+                continue
+            source.themes[shown] = parsed.thema
+            for index, rule in enumerate(parsed.regels):
+                path_ = ("regels", index)
+                line, col = located.where(path_)
+                source.rules.append(LoadedRule(rule, shown, parsed.thema, line, col, located, path_))
+    if not source.rules and not any(p.file.endswith((".yaml", ".yml")) for p in source.problems):
+        source.problems.append(
+            Problem(str(directory), 1, 1, "er staan geen regels in deze map", "voeg een themabestand met 'regels:' toe")
+        )
+    return source
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _read(path: Path, shown: str, problems: list[Problem]) -> Located | None:
+    raw = path.read_bytes()
+    if len(raw) > MAX_FILE_BYTES:
+        problems.append(Problem(shown, 1, 1, "het bestand is te groot (meer dan 2 MB)", "splits het in thema's"))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.append(Problem(shown, 1, 1, "het bestand is geen UTF-8-tekst", "sla het op als UTF-8"))
+        return None
+    try:
+        located = read_yaml(text)
+    except YamlProblem as exc:
+        problems.append(Problem(shown, exc.line, exc.column, exc.message))
+        return None
+    if not isinstance(located.data, dict):
+        problems.append(Problem(shown, 1, 1, "het bestand moet een blok met sleutels zijn", "begin met 'thema:'"))
+        return None
+    return located
+
+
+def _parse(model: type[M], located: Located, shown: str, problems: list[Problem]) -> M | None:
+    try:
+        return model.model_validate(located.data)
+    except ValidationError as exc:
+        for error in exc.errors(include_input=False, include_url=False):
+            problems.append(_translate(error, model, located, shown))
+        return None
+
+
+def _translate(error: Any, model: type[BaseModel], located: Located, shown: str) -> Problem:
+    loc = tuple(p for p in error["loc"] if p != "[key]")
+    path = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    rule_id = _rule_id(located, path)
+    last = path[-1] if path else ""
+    fix = ""
+    if kind == "extra_forbidden":
+        allowed = sorted(_allowed_keys(model, path[:-1]))
+        close = difflib.get_close_matches(str(last), allowed, n=1, cutoff=0.6)
+        message = f"onbekende sleutel '{last}'"
+        fix = f"bedoel je '{close[0]}'?" if close else "toegestaan zijn: " + ", ".join(allowed)
+        line, col = located.where(path, key=True)
+        return Problem(shown, line, col, message, fix, rule_id)
+    if kind == "missing":
+        message = f"verplichte sleutel '{last}' ontbreekt"
+        fix = f"voeg '{last}:' toe"
+        path = path[:-1]
+    elif kind == "literal_error":
+        message = f"ongeldige waarde voor '{last}'"
+        fix = "kies uit " + str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
+    elif kind == "string_pattern_mismatch":
+        if "[key]" in error["loc"]:
+            message = "ongeldige naam in de lijst"
+        else:
+            message = f"ongeldige naam bij '{last}'"
+        fix = "gebruik kleine letters, cijfers, '_' (en bij regel-id's '-'), beginnend met een letter"
+    elif kind in ("int_parsing", "int_type", "int_from_float"):
+        message, fix = f"'{last}' moet een geheel getal zijn", "schrijf een getal zonder komma, bijvoorbeeld 4"
+    elif kind in ("bool_parsing", "bool_type"):
+        message, fix = f"'{last}' moet ja of nee zijn", "schrijf ja of nee"
+    elif kind == "list_type":
+        message, fix = f"'{last}' moet een lijst zijn", "zet elk item op een eigen regel die begint met '- '"
+    elif kind in ("dict_type", "model_type", "model_attributes_type"):
+        message, fix = f"'{last}' moet een blok met sleutels zijn", "zet de sleutels ingesprongen onder deze regel"
+    elif kind in ("string_type",):
+        message, fix = f"'{last}' moet tekst zijn", "zet de tekst eventueel tussen aanhalingstekens"
+    elif kind in ("too_short", "string_too_short"):
+        message, fix = f"'{last}' mag niet leeg zijn", "vul minstens één waarde in"
+    elif kind in ("too_long", "string_too_long"):
+        message, fix = f"'{last}' is te lang", "maak het korter"
+    elif kind in ("greater_than_equal", "less_than_equal"):
+        bound = ctx.get("ge", ctx.get("le"))
+        word = "minstens" if kind == "greater_than_equal" else "hoogstens"
+        message, fix = f"'{last}' moet {word} {bound} zijn", f"kies een waarde van {word} {bound}"
+    elif kind == "value_error" and "lege voorwaarde" in error["msg"]:
+        message = "lege voorwaarde"
+        fix = "gebruik een van: " + ", ".join(Voorwaarde.model_fields)
+    else:
+        message, fix = f"ongeldige waarde bij '{last}'", "zie de handleiding voor regelbestanden"
+    line, col = located.where(path)
+    return Problem(shown, line, col, message, fix, rule_id)
+
+
+def _rule_id(located: Located, path: tuple[Any, ...]) -> str | None:
+    if len(path) >= 2 and path[0] == "regels" and isinstance(path[1], int):
+        try:
+            value = located.data["regels"][path[1]]["id"]
+        except (KeyError, IndexError, TypeError):
+            return None
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _allowed_keys(model: type[BaseModel], path: tuple[Any, ...]) -> list[str]:
+    """The keys allowed in the block at ``path`` of ``model``."""
+    current: Any = model
+    for part in path:
+        if isinstance(part, int):
+            continue
+        target = _model_in(current)
+        if target is None or part not in target.model_fields:
+            # a dict of models: the key is a free name, go to the value type
+            current = _dict_value(current)
+            continue
+        current = target.model_fields[part].annotation
+    target = _model_in(current)
+    return list(target.model_fields) if target else []
+
+
+def _unwrap(tp: Any) -> list[Any]:
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType, list):
+        return [x for arg in typing.get_args(tp) for x in _unwrap(arg)]
+    return [tp]
+
+
+def _model_in(tp: Any) -> type[BaseModel] | None:
+    for candidate in _unwrap(tp):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def _dict_value(tp: Any) -> Any:
+    for candidate in _unwrap(tp):
+        if typing.get_origin(candidate) is dict:
+            return typing.get_args(candidate)[1]
+    return tp

@@ -1,0 +1,106 @@
+"""The public contract: the case (``Casus``) a school system sends and the advice (``Advies``) it gets.
+
+JSON keys are Dutch and fixed. Kinds of signal, task and training are checked
+against the policy's vocabulary when a policy validates a case (see
+``Policy.validate_case``); these models only check the shape.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Ernst = Literal["licht", "matig", "ernstig", "acuut"]
+Route = Literal["mentor", "zorgteam", "extern"]
+Urgentie = Literal["direct", "vandaag", "deze_week", "regulier"]
+Effect = Literal["geen", "onvoldoende", "voldoende"]
+
+#: Orders used for "at least" conditions and for combining advice (higher = heavier).
+ERNST_RANG: dict[str, int] = {"licht": 1, "matig": 2, "ernstig": 3, "acuut": 4}
+ROUTE_RANG: dict[str, int] = {"mentor": 0, "zorgteam": 1, "extern": 2}
+URGENTIE_RANG: dict[str, int] = {"regulier": 0, "deze_week": 1, "vandaag": 2, "direct": 3}
+
+MAX_WEEKS = 520  # ten school years; a longer duration is a typing error
+KIND_PATTERN = r"^[a-z][a-z0-9_]{0,59}$"
+
+
+class _Contract(BaseModel):
+    """Strict JSON contract: unknown keys are errors; input is never echoed in errors."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, frozen=True)
+
+
+class Signaal(_Contract):
+    """One signal the mentor noticed."""
+
+    soort: str = Field(pattern=KIND_PATTERN, description="soort signaal (uit de woordenlijst van het beleid)")
+    ernst: Ernst = Field(description="licht, matig, ernstig of acuut")
+    duur_weken: int | None = Field(default=None, ge=0, le=MAX_WEEKS, description="hoe lang al, in weken")
+
+
+class Mentor(_Contract):
+    """What the mentor brings: completed trainings."""
+
+    scholing: list[str] = Field(default_factory=list, max_length=50, description="gevolgde scholing")
+
+
+class EerdereAanpak(_Contract):
+    """What the mentor already tried, and with what effect."""
+
+    weken: int = Field(ge=0, le=MAX_WEEKS, description="hoe lang de mentor het al zelf aanpakt")
+    effect: Effect = Field(description="geen, onvoldoende of voldoende")
+
+
+class Casus(_Contract):
+    """A case: the task that landed on the mentor's desk and what is going on."""
+
+    id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9._:-]{1,64}$",
+        description="pseudoniem kenmerk, nooit een naam (letters, cijfers, . _ : -)",
+    )
+    leeftijd: int | None = Field(default=None, ge=4, le=25, description="leeftijd van de leerling")
+    taak: str = Field(pattern=KIND_PATTERN, description="de taak die bij de mentor ligt")
+    signalen: list[Signaal] = Field(default_factory=list, max_length=50)
+    mentor: Mentor | None = None
+    eerdere_aanpak: EerdereAanpak | None = None
+
+
+class Reden(_Contract):
+    """One rule that applied."""
+
+    regel: str
+    titel: str
+    bron: str
+    uitleg: str
+    route: Route
+
+
+class OpzijGezet(_Contract):
+    """A rule that applied but was set aside by an exception."""
+
+    regel: str
+    door: str
+
+
+class BeleidInfo(_Contract):
+    """Which policy gave the advice."""
+
+    naam: str
+    versie: str
+
+
+class Advies(_Contract):
+    """The advice: route, urgency, what the mentor does and does not do, and why."""
+
+    route: Route
+    urgentie: Urgentie
+    taak_hoort_bij_mentor: bool
+    mentor_doet: list[str]
+    mentor_doet_niet: list[str]
+    verwijzen_naar: list[str]
+    toestemming: str | None
+    redenen: list[Reden]
+    opzij_gezet: list[OpzijGezet]
+    beleid: BeleidInfo

@@ -1,0 +1,162 @@
+"""Shapes of the files in a rules directory, as pydantic models.
+
+``woordenlijst.yaml`` (vocabulary), ``afspraken.yaml`` (referral agreements,
+consent) and one file per theme with ``regels``. The condition language is a
+closed set of keys (``Voorwaarde``); there are no expressions and no eval.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from ._models import KIND_PATTERN, MAX_WEEKS, Effect, Ernst, Route, Urgentie
+
+
+def _ja_nee(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lower() in ("ja", "nee"):
+        return value.strip().lower() == "ja"
+    return value
+
+
+JaNee = Annotated[bool, BeforeValidator(_ja_nee)]
+Kind = Annotated[str, Field(pattern=KIND_PATTERN)]
+RuleId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,79}$")]
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+Kinds = Annotated[list[Kind], BeforeValidator(_one_or_many), Field(min_length=1)]
+Effects = Annotated[list[Effect], BeforeValidator(_one_or_many), Field(min_length=1)]
+
+
+class _File(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False, hide_input_in_errors=True)
+
+
+class SignaalVoorwaarde(_File):
+    """A signal of (one of) these kinds, within a severity band, lasting at least N weeks."""
+
+    soort: Kinds | None = None
+    ernst_minstens: Ernst | None = None
+    ernst_hoogstens: Ernst | None = None
+    duur_minstens_weken: int | None = Field(default=None, ge=0, le=MAX_WEEKS)
+
+
+class LeeftijdVoorwaarde(_File):
+    """The student's age lies in this range (an unknown age satisfies no range)."""
+
+    vanaf: int | None = Field(default=None, ge=0, le=30)
+    tot_en_met: int | None = Field(default=None, ge=0, le=30)
+
+
+class AanpakVoorwaarde(_File):
+    """The mentor already tried for at least N weeks, with (one of) these effects."""
+
+    weken_minstens: int | None = Field(default=None, ge=0, le=MAX_WEEKS)
+    effect: Effects | None = None
+
+
+class Voorwaarde(_File):
+    """One condition. Several keys in one block all have to hold (like ``alle``)."""
+
+    alle: list[Voorwaarde] | None = None
+    een_van: list[Voorwaarde] | None = Field(default=None, min_length=1)
+    niet: Voorwaarde | None = None
+    signaal: SignaalVoorwaarde | None = None
+    taak: Kinds | None = None
+    scholing: Kinds | None = None
+    leeftijd: LeeftijdVoorwaarde | None = None
+    eerdere_aanpak: AanpakVoorwaarde | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Voorwaarde:
+        if not self.model_fields_set:
+            raise ValueError("lege voorwaarde")
+        return self
+
+
+class Gevolg(_File):
+    """What follows when a rule applies."""
+
+    route: Route
+    urgentie: Urgentie = "regulier"
+    taak_hoort_bij_mentor: JaNee | None = None
+    mentor_doet: list[Text] = Field(default_factory=list)
+    mentor_doet_niet: list[Text] = Field(default_factory=list)
+    verwijzen_naar: list[Text] = Field(default_factory=list)
+    toestemming: JaNee | None = None
+    uitleg: Text
+
+
+class Regel(_File):
+    """One rule of the policy."""
+
+    id: RuleId
+    titel: Text
+    bron: Text
+    absoluut: JaNee = False
+    als: Voorwaarde
+    dan: Gevolg
+    zet_opzij: list[RuleId] = Field(default_factory=list)
+
+
+class RegelBestand(_File):
+    """A theme file: a title and its rules."""
+
+    thema: Text
+    beschrijving: Text | None = None
+    regels: list[Regel] = Field(min_length=1)
+
+
+class Term(_File):
+    """One kind in the vocabulary."""
+
+    label: Text
+    omschrijving: Text
+
+
+class Woordenlijst(_File):
+    """The policy's name and the kinds of signal, task and training it knows."""
+
+    naam: Text
+    beschrijving: Text | None = None
+    signalen: dict[Kind, Term] = Field(min_length=1)
+    taken: dict[Kind, Term] = Field(min_length=1)
+    scholing: dict[Kind, Term] = Field(default_factory=dict)
+
+
+class Bestemming(_File):
+    """A destination of referral: a role in the school or an external partner."""
+
+    naam: Text
+    soort: Annotated[str, Field(pattern=r"^(intern|extern)$")]
+    omschrijving: Text | None = None
+    bron: Text | None = None
+
+
+class Leeftijdsgroep(_File):
+    """Who consents for students of this age."""
+
+    vanaf: int | None = Field(default=None, ge=0, le=30)
+    tot_en_met: int | None = Field(default=None, ge=0, le=30)
+    wie: Text
+
+
+class Toestemming(_File):
+    """Who must consent to a referral that needs it, by age."""
+
+    bron: Text
+    leeftijden: list[Leeftijdsgroep] = Field(min_length=1)
+    onbekende_leeftijd: Text
+
+
+class Afspraken(_File):
+    """The school's referral agreements: destinations and consent."""
+
+    bestemmingen: dict[Kind, Bestemming] = Field(default_factory=dict)
+    toestemming: Toestemming | None = None

@@ -1,0 +1,140 @@
+"""Safe YAML reading that keeps line and column numbers.
+
+PyYAML's composer gives us nodes with positions; we build plain Python data
+ourselves so that we can refuse what a policy file must never contain:
+aliases and anchors (no "billion laughs"), tags that construct objects,
+non-string keys and duplicate keys (a duplicate would silently drop a rule).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+Path_ = tuple[str | int, ...]
+
+MAX_DEPTH = 60
+MAX_NODES = 200_000
+
+
+@dataclass
+class Located:
+    """Plain data plus the (line, column) of every node, both 1-based."""
+
+    data: Any
+    positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    constructor: yaml.constructor.SafeConstructor = field(
+        default_factory=yaml.constructor.SafeConstructor, repr=False
+    )
+
+    def where(self, path: Path_, *, key: bool = False) -> tuple[int, int]:
+        """Position of the deepest known node on ``path``."""
+        table = self.key_positions if key else self.positions
+        for end in range(len(path), -1, -1):
+            prefix = tuple(path[:end])
+            if prefix in table:
+                return table[prefix]
+            if prefix in self.positions:
+                return self.positions[prefix]
+        return (1, 1)
+
+
+class YamlProblem(Exception):
+    """A YAML text that cannot be read; message in Dutch, with position."""
+
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:float",
+}
+
+
+def _pos(node: yaml.Node) -> tuple[int, int]:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def read_yaml(text: str) -> Located:
+    """Parse one YAML document into plain data with positions."""
+    try:
+        events = list(yaml.parse(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise YamlProblem(
+            "dit is geen geldige YAML; controleer hier de inspringing, dubbele punten en "
+            "aanhalingstekens",
+            line,
+            col,
+        ) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - reader errors without marks
+        raise YamlProblem("dit is geen geldige YAML (onleesbare tekens?)", 1, 1) from None
+    for event in events:
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            mark = event.start_mark
+            raise YamlProblem(
+                "ankers en verwijzingen (& en *) zijn niet toegestaan; schrijf de waarde uit",
+                mark.line + 1,
+                mark.column + 1,
+            )
+    docs = [e for e in events if isinstance(e, yaml.DocumentStartEvent)]
+    if len(docs) > 1:
+        mark = docs[1].start_mark
+        raise YamlProblem(
+            "een bestand mag maar één YAML-document bevatten (verwijder '---')",
+            mark.line + 1,
+            mark.column + 1,
+        )
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    located = Located(data=None)
+    if node is None:
+        return located
+    counter = [0]
+    located.data = _build(node, (), located, 0, counter)
+    return located
+
+
+def _build(node: yaml.Node, path: Path_, out: Located, depth: int, counter: list[int]) -> Any:
+    counter[0] += 1
+    if depth > MAX_DEPTH or counter[0] > MAX_NODES:
+        raise YamlProblem(
+            "het bestand is te diep genest of te groot; splits het op", *_pos(node)
+        )
+    out.positions[path] = _pos(node)
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag not in _SCALAR_TAGS:
+            raise YamlProblem(f"YAML-tag {node.tag!r} is niet toegestaan", *_pos(node))
+        value = out.constructor.construct_object(node)
+        if isinstance(value, float) and value != value:  # NaN never compares equal
+            raise YamlProblem("'.nan' is geen bruikbaar getal", *_pos(node))
+        return value
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != "tag:yaml.org,2002:seq":
+            raise YamlProblem(f"YAML-tag {node.tag!r} is niet toegestaan", *_pos(node))
+        return [_build(item, path + (i,), out, depth + 1, counter) for i, item in enumerate(node.value)]
+    if node.tag != "tag:yaml.org,2002:map":
+        raise YamlProblem(f"YAML-tag {node.tag!r} is niet toegestaan", *_pos(node))
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+            raise YamlProblem("een sleutel moet tekst zijn", *_pos(key_node))
+        key = key_node.value
+        if key in result:
+            raise YamlProblem(
+                f"de sleutel '{key}' staat twee keer in hetzelfde blok; voeg ze samen",
+                *_pos(key_node),
+            )
+        out.key_positions[path + (key,)] = _pos(key_node)
+        result[key] = _build(value_node, path + (key,), out, depth + 1, counter)
+    return result
