@@ -1,0 +1,291 @@
+"""Step 3, compile: rule conditions become durable_rules rulesets, and cases become facts.
+
+Engine facts (see docs/ontwerp-engine.md for the experiments behind each choice):
+
+* ``$iany``/``$iall`` only ever hold a single comparison or an ``$and`` chain. The C matcher lets a
+  later property overwrite an earlier match inside array operators, so a cross-field ``$or`` inside
+  them gives wrong answers; we never emit one.
+* Negation is pushed down to single comparisons (no ``$nex``, no ``$not``): every list carries a
+  sentinel item and absent values are encoded as -1 or ``"_"``, so "for all items" is never asked
+  of an empty list and "missing" never has to be tested.
+* Every rule is AND-ed with a group marker that only case facts carry, and groups stay small, which
+  keeps the engine away from its stack limit (error 303) and its fan-out hang.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from ._models import ERNST_RANG, Casus
+from ._rulefile import AanpakVoorwaarde, LeeftijdVoorwaarde, Regel, SignaalVoorwaarde, Voorwaarde
+
+# --- a small boolean algebra over engine expressions -------------------------------------------
+
+TRUE = ("true",)
+FALSE = ("false",)
+Expr = Union[tuple[str], tuple[str, list["Expr"]], tuple[str, dict[str, Any]]]
+
+SENTINEL = {"e": 0, "h": 99, "d": -1}  # severity 0 < any real, upper copy 99 > any real, duration -1
+ABSENT = -1
+NO_TEXT = "_"
+RULES_PER_GROUP = 12
+TERMS_PER_GROUP = 40
+RULES_PER_RULESET = 200
+
+
+def _and(parts: list[Expr]) -> Expr:
+    flat: list[Expr] = []
+    for part in parts:
+        if part == FALSE:
+            return FALSE
+        if part == TRUE:
+            continue
+        flat.extend(part[1] if part[0] == "and" else [part])  # type: ignore[arg-type]
+    if not flat:
+        return TRUE
+    return flat[0] if len(flat) == 1 else ("and", flat)
+
+
+def _or(parts: list[Expr]) -> Expr:
+    flat: list[Expr] = []
+    for part in parts:
+        if part == TRUE:
+            return TRUE
+        if part == FALSE:
+            continue
+        flat.extend(part[1] if part[0] == "or" else [part])  # type: ignore[arg-type]
+    if not flat:
+        return FALSE
+    return flat[0] if len(flat) == 1 else ("or", flat)
+
+
+def _atom(expr: dict[str, Any]) -> Expr:
+    return ("atom", expr)
+
+
+# --- conditions ---------------------------------------------------------------------------------
+
+
+def translate(cond: Voorwaarde, positive: bool = True) -> Expr:
+    """A condition (or its negation) as an engine expression tree."""
+    parts: list[Expr] = []
+    for name, value in _present(cond):
+        if name == "alle":
+            parts.append(_combine([translate(c, positive) for c in value], conj=positive))
+        elif name == "een_van":
+            parts.append(_combine([translate(c, positive) for c in value], conj=not positive))
+        elif name == "niet":
+            parts.append(translate(value, not positive))
+        elif name == "signaal":
+            parts.append(_signal(value, positive))
+        elif name == "taak":
+            parts.append(_choice("taak", value, positive))
+        elif name == "scholing":
+            parts.append(_training(value, positive))
+        elif name == "leeftijd":
+            parts.append(_age(value, positive))
+        elif name == "eerdere_aanpak":
+            parts.append(_approach(value, positive))
+    # several keys in one block: all must hold (negated: one of them fails)
+    return _combine(parts, conj=positive)
+
+
+def _present(cond: Voorwaarde) -> list[tuple[str, Any]]:
+    """The keys a condition block uses, in declaration order (deterministic output)."""
+    return [(n, getattr(cond, n)) for n in Voorwaarde.model_fields if getattr(cond, n) is not None]
+
+
+def _combine(parts: list[Expr], conj: bool) -> Expr:
+    return _and(parts) if conj else _or(parts)
+
+
+def signal_list(kind: str | None) -> str:
+    """Fact field holding the signals of one kind (or of all kinds)."""
+    return "s" if kind is None else f"s_{kind}"
+
+
+def _signal(cond: SignaalVoorwaarde, positive: bool) -> Expr:
+    kinds: list[str | None] = list(cond.soort) if cond.soort else [None]
+    if positive:
+        checks = [{"$gte": {"$i.e": ERNST_RANG[cond.ernst_minstens] if cond.ernst_minstens else 1}}]
+        if cond.ernst_hoogstens:
+            checks.append({"$lte": {"$i.h": ERNST_RANG[cond.ernst_hoogstens]}})
+        if cond.duur_minstens_weken is not None:
+            checks.append({"$gte": {"$i.d": cond.duur_minstens_weken}})
+        inner = checks[0] if len(checks) == 1 else {"$and": checks}
+        return _or([_atom({"$iany": {signal_list(k): inner}}) for k in kinds])
+    # for every item of every listed kind, the single bound fails (validated: at most one bound)
+    if cond.ernst_minstens:
+        inner = {"$lt": {"$i.e": ERNST_RANG[cond.ernst_minstens]}}
+    elif cond.ernst_hoogstens:
+        inner = {"$gt": {"$i.h": ERNST_RANG[cond.ernst_hoogstens]}}
+    elif cond.duur_minstens_weken is not None:
+        inner = {"$lt": {"$i.d": cond.duur_minstens_weken}}
+    else:
+        inner = {"$lt": {"$i.e": 1}}  # only the sentinel: no signal of this kind at all
+    return _and([_atom({"$iall": {signal_list(k): inner}}) for k in kinds])
+
+
+def _choice(fieldname: str, values: list[str], positive: bool) -> Expr:
+    if positive:
+        return _or([_atom({fieldname: v}) for v in values])
+    return _and([_atom({"$neq": {fieldname: v}}) for v in values])
+
+
+def training_field(name: str) -> str:
+    return f"t_{name}"
+
+
+def _training(values: list[str], positive: bool) -> Expr:
+    flag = 1 if positive else 0
+    parts = [_atom({training_field(v): flag}) for v in values]
+    return _or(parts) if positive else _and(parts)
+
+
+def _age(cond: LeeftijdVoorwaarde, positive: bool) -> Expr:
+    low = max(cond.vanaf or 0, 0)  # an unknown age (-1) is below every range
+    if positive:
+        parts = [_atom({"$gte": {"lft": low}})]
+        if cond.tot_en_met is not None:
+            parts.append(_atom({"$lte": {"lft": cond.tot_en_met}}))
+        return _and(parts)
+    parts = [_atom({"$lt": {"lft": low}})]
+    if cond.tot_en_met is not None:
+        parts.append(_atom({"$gt": {"lft": cond.tot_en_met}}))
+    return _or(parts)
+
+
+def _approach(cond: AanpakVoorwaarde, positive: bool) -> Expr:
+    weeks = cond.weken_minstens or 0  # absent approach is -1: fails "at least 0"
+    if positive:
+        parts = [_atom({"$gte": {"ea_w": weeks}})]
+        if cond.effect:
+            parts.append(_choice("ea_e", list(cond.effect), True))
+        return _and(parts)
+    parts = [_atom({"$lt": {"ea_w": weeks}})]
+    if cond.effect:
+        parts.append(_choice("ea_e", list(cond.effect), False))
+    return _or(parts)
+
+
+def negated_kinds(cond: Voorwaarde, positive: bool = True) -> set[str]:
+    """Signal kinds that appear under an odd number of negations (their lists must always exist)."""
+    found: set[str] = set()
+    for name, value in _present(cond):
+        if name in ("alle", "een_van"):
+            for child in value:
+                found |= negated_kinds(child, positive)
+        elif name == "niet":
+            found |= negated_kinds(value, not positive)
+        elif name == "signaal" and not positive and value.soort:
+            found |= set(value.soort)
+    return found
+
+
+def term_count(cond: Voorwaarde) -> int:
+    """How many alternatives (DNF terms) the engine expands a condition into."""
+    return _terms(translate(cond))
+
+
+def _terms(expr: Expr) -> int:
+    tag = expr[0]
+    if tag in ("true", "false", "atom"):
+        return 1
+    counts = [_terms(e) for e in expr[1]]  # type: ignore[union-attr]
+    if tag == "or":
+        return sum(counts)
+    product = 1
+    for c in counts:
+        product *= c
+    return product
+
+
+def _to_json(expr: Expr) -> dict[str, Any]:
+    tag = expr[0]
+    if tag == "atom":
+        return expr[1]  # type: ignore[return-value]
+    if tag == "and":
+        return {"$and": [_to_json(e) for e in expr[1]]}  # type: ignore[union-attr]
+    if tag == "or":
+        return {"$or": [_to_json(e) for e in expr[1]]}  # type: ignore[union-attr]
+    raise AssertionError(tag)  # TRUE/FALSE are folded away before this point
+
+
+# --- rulesets -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Compiled:
+    """Engine rulesets for a policy and what is needed to turn a case into a fact."""
+
+    rulesets: list[str]  # JSON text per ruleset, rule names are "r<index>"
+    markers: dict[str, int]  # every group marker field, set to 1 on each fact
+    never: list[int] = field(default_factory=list)  # rules whose condition can never hold
+    kept_kinds: frozenset[str] = frozenset()  # kinds whose list is always in the fact
+    trainings: tuple[str, ...] = ()
+
+
+def compile_rules(rules: list[Regel], trainings: list[str]) -> Compiled:
+    """Compile rules (in policy order) into small engine rulesets."""
+    compiled = Compiled(rulesets=[], markers={}, trainings=tuple(trainings))
+    kept: set[str] = set()
+    entries: list[tuple[int, dict[str, Any], int]] = []
+    for index, rule in enumerate(rules):
+        kept |= negated_kinds(rule.als)
+        expr = translate(rule.als)
+        if expr == FALSE:
+            compiled.never.append(index)
+            continue
+        entries.append((index, {} if expr == TRUE else _to_json(expr), _terms(expr)))
+    compiled.kept_kinds = frozenset(kept)
+    groups: list[list[tuple[int, dict[str, Any]]]] = []
+    current: list[tuple[int, dict[str, Any]]] = []
+    terms = 0
+    for index, body, count in entries:
+        if current and (len(current) >= RULES_PER_GROUP or terms + count > TERMS_PER_GROUP):
+            groups.append(current)
+            current, terms = [], 0
+        current.append((index, body))
+        terms += count
+    if current:
+        groups.append(current)
+    rulesets: list[dict[str, Any]] = []
+    for number, group in enumerate(groups):
+        marker = f"_g{number}"
+        compiled.markers[marker] = 1
+        if not rulesets or len(rulesets[-1]) + len(group) > RULES_PER_RULESET:
+            rulesets.append({})
+        for index, body in group:
+            parts = [{"$ex": {marker: 1}}] + (body.get("$and") or [body] if body else [])
+            condition = parts[0] if len(parts) == 1 else {"$and": parts}
+            rulesets[-1][f"r{index}"] = {"all": [{"m": condition}]}
+    compiled.rulesets = [json.dumps(rs, ensure_ascii=False, separators=(",", ":")) for rs in rulesets]
+    return compiled
+
+
+def encode_case(case: Casus, compiled: Compiled) -> dict[str, Any]:
+    """The engine fact for a (validated) case."""
+    fact: dict[str, Any] = dict(compiled.markers)
+    fact["taak"] = case.taak
+    fact["lft"] = case.leeftijd if case.leeftijd is not None else ABSENT
+    have = set(case.mentor.scholing) if case.mentor else set()
+    for name in compiled.trainings:
+        fact[training_field(name)] = 1 if name in have else 0
+    if case.eerdere_aanpak is not None:
+        fact["ea_w"] = case.eerdere_aanpak.weken
+        fact["ea_e"] = case.eerdere_aanpak.effect
+    else:
+        fact["ea_w"], fact["ea_e"] = ABSENT, NO_TEXT
+    everything: list[dict[str, int]] = []
+    by_kind: dict[str, list[dict[str, int]]] = {k: [] for k in compiled.kept_kinds}
+    for signal in case.signalen:
+        rank = ERNST_RANG[signal.ernst]
+        item = {"e": rank, "h": rank, "d": signal.duur_weken if signal.duur_weken is not None else ABSENT}
+        everything.append(item)
+        by_kind.setdefault(signal.soort, []).append(item)
+    fact["s"] = everything + [SENTINEL]
+    for kind in sorted(by_kind):
+        fact[signal_list(kind)] = by_kind[kind] + [SENTINEL]
+    return fact

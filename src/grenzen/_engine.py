@@ -1,0 +1,107 @@
+"""Step 4, evaluate: a safe driver for the durable_rules C engine.
+
+We call the C extension directly (never ``durable.engine.Host``, which starts unlocked background
+threads, and never ``durable.lang``, which is a process-wide singleton). Per case: assert the fact
+under one fixed session, drain every activation, retract. One lock per compiled policy; on any
+engine error the rulesets are rebuilt, so the next case starts clean.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import weakref
+from typing import Any
+
+from ._errors import EngineError
+
+try:
+    import durable_rules_engine as _dre
+except ImportError as _exc:  # pragma: no cover - exercised by tests with a broken module
+    raise ImportError(
+        "grenzen needs the durable-rules C extension (module 'durable_rules_engine'), but it could "
+        f"not be imported ({_exc}). On Python 3.13 it must be built with a compatibility flag: "
+        'pip uninstall -y durable-rules && CPPFLAGS="-DPyEval_CallObject=PyObject_CallObject" '
+        "pip install --no-cache-dir --no-binary durable-rules durable-rules==2.0.28"
+    ) from _exc
+
+SESSION = "0"
+NOT_HANDLED = 1
+ALREADY_ASSERTED = 2
+
+
+def _create(name: str, definition: str) -> int:
+    try:
+        return _dre.create_ruleset(name, definition)
+    except _dre.error as exc:
+        raise EngineError(f"de regelengine weigert het gecompileerde beleid ({exc})") from None
+
+
+def _delete_all(handles: list[int]) -> None:
+    for handle in handles:
+        try:
+            _dre.delete_ruleset(handle)
+        except Exception:  # pragma: no cover - best effort at garbage collection
+            pass
+
+
+class Engine:
+    """Compiled rulesets of one policy, evaluated one case at a time under a lock."""
+
+    def __init__(self, rulesets: list[str]) -> None:
+        self._definitions = rulesets
+        self._lock = threading.Lock()
+        self._handles: list[int] = []
+        self._next_id = 0
+        self._build()
+        self._finalizer = weakref.finalize(self, _delete_all, self._handles)
+
+    def _build(self) -> None:
+        fresh = [_create(f"grenzen{i}", text) for i, text in enumerate(self._definitions)]
+        old = list(self._handles)
+        self._handles[:] = fresh  # same list object: the finalizer sees the current handles
+        _delete_all(old)
+
+    def match(self, fact: dict[str, Any]) -> list[str]:
+        """Names of every rule whose condition holds for ``fact``, deduplicated, in firing order."""
+        with self._lock:
+            self._next_id += 1
+            text = json.dumps(
+                {**fact, "sid": SESSION, "id": f"c{self._next_id}"}, ensure_ascii=False, separators=(",", ":")
+            )
+            fired: list[str] = []
+            for handle in self._handles:
+                try:
+                    fired.extend(self._run(handle, text))
+                except Exception as exc:
+                    self._recover()
+                    if isinstance(exc, EngineError):
+                        raise
+                    raise EngineError(f"de regelengine faalde op deze casus ({type(exc).__name__})") from None
+            return list(dict.fromkeys(fired))
+
+    @staticmethod
+    def _run(handle: int, text: str) -> list[str]:
+        result = _dre.assert_fact(handle, text)
+        code, state = result if isinstance(result, tuple) else (result, None)
+        if code == NOT_HANDLED:
+            return []
+        if code == ALREADY_ASSERTED:
+            raise EngineError("de regelengine zag deze casus als al bekend (fout 2)")
+        fired: list[str] = []
+        try:
+            action = _dre.start_action_for_state(handle, state)
+            if action is not None:
+                fired.extend(json.loads(action[1]))
+                while (more := _dre.complete_and_start_action(handle, state)) is not None:
+                    fired.extend(json.loads(more))
+        finally:
+            _dre.retract_fact(handle, text)
+        return fired
+
+    def _recover(self) -> None:
+        """Throw the rulesets away and build them again: no half-drained session survives."""
+        try:
+            self._build()
+        except EngineError:  # pragma: no cover - the definitions compiled before
+            pass

@@ -1,0 +1,44 @@
+"""Step 6, explain: an advice as short, readable Dutch for a mentor."""
+
+from __future__ import annotations
+
+from ._models import Advies
+
+ROUTE_TEKST = {
+    "mentor": "Dit hoort bij de mentor.",
+    "zorgteam": "Verwijs naar het zorgteam.",
+    "extern": "Dit vraagt externe hulp.",
+}
+URGENTIE_TEKST = {
+    "direct": "direct, nu",
+    "vandaag": "vandaag nog",
+    "deze_week": "deze week",
+    "regulier": "in de gewone mentorcyclus",
+}
+
+
+def explain(advice: Advies) -> str:
+    """Readable text: route, urgency, what to do and not to do, and every reason with its source."""
+    lines = [
+        f"Advies: {advice.route.upper()} — {ROUTE_TEKST[advice.route]}",
+        f"Wanneer: {URGENTIE_TEKST[advice.urgentie]}",
+        "De gevraagde taak hoort "
+        + ("bij de mentor." if advice.taak_hoort_bij_mentor else "niet bij de mentor."),
+    ]
+    if advice.verwijzen_naar:
+        lines.append("Verwijzen naar: " + ", ".join(advice.verwijzen_naar))
+    if advice.toestemming:
+        lines.append(f"Toestemming nodig van: {advice.toestemming}")
+    for title, items in (("De mentor doet", advice.mentor_doet), ("De mentor doet niet", advice.mentor_doet_niet)):
+        if items:
+            lines.append(f"{title}:")
+            lines.extend(f"  - {item}" for item in items)
+    lines.append("Waarom:")
+    for reason in advice.redenen:
+        lines.append(f"  * {reason.titel} [{reason.regel}, route {reason.route}]")
+        lines.append(f"    {reason.uitleg}")
+        lines.append(f"    Bron: {reason.bron}")
+    for item in advice.opzij_gezet:
+        lines.append(f"  (regel {item.regel} is opzij gezet door uitzondering {item.door})")
+    lines.append(f"Beleid: {advice.beleid.naam}, versie {advice.beleid.versie}")
+    return "\n".join(lines)

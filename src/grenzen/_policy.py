@@ -1,0 +1,158 @@
+"""The pipeline in one place: load → validate → compile → evaluate → combine."""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ._combine import combine
+from ._compile import compile_rules, encode_case
+from ._engine import Engine
+from ._errors import CaseError, FieldError, PolicyError
+from ._load import Source, load_source
+from ._models import Advies, BeleidInfo, Casus
+from ._rulefile import Regel
+from ._validate import validate
+from ._yaml import YamlProblem, read_yaml
+
+CaseInput = Casus | Mapping[str, Any] | str | bytes
+
+
+def default_rules_dir() -> Path:
+    """The bundled default policy: inside the installed package, or ``rules/`` of a source checkout."""
+    packaged = Path(str(resources.files("grenzen"))) / "_default_rules"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+class Policy:
+    """A loaded, validated and compiled policy. Thread-safe; cheap to keep, costly to build."""
+
+    def __init__(self, source: Source) -> None:
+        assert source.vocabulary is not None
+        self.path = source.directory
+        self.name = source.vocabulary.naam
+        self.version = source.version
+        self.vocabulary = source.vocabulary
+        self.agreements = source.agreements
+        self.rules: list[Regel] = [item.rule for item in source.rules]
+        self.source = source
+        self._info = BeleidInfo(naam=self.name, versie=self.version)
+        self._compiled = compile_rules(self.rules, list(self.vocabulary.scholing))
+        self._engine = Engine(self._compiled.rulesets)
+        self._index = {f"r{i}": i for i in range(len(self.rules))}
+
+    def __repr__(self) -> str:
+        return f"<Policy {self.name!r} versie {self.version} ({len(self.rules)} regels)>"
+
+    def validate_case(self, case: CaseInput) -> Casus:
+        """Check a case against the contract and this policy's vocabulary; raise ``CaseError``."""
+        if isinstance(case, (str, bytes)):
+            case = _parse_text(case)
+        if not isinstance(case, Casus):
+            try:
+                case = Casus.model_validate(case)
+            except ValidationError as exc:
+                raise CaseError(_field_errors(exc)) from None
+        errors: list[FieldError] = []
+        vocab = self.vocabulary
+        if case.taak not in vocab.taken:
+            errors.append(_unknown("taak", "taak", case.taak, vocab.taken))
+        for i, signal in enumerate(case.signalen):
+            if signal.soort not in vocab.signalen:
+                errors.append(_unknown(f"signalen.{i}.soort", "signaalsoort", signal.soort, vocab.signalen))
+        for i, name in enumerate(case.mentor.scholing if case.mentor else []):
+            if name not in vocab.scholing:
+                errors.append(_unknown(f"mentor.scholing.{i}", "scholing", name, vocab.scholing))
+        if errors:
+            raise CaseError(errors)
+        return case
+
+    def applicable(self, case: Casus) -> list[int]:
+        """Indexes of the rules whose condition holds (before exceptions), as the engine finds them."""
+        names = self._engine.match(encode_case(case, self._compiled))
+        return sorted(self._index[name] for name in names)
+
+    def advise(self, case: CaseInput) -> Advies:
+        """The advice for one case. Raises ``CaseError`` for a bad case, ``EngineError`` if the engine fails."""
+        valid = self.validate_case(case)
+        return combine(self.rules, self.applicable(valid), valid, self.agreements, self._info)
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    """Load, validate and compile a rules directory (``None``: the bundled default policy)."""
+    directory = Path(path) if path is not None else default_rules_dir()
+    source = load_source(directory)
+    problems = list(source.problems)
+    if not problems:
+        problems.extend(validate(source))
+    if problems:
+        raise PolicyError(problems)
+    return Policy(source)
+
+
+def check_policy(path: str | Path | None = None) -> list[Any]:
+    """Every problem of a rules directory (empty when it loads)."""
+    try:
+        load_policy(path)
+    except PolicyError as exc:
+        return list(exc.problems)
+    return []
+
+
+def _parse_text(text: str | bytes) -> Any:
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise CaseError([FieldError("(casus)", "de tekst is geen UTF-8")]) from None
+    try:
+        return read_yaml(text).data
+    except YamlProblem as exc:
+        raise CaseError([FieldError("(casus)", f"regel {exc.line}, kolom {exc.column}: {exc.message}")]) from None
+
+
+def _unknown(field: str, what: str, name: str, known: Mapping[str, Any]) -> FieldError:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    hint = f"; bedoel je '{close[0]}'?" if close else "; zie de woordenlijst van het beleid"
+    return FieldError(field, f"onbekende {what} '{name}'{hint}")
+
+
+_MESSAGES = {
+    "missing": "verplicht veld ontbreekt",
+    "extra_forbidden": "onbekend veld (let op tikfouten)",
+    "literal_error": "ongeldige waarde; kies uit {expected}",
+    "string_pattern_mismatch": "ongeldige tekens of lengte",
+    "int_parsing": "moet een geheel getal zijn",
+    "int_type": "moet een geheel getal zijn",
+    "int_from_float": "moet een geheel getal zijn",
+    "greater_than_equal": "moet minstens {ge} zijn",
+    "less_than_equal": "mag hoogstens {le} zijn",
+    "list_type": "moet een lijst zijn",
+    "too_long": "de lijst is te lang (hoogstens {max_length})",
+    "string_type": "moet tekst zijn",
+    "model_type": "moet een object met velden zijn",
+    "model_attributes_type": "moet een object met velden zijn",
+    "dict_type": "moet een object met velden zijn",
+}
+
+
+def _field_errors(exc: ValidationError) -> list[FieldError]:
+    out = []
+    for error in exc.errors(include_input=False, include_url=False):
+        path = ".".join(str(p) for p in error["loc"]) or "(casus)"
+        ctx = {k: str(v).replace("'", "") for k, v in (error.get("ctx") or {}).items()}
+        template = _MESSAGES.get(error["type"], "ongeldige waarde")
+        try:
+            message = template.format(**ctx)
+        except KeyError:
+            message = template
+        out.append(FieldError(path, message))
+    return out

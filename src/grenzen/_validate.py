@@ -1,0 +1,142 @@
+"""Step 2, validate: the checks that span rules and files (kinds, ids, exceptions, absolute rules)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from typing import Any
+
+from ._errors import Problem
+from ._load import LoadedRule, Source
+from ._models import ERNST_RANG
+from ._rulefile import Voorwaarde
+
+#: Largest number of alternatives (DNF terms) one rule may expand to; see _compile.
+MAX_TERMS = 32
+
+
+def validate(source: Source) -> list[Problem]:
+    """Every cross-rule problem of a source that loaded its shapes cleanly."""
+    problems: list[Problem] = []
+    by_id: dict[str, LoadedRule] = {}
+    for item in source.rules:
+        first = by_id.get(item.rule.id)
+        if first is not None:
+            problems.append(
+                _at(item, ("id",), f"de id '{item.rule.id}' bestaat al ({first.file}:{first.line})", "kies een andere id")
+            )
+        else:
+            by_id[item.rule.id] = item
+    for item in source.rules:
+        problems.extend(_check_rule(item, source))
+    problems.extend(_check_exceptions(source.rules, by_id))
+    return problems
+
+
+def _at(item: LoadedRule, sub: tuple[Any, ...], message: str, fix: str = "", key: bool = False) -> Problem:
+    line, col = item.located.where(item.path + sub, key=key)
+    return Problem(item.file, line, col, message, fix, item.rule.id)
+
+
+def _unknown(item: LoadedRule, sub: tuple[Any, ...], what: str, name: str, known: dict[str, Any], file: str) -> Problem:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    fix = f"bedoel je '{close[0]}'?" if close else f"voeg '{name}' toe aan {file} of kies een bestaande {what}"
+    return _at(item, sub, f"onbekende {what} '{name}'", fix)
+
+
+def _check_rule(item: LoadedRule, source: Source) -> Iterator[Problem]:
+    rule, vocab = item.rule, source.vocabulary
+    for sub, cond in walk(rule.als, ("als",)):
+        if vocab is not None:
+            for field, table, what in (
+                ("taak", vocab.taken, "taak"),
+                ("scholing", vocab.scholing, "scholing"),
+            ):
+                for i, name in enumerate(getattr(cond, field) or []):
+                    if name not in table:
+                        yield _unknown(item, sub + (field, i), what, name, table, "woordenlijst.yaml")
+        signal = cond.signaal
+        if signal is not None:
+            if vocab is not None:
+                for i, name in enumerate(signal.soort or []):
+                    if name not in vocab.signalen:
+                        yield _unknown(item, sub + ("signaal", "soort", i), "signaalsoort", name, vocab.signalen, "woordenlijst.yaml")
+            low, high = signal.ernst_minstens, signal.ernst_hoogstens
+            if low and high and ERNST_RANG[low] > ERNST_RANG[high]:
+                yield _at(item, sub + ("signaal",), f"ernst_minstens ({low}) is zwaarder dan ernst_hoogstens ({high})",
+                          "draai de grenzen om")
+        age = cond.leeftijd
+        if age is not None and age.vanaf is not None and age.tot_en_met is not None and age.vanaf > age.tot_en_met:
+            yield _at(item, sub + ("leeftijd",), "vanaf is groter dan tot_en_met", "draai de grenzen om")
+        if cond.niet is not None and cond.niet.signaal is not None and _bounds(cond.niet.signaal) > 1:
+            yield _at(item, sub + ("niet", "signaal"),
+                      "onder 'niet' mag een signaal hoogstens één grens hebben",
+                      "splits de regel, of gebruik alleen ernst_minstens, ernst_hoogstens of duur_minstens_weken")
+    from ._compile import term_count  # local import: compile depends on the validated shapes
+
+    if term_count(rule.als) > MAX_TERMS:
+        yield _at(item, ("als",), f"de voorwaarde is te ingewikkeld (meer dan {MAX_TERMS} mogelijkheden)",
+                  "splits de regel in enkele eenvoudigere regels")
+    destinations = source.agreements.bestemmingen
+    if destinations:
+        for i, name in enumerate(rule.dan.verwijzen_naar):
+            if name not in destinations:
+                yield _unknown(item, ("dan", "verwijzen_naar", i), "bestemming", name, destinations, "afspraken.yaml")
+    if rule.dan.toestemming and source.agreements.toestemming is None:
+        yield _at(item, ("dan", "toestemming"), "toestemming is nodig, maar afspraken.yaml regelt niet wie die geeft",
+                  "voeg 'toestemming:' met leeftijden toe aan afspraken.yaml")
+
+
+def _bounds(signal: Any) -> int:
+    return sum(x is not None for x in (signal.ernst_minstens, signal.ernst_hoogstens, signal.duur_minstens_weken))
+
+
+def walk(cond: Voorwaarde, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], Voorwaarde]]:
+    """Every condition block inside ``cond`` with its path."""
+    yield path, cond
+    for key in ("alle", "een_van"):
+        for i, child in enumerate(getattr(cond, key) or []):
+            yield from walk(child, path + (key, i))
+    if cond.niet is not None:
+        yield from walk(cond.niet, path + ("niet",))
+
+
+def _check_exceptions(rules: list[LoadedRule], by_id: dict[str, LoadedRule]) -> Iterator[Problem]:
+    for item in rules:
+        for i, target in enumerate(item.rule.zet_opzij):
+            sub = ("zet_opzij", i)
+            if target == item.rule.id:
+                yield _at(item, sub, "een regel kan zichzelf niet opzij zetten", "haal deze id weg")
+            elif target not in by_id:
+                yield _unknown(item, sub, "regel", target, by_id, "een themabestand")
+            elif by_id[target].rule.absoluut:
+                yield _at(item, sub, f"regel '{target}' is absoluut (veiligheid) en kan niet opzij gezet worden",
+                          f"haal '{target}' weg uit zet_opzij")
+    yield from _cycles(rules, by_id)
+
+
+def _cycles(rules: list[LoadedRule], by_id: dict[str, LoadedRule]) -> Iterator[Problem]:
+    graph = {r.rule.id: [t for t in r.rule.zet_opzij if t in by_id and t != r.rule.id] for r in rules}
+    state: dict[str, int] = {}  # 1 = on the stack, 2 = done
+    reported: set[frozenset[str]] = set()
+
+    def visit(node: str, stack: list[str]) -> Iterator[list[str]]:
+        state[node] = 1
+        stack.append(node)
+        for nxt in graph.get(node, []):
+            if state.get(nxt) == 1:
+                yield stack[stack.index(nxt):]
+            elif nxt not in state:
+                yield from visit(nxt, stack)
+        stack.pop()
+        state[node] = 2
+
+    for start in graph:
+        if start not in state:
+            for cycle in visit(start, []):
+                key = frozenset(cycle)
+                if key not in reported:
+                    reported.add(key)
+                    chain = " → ".join(cycle + [cycle[0]])
+                    yield _at(by_id[cycle[0]], ("zet_opzij",), f"uitzonderingen vormen een kring: {chain}",
+                              "laat één van deze regels de ander niet meer opzij zetten")
