@@ -148,7 +148,7 @@ def _field_errors(exc: ValidationError) -> list[FieldError]:
     out = []
     for error in exc.errors(include_input=False, include_url=False):
         path = ".".join(str(p) for p in error["loc"]) or "(casus)"
-        ctx = {k: str(v).replace("'", "") for k, v in (error.get("ctx") or {}).items()}
+        ctx = {k: str(v).replace("'", "").replace(" or ", ", ") for k, v in (error.get("ctx") or {}).items()}
         template = _MESSAGES.get(error["type"], "ongeldige waarde")
         try:
             message = template.format(**ctx)

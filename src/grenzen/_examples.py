@@ -1,0 +1,118 @@
+"""Example cases kept next to the rules (``voorbeelden/*.yaml``), run against a policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ._errors import CaseError, EngineError, Problem
+from ._load import EXAMPLES_DIR, _read, _shown, _translate
+from ._models import Advies
+from ._policy import Policy
+
+LIST_FIELDS = ("mentor_doet", "mentor_doet_niet", "verwijzen_naar")
+SCALAR_FIELDS = ("route", "urgentie", "taak_hoort_bij_mentor", "toestemming")
+
+
+class Verwacht(BaseModel):
+    """Any subset of the advice; lists must contain the given items, ``regels`` must apply."""
+
+    model_config = ConfigDict(extra="forbid")
+    route: str | None = None
+    urgentie: str | None = None
+    taak_hoort_bij_mentor: bool | None = None
+    toestemming: str | None = None
+    mentor_doet: list[str] = Field(default_factory=list)
+    mentor_doet_niet: list[str] = Field(default_factory=list)
+    verwijzen_naar: list[str] = Field(default_factory=list)
+    regels: list[str] = Field(default_factory=list)
+    opzij_gezet: list[str] = Field(default_factory=list)
+
+
+class Voorbeeld(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    naam: str = Field(min_length=1)
+    casus: dict[str, Any]
+    verwacht: Verwacht
+
+
+class Voorbeelden(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    voorbeelden: list[Voorbeeld] = Field(min_length=1)
+
+
+@dataclass
+class Outcome:
+    """The result of one example."""
+
+    name: str
+    file: str
+    line: int
+    differences: list[str] = field(default_factory=list)
+    advice: Advies | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.differences
+
+
+def example_files(directory: Path) -> list[Path]:
+    folder = directory / EXAMPLES_DIR
+    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def run_examples(policy: Policy, directory: Path | None = None) -> tuple[list[Outcome], list[Problem]]:
+    """Run every example of ``directory`` (default: the policy's own) against ``policy``."""
+    outcomes: list[Outcome] = []
+    problems: list[Problem] = []
+    for path in example_files(directory or policy.path):
+        shown = _shown(path)
+        located = _read(path, shown, problems)
+        if located is None:
+            continue
+        try:
+            parsed = Voorbeelden.model_validate(located.data)
+        except ValidationError as exc:
+            problems.extend(_translate(e, Voorbeelden, located, shown) for e in exc.errors())
+            continue
+        for index, example in enumerate(parsed.voorbeelden):
+            line, _ = located.where(("voorbeelden", index))
+            outcomes.append(_run_one(policy, example, shown, line))
+    return outcomes, problems
+
+
+def _run_one(policy: Policy, example: Voorbeeld, file: str, line: int) -> Outcome:
+    outcome = Outcome(example.naam, file, line)
+    try:
+        advice = policy.advise(example.casus)
+    except (CaseError, EngineError) as exc:
+        outcome.differences.append(f"geen advies: {exc}")
+        return outcome
+    outcome.advice = advice
+    want = example.verwacht
+    for name in SCALAR_FIELDS:
+        expected = getattr(want, name)
+        if name in want.model_fields_set and expected != getattr(advice, name):
+            outcome.differences.append(f"{name}: verwacht {_show(expected)}, kreeg {_show(getattr(advice, name))}")
+    for name in LIST_FIELDS:
+        missing = [item for item in getattr(want, name) if item not in getattr(advice, name)]
+        if missing:
+            outcome.differences.append(f"{name}: mist {', '.join(missing)}")
+    applied = {r.regel for r in advice.redenen}
+    missing_rules = [r for r in want.regels if r not in applied]
+    if missing_rules:
+        outcome.differences.append(f"regels: {', '.join(missing_rules)} deden niet mee")
+    aside = {o.regel for o in advice.opzij_gezet}
+    missing_aside = [r for r in want.opzij_gezet if r not in aside]
+    if missing_aside:
+        outcome.differences.append(f"opzij_gezet: {', '.join(missing_aside)} niet opzij gezet")
+    return outcome
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
+    return "leeg" if value is None else str(value)

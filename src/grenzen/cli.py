@@ -1,0 +1,118 @@
+"""The ``grenzen`` command, in Dutch: advies, controleer, test."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ._errors import CaseError, EngineError, GrenzenError, PolicyError
+from ._explain import explain
+from ._policy import Policy, default_rules_dir, load_policy
+
+_ARGPARSE_DUTCH = {
+    "usage: ": "gebruik: ",
+    "positional arguments": "argumenten",
+    "options": "opties",
+    "show this help message and exit": "toon deze hulp en stop",
+    "the following arguments are required: %s": "deze argumenten ontbreken: %s",
+    "unrecognized arguments: %s": "onbekende argumenten: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "ongeldige keuze: %(value)r (kies uit %(choices)s)",
+    "expected one argument": "verwacht één waarde",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: fout: %(message)s\n",
+}
+
+
+def _dutch(text: str) -> str:
+    return _ARGPARSE_DUTCH.get(text, text)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="grenzen",
+        description="Hoort deze taak bij de mentor, bij het zorgteam of bij externe hulp? Met redenen uit het beleid.",
+    )
+    commands = parser.add_subparsers(dest="opdracht", metavar="OPDRACHT", title="opdrachten")
+    commands.required = True
+
+    advies = commands.add_parser("advies", help="geef advies op een casus", description="Geef advies op een casus.")
+    advies.add_argument("casus", metavar="CASUS", help="casusbestand (YAML of JSON); '-' leest van standaardinvoer")
+    advies.add_argument("--regels", metavar="MAP", help="map met regelbestanden (standaard: het meegeleverde beleid)")
+    advies.add_argument("--json", action="store_true", help="geef het advies als JSON (het vaste contract)")
+
+    controleer = commands.add_parser(
+        "controleer", help="controleer een map met regels", description="Controleer een map met regelbestanden."
+    )
+    controleer.add_argument("map", metavar="MAP", nargs="?", help="map met regelbestanden (standaard: meegeleverd)")
+
+    test = commands.add_parser(
+        "test", help="draai de voorbeeldcasussen", description="Draai de voorbeeldcasussen van een map met regels."
+    )
+    test.add_argument("map", metavar="MAP", nargs="?", help="map met regelbestanden (standaard: meegeleverd)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``grenzen`` command; returns the exit code."""
+    original = argparse._  # type: ignore[attr-defined]
+    argparse._ = _dutch  # type: ignore[attr-defined]
+    try:
+        args = _parser().parse_args(argv)
+    finally:
+        argparse._ = original  # type: ignore[attr-defined]
+    try:
+        if args.opdracht == "advies":
+            return _advies(args)
+        if args.opdracht == "controleer":
+            return _controleer(args)
+        return _test(args)
+    except PolicyError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except (CaseError, EngineError, GrenzenError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"Kan het bestand niet lezen: {exc.filename or ''} ({exc.strerror or 'onbekende fout'})", file=sys.stderr)
+        return 1
+
+
+def _directory(value: str | None) -> Path:
+    return Path(value) if value else default_rules_dir()
+
+
+def _advies(args: argparse.Namespace) -> int:
+    policy = load_policy(_directory(args.regels))
+    data = sys.stdin.buffer.read() if args.casus == "-" else Path(args.casus).read_bytes()
+    advice = policy.advise(data)
+    print(advice.model_dump_json(indent=2) if args.json else explain(advice))
+    return 0
+
+
+def _controleer(args: argparse.Namespace) -> int:
+    policy = load_policy(_directory(args.map))
+    print(f"In orde: {policy.name} (versie {policy.version}), {len(policy.rules)} regels.")
+    return 0
+
+
+def _test(args: argparse.Namespace) -> int:
+    from ._examples import run_examples
+
+    policy: Policy = load_policy(_directory(args.map))
+    outcomes, problems = run_examples(policy)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    failed = [o for o in outcomes if not o.passed]
+    for outcome in failed:
+        print(f"MISLUKT {outcome.file}:{outcome.line}: {outcome.name}")
+        for difference in outcome.differences:
+            print(f"    {difference}")
+        if outcome.advice is not None:
+            print("    regels: " + ", ".join(r.regel for r in outcome.advice.redenen))
+    print(f"{len(outcomes) - len(failed)} geslaagd, {len(failed)} mislukt")
+    return 1 if failed or problems or not outcomes else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
