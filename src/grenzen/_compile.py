@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any, Union
 
 from ._models import ERNST_RANG, Casus
@@ -170,18 +171,21 @@ def _approach(cond: AanpakVoorwaarde, positive: bool) -> Expr:
     return _or(parts)
 
 
-def negated_kinds(cond: Voorwaarde, positive: bool = True) -> set[str]:
-    """Signal kinds that appear under an odd number of negations (their lists must always exist)."""
-    found: set[str] = set()
+def signals_with_polarity(cond: Voorwaarde, positive: bool = True) -> Iterator[tuple[SignaalVoorwaarde, bool]]:
+    """Every signal condition inside ``cond``, with whether it is asked positively (even number of ``niet``)."""
     for name, value in _present(cond):
         if name in ("alle", "een_van"):
             for child in value:
-                found |= negated_kinds(child, positive)
+                yield from signals_with_polarity(child, positive)
         elif name == "niet":
-            found |= negated_kinds(value, not positive)
-        elif name == "signaal" and not positive and value.soort:
-            found |= set(value.soort)
-    return found
+            yield from signals_with_polarity(value, not positive)
+        elif name == "signaal":
+            yield value, positive
+
+
+def negated_kinds(cond: Voorwaarde) -> set[str]:
+    """Signal kinds asked under negation: their lists must exist in every fact."""
+    return {k for signal, positive in signals_with_polarity(cond) if not positive for k in signal.soort or []}
 
 
 def term_count(cond: Voorwaarde) -> int:

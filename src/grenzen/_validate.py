@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ._errors import Problem
+from ._compile import signals_with_polarity, term_count
 from ._load import LoadedRule, Source
 from ._models import ERNST_RANG
 from ._rulefile import Voorwaarde
@@ -68,12 +69,9 @@ def _check_rule(item: LoadedRule, source: Source) -> Iterator[Problem]:
         age = cond.leeftijd
         if age is not None and age.vanaf is not None and age.tot_en_met is not None and age.vanaf > age.tot_en_met:
             yield _at(item, sub + ("leeftijd",), "vanaf is groter dan tot_en_met", "draai de grenzen om")
-        if cond.niet is not None and cond.niet.signaal is not None and _bounds(cond.niet.signaal) > 1:
-            yield _at(item, sub + ("niet", "signaal"),
-                      "onder 'niet' mag een signaal hoogstens één grens hebben",
-                      "splits de regel, of gebruik alleen ernst_minstens, ernst_hoogstens of duur_minstens_weken")
-    from ._compile import term_count  # local import: compile depends on the validated shapes
-
+    if any(not positive and _bounds(signal) > 1 for signal, positive in signals_with_polarity(rule.als)):
+        yield _at(item, ("als",), "onder 'niet' mag een signaal hoogstens één grens hebben",
+                  "splits de regel, of gebruik alleen ernst_minstens, ernst_hoogstens of duur_minstens_weken")
     if term_count(rule.als) > MAX_TERMS:
         yield _at(item, ("als",), f"de voorwaarde is te ingewikkeld (meer dan {MAX_TERMS} mogelijkheden)",
                   "splits de regel in enkele eenvoudigere regels")

@@ -1,0 +1,125 @@
+"""A small pure-Python reference evaluator of the rule semantics: the oracle for the engine path.
+
+Written straight from docs/regels-schrijven.md, sharing no code with grenzen's compiler, engine or
+combiner (only the pydantic shapes of rule files and cases).
+"""
+
+from __future__ import annotations
+
+from grenzen import Casus
+from grenzen._rulefile import Afspraken, Regel, Voorwaarde
+
+SEVERITY = ["licht", "matig", "ernstig", "acuut"]
+ROUTES = ["mentor", "zorgteam", "extern"]
+URGENCIES = ["regulier", "deze_week", "vandaag", "direct"]
+
+
+def holds(cond: Voorwaarde, case: Casus) -> bool:
+    """Does ``cond`` hold for ``case``? All keys of one block must hold."""
+    checks = []
+    if cond.alle is not None:
+        checks.append(all(holds(c, case) for c in cond.alle))
+    if cond.een_van is not None:
+        checks.append(any(holds(c, case) for c in cond.een_van))
+    if cond.niet is not None:
+        checks.append(not holds(cond.niet, case))
+    if cond.signaal is not None:
+        s = cond.signaal
+        checks.append(
+            any(
+                (s.soort is None or sig.soort in s.soort)
+                and (s.ernst_minstens is None or SEVERITY.index(sig.ernst) >= SEVERITY.index(s.ernst_minstens))
+                and (s.ernst_hoogstens is None or SEVERITY.index(sig.ernst) <= SEVERITY.index(s.ernst_hoogstens))
+                and (
+                    s.duur_minstens_weken is None
+                    or (sig.duur_weken is not None and sig.duur_weken >= s.duur_minstens_weken)
+                )
+                for sig in case.signalen
+            )
+        )
+    if cond.taak is not None:
+        checks.append(case.taak in cond.taak)
+    if cond.scholing is not None:
+        have = case.mentor.scholing if case.mentor else []
+        checks.append(any(x in have for x in cond.scholing))
+    if cond.leeftijd is not None:
+        a = cond.leeftijd
+        checks.append(
+            case.leeftijd is not None
+            and (a.vanaf is None or case.leeftijd >= a.vanaf)
+            and (a.tot_en_met is None or case.leeftijd <= a.tot_en_met)
+        )
+    if cond.eerdere_aanpak is not None:
+        e, tried = cond.eerdere_aanpak, case.eerdere_aanpak
+        checks.append(
+            tried is not None
+            and (e.weken_minstens is None or tried.weken >= e.weken_minstens)
+            and (e.effect is None or tried.effect in e.effect)
+        )
+    return all(checks)
+
+
+def reference_advice(rules: list[Regel], agreements: Afspraken, case: Casus) -> dict:
+    """The advice fields (except ``beleid``) as the documentation defines them."""
+    applicable = [r for r in rules if holds(r.als, case)]
+    # exceptions: repeat until stable; a rule stays unless a staying rule names it
+    staying = {r.id for r in applicable}
+    while True:
+        new = {
+            r.id
+            for r in applicable
+            if not any(r.id in other.zet_opzij for other in applicable if other.id in staying)
+        }
+        if new == staying:
+            break
+        staying = new
+    kept = [r for r in applicable if r.id in staying]
+    aside = []
+    for r in applicable:
+        if r.id not in staying:
+            by = next(o.id for o in applicable if o.id in staying and r.id in o.zet_opzij)
+            aside.append({"regel": r.id, "door": by})
+    if not kept:
+        return {"route": "zorgteam", "urgentie": "deze_week", "taak_hoort_bij_mentor": False, "mentor_doet": [],
+                "mentor_doet_niet": [], "verwijzen_naar": [], "toestemming": None,
+                "redenen": ["geen-regel-van-toepassing"], "opzij_gezet": []}
+
+    def merged(get):
+        out: list[str] = []
+        for r in kept:
+            for item in get(r):
+                if item not in out:
+                    out.append(item)
+        return out
+
+    verdicts = [r.dan.taak_hoort_bij_mentor for r in kept]
+    names = {k: v.naam for k, v in agreements.bestemmingen.items()}
+    consent = None
+    if any(r.dan.toestemming for r in kept):
+        t = agreements.toestemming
+        consent = t.onbekende_leeftijd
+        if case.leeftijd is not None:
+            for g in t.leeftijden:
+                if (g.vanaf is None or case.leeftijd >= g.vanaf) and (g.tot_en_met is None or case.leeftijd <= g.tot_en_met):
+                    consent = g.wie
+                    break
+    by_route = sorted(kept, key=lambda r: -ROUTES.index(r.dan.route))  # stable: policy order within a route
+    return {
+        "route": max((r.dan.route for r in kept), key=ROUTES.index),
+        "urgentie": max((r.dan.urgentie for r in kept), key=URGENCIES.index),
+        "taak_hoort_bij_mentor": False not in verdicts and True in verdicts,
+        "mentor_doet": merged(lambda r: r.dan.mentor_doet),
+        "mentor_doet_niet": merged(lambda r: r.dan.mentor_doet_niet),
+        "verwijzen_naar": merged(lambda r: [names.get(n, n) for n in r.dan.verwijzen_naar]),
+        "toestemming": consent,
+        "redenen": [r.id for r in by_route],
+        "opzij_gezet": aside,
+    }
+
+
+def engine_advice_fields(advice) -> dict:
+    """The same fields from a real ``Advies``."""
+    data = advice.model_dump()
+    data.pop("beleid")
+    data["redenen"] = [r["regel"] for r in data["redenen"]]
+    return data

@@ -1,0 +1,180 @@
+"""Hypothesis strategies: rule directories (as YAML-able dicts) and cases over a small vocabulary."""
+
+from __future__ import annotations
+
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import yaml
+from hypothesis import strategies as st
+
+KINDS = ["a", "b", "c", "d"]
+TASKS = ["t1", "t2", "t3"]
+TRAININGS = ["x", "y"]
+SEVERITIES = ["licht", "matig", "ernstig", "acuut"]
+ROUTES = ["mentor", "zorgteam", "extern"]
+URGENCIES = ["direct", "vandaag", "deze_week", "regulier"]
+EFFECTS = ["geen", "onvoldoende", "voldoende"]
+
+VOCABULARY = {
+    "naam": "Gegenereerd beleid",
+    "signalen": {k: {"label": k.upper(), "omschrijving": f"signaal {k}"} for k in KINDS},
+    "taken": {t: {"label": t.upper(), "omschrijving": f"taak {t}"} for t in TASKS},
+    "scholing": {x: {"label": x.upper(), "omschrijving": f"scholing {x}"} for x in TRAININGS},
+}
+AGREEMENTS = {
+    "bestemmingen": {
+        "zc": {"naam": "zorgcoördinator", "soort": "intern"},
+        "ha": {"naam": "huisarts", "soort": "extern"},
+    },
+    "toestemming": {
+        "bron": "NVO",
+        "leeftijden": [
+            {"tot_en_met": 11, "wie": "ouders"},
+            {"vanaf": 12, "tot_en_met": 15, "wie": "ouders en leerling"},
+            {"vanaf": 16, "wie": "leerling"},
+        ],
+        "onbekende_leeftijd": "onbekend",
+    },
+}
+
+
+def one_or_many(values: list[str]):
+    return st.one_of(st.sampled_from(values), st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True))
+
+
+@st.composite
+def signal_conditions(draw):
+    cond = {}
+    if draw(st.booleans()) or True:
+        if draw(st.integers(0, 4)):
+            cond["soort"] = draw(one_or_many(KINDS))
+    bounds = draw(st.sampled_from([0, 0, 1, 1, 1, 2]))
+    options = ["ernst_minstens", "ernst_hoogstens", "duur_minstens_weken"]
+    for name in draw(st.permutations(options))[:bounds]:
+        if name == "duur_minstens_weken":
+            cond[name] = draw(st.integers(0, 8))
+        else:
+            cond[name] = draw(st.sampled_from(SEVERITIES))
+    if "ernst_minstens" in cond and "ernst_hoogstens" in cond:
+        low, high = sorted([cond["ernst_minstens"], cond["ernst_hoogstens"]], key=SEVERITIES.index)
+        cond["ernst_minstens"], cond["ernst_hoogstens"] = low, high
+    return {"signaal": cond}
+
+
+@st.composite
+def age_conditions(draw):
+    cond = {}
+    if draw(st.booleans()):
+        cond["vanaf"] = draw(st.integers(3, 20))
+    if draw(st.booleans()) or not cond:
+        cond["tot_en_met"] = draw(st.integers(cond.get("vanaf", 3), 22))
+    return {"leeftijd": cond}
+
+
+@st.composite
+def approach_conditions(draw):
+    cond = {}
+    if draw(st.booleans()):
+        cond["weken_minstens"] = draw(st.integers(0, 10))
+    if draw(st.booleans()) or not cond:
+        cond["effect"] = draw(one_or_many(EFFECTS))
+    return {"eerdere_aanpak": cond}
+
+
+atoms = st.one_of(
+    signal_conditions(),
+    signal_conditions(),
+    st.builds(lambda t: {"taak": t}, one_or_many(TASKS)),
+    st.builds(lambda x: {"scholing": x}, one_or_many(TRAININGS)),
+    age_conditions(),
+    approach_conditions(),
+)
+
+
+def _merge(a: dict, b: dict) -> dict:
+    merged = dict(a)
+    for key, value in b.items():
+        merged.setdefault(key, value)
+    return merged
+
+
+conditions = st.recursive(
+    atoms,
+    lambda children: st.one_of(
+        st.builds(lambda xs: {"alle": xs}, st.lists(children, max_size=3)),
+        st.builds(lambda xs: {"een_van": xs}, st.lists(children, min_size=1, max_size=3)),
+        st.builds(lambda x: {"niet": x}, children),
+        st.builds(_merge, children, children),
+    ),
+    max_leaves=6,
+)
+
+
+@st.composite
+def rule_sets(draw, min_rules: int = 1, max_rules: int = 8, exceptions: bool = True):
+    count = draw(st.integers(min_rules, max_rules))
+    rules = []
+    for i in range(count):
+        absolute = draw(st.integers(0, 5)) == 0
+        rule = {
+            "id": f"r{i}",
+            "titel": f"Regel {i}",
+            "bron": f"bron {i}",
+            "absoluut": "ja" if absolute else "nee",
+            "als": draw(conditions),
+            "dan": {
+                "route": draw(st.sampled_from(ROUTES)),
+                "urgentie": draw(st.sampled_from(URGENCIES)),
+                "mentor_doet": draw(st.lists(st.sampled_from(["A", "B", "C"]), max_size=2)),
+                "mentor_doet_niet": draw(st.lists(st.sampled_from(["D", "E"]), max_size=2)),
+                "verwijzen_naar": draw(st.lists(st.sampled_from(["zc", "ha"]), max_size=2)),
+                "uitleg": f"uitleg {i}",
+            },
+        }
+        verdict = draw(st.sampled_from([None, "ja", "nee"]))
+        if verdict:
+            rule["dan"]["taak_hoort_bij_mentor"] = verdict
+        if draw(st.booleans()):
+            rule["dan"]["toestemming"] = draw(st.sampled_from(["ja", "nee"]))
+        targets = [r["id"] for r in rules if r["absoluut"] == "nee"]
+        if exceptions and targets and draw(st.integers(0, 2)) == 0:
+            rule["zet_opzij"] = draw(st.lists(st.sampled_from(targets), min_size=1, max_size=2, unique=True))
+        rules.append(rule)
+    return rules
+
+
+signals = st.fixed_dictionaries(
+    {"soort": st.sampled_from(KINDS), "ernst": st.sampled_from(SEVERITIES)},
+    optional={"duur_weken": st.one_of(st.none(), st.integers(0, 12))},
+)
+
+cases = st.fixed_dictionaries(
+    {"taak": st.sampled_from(TASKS), "signalen": st.lists(signals, max_size=4)},
+    optional={
+        "leeftijd": st.integers(4, 25),
+        "mentor": st.builds(lambda xs: {"scholing": xs}, st.lists(st.sampled_from(TRAININGS), max_size=2, unique=True)),
+        "eerdere_aanpak": st.fixed_dictionaries({"weken": st.integers(0, 12), "effect": st.sampled_from(EFFECTS)}),
+    },
+)
+
+
+def write_policy(directory: Path, rules: list[dict], vocabulary: dict = VOCABULARY, agreements: dict = AGREEMENTS) -> Path:
+    """Write a rules directory; rules go into two theme files to exercise multi-file loading."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "woordenlijst.yaml").write_text(yaml.safe_dump(vocabulary, allow_unicode=True), encoding="utf-8")
+    (directory / "afspraken.yaml").write_text(yaml.safe_dump(agreements, allow_unicode=True), encoding="utf-8")
+    half = (len(rules) + 1) // 2
+    for name, part in (("a_thema.yaml", rules[:half]), ("b_thema.yaml", rules[half:])):
+        if part:
+            (directory / name).write_text(
+                yaml.safe_dump({"thema": name, "regels": part}, allow_unicode=True, sort_keys=False), encoding="utf-8"
+            )
+    return directory
+
+
+@contextmanager
+def policy_dir(rules: list[dict]):
+    with tempfile.TemporaryDirectory() as tmp:
+        yield write_policy(Path(tmp) / "regels", rules)

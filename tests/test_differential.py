@@ -1,0 +1,47 @@
+"""The durable_rules path agrees exactly with the reference evaluator on generated policies and cases."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from reference import engine_advice_fields, reference_advice
+from strategies import cases, policy_dir, rule_sets
+
+import grenzen
+from grenzen import Casus
+
+LIMIT_MESSAGES = ("onder 'niet' mag een signaal", "te ingewikkeld")
+
+
+def _load(rules):
+    with policy_dir(rules) as directory:
+        try:
+            return grenzen.load_policy(directory)
+        except grenzen.PolicyError as exc:
+            # generated policies may hit the documented compile limits, and nothing else
+            assert all(any(m in p.message for m in LIMIT_MESSAGES) for p in exc.problems), exc
+            assume(False)
+
+
+def _agree(policy, raw_cases):
+    for raw in raw_cases:
+        case = Casus.model_validate(raw)
+        expected = reference_advice(policy.rules, policy.agreements, case)
+        got = engine_advice_fields(policy.advise(case))
+        assert got == expected, (raw, [r.id for r in policy.rules])
+
+
+@given(rule_sets(), st.lists(cases, min_size=1, max_size=25))
+@settings(max_examples=int(os.environ.get("GRENZEN_DIFF_EXAMPLES", "300")))
+def test_engine_agrees_with_reference(rules, raw_cases):
+    _agree(_load(rules), raw_cases)
+
+
+@pytest.mark.slow
+@given(rule_sets(min_rules=10, max_rules=40), st.lists(cases, min_size=20, max_size=60))
+@settings(max_examples=int(os.environ.get("GRENZEN_DIFF_SLOW_EXAMPLES", "40")))
+def test_engine_agrees_with_reference_on_larger_policies(rules, raw_cases):
+    _agree(_load(rules), raw_cases)
