@@ -160,16 +160,25 @@ cases = st.fixed_dictionaries(
 )
 
 
+class _NoAliases(yaml.SafeDumper):
+    def ignore_aliases(self, data):  # shared sub-dicts must be written out: the loader refuses aliases
+        return True
+
+
+def dump(data) -> str:
+    return yaml.dump(data, Dumper=_NoAliases, allow_unicode=True, sort_keys=False)
+
+
 def write_policy(directory: Path, rules: list[dict], vocabulary: dict = VOCABULARY, agreements: dict = AGREEMENTS) -> Path:
     """Write a rules directory; rules go into two theme files to exercise multi-file loading."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "woordenlijst.yaml").write_text(yaml.safe_dump(vocabulary, allow_unicode=True), encoding="utf-8")
-    (directory / "afspraken.yaml").write_text(yaml.safe_dump(agreements, allow_unicode=True), encoding="utf-8")
+    (directory / "woordenlijst.yaml").write_text(dump(vocabulary), encoding="utf-8")
+    (directory / "afspraken.yaml").write_text(dump(agreements), encoding="utf-8")
     half = (len(rules) + 1) // 2
     for name, part in (("a_thema.yaml", rules[:half]), ("b_thema.yaml", rules[half:])):
         if part:
             (directory / name).write_text(
-                yaml.safe_dump({"thema": name, "regels": part}, allow_unicode=True, sort_keys=False), encoding="utf-8"
+                dump({"thema": name, "regels": part}), encoding="utf-8"
             )
     return directory
 

@@ -8,8 +8,8 @@ Engine facts (see docs/ontwerp-engine.md for the experiments behind each choice)
 * Negation is pushed down to single comparisons (no ``$nex``, no ``$not``): every list carries a
   sentinel item and absent values are encoded as -1 or ``"_"``, so "for all items" is never asked
   of an empty list and "missing" never has to be tested.
-* Every rule is AND-ed with a group marker that only case facts carry, and groups stay small, which
-  keeps the engine away from its stack limit (error 303) and its fan-out hang.
+* Every rule is AND-ed with a group marker that only case facts carry; groups and rulesets stay
+  small, which keeps the engine away from its stack limit (error 303) and its fan-out hang.
 """
 
 from __future__ import annotations
@@ -31,9 +31,12 @@ Expr = Union[tuple[str], tuple[str, list["Expr"]], tuple[str, dict[str, Any]]]
 SENTINEL = {"e": 0, "h": 99, "d": -1}  # severity 0 < any real, upper copy 99 > any real, duration -1
 ABSENT = -1
 NO_TEXT = "_"
+# The C matcher walks alpha nodes with a 64-slot stack (error 303 when full). Every marker of a
+# ruleset matches every fact, so the stack peaks near (groups per ruleset + terms in one group);
+# measured: 16 groups x 48 terms fits, 16 x 56 does not. We keep 16 x 40.
 RULES_PER_GROUP = 12
 TERMS_PER_GROUP = 40
-RULES_PER_RULESET = 200
+GROUPS_PER_RULESET = 16
 
 
 def _and(parts: list[Expr]) -> Expr:
@@ -257,10 +260,10 @@ def compile_rules(rules: list[Regel], trainings: list[str]) -> Compiled:
         groups.append(current)
     rulesets: list[dict[str, Any]] = []
     for number, group in enumerate(groups):
-        marker = f"_g{number}"
-        compiled.markers[marker] = 1
-        if not rulesets or len(rulesets[-1]) + len(group) > RULES_PER_RULESET:
+        if number % GROUPS_PER_RULESET == 0:
             rulesets.append({})
+        marker = f"_g{number % GROUPS_PER_RULESET}"
+        compiled.markers[marker] = 1
         for index, body in group:
             parts = [{"$ex": {marker: 1}}] + (body.get("$and") or [body] if body else [])
             condition = parts[0] if len(parts) == 1 else {"$and": parts}
