@@ -41,7 +41,12 @@ def _at(item: LoadedRule, sub: tuple[Any, ...], message: str, fix: str = "", key
 
 def _unknown(item: LoadedRule, sub: tuple[Any, ...], what: str, name: str, known: dict[str, Any], file: str) -> Problem:
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    fix = f"bedoel je '{close[0]}'?" if close else f"voeg '{name}' toe aan {file} of kies een bestaande {what}"
+    if close:
+        fix = f"bedoel je '{close[0]}'?"
+    elif len(known) <= 12:
+        fix = "kies uit " + ", ".join(known) + f", of voeg '{name}' toe aan {file}"
+    else:
+        fix = f"voeg '{name}' toe aan {file} of kies een bestaande {what}"
     return _at(item, sub, f"onbekende {what} '{name}'", fix)
 
 

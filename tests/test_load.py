@@ -1,0 +1,224 @@
+"""Loading and validating rule directories: every problem at once, in Dutch, located, never a traceback."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import AGREEMENTS, VOCABULARY, dump, write_policy
+
+import grenzen
+from grenzen import PolicyError
+from grenzen._yaml import YamlProblem, read_yaml
+
+GOOD = {"id": "goed", "titel": "T", "bron": "B", "als": {"taak": "t1"}, "dan": {"route": "mentor", "uitleg": "u"}}
+
+
+def problems_of(directory: Path) -> list[grenzen.Problem]:
+    with pytest.raises(PolicyError) as info:
+        grenzen.load_policy(directory)
+    return info.value.problems
+
+
+def write_theme(tmp_path: Path, text: str, rules: list[dict] | None = None) -> Path:
+    directory = write_policy(tmp_path / "regels", rules or [GOOD])
+    (directory / "c_fout.yaml").write_text(text, encoding="utf-8")
+    return directory
+
+
+def only(problems, fragment):
+    found = [p for p in problems if fragment in p.message]
+    assert found, [str(p) for p in problems]
+    return found[0]
+
+
+def test_unknown_key_with_did_you_mean_and_position(tmp_path):
+    text = "thema: X\nregels:\n  - id: r-a\n    titel: T\n    bron: B\n    als:\n      signal: {soort: a}\n    dan: {route: mentor, uitleg: u}\n"
+    problem = only(problems_of(write_theme(tmp_path, text)), "onbekende sleutel 'signal'")
+    assert (problem.file.endswith("c_fout.yaml"), problem.line, problem.column, problem.rule) == (True, 7, 7, "r-a")
+    assert "bedoel je 'signaal'" in problem.fix
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    text = (
+        "thema: X\nregels:\n"
+        "  - {id: r-a, titel: T, bron: B, als: {taak: t1}, dan: {route: mentr, uitleg: u}}\n"
+        "  - {id: r-b, titel: T, bron: B, als: {signaal: {ernst_minstens: zwaar}}, dan: {route: mentor}}\n"
+    )
+    problems = problems_of(write_theme(tmp_path, text))
+    messages = " | ".join(p.message for p in problems)
+    assert "route" in messages and "ernst_minstens" in messages and "uitleg" in messages
+    assert {p.line for p in problems} == {3, 4}
+
+
+@pytest.mark.parametrize(
+    "rule_patch,fragment,fix",
+    [
+        ({"als": {"taak": "t9"}}, "onbekende taak 't9'", "t1"),
+        ({"als": {"signaal": {"soort": "aa"}}}, "onbekende signaalsoort 'aa'", "bedoel je 'a'"),
+        ({"als": {"scholing": "z"}}, "onbekende scholing 'z'", "kies uit x, y"),
+        ({"als": {"signaal": {"ernst_minstens": "acuut", "ernst_hoogstens": "licht"}}}, "zwaarder dan", "om"),
+        ({"als": {"leeftijd": {"vanaf": 16, "tot_en_met": 12}}}, "vanaf is groter", "om"),
+        ({"dan": {"route": "mentor", "uitleg": "u", "verwijzen_naar": ["zx"]}}, "onbekende bestemming 'zx'", "zc"),
+        ({"zet_opzij": ["bestaat-niet"]}, "onbekende regel 'bestaat-niet'", ""),
+        ({"zet_opzij": ["r-b"]}, "kan zichzelf niet", "weg"),
+        ({"als": {"niet": {"alle": [{"signaal": {"soort": "a", "ernst_minstens": "matig", "duur_minstens_weken": 2}}]}}},
+         "hoogstens één grens", "splits"),
+        ({"als": {"een_van": []}}, "mag niet leeg", ""),
+        ({"als": {}}, "lege voorwaarde", "signaal"),
+    ],
+)
+def test_semantic_problems_name_rule_and_fix(tmp_path, rule_patch, fragment, fix):
+    rule = {**GOOD, "id": "r-b", **rule_patch}
+    problem = only(problems_of(write_policy(tmp_path / "regels", [GOOD, rule])), fragment)
+    assert problem.rule == "r-b" and fix in problem.fix and problem.line > 1
+
+
+def test_duplicate_ids_across_files(tmp_path):
+    directory = write_policy(tmp_path / "regels", [GOOD, GOOD])
+    problem = only(problems_of(directory), "bestaat al")
+    assert "a_thema.yaml" in problem.message and problem.file.endswith("b_thema.yaml")
+
+
+def test_absolute_rules_cannot_be_set_aside(tmp_path):
+    rules = [{**GOOD, "id": "veilig", "absoluut": "ja"}, {**GOOD, "id": "uitzondering", "zet_opzij": ["veilig"]}]
+    problem = only(problems_of(write_policy(tmp_path / "regels", rules)), "absoluut")
+    assert problem.rule == "uitzondering"
+
+
+def test_exception_cycles_are_refused(tmp_path):
+    rules = [{**GOOD, "id": "a", "zet_opzij": ["b"]}, {**GOOD, "id": "b", "zet_opzij": ["c"]}, {**GOOD, "id": "c", "zet_opzij": ["a"]}]
+    problem = only(problems_of(write_policy(tmp_path / "regels", rules)), "kring")
+    assert "a → b → c → a" in problem.message
+
+
+def test_consent_needs_an_age_table(tmp_path):
+    rule = {**GOOD, "dan": {"route": "zorgteam", "uitleg": "u", "toestemming": "ja"}}
+    directory = write_policy(tmp_path / "regels", [rule], agreements={"bestemmingen": AGREEMENTS["bestemmingen"]})
+    only(problems_of(directory), "toestemming is nodig")
+
+
+def test_too_complex_conditions_are_refused(tmp_path):
+    wide = {"een_van": [{"taak": "t1"}, {"taak": "t2"}, {"scholing": "x"}, {"scholing": "y"}]}
+    rule = {**GOOD, "als": {"alle": [wide, wide, wide]}}  # 64 alternatives
+    only(problems_of(write_policy(tmp_path / "regels", [rule])), "te ingewikkeld")
+
+
+@pytest.mark.parametrize(
+    "text,fragment",
+    [
+        ("thema: X\nregels: &a\n  - *a\n", "ankers"),
+        ("thema: X\nthema: Y\nregels: []\n", "twee keer"),
+        ("thema: X\nregels: [\n", "geen geldige YAML"),
+        ("!!python/object/apply:os.system [ls]\n", "niet toegestaan"),
+        ("- een lijst\n", "blok met sleutels"),
+        ("thema: X\n---\nthema: Y\n", "één YAML-document"),
+    ],
+)
+def test_unsafe_or_broken_yaml(tmp_path, text, fragment):
+    only(problems_of(write_theme(tmp_path, text)), fragment)
+
+
+def test_billion_laughs_is_refused_fast(tmp_path):
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    start = time.perf_counter()
+    only(problems_of(write_theme(tmp_path, "\n".join(lines) + "\n")), "ankers")
+    assert time.perf_counter() - start < 5
+
+
+def test_not_utf8_and_missing_vocabulary(tmp_path):
+    directory = write_policy(tmp_path / "regels", [GOOD])
+    (directory / "c.yaml").write_bytes(b"thema: \xff\xfe\n")
+    (directory / "woordenlijst.yaml").unlink()
+    problems = problems_of(directory)
+    only(problems, "geen UTF-8")
+    only(problems, "woordenlijst ontbreekt")
+
+
+def test_missing_directory(tmp_path):
+    only(problems_of(tmp_path / "bestaat-niet"), "bestaat niet")
+
+
+def test_message_format_is_file_line_column_rule_fix(tmp_path):
+    text = "thema: X\nregels:\n  - {id: r-a, titel: T, bron: B, als: {taak: t1}, dan: {route: mentr, uitleg: u}}\n"
+    with pytest.raises(PolicyError) as info:
+        grenzen.load_policy(write_theme(tmp_path, text))
+    line = [s for s in str(info.value).splitlines() if "mentr" in s or "route" in s][0]
+    assert line.split(":")[1:3] == ["3", "64"] and "regel 'r-a'" in line and "Oplossing: kies uit mentor" in line
+
+
+def test_positions_of_nested_nodes():
+    located = read_yaml("a:\n  - b: 1\n    c: [x, y]\n")
+    assert located.where(("a", 0, "c", 1)) == (3, 12)
+    assert located.where(("a", 0, "c"), key=True) == (3, 5)
+    with pytest.raises(YamlProblem):
+        read_yaml("a: .nan\n")
+
+
+yaml_texts = st.one_of(
+    st.text(max_size=400),
+    st.recursive(
+        st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20)),
+        lambda c: st.one_of(st.lists(c, max_size=4), st.dictionaries(st.text(max_size=12), c, max_size=4)),
+        max_leaves=30,
+    ).map(lambda d: dump({"thema": "X", "regels": d})),
+)
+
+
+@settings(max_examples=300)
+@given(yaml_texts)
+def test_any_broken_file_gives_located_problems_never_a_crash(tmp_path_factory, text):
+    directory = write_policy(tmp_path_factory.mktemp("fuzz") / "regels", [GOOD])
+    (directory / "c_fuzz.yaml").write_text(text, encoding="utf-8")
+    try:
+        grenzen.load_policy(directory)
+    except PolicyError as exc:
+        assert exc.problems and all(p.line >= 1 and p.column >= 1 and p.message for p in exc.problems)
+
+
+@settings(max_examples=200)
+@given(st.data())
+def test_mutated_valid_rules_never_crash(tmp_path_factory, data):
+    """Take a valid rule and break one value at a random path: a PolicyError or a valid policy."""
+    rule = {
+        "id": "r-x", "titel": "T", "bron": "B", "absoluut": "nee",
+        "als": {"alle": [{"signaal": {"soort": ["a", "b"], "ernst_minstens": "matig"}}, {"niet": {"taak": "t2"}}]},
+        "dan": {"route": "zorgteam", "urgentie": "vandaag", "verwijzen_naar": ["zc"], "uitleg": "u"},
+        "zet_opzij": ["goed"],
+    }
+    paths = []
+
+    def collect(node, path):
+        paths.append(path)
+        if isinstance(node, dict):
+            for k, v in node.items():
+                collect(v, path + (k,))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                collect(v, path + (i,))
+
+    collect(rule, ())
+    path = data.draw(st.sampled_from(paths[1:]))
+    junk = data.draw(st.one_of(st.none(), st.integers(-10**20, 10**20), st.text(max_size=10), st.lists(st.integers(), max_size=2),
+                               st.dictionaries(st.text(max_size=5), st.integers(), max_size=2), st.floats(allow_nan=False)))
+    target = rule
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = junk
+    directory = write_policy(tmp_path_factory.mktemp("mut") / "regels", [GOOD, rule])
+    try:
+        grenzen.load_policy(directory)
+    except PolicyError as exc:
+        assert all(p.file.endswith(".yaml") and p.line >= 1 for p in exc.problems)
+
+
+def test_vocabulary_and_agreements_problems(tmp_path):
+    vocabulary = {**VOCABULARY, "signalen": {"Hoofdletter": {"label": "x", "omschrijving": "y"}}, "talen": {}}
+    directory = write_policy(tmp_path / "regels", [GOOD], vocabulary=vocabulary)
+    problems = problems_of(directory)
+    only(problems, "ongeldige naam")
+    only(problems, "onbekende sleutel 'talen'")
