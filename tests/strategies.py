@@ -187,3 +187,26 @@ def write_policy(directory: Path, rules: list[dict], vocabulary: dict = VOCABULA
 def policy_dir(rules: list[dict]):
     with tempfile.TemporaryDirectory() as tmp:
         yield write_policy(Path(tmp) / "regels", rules)
+
+
+@st.composite
+def _rising_signal(draw):
+    cond = {}
+    if draw(st.integers(0, 3)):
+        cond["soort"] = draw(one_or_many(KINDS))
+    if draw(st.booleans()):
+        cond["ernst_minstens"] = draw(st.sampled_from(SEVERITIES))
+    if draw(st.booleans()):
+        cond["duur_minstens_weken"] = draw(st.integers(0, 8))
+    return {"signaal": cond}
+
+
+#: Conditions without ``niet`` and without upper severity bounds: raising a severity can only make more hold.
+monotone_conditions = st.recursive(
+    st.one_of(_rising_signal(), _rising_signal(), st.builds(lambda t: {"taak": t}, one_or_many(TASKS)), age_conditions()),
+    lambda children: st.one_of(
+        st.builds(lambda xs: {"alle": xs}, st.lists(children, max_size=3)),
+        st.builds(lambda xs: {"een_van": xs}, st.lists(children, min_size=1, max_size=3)),
+    ),
+    max_leaves=5,
+)

@@ -7,9 +7,12 @@ against the policy's vocabulary when a policy validates a case (see
 
 from __future__ import annotations
 
-from typing import Literal
+import difflib
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 Ernst = Literal["licht", "matig", "ernstig", "acuut"]
 Route = Literal["mentor", "zorgteam", "extern"]
@@ -31,6 +34,23 @@ class _Contract(BaseModel):
     model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, frozen=True)
 
 
+def _known(value: Any, info: ValidationInfo, table: str, what: str) -> Any:
+    """With a vocabulary in the validation context, refuse kinds the policy does not know."""
+    vocabulary = (info.context or {}).get("vocabulary") if isinstance(info.context, Mapping) else None
+    if vocabulary is None:
+        return value
+    known = vocabulary[table]
+    if value not in known:
+        close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
+        hint = f"; bedoel je '{close[0]}'?" if close else "; zie de woordenlijst van het beleid"
+        raise PydanticCustomError("onbekende_soort", f"onbekende {what} '{value}'{hint}")
+    return value
+
+
+def _known_training(value: str, info: ValidationInfo) -> str:
+    return _known(value, info, "scholing", "scholing")
+
+
 class Signaal(_Contract):
     """One signal the mentor noticed."""
 
@@ -38,11 +58,18 @@ class Signaal(_Contract):
     ernst: Ernst = Field(description="licht, matig, ernstig of acuut")
     duur_weken: int | None = Field(default=None, ge=0, le=MAX_WEEKS, description="hoe lang al, in weken")
 
+    @field_validator("soort")
+    @classmethod
+    def _soort_known(cls, value: str, info: ValidationInfo) -> str:
+        return _known(value, info, "signalen", "signaalsoort")
+
 
 class Mentor(_Contract):
     """What the mentor brings: completed trainings."""
 
-    scholing: list[str] = Field(default_factory=list, max_length=50, description="gevolgde scholing")
+    scholing: list[Annotated[str, AfterValidator(_known_training)]] = Field(
+        default_factory=list, max_length=50, description="gevolgde scholing"
+    )
 
 
 class EerdereAanpak(_Contract):
@@ -65,6 +92,11 @@ class Casus(_Contract):
     signalen: list[Signaal] = Field(default_factory=list, max_length=50)
     mentor: Mentor | None = None
     eerdere_aanpak: EerdereAanpak | None = None
+
+    @field_validator("taak")
+    @classmethod
+    def _taak_known(cls, value: str, info: ValidationInfo) -> str:
+        return _known(value, info, "taken", "taak")
 
 
 class Reden(_Contract):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import threading
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -48,6 +46,13 @@ class Policy:
         self._compiled = compile_rules(self.rules, list(self.vocabulary.scholing))
         self._engine = Engine(self._compiled.rulesets)
         self._index = {f"r{i}": i for i in range(len(self.rules))}
+        self._context = {
+            "vocabulary": {
+                "signalen": self.vocabulary.signalen,
+                "taken": self.vocabulary.taken,
+                "scholing": self.vocabulary.scholing,
+            }
+        }
 
     def __repr__(self) -> str:
         return f"<Policy {self.name!r} versie {self.version} ({len(self.rules)} regels)>"
@@ -56,24 +61,12 @@ class Policy:
         """Check a case against the contract and this policy's vocabulary; raise ``CaseError``."""
         if isinstance(case, (str, bytes)):
             case = _parse_text(case)
-        if not isinstance(case, Casus):
-            try:
-                case = Casus.model_validate(case)
-            except ValidationError as exc:
-                raise CaseError(_field_errors(exc)) from None
-        errors: list[FieldError] = []
-        vocab = self.vocabulary
-        if case.taak not in vocab.taken:
-            errors.append(_unknown("taak", "taak", case.taak, vocab.taken))
-        for i, signal in enumerate(case.signalen):
-            if signal.soort not in vocab.signalen:
-                errors.append(_unknown(f"signalen.{i}.soort", "signaalsoort", signal.soort, vocab.signalen))
-        for i, name in enumerate(case.mentor.scholing if case.mentor else []):
-            if name not in vocab.scholing:
-                errors.append(_unknown(f"mentor.scholing.{i}", "scholing", name, vocab.scholing))
-        if errors:
-            raise CaseError(errors)
-        return case
+        elif isinstance(case, Casus):
+            case = case.model_dump(exclude_unset=True)
+        try:
+            return Casus.model_validate(case, context=self._context)
+        except ValidationError as exc:
+            raise CaseError(_field_errors(exc)) from None
 
     def applicable(self, case: Casus) -> list[int]:
         """Indexes of the rules whose condition holds (before exceptions), as the engine finds them."""
@@ -119,12 +112,6 @@ def _parse_text(text: str | bytes) -> Any:
         raise CaseError([FieldError("(casus)", f"regel {exc.line}, kolom {exc.column}: {exc.message}")]) from None
 
 
-def _unknown(field: str, what: str, name: str, known: Mapping[str, Any]) -> FieldError:
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    hint = f"; bedoel je '{close[0]}'?" if close else "; zie de woordenlijst van het beleid"
-    return FieldError(field, f"onbekende {what} '{name}'{hint}")
-
-
 _MESSAGES = {
     "missing": "verplicht veld ontbreekt",
     "extra_forbidden": "onbekend veld (let op tikfouten)",
@@ -149,6 +136,9 @@ def _field_errors(exc: ValidationError) -> list[FieldError]:
     for error in exc.errors(include_input=False, include_url=False):
         path = ".".join(str(p) for p in error["loc"]) or "(casus)"
         ctx = {k: str(v).replace("'", "").replace(" or ", ", ") for k, v in (error.get("ctx") or {}).items()}
+        if error["type"] == "onbekende_soort":
+            out.append(FieldError(path, error["msg"]))
+            continue
         template = _MESSAGES.get(error["type"], "ongeldige waarde")
         try:
             message = template.format(**ctx)

@@ -1,0 +1,139 @@
+"""Case validation: the JSON contract, the policy's vocabulary, and no case content in errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from grenzen import Advies, CaseError, Casus
+
+VALID = {
+    "id": "casus-17",
+    "leeftijd": 14,
+    "taak": "begeleidingsgesprekken",
+    "signalen": [{"soort": "rouw", "ernst": "matig", "duur_weken": 3}],
+    "mentor": {"scholing": ["rouwbegeleiding"]},
+    "eerdere_aanpak": {"weken": 2, "effect": "onvoldoende"},
+}
+
+
+def fields_of(policy, case) -> dict[str, str]:
+    with pytest.raises(CaseError) as info:
+        policy.advise(case)
+    return {e.field: e.message for e in info.value.errors}
+
+
+def test_dict_json_yaml_and_model_give_the_same_advice(basis):
+    yaml_text = "\n".join(
+        [
+            "id: casus-17",
+            "leeftijd: 14",
+            "taak: begeleidingsgesprekken",
+            "signalen: [{soort: rouw, ernst: matig, duur_weken: 3}]",
+            "mentor: {scholing: [rouwbegeleiding]}",
+            "eerdere_aanpak: {weken: 2, effect: onvoldoende}",
+        ]
+    )
+    answers = [
+        basis.advise(VALID),
+        basis.advise(json.dumps(VALID)),
+        basis.advise(json.dumps(VALID).encode()),
+        basis.advise(yaml_text),
+        basis.advise(Casus.model_validate(VALID)),
+    ]
+    assert all(a == answers[0] for a in answers)
+
+
+@pytest.mark.parametrize(
+    "patch,field,fragment",
+    [
+        ({"naam": "Jan Jansen"}, "naam", "onbekend veld"),
+        ({"signalen": [{"soort": "rouw", "ernst": "matig", "duur": 3}]}, "signalen.0.duur", "onbekend veld"),
+        ({"taak": None}, "taak", "tekst"),
+        ({"leeftijd": 3}, "leeftijd", "minstens 4"),
+        ({"leeftijd": 26}, "leeftijd", "hoogstens 25"),
+        ({"leeftijd": "veertien"}, "leeftijd", "geheel getal"),
+        ({"signalen": [{"soort": "rouw", "ernst": "heel erg"}]}, "signalen.0.ernst", "kies uit licht, matig, ernstig, acuut"),
+        ({"signalen": [{"soort": "rouw", "ernst": "licht", "duur_weken": -1}]}, "signalen.0.duur_weken", "minstens 0"),
+        ({"eerdere_aanpak": {"weken": 6}}, "eerdere_aanpak.effect", "ontbreekt"),
+        ({"id": "Jan Jansen"}, "id", "ongeldige tekens"),
+        ({"signalen": [{"soort": "rouw", "ernst": "licht"}] * 51}, "signalen", "te lang"),
+    ],
+)
+def test_malformed_case_names_the_field_not_the_value(basis, patch, field, fragment):
+    case = {**VALID, **patch}
+    errors = fields_of(basis, case)
+    assert field in errors and fragment in errors[field], errors
+    assert "Jan" not in str(errors) and "veertien" not in str(errors) and "heel erg" not in str(errors)
+
+
+def test_missing_task(basis):
+    case = dict(VALID)
+    del case["taak"]
+    assert "verplicht" in fields_of(basis, case)["taak"]
+
+
+@pytest.mark.parametrize(
+    "patch,field,fragment",
+    [
+        ({"taak": "therapie"}, "taak", "onbekende taak 'therapie'"),
+        ({"signalen": [{"soort": "pestn", "ernst": "licht"}]}, "signalen.0.soort", "bedoel je 'pesten'"),
+        ({"mentor": {"scholing": ["yoga"]}}, "mentor.scholing.0", "onbekende scholing 'yoga'"),
+    ],
+)
+def test_kinds_the_policy_does_not_know(basis, patch, field, fragment):
+    errors = fields_of(basis, {**VALID, **patch})
+    assert fragment in errors[field]
+
+
+def test_broken_text_is_a_case_error(basis):
+    assert "(casus)" in fields_of(basis, "taak: [")
+    assert "(casus)" in fields_of(basis, b"\xff\xfe")
+    assert "(casus)" in fields_of(basis, "- alleen\n- een lijst\n")
+
+
+def test_pydantic_errors_hide_input():
+    with pytest.raises(Exception) as info:
+        Casus.model_validate({**VALID, "leeftijd": "geheim-1234"})
+    assert "geheim-1234" not in str(info.value)
+
+
+def test_advice_json_contract_keys(basis):
+    data = json.loads(basis.advise(VALID).model_dump_json())
+    assert list(data) == [
+        "route", "urgentie", "taak_hoort_bij_mentor", "mentor_doet", "mentor_doet_niet",
+        "verwijzen_naar", "toestemming", "redenen", "opzij_gezet", "beleid",
+    ]
+    assert set(data["redenen"][0]) == {"regel", "titel", "bron", "uitleg", "route"}
+    assert set(data["beleid"]) == {"naam", "versie"}
+    assert Advies.model_validate_json(json.dumps(data)) == basis.advise(VALID)
+
+
+junk = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(10**30), 10**30), st.floats(), st.text(max_size=30)),
+    lambda c: st.one_of(st.lists(c, max_size=4), st.dictionaries(st.text(max_size=15), c, max_size=5)),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400)
+@given(st.one_of(junk, st.fixed_dictionaries({"taak": junk, "signalen": junk}, optional={"leeftijd": junk, "mentor": junk})))
+def test_any_input_gives_an_advice_or_a_case_error(basis, value):
+    try:
+        advice = basis.advise(value)
+    except CaseError as exc:
+        assert exc.errors and all(e.field for e in exc.errors)
+    else:
+        assert advice.route in ("mentor", "zorgteam", "extern")
+
+
+@settings(max_examples=200)
+@given(st.text(max_size=200))
+def test_any_text_gives_an_advice_or_a_case_error(basis, text):
+    try:
+        basis.advise(text)
+    except CaseError:
+        pass

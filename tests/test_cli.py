@@ -1,0 +1,117 @@
+"""The grenzen command: Dutch output, exit codes, no tracebacks, no case content in errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+from strategies import write_policy
+
+from grenzen.cli import main
+
+BASIS = str(FIXTURES / "basis")
+CASE = "leeftijd: 14\ntaak: begeleidingsgesprekken\nsignalen: [{soort: rouw, ernst: matig}]\nmentor: {scholing: [rouwbegeleiding]}\n"
+
+
+@pytest.fixture
+def case_file(tmp_path):
+    path = tmp_path / "casus.yaml"
+    path.write_text(CASE, encoding="utf-8")
+    return str(path)
+
+
+def test_advies_readable(case_file, capsys):
+    assert main(["advies", case_file, "--regels", BASIS]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Advies: MENTOR") and "Waarom:" in out and "Bron:" in out
+
+
+def test_advies_json_is_the_contract(case_file, capsys):
+    assert main(["advies", case_file, "--regels", BASIS, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["route"] == "mentor" and data["opzij_gezet"] == [{"regel": "gesprekken-zwaar", "door": "rouw-geschoold"}]
+
+
+def test_advies_reads_stdin(monkeypatch, capsys):
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b'{"taak": "signaleren"}')))
+    assert main(["advies", "-", "--regels", BASIS, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["route"] == "mentor"
+
+
+def test_bad_case_names_field_not_content(tmp_path, capsys):
+    path = tmp_path / "casus.yaml"
+    path.write_text("taak: signaleren\nnaam: Fatima de Vries\nsignalen: [{soort: pestn, ernst: licht}]\n", encoding="utf-8")
+    assert main(["advies", str(path), "--regels", BASIS]) == 1
+    err = capsys.readouterr().err
+    assert "naam: onbekend veld" in err and "bedoel je 'pesten'" in err and "Fatima" not in err
+
+
+def test_missing_case_file(capsys):
+    assert main(["advies", "bestaat-niet.yaml", "--regels", BASIS]) == 1
+    assert "Kan het bestand niet lezen" in capsys.readouterr().err
+
+
+def test_controleer(tmp_path, capsys):
+    assert main(["controleer", BASIS]) == 0
+    assert "In orde" in capsys.readouterr().out
+    bad = write_policy(tmp_path / "r", [{"id": "x", "titel": "t", "bron": "b", "als": {"taak": "t9"}, "dan": {"route": "mentor", "uitleg": "u"}}])
+    assert main(["controleer", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "onbekende taak 't9'" in err and "a_thema.yaml:" in err and "Traceback" not in err
+
+
+def test_test_command_reports_failures(tmp_path, capsys):
+    directory = write_policy(tmp_path / "r", [{"id": "x", "titel": "t", "bron": "b", "als": {"taak": "t1"}, "dan": {"route": "mentor", "uitleg": "u"}}])
+    (directory / "voorbeelden").mkdir()
+    (directory / "voorbeelden" / "v.yaml").write_text(
+        "voorbeelden:\n"
+        "  - {naam: goed, casus: {taak: t1}, verwacht: {route: mentor, regels: [x]}}\n"
+        "  - {naam: fout, casus: {taak: t1}, verwacht: {route: extern, urgentie: direct}}\n",
+        encoding="utf-8",
+    )
+    assert main(["test", str(directory)]) == 1
+    out = capsys.readouterr().out
+    assert "MISLUKT" in out and "fout" in out and "route: verwacht extern, kreeg mentor" in out
+    assert "regels: x" in out and out.strip().endswith("1 geslaagd, 1 mislukt")
+
+
+def test_usage_errors_are_dutch(capsys):
+    with pytest.raises(SystemExit) as info:
+        main([])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "gebruik: grenzen" in err and "fout:" in err
+
+
+def test_help_is_dutch(capsys):
+    with pytest.raises(SystemExit):
+        main(["advies", "--help"])
+    out = capsys.readouterr().out
+    assert "casusbestand" in out and "opties" in out
+
+
+def test_console_script_runs_as_module(tmp_path, case_file):
+    result = subprocess.run([sys.executable, "-m", "grenzen", "advies", case_file, "--regels", BASIS, "--json"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["beleid"]["naam"] == "Testbeleid basis"
+
+
+def test_broken_engine_build_gives_a_fix(tmp_path):
+    code = "import sys; sys.modules['durable_rules_engine'] = None\nimport grenzen\n"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode != 0
+    assert "CPPFLAGS" in result.stderr and "PyEval_CallObject=PyObject_CallObject" in result.stderr
+
+
+def test_readme_commands_and_ci_agree():
+    root = Path(__file__).resolve().parents[1]
+    lines = [l for l in (root / "README.md").read_text(encoding="utf-8").splitlines() if l.startswith("python3 -m venv")]
+    assert len(lines) == 2 and "grenzen advies" in lines[0] and lines[1].endswith("python -m pytest")
+    assert lines[1] in (root / ".ci" / "run").read_text(encoding="utf-8")

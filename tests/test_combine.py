@@ -1,0 +1,107 @@
+"""Combination: exceptions, strictest route, urgency, task scope, merged lists, consent, fallback, explanation."""
+
+from __future__ import annotations
+
+import pytest
+from strategies import write_policy
+
+import grenzen
+from grenzen._combine import effective
+
+ROUW = {"soort": "rouw", "ernst": "matig"}
+
+
+def test_exception_sets_base_rule_aside_only_with_training(basis):
+    trained = basis.advise({"taak": "begeleidingsgesprekken", "signalen": [ROUW], "mentor": {"scholing": ["rouwbegeleiding"]}})
+    untrained = basis.advise({"taak": "begeleidingsgesprekken", "signalen": [ROUW]})
+    assert (trained.route, trained.taak_hoort_bij_mentor) == ("mentor", True)
+    assert [(o.regel, o.door) for o in trained.opzij_gezet] == [("gesprekken-zwaar", "rouw-geschoold")]
+    assert (untrained.route, untrained.taak_hoort_bij_mentor, untrained.opzij_gezet) == ("zorgteam", False, [])
+
+
+def test_exception_stops_at_its_severity_boundary(basis):
+    heavy = {"soort": "rouw", "ernst": "ernstig"}
+    advice = basis.advise({"taak": "begeleidingsgesprekken", "signalen": [heavy], "mentor": {"scholing": ["rouwbegeleiding"]}})
+    assert advice.route == "zorgteam" and not advice.opzij_gezet
+
+
+def test_absolute_safety_rule_wins_over_everything(basis):
+    advice = basis.advise({
+        "taak": "begeleidingsgesprekken",
+        "signalen": [ROUW, {"soort": "suicidaal_plan", "ernst": "licht"}],
+        "mentor": {"scholing": ["rouwbegeleiding"]},
+    })
+    assert (advice.route, advice.urgentie, advice.taak_hoort_bij_mentor) == ("extern", "direct", False)
+    assert advice.redenen[0].regel == "suicidaal-plan"
+    assert "Blijf bij de leerling." in advice.mentor_doet
+
+
+def test_reasons_strictest_first_and_lists_merged_without_duplicates(basis):
+    advice = basis.advise({
+        "taak": "signaleren",
+        "leeftijd": 15,
+        "signalen": [{"soort": "pesten", "ernst": "ernstig"}, {"soort": "suicidaal_plan", "ernst": "licht"}],
+    })
+    assert [r.route for r in advice.redenen] == ["extern", "zorgteam", "mentor"]
+    assert advice.verwijzen_naar == ["huisarts", "zorgcoördinator"]
+    assert advice.urgentie == "direct"
+    assert advice.taak_hoort_bij_mentor is False  # one rule says nee: not mentor work
+
+
+@pytest.mark.parametrize("age,who", [(10, "ouders"), (12, "ouders en leerling"), (15, "ouders en leerling"),
+                                     (16, "leerling"), (None, "ouders en leerling (leeftijd onbekend)")])
+def test_consent_follows_age(basis, age, who):
+    case = {"taak": "mentale_problemen_behandelen"} | ({"leeftijd": age} if age else {})
+    assert basis.advise(case).toestemming == who
+
+
+def test_no_consent_when_no_rule_needs_it(basis):
+    assert basis.advise({"taak": "signaleren", "leeftijd": 14}).toestemming is None
+
+
+def _rule(rid, cond, route="mentor", **dan):
+    return {"id": rid, "titel": rid, "bron": "b", "als": cond, "dan": {"route": route, "uitleg": "u", **dan}}
+
+
+def test_nothing_applies_gives_zorgteam_never_mentor(tmp_path):
+    policy = grenzen.load_policy(write_policy(tmp_path / "r", [_rule("alleen-t1", {"taak": "t1"})]))
+    advice = policy.advise({"taak": "t2", "signalen": [{"soort": "a", "ernst": "licht"}]})
+    assert (advice.route, advice.taak_hoort_bij_mentor) == ("zorgteam", False)
+    assert advice.redenen[0].regel == "geen-regel-van-toepassing" and advice.redenen[0].route == "zorgteam"
+
+
+def test_task_scope_is_false_when_no_rule_says(tmp_path):
+    policy = grenzen.load_policy(write_policy(tmp_path / "r", [_rule("stil", {"taak": "t1"})]))
+    assert policy.advise({"taak": "t1"}).taak_hoort_bij_mentor is False
+
+
+def test_set_aside_exception_does_not_set_aside(tmp_path):
+    # c sets b aside, so b's exception on a no longer counts: a stays
+    rules = [
+        _rule("a", {"taak": "t1"}, "zorgteam"),
+        _rule("b", {"taak": "t1"}) | {"zet_opzij": ["a"]},
+        _rule("c", {"scholing": "x"}, "zorgteam") | {"zet_opzij": ["b"]},
+    ]
+    policy = grenzen.load_policy(write_policy(tmp_path / "r", rules))
+    with_c = policy.advise({"taak": "t1", "mentor": {"scholing": ["x"]}})
+    assert [r.regel for r in with_c.redenen] == ["a", "c"]
+    assert [(o.regel, o.door) for o in with_c.opzij_gezet] == [("b", "c")]
+    without_c = policy.advise({"taak": "t1"})
+    assert [r.regel for r in without_c.redenen] == ["b"] and without_c.route == "mentor"
+
+
+def test_effective_is_pure_over_indexes(basis):
+    rules = basis.rules
+    ids = {r.id: i for i, r in enumerate(rules)}
+    kept, aside = effective(rules, [ids["gesprekken-zwaar"], ids["rouw-geschoold"]])
+    assert kept == [ids["rouw-geschoold"]] and aside == [(ids["gesprekken-zwaar"], ids["rouw-geschoold"])]
+    assert effective(rules, []) == ([], [])
+
+
+def test_explanation_is_dutch_and_cites_sources(basis):
+    advice = basis.advise({"taak": "begeleidingsgesprekken", "signalen": [ROUW], "mentor": {"scholing": ["rouwbegeleiding"]}})
+    text = grenzen.explain(advice)
+    assert text.startswith("Advies: MENTOR")
+    assert "Bron: Scholing voor mentoren die een breder takenpakket willen of kunnen uitvoeren." in text
+    assert "opzij gezet door uitzondering rouw-geschoold" in text
+    assert f"versie {basis.version}" in text
