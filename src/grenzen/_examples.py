@@ -12,6 +12,7 @@ from ._errors import CaseError, EngineError, Problem
 from ._load import EXAMPLES_DIR, _read, _shown, _translate
 from ._models import Advies
 from ._policy import Policy
+from ._rulefile import JaNee
 
 LIST_FIELDS = ("mentor_doet", "mentor_doet_niet", "verwijzen_naar")
 SCALAR_FIELDS = ("route", "urgentie", "taak_hoort_bij_mentor", "toestemming")
@@ -23,7 +24,7 @@ class Verwacht(BaseModel):
     model_config = ConfigDict(extra="forbid")
     route: str | None = None
     urgentie: str | None = None
-    taak_hoort_bij_mentor: bool | None = None
+    taak_hoort_bij_mentor: JaNee | None = None
     toestemming: str | None = None
     mentor_doet: list[str] = Field(default_factory=list)
     mentor_doet_niet: list[str] = Field(default_factory=list)

@@ -1,4 +1,4 @@
-"""The ``grenzen`` command, in Dutch: advies, controleer, test."""
+"""The ``grenzen`` command, in Dutch: advies, controleer, test, tabel."""
 
 from __future__ import annotations
 
@@ -50,6 +50,14 @@ def _parser() -> argparse.ArgumentParser:
         "test", help="draai de voorbeeldcasussen", description="Draai de voorbeeldcasussen van een map met regels."
     )
     test.add_argument("map", metavar="MAP", nargs="?", help="map met regelbestanden (standaard: meegeleverd)")
+
+    tabel = commands.add_parser(
+        "tabel",
+        help="toon per signaalsoort de route bij elke ernst",
+        description="Toon per signaalsoort de route bij elke ernst, berekend met het beleid zelf.",
+    )
+    tabel.add_argument("map", metavar="MAP", nargs="?", help="map met regelbestanden (standaard: meegeleverd)")
+    tabel.add_argument("--taak", metavar="TAAK", help="de taak in elke casus (standaard: signaleren)")
     return parser
 
 
@@ -66,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _advies(args)
         if args.opdracht == "controleer":
             return _controleer(args)
+        if args.opdracht == "tabel":
+            return _tabel(args)
         return _test(args)
     except PolicyError as exc:
         print(str(exc), file=sys.stderr)
@@ -73,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CaseError, EngineError, GrenzenError) as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into e.g. head: stop quietly
+        sys.stderr.close()
+        return 0
     except OSError as exc:
         print(f"Kan het bestand niet lezen: {exc.filename or ''} ({exc.strerror or 'onbekende fout'})", file=sys.stderr)
         return 1
@@ -112,6 +125,17 @@ def _test(args: argparse.Namespace) -> int:
             print("    regels: " + ", ".join(r.regel for r in outcome.advice.redenen))
     print(f"{len(outcomes) - len(failed)} geslaagd, {len(failed)} mislukt")
     return 1 if failed or problems or not outcomes else 0
+
+
+def _tabel(args: argparse.Namespace) -> int:
+    from ._table import table_markdown
+
+    policy = load_policy(_directory(args.map))
+    if args.taak and args.taak not in policy.vocabulary.taken:
+        print(f"Onbekende taak '{args.taak}'; kies uit: {', '.join(policy.vocabulary.taken)}", file=sys.stderr)
+        return 1
+    print(table_markdown(policy, args.taak))
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

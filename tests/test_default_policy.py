@@ -1,0 +1,142 @@
+"""The bundled default policy: clean, examples pass, every kind covered, every seed bullet cited, safety holds."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+import grenzen
+from grenzen._examples import run_examples
+from grenzen._models import ROUTE_RANG
+from grenzen._policy import default_rules_dir
+from grenzen._validate import walk
+
+SEVERITIES = ["licht", "matig", "ernstig", "acuut"]
+SAFETY_KINDS = [
+    "suicidale_gedachten", "suicidaal_plan", "zelfbeschadiging", "vermoeden_huiselijk_geweld",
+    "onthulling_mishandeling", "grensoverschrijdend_personeel", "sexting",
+]
+# The bullets of the FNV article (../shared/seeds/fnv-mentorschap-binnen-het-taakbeleid.txt), verbatim.
+FNV_BULLETS = [
+    "Het volgen van de schoolloopbaan van leerlingen.",
+    "Aanspreekpunt zijn voor leerlingen en ouders.",
+    "Problemen signaleren.",
+    "Doorverwijzen naar zorgcoördinatie of hulpverlening.",
+    "Het behandelen van mentale problemen.",
+    "Het oplossen van problemen in de thuissituatie.",
+    "Het optreden als hulpverlener zonder juiste opleiding of ondersteuning.",
+    "Schoolbreed beleid over wat wel en niet bij het mentorschap hoort.",
+    "Duidelijke afspraken over doorverwijzing binnen en buiten de school.",
+    "Meer ondersteuning van zorgteams en externe deskundigen.",
+    "Scholing voor mentoren die een breder takenpakket willen of kunnen uitvoeren.",
+]
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "fnv-mentorschap-binnen-het-taakbeleid.txt"
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return grenzen.load_policy()
+
+
+def test_default_policy_is_clean_and_bundled(policy):
+    assert grenzen.check_policy() == []
+    assert policy.path == default_rules_dir()
+    assert len(policy.rules) >= 50
+
+
+def test_every_example_passes(policy):
+    outcomes, problems = run_examples(policy)
+    assert not problems, [str(p) for p in problems]
+    failed = [(o.name, o.differences) for o in outcomes if not o.passed]
+    assert not failed
+    assert len(outcomes) >= len(policy.rules)
+
+
+def test_every_rule_has_an_example(policy):
+    outcomes, _ = run_examples(policy)
+    applied = {r.regel for o in outcomes if o.advice for r in o.advice.redenen}
+    applied |= {o.regel for o in outcomes if o.advice for o in o.advice.opzij_gezet}
+    assert [r.id for r in policy.rules if r.id not in applied] == []
+
+
+def test_every_vocabulary_kind_is_used_by_a_rule(policy):
+    used = {"signalen": set(), "taken": set(), "scholing": set()}
+    for rule in policy.rules:
+        for _, cond in walk(rule.als, ()):
+            used["taken"] |= set(cond.taak or [])
+            used["scholing"] |= set(cond.scholing or [])
+            if cond.signaal:
+                used["signalen"] |= set(cond.signaal.soort or [])
+    vocab = policy.vocabulary
+    assert set(vocab.signalen) - used["signalen"] == set()
+    assert set(vocab.taken) - used["taken"] == set()
+    assert set(vocab.scholing) - used["scholing"] == set()
+
+
+def test_no_single_signal_falls_back(policy):
+    for kind, severity, task in itertools.product(policy.vocabulary.signalen, SEVERITIES, policy.vocabulary.taken):
+        advice = policy.advise({"taak": task, "signalen": [{"soort": kind, "ernst": severity}]})
+        assert advice.redenen[0].regel != "geen-regel-van-toepassing", (kind, severity, task)
+
+
+def test_every_task_alone_is_covered(policy):
+    for task in policy.vocabulary.taken:
+        advice = policy.advise({"taak": task})
+        assert advice.redenen[0].regel != "geen-regel-van-toepassing", task
+
+
+def test_every_seed_bullet_is_cited_verbatim(policy):
+    if SEED.exists():
+        seed_bullets = [line.strip()[1:].strip() for line in SEED.read_text(encoding="utf-8").splitlines()
+                        if line.strip().startswith("•")]
+        assert seed_bullets == FNV_BULLETS
+    sources = [r.bron for r in policy.rules]
+    for bullet in FNV_BULLETS:
+        assert any(bullet in source for source in sources), bullet
+
+
+def test_safety_signals_never_end_at_the_mentor(policy):
+    trainings = [[]] + [[t] for t in policy.vocabulary.scholing] + [list(policy.vocabulary.scholing)]
+    for kind, severity, task, training in itertools.product(SAFETY_KINDS, SEVERITIES, policy.vocabulary.taken, trainings):
+        for extra in ([], [{"soort": "rouw", "ernst": "licht"}]):
+            advice = policy.advise({
+                "taak": task, "leeftijd": 14, "mentor": {"scholing": training},
+                "signalen": [{"soort": kind, "ernst": severity}, *extra],
+                "eerdere_aanpak": {"weken": 8, "effect": "voldoende"},
+            })
+            assert advice.route != "mentor", (kind, severity, task, training)
+            assert advice.urgentie in ("direct", "vandaag"), (kind, severity, task)
+
+
+def test_safety_rules_are_absolute(policy):
+    by_kind = {}
+    for rule in policy.rules:
+        for _, cond in walk(rule.als, ()):
+            if cond.signaal and cond.signaal.soort:
+                for kind in cond.signaal.soort:
+                    by_kind.setdefault(kind, []).append(rule)
+    for kind in SAFETY_KINDS:
+        assert any(r.absoluut and r.dan.route != "mentor" for r in by_kind.get(kind, [])), kind
+
+
+def test_raising_severity_never_lowers_the_route_without_an_exception(policy):
+    trainings = [[]] + [[t] for t in policy.vocabulary.scholing]
+    for kind, task, training in itertools.product(policy.vocabulary.signalen, policy.vocabulary.taken, trainings):
+        previous = None
+        for severity in SEVERITIES:
+            advice = policy.advise({"taak": task, "mentor": {"scholing": training},
+                                    "signalen": [{"soort": kind, "ernst": severity}]})
+            if previous is not None and ROUTE_RANG[advice.route] < ROUTE_RANG[previous.route]:
+                assert advice.opzij_gezet, (kind, task, training, severity)
+            previous = advice
+
+
+def test_legal_duties_need_no_consent_and_referrals_do(policy):
+    meldcode = policy.advise({"taak": "signaleren", "leeftijd": 14,
+                              "signalen": [{"soort": "vermoeden_huiselijk_geweld", "ernst": "matig"}]})
+    assert meldcode.toestemming is None
+    for age, who in ((10, "ouders"), (14, "ouders en leerling"), (17, "leerling")):
+        advice = policy.advise({"taak": "signaleren", "leeftijd": age, "signalen": [{"soort": "somberheid_angst", "ernst": "ernstig"}]})
+        assert advice.toestemming and who in advice.toestemming, (age, advice.toestemming)
