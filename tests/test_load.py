@@ -222,3 +222,13 @@ def test_vocabulary_and_agreements_problems(tmp_path):
     problems = problems_of(directory)
     only(problems, "ongeldige naam")
     only(problems, "onbekende sleutel 'talen'")
+
+
+def test_a_broken_rule_does_not_hide_problems_in_other_rules(tmp_path):
+    rules = [
+        {**GOOD, "id": "kapot", "dan": {"route": "nergens", "uitleg": "u"}},
+        {**GOOD, "id": "onbekend", "als": {"taak": "t9"}},
+        {**GOOD, "id": "uitzondering", "zet_opzij": ["kapot"]},
+    ]
+    problems = problems_of(write_policy(tmp_path / "regels", rules))
+    assert {p.rule for p in problems} == {"kapot", "onbekend"}  # no spurious "unknown rule 'kapot'"

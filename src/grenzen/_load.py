@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ._errors import Problem
-from ._rulefile import Afspraken, Regel, RegelBestand, Voorwaarde, Woordenlijst
+from ._rulefile import Afspraken, Regel, ThemaKop, Voorwaarde, Woordenlijst
 from ._yaml import Located, YamlProblem, read_yaml
 
 VOCABULARY_FILE = "woordenlijst.yaml"
@@ -48,6 +48,7 @@ class Source:
     rules: list[LoadedRule] = field(default_factory=list)
     themes: dict[str, str] = field(default_factory=dict)  # file -> theme title
     problems: list[Problem] = field(default_factory=list)
+    broken_ids: set[str] = field(default_factory=set)  # ids of rules that did not parse
 
 
 def rule_files(directory: Path) -> list[Path]:
@@ -90,18 +91,23 @@ def load_source(directory: Path) -> Source:
         if located is None:
             continue
         if path.name == VOCABULARY_FILE:
-            source.vocabulary = _parse(Woordenlijst, located, shown, source.problems)
+            source.vocabulary = _parse(Woordenlijst, located.data, located, shown, source.problems)
         elif path.name == AGREEMENTS_FILE:
-            source.agreements = _parse(Afspraken, located, shown, source.problems) or Afspraken()
+            source.agreements = _parse(Afspraken, located.data, located, shown, source.problems) or Afspraken()
         else:
-            parsed = _parse(RegelBestand, located, shown, source.problems)
-            if parsed is None:
+            header = _parse(ThemaKop, located.data, located, shown, source.problems)
+            if header is None:
                 continue
-            source.themes[shown] = parsed.thema
-            for index, rule in enumerate(parsed.regels):
+            source.themes[shown] = header.thema
+            for index, raw in enumerate(header.regels):
                 path_ = ("regels", index)
+                rule = _parse(Regel, raw, located, shown, source.problems, path_)
+                if rule is None:
+                    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                        source.broken_ids.add(raw["id"])
+                    continue
                 line, col = located.where(path_)
-                source.rules.append(LoadedRule(rule, shown, parsed.thema, line, col, located, path_))
+                source.rules.append(LoadedRule(rule, shown, header.thema, line, col, located, path_))
     if not source.rules and not any(p.file.endswith((".yaml", ".yml")) for p in source.problems):
         source.problems.append(
             Problem(str(directory), 1, 1, "er staan geen regels in deze map", "voeg een themabestand met 'regels:' toe")
@@ -137,25 +143,28 @@ def _read(path: Path, shown: str, problems: list[Problem]) -> Located | None:
     return located
 
 
-def _parse(model: type[M], located: Located, shown: str, problems: list[Problem]) -> M | None:
+def _parse(
+    model: type[M], data: Any, located: Located, shown: str, problems: list[Problem], prefix: tuple[Any, ...] = ()
+) -> M | None:
     try:
-        return model.model_validate(located.data)
+        return model.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors(include_input=False, include_url=False):
-            problems.append(_translate(error, model, located, shown))
+            problems.append(_translate(error, model, located, shown, prefix))
         return None
 
 
-def _translate(error: Any, model: type[BaseModel], located: Located, shown: str) -> Problem:
+def _translate(error: Any, model: type[BaseModel], located: Located, shown: str, prefix: tuple[Any, ...] = ()) -> Problem:
     loc = tuple(p for p in error["loc"] if p != "[key]")
-    path = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+    relative = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+    path = prefix + relative
     kind = error["type"]
     ctx = error.get("ctx") or {}
     rule_id = _rule_id(located, path)
     last = path[-1] if path else ""
     fix = ""
     if kind == "extra_forbidden":
-        allowed = sorted(_allowed_keys(model, path[:-1]))
+        allowed = sorted(_allowed_keys(model, relative[:-1]))
         close = difflib.get_close_matches(str(last), allowed, n=1, cutoff=0.6)
         message = f"onbekende sleutel '{last}'"
         fix = f"bedoel je '{close[0]}'?" if close else "toegestaan zijn: " + ", ".join(allowed)

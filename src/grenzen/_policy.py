@@ -84,7 +84,7 @@ def load_policy(path: str | Path | None = None) -> Policy:
     directory = Path(path) if path is not None else default_rules_dir()
     source = load_source(directory)
     problems = list(source.problems)
-    if not problems:
+    if source.vocabulary is not None:
         problems.extend(validate(source))
     if problems:
         raise PolicyError(problems)

@@ -113,6 +113,14 @@ class RegelBestand(_File):
     regels: list[Regel] = Field(min_length=1)
 
 
+class ThemaKop(_File):
+    """A theme file read before its rules, so that each rule is checked on its own."""
+
+    thema: Text
+    beschrijving: Text | None = None
+    regels: list[Any] = Field(min_length=1)
+
+
 class Term(_File):
     """One kind in the vocabulary."""
 

@@ -30,7 +30,7 @@ def validate(source: Source) -> list[Problem]:
             by_id[item.rule.id] = item
     for item in source.rules:
         problems.extend(_check_rule(item, source))
-    problems.extend(_check_exceptions(source.rules, by_id))
+    problems.extend(_check_exceptions(source.rules, by_id, source.broken_ids))
     return problems
 
 
@@ -104,12 +104,14 @@ def walk(cond: Voorwaarde, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, .
         yield from walk(cond.niet, path + ("niet",))
 
 
-def _check_exceptions(rules: list[LoadedRule], by_id: dict[str, LoadedRule]) -> Iterator[Problem]:
+def _check_exceptions(rules: list[LoadedRule], by_id: dict[str, LoadedRule], broken: set[str]) -> Iterator[Problem]:
     for item in rules:
         for i, target in enumerate(item.rule.zet_opzij):
             sub = ("zet_opzij", i)
             if target == item.rule.id:
                 yield _at(item, sub, "een regel kan zichzelf niet opzij zetten", "haal deze id weg")
+            elif target in broken:
+                continue  # that rule has its own problem already
             elif target not in by_id:
                 yield _unknown(item, sub, "regel", target, by_id, "een themabestand")
             elif by_id[target].rule.absoluut:
