@@ -1,0 +1,122 @@
+"""The compile step: condition language → durable_rules JSON, and case → fact."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import conditions
+
+from grenzen import Casus
+from grenzen._compile import (
+    GROUPS_PER_RULESET, RULES_PER_GROUP, SENTINEL, compile_rules, encode_case, negated_kinds, term_count, translate,
+    _to_json,
+)
+from grenzen._rulefile import Regel, Voorwaarde
+
+ALLOWED = {"$and", "$or", "$iany", "$iall", "$gte", "$lte", "$gt", "$lt", "$neq", "$ex"}
+
+
+def cond(data: dict) -> Voorwaarde:
+    return Voorwaarde.model_validate(data)
+
+
+def compiled(data: dict) -> dict:
+    return _to_json(translate(cond(data)))
+
+
+def test_signal_of_several_kinds_is_an_or_of_per_kind_lists():
+    assert compiled({"signaal": {"soort": ["a", "b"], "ernst_minstens": "matig"}}) == {
+        "$or": [{"$iany": {"s_a": {"$gte": {"$i.e": 2}}}}, {"$iany": {"s_b": {"$gte": {"$i.e": 2}}}}]
+    }
+
+
+def test_bounds_of_one_signal_are_an_and_chain_inside_the_array():
+    assert compiled({"signaal": {"ernst_hoogstens": "ernstig", "duur_minstens_weken": 4}}) == {
+        "$iany": {"s": {"$and": [{"$gte": {"$i.e": 1}}, {"$lte": {"$i.h": 3}}, {"$gte": {"$i.d": 4}}]}}
+    }
+
+
+def test_negations_are_single_comparisons():
+    assert compiled({"niet": {"signaal": {"soort": "a"}}}) == {"$iall": {"s_a": {"$lt": {"$i.e": 1}}}}
+    assert compiled({"niet": {"signaal": {"ernst_hoogstens": "matig"}}}) == {"$iall": {"s": {"$gt": {"$i.h": 2}}}}
+    assert compiled({"niet": {"leeftijd": {"vanaf": 12, "tot_en_met": 15}}}) == {
+        "$or": [{"$lt": {"lft": 12}}, {"$gt": {"lft": 15}}]
+    }
+    assert compiled({"niet": {"taak": ["t1", "t2"]}}) == {"$and": [{"$neq": {"taak": "t1"}}, {"$neq": {"taak": "t2"}}]}
+    assert compiled({"niet": {"scholing": "x"}}) == {"t_x": 0}
+
+
+def test_double_negation_and_constants():
+    assert compiled({"niet": {"niet": {"taak": "t1"}}}) == {"taak": "t1"}
+    assert translate(cond({"alle": []})) == ("true",)
+    assert translate(cond({"niet": {"alle": []}})) == ("false",)
+
+
+def test_term_count_and_negated_kinds():
+    wide = {"een_van": [{"taak": "t1"}, {"taak": "t2"}]}
+    assert term_count(cond({"alle": [wide, wide, {"niet": {"leeftijd": {"vanaf": 3, "tot_en_met": 9}}}]})) == 8
+    assert negated_kinds(cond({"niet": {"een_van": [{"signaal": {"soort": ["a", "b"]}}, {"niet": {"signaal": {"soort": "c"}}}]}})) == {"a", "b"}
+
+
+def _walk(node, inside_array=False):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key.startswith("$") and not key.startswith("$i."):
+                yield key, inside_array
+            yield from _walk(value, inside_array or key in ("$iany", "$iall"))
+    elif isinstance(node, list):
+        for item in node:
+            yield from _walk(item, inside_array)
+
+
+@settings(max_examples=500)
+@given(conditions)
+def test_only_verified_operators_and_never_an_or_inside_arrays(data):
+    try:
+        parsed = cond(data)
+    except Exception:
+        return
+    expr = translate(parsed)
+    if expr[0] in ("true", "false"):
+        return
+    for operator, inside_array in _walk(_to_json(expr)):
+        assert operator in ALLOWED
+        assert not (inside_array and operator in ("$or", "$iany", "$iall", "$neq", "$ex")), (operator, data)
+
+
+def test_grouping_and_rulesets():
+    rules = [
+        Regel.model_validate({"id": f"r{i}", "titel": "t", "bron": "b", "als": {"taak": "t1"}, "dan": {"route": "mentor", "uitleg": "u"}})
+        for i in range(500)
+    ]
+    result = compile_rules(rules, ["x"])
+    assert len(result.markers) == GROUPS_PER_RULESET
+    seen = []
+    for text in result.rulesets:
+        ruleset = json.loads(text)
+        markers = {r["all"][0]["m"]["$and"][0]["$ex"].popitem()[0] for r in ruleset.values()}
+        assert len(markers) <= GROUPS_PER_RULESET
+        for marker in markers:
+            assert sum(1 for r in ruleset.values() if marker in json.dumps(r)) <= RULES_PER_GROUP
+        seen += list(ruleset)
+    assert seen == [f"r{i}" for i in range(500)]
+
+
+def test_never_matching_rule_is_left_out_of_the_engine():
+    rule = Regel.model_validate({"id": "nooit", "titel": "t", "bron": "b", "als": {"niet": {"alle": []}}, "dan": {"route": "mentor", "uitleg": "u"}})
+    result = compile_rules([rule], [])
+    assert result.never == [0] and result.rulesets == []
+
+
+def test_fact_layout():
+    rule = Regel.model_validate({"id": "r", "titel": "t", "bron": "b", "als": {"niet": {"signaal": {"soort": "c"}}}, "dan": {"route": "mentor", "uitleg": "u"}})
+    result = compile_rules([rule], ["x", "y"])
+    case = Casus.model_validate({"taak": "t1", "signalen": [{"soort": "a", "ernst": "ernstig", "duur_weken": 2}], "mentor": {"scholing": ["y"]}})
+    fact = encode_case(case, result)
+    assert fact["_g0"] == 1 and fact["taak"] == "t1" and fact["lft"] == -1
+    assert (fact["t_x"], fact["t_y"], fact["ea_w"], fact["ea_e"]) == (0, 1, -1, "_")
+    assert fact["s"] == fact["s_a"] == [{"e": 3, "h": 3, "d": 2}, SENTINEL]
+    assert fact["s_c"] == [SENTINEL]  # negated somewhere, so always present
+    assert "s_b" not in fact
