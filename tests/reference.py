@@ -28,6 +28,7 @@ def holds(cond: Voorwaarde, case: Casus) -> bool:
         checks.append(
             any(
                 (s.soort is None or sig.soort in s.soort)
+                and (s.behalve_soort is None or sig.soort not in s.behalve_soort)
                 and (s.ernst_minstens is None or SEVERITY.index(sig.ernst) >= SEVERITY.index(s.ernst_minstens))
                 and (s.ernst_hoogstens is None or SEVERITY.index(sig.ernst) <= SEVERITY.index(s.ernst_hoogstens))
                 and (

@@ -47,9 +47,11 @@ def one_or_many(values: list[str]):
 @st.composite
 def signal_conditions(draw):
     cond = {}
-    if draw(st.booleans()) or True:
-        if draw(st.integers(0, 4)):
-            cond["soort"] = draw(one_or_many(KINDS))
+    choice = draw(st.integers(0, 5))
+    if choice in (1, 2, 3, 4):
+        cond["soort"] = draw(one_or_many(KINDS))
+    elif choice == 5:
+        cond["behalve_soort"] = draw(one_or_many(KINDS))
     bounds = draw(st.sampled_from([0, 0, 1, 1, 1, 2]))
     options = ["ernst_minstens", "ernst_hoogstens", "duur_minstens_weken"]
     for name in draw(st.permutations(options))[:bounds]:

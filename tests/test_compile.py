@@ -48,6 +48,14 @@ def test_negations_are_single_comparisons():
     assert compiled({"niet": {"scholing": "x"}}) == {"t_x": 0}
 
 
+def test_any_kind_but_these():
+    assert compiled({"signaal": {"behalve_soort": ["a", "b"], "ernst_minstens": "matig"}}) == {
+        "$iany": {"s": {"$and": [{"$gte": {"$i.e": 2}}, {"$neq": {"$i.k": "a"}}, {"$neq": {"$i.k": "b"}}]}}
+    }
+    negated = _to_json(translate(cond({"niet": {"signaal": {"behalve_soort": "a"}}}), True, ("a", "b", "c")))
+    assert negated == {"$and": [{"$iall": {"s_b": {"$lt": {"$i.e": 1}}}}, {"$iall": {"s_c": {"$lt": {"$i.e": 1}}}}]}
+
+
 def test_double_negation_and_constants():
     assert compiled({"niet": {"niet": {"taak": "t1"}}}) == {"taak": "t1"}
     assert translate(cond({"alle": []})) == ("true",)
@@ -83,7 +91,7 @@ def test_only_verified_operators_and_never_an_or_inside_arrays(data):
         return
     for operator, inside_array in _walk(_to_json(expr)):
         assert operator in ALLOWED
-        assert not (inside_array and operator in ("$or", "$iany", "$iall", "$neq", "$ex")), (operator, data)
+        assert not (inside_array and operator in ("$or", "$iany", "$iall", "$ex")), (operator, data)
 
 
 def test_grouping_and_rulesets():
@@ -117,6 +125,7 @@ def test_fact_layout():
     fact = encode_case(case, result)
     assert fact["_g0"] == 1 and fact["taak"] == "t1" and fact["lft"] == -1
     assert (fact["t_x"], fact["t_y"], fact["ea_w"], fact["ea_e"]) == (0, 1, -1, "_")
-    assert fact["s"] == fact["s_a"] == [{"e": 3, "h": 3, "d": 2}, SENTINEL]
+    assert fact["s"] == [{"e": 3, "h": 3, "d": 2, "k": "a"}, SENTINEL]  # the all-signals list carries kinds
+    assert fact["s_a"] == [{"e": 3, "h": 3, "d": 2}, SENTINEL]
     assert fact["s_c"] == [SENTINEL]  # negated somewhere, so always present
     assert "s_b" not in fact

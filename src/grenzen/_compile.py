@@ -72,18 +72,18 @@ def _atom(expr: dict[str, Any]) -> Expr:
 # --- conditions ---------------------------------------------------------------------------------
 
 
-def translate(cond: Voorwaarde, positive: bool = True) -> Expr:
-    """A condition (or its negation) as an engine expression tree."""
+def translate(cond: Voorwaarde, positive: bool = True, kinds: tuple[str, ...] = ()) -> Expr:
+    """A condition (or its negation) as an engine expression tree; ``kinds`` is the vocabulary's signal kinds."""
     parts: list[Expr] = []
     for name, value in _present(cond):
         if name == "alle":
-            parts.append(_combine([translate(c, positive) for c in value], conj=positive))
+            parts.append(_combine([translate(c, positive, kinds) for c in value], conj=positive))
         elif name == "een_van":
-            parts.append(_combine([translate(c, positive) for c in value], conj=not positive))
+            parts.append(_combine([translate(c, positive, kinds) for c in value], conj=not positive))
         elif name == "niet":
-            parts.append(translate(value, not positive))
+            parts.append(translate(value, not positive, kinds))
         elif name == "signaal":
-            parts.append(_signal(value, positive))
+            parts.append(_signal(value, positive, kinds))
         elif name == "taak":
             parts.append(_choice("taak", value, positive))
         elif name == "scholing":
@@ -110,16 +110,20 @@ def signal_list(kind: str | None) -> str:
     return "s" if kind is None else f"s_{kind}"
 
 
-def _signal(cond: SignaalVoorwaarde, positive: bool) -> Expr:
-    kinds: list[str | None] = list(cond.soort) if cond.soort else [None]
+def _signal(cond: SignaalVoorwaarde, positive: bool, vocabulary: tuple[str, ...]) -> Expr:
     if positive:
-        checks = [{"$gte": {"$i.e": ERNST_RANG[cond.ernst_minstens] if cond.ernst_minstens else 1}}]
+        checks: list[dict[str, Any]] = [
+            {"$gte": {"$i.e": ERNST_RANG[cond.ernst_minstens] if cond.ernst_minstens else 1}}
+        ]
         if cond.ernst_hoogstens:
             checks.append({"$lte": {"$i.h": ERNST_RANG[cond.ernst_hoogstens]}})
         if cond.duur_minstens_weken is not None:
             checks.append({"$gte": {"$i.d": cond.duur_minstens_weken}})
+        if cond.behalve_soort:  # one list of all signals, each item carries its kind: an $and chain
+            checks += [{"$neq": {"$i.k": k}} for k in cond.behalve_soort]
         inner = checks[0] if len(checks) == 1 else {"$and": checks}
-        return _or([_atom({"$iany": {signal_list(k): inner}}) for k in kinds])
+        lists: list[str | None] = list(cond.soort) if cond.soort else [None]
+        return _or([_atom({"$iany": {signal_list(k): inner}}) for k in lists])
     # for every item of every listed kind, the single bound fails (validated: at most one bound)
     if cond.ernst_minstens:
         inner = {"$lt": {"$i.e": ERNST_RANG[cond.ernst_minstens]}}
@@ -129,7 +133,16 @@ def _signal(cond: SignaalVoorwaarde, positive: bool) -> Expr:
         inner = {"$lt": {"$i.d": cond.duur_minstens_weken}}
     else:
         inner = {"$lt": {"$i.e": 1}}  # only the sentinel: no signal of this kind at all
-    return _and([_atom({"$iall": {signal_list(k): inner}}) for k in kinds])
+    return _and([_atom({"$iall": {signal_list(k): inner}}) for k in _negated_lists(cond, vocabulary)])
+
+
+def _negated_lists(cond: SignaalVoorwaarde, vocabulary: tuple[str, ...]) -> list[str | None]:
+    """The lists a negated signal condition must check: its kinds, all other kinds, or all signals."""
+    if cond.soort:
+        return list(cond.soort)
+    if cond.behalve_soort:  # "for all items, kind in K or bound fails" is a cross-field $or: use per-kind lists
+        return [k for k in vocabulary if k not in cond.behalve_soort]
+    return [None]
 
 
 def _choice(fieldname: str, values: list[str], positive: bool) -> Expr:
@@ -186,9 +199,15 @@ def signals_with_polarity(cond: Voorwaarde, positive: bool = True) -> Iterator[t
             yield value, positive
 
 
-def negated_kinds(cond: Voorwaarde) -> set[str]:
+def negated_kinds(cond: Voorwaarde, vocabulary: tuple[str, ...] = ()) -> set[str]:
     """Signal kinds asked under negation: their lists must exist in every fact."""
-    return {k for signal, positive in signals_with_polarity(cond) if not positive for k in signal.soort or []}
+    return {
+        k
+        for signal, positive in signals_with_polarity(cond)
+        if not positive
+        for k in _negated_lists(signal, vocabulary)
+        if k is not None
+    }
 
 
 def term_count(cond: Voorwaarde) -> int:
@@ -234,14 +253,15 @@ class Compiled:
     trainings: tuple[str, ...] = ()
 
 
-def compile_rules(rules: list[Regel], trainings: list[str]) -> Compiled:
-    """Compile rules (in policy order) into small engine rulesets."""
+def compile_rules(rules: list[Regel], trainings: list[str], kinds: list[str] | None = None) -> Compiled:
+    """Compile rules (in policy order) into small engine rulesets; ``kinds``: the vocabulary's signal kinds."""
+    vocabulary = tuple(kinds or ())
     compiled = Compiled(rulesets=[], markers={}, trainings=tuple(trainings))
     kept: set[str] = set()
     entries: list[tuple[int, dict[str, Any], int]] = []
     for index, rule in enumerate(rules):
-        kept |= negated_kinds(rule.als)
-        expr = translate(rule.als)
+        kept |= negated_kinds(rule.als, vocabulary)
+        expr = translate(rule.als, True, vocabulary)
         if expr == FALSE:
             compiled.never.append(index)
             continue
@@ -290,7 +310,7 @@ def encode_case(case: Casus, compiled: Compiled) -> dict[str, Any]:
     for signal in case.signalen:
         rank = ERNST_RANG[signal.ernst]
         item = {"e": rank, "h": rank, "d": signal.duur_weken if signal.duur_weken is not None else ABSENT}
-        everything.append(item)
+        everything.append({**item, "k": signal.soort})
         by_kind.setdefault(signal.soort, []).append(item)
     fact["s"] = everything + [SENTINEL]
     for kind in sorted(by_kind):

@@ -201,6 +201,9 @@ def _translate(error: Any, model: type[BaseModel], located: Located, shown: str,
         bound = ctx.get("ge", ctx.get("le"))
         word = "minstens" if kind == "greater_than_equal" else "hoogstens"
         message, fix = f"'{last}' moet {word} {bound} zijn", f"kies een waarde van {word} {bound}"
+    elif kind == "value_error" and "behalve_soort" in error["msg"]:
+        message = "soort en behalve_soort staan samen in één signaal"
+        fix = "gebruik één van beide"
     elif kind == "value_error" and "lege voorwaarde" in error["msg"]:
         message = "lege voorwaarde"
         fix = "gebruik een van: " + ", ".join(Voorwaarde.model_fields)

@@ -43,7 +43,7 @@ class Policy:
         self.rules: list[Regel] = [item.rule for item in source.rules]
         self.source = source
         self._info = BeleidInfo(naam=self.name, versie=self.version)
-        self._compiled = compile_rules(self.rules, list(self.vocabulary.scholing))
+        self._compiled = compile_rules(self.rules, list(self.vocabulary.scholing), list(self.vocabulary.signalen))
         self._engine = Engine(self._compiled.rulesets)
         self._index = {f"r{i}": i for i in range(len(self.rules))}
         self._context = {

@@ -39,12 +39,19 @@ class _File(BaseModel):
 
 
 class SignaalVoorwaarde(_File):
-    """A signal of (one of) these kinds, within a severity band, lasting at least N weeks."""
+    """A signal of (one of) these kinds, or of any kind but these, within a severity band, lasting at least N weeks."""
 
     soort: Kinds | None = None
+    behalve_soort: Kinds | None = None
     ernst_minstens: Ernst | None = None
     ernst_hoogstens: Ernst | None = None
     duur_minstens_weken: int | None = Field(default=None, ge=0, le=MAX_WEEKS)
+
+    @model_validator(mode="after")
+    def _one_kind_list(self) -> SignaalVoorwaarde:
+        if self.soort is not None and self.behalve_soort is not None:
+            raise ValueError("soort en behalve_soort samen")
+        return self
 
 
 class LeeftijdVoorwaarde(_File):

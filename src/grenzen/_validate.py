@@ -64,9 +64,11 @@ def _check_rule(item: LoadedRule, source: Source) -> Iterator[Problem]:
         signal = cond.signaal
         if signal is not None:
             if vocab is not None:
-                for i, name in enumerate(signal.soort or []):
-                    if name not in vocab.signalen:
-                        yield _unknown(item, sub + ("signaal", "soort", i), "signaalsoort", name, vocab.signalen, "woordenlijst.yaml")
+                for key in ("soort", "behalve_soort"):
+                    for i, name in enumerate(getattr(signal, key) or []):
+                        if name not in vocab.signalen:
+                            yield _unknown(item, sub + ("signaal", key, i), "signaalsoort", name, vocab.signalen,
+                                           "woordenlijst.yaml")
             low, high = signal.ernst_minstens, signal.ernst_hoogstens
             if low and high and ERNST_RANG[low] > ERNST_RANG[high]:
                 yield _at(item, sub + ("signaal",), f"ernst_minstens ({low}) is zwaarder dan ernst_hoogstens ({high})",
