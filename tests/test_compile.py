@@ -6,7 +6,7 @@ import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import conditions
+from strategies import cases, conditions
 
 from grenzen import Casus
 from grenzen._compile import (
@@ -129,3 +129,34 @@ def test_fact_layout():
     assert fact["s_a"] == [{"e": 3, "h": 3, "d": 2}, SENTINEL]
     assert fact["s_c"] == [SENTINEL]  # negated somewhere, so always present
     assert "s_b" not in fact
+
+
+def _fact_by_hand(case: Casus, result) -> dict:
+    """The documented fact layout (docs/ontwerp.md), built the slow, obvious way."""
+    fact = dict(result.markers)
+    fact["taak"] = case.taak
+    fact["lft"] = case.leeftijd if case.leeftijd is not None else -1
+    have = case.mentor.scholing if case.mentor else []
+    fact.update({f"t_{t}": int(t in have) for t in result.trainings})
+    fact["ea_w"] = case.eerdere_aanpak.weken if case.eerdere_aanpak else -1
+    fact["ea_e"] = case.eerdere_aanpak.effect if case.eerdere_aanpak else "_"
+    items = [{"e": ["licht", "matig", "ernstig", "acuut"].index(s.ernst) + 1, "d": -1 if s.duur_weken is None else s.duur_weken, "soort": s.soort}
+             for s in case.signalen]
+    fact["s"] = [{"e": i["e"], "h": i["e"], "d": i["d"], "k": i["soort"]} for i in items] + [SENTINEL]
+    for kind in set(result.kept_kinds) | {i["soort"] for i in items}:
+        fact[f"s_{kind}"] = [{"e": i["e"], "h": i["e"], "d": i["d"]} for i in items if i["soort"] == kind] + [SENTINEL]
+    return fact
+
+
+@settings(max_examples=300)
+@given(st.lists(conditions, min_size=1, max_size=4), cases)
+def test_fact_text_matches_the_documented_layout(conds, raw):
+    rules = []
+    for i, c in enumerate(conds):
+        try:
+            rules.append(Regel.model_validate({"id": f"r{i}", "titel": "t", "bron": "b", "als": c, "dan": {"route": "mentor", "uitleg": "u"}}))
+        except Exception:
+            continue
+    result = compile_rules(rules, ["x", "y"], ["a", "b", "c", "d"])
+    case = Casus.model_validate(raw)
+    assert encode_case(case, result) == _fact_by_hand(case, result)

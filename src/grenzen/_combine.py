@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from ._models import ROUTE_RANG, URGENTIE_RANG, Advies, BeleidInfo, Casus, OpzijGezet, Reden
 from ._rulefile import Afspraken, Regel
@@ -42,50 +43,79 @@ def effective(rules: list[Regel], applicable: Iterable[int]) -> tuple[list[int],
     return kept, aside
 
 
-def combine(
-    rules: list[Regel],
-    applicable: Iterable[int],
-    case: Casus,
-    agreements: Afspraken,
-    policy: BeleidInfo,
-) -> Advies:
-    """The advice for a case, given the indexes of the rules whose conditions hold."""
-    kept, aside = effective(rules, applicable)
-    if not kept:
-        return Advies(
-            route="zorgteam",
-            urgentie=FALLBACK_URGENCY,
-            taak_hoort_bij_mentor=False,
-            mentor_doet=[],
-            mentor_doet_niet=[],
-            verwijzen_naar=[],
-            toestemming=None,
-            redenen=[FALLBACK],
-            opzij_gezet=[],
-            beleid=policy,
+@dataclass(frozen=True)
+class _Part:
+    """One rule's contribution to an advice, worked out once when the policy is built."""
+
+    reason: Reden
+    route: int
+    urgency: int
+    verdict: bool | None
+    does: tuple[str, ...]
+    does_not: tuple[str, ...]
+    destinations: tuple[str, ...]
+    consent: bool
+    sets_aside: frozenset[int]
+
+
+_ROUTES = sorted(ROUTE_RANG, key=ROUTE_RANG.__getitem__)
+_URGENCIES = sorted(URGENTIE_RANG, key=URGENTIE_RANG.__getitem__)
+
+
+class Combiner:
+    """Turns the indexes of the rules whose conditions hold into an advice, for one policy."""
+
+    def __init__(self, rules: list[Regel], agreements: Afspraken, policy: BeleidInfo) -> None:
+        self.rules = rules
+        self.agreements = agreements
+        self.policy = policy
+        index = {r.id: i for i, r in enumerate(rules)}
+        names = agreements.bestemmingen
+        self.parts = [
+            _Part(
+                reason=Reden(regel=r.id, titel=r.titel, bron=r.bron, uitleg=r.dan.uitleg, route=r.dan.route),
+                route=ROUTE_RANG[r.dan.route],
+                urgency=URGENTIE_RANG[r.dan.urgentie],
+                verdict=r.dan.taak_hoort_bij_mentor,
+                does=tuple(r.dan.mentor_doet),
+                does_not=tuple(r.dan.mentor_doet_niet),
+                destinations=tuple(names[n].naam if n in names else n for n in r.dan.verwijzen_naar),
+                consent=bool(r.dan.toestemming),
+                sets_aside=frozenset(index[t] for t in r.zet_opzij if t in index),
+            )
+            for r in rules
+        ]
+
+    def __call__(self, applicable: list[int], case: Casus) -> Advies:
+        """The advice for a case, given the (sorted) indexes of the rules whose conditions hold."""
+        parts = self.parts
+        if any(parts[i].sets_aside for i in applicable):
+            kept, aside = effective(self.rules, applicable)
+        else:  # no exception in play: every applicable rule stays
+            kept, aside = applicable, []
+        if not kept:
+            return Advies.model_construct(
+                route="zorgteam", urgentie=FALLBACK_URGENCY, taak_hoort_bij_mentor=False, mentor_doet=[],
+                mentor_doet_niet=[], verwijzen_naar=[], toestemming=None, redenen=[FALLBACK], opzij_gezet=[],
+                beleid=self.policy,
+            )
+        chosen = [parts[i] for i in kept]
+        verdicts = {p.verdict for p in chosen}
+        return Advies.model_construct(
+            route=_ROUTES[max(p.route for p in chosen)],
+            urgentie=_URGENCIES[max(p.urgency for p in chosen)],
+            taak_hoort_bij_mentor=False not in verdicts and True in verdicts,
+            mentor_doet=_merge(p.does for p in chosen),
+            mentor_doet_niet=_merge(p.does_not for p in chosen),
+            verwijzen_naar=_merge(p.destinations for p in chosen),
+            toestemming=_consent(case, self.agreements) if any(p.consent for p in chosen) else None,
+            redenen=[p.reason for p in sorted(chosen, key=lambda p: -p.route)],  # stable: policy order per route
+            opzij_gezet=[OpzijGezet(regel=self.rules[i].id, door=self.rules[j].id) for i, j in aside],
+            beleid=self.policy,
         )
-    chosen = [rules[i] for i in kept]
-    order = sorted(range(len(chosen)), key=lambda k: -ROUTE_RANG[chosen[k].dan.route])
-    verdicts = [r.dan.taak_hoort_bij_mentor for r in chosen]
-    names = agreements.bestemmingen
-    return Advies(
-        route=max((r.dan.route for r in chosen), key=ROUTE_RANG.__getitem__),
-        urgentie=max((r.dan.urgentie for r in chosen), key=URGENTIE_RANG.__getitem__),
-        taak_hoort_bij_mentor=False not in verdicts and True in verdicts,
-        mentor_doet=_merge(r.dan.mentor_doet for r in chosen),
-        mentor_doet_niet=_merge(r.dan.mentor_doet_niet for r in chosen),
-        verwijzen_naar=_merge([names[n].naam if n in names else n for n in r.dan.verwijzen_naar] for r in chosen),
-        toestemming=_consent(case, agreements) if any(r.dan.toestemming for r in chosen) else None,
-        redenen=[
-            Reden(regel=r.id, titel=r.titel, bron=r.bron, uitleg=r.dan.uitleg, route=r.dan.route)
-            for r in (chosen[k] for k in order)
-        ],
-        opzij_gezet=[OpzijGezet(regel=rules[i].id, door=rules[j].id) for i, j in aside],
-        beleid=policy,
-    )
 
 
-def _merge(lists: Iterable[list[str]]) -> list[str]:
+def _merge(lists: Iterable[Iterable[str]]) -> list[str]:
     return list(dict.fromkeys(item for items in lists for item in items))
 
 

@@ -29,6 +29,7 @@ FALSE = ("false",)
 Expr = Union[tuple[str], tuple[str, list["Expr"]], tuple[str, dict[str, Any]]]
 
 SENTINEL = {"e": 0, "h": 99, "d": -1}  # severity 0 < any real, upper copy 99 > any real, duration -1
+_SENTINEL_JSON = json.dumps(SENTINEL, separators=(",", ":"))
 ABSENT = -1
 NO_TEXT = "_"
 # The C matcher walks alpha nodes with a 64-slot stack (error 303 when full). Every marker of a
@@ -252,6 +253,9 @@ class Compiled:
     kept_kinds: frozenset[str] = frozenset()  # kinds whose list is always in the fact
     trainings: tuple[str, ...] = ()
 
+    prefix: str = "{"  # start of every fact: the group markers
+    empty_lists: str = ""  # the sentinel-only lists of every kept kind, for cases that have none of them
+
 
 def compile_rules(rules: list[Regel], trainings: list[str], kinds: list[str] | None = None) -> Compiled:
     """Compile rules (in policy order) into small engine rulesets; ``kinds``: the vocabulary's signal kinds."""
@@ -288,31 +292,46 @@ def compile_rules(rules: list[Regel], trainings: list[str], kinds: list[str] | N
             parts = [{"$ex": {marker: 1}}] + (body.get("$and") or [body] if body else [])
             condition = parts[0] if len(parts) == 1 else {"$and": parts}
             rulesets[-1][f"r{index}"] = {"all": [{"m": condition}]}
+    compiled.prefix = "{" + "".join(f'"{m}":1,' for m in compiled.markers)
+    compiled.empty_lists = "".join(_empty_list(k) for k in sorted(compiled.kept_kinds))
     compiled.rulesets = [json.dumps(rs, ensure_ascii=False, separators=(",", ":")) for rs in rulesets]
     return compiled
 
 
-def encode_case(case: Casus, compiled: Compiled) -> dict[str, Any]:
-    """The engine fact for a (validated) case."""
-    fact: dict[str, Any] = dict(compiled.markers)
-    fact["taak"] = case.taak
-    fact["lft"] = case.leeftijd if case.leeftijd is not None else ABSENT
-    have = set(case.mentor.scholing) if case.mentor else set()
+def _empty_list(kind: str) -> str:
+    return f',"{signal_list(kind)}":[{_SENTINEL_JSON}]'
+
+
+def fact_json(case: Casus, compiled: Compiled) -> str:
+    """The engine fact for a validated case, as JSON text.
+
+    Built by hand because it is the hot path: every value is an integer or an identifier that the
+    case model has checked against ``KIND_PATTERN`` or a literal, so nothing needs escaping.
+    """
+    have = case.mentor.scholing if case.mentor else ()
+    parts = [compiled.prefix, '"taak":"', case.taak, '","lft":', str(case.leeftijd if case.leeftijd is not None else ABSENT)]
     for name in compiled.trainings:
-        fact[training_field(name)] = 1 if name in have else 0
-    if case.eerdere_aanpak is not None:
-        fact["ea_w"] = case.eerdere_aanpak.weken
-        fact["ea_e"] = case.eerdere_aanpak.effect
-    else:
-        fact["ea_w"], fact["ea_e"] = ABSENT, NO_TEXT
-    everything: list[dict[str, int]] = []
-    by_kind: dict[str, list[dict[str, int]]] = {k: [] for k in compiled.kept_kinds}
+        parts.append(f',"{training_field(name)}":{1 if name in have else 0}')
+    tried = case.eerdere_aanpak
+    parts.append(f',"ea_w":{tried.weken},"ea_e":"{tried.effect}"' if tried else f',"ea_w":{ABSENT},"ea_e":"{NO_TEXT}"')
+    everything: list[str] = []
+    by_kind: dict[str, list[str]] = {}
     for signal in case.signalen:
         rank = ERNST_RANG[signal.ernst]
-        item = {"e": rank, "h": rank, "d": signal.duur_weken if signal.duur_weken is not None else ABSENT}
-        everything.append({**item, "k": signal.soort})
-        by_kind.setdefault(signal.soort, []).append(item)
-    fact["s"] = everything + [SENTINEL]
-    for kind in sorted(by_kind):
-        fact[signal_list(kind)] = by_kind[kind] + [SENTINEL]
-    return fact
+        body = f'"e":{rank},"h":{rank},"d":{signal.duur_weken if signal.duur_weken is not None else ABSENT}'
+        everything.append(f'{{{body},"k":"{signal.soort}"}}')
+        by_kind.setdefault(signal.soort, []).append(f"{{{body}}}")
+    parts.append(',"s":[' + ",".join(everything + [_SENTINEL_JSON]) + "]")
+    if compiled.kept_kinds.isdisjoint(by_kind):
+        parts.append(compiled.empty_lists)
+    else:
+        parts.extend(_empty_list(k) for k in sorted(compiled.kept_kinds.difference(by_kind)))
+    for kind, items in by_kind.items():
+        parts.append(f',"{signal_list(kind)}":[' + ",".join(items) + "," + _SENTINEL_JSON + "]")
+    parts.append("}")
+    return "".join(parts)
+
+
+def encode_case(case: Casus, compiled: Compiled) -> dict[str, Any]:
+    """The engine fact for a validated case, as a dict (for tests and tools; the engine gets ``fact_json``)."""
+    return json.loads(fact_json(case, compiled))

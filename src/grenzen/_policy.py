@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ._combine import combine
-from ._compile import compile_rules, encode_case
+from ._combine import Combiner
+from ._compile import compile_rules, fact_json
 from ._engine import Engine
 from ._errors import CaseError, FieldError, PolicyError
 from ._load import Source, load_source
@@ -46,6 +46,7 @@ class Policy:
         self._compiled = compile_rules(self.rules, list(self.vocabulary.scholing), list(self.vocabulary.signalen))
         self._engine = Engine(self._compiled.rulesets)
         self._index = {f"r{i}": i for i in range(len(self.rules))}
+        self._combine = Combiner(self.rules, self.agreements, self._info)
         self._context = {
             "vocabulary": {
                 "signalen": self.vocabulary.signalen,
@@ -70,13 +71,13 @@ class Policy:
 
     def applicable(self, case: Casus) -> list[int]:
         """Indexes of the rules whose condition holds (before exceptions), as the engine finds them."""
-        names = self._engine.match(encode_case(case, self._compiled))
+        names = self._engine.match(fact_json(case, self._compiled))
         return sorted(self._index[name] for name in names)
 
     def advise(self, case: CaseInput) -> Advies:
         """The advice for one case. Raises ``CaseError`` for a bad case, ``EngineError`` if the engine fails."""
         valid = self.validate_case(case)
-        return combine(self.rules, self.applicable(valid), valid, self.agreements, self._info)
+        return self._combine(self.applicable(valid), valid)
 
 
 def load_policy(path: str | Path | None = None) -> Policy:
