@@ -51,6 +51,13 @@ def _known_training(value: str, info: ValidationInfo) -> str:
     return _known(value, info, "scholing", "scholing")
 
 
+def _whole_number(value: Any) -> Any:
+    """Numbers must be JSON numbers, as the JSON Schema says: "14" and true are refused, 14.0 is 14."""
+    if isinstance(value, (str, bytes, bool)):
+        raise PydanticCustomError("int_type", "moet een geheel getal zijn")
+    return value
+
+
 class Signaal(_Contract):
     """One signal the mentor noticed."""
 
@@ -62,6 +69,8 @@ class Signaal(_Contract):
     @classmethod
     def _soort_known(cls, value: str, info: ValidationInfo) -> str:
         return _known(value, info, "signalen", "signaalsoort")
+
+    _whole = field_validator("duur_weken", mode="before")(_whole_number)
 
 
 class Mentor(_Contract):
@@ -77,6 +86,8 @@ class EerdereAanpak(_Contract):
 
     weken: int = Field(ge=0, le=MAX_WEEKS, description="hoe lang de mentor het al zelf aanpakt")
     effect: Effect = Field(description="geen, onvoldoende of voldoende")
+
+    _whole = field_validator("weken", mode="before")(_whole_number)
 
 
 class Casus(_Contract):
@@ -97,6 +108,8 @@ class Casus(_Contract):
     @classmethod
     def _taak_known(cls, value: str, info: ValidationInfo) -> str:
         return _known(value, info, "taken", "taak")
+
+    _whole = field_validator("leeftijd", mode="before")(_whole_number)
 
 
 class Reden(_Contract):

@@ -58,6 +58,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     tabel.add_argument("map", metavar="MAP", nargs="?", help="map met regelbestanden (standaard: meegeleverd)")
     tabel.add_argument("--taak", metavar="TAAK", help="de taak in elke casus (standaard: signaleren)")
+
+    schema = commands.add_parser(
+        "schema",
+        help="toon het JSON Schema van de casus of het advies",
+        description="Toon het JSON Schema (draft 2020-12) van de casus of het advies, met de woordenlijst van het beleid.",
+    )
+    schema.add_argument("soort", metavar="SOORT", nargs="?", choices=["casus", "advies"], default="casus",
+                        help="casus (standaard) of advies")
+    schema.add_argument("--regels", metavar="MAP", help="map met regelbestanden (standaard: het meegeleverde beleid)")
     return parser
 
 
@@ -76,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _controleer(args)
         if args.opdracht == "tabel":
             return _tabel(args)
+        if args.opdracht == "schema":
+            return _schema(args)
         return _test(args)
     except PolicyError as exc:
         print(str(exc), file=sys.stderr)
@@ -135,6 +146,13 @@ def _tabel(args: argparse.Namespace) -> int:
         print(f"Onbekende taak '{args.taak}'; kies uit: {', '.join(policy.vocabulary.taken)}", file=sys.stderr)
         return 1
     print(table_markdown(policy, args.taak))
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from ._schema import schema_text
+
+    sys.stdout.write(schema_text(load_policy(_directory(args.regels)), args.soort))
     return 0
 
 
