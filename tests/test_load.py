@@ -232,3 +232,9 @@ def test_a_broken_rule_does_not_hide_problems_in_other_rules(tmp_path):
     ]
     problems = problems_of(write_policy(tmp_path / "regels", rules))
     assert {p.rule for p in problems} == {"kapot", "onbekend"}  # no spurious "unknown rule 'kapot'"
+
+
+def test_scalar_aliases_are_refused_too():
+    with pytest.raises(YamlProblem) as info:
+        read_yaml("a: &x 1\nb: *x\n")
+    assert "ankers" in info.value.message and info.value.line == 1  # where the anchored value stands

@@ -1,9 +1,9 @@
 """Safe YAML reading that keeps line and column numbers.
 
-PyYAML's composer gives us nodes with positions; we build plain Python data
-ourselves so that we can refuse what a policy file must never contain:
-aliases and anchors (no "billion laughs"), tags that construct objects,
-non-string keys and duplicate keys (a duplicate would silently drop a rule).
+PyYAML's composer (libyaml when available) gives us nodes with positions; we build plain Python
+data ourselves so that we can refuse what a policy file must never contain: aliases (no "billion
+laughs": an alias is a node we meet twice, refused before anything is expanded), tags that
+construct objects, non-string keys and duplicate keys (a duplicate would silently drop a rule).
 """
 
 from __future__ import annotations
@@ -65,47 +65,34 @@ def _pos(node: yaml.Node) -> tuple[int, int]:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: same nodes, ~10x faster
+
+
 def read_yaml(text: str) -> Located:
     """Parse one YAML document into plain data with positions."""
     try:
-        events = list(yaml.parse(text, Loader=yaml.SafeLoader))
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        if "single document" in str(exc.context):
+            raise YamlProblem("een bestand mag maar één YAML-document bevatten (verwijder '---')", line, col) from None
         raise YamlProblem(
-            "dit is geen geldige YAML; controleer hier de inspringing, dubbele punten en "
-            "aanhalingstekens",
-            line,
-            col,
+            "dit is geen geldige YAML; controleer hier de inspringing, dubbele punten en aanhalingstekens", line, col
         ) from None
-    except yaml.YAMLError as exc:  # pragma: no cover - reader errors without marks
+    except yaml.YAMLError:
         raise YamlProblem("dit is geen geldige YAML (onleesbare tekens?)", 1, 1) from None
-    for event in events:
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            mark = event.start_mark
-            raise YamlProblem(
-                "ankers en verwijzingen (& en *) zijn niet toegestaan; schrijf de waarde uit",
-                mark.line + 1,
-                mark.column + 1,
-            )
-    docs = [e for e in events if isinstance(e, yaml.DocumentStartEvent)]
-    if len(docs) > 1:
-        mark = docs[1].start_mark
-        raise YamlProblem(
-            "een bestand mag maar één YAML-document bevatten (verwijder '---')",
-            mark.line + 1,
-            mark.column + 1,
-        )
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
     located = Located(data=None)
     if node is None:
         return located
-    counter = [0]
-    located.data = _build(node, (), located, 0, counter)
+    located.data = _build(node, (), located, 0, [0], set())
     return located
 
 
-def _build(node: yaml.Node, path: Path_, out: Located, depth: int, counter: list[int]) -> Any:
+def _build(node: yaml.Node, path: Path_, out: Located, depth: int, counter: list[int], seen: set[int]) -> Any:
+    if id(node) in seen:  # the composer shares the node of an anchor with every alias to it
+        raise YamlProblem("ankers en verwijzingen (& en *) zijn niet toegestaan; schrijf de waarde uit", *_pos(node))
+    seen.add(id(node))
     counter[0] += 1
     if depth > MAX_DEPTH or counter[0] > MAX_NODES:
         raise YamlProblem(
@@ -122,7 +109,7 @@ def _build(node: yaml.Node, path: Path_, out: Located, depth: int, counter: list
     if isinstance(node, yaml.SequenceNode):
         if node.tag != "tag:yaml.org,2002:seq":
             raise YamlProblem(f"YAML-tag {node.tag!r} is niet toegestaan", *_pos(node))
-        return [_build(item, path + (i,), out, depth + 1, counter) for i, item in enumerate(node.value)]
+        return [_build(item, path + (i,), out, depth + 1, counter, seen) for i, item in enumerate(node.value)]
     if node.tag != "tag:yaml.org,2002:map":
         raise YamlProblem(f"YAML-tag {node.tag!r} is niet toegestaan", *_pos(node))
     result: dict[str, Any] = {}
@@ -136,5 +123,5 @@ def _build(node: yaml.Node, path: Path_, out: Located, depth: int, counter: list
                 *_pos(key_node),
             )
         out.key_positions[path + (key,)] = _pos(key_node)
-        result[key] = _build(value_node, path + (key,), out, depth + 1, counter)
+        result[key] = _build(value_node, path + (key,), out, depth + 1, counter, seen)
     return result
