@@ -14,6 +14,7 @@ from ._errors import CaseError, EngineError, FieldError, GrenzenError, PolicyErr
 from ._explain import explain
 from ._models import Advies, BeleidInfo, Casus, EerdereAanpak, Mentor, OpzijGezet, Reden, Signaal
 from ._policy import CaseInput, Policy, check_policy, load_policy
+from ._whatif import WhatIf
 
 __all__ = [
     "Advies",
@@ -32,6 +33,7 @@ __all__ = [
     "Problem",
     "Reden",
     "Signaal",
+    "WhatIf",
     "advise",
     "check_policy",
     "explain",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -20,6 +20,9 @@ from ._validate import validate
 from ._yaml import YamlProblem, read_yaml
 
 CaseInput = Casus | Mapping[str, Any] | str | bytes
+
+if TYPE_CHECKING:
+    from ._whatif import WhatIf
 
 
 def default_rules_dir() -> Path:
@@ -78,6 +81,12 @@ class Policy:
         """The advice for one case. Raises ``CaseError`` for a bad case, ``EngineError`` if the engine fails."""
         valid = self.validate_case(case)
         return self._combine(self.applicable(valid), valid)
+
+    def what_if(self, case: CaseInput) -> list[WhatIf]:
+        """The smallest changes to ``case`` that would change the route or the urgency, each with its advice."""
+        from ._whatif import what_if
+
+        return what_if(self, case)
 
 
 def load_policy(path: str | Path | None = None) -> Policy:

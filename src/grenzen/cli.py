@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     advies.add_argument("casus", metavar="CASUS", help="casusbestand (YAML of JSON); '-' leest van standaardinvoer")
     advies.add_argument("--regels", metavar="MAP", help="map met regelbestanden (standaard: het meegeleverde beleid)")
     advies.add_argument("--json", action="store_true", help="geef het advies als JSON (het vaste contract)")
+    advies.add_argument("--waarom", action="store_true",
+                        help="toon ook de kleinste veranderingen aan de casus die het advies zouden veranderen")
 
     controleer = commands.add_parser(
         "controleer", help="controleer een map met regels", description="Controleer een map met regelbestanden."
@@ -110,6 +112,12 @@ def _advies(args: argparse.Namespace) -> int:
     policy = load_policy(_directory(args.regels))
     data = sys.stdin.buffer.read() if args.casus == "-" else Path(args.casus).read_bytes()
     advice = policy.advise(data)
+    if args.waarom:
+        from ._whatif import whatif_json, whatif_text
+
+        changes = policy.what_if(data)
+        print(whatif_json(advice, changes) if args.json else explain(advice) + "\n\n" + whatif_text(advice, changes))
+        return 0
     print(advice.model_dump_json(indent=2) if args.json else explain(advice))
     return 0
 

@@ -1,0 +1,319 @@
+"""What-if: the smallest changes to a case that would change the route or the urgency.
+
+Every answer is computed by asking the policy about the changed case (``Policy.advise``); nothing is inferred
+from the rules' text. The rules only tell which values are worth asking about: conditions compare durations,
+ages and weeks with ``>=`` against numbers written in the rules, so between two such numbers the advice cannot
+change, and asking at each threshold (and just below it) finds the nearest value that changes it.
+
+One change at a time: one signal's severity, duration or kind, leaving a signal out, the task, one training
+more or less, the age, and what the mentor already tried. For ordered values (severity, duration, age, weeks)
+only the nearest value in each direction that changes the advice is given; for kinds and tasks every
+alternative that changes it, grouped by the advice it leads to.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ._explain import URGENTIE_TEKST
+from ._models import ERNST_RANG, MAX_WEEKS, Advies, Casus
+from ._validate import walk
+
+if TYPE_CHECKING:
+    from ._policy import CaseInput, Policy
+
+SEVERITIES = tuple(ERNST_RANG)
+EFFECTS = ("geen", "onvoldoende", "voldoende")
+MIN_AGE, MAX_AGE = 4, 25
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """One change to the case and the advice it would get.
+
+    ``field`` is the changed field's path in the case (e.g. ``signalen.0.ernst``); ``als`` describes the change and
+    ``dan`` the resulting advice, both in Dutch; ``case`` is the changed case and ``advice`` its full advice.
+    """
+
+    field: str
+    als: str
+    dan: str
+    case: Casus
+    advice: Advies
+
+    def __str__(self) -> str:
+        return f"Als {self.als}, dan {self.dan}."
+
+
+def what_if(policy: Policy, case: CaseInput) -> list[WhatIf]:
+    """Every smallest change to ``case`` that changes the route or the urgency of its advice."""
+    valid = policy.validate_case(case)
+    return list(_Explorer(policy, valid).changes())
+
+
+def outcome_text(advice: Advies) -> str:
+    return f"{advice.route}, {URGENTIE_TEKST[advice.urgentie]}"
+
+
+def whatif_text(advice: Advies, changes: list[WhatIf]) -> str:
+    """The what-if section of ``grenzen advies --waarom``, in Dutch."""
+    lines = [f"Wat zou het advies veranderen? (nu: {outcome_text(advice)})"]
+    if not changes:
+        lines.append("  Geen enkele kleine verandering aan de casus verandert de route of de urgentie.")
+    lines.extend(f"  - {change}" for change in changes)
+    return "\n".join(lines)
+
+
+def whatif_json(advice: Advies, changes: list[WhatIf]) -> str:
+    """``{"advies": ..., "wat_als": [...]}`` for ``grenzen advies --json --waarom``."""
+    items = [
+        {"veld": c.field, "als": c.als, "dan": c.dan, "route": c.advice.route, "urgentie": c.advice.urgentie}
+        for c in changes
+    ]
+    return json.dumps({"advies": advice.model_dump(mode="json"), "wat_als": items}, indent=2, ensure_ascii=False)
+
+
+class _Explorer:
+    def __init__(self, policy: Policy, case: Casus) -> None:
+        self.policy = policy
+        self.case = case
+        self.base = case.model_dump(exclude_none=True)
+        self.outcome = self._key(policy.advise(case))
+        self.durations, self.ages, self.weeks = _thresholds(policy)
+        self.vocabulary = policy.vocabulary
+
+    @staticmethod
+    def _key(advice: Advies) -> tuple[str, str]:
+        return advice.route, advice.urgentie
+
+    def _ask(self, field: str, als: str, data: dict[str, Any]) -> WhatIf | None:
+        changed = self.policy.validate_case(data)
+        advice = self.policy.advise(changed)
+        if self._key(advice) == self.outcome:
+            return None
+        return WhatIf(field, als, outcome_text(advice), changed, advice)
+
+    def _nearest(self, field: str, candidates: Iterable[Any], make: Any) -> WhatIf | None:
+        """The first candidate (in the given order) whose case changes the advice."""
+        for value in candidates:
+            found = self._ask(field, *make(value))
+            if found is not None:
+                return found
+        return None
+
+    def _grouped(self, field: str, options: Iterable[str], make: Any, describe: Any) -> Iterator[WhatIf]:
+        """Each option that changes the advice, one answer per resulting advice listing its options."""
+        groups: dict[tuple[str, str], list[WhatIf]] = {}
+        for option in options:
+            found = self._ask(field, "", make(option))
+            if found is not None:
+                groups.setdefault(self._key(found.advice), []).append(found)
+        for key, found in groups.items():
+            options_of = [item.case for item in found]
+            first = found[0]
+            yield WhatIf(field, describe(options_of), first.dan, first.case, first.advice)
+
+    def changes(self) -> Iterator[WhatIf]:
+        for index in range(len(self.case.signalen)):
+            yield from self._signal(index)
+        yield from self._task()
+        yield from self._trainings()
+        yield from self._age()
+        yield from self._approach()
+
+    # --- signals -----------------------------------------------------------------------------------------
+
+    def _with_signal(self, index: int, **change: Any) -> dict[str, Any]:
+        data = _copy(self.base)
+        signal = data["signalen"][index]
+        for key, value in change.items():
+            if value is None:
+                signal.pop(key, None)
+            else:
+                signal[key] = value
+        return data
+
+    def _signal(self, index: int) -> Iterator[WhatIf]:
+        signal = self.case.signalen[index]
+        name = self._signal_name(index)
+        field = f"signalen.{index}"
+        rank = ERNST_RANG[signal.ernst]
+
+        def severity(value: str) -> tuple[str, dict[str, Any]]:
+            return (f"het signaal {name} {value} was in plaats van {signal.ernst}",
+                    self._with_signal(index, ernst=value))
+
+        up = [s for s in SEVERITIES if ERNST_RANG[s] > rank]
+        down = [s for s in reversed(SEVERITIES) if ERNST_RANG[s] < rank]
+        yield from _present(self._nearest(f"{field}.ernst", up, severity), self._nearest(f"{field}.ernst", down, severity))
+
+        def duration(value: int | None) -> tuple[str, dict[str, Any]]:
+            return (f"het signaal {name} {_weeks(value)} duurde in plaats van {_weeks(signal.duur_weken)}",
+                    self._with_signal(index, duur_weken=value))
+
+        current = -1 if signal.duur_weken is None else signal.duur_weken
+        longer = [d for d in self.durations if d > current]
+        shorter = [d for d in reversed(self.durations) if d < current] + ([None] if current >= 0 else [])
+        yield from _present(self._nearest(f"{field}.duur_weken", longer, duration),
+                            self._nearest(f"{field}.duur_weken", shorter, duration))
+
+        others = [k for k in self.vocabulary.signalen if k != signal.soort]
+        yield from self._grouped(
+            f"{field}.soort", others, lambda kind: self._with_signal(index, soort=kind),
+            lambda cases: f"het signaal niet {name} maar "
+            + _either([self._label("signalen", c.signalen[index].soort) for c in cases]) + " was",
+        )
+
+        data = _copy(self.base)
+        del data["signalen"][index]
+        found = self._ask("signalen", f"er geen signaal {name} was", data)
+        if found is not None:
+            yield found
+
+    def _signal_name(self, index: int) -> str:
+        kind = self.case.signalen[index].soort
+        label = self._label("signalen", kind)
+        if sum(s.soort == kind for s in self.case.signalen) > 1:
+            label += f" (nr. {index + 1})"
+        return label
+
+    # --- task, trainings, age, earlier approach ----------------------------------------------------------
+
+    def _task(self) -> Iterator[WhatIf]:
+        current = self.case.taak
+
+        def make(task: str) -> dict[str, Any]:
+            return _copy(self.base) | {"taak": task}
+
+        yield from self._grouped(
+            "taak", [t for t in self.vocabulary.taken if t != current], make,
+            lambda cases: f"de taak {_either([self._label('taken', c.taak) for c in cases])} was"
+            f" in plaats van {self._label('taken', current)}",
+        )
+
+    def _trainings(self) -> Iterator[WhatIf]:
+        held = list(self.case.mentor.scholing) if self.case.mentor else []
+        for training in self.vocabulary.scholing:
+            data = _copy(self.base)
+            label = self._label("scholing", training)
+            if training in held:
+                data["mentor"]["scholing"] = [t for t in held if t != training]
+                found = self._ask("mentor.scholing", f"de mentor niet geschoold was in {label}", data)
+            else:
+                data["mentor"] = {"scholing": [*held, training]}
+                found = self._ask("mentor.scholing", f"de mentor ook geschoold was in {label}", data)
+            if found is not None:
+                yield found
+
+    def _age(self) -> Iterator[WhatIf]:
+        age = self.case.leeftijd
+        current = -1 if age is None else age
+
+        def make(value: int | None) -> tuple[str, dict[str, Any]]:
+            data = _copy(self.base)
+            data.pop("leeftijd", None)
+            if value is None:
+                return "de leeftijd onbekend was", data
+            now = "onbekend" if age is None else str(age)
+            return f"de leerling {value} jaar was in plaats van {now}", data | {"leeftijd": value}
+
+        older = [a for a in self.ages if a > current]
+        younger = [a for a in reversed(self.ages) if a < current] + ([None] if age is not None else [])
+        yield from _present(self._nearest("leeftijd", older, make), self._nearest("leeftijd", younger, make))
+
+    def _approach(self) -> Iterator[WhatIf]:
+        tried = self.case.eerdere_aanpak
+        if tried is None:
+            for effect in EFFECTS:
+
+                def started(weeks: int, effect: str = effect) -> tuple[str, dict[str, Any]]:
+                    return (f"de mentor het al {_weeks(weeks)} zelf had geprobeerd, met effect '{effect}'",
+                            _copy(self.base) | {"eerdere_aanpak": {"weken": weeks, "effect": effect}})
+
+                yield from _present(self._nearest("eerdere_aanpak", self.weeks, started))
+            return
+
+        def weeks(value: int) -> tuple[str, dict[str, Any]]:
+            data = _copy(self.base)
+            data["eerdere_aanpak"]["weken"] = value
+            return f"de mentor het al {_weeks(value)} zelf had geprobeerd in plaats van {_weeks(tried.weken)}", data
+
+        longer = [w for w in self.weeks if w > tried.weken]
+        shorter = [w for w in reversed(self.weeks) if w < tried.weken]
+        yield from _present(self._nearest("eerdere_aanpak.weken", longer, weeks),
+                            self._nearest("eerdere_aanpak.weken", shorter, weeks))
+        for effect in EFFECTS:
+            if effect != tried.effect:
+                data = _copy(self.base)
+                data["eerdere_aanpak"]["effect"] = effect
+                found = self._ask("eerdere_aanpak.effect",
+                                  f"de eerdere aanpak effect '{effect}' had in plaats van '{tried.effect}'", data)
+                if found is not None:
+                    yield found
+        data = _copy(self.base)
+        del data["eerdere_aanpak"]
+        found = self._ask("eerdere_aanpak", "de mentor nog niets zelf had geprobeerd", data)
+        if found is not None:
+            yield found
+
+    def _label(self, table: str, key: str) -> str:
+        term = getattr(self.vocabulary, table).get(key)
+        return f"'{term.label if term else key}'"
+
+
+def _thresholds(policy: Policy) -> tuple[list[int], list[int], list[int]]:
+    """The values worth asking about: each number in a condition and the one just below it."""
+    durations: set[int] = set()
+    ages: set[int] = set()
+    weeks: set[int] = set()
+    for rule in policy.rules:
+        for _, cond in walk(rule.als, ()):
+            if cond.signaal is not None and cond.signaal.duur_minstens_weken is not None:
+                durations.update(_edge(cond.signaal.duur_minstens_weken))
+            if cond.leeftijd is not None:
+                if cond.leeftijd.vanaf is not None:
+                    ages.update(_edge(cond.leeftijd.vanaf))
+                if cond.leeftijd.tot_en_met is not None:
+                    ages.update(_edge(cond.leeftijd.tot_en_met + 1))
+            if cond.eerdere_aanpak is not None:
+                weeks.update(_edge(cond.eerdere_aanpak.weken_minstens or 0))
+    weeks.add(0)
+    return (
+        sorted(d for d in durations if 0 <= d <= MAX_WEEKS),
+        sorted(a for a in ages if MIN_AGE <= a <= MAX_AGE),
+        sorted(w for w in weeks if 0 <= w <= MAX_WEEKS),
+    )
+
+
+def _edge(threshold: int) -> tuple[int, int]:
+    return threshold - 1, threshold
+
+
+def _present(*found: WhatIf | None) -> Iterator[WhatIf]:
+    yield from (item for item in found if item is not None)
+
+
+def _copy(data: dict[str, Any]) -> dict[str, Any]:
+    out = {key: value for key, value in data.items()}
+    if "signalen" in out:
+        out["signalen"] = [dict(signal) for signal in out["signalen"]]
+    for key in ("mentor", "eerdere_aanpak"):
+        if key in out:
+            out[key] = {k: list(v) if isinstance(v, list) else v for k, v in out[key].items()}
+    out.setdefault("mentor", {"scholing": []})
+    return out
+
+
+def _weeks(value: int | None) -> str:
+    if value is None:
+        return "een onbekende tijd"
+    return "1 week" if value == 1 else f"{value} weken"
+
+
+def _either(labels: list[str]) -> str:
+    if len(labels) == 1:
+        return labels[0]
+    return ", ".join(labels[:-1]) + " of " + labels[-1]
