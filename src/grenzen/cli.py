@@ -40,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     advies.add_argument("casus", metavar="CASUS", help="casusbestand (YAML of JSON); '-' leest van standaardinvoer")
     advies.add_argument("--regels", metavar="MAP", help="map met regelbestanden (standaard: het meegeleverde beleid)")
     advies.add_argument("--json", action="store_true", help="geef het advies als JSON (het vaste contract)")
+    advies.add_argument("--jsonl", action="store_true",
+                        help="CASUS bevat JSON Lines: één casus per regel, één advies per regel terug "
+                             "(vanzelf bij .jsonl en .ndjson)")
+    advies.add_argument("--processen", metavar="N", type=int, default=1,
+                        help="aantal processen voor JSON Lines (standaard 1)")
     advies.add_argument("--waarom", action="store_true",
                         help="toon ook de kleinste veranderingen aan de casus die het advies zouden veranderen")
 
@@ -69,6 +74,16 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("soort", metavar="SOORT", nargs="?", choices=["casus", "advies"], default="casus",
                         help="casus (standaard) of advies")
     schema.add_argument("--regels", metavar="MAP", help="map met regelbestanden (standaard: het meegeleverde beleid)")
+
+    samenhang = commands.add_parser(
+        "samenhang",
+        help="vergelijk gekozen routes in eerdere casussen met het advies, per klas of mentor",
+        description="Vergelijk de gekozen route in eerdere casussen (JSON Lines: code, casus, route) met het advies, "
+        "per klas- of mentorcode; veiligheidscasussen eerst.",
+    )
+    samenhang.add_argument("casussen", metavar="CASUSSEN", help="JSON Lines-bestand; '-' leest van standaardinvoer")
+    samenhang.add_argument("--regels", metavar="MAP", help="map met regelbestanden (standaard: het meegeleverde beleid)")
+    samenhang.add_argument("--html", metavar="BESTAND", help="schrijf ook een HTML-pagina met grafiek voor het teamoverleg")
     return parser
 
 
@@ -89,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _tabel(args)
         if args.opdracht == "schema":
             return _schema(args)
+        if args.opdracht == "samenhang":
+            return _samenhang(args)
         return _test(args)
     except PolicyError as exc:
         print(str(exc), file=sys.stderr)
@@ -109,6 +126,8 @@ def _directory(value: str | None) -> Path:
 
 
 def _advies(args: argparse.Namespace) -> int:
+    if args.jsonl or args.casus.endswith((".jsonl", ".ndjson")):
+        return _advies_batch(args)
     policy = load_policy(_directory(args.regels))
     data = sys.stdin.buffer.read() if args.casus == "-" else Path(args.casus).read_bytes()
     advice = policy.advise(data)
@@ -120,6 +139,33 @@ def _advies(args: argparse.Namespace) -> int:
         return 0
     print(advice.model_dump_json(indent=2) if args.json else explain(advice))
     return 0
+
+
+def _advies_batch(args: argparse.Namespace) -> int:
+    from ._batch import Progress, advise_lines
+
+    directory = _directory(args.regels)
+    load_policy(directory)  # a broken policy fails once, here, not in every worker
+    if args.casus == "-":
+        lines, total = sys.stdin, None
+    else:
+        path = Path(args.casus)
+        with path.open("rb") as counting:
+            total = sum(1 for line in counting if line.strip())
+        lines = path.open(encoding="utf-8", errors="replace")
+    progress, failed = Progress(total), 0
+    try:
+        for out in advise_lines(directory, lines, max(1, args.processen)):
+            failed += out.startswith('{"fout"')
+            sys.stdout.write(out + "\n")
+            progress.step()
+    finally:
+        progress.close()
+        if lines is not sys.stdin:
+            lines.close()
+    if failed:
+        print(f"{failed} casussen zonder advies (zie de regels met \"fout\").", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _controleer(args: argparse.Namespace) -> int:
@@ -162,6 +208,22 @@ def _schema(args: argparse.Namespace) -> int:
 
     sys.stdout.write(schema_text(load_policy(_directory(args.regels)), args.soort))
     return 0
+
+
+def _samenhang(args: argparse.Namespace) -> int:
+    from ._consistency import build_report, report_html, report_text
+
+    policy = load_policy(_directory(args.regels))
+    if args.casussen == "-":
+        report = build_report(policy, sys.stdin)
+    else:
+        with open(args.casussen, encoding="utf-8", errors="replace") as lines:
+            report = build_report(policy, lines)
+    print(report_text(report))
+    if args.html:
+        Path(args.html).write_text(report_html(report), encoding="utf-8")
+        print(f"HTML-pagina geschreven: {args.html}")
+    return 0 if report.cases else 1
 
 
 if __name__ == "__main__":  # pragma: no cover
