@@ -238,3 +238,16 @@ def test_scalar_aliases_are_refused_too():
     with pytest.raises(YamlProblem) as info:
         read_yaml("a: &x 1\nb: *x\n")
     assert "ankers" in info.value.message and info.value.line == 1  # where the anchored value stands
+
+
+def test_safety_kind_that_can_end_at_the_mentor_is_refused(tmp_path):
+    vocabulary = {**VOCABULARY, "signalen": {**VOCABULARY["signalen"], "a": {"label": "A", "omschrijving": "gevaar", "veiligheid": "ja"}}}
+    rules = [
+        {**GOOD, "id": "taak-mentor", "als": {"taak": ["t1", "t2", "t3"]}},
+        {**GOOD, "id": "a-zorgteam", "absoluut": "ja", "als": {"signaal": {"soort": "a"}, "niet": {"scholing": "x"}},
+         "dan": {"route": "zorgteam", "uitleg": "u"}},
+    ]
+    problem = only(problems_of(write_policy(tmp_path / "regels", rules, vocabulary=vocabulary)), "veiligheidssignaal 'a'")
+    assert "scholing x" in problem.message and "taak-mentor" in problem.message and problem.rule == "taak-mentor"
+    rules[1]["als"] = {"signaal": {"soort": "a"}}  # no gap left: loads
+    grenzen.load_policy(write_policy(tmp_path / "goed", rules, vocabulary=vocabulary))

@@ -16,6 +16,7 @@ from ._errors import CaseError, FieldError, PolicyError
 from ._load import Source, load_source
 from ._models import Advies, BeleidInfo, Casus
 from ._rulefile import Regel
+from ._safety import safety_problems
 from ._validate import validate
 from ._yaml import YamlProblem, read_yaml
 
@@ -98,7 +99,11 @@ def load_policy(path: str | Path | None = None) -> Policy:
         problems.extend(validate(source))
     if problems:
         raise PolicyError(problems)
-    return Policy(source)
+    policy = Policy(source)
+    unsafe = safety_problems(policy, source)
+    if unsafe:
+        raise PolicyError(unsafe)
+    return policy
 
 
 def check_policy(path: str | Path | None = None) -> list[Any]:

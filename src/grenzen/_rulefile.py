@@ -135,12 +135,18 @@ class Term(_File):
     omschrijving: Text
 
 
+class Signaalterm(Term):
+    """A signal kind; ``veiligheid: ja`` marks a kind that must never end at the mentor."""
+
+    veiligheid: JaNee = False
+
+
 class Woordenlijst(_File):
     """The policy's name and the kinds of signal, task and training it knows."""
 
     naam: Text
     beschrijving: Text | None = None
-    signalen: dict[Kind, Term] = Field(min_length=1)
+    signalen: dict[Kind, Signaalterm] = Field(min_length=1)
     taken: dict[Kind, Term] = Field(min_length=1)
     scholing: dict[Kind, Term] = Field(default_factory=dict)
 
