@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 
+from ._audit import AuditRecord
 from ._errors import CaseError, EngineError, FieldError, GrenzenError, PolicyError, Problem
 from ._explain import explain
 from ._models import Advies, BeleidInfo, Casus, EerdereAanpak, Mentor, OpzijGezet, Reden, Signaal
@@ -18,6 +19,7 @@ from ._whatif import WhatIf
 
 __all__ = [
     "Advies",
+    "AuditRecord",
     "BeleidInfo",
     "CaseError",
     "CaseInput",

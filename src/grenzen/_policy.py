@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from ._audit import AuditRecord, audit_record
 from ._combine import Combiner
 from ._compile import compile_rules, fact_json
 from ._engine import Engine
@@ -82,6 +83,11 @@ class Policy:
         """The advice for one case. Raises ``CaseError`` for a bad case, ``EngineError`` if the engine fails."""
         valid = self.validate_case(case)
         return self._combine(self.applicable(valid), valid)
+
+    def audit_record(self, case: CaseInput, advice: Advies) -> AuditRecord:
+        """What a school system may keep about ``advice``: an id, the time, the policy, and only the
+        case fields that the applied rules read (never the case id, never free text)."""
+        return audit_record({r.id: r for r in self.rules}, self.validate_case(case), advice)
 
     def what_if(self, case: CaseInput) -> list[WhatIf]:
         """The smallest changes to ``case`` that would change the route or the urgency, each with its advice."""

@@ -1,0 +1,96 @@
+"""Privacy and safety of the surroundings: audit records keep only what rules used; no network; no case content in errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from datetime import datetime
+
+import pytest
+from conftest import FIXTURES
+
+import grenzen
+
+CASE = {
+    "id": "leerling-8841",
+    "leeftijd": 14,
+    "taak": "begeleidingsgesprekken",
+    "signalen": [{"soort": "rouw", "ernst": "matig", "duur_weken": 3}],
+    "mentor": {"scholing": ["rouwbegeleiding"]},
+    "eerdere_aanpak": {"weken": 2, "effect": "geen"},
+}
+
+
+def test_audit_record_keeps_only_fields_the_applied_rules_used(basis):
+    advice = basis.advise(CASE)
+    record = basis.audit_record(CASE, advice)
+    assert record.regels == [r.regel for r in advice.redenen] and record.opzij_gezet == ["gesprekken-zwaar"]
+    used = record.gebruikte_gegevens
+    # rouw-geschoold and gesprekken-zwaar read the task, the training and the signals' kinds and severity
+    assert used["taak"] == "begeleidingsgesprekken" and used["scholing"] == ["rouwbegeleiding"]
+    assert used["signalen"] == [{"soort": "rouw", "ernst": "matig"}]
+    assert all("duur_weken" not in s for s in used["signalen"])  # no rule asked about duration
+    assert "leeftijd" not in used and "eerdere_aanpak" not in used  # no applied rule read them
+    dumped = record.model_dump_json()
+    assert "leerling-8841" not in dumped  # never the case id
+    assert record.beleid == advice.beleid and len(record.advies_id) == 32
+    assert datetime.fromisoformat(record.tijd).tzinfo is not None
+
+
+def test_audit_record_of_a_fallback_keeps_nothing(tmp_path):
+    from strategies import write_policy
+
+    policy = grenzen.load_policy(write_policy(tmp_path / "r", [{"id": "x", "titel": "t", "bron": "b", "als": {"taak": "t3"}, "dan": {"route": "mentor", "uitleg": "u"}}]))
+    case = {"taak": "t1", "leeftijd": 12, "signalen": [{"soort": "a", "ernst": "licht"}]}
+    record = policy.audit_record(case, policy.advise(case))
+    assert record.gebruikte_gegevens == {} and record.regels == [] and record.route == "zorgteam"
+
+
+def test_audit_ids_are_unique(basis):
+    advice = basis.advise(CASE)
+    assert len({basis.audit_record(CASE, advice).advies_id for _ in range(100)}) == 100
+
+
+NO_NETWORK = textwrap.dedent(
+    """
+    import socket, sys
+    def refuse(*args, **kwargs):
+        raise RuntimeError("network access attempted")
+    socket.socket.connect = refuse
+    socket.socket.connect_ex = refuse
+    socket.create_connection = refuse
+    socket.getaddrinfo = refuse
+    import grenzen
+    from grenzen.cli import main
+    policy = grenzen.load_policy()
+    advice = policy.advise({"taak": "signaleren", "signalen": [{"soort": "pesten", "ernst": "matig"}]})
+    policy.audit_record({"taak": "signaleren"}, policy.advise({"taak": "signaleren"}))
+    sys.exit(main(["controleer"]))
+    """
+)
+
+
+def test_no_network_at_import_or_run_time():
+    result = subprocess.run([sys.executable, "-c", NO_NETWORK], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "network access attempted" not in result.stderr
+
+
+@pytest.mark.parametrize("secret_field", ["id", "leeftijd", "taak"])
+def test_errors_never_contain_case_values(basis, secret_field):
+    values = {"id": "Fatima El Amrani", "leeftijd": "Fatima El Amrani", "taak": "Fatima El Amrani"}
+    case = dict(CASE, **{secret_field: values[secret_field]})
+    with pytest.raises(grenzen.CaseError) as info:
+        basis.advise(case)
+    assert "Fatima" not in str(info.value) and "Fatima" not in repr(info.value.errors)
+    assert "Fatima" not in json.dumps([e.__dict__ for e in info.value.errors])
+
+
+def test_cli_errors_never_contain_case_values(tmp_path):
+    path = tmp_path / "casus.json"
+    path.write_text(json.dumps(dict(CASE, id="Jan de Vries", taak="Jan de Vries")), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "grenzen", "advies", str(path), "--regels", str(FIXTURES / "basis")],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 1 and "Jan" not in result.stderr + result.stdout and "Traceback" not in result.stderr
