@@ -6,6 +6,8 @@ Reports, for the same realistic generated cases:
   * grenzen: ``Policy.advise(dict)`` with validation, engine matching, exceptions and full explanations;
   * bare engine: the same compiled rulesets through the raw durable_rules C API (assert, drain,
     retract) on pre-encoded facts: the floor for this engine;
+  * zen-engine (GoRules ZEN, if installed): the same rules as one "collect" decision table, with the
+    same validation and combination; the advice must be identical (mismatches are counted);
 and RSS at start and end. Ratios are computed within the run. One thread (the engine holds the GIL).
 """
 
@@ -115,6 +117,20 @@ def main() -> int:
         facts.append(json.dumps({**fact, "sid": "0", "id": f"b{i}"}, ensure_ascii=False, separators=(",", ":")))
     bare = bare_engine(policy, facts)
 
+    peer = None
+    try:
+        from zen_peer import decision_table, zen_advise
+    except ImportError:
+        print("zen-engine not installed (pip install zen-engine): peer comparison skipped")
+    else:
+        decision = decision_table(policy)
+        distinct = cases[: min(len(cases), args.cases)]
+        mismatches = sum(zen_advise(policy, decision, c) != policy.advise(c) for c in distinct)
+        t0 = time.perf_counter()
+        for i in range(args.cases):
+            zen_advise(policy, decision, cases[i % len(cases)])
+        peer = time.perf_counter() - t0
+
     latencies = sorted(latencies)
     p50 = latencies[len(latencies) // 2] * 1e6
     p99 = latencies[int(len(latencies) * 0.99)] * 1e6
@@ -122,6 +138,10 @@ def main() -> int:
           f"(mean {statistics.fmean(latencies) * 1e6:.0f} µs; {reasons / args.cases:.1f} reasons/advice)")
     print(f"bare engine:       {args.cases / bare:9.0f} cases/s   (same rulesets, raw C API, pre-encoded facts)")
     print(f"ratio ours/bare:   {ours / bare:.2f}x time")
+    if peer is not None:
+        print(f"zen-engine table:  {args.cases / peer:9.0f} advices/s  (same validation and combination; "
+              f"{mismatches} mismatches on {len(distinct)} distinct cases)")
+        print(f"ratio ours/zen:    {ours / peer:.2f}x time")
     print(f"routes: {routes}")
     print(f"RSS: {rss_start:.1f} MB after warm-up, {rss_end:.1f} MB after {args.cases} advices "
           f"({rss_end - rss_start:+.1f} MB)")
