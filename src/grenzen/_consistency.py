@@ -232,14 +232,14 @@ def report_html(report: Report) -> str:
     unsafe = [c for c in report.codes if c.safety_deviations]
     safety_rows = "".join(
         f"<tr><td>{escape(c.code)}</td><td>{c.safety_cases}</td><td class='licht'>{c.safety_lighter}</td>"
-        f"<td class='zwaar'>{c.safety_heavier}</td><td>{escape(_pairs(c, True))}</td></tr>"
+        f"<td class='zwaar'>{c.safety_heavier}</td><td class='tekst'>{escape(_pairs(c, True))}</td></tr>"
         for c in unsafe
     ) or "<tr><td colspan='5'>Geen afwijkingen bij veiligheidscasussen.</td></tr>"
     rows = "".join(
         f"<tr{' class=opvallend' if c.notable else ''}><td>{escape(c.code)}</td><td>{c.cases}</td>"
         f"<td>{c.deviations}</td><td>{_percent(c.deviations, c.cases)}</td><td class='licht'>{c.lighter}</td>"
         f"<td class='zwaar'>{c.heavier}</td><td>{escape(', '.join(c.notable) or '-')}</td>"
-        f"<td>{escape(_pairs(c))}</td><td>{escape(_kinds(c))}</td></tr>"
+        f"<td class='tekst'>{escape(_pairs(c))}</td><td class='tekst'>{escape(_kinds(c))}</td></tr>"
         for c in report.codes
     )
     skipped = ""
@@ -256,7 +256,7 @@ def report_html(report: Report) -> str:
 body {{ font-family: sans-serif; margin: 2em; color: #222; max-width: 70em; }}
 table {{ border-collapse: collapse; margin: 1em 0; }}
 th, td {{ border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }}
-th:first-child, td:first-child, td:nth-last-child(-n+2) {{ text-align: left; }}
+th:first-child, td:first-child, .tekst {{ text-align: left; }}
 td.licht {{ color: {LIGHTER_COLOUR}; font-weight: bold; }}
 td.zwaar {{ color: {HEAVIER_COLOUR}; font-weight: bold; }}
 tr.opvallend {{ background: #fdf2e9; }}
@@ -275,14 +275,14 @@ tr.opvallend {{ background: #fdf2e9; }}
 <p>Casussen waarin een regel met <code>absoluut: ja</code> het advies gaf: {report.total('safety_cases')},
 waarvan {report.total('safety_lighter')} te licht en {report.total('safety_heavier')} te zwaar.</p>
 <table id="veiligheid"><tr><th>code</th><th>veiligheidscasussen</th><th>te licht</th><th>te zwaar</th>
-<th>advies→gekozen</th></tr>{safety_rows}</table>
+<th class="tekst">advies→gekozen</th></tr>{safety_rows}</table>
 <h2>2. Afwijkingen per klas of mentor</h2>
 <p class="legenda">Deel van de casussen dat afweek:<span style="background:{LIGHTER_COLOUR}"></span>te licht
 <span style="background:{HEAVIER_COLOUR}"></span>te zwaar
 <span style="background:#fff;border:2px solid {SAFETY_COLOUR}"></span>met afwijking bij veiligheid</p>
 {_chart(report.codes)}
 <table id="codes"><tr><th>code</th><th>casussen</th><th>afwijkend</th><th>%</th><th>te licht</th><th>te zwaar</th>
-<th>opvallend</th><th>advies→gekozen</th><th>signalen</th></tr>{rows}</table>
+<th>opvallend</th><th class="tekst">advies→gekozen</th><th class="tekst">signalen</th></tr>{rows}</table>
 {skipped}
 </body>
 </html>

@@ -19,6 +19,7 @@ from ._yaml import Located, YamlProblem, read_yaml
 VOCABULARY_FILE = "woordenlijst.yaml"
 AGREEMENTS_FILE = "afspraken.yaml"
 EXAMPLES_DIR = "voorbeelden"
+LAYER_FILE = "laag.yaml"  # marks a school overlay (see _layers)
 MAX_FILE_BYTES = 2_000_000
 
 M = TypeVar("M", bound=BaseModel)
@@ -49,6 +50,8 @@ class Source:
     themes: dict[str, str] = field(default_factory=dict)  # file -> theme title
     problems: list[Problem] = field(default_factory=list)
     broken_ids: set[str] = field(default_factory=set)  # ids of rules that did not parse
+    layers: list[Any] = field(default_factory=list)  # BeleidInfo per layer of an overlay policy (see _layers)
+    rule_layers: dict[str, str] = field(default_factory=dict)  # rule id -> layer label, for overlay policies
 
 
 def rule_files(directory: Path) -> list[Path]:
@@ -75,7 +78,8 @@ def load_source(directory: Path) -> Source:
     source.version = version_of(directory)
     files = rule_files(directory)
     names = [p.name for p in files]
-    if VOCABULARY_FILE not in names:
+    overlay = LAYER_FILE in names and VOCABULARY_FILE not in names  # a school overlay: see _layers
+    if VOCABULARY_FILE not in names and not overlay:
         source.problems.append(
             Problem(
                 str(directory / VOCABULARY_FILE),
@@ -87,6 +91,8 @@ def load_source(directory: Path) -> Source:
         )
     for path in files:
         shown = _shown(path)
+        if overlay and path.name == LAYER_FILE:
+            continue  # read by _layers
         located = _read(path, shown, source.problems)
         if located is None:
             continue
@@ -108,7 +114,7 @@ def load_source(directory: Path) -> Source:
                     continue
                 line, col = located.where(path_)
                 source.rules.append(LoadedRule(rule, shown, header.thema, line, col, located, path_))
-    if not source.rules and not any(p.file.endswith((".yaml", ".yml")) for p in source.problems):
+    if not source.rules and not overlay and not any(p.file.endswith((".yaml", ".yml")) for p in source.problems):
         source.problems.append(
             Problem(str(directory), 1, 1, "er staan geen regels in deze map", "voeg een themabestand met 'regels:' toe")
         )

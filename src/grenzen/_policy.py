@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +14,7 @@ from ._combine import Combiner
 from ._compile import compile_rules, fact_json
 from ._engine import Engine
 from ._errors import CaseError, FieldError, PolicyError
+from ._layers import is_overlay, layered_source
 from ._load import Source, load_source
 from ._models import Advies, BeleidInfo, Casus
 from ._rulefile import Regel
@@ -48,6 +49,7 @@ class Policy:
         self.rules: list[Regel] = [item.rule for item in source.rules]
         self.source = source
         self._info = BeleidInfo(naam=self.name, versie=self.version)
+        self.layers: list[BeleidInfo] = list(source.layers) or [self._info]  # school overlays: see _layers
         self._compiled = compile_rules(self.rules, list(self.vocabulary.scholing), list(self.vocabulary.signalen))
         self._engine = Engine(self._compiled.rulesets)
         self._index = {f"r{i}": i for i in range(len(self.rules))}
@@ -96,10 +98,16 @@ class Policy:
         return what_if(self, case)
 
 
-def load_policy(path: str | Path | None = None) -> Policy:
-    """Load, validate and compile a rules directory (``None``: the bundled default policy)."""
-    directory = Path(path) if path is not None else default_rules_dir()
-    source = load_source(directory)
+def load_policy(path: str | Path | Sequence[str | Path] | None = None) -> Policy:
+    """Load, validate and compile a rules directory (``None``: the bundled default policy).
+
+    A list stacks school overlays on a full policy (``[default_rules_dir(), "school/"]``); a directory with
+    ``laag.yaml`` is such an overlay on its own ``basis`` (see ``_layers``).
+    """
+    if isinstance(path, (list, tuple)) or (path is not None and is_overlay(Path(path))):
+        source = layered_source(path if isinstance(path, (list, tuple)) else [path])
+    else:
+        source = load_source(Path(path) if path is not None else default_rules_dir())
     problems = list(source.problems)
     if source.vocabulary is not None:
         problems.extend(validate(source))

@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
         "test", help="draai de voorbeeldcasussen", description="Draai de voorbeeldcasussen van een map met regels."
     )
     test.add_argument("map", metavar="MAP", nargs="?", help="map met regelbestanden (standaard: meegeleverd)")
+    from ._commands import add_arguments
+
+    add_arguments(commands, test, controleer)  # --dekking, --streng, verschil, beleid
 
     tabel = commands.add_parser(
         "tabel",
@@ -100,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _advies(args)
         if args.opdracht == "controleer":
             return _controleer(args)
+        if args.opdracht in ("verschil", "beleid"):
+            from ._commands import run_diff, run_render
+
+            return run_diff(args) if args.opdracht == "verschil" else run_render(args, _directory(args.map))
         if args.opdracht == "tabel":
             return _tabel(args)
         if args.opdracht == "schema":
@@ -170,26 +177,16 @@ def _advies_batch(args: argparse.Namespace) -> int:
 
 def _controleer(args: argparse.Namespace) -> int:
     policy = load_policy(_directory(args.map))
-    print(f"In orde: {policy.name} (versie {policy.version}), {len(policy.rules)} regels.")
-    return 0
+    from ._commands import run_check
+
+    return run_check(policy, args)
 
 
 def _test(args: argparse.Namespace) -> int:
-    from ._examples import run_examples
+    from ._commands import run_test
 
     policy: Policy = load_policy(_directory(args.map))
-    outcomes, problems = run_examples(policy)
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    failed = [o for o in outcomes if not o.passed]
-    for outcome in failed:
-        print(f"MISLUKT {outcome.file}:{outcome.line}: {outcome.name}")
-        for difference in outcome.differences:
-            print(f"    {difference}")
-        if outcome.advice is not None:
-            print("    regels: " + ", ".join(r.regel for r in outcome.advice.redenen))
-    print(f"{len(outcomes) - len(failed)} geslaagd, {len(failed)} mislukt")
-    return 1 if failed or problems or not outcomes else 0
+    return run_test(policy, args)
 
 
 def _tabel(args: argparse.Namespace) -> int:

@@ -1,0 +1,251 @@
+"""The finite domain of a policy: every case it can tell apart, one representative per class.
+
+The condition language observes a case only through a few questions: is the task one of these, does the
+mentor have one of these trainings, is there a signal matching this ``signaal`` block, does the age lie in
+this range, does the earlier approach meet this block. Two values that answer every question of the policy
+the same way are interchangeable: no rule can tell them apart. So instead of the infinite set of cases we
+enumerate one representative per class, and weigh it by how many grid points (kind × severity × task ×
+training) it stands for. Which rules apply to a representative is always asked of the engine
+(``Policy.applicable``); the classes only choose which cases to ask about.
+
+Enumerated (documented in docs/beleid-toolkit.md):
+
+* every task class × (no training, each single training class) × (no signal, each single signal class),
+  for each age class and each earlier-approach class;
+* pairs of signals only where they can differ from the two single signals: in the task × training classes where a
+  rule asks about a signal under `niet` or about several signals, for the signal classes such rules look at,
+  at a typical age and without earlier approach.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._models import ERNST_RANG
+from ._rulefile import AanpakVoorwaarde, LeeftijdVoorwaarde, Regel, SignaalVoorwaarde, Voorwaarde
+from ._compile import signals_with_polarity
+from ._validate import walk
+
+SEVERITIES = tuple(ERNST_RANG)
+EFFECTS = ("geen", "onvoldoende", "voldoende")
+TYPICAL_AGE = 14
+MIN_AGE, MAX_AGE = 4, 25  # the case contract's bounds
+
+
+@dataclass(frozen=True)
+class Item:
+    """One signal class: its representative signal and how many (kind, severity, duration) points it covers."""
+
+    kind: str
+    severity: str
+    weeks: int | None
+    weight: int
+    blocks: frozenset[int] = frozenset()  # the policy's signal blocks this signal matches
+
+    def signal(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"soort": self.kind, "ernst": self.severity}
+        if self.weeks is not None:
+            out["duur_weken"] = self.weeks
+        return out
+
+
+@dataclass(frozen=True)
+class Point:
+    """One enumerated case: the case in the contract's format and the grid points it stands for."""
+
+    case: dict[str, Any]
+    weight: int
+    signals: int  # 0, 1 or 2
+    key: tuple[Any, ...] = ()  # equal keys: no rule can tell the two cases apart
+
+
+@dataclass
+class Domain:
+    """The classes of one or more policies' questions."""
+
+    tasks: list[tuple[str, int]]  # representative, class size
+    trainings: list[tuple[tuple[str, ...], int]]  # training sets (none, each class, combinations rules need)
+    items: list[Item]
+    ages: list[int | None]
+    approaches: list[dict[str, Any] | None]
+    pair_contexts: list[tuple[str, tuple[str, ...], int]] = field(default_factory=list)  # task, training, weight
+    pair_items: list[Item] = field(default_factory=list)
+
+    def points(self, pairs: bool = True) -> Iterator[Point]:
+        """Every enumerated case, in a stable order."""
+        for task, task_weight in self.tasks:
+            for training, training_weight in self.trainings:
+                base_weight = task_weight * training_weight
+                for age in self.ages:
+                    for approach in self.approaches:
+                        key = (task, training, age, repr(approach))
+                        yield Point(_case(task, training, age, approach, []), base_weight, 0, key + (frozenset(),))
+                        for item in self.items:
+                            yield Point(_case(task, training, age, approach, [item]), base_weight * item.weight, 1,
+                                        key + (item.blocks,))
+        if not pairs:
+            return
+        age = TYPICAL_AGE if TYPICAL_AGE in self.ages else self.ages[0]
+        for task, training, base_weight in self.pair_contexts:
+            key = (task, training, age, repr(None))
+            for first, second in itertools.combinations(self.pair_items, 2):
+                yield Point(_case(task, training, age, None, [first, second]),
+                            base_weight * first.weight * second.weight, 2, key + (first.blocks | second.blocks,))
+
+    def size(self, pairs: bool = True) -> int:
+        singles = len(self.tasks) * len(self.trainings) * len(self.ages) * len(self.approaches) * (1 + len(self.items))
+        n = len(self.pair_items)
+        return singles + (len(self.pair_contexts) * n * (n - 1) // 2 if pairs else 0)
+
+
+def _case(task: str, training: tuple[str, ...], age: int | None, approach: dict[str, Any] | None,
+          items: Sequence[Item]) -> dict[str, Any]:
+    case: dict[str, Any] = {}
+    if age is not None:
+        case["leeftijd"] = age
+    case["taak"] = task
+    case["signalen"] = [item.signal() for item in items]
+    if training:
+        case["mentor"] = {"scholing": list(training)}
+    if approach is not None:
+        case["eerdere_aanpak"] = dict(approach)
+    return case
+
+
+def build_domain(rule_sets: Iterable[list[Regel]], kinds: Sequence[str], tasks: Sequence[str],
+                 trainings: Sequence[str]) -> Domain:
+    """The classes of the given vocabulary under every question the given rule sets ask."""
+    rules = [rule for rules in rule_sets for rule in rules]
+    conditions = [cond for rule in rules for _, cond in walk(rule.als, ())]
+    task_lists = [tuple(c.taak) for c in conditions if c.taak]
+    training_lists = [tuple(c.scholing) for c in conditions if c.scholing]
+    signal_blocks = _unique([c.signaal for c in conditions if c.signaal is not None])
+    age_blocks = [c.leeftijd for c in conditions if c.leeftijd is not None]
+    approach_blocks = _unique([c.eerdere_aanpak for c in conditions if c.eerdere_aanpak is not None])
+
+    task_classes = _classes(tasks, lambda t: tuple(t in group for group in task_lists))
+    task_rep = {t: members[0] for members in task_classes for t in members}
+    training_classes = _classes(trainings, lambda t: tuple(t in group for group in training_lists))
+    training_rep = {t: members[0] for members in training_classes for t in members}
+    training_sets: list[tuple[tuple[str, ...], int]] = [((), 1)] + [((m[0],), len(m)) for m in training_classes]
+    for rule in rules:  # a rule that needs several trainings at once gets that combination
+        needed = tuple(sorted({training_rep[t] for t in _required(rule.als, "scholing") or () if t in training_rep}))
+        if len(needed) > 1 and needed not in [s for s, _ in training_sets]:
+            training_sets.append((needed, 1))
+
+    weeks: list[int | None] = [None] + sorted({b.duur_minstens_weken for b in signal_blocks
+                                               if b.duur_minstens_weken is not None})
+    grid = [(k, s, w) for k in kinds for s in SEVERITIES for w in weeks]
+    item_classes = _classes(grid, lambda p: tuple(_signal_matches(b, *p) for b in signal_blocks))
+    items = [
+        Item(m[0][0], m[0][1], m[0][2], len(m), frozenset(i for i, b in enumerate(signal_blocks) if _signal_matches(b, *m[0])))
+        for m in item_classes
+    ]
+    approach_grid: list[tuple[int, str] | None] = [None] + [
+        (w, e) for w in sorted({0} | {b.weken_minstens or 0 for b in approach_blocks}) for e in EFFECTS
+    ]
+    approach_classes = _classes(approach_grid, lambda a: tuple(_approach_matches(b, a) for b in approach_blocks))
+
+    # Pairs of signals can only differ from their two single signals through a rule that asks about a signal
+    # under 'niet' or about more than one signal; only where such a rule can hold, and only for signals that
+    # such a rule looks at, are pairs enumerated.
+    interacting = [rule for rule in rules if _interacts(rule)]
+    watched = _unique([block for rule in interacting for block, _ in signals_with_polarity(rule.als)])
+    pair_items = [i for i in items if any(_signal_matches(b, i.kind, i.severity, i.weeks) for b in watched)]
+    weight_of = dict(training_sets)
+    task_weight = {members[0]: len(members) for members in task_classes}
+    contexts: dict[tuple[str, tuple[str, ...]], int] = {}
+    for rule in interacting:
+        needed_tasks = _required(rule.als, "taak")
+        rule_tasks = [t for t in task_weight if needed_tasks is None or t in {task_rep[x] for x in needed_tasks}]
+        needed_trainings = _required(rule.als, "scholing")
+        rule_trainings = [s for s, _ in training_sets
+                          if needed_trainings is None or {training_rep.get(x) for x in needed_trainings} & set(s)]
+        for task in rule_tasks:
+            for training in rule_trainings:
+                contexts[(task, training)] = task_weight[task] * weight_of[training]
+    return Domain(
+        tasks=[(members[0], len(members)) for members in task_classes],
+        trainings=training_sets,
+        items=items,
+        ages=_ages(age_blocks),
+        approaches=[None if m[0] is None else {"weken": m[0][0], "effect": m[0][1]} for m in approach_classes],
+        pair_contexts=[(task, training, weight) for (task, training), weight in contexts.items()],
+        pair_items=pair_items,
+    )
+
+
+def _interacts(rule: Regel) -> bool:
+    blocks = list(signals_with_polarity(rule.als))
+    return len(blocks) > 1 or any(not positive for _, positive in blocks)
+
+
+def _required(cond: Voorwaarde, name: str) -> set[str] | None:
+    """Values of ``taak``/``scholing`` the condition needs (one of them), if it needs any; else None."""
+    found: set[str] | None = None
+    value = getattr(cond, name)
+    if value:
+        found = set(value)
+    for child in cond.alle or []:
+        inner = _required(child, name)
+        if inner is not None:
+            found = inner if found is None else found & inner
+    return found
+
+
+def _unique(blocks: list[Any]) -> list[Any]:
+    seen: dict[str, Any] = {}
+    for block in blocks:
+        seen.setdefault(block.model_dump_json(), block)
+    return list(seen.values())
+
+
+def _classes(values: Sequence[Any], signature: Any) -> list[list[Any]]:
+    """``values`` grouped by signature, each group in input order, groups ordered by their first member."""
+    groups: dict[Any, list[Any]] = {}
+    for value in values:
+        groups.setdefault(signature(value), []).append(value)
+    return list(groups.values())
+
+
+def _signal_matches(block: SignaalVoorwaarde, kind: str, severity: str, weeks: int | None) -> bool:
+    if block.soort and kind not in block.soort:
+        return False
+    if block.behalve_soort and kind in block.behalve_soort:
+        return False
+    rank = ERNST_RANG[severity]
+    if block.ernst_minstens and rank < ERNST_RANG[block.ernst_minstens]:
+        return False
+    if block.ernst_hoogstens and rank > ERNST_RANG[block.ernst_hoogstens]:
+        return False
+    if block.duur_minstens_weken is not None and (weeks is None or weeks < block.duur_minstens_weken):
+        return False
+    return True
+
+
+def _approach_matches(block: AanpakVoorwaarde, approach: tuple[int, str] | None) -> bool:
+    if approach is None:
+        return False
+    weeks, effect = approach
+    return weeks >= (block.weken_minstens or 0) and (not block.effect or effect in block.effect)
+
+
+def _ages(blocks: list[LeeftijdVoorwaarde]) -> list[int | None]:
+    """Unknown age, and one age per interval between the policy's age bounds (the typical age if no bounds)."""
+    if not blocks:
+        return [TYPICAL_AGE]
+    cuts = {MIN_AGE}
+    for block in blocks:
+        if block.vanaf is not None:
+            cuts.add(block.vanaf)
+        if block.tot_en_met is not None:
+            cuts.add(block.tot_en_met + 1)
+    starts = sorted(c for c in cuts if MIN_AGE <= c <= MAX_AGE)
+    ages: list[int | None] = []
+    for start, end in zip(starts, starts[1:] + [MAX_AGE + 1]):
+        ages.append(TYPICAL_AGE if start <= TYPICAL_AGE < end else start)
+    return [None] + ages
+

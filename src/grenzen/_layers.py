@@ -1,0 +1,120 @@
+"""School overlays: a directory with only a school's own additions, layered on a base policy.
+
+An overlay directory has ``laag.yaml`` instead of ``woordenlijst.yaml``::
+
+    naam: Beleid mentoraat Voorbeeldcollege
+    basis: standaard          # the bundled default policy (default), or a path to another rules directory
+    signalen: {...}           # extra kinds, same shape as in woordenlijst.yaml (also taken, scholing)
+
+Its ``afspraken.yaml`` (optional) replaces destinations by key and, if given, the consent table. Its theme files
+add rules; a rule may set aside a base rule with ``zet_opzij`` (never an absolute one: that is refused at load,
+as in a single directory). Rule ids must be new. The layered policy's ``naam`` and ``versie`` join those of the
+layers (`` + `` and ``+``); ``Policy.layers`` lists each layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._errors import PolicyError, Problem
+from ._load import AGREEMENTS_FILE, LAYER_FILE, VOCABULARY_FILE, Source, _parse, _read, _shown, load_source
+from ._models import BeleidInfo
+from ._rulefile import Kind, Signaalterm, Term, Text
+
+DEFAULT_BASE = "standaard"
+MAX_LAYERS = 8
+
+
+class Laag(BaseModel):
+    """``laag.yaml``: the overlay's name, what it builds on, and the kinds it adds."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+    naam: Text
+    basis: str = DEFAULT_BASE
+    beschrijving: Text | None = None
+    signalen: dict[Kind, Signaalterm] = Field(default_factory=dict)
+    taken: dict[Kind, Term] = Field(default_factory=dict)
+    scholing: dict[Kind, Term] = Field(default_factory=dict)
+
+
+def is_overlay(directory: Path) -> bool:
+    return (directory / LAYER_FILE).is_file() and not (directory / VOCABULARY_FILE).is_file()
+
+
+def layer_chain(directory: Path) -> list[Path]:
+    """The directories from the full base policy up to ``directory``, following each overlay's ``basis``."""
+    from ._policy import default_rules_dir
+
+    chain = [directory]
+    while is_overlay(chain[0]):
+        base = _read_layer(chain[0], [])
+        target = base.basis if base is not None else DEFAULT_BASE
+        parent = default_rules_dir() if target == DEFAULT_BASE else (chain[0] / target)
+        if parent.resolve() in {p.resolve() for p in chain} or len(chain) >= MAX_LAYERS:
+            raise PolicyError([Problem(_shown(chain[0] / LAYER_FILE), 1, 1, "de lagen verwijzen in een kring naar "
+                                       "elkaar of zijn te diep", "laat 'basis' naar een volledig beleid wijzen")])
+        chain.insert(0, parent)
+    return chain
+
+
+def layered_source(layers: Sequence[str | Path]) -> Source:
+    """One source from a full policy and the overlays on top of it (in that order)."""
+    paths = [Path(p) for p in layers]
+    if len(paths) == 1:
+        paths = layer_chain(paths[0])
+    merged = load_source(paths[0])
+    if is_overlay(paths[0]):
+        merged.problems.append(Problem(_shown(paths[0] / LAYER_FILE), 1, 1, "de onderste laag moet een volledig "
+                                       "beleid zijn", "begin met het standaardbeleid of een map met woordenlijst.yaml"))
+        return merged
+    if merged.vocabulary is None:
+        return merged
+    names = [merged.vocabulary.naam]
+    merged.layers = [BeleidInfo(naam=merged.vocabulary.naam, versie=merged.version)]
+    merged.rule_layers = {item.rule.id: _label(paths[0]) for item in merged.rules}
+    vocabulary = merged.vocabulary
+    for path in paths[1:]:
+        layer = load_source(path)
+        merged.problems.extend(layer.problems)
+        header = _read_layer(path, merged.problems)
+        if header is None:
+            continue
+        additions = {}
+        for table in ("signalen", "taken", "scholing"):
+            known = getattr(vocabulary, table)
+            for kind in getattr(header, table):
+                if kind in known:
+                    merged.problems.append(Problem(_shown(path / LAYER_FILE), 1, 1, f"'{kind}' staat al in de "
+                                                   f"{table} van de basis", "kies een andere naam of laat hem weg"))
+            additions[table] = {**known, **getattr(header, table)}
+        vocabulary = vocabulary.model_copy(update=additions)
+        if (path / AGREEMENTS_FILE).is_file():
+            destinations = {**merged.agreements.bestemmingen, **layer.agreements.bestemmingen}
+            consent = layer.agreements.toestemming or merged.agreements.toestemming
+            merged.agreements = merged.agreements.model_copy(update={"bestemmingen": destinations,
+                                                                     "toestemming": consent})
+        merged.rules.extend(layer.rules)
+        merged.rule_layers.update({item.rule.id: _label(path) for item in layer.rules})
+        merged.themes.update(layer.themes)
+        merged.broken_ids |= layer.broken_ids
+        merged.layers.append(BeleidInfo(naam=header.naam, versie=layer.version))
+        names.append(header.naam)
+        merged.directory = path
+    merged.vocabulary = vocabulary.model_copy(update={"naam": " + ".join(names)})
+    merged.version = "+".join(layer.versie for layer in merged.layers)
+    return merged
+
+
+def _read_layer(directory: Path, problems: list[Problem]) -> Laag | None:
+    shown = _shown(directory / LAYER_FILE)
+    located = _read(directory / LAYER_FILE, shown, problems)
+    return None if located is None else _parse(Laag, located.data, located, shown, problems)
+
+
+def _label(directory: Path) -> str:
+    from ._policy import default_rules_dir
+
+    return DEFAULT_BASE if directory.resolve() == default_rules_dir().resolve() else directory.resolve().name

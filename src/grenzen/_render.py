@@ -1,0 +1,290 @@
+"""``grenzen beleid``: the rule set as the school's readable policy document (Markdown or HTML), deterministic."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Union
+
+from ._load import LoadedRule
+from ._policy import Policy
+from ._rulefile import Regel, SignaalVoorwaarde, Voorwaarde
+
+# A tiny document model so that Markdown and HTML come from the same text.
+Span = tuple[str, str]  # (style, text): style "" plain, "b" bold, "c" code
+Text = list[Span]
+Block = Union[tuple[str, int, str], tuple[str, Text], tuple[str, list[Text]], tuple[str, list[str], list[list[str]]]]
+
+ROUTE_WORDS = {"mentor": "blijft bij de mentor", "zorgteam": "naar het zorgteam", "extern": "naar externe hulp"}
+URGENCY_WORDS = {"direct": "direct", "vandaag": "vandaag", "deze_week": "deze week", "regulier": "regulier"}
+SECTIONS = (("mentor", "Hoort bij de mentor"), ("zorgteam", "Gaat naar het zorgteam"), ("extern", "Gaat naar externe hulp"))
+
+
+def render_policy(policy: Policy, fmt: str = "md") -> str:
+    """The policy document as Markdown (``md``) or a standalone HTML page (``html``)."""
+    blocks = _document(policy)
+    if fmt == "html":
+        return _html(blocks, policy.name)
+    if fmt != "md":
+        raise ValueError(f"onbekend formaat '{fmt}'; kies md of html")
+    return _markdown(blocks)
+
+
+# --- content ------------------------------------------------------------------------------------
+
+
+def _document(policy: Policy) -> list[Block]:
+    vocab = policy.vocabulary
+    labels = {**{k: t.label for k, t in vocab.signalen.items()}, **{k: t.label for k, t in vocab.taken.items()},
+              **{k: t.label for k, t in vocab.scholing.items()}}
+    out: list[Block] = [("h", 1, policy.name)]
+    if vocab.beschrijving:
+        out.append(("p", [("", vocab.beschrijving)]))
+    layers = getattr(policy, "layers", None) or []
+    versions = " + ".join(f"{layer.naam} (versie {layer.versie})" for layer in layers) if len(layers) > 1 else ""
+    out.append(("p", [("", "Versie "), ("c", policy.version), ("", ". " + (f"Opgebouwd uit de lagen {versions}. "
+                                                                              if versions else "")
+                      + "Dit document is gemaakt met "), ("c", "grenzen beleid"),
+                      ("", " uit de regelbestanden: wie het beleid wil veranderen, past de regels aan en maakt dit "
+                           "document opnieuw.")]))
+    out.append(("h", 2, "Zo komt een advies tot stand"))
+    out.append(("ul", [
+        [("", "Alle regels waarvan de voorwaarde geldt, doen mee. Een uitzondering zet een andere regel opzij; "
+              "een absolute regel (veiligheid) kan nooit opzij worden gezet.")],
+        [("", "De zwaarste route wint (extern boven zorgteam boven mentor), en de meest dringende urgentie.")],
+        [("", "Zegt één regel dat de taak niet bij de mentor hoort, dan hoort zij niet bij de mentor.")],
+        [("", "Geldt geen enkele regel, dan gaat de casus naar het zorgteam, nooit stil naar de mentor.")],
+    ]))
+    by_id = {item.rule.id: item for item in policy.source.rules}
+    absolute = [item for item in policy.source.rules if item.rule.absoluut]
+    if absolute:
+        out.append(("h", 2, "Veiligheid eerst"))
+        out.append(("p", [("", "Deze regels zijn absoluut: geen uitzondering zet ze opzij, ook niet met scholing.")]))
+        out.append(("ul", [[("b", item.rule.titel), ("", f" — {ROUTE_WORDS[item.rule.dan.route]}, "
+                                                         f"urgentie {URGENCY_WORDS[item.rule.dan.urgentie]} ("),
+                            ("c", item.rule.id), ("", ")")] for item in absolute]))
+    themes: dict[str, list[LoadedRule]] = {}
+    for item in policy.source.rules:
+        themes.setdefault(item.theme, []).append(item)
+    order = sorted(themes, key=lambda t: (not any(i.rule.absoluut for i in themes[t]), list(themes).index(t)))
+    for theme in order:
+        out.append(("h", 2, theme))
+        description = _theme_description(policy, themes[theme][0])
+        if description:
+            out.append(("p", [("", description)]))
+        items = sorted(themes[theme], key=lambda i: not i.rule.absoluut)
+        for route, title in SECTIONS:
+            chosen = [i for i in items if i.rule.dan.route == route]
+            if not chosen:
+                continue
+            out.append(("h", 3, title))
+            for item in chosen:
+                out.extend(_rule(item, labels, policy, by_id))
+    out.extend(_agreements(policy))
+    out.extend(_vocabulary(policy))
+    return out
+
+
+def _theme_description(policy: Policy, item: LoadedRule) -> str | None:
+    data = item.located.data if isinstance(item.located.data, dict) else {}
+    value = data.get("beschrijving")
+    return " ".join(value.split()) if isinstance(value, str) else None
+
+
+def _rule(item: LoadedRule, labels: dict[str, str], policy: Policy, by_id: dict[str, LoadedRule]) -> list[Block]:
+    rule: Regel = item.rule
+    then = rule.dan
+    advice = f"{ROUTE_WORDS[then.route]}, urgentie {URGENCY_WORDS[then.urgentie]}"
+    if then.taak_hoort_bij_mentor is not None:
+        advice += "; de taak hoort " + ("" if then.taak_hoort_bij_mentor else "niet ") + "bij de mentor"
+    lines: list[Text] = [
+        [("b", "Wanneer: "), ("", _describe(rule.als, labels))],
+        [("b", "Advies: "), ("", advice)],
+    ]
+    if then.mentor_doet:
+        lines.append([("b", "De mentor doet: "), ("", " ".join(then.mentor_doet))])
+    if then.mentor_doet_niet:
+        lines.append([("b", "De mentor doet niet: "), ("", " ".join(then.mentor_doet_niet))])
+    if then.verwijzen_naar:
+        names = policy.agreements.bestemmingen
+        lines.append([("b", "Verwijzen naar: "), ("", ", ".join(names[n].naam if n in names else n
+                                                               for n in then.verwijzen_naar))])
+    if then.toestemming is not None:
+        lines.append([("b", "Toestemming: "), ("", "nodig (wie toestemming geeft, staat bij de verwijsafspraken)"
+                                                    if then.toestemming else "niet nodig (meldplicht of meldrecht)")])
+    if rule.zet_opzij:
+        lines.append([("b", "Uitzondering op: ")] + _join_codes(rule.zet_opzij))
+    lines.append([("b", "Waarom: "), ("", then.uitleg)])
+    lines.append([("b", "Bron: "), ("", " ".join(rule.bron.split()) + " — "), ("c", _where(item, policy))])
+    title = rule.titel + (" (absoluut)" if rule.absoluut else "")
+    return [("h", 4, f"{title} · {rule.id}"), ("ul", lines)]
+
+
+def _join_codes(names: list[str]) -> Text:
+    spans: Text = []
+    for index, name in enumerate(names):
+        if index:
+            spans.append(("", ", "))
+        spans.append(("c", name))
+    return spans
+
+
+def _where(item: LoadedRule, policy: Policy) -> str:
+    layer = getattr(policy.source, "rule_layers", {}).get(item.rule.id)
+    name = Path(item.file).name
+    return f"{layer}/{name}:{item.line}" if layer else f"{name}:{item.line}"
+
+
+def _describe(cond: Voorwaarde, labels: dict[str, str]) -> str:
+    parts: list[str] = []
+    if cond.taak:
+        parts.append("de taak is " + _or(cond.taak, labels))
+    if cond.scholing:
+        parts.append("de mentor volgde scholing in " + _or(cond.scholing, labels))
+    if cond.signaal is not None:
+        parts.append(_signal(cond.signaal, labels))
+    if cond.leeftijd is not None:
+        low, high = cond.leeftijd.vanaf, cond.leeftijd.tot_en_met
+        if low is not None and high is not None:
+            parts.append(f"de leerling is {low} tot en met {high} jaar")
+        elif low is not None:
+            parts.append(f"de leerling is minstens {low} jaar")
+        else:
+            parts.append(f"de leerling is hoogstens {high} jaar")
+    if cond.eerdere_aanpak is not None:
+        text = f"de mentor pakt het al minstens {cond.eerdere_aanpak.weken_minstens or 0} weken zelf aan"
+        if cond.eerdere_aanpak.effect:
+            text += ", met effect " + " of ".join(cond.eerdere_aanpak.effect)
+        parts.append(text)
+    for child in cond.alle or []:
+        parts.append(_describe(child, labels))
+    if cond.een_van:
+        parts.append("één van: " + "; ".join(f"({_describe(c, labels)})" for c in cond.een_van))
+    if cond.niet is not None:
+        parts.append(f"niet: ({_describe(cond.niet, labels)})")
+    return " en ".join(parts) if parts else "altijd"
+
+
+def _signal(cond: SignaalVoorwaarde, labels: dict[str, str]) -> str:
+    if cond.soort:
+        text = "er is een signaal " + _or(cond.soort, labels)
+    elif cond.behalve_soort:
+        text = "er is een signaal van een andere soort dan " + _or(cond.behalve_soort, labels)
+    else:
+        text = "er is een signaal (van welke soort ook)"
+    if cond.ernst_minstens and cond.ernst_hoogstens:
+        text += f", ernst {cond.ernst_minstens} tot en met {cond.ernst_hoogstens}"
+    elif cond.ernst_minstens:
+        text += f", minstens {cond.ernst_minstens}"
+    elif cond.ernst_hoogstens:
+        text += f", hoogstens {cond.ernst_hoogstens}"
+    if cond.duur_minstens_weken is not None:
+        text += f", dat minstens {cond.duur_minstens_weken} weken duurt"
+    return text
+
+
+def _or(names: list[str], labels: dict[str, str]) -> str:
+    shown = [f"‘{labels.get(n, n).lower()}’" for n in names]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " of " + shown[-1]
+
+
+def _agreements(policy: Policy) -> list[Block]:
+    out: list[Block] = [("h", 2, "Verwijsafspraken")]
+    destinations = policy.agreements.bestemmingen
+    if destinations:
+        rows = [[d.naam, "binnen de school" if d.soort == "intern" else "buiten de school",
+                 " ".join((d.omschrijving or "").split()), " ".join((d.bron or "").split())]
+                for d in destinations.values()]
+        out.append(("table", ["wie", "waar", "wat", "bron"], rows))
+    consent = policy.agreements.toestemming
+    if consent is not None:
+        out.append(("p", [("", "Is voor een verwijzing toestemming nodig, dan geeft die:")]))
+        rows = []
+        for group in consent.leeftijden:
+            if group.vanaf is not None and group.tot_en_met is not None:
+                ages = f"{group.vanaf} tot en met {group.tot_en_met} jaar"
+            elif group.vanaf is not None:
+                ages = f"{group.vanaf} jaar en ouder"
+            else:
+                ages = f"tot en met {group.tot_en_met} jaar"
+            rows.append([ages, group.wie])
+        rows.append(["leeftijd onbekend", consent.onbekende_leeftijd])
+        out.append(("table", ["leeftijd", "toestemming van"], rows))
+        out.append(("p", [("b", "Bron: "), ("", " ".join(consent.bron.split()))]))
+    return out
+
+
+def _vocabulary(policy: Policy) -> list[Block]:
+    vocab = policy.vocabulary
+    out: list[Block] = [("h", 2, "Woordenlijst")]
+    for title, table in (("Signalen", vocab.signalen), ("Taken", vocab.taken), ("Scholing", vocab.scholing)):
+        if table:
+            out.append(("h", 3, title))
+            out.append(("table", ["naam", "betekenis", "in een casus"],
+                        [[t.label, " ".join(t.omschrijving.split()), f"`{k}`"] for k, t in table.items()]))
+    return out
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+def _md_text(spans: Text) -> str:
+    return "".join(_bold(t) if s == "b" else f"`{t}`" if s == "c" else t for s, t in spans)
+
+
+def _bold(text: str) -> str:
+    """Markdown bold around the words only; surrounding spaces stay outside the markers."""
+    core = text.strip()
+    return text[: len(text) - len(text.lstrip())] + f"**{core}**" + text[len(text.rstrip()):]
+
+
+def _markdown(blocks: list[Block]) -> str:
+    lines: list[str] = []
+    for block in blocks:
+        kind = block[0]
+        if kind == "h":
+            lines += [("#" * block[1]) + " " + block[2], ""]  # type: ignore[misc]
+        elif kind == "p":
+            lines += [_md_text(block[1]), ""]  # type: ignore[arg-type]
+        elif kind == "ul":
+            lines += ["- " + _md_text(item) for item in block[1]] + [""]  # type: ignore[union-attr]
+        elif kind == "table":
+            header, rows = block[1], block[2]  # type: ignore[misc]
+            lines.append("| " + " | ".join(header) + " |")
+            lines.append("|" + "---|" * len(header))
+            lines += ["| " + " | ".join(cell.replace("|", "/") for cell in row) + " |" for row in rows]
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _html_text(spans: Text) -> str:
+    out = []
+    for style, text in spans:
+        escaped = html.escape(text)
+        out.append(f"<strong>{escaped}</strong>" if style == "b" else f"<code>{escaped}</code>" if style == "c"
+                   else escaped)
+    return "".join(out)
+
+
+def _html(blocks: list[Block], title: str) -> str:
+    lines = ["<!DOCTYPE html>", '<html lang="nl">', "<head>", '<meta charset="utf-8">',
+             f"<title>{html.escape(title)}</title>",
+             "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
+             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}</style>",
+             "</head>", "<body>"]
+    for block in blocks:
+        kind = block[0]
+        if kind == "h":
+            level = block[1]  # type: ignore[misc]
+            lines.append(f"<h{level}>{html.escape(block[2])}</h{level}>")  # type: ignore[arg-type]
+        elif kind == "p":
+            lines.append(f"<p>{_html_text(block[1])}</p>")  # type: ignore[arg-type]
+        elif kind == "ul":
+            lines.append("<ul>" + "".join(f"<li>{_html_text(i)}</li>" for i in block[1]) + "</ul>")  # type: ignore[union-attr]
+        elif kind == "table":
+            header, rows = block[1], block[2]  # type: ignore[misc]
+            lines.append("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr>")
+            lines += ["<tr>" + "".join(f"<td>{html.escape(c.strip('`'))}</td>" for c in row) + "</tr>" for row in rows]
+            lines.append("</table>")
+    lines += ["</body>", "</html>"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,237 @@
+"""The policy writers' toolkit: test --dekking, controleer (domain analysis), verschil, beleid, school overlays."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import FIXTURES
+from strategies import write_policy
+
+import grenzen
+from grenzen._analysis import analyse_policy
+from grenzen._coverage import run_tests
+from grenzen._diff import compare_policies
+from grenzen._policy import default_rules_dir
+from grenzen._render import render_policy
+from grenzen.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+PLANTED = FIXTURES / "geplant"
+CLEAN = FIXTURES / "schoon"
+SCHOOL = FIXTURES / "school"
+
+
+@pytest.fixture(scope="module")
+def default():
+    return grenzen.load_policy()
+
+
+def _found(path):
+    analysis = analyse_policy(grenzen.load_policy(path))
+    return analysis, {(f.kind, f.rule) for f in analysis.findings}
+
+
+def test_analysis_finds_every_planted_problem_and_nothing_else():
+    analysis, found = _found(PLANTED)
+    assert found == {
+        ("nooit-van-toepassing", "nooit"),
+        ("tegenstrijdig", "c-bellen"),
+        ("overschaduwd", "a-acuut"),
+        ("uitzondering-zonder-effect", "x-uitzondering"),
+        ("conflict", "t1-basis"),
+        ("niet-gedekt", None),
+    }
+    gap = next(f for f in analysis.findings if f.kind == "niet-gedekt")
+    assert gap.case == {"leeftijd": 14, "taak": "t3", "signalen": []} and "taak 't3'" in gap.message
+    assert {f.level for f in analysis.errors} == {"fout"} and len(analysis.errors) == 2
+
+
+def test_counterexamples_are_ready_to_paste_and_show_the_finding(tmp_path):
+    analysis, _ = _found(PLANTED)
+    policy = grenzen.load_policy(PLANTED)
+    for finding in analysis.findings:
+        if finding.case is None:
+            continue
+        advice = policy.advise(finding.case)  # a valid case of the policy
+        if finding.kind == "tegenstrijdig":
+            assert set(advice.mentor_doet) & set(advice.mentor_doet_niet)
+        if finding.kind == "conflict":
+            assert {r.regel for r in advice.redenen} >= {"t1-basis", "d-melden"}
+        text = str(finding).split("Tegenvoorbeeld (plak in voorbeelden/):\n", 1)[1]
+        entry = yaml.safe_load(text)[0]
+        assert entry["casus"] == finding.case and entry["verwacht"]["route"] == advice.route
+
+
+def test_clean_policy_has_no_findings_and_streng_passes(capsys):
+    assert _found(CLEAN)[1] == set()
+    assert main(["controleer", "--streng", str(CLEAN)]) == 0
+    assert "0 fouten, 0 waarschuwingen" in capsys.readouterr().out
+
+
+def test_controleer_exit_codes(capsys):
+    assert main(["controleer", str(PLANTED)]) == 1  # errors always fail
+    out = capsys.readouterr().out
+    assert "fout [nooit-van-toepassing] regel 'nooit'" in out and "b_thema.yaml:" in out and "Traceback" not in out
+
+
+def test_warnings_fail_only_with_streng(tmp_path, capsys):
+    rules = yaml.safe_load((PLANTED / "a_thema.yaml").read_text(encoding="utf-8"))["regels"]
+    directory = write_policy(tmp_path / "r", [r for r in rules if r["id"] in ("t1-basis", "t2-basis", "a-licht")])
+    assert main(["controleer", str(directory)]) == 0
+    assert main(["controleer", "--streng", str(directory)]) == 1
+    assert "[niet-gedekt]" in capsys.readouterr().out
+
+
+def test_domain_classes_stand_for_every_grid_case():
+    policy = grenzen.load_policy(PLANTED)
+    analysis = analyse_policy(policy, pairs=False)
+    domain = analysis.domain
+    singles = [p for p in domain.points(pairs=False) if p.signals == 1]
+    vocab = policy.vocabulary
+    assert sum(p.weight for p in singles) == len(vocab.signalen) * 4 * len(vocab.taken) * (1 + len(vocab.scholing))
+    # the classes are exact: the concrete grid gives no advice-relevant outcome the representatives miss
+    def applicable(case):
+        return tuple(policy.applicable(policy.validate_case(case)))
+
+    represented = {applicable(p.case) for p in singles if "eerdere_aanpak" not in p.case}
+    grid = {
+        applicable({"leeftijd": 14, "taak": task, "signalen": [{"soort": kind, "ernst": severity}],
+                    "mentor": {"scholing": training}})
+        for task in vocab.taken for kind in vocab.signalen for severity in ("licht", "matig", "ernstig", "acuut")
+        for training in [[]] + [[t] for t in vocab.scholing]
+    }
+    assert grid == represented
+
+def test_bundled_policy_is_clean_under_streng_and_fully_covered(default, capsys):
+    analysis = analyse_policy(default)
+    assert [str(f).splitlines()[0] for f in analysis.findings] == []
+    assert analysis.cases > 18_000
+    report = run_tests(default)
+    assert report.ok and report.coverage == 100.0
+    assert main(["test", "--minimaal-dekking", "100"]) == 0
+    assert "Dekking: 108 van 108 regels geoefend (100%)" in capsys.readouterr().out
+
+
+def test_coverage_lists_unexercised_rules_and_fails_under_minimum(tmp_path, capsys):
+    directory = write_policy(tmp_path / "r", [
+        {"id": "x", "titel": "t", "bron": "b", "als": {"taak": "t1"}, "dan": {"route": "mentor", "uitleg": "u"}},
+        {"id": "y", "titel": "t", "bron": "b", "als": {"taak": "t2"}, "dan": {"route": "mentor", "uitleg": "u"}},
+    ])
+    (directory / "voorbeelden").mkdir()
+    (directory / "voorbeelden" / "v.yaml").write_text(
+        "voorbeelden:\n  - {naam: een, casus: {taak: t1}, verwacht: {route: mentor}}\n", encoding="utf-8")
+    assert main(["test", "--dekking", str(directory)]) == 0
+    out = capsys.readouterr().out
+    assert "geoefend        x (1 voorbeeld)" in out and "NOOIT GEOEFEND  y (" in out and "(50%)" in out
+    assert main(["test", "--minimaal-dekking", "60", str(directory)]) == 1
+    assert "lager dan de gevraagde 60%" in capsys.readouterr().err
+
+
+def test_verschil_groups_changes_with_one_example_each(tmp_path, capsys):
+    new = tmp_path / "nieuw"
+    shutil.copytree(CLEAN, new)
+    text = (new / "a_thema.yaml").read_text(encoding="utf-8")
+    (new / "a_thema.yaml").write_text(text.replace("route: mentor\n    mentor_doet:\n    - Doe t3.",
+                                                   "route: zorgteam\n    mentor_doet:\n    - Doe t3."), encoding="utf-8")
+    result = compare_policies(CLEAN, new)
+    assert result.rules_changed == ["t3-basis"] and not result.rules_added and not result.rules_removed
+    groups = {(c.field, c.old, c.new): c for c in result.domain}
+    assert set(groups) == {("route", "mentor", "zorgteam")}
+    change = groups[("route", "mentor", "zorgteam")]
+    assert change.case["taak"] == "t3" and grenzen.load_policy(new).advise(change.case).route == "zorgteam"
+    assert compare_policies(CLEAN, CLEAN).domain == []
+    assert main(["verschil", str(CLEAN), str(new)]) == 0
+    out = capsys.readouterr().out
+    assert "route mentor → zorgteam:" in out and "Regels gewijzigd: t3-basis" in out
+
+
+def test_verschil_reads_git_revisions(tmp_path, monkeypatch, capsys):
+    if shutil.which("git") is None:
+        pytest.skip("git ontbreekt")
+    repo = tmp_path / "repo"
+    shutil.copytree(CLEAN, repo / "regels")
+    run = lambda *a: subprocess.run(["git", *a], cwd=repo, check=True, capture_output=True)  # noqa: E731
+    run("init", "-q")
+    run("add", ".")
+    run("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "v1")
+    monkeypatch.chdir(repo)
+    assert main(["verschil", "HEAD:regels", "regels"]) == 0
+    assert "Geen verschil" in capsys.readouterr().out
+    assert main(["verschil", "HEAD~5:regels", "regels"]) == 1
+    assert "Git kent de versie" in capsys.readouterr().err
+
+
+def test_beleid_is_deterministic_and_safety_first(default):
+    text = render_policy(default)
+    assert text == render_policy(grenzen.load_policy())
+    assert text.index("## Veiligheid eerst") < text.index("## Veiligheid\n") < text.index("## Verwijsafspraken")
+    for rule in default.rules:
+        assert f"· {rule.id}\n" in text
+    page = render_policy(default, "html")
+    assert page.startswith("<!DOCTYPE html>") and "<h2>Veiligheid eerst</h2>" in page
+
+
+def test_rendered_default_policy_in_docs_is_up_to_date(default):
+    committed = (ROOT / "docs" / "beleid.md").read_text(encoding="utf-8")
+    assert committed == render_policy(default), "docs/beleid.md is verouderd: grenzen beleid > docs/beleid.md"
+
+
+def test_beleid_command(capsys):
+    assert main(["beleid", str(CLEAN), "--formaat", "html"]) == 0
+    assert "<h1>Gegenereerd beleid</h1>" in capsys.readouterr().out
+
+
+def test_school_overlay_on_the_default(default):
+    school = grenzen.load_policy(SCHOOL)
+    assert [layer.naam for layer in school.layers] == [default.name, "Beleid mentoraat Voorbeeldcollege"]
+    assert school.version == "+".join(layer.versie for layer in school.layers)
+    assert len(school.rules) == len(default.rules) + 3
+    advice = school.advise({"taak": "signaleren", "signalen": [{"soort": "taalachterstand", "ernst": "licht"}]})
+    assert advice.route == "mentor" and advice.verwijzen_naar == ["NT2-coördinator"]
+    info = json.loads(advice.model_dump_json())["beleid"]
+    assert set(info) == {"naam", "versie"} and info["naam"] == f"{default.name} + Beleid mentoraat Voorbeeldcollege"
+    assert json.loads(default.advise({"taak": "signaleren"}).model_dump_json())["beleid"] == {
+        "naam": default.name, "versie": default.version}
+    same = grenzen.load_policy([default_rules_dir(), SCHOOL])
+    assert same.version == school.version
+    assert run_tests(school).ok
+
+
+def test_overlay_cannot_set_aside_an_absolute_default_rule(tmp_path):
+    overlay = tmp_path / "school"
+    overlay.mkdir()
+    (overlay / "laag.yaml").write_text("naam: School\nbasis: standaard\n", encoding="utf-8")
+    (overlay / "s.yaml").write_text(
+        "thema: S\nregels:\n  - id: s-uit\n    titel: t\n    bron: b\n    als: {taak: signaleren}\n"
+        "    dan: {route: mentor, uitleg: u}\n    zet_opzij: [suicidaal-plan]\n", encoding="utf-8")
+    with pytest.raises(grenzen.PolicyError) as info:
+        grenzen.load_policy(overlay)
+    assert "suicidaal-plan' is absoluut" in str(info.value) and "s.yaml:" in str(info.value)
+    (overlay / "s.yaml").write_text(
+        "thema: S\nregels:\n  - id: suicidaal-plan\n    titel: t\n    bron: b\n    als: {taak: signaleren}\n"
+        "    dan: {route: mentor, uitleg: u}\n", encoding="utf-8")
+    with pytest.raises(grenzen.PolicyError) as info:
+        grenzen.load_policy(overlay)
+    assert "bestaat al" in str(info.value)
+
+
+def test_overlay_chain_and_errors(tmp_path):
+    first = tmp_path / "bestuur"
+    shutil.copytree(SCHOOL, first)
+    (first / "voorbeelden" / "school.yaml").unlink()
+    second = tmp_path / "locatie"
+    second.mkdir()
+    (second / "laag.yaml").write_text("naam: Locatie\nbasis: ../bestuur\nscholing: {ehbo: {label: EHBO, omschrijving: e}}\n",
+                                      encoding="utf-8")
+    policy = grenzen.load_policy(second)
+    assert [layer.naam for layer in policy.layers][1:] == ["Beleid mentoraat Voorbeeldcollege", "Locatie"]
+    assert "ehbo" in policy.vocabulary.scholing and "taalachterstand" in policy.vocabulary.signalen
+    (second / "laag.yaml").write_text("naam: Locatie\nbasis: .\n", encoding="utf-8")
+    with pytest.raises(grenzen.PolicyError) as info:
+        grenzen.load_policy(second)
+    assert "kring" in str(info.value)
