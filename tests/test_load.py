@@ -251,3 +251,47 @@ def test_safety_kind_that_can_end_at_the_mentor_is_refused(tmp_path):
     assert "scholing x" in problem.message and "taak-mentor" in problem.message and problem.rule == "taak-mentor"
     rules[1]["als"] = {"signaal": {"soort": "a"}}  # no gap left: loads
     grenzen.load_policy(write_policy(tmp_path / "goed", rules, vocabulary=vocabulary))
+
+
+def test_deep_nesting_is_a_located_problem_not_a_recursion_error(tmp_path):
+    cond = {"taak": "t1"}
+    for _ in range(300):
+        cond = {"niet": cond}
+    directory = write_policy(tmp_path / "regels", [{**GOOD, "als": cond}])
+    problem = only(problems_of(directory), "te diep genest")
+    assert problem.line > 1
+
+
+def test_nesting_within_the_limit_still_compiles(tmp_path):
+    cond = {"taak": "t1"}
+    for _ in range(24):  # an even number of negations: the task condition itself
+        cond = {"niet": cond}
+    policy = grenzen.load_policy(write_policy(tmp_path / "regels", [{**GOOD, "als": cond}]))
+    assert policy.advise({"taak": "t1"}).route == "mentor"
+
+
+def test_huge_file_is_refused_fast(tmp_path):
+    directory = write_policy(tmp_path / "regels", [GOOD])
+    (directory / "c_groot.yaml").write_text("thema: X\nregels:\n" + "  # opvulling\n" * 250_000, encoding="utf-8")
+    start = time.perf_counter()
+    only(problems_of(directory), "te groot")
+    assert time.perf_counter() - start < 5
+
+
+@settings(max_examples=150)
+@given(
+    st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=80).filter(
+        lambda t: t.strip() == t and t  # YAML folds control characters and outer white space in plain text
+    ),
+    st.text(max_size=12),
+)
+def test_unicode_text_loads_and_unicode_ids_are_located_errors(tmp_path_factory, text, rule_id):
+    rule = {**GOOD, "titel": text, "bron": text, "dan": {"route": "mentor", "uitleg": text}}
+    policy = grenzen.load_policy(write_policy(tmp_path_factory.mktemp("u") / "regels", [rule]))
+    assert policy.advise({"taak": "t1"}).redenen[0].titel == text
+    odd = {**GOOD, "id": rule_id}
+    directory = write_policy(tmp_path_factory.mktemp("v") / "regels", [odd])
+    try:
+        grenzen.load_policy(directory)
+    except PolicyError as exc:
+        assert all(p.line >= 1 for p in exc.problems)
