@@ -15,6 +15,7 @@ from ._errors import CaseError, EngineError, FieldError, GrenzenError, PolicyErr
 from ._explain import explain
 from ._models import Advies, BeleidInfo, Casus, EerdereAanpak, Mentor, OpzijGezet, Reden, Signaal
 from ._policy import CaseInput, Policy, check_policy, load_policy
+from ._toolkit import analyse_policy, compare_policies, render_policy, run_tests
 from ._whatif import WhatIf
 
 __all__ = [
@@ -37,9 +38,13 @@ __all__ = [
     "Signaal",
     "WhatIf",
     "advise",
+    "analyse_policy",
     "check_policy",
+    "compare_policies",
     "explain",
     "load_policy",
+    "render_policy",
+    "run_tests",
 ]
 
 __version__ = "0.1.0"
