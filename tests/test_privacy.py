@@ -94,3 +94,11 @@ def test_cli_errors_never_contain_case_values(tmp_path):
     result = subprocess.run([sys.executable, "-m", "grenzen", "advies", str(path), "--regels", str(FIXTURES / "basis")],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 1 and "Jan" not in result.stderr + result.stdout and "Traceback" not in result.stderr
+
+
+def test_unknown_keys_that_could_be_names_are_not_echoed(basis):
+    with pytest.raises(grenzen.CaseError) as info:
+        basis.advise({"taak": "signaleren", "Jan de Vries": "zit alleen", "opmerking": "x"})
+    fields = [e.field for e in info.value.errors]
+    assert "<onbekende sleutel>" in fields and "opmerking" in fields
+    assert "Jan" not in str(info.value)

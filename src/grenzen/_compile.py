@@ -322,10 +322,10 @@ def fact_json(case: Casus, compiled: Compiled) -> str:
         everything.append(f'{{{body},"k":"{signal.soort}"}}')
         by_kind.setdefault(signal.soort, []).append(f"{{{body}}}")
     parts.append(',"s":[' + ",".join(everything + [_SENTINEL_JSON]) + "]")
-    if compiled.kept_kinds.isdisjoint(by_kind):
-        parts.append(compiled.empty_lists)
-    else:
-        parts.extend(_empty_list(k) for k in sorted(compiled.kept_kinds.difference(by_kind)))
+    empty = compiled.empty_lists  # every kept kind's sentinel-only list; drop those the case fills below
+    for kind in compiled.kept_kinds.intersection(by_kind):
+        empty = empty.replace(_empty_list(kind), "", 1)
+    parts.append(empty)
     for kind, items in by_kind.items():
         parts.append(f',"{signal_list(kind)}":[' + ",".join(items) + "," + _SENTINEL_JSON + "]")
     parts.append("}")

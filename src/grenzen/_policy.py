@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -160,10 +161,19 @@ _MESSAGES = {
 }
 
 
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def _shown_key(part: str | int) -> str:
+    """A path part as shown in an error: an unknown key is shown only if it looks like a field name,
+    because a key can itself be case content (e.g. a student's name typed as a key)."""
+    return str(part) if isinstance(part, int) or _FIELD_NAME.match(part) else "<onbekende sleutel>"
+
+
 def _field_errors(exc: ValidationError) -> list[FieldError]:
     out = []
     for error in exc.errors(include_input=False, include_url=False):
-        path = ".".join(str(p) for p in error["loc"]) or "(casus)"
+        path = ".".join(_shown_key(p) for p in error["loc"]) or "(casus)"
         ctx = {k: str(v).replace("'", "").replace(" or ", ", ") for k, v in (error.get("ctx") or {}).items()}
         if error["type"] == "onbekende_soort":
             out.append(FieldError(path, error["msg"]))
