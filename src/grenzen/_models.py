@@ -47,8 +47,14 @@ def _known(value: Any, info: ValidationInfo, table: str, what: str) -> Any:
     return value
 
 
-def _known_training(value: str, info: ValidationInfo) -> str:
-    return _known(value, info, "scholing", "scholing")
+def _in_vocabulary(table: str, what: str) -> AfterValidator:
+    """A check against one table of the policy's vocabulary (active when validated with a policy's context)."""
+    return AfterValidator(lambda value, info: _known(value, info, table, what))
+
+
+SignalKind = Annotated[str, Field(pattern=KIND_PATTERN), _in_vocabulary("signalen", "signaalsoort")]
+TaskKind = Annotated[str, Field(pattern=KIND_PATTERN), _in_vocabulary("taken", "taak")]
+TrainingKind = Annotated[str, _in_vocabulary("scholing", "scholing")]
 
 
 def _whole_number(value: Any) -> Any:
@@ -61,14 +67,9 @@ def _whole_number(value: Any) -> Any:
 class Signaal(_Contract):
     """One signal the mentor noticed."""
 
-    soort: str = Field(pattern=KIND_PATTERN, description="soort signaal (uit de woordenlijst van het beleid)")
+    soort: SignalKind = Field(description="soort signaal (uit de woordenlijst van het beleid)")
     ernst: Ernst = Field(description="licht, matig, ernstig of acuut")
     duur_weken: int | None = Field(default=None, ge=0, le=MAX_WEEKS, description="hoe lang al, in weken")
-
-    @field_validator("soort")
-    @classmethod
-    def _soort_known(cls, value: str, info: ValidationInfo) -> str:
-        return _known(value, info, "signalen", "signaalsoort")
 
     _whole = field_validator("duur_weken", mode="before")(_whole_number)
 
@@ -76,7 +77,7 @@ class Signaal(_Contract):
 class Mentor(_Contract):
     """What the mentor brings: completed trainings."""
 
-    scholing: list[Annotated[str, AfterValidator(_known_training)]] = Field(
+    scholing: list[TrainingKind] = Field(
         default_factory=list, max_length=50, description="gevolgde scholing"
     )
 
@@ -99,15 +100,10 @@ class Casus(_Contract):
         description="pseudoniem kenmerk, nooit een naam (letters, cijfers, . _ : -)",
     )
     leeftijd: int | None = Field(default=None, ge=4, le=25, description="leeftijd van de leerling")
-    taak: str = Field(pattern=KIND_PATTERN, description="de taak die bij de mentor ligt")
+    taak: TaskKind = Field(description="de taak die bij de mentor ligt")
     signalen: list[Signaal] = Field(default_factory=list, max_length=50)
     mentor: Mentor | None = None
     eerdere_aanpak: EerdereAanpak | None = None
-
-    @field_validator("taak")
-    @classmethod
-    def _taak_known(cls, value: str, info: ValidationInfo) -> str:
-        return _known(value, info, "taken", "taak")
 
     _whole = field_validator("leeftijd", mode="before")(_whole_number)
 
