@@ -60,8 +60,24 @@ def holds(cond: Voorwaarde, case: Casus) -> bool:
     return all(checks)
 
 
-def reference_advice(rules: list[Regel], agreements: Afspraken, case: Casus) -> dict:
+def reference_advice(rules: list[Regel], agreements: Afspraken, case: Casus, safety_kinds=frozenset()) -> dict:
     """The advice fields (except ``beleid``) as the documentation defines them."""
+    advice = _by_rules(rules, agreements, case)
+    in_danger = any(s.soort in safety_kinds for s in case.signalen)
+    if in_danger and (advice["route"] == "mentor" or advice["redenen"] == ["geen-regel-van-toepassing"]):
+        # a safety signal never ends at the mentor, nor uncovered: zorgteam, at least today
+        advice["route"] = "zorgteam"
+        if URGENCIES.index(advice["urgentie"]) < URGENCIES.index("vandaag"):
+            advice["urgentie"] = "vandaag"
+        advice["redenen"] = ["veiligheid-nooit-alleen-bij-mentor", *advice["redenen"]]
+    return advice
+
+
+def safety_kinds_of(policy) -> frozenset:
+    return frozenset(k for k, t in policy.vocabulary.signalen.items() if t.veiligheid)
+
+
+def _by_rules(rules: list[Regel], agreements: Afspraken, case: Casus) -> dict:
     applicable = [r for r in rules if holds(r.als, case)]
     # exceptions: repeat until stable; a rule stays unless a staying rule names it
     staying = {r.id for r in applicable}

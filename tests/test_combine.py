@@ -105,3 +105,45 @@ def test_explanation_is_dutch_and_cites_sources(basis):
     assert "Bron: Scholing voor mentoren die een breder takenpakket willen of kunnen uitvoeren." in text
     assert "opzij gezet door uitzondering rouw-geschoold" in text
     assert f"versie {basis.version}" in text
+
+
+SAFE_VOCAB = None
+
+
+def _safety_policy(tmp_path, rules):
+    from strategies import VOCABULARY
+
+    vocabulary = {**VOCABULARY, "signalen": {**VOCABULARY["signalen"], "a": {"label": "A", "omschrijving": "gevaar", "veiligheid": "ja"}}}
+    return grenzen.load_policy(write_policy(tmp_path / "r", rules, vocabulary=vocabulary))
+
+
+def test_a_safety_signal_never_ends_at_the_mentor_even_if_a_rule_says_so(tmp_path):
+    rules = [
+        _rule("a-acuut", {"signaal": {"soort": "a", "ernst_minstens": "acuut"}}, "extern") | {"absoluut": "ja"},
+        _rule("a-lager-mentor", {"signaal": {"soort": "a", "ernst_hoogstens": "ernstig"}}, "mentor"),
+        _rule("taken", {"taak": ["t1", "t2", "t3"]}, "mentor"),
+    ]
+    policy = _safety_policy(tmp_path, rules)  # loads: the acuut case is covered by the rules
+    advice = policy.advise({"taak": "t1", "signalen": [{"soort": "a", "ernst": "ernstig"}]})
+    assert (advice.route, advice.urgentie) == ("zorgteam", "vandaag")
+    assert advice.redenen[0].regel == "veiligheid-nooit-alleen-bij-mentor"
+    assert [r.regel for r in advice.redenen[1:]] == ["a-lager-mentor", "taken"]  # the rules that said mentor stay visible
+
+
+def test_an_exception_cannot_take_a_safety_signal_to_the_mentor(tmp_path):
+    rules = [
+        _rule("a-zorgteam", {"signaal": {"soort": "a"}}, "zorgteam"),
+        _rule("b-mentor", {"signaal": {"soort": "b"}}, "mentor") | {"zet_opzij": ["a-zorgteam"]},
+        _rule("taken", {"taak": ["t1", "t2", "t3"]}, "mentor"),
+    ]
+    policy = _safety_policy(tmp_path, rules)
+    advice = policy.advise({"taak": "t1", "signalen": [{"soort": "a", "ernst": "acuut"}, {"soort": "b", "ernst": "licht"}]})
+    assert advice.route == "zorgteam" and advice.redenen[0].regel == "veiligheid-nooit-alleen-bij-mentor"
+    assert [(o.regel, o.door) for o in advice.opzij_gezet] == [("a-zorgteam", "b-mentor")]
+
+
+def test_the_guard_does_not_touch_advice_that_already_refers(tmp_path):
+    rules = [_rule("a-extern", {"signaal": {"soort": "a"}}, "extern", urgentie="direct"), _rule("taken", {"taak": ["t1", "t2", "t3"]})]
+    advice = _safety_policy(tmp_path, rules).advise({"taak": "t2", "signalen": [{"soort": "a", "ernst": "licht"}]})
+    assert (advice.route, advice.urgentie) == ("extern", "direct")
+    assert "veiligheid-nooit-alleen-bij-mentor" not in [r.regel for r in advice.redenen]

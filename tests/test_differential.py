@@ -45,3 +45,24 @@ def test_engine_agrees_with_reference(rules, raw_cases):
 @settings(max_examples=int(os.environ.get("GRENZEN_DIFF_SLOW_EXAMPLES", "40")))
 def test_engine_agrees_with_reference_on_larger_policies(rules, raw_cases):
     _agree(_load(rules), raw_cases)
+
+
+@given(rule_sets(), st.lists(cases, min_size=1, max_size=15), st.sampled_from(["a", "b"]))
+@settings(max_examples=150)
+def test_engine_agrees_with_reference_when_a_kind_is_marked_safety(rules, raw_cases, kind):
+    from strategies import VOCABULARY, write_policy
+    import tempfile
+    from pathlib import Path
+
+    vocabulary = {**VOCABULARY, "signalen": {**VOCABULARY["signalen"], kind: {"label": "X", "omschrijving": "x", "veiligheid": "ja"}}}
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            policy = grenzen.load_policy(write_policy(Path(tmp) / "r", rules, vocabulary=vocabulary))
+        except grenzen.PolicyError:
+            assume(False)
+    for raw in raw_cases:
+        case = Casus.model_validate(raw)
+        expected = reference_advice(policy.rules, policy.agreements, case, frozenset({kind}))
+        assert engine_advice_fields(policy.advise(case)) == expected
+        if any(s.soort == kind for s in case.signalen):
+            assert expected["route"] != "mentor"

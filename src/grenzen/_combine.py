@@ -16,6 +16,16 @@ FALLBACK = Reden(
     route="zorgteam",
 )
 FALLBACK_URGENCY = "deze_week"
+SAFETY_GUARD = Reden(
+    regel="veiligheid-nooit-alleen-bij-mentor",
+    titel="Veiligheidssignaal: nooit alleen bij de mentor",
+    bron="grenzen: een signaal met 'veiligheid: ja' in de woordenlijst eindigt nooit bij de mentor "
+    "(docs/regels-schrijven.md)",
+    uitleg="Er is een veiligheidssignaal, maar geen regel van het beleid verwijst door. Het zorgteam beslist, "
+    "vandaag nog.",
+    route="zorgteam",
+)
+SAFETY_URGENCY = "vandaag"
 
 
 def effective(rules: list[Regel], applicable: Iterable[int]) -> tuple[list[int], list[tuple[int, int]]]:
@@ -65,8 +75,11 @@ _URGENCIES = sorted(URGENTIE_RANG, key=URGENTIE_RANG.__getitem__)
 class Combiner:
     """Turns the indexes of the rules whose conditions hold into an advice, for one policy."""
 
-    def __init__(self, rules: list[Regel], agreements: Afspraken, policy: BeleidInfo) -> None:
+    def __init__(
+        self, rules: list[Regel], agreements: Afspraken, policy: BeleidInfo, safety_kinds: frozenset[str] = frozenset()
+    ) -> None:
         self.rules = rules
+        self.safety_kinds = safety_kinds
         self.agreements = agreements
         self.policy = policy
         index = {r.id: i for i, r in enumerate(rules)}
@@ -88,6 +101,13 @@ class Combiner:
 
     def __call__(self, applicable: list[int], case: Casus) -> Advies:
         """The advice for a case, given the (sorted) indexes of the rules whose conditions hold."""
+        advice = self._decide(applicable, case)
+        if self.safety_kinds and (advice.route == "mentor" or advice.redenen[0] is FALLBACK):
+            if any(s.soort in self.safety_kinds for s in case.signalen):
+                return self._guard(advice)
+        return advice
+
+    def _decide(self, applicable: list[int], case: Casus) -> Advies:
         parts = self.parts
         if any(parts[i].sets_aside for i in applicable):
             kept, aside = effective(self.rules, applicable)
@@ -112,6 +132,14 @@ class Combiner:
             redenen=[p.reason for p in sorted(chosen, key=lambda p: -p.route)],  # stable: policy order per route
             opzij_gezet=[OpzijGezet(regel=self.rules[i].id, door=self.rules[j].id) for i, j in aside],
             beleid=self.policy,
+        )
+
+    @staticmethod
+    def _guard(advice: Advies) -> Advies:
+        """A safety signal that the rules left at the mentor (or did not cover): zorgteam, today."""
+        urgency = max(advice.urgentie, SAFETY_URGENCY, key=URGENTIE_RANG.__getitem__)
+        return advice.model_copy(
+            update={"route": "zorgteam", "urgentie": urgency, "redenen": [SAFETY_GUARD, *advice.redenen]}
         )
 
 

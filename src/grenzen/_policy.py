@@ -54,7 +54,8 @@ class Policy:
         self._compiled = compile_rules(self.rules, list(self.vocabulary.scholing), list(self.vocabulary.signalen))
         self._engine = Engine(self._compiled.rulesets)
         self._index = {f"r{i}": i for i in range(len(self.rules))}
-        self._combine = Combiner(self.rules, self.agreements, self._info)
+        safety = frozenset(kind for kind, term in self.vocabulary.signalen.items() if term.veiligheid)
+        self._combine = Combiner(self.rules, self.agreements, self._info, safety)
         self._context = {
             "vocabulary": {
                 "signalen": self.vocabulary.signalen,

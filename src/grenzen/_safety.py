@@ -1,15 +1,22 @@
 """Load-time safety invariant: a signal marked ``veiligheid: ja`` never ends at the mentor.
 
-Checked by enumeration through the compiled policy itself (the engine, not a second matcher): each
-safety kind at ``acuut``, alone, with every task, without training, with each training and with all
-of them. A policy that breaks it does not load; the problem names the rules that gave the mentor route.
+Two layers. At run time the combiner never lets such a case end at the mentor: it escalates to the
+zorgteam with the reason ``SAFETY_GUARD`` (a guarantee whatever the rules say). At load time the policy
+must not need that guard for the most urgent cases: each safety kind at ``acuut``, alone, with every task,
+without training, with each training and with all of them, is asked of the compiled policy itself (the
+engine, not a second matcher). A policy whose own rules leave such a case at the mentor, or do not cover
+it, does not load; the problem names the rules involved. ``grenzen controleer`` looks further (every
+severity, pairs of signals) and reports every case where the guard fires.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ._combine import FALLBACK, SAFETY_GUARD
 from ._errors import Problem
+from ._load import VOCABULARY_FILE
+from ._load import _shown as shown
 
 if TYPE_CHECKING:
     from ._load import Source
@@ -30,21 +37,21 @@ def safety_problems(policy: Policy, source: Source) -> list[Problem]:
             for training in trainings:
                 case = {"taak": task, "signalen": [{"soort": kind, "ernst": "acuut"}], "mentor": {"scholing": training}}
                 advice = policy.advise(case)
-                if advice.route == "mentor":
+                if advice.redenen[0].regel == SAFETY_GUARD.regel:
                     failing = (training, advice)
                     break
             if failing is None:
                 continue
             training, advice = failing
-            rules = [r.regel for r in advice.redenen]
+            rules = [r.regel for r in advice.redenen[1:] if r.regel != FALLBACK.regel]
             first = by_id.get(rules[0]) if rules else None
-            where = (first.file, first.line, first.column) if first else ("woordenlijst.yaml", 1, 1)
+            where = (first.file, first.line, first.column) if first else (shown(source.directory / VOCABULARY_FILE), 1, 1)
             with_training = f" en scholing {', '.join(training)}" if training else ""
             problems.append(
                 Problem(
                     *where,
-                    f"veiligheidssignaal '{kind}' (acuut) eindigt bij de mentor bij taak '{task}'{with_training}; "
-                    f"regels: {', '.join(rules) or 'geen'}",
+                    f"veiligheidssignaal '{kind}' (acuut) eindigt volgens de regels bij de mentor of valt buiten het "
+                    f"beleid, bij taak '{task}'{with_training}; regels: {', '.join(rules) or 'geen'}",
                     f"geef '{kind}' een absolute regel met route zorgteam of extern",
                     first.rule.id if first else None,
                 )
