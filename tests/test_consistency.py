@@ -104,6 +104,47 @@ def test_html_is_self_contained(report):
     assert "default-src 'none'" in page
 
 
+def test_a_case_that_is_not_an_object_is_skipped_not_a_crash(policy):
+    lines = [json.dumps({"code": "2A", "casus": casus, "route": "extern"})
+             for casus in ("taak: signaleren", ["taak", "Fatima"], 7, None)]
+    report = build_report(policy, lines)
+    assert report.cases == 0
+    assert report.skipped == [f"regel {n}: veld 'casus' moet een JSON-object zijn" for n in (1, 2, 3, 4)]
+    assert "Fatima" not in report_text(report) and "signaleren" not in report_text(report)
+
+
+@pytest.mark.parametrize("code", ["2A\n", "2A\r", "\n2A", "2A\n\n"])
+def test_a_code_with_a_line_break_is_not_a_code(policy, code):
+    report = build_report(policy, [json.dumps({"code": code, "casus": GOOD, "route": "mentor"})])
+    assert report.cases == 0 and "code moet een klas- of mentorcode" in report.skipped[0]
+
+
+def test_undecodable_bytes_are_reported_per_line(policy):
+    good = json.dumps({"code": "2A", "casus": GOOD, "route": "mentor"}).encode()
+    report = build_report(policy, [good, b'{"code": "2A", "casus": {"taak": "\xff"}, "route": "mentor"}', good])
+    assert report.cases == 2 and report.skipped == ["regel 2: geen UTF-8"]
+
+
+def test_a_safety_kind_makes_a_safety_case_without_an_absolute_rule(tmp_path):
+    rules = tmp_path / "regels"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "basis", rules)
+    vocabulary = rules / "woordenlijst.yaml"
+    vocabulary.write_text(vocabulary.read_text(encoding="utf-8").replace(
+        "omschrijving: De leerling wordt gepest.}", "omschrijving: De leerling wordt gepest., veiligheid: ja}"),
+        encoding="utf-8")
+    marked = grenzen.load_policy(rules)
+    assert marked.vocabulary.signalen["pesten"].veiligheid
+    bullying = {"taak": "signaleren", "signalen": [{"soort": "pesten", "ernst": "ernstig"}]}
+    advice = marked.advise(bullying)
+    assert advice.route == "zorgteam" and not any(r.absoluut for r in marked.rules if r.id in
+                                                  {reason.regel for reason in advice.redenen})
+    lines = [json.dumps({"code": "2A", "casus": bullying, "route": "mentor"}),
+             json.dumps({"code": "2A", "casus": {"taak": "signaleren"}, "route": "mentor"})]
+    entry = build_report(marked, lines).codes[0]
+    assert (entry.cases, entry.safety_cases, entry.safety_lighter, entry.lighter) == (2, 1, 1, 1)
+    assert entry.kinds == {"pesten": 1}
+
+
 # --- the page in a real browser -------------------------------------------------------------------------------
 
 

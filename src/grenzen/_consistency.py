@@ -7,8 +7,8 @@ Input is JSON Lines, one past case per line::
 ``code`` is a pseudonymous class or mentor code (never a name: letters and digits with at least one digit,
 at most 12 characters), ``casus`` a case in the contract, ``route`` the route actually taken. Other keys are
 refused, so no name can travel along. The report counts, per code, the cases whose actual route was lighter
-("te licht") or heavier ("te zwaar") than the advice, safety cases (advice from an absolute rule) first, and
-marks codes that deviate clearly more than the others (a one-sided binomial z-score against the other codes).
+("te licht") or heavier ("te zwaar") than the advice, safety cases first (a signal whose kind the vocabulary
+marks ``veiligheid: ja``, or advice from an absolute rule), and marks codes that deviate clearly more than the others (a one-sided binomial z-score against the other codes).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from ._errors import CaseError, EngineError
 from ._models import ROUTE_RANG, Advies
 from ._policy import Policy
 
-CODE_PATTERN = re.compile(r"^(?=.*[0-9])[A-Za-z0-9][A-Za-z0-9_-]{0,11}$")
+CODE_PATTERN = re.compile(r"(?=.*[0-9])[A-Za-z0-9][A-Za-z0-9_-]{0,11}")  # used with fullmatch: no trailing newline
 CODE_RULE = "een klas- of mentorcode (bijv. 2A, H3b, M07): letters en cijfers met minstens één cijfer, hoogstens 12 tekens"
 KEYS = {"code", "casus", "route"}
 NOTABLE_Z = 3.0  # a code is "opvallend" when its deviation count is this many standard deviations above the rest
@@ -85,25 +85,34 @@ def line_problems(record: Any) -> list[str]:
     problems = ["onbekende velden; alleen code, casus en route"] if set(record) - KEYS else []
     problems += [f"veld '{key}' ontbreekt" for key in sorted(KEYS - set(record))]
     code = record.get("code")
-    if "code" in record and not (isinstance(code, str) and CODE_PATTERN.match(code)):
+    if "code" in record and not (isinstance(code, str) and CODE_PATTERN.fullmatch(code)):
         problems.append(f"code moet {CODE_RULE} zijn; nooit een naam")
+    if "casus" in record and not isinstance(record["casus"], dict):
+        problems.append("veld 'casus' moet een JSON-object zijn")
     if "route" in record and record["route"] not in ROUTE_RANG:
         problems.append("route moet mentor, zorgteam of extern zijn")
     return problems
 
 
-def build_report(policy: Policy, lines: Iterable[str]) -> Report:
-    """Read JSON Lines of past cases and compare each actual route with the policy's advice."""
+def build_report(policy: Policy, lines: Iterable[str | bytes]) -> Report:
+    """Read JSON Lines of past cases (text, or bytes in UTF-8) and compare each actual route with the advice."""
     absolute = {rule.id for rule in policy.rules if rule.absoluut}
+    safety_kinds = {kind for kind, term in policy.vocabulary.signalen.items() if term.veiligheid}
     stats: dict[str, CodeStats] = {}
     skipped: list[str] = []
-    cache: dict[str, tuple[Advies, bool]] = {}
+    cache: dict[str, tuple[Advies, bool, frozenset[str]]] = {}
     for number, line in enumerate(lines, start=1):
+        if isinstance(line, bytes):
+            try:
+                line = line.decode("utf-8")
+            except UnicodeDecodeError:
+                skipped.append(f"regel {number}: geen UTF-8")
+                continue
         if not line.strip():
             continue
         try:
             record = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except json.JSONDecodeError:
             skipped.append(f"regel {number}: geen geldige JSON")
             continue
         problems = line_problems(record)
@@ -113,26 +122,29 @@ def build_report(policy: Policy, lines: Iterable[str]) -> Report:
         key = json.dumps(record["casus"], sort_keys=True)
         if key not in cache:
             try:
-                advice = policy.advise(record["casus"])
+                case = policy.validate_case(record["casus"])
+                advice = policy.advise(case)
             except CaseError as exc:
                 skipped.append(f"regel {number}: casus ongeldig: " + "; ".join(str(e) for e in exc.errors))
                 continue
             except EngineError:
                 skipped.append(f"regel {number}: de regelengine gaf geen advies")
                 continue
-            cache[key] = (advice, any(reason.regel in absolute for reason in advice.redenen))
-        advice, safety = cache[key]
-        _count(stats.setdefault(record["code"], CodeStats(record["code"])), advice, safety, record)
+            kinds = frozenset(signal.soort for signal in case.signalen)
+            safety = bool(kinds & safety_kinds) or any(reason.regel in absolute for reason in advice.redenen)
+            cache[key] = (advice, safety, kinds)
+        advice, safety, kinds = cache[key]
+        _count(stats.setdefault(record["code"], CodeStats(record["code"])), advice, safety, kinds, record["route"])
     codes = list(stats.values())
     _mark_notable(codes)
     codes.sort(key=lambda c: (-c.safety_lighter, -c.safety_deviations, not c.notable, -c.rate, c.code))
     return Report(policy.name, policy.version, codes, skipped)
 
 
-def _count(entry: CodeStats, advice: Advies, safety: bool, record: dict[str, Any]) -> None:
+def _count(entry: CodeStats, advice: Advies, safety: bool, kinds: frozenset[str], route: str) -> None:
     entry.cases += 1
     entry.safety_cases += safety
-    step = ROUTE_RANG[record["route"]] - ROUTE_RANG[advice.route]
+    step = ROUTE_RANG[route] - ROUTE_RANG[advice.route]
     if step == 0:
         return
     lighter = step < 0
@@ -141,10 +153,9 @@ def _count(entry: CodeStats, advice: Advies, safety: bool, record: dict[str, Any
     if safety:
         entry.safety_lighter += lighter
         entry.safety_heavier += not lighter
-        entry.safety_pairs[(advice.route, record["route"])] += 1
-    entry.pairs[(advice.route, record["route"])] += 1
-    kinds = {signal.get("soort") for signal in record["casus"].get("signalen", []) if isinstance(signal, dict)}
-    entry.kinds.update(kind for kind in kinds if isinstance(kind, str))
+        entry.safety_pairs[(advice.route, route)] += 1
+    entry.pairs[(advice.route, route)] += 1
+    entry.kinds.update(kinds)
 
 
 def _mark_notable(codes: list[CodeStats]) -> None:
@@ -185,7 +196,8 @@ def report_text(report: Report) -> str:
         "Te licht: de gekozen route was lichter dan het advies (bijv. advies zorgteam, gekozen mentor). "
         "Te zwaar: andersom.",
         "",
-        f"1. Veiligheidscasussen (advies uit een regel met 'absoluut: ja'): {report.total('safety_cases')} casussen, "
+        f"1. Veiligheidscasussen (een signaal met 'veiligheid: ja' of advies uit een regel met 'absoluut: ja'): "
+        f"{report.total('safety_cases')} casussen, "
         f"{report.total('safety_lighter')} te licht, {report.total('safety_heavier')} te zwaar.",
     ]
     unsafe = [c for c in report.codes if c.safety_deviations]
@@ -272,7 +284,8 @@ tr.opvallend {{ background: #fdf2e9; }}
 <em>Te licht</em>: de gekozen route was lichter dan het advies (bijvoorbeeld advies zorgteam, gekozen mentor);
 <em>te zwaar</em>: andersom.</p>
 <h2>1. Veiligheidscasussen</h2>
-<p>Casussen waarin een regel met <code>absoluut: ja</code> het advies gaf: {report.total('safety_cases')},
+<p>Casussen met een signaal waarvan de soort <code>veiligheid: ja</code> heeft, of waarin een regel met
+<code>absoluut: ja</code> het advies gaf: {report.total('safety_cases')},
 waarvan {report.total('safety_lighter')} te licht en {report.total('safety_heavier')} te zwaar.</p>
 <table id="veiligheid"><tr><th>code</th><th>veiligheidscasussen</th><th>te licht</th><th>te zwaar</th>
 <th class="tekst">advies→gekozen</th></tr>{safety_rows}</table>
