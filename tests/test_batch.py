@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
 from conftest import FIXTURES
 
+import grenzen
 from grenzen._batch import Progress, advise_lines
 from grenzen.cli import main
 
@@ -21,12 +28,88 @@ LINES = [
 ]
 
 
-def test_one_line_out_per_case_in_order_with_errors_in_place():
+def _error(number, message):
+    return {"fout": {"regelnummer": number, "fouten": [{"veld": "(casus)", "melding": message}]}}
+
+
+def test_one_line_out_per_input_line_in_order_with_errors_in_place():
     out = [json.loads(line) for line in advise_lines(BASIS, LINES)]
-    assert [o.get("route") for o in out] == ["mentor", "mentor", None, None, "extern"]
-    assert out[2]["fout"]["regelnummer"] == 4 and out[2]["fout"]["fouten"][0]["veld"] == "naam"
-    assert out[3]["fout"]["regelnummer"] == 5
+    assert [o.get("route") for o in out] == ["mentor", None, "mentor", None, None, "extern"]
+    assert out[1] == _error(2, "lege regel")
+    assert out[3]["fout"]["regelnummer"] == 4 and out[3]["fout"]["fouten"][0]["melding"].startswith("onbekend veld")
+    assert out[4] == _error(5, "geen geldige JSON")
     assert "Sanne" not in json.dumps(out)
+
+
+@pytest.mark.parametrize("line, message", [
+    ("taak: signaleren", "geen geldige JSON"),  # YAML is not JSON Lines
+    ("{taak: signaleren, naam: Sanne}", "geen geldige JSON"),
+    ('"taak: signaleren"', "moet een JSON-object zijn"),  # a JSON string must not be read as a YAML case
+    ('["Sanne"]', "moet een JSON-object zijn"),
+    ("   \t", "lege regel"),
+    (b'{"taak": "signaleren", "id": "\xff Sanne"}', "geen UTF-8"),
+])
+def test_each_line_is_strict_json(line, message):
+    good = LINES[0].encode() if isinstance(line, bytes) else LINES[0]
+    out = list(advise_lines(BASIS, [good, line, good]))
+    assert [json.loads(o) for o in out[::2]] == [json.loads(out[0])] * 2 and "route" in json.loads(out[0])
+    assert json.loads(out[1]) == _error(2, message) and "Sanne" not in out[1]
+
+
+def test_a_given_policy_is_not_loaded_again(monkeypatch, basis):
+    import grenzen._batch as batch
+
+    def no_loading(directory):
+        raise AssertionError("loaded again")
+
+    monkeypatch.setattr(batch, "load_policy", no_loading)
+    assert json.loads(next(advise_lines(BASIS, [LINES[0]], policy=basis)))["route"] == "mentor"
+
+
+def test_cli_loads_the_policy_once(monkeypatch, tmp_path, capsys):
+    import grenzen._batch as batch
+    import grenzen.cli as cli
+
+    loads = []
+    real = cli.load_policy
+    monkeypatch.setattr(cli, "load_policy", lambda d: loads.append(d) or real(d))
+    monkeypatch.setattr(batch, "load_policy", lambda d: loads.append(d) or real(d))
+    path = tmp_path / "casussen.jsonl"
+    path.write_text(LINES[0] + "\n", encoding="utf-8")
+    assert main(["advies", str(path), "--regels", str(BASIS), "--processen", "1"]) == 0
+    assert len(loads) == 1
+
+
+WORKER_FAILS = """
+import json, sys
+from pathlib import Path
+import grenzen
+from grenzen._batch import WorkerError, advise_lines
+good = grenzen.load_policy(sys.argv[1])
+try:
+    list(advise_lines(Path(sys.argv[2]), ['{"taak": "signaleren"}'] * 10, processes=2, policy=good))
+except WorkerError as exc:
+    print(str(exc))
+    sys.exit(3)
+"""
+
+
+def test_a_worker_that_cannot_load_the_policy_ends_the_batch(tmp_path):
+    # the parent's policy loads; the workers are given a directory that does not: this used to respawn
+    # workers forever (multiprocessing.Pool restarts a worker whose initializer raised)
+    src = Path(grenzen.__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")])}
+    process = subprocess.Popen([sys.executable, "-c", WORKER_FAILS, str(BASIS), str(tmp_path / "weg")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               start_new_session=True)
+    try:
+        out, err = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        pytest.fail("the batch hangs when a worker cannot load the policy")
+    assert process.returncode == 3, err
+    assert out.startswith("Een werkproces kon het beleid niet laden") and "Traceback" not in out
 
 
 def test_processes_give_the_same_lines():
@@ -37,10 +120,26 @@ def test_processes_give_the_same_lines():
 def test_cli_batch_file(tmp_path, capsys):
     path = tmp_path / "casussen.jsonl"
     path.write_text("\n".join(LINES) + "\n", encoding="utf-8")
-    assert main(["advies", str(path), "--regels", str(BASIS)]) == 1  # two lines had no advice
+    assert main(["advies", str(path), "--regels", str(BASIS)]) == 1  # three lines had no advice
     captured = capsys.readouterr()
-    assert len(captured.out.splitlines()) == 5
-    assert "2 casussen zonder advies" in captured.err and "Sanne" not in captured.err
+    assert [json.loads(o) for o in captured.out.splitlines()] == [json.loads(o) for o in advise_lines(BASIS, LINES)]
+    assert "3 casussen zonder advies" in captured.err and "Sanne" not in captured.err
+
+
+def test_cli_batch_reads_bytes_and_keeps_lines_aligned(tmp_path, capsys):
+    path = tmp_path / "casussen.jsonl"
+    path.write_bytes(b'{"taak": "signaleren"}\n\n\xff\xfe Sanne\r\n{"taak": "signaleren"}\r\n')
+    assert main(["advies", str(path), "--regels", str(BASIS)]) == 1
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [o.get("route") for o in out] == ["mentor", None, None, "mentor"]
+    assert out[1:3] == [_error(2, "lege regel"), _error(3, "geen UTF-8")]
+
+
+def test_cli_batch_reads_bytes_from_stdin(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b'{"taak": "signaleren"}\n\xff\n')))
+    assert main(["advies", "-", "--jsonl", "--regels", str(BASIS)]) == 1
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert out[0]["route"] == "mentor" and out[1] == _error(2, "geen UTF-8")
 
 
 def test_progress_only_on_a_terminal():

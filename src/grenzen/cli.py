@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from ._errors import CaseError, EngineError, GrenzenError, PolicyError
 from ._explain import explain
@@ -152,23 +153,24 @@ def _advies_batch(args: argparse.Namespace) -> int:
     from ._batch import Progress, advise_lines
 
     directory = _directory(args.regels)
-    load_policy(directory)  # a broken policy fails once, here, not in every worker
+    policy = load_policy(directory)  # a broken policy fails once, here, not in every worker
+    lines: BinaryIO  # bytes: each line is decoded on its own, so a line that is not UTF-8 is an error in place
     if args.casus == "-":
-        lines, total = sys.stdin, None
+        lines, total = sys.stdin.buffer, None
     else:
         path = Path(args.casus)
         with path.open("rb") as counting:
-            total = sum(1 for line in counting if line.strip())
-        lines = path.open(encoding="utf-8", errors="replace")
+            total = sum(1 for _ in counting)
+        lines = path.open("rb")
     progress, failed = Progress(total), 0
     try:
-        for out in advise_lines(directory, lines, max(1, args.processen)):
+        for out in advise_lines(directory, lines, max(1, args.processen), policy=policy):
             failed += out.startswith('{"fout"')
             sys.stdout.write(out + "\n")
             progress.step()
     finally:
         progress.close()
-        if lines is not sys.stdin:
+        if lines is not sys.stdin.buffer:
             lines.close()
     if failed:
         print(f"{failed} casussen zonder advies (zie de regels met \"fout\").", file=sys.stderr)
