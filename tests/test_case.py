@@ -50,8 +50,9 @@ def test_dict_json_yaml_and_model_give_the_same_advice(basis):
 @pytest.mark.parametrize(
     "patch,field,fragment",
     [
-        ({"naam": "Jan Jansen"}, "naam", "onbekend veld"),
-        ({"signalen": [{"soort": "rouw", "ernst": "matig", "duur": 3}]}, "signalen.0.duur", "onbekend veld"),
+        ({"naam": "Jan Jansen"}, "<onbekend veld>", "onbekend veld; toegestaan: id, leeftijd, taak"),
+        ({"signalen": [{"soort": "rouw", "ernst": "matig", "duur": 3}]}, "signalen.0.<onbekend veld>",
+         "toegestaan: soort, ernst, duur_weken"),
         ({"taak": None}, "taak", "tekst"),
         ({"leeftijd": 3}, "leeftijd", "minstens 4"),
         ({"leeftijd": 26}, "leeftijd", "hoogstens 25"),
@@ -79,9 +80,9 @@ def test_missing_task(basis):
 @pytest.mark.parametrize(
     "patch,field,fragment",
     [
-        ({"taak": "therapie"}, "taak", "onbekende taak 'therapie'"),
+        ({"taak": "therapie"}, "taak", "onbekende taak (niet in de woordenlijst)"),
         ({"signalen": [{"soort": "pestn", "ernst": "licht"}]}, "signalen.0.soort", "bedoel je 'pesten'"),
-        ({"mentor": {"scholing": ["yoga"]}}, "mentor.scholing.0", "onbekende scholing 'yoga'"),
+        ({"mentor": {"scholing": ["yoga"]}}, "mentor.scholing.0", "onbekende scholing (niet in de woordenlijst)"),
     ],
 )
 def test_kinds_the_policy_does_not_know(basis, patch, field, fragment):

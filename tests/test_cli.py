@@ -49,7 +49,8 @@ def test_bad_case_names_field_not_content(tmp_path, capsys):
     path.write_text("taak: signaleren\nnaam: Fatima de Vries\nsignalen: [{soort: pestn, ernst: licht}]\n", encoding="utf-8")
     assert main(["advies", str(path), "--regels", BASIS]) == 1
     err = capsys.readouterr().err
-    assert "naam: onbekend veld" in err and "bedoel je 'pesten'" in err and "Fatima" not in err
+    assert "<onbekend veld>: onbekend veld" in err and "bedoel je 'pesten'" in err
+    assert "Fatima" not in err and "naam" not in err and "pestn" not in err
 
 
 def test_missing_case_file(capsys):

@@ -77,7 +77,7 @@ GOOD = {"taak": "signaleren", "signalen": [{"soort": "pesten", "ernst": "licht"}
         ({"code": "de Vries 2", "casus": GOOD, "route": "mentor"}, "code moet een klas- of mentorcode"),
         ({"code": "2A", "naam": "Fatima de Vries", "casus": GOOD, "route": "mentor"}, "onbekende velden"),
         ({"code": "2A", "casus": GOOD, "route": "huisarts"}, "route moet mentor, zorgteam of extern zijn"),
-        ({"code": "2A", "casus": {**GOOD, "opmerking": "Fatima"}, "route": "mentor"}, "casus ongeldig: opmerking"),
+        ({"code": "2A", "casus": {**GOOD, "opmerking": "Fatima"}, "route": "mentor"}, "casus ongeldig: <onbekend veld>"),
         ({"code": "2A", "route": "mentor"}, "veld 'casus' ontbreekt"),
         (["Fatima"], "geen JSON-object"),
     ],

@@ -98,7 +98,30 @@ def test_cli_errors_never_contain_case_values(tmp_path):
 
 def test_unknown_keys_that_could_be_names_are_not_echoed(basis):
     with pytest.raises(grenzen.CaseError) as info:
-        basis.advise({"taak": "signaleren", "Jan de Vries": "zit alleen", "opmerking": "x"})
+        basis.advise({"taak": "signaleren", "Jan de Vries": "zit alleen", "sanne_jansen": "x", "signalne": []})
     fields = [e.field for e in info.value.errors]
-    assert "<onbekende sleutel>" in fields and "opmerking" in fields
-    assert "Jan" not in str(info.value)
+    assert fields == ["<onbekend veld>"] * 3
+    assert any("bedoel je 'signalen'" in e.message for e in info.value.errors)
+    assert "Jan" not in str(info.value) and "sanne" not in str(info.value)
+
+
+NAME = "Sanne Jansen heeft ADHD"
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        {"taak": "signaleren", "mentor": {"scholing": [NAME]}},
+        {"taak": "signaleren", "mentor": {"scholing": ["sanne_jansen_adhd"]}},
+        {"taak": "signaleren", "signalen": [{"soort": "sanne_jansen_adhd", "ernst": "licht"}]},
+        {"taak": "sanne_jansen_adhd"},
+        f"taak: signaleren\n{NAME}: a\n{NAME}: b\n",
+        '{"taak": "signaleren", "Sanne Jansen heeft ADHD": 1, "Sanne Jansen heeft ADHD": 2}',
+        "taak: !Sanne_Jansen_ADHD signaleren\n",
+    ],
+)
+def test_no_case_value_in_any_case_error(basis, case):
+    with pytest.raises(grenzen.CaseError) as info:
+        basis.advise(case)
+    text = str(info.value) + repr(info.value.errors)
+    assert "anne" not in text and "ADHD" not in text, text

@@ -40,10 +40,10 @@ def _known(value: Any, info: ValidationInfo, table: str, what: str) -> Any:
     if vocabulary is None:
         return value
     known = vocabulary[table]
-    if value not in known:
+    if value not in known:  # the message names the field and the policy's kinds, never the case's value
         close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
         hint = f"; bedoel je '{close[0]}'?" if close else "; zie de woordenlijst van het beleid"
-        raise PydanticCustomError("onbekende_soort", f"onbekende {what} '{value}'{hint}")
+        raise PydanticCustomError("onbekende_soort", f"onbekende {what} (niet in de woordenlijst){hint}")
     return value
 
 
@@ -54,7 +54,7 @@ def _in_vocabulary(table: str, what: str) -> AfterValidator:
 
 SignalKind = Annotated[str, Field(pattern=KIND_PATTERN), _in_vocabulary("signalen", "signaalsoort")]
 TaskKind = Annotated[str, Field(pattern=KIND_PATTERN), _in_vocabulary("taken", "taak")]
-TrainingKind = Annotated[str, _in_vocabulary("scholing", "scholing")]
+TrainingKind = Annotated[str, Field(pattern=KIND_PATTERN), _in_vocabulary("scholing", "scholing")]
 
 
 def _whole_number(value: Any) -> Any:

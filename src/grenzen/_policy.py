@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import difflib
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -16,7 +16,7 @@ from ._compile import compile_rules, fact_json
 from ._engine import Engine
 from ._errors import CaseError, FieldError, PolicyError
 from ._layers import is_overlay, layered_source
-from ._load import Source, load_source
+from ._load import Source, _allowed_keys, load_source
 from ._models import Advies, BeleidInfo, Casus
 from ._rulefile import Regel
 from ._safety import safety_problems
@@ -145,7 +145,6 @@ def _parse_text(text: str | bytes) -> Any:
 
 _MESSAGES = {
     "missing": "verplicht veld ontbreekt",
-    "extra_forbidden": "onbekend veld (let op tikfouten)",
     "literal_error": "ongeldige waarde; kies uit {expected}",
     "string_pattern_mismatch": "ongeldige tekens of lengte",
     "int_parsing": "moet een geheel getal zijn",
@@ -162,19 +161,17 @@ _MESSAGES = {
 }
 
 
-_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-
-
-def _shown_key(part: str | int) -> str:
-    """A path part as shown in an error: an unknown key is shown only if it looks like a field name,
-    because a key can itself be case content (e.g. a student's name typed as a key)."""
-    return str(part) if isinstance(part, int) or _FIELD_NAME.match(part) else "<onbekende sleutel>"
-
-
 def _field_errors(exc: ValidationError) -> list[FieldError]:
     out = []
     for error in exc.errors(include_input=False, include_url=False):
-        path = ".".join(_shown_key(p) for p in error["loc"]) or "(casus)"
+        loc = tuple(error["loc"])
+        if error["type"] == "extra_forbidden":  # the unknown key itself may be content (a name): never shown
+            allowed = _allowed_keys(Casus, loc[:-1])
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+            hint = f"; bedoel je '{close[0]}'?" if close else "; toegestaan: " + ", ".join(allowed)
+            out.append(FieldError(".".join(map(str, loc[:-1] + ("<onbekend veld>",))), "onbekend veld" + hint))
+            continue
+        path = ".".join(str(p) for p in loc) or "(casus)"
         ctx = {k: str(v).replace("'", "").replace(" or ", ", ") for k, v in (error.get("ctx") or {}).items()}
         if error["type"] == "onbekende_soort":
             out.append(FieldError(path, error["msg"]))

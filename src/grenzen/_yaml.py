@@ -65,6 +65,8 @@ def _pos(node: yaml.Node) -> tuple[int, int]:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+# Messages never quote the text itself: the same reader parses cases, whose content must not be echoed.
+_NO_TAGS = "YAML-tags (!...) zijn niet toegestaan; schrijf de waarde gewoon uit"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: same nodes, ~10x faster
 
 
@@ -101,27 +103,24 @@ def _build(node: yaml.Node, path: Path_, out: Located, depth: int, counter: list
     out.positions[path] = _pos(node)
     if isinstance(node, yaml.ScalarNode):
         if node.tag not in _SCALAR_TAGS:
-            raise YamlProblem(f"YAML-tag {node.tag!r} is niet toegestaan", *_pos(node))
+            raise YamlProblem(_NO_TAGS, *_pos(node))
         value = out.constructor.construct_object(node)
         if isinstance(value, float) and value != value:  # NaN never compares equal
             raise YamlProblem("'.nan' is geen bruikbaar getal", *_pos(node))
         return value
     if isinstance(node, yaml.SequenceNode):
         if node.tag != "tag:yaml.org,2002:seq":
-            raise YamlProblem(f"YAML-tag {node.tag!r} is niet toegestaan", *_pos(node))
+            raise YamlProblem(_NO_TAGS, *_pos(node))
         return [_build(item, path + (i,), out, depth + 1, counter, seen) for i, item in enumerate(node.value)]
     if node.tag != "tag:yaml.org,2002:map":
-        raise YamlProblem(f"YAML-tag {node.tag!r} is niet toegestaan", *_pos(node))
+        raise YamlProblem(_NO_TAGS, *_pos(node))
     result: dict[str, Any] = {}
     for key_node, value_node in node.value:
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
             raise YamlProblem("een sleutel moet tekst zijn", *_pos(key_node))
         key = key_node.value
         if key in result:
-            raise YamlProblem(
-                f"de sleutel '{key}' staat twee keer in hetzelfde blok; voeg ze samen",
-                *_pos(key_node),
-            )
+            raise YamlProblem("deze sleutel staat twee keer in hetzelfde blok; voeg ze samen", *_pos(key_node))
         out.key_positions[path + (key,)] = _pos(key_node)
         result[key] = _build(value_node, path + (key,), out, depth + 1, counter, seen)
     return result
