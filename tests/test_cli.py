@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import subprocess
 import sys
@@ -55,7 +56,34 @@ def test_bad_case_names_field_not_content(tmp_path, capsys):
 
 def test_missing_case_file(capsys):
     assert main(["advies", "bestaat-niet.yaml", "--regels", BASIS]) == 1
-    assert "Kan het bestand niet lezen" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err == "Kan het bestand niet lezen: bestaat-niet.yaml (bestand of map bestaat niet)\n"
+
+
+@pytest.mark.parametrize("number, reason", [
+    (errno.EISDIR, "is een map"), (errno.EACCES, "geen toegang"), (errno.EIO, "onbekende fout"),
+])
+def test_file_errors_are_dutch(monkeypatch, capsys, number, reason):
+    read = Path.read_bytes
+
+    def fail(self):
+        if self.name != "casus.yaml":
+            return read(self)
+        raise OSError(number, "English text from the OS", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", fail)
+    assert main(["advies", "casus.yaml", "--regels", BASIS]) == 1
+    err = capsys.readouterr().err
+    assert err == f"Kan het bestand niet lezen: casus.yaml ({reason})\n" and "English" not in err
+
+
+def test_a_file_that_cannot_be_written_says_so(tmp_path, capsys):
+    history = tmp_path / "geschiedenis.jsonl"
+    history.write_text('{"code": "2A", "casus": {"taak": "signaleren"}, "route": "mentor"}\n', encoding="utf-8")
+    page = tmp_path / "bestaat-niet" / "rapport.html"
+    assert main(["samenhang", str(history), "--regels", BASIS, "--html", str(page)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"Kan het bestand niet schrijven: {page} (bestand of map bestaat niet)\n"
 
 
 def test_controleer(tmp_path, capsys):
@@ -88,6 +116,45 @@ def test_usage_errors_are_dutch(capsys):
     assert info.value.code == 2
     err = capsys.readouterr().err
     assert "gebruik: grenzen" in err and "fout:" in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["advies", "x.jsonl", "--processen", "abc"], "fout: bij --processen: ongeldige waarde 'abc': verwacht een getal"),
+    (["advies", "x.jsonl", "--processen"], "fout: bij --processen: verwacht één waarde"),
+    (["schema", "iets"], "fout: bij SOORT: ongeldige keuze: 'iets'"),
+    (["test", "--minimaal-dekking", "veel"], "fout: bij --minimaal-dekking: ongeldige waarde 'veel'"),
+])
+def test_argument_errors_are_dutch(capsys, argv, message):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and message in err, err
+    for english in ("argument", "invalid", "expected", "usage", "error", "choose"):
+        assert english not in err
+
+
+def test_dutch_argparse_messages_stay_in_the_calling_thread(monkeypatch, capsys):
+    import argparse
+    import threading
+
+    import grenzen.cli as cli
+
+    build, seen = cli._parser, {}
+
+    def parser_while_another_thread_runs():
+        other = threading.Thread(target=lambda: seen.update(other=argparse._("usage: ")))
+        other.start()
+        other.join()
+        seen["own"] = argparse._("usage: ")
+        return build()
+
+    original = argparse._
+    monkeypatch.setattr(cli, "_parser", parser_while_another_thread_runs)
+    with pytest.raises(SystemExit):
+        main([])
+    assert seen == {"own": "gebruik: ", "other": "usage: "}
+    assert argparse._ is original
+    capsys.readouterr()
 
 
 def test_help_is_dutch(capsys):

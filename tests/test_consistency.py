@@ -125,6 +125,16 @@ def test_undecodable_bytes_are_reported_per_line(policy):
     assert report.cases == 2 and report.skipped == ["regel 2: geen UTF-8"]
 
 
+def test_standard_input_is_read_as_bytes(monkeypatch, capsys):
+    import io
+
+    good = json.dumps({"code": "2A", "casus": GOOD, "route": "mentor"}).encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(good + b"\n\xff Fatima\n")))
+    assert main(["samenhang", "-"]) == 0
+    out = capsys.readouterr().out
+    assert "Samenhang: 1 casussen" in out and "regel 2: geen UTF-8" in out and "Fatima" not in out
+
+
 def test_a_safety_kind_makes_a_safety_case_without_an_absolute_rule(tmp_path):
     rules = tmp_path / "regels"
     shutil.copytree(ROOT / "tests" / "fixtures" / "basis", rules)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from ._errors import CaseError, EngineError, GrenzenError, PolicyError
+from ._errors import GrenzenError
 from ._explain import explain
 from ._policy import Policy, default_rules_dir, load_policy
 
@@ -21,12 +23,51 @@ _ARGPARSE_DUTCH = {
     "unrecognized arguments: %s": "onbekende argumenten: %s",
     "invalid choice: %(value)r (choose from %(choices)s)": "ongeldige keuze: %(value)r (kies uit %(choices)s)",
     "expected one argument": "verwacht één waarde",
+    "expected at most one argument": "verwacht hoogstens één waarde",
+    "expected at least one argument": "verwacht minstens één waarde",
+    "ignored explicit argument %r": "overbodige waarde %r",
+    "ambiguous option: %(option)s could match %(matches)s": "dubbelzinnige optie: %(option)s kan %(matches)s zijn",
+    "argument %(argument_name)s: %(message)s": "bij %(argument_name)s: %(message)s",
+    "invalid %(type)s value: %(value)r": "ongeldige waarde %(value)r: verwacht een getal",  # only int/float types
     "%(prog)s: error: %(message)s\n": "%(prog)s: fout: %(message)s\n",
+}
+_ARGPARSE_LOCK = threading.Lock()
+
+_OS_DUTCH = {
+    errno.ENOENT: "bestand of map bestaat niet",
+    errno.EISDIR: "is een map",
+    errno.EACCES: "geen toegang",
+    errno.EPERM: "geen toegang",
+    errno.ENOTDIR: "een deel van het pad is geen map",
+    errno.ENOSPC: "de schijf is vol",
 }
 
 
-def _dutch(text: str) -> str:
-    return _ARGPARSE_DUTCH.get(text, text)
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse with argparse's own messages in Dutch.
+
+    argparse looks every message up through its module global ``_`` when it needs it, so ``_`` is replaced
+    for the duration of the parse by a lookup that answers in Dutch to this thread only; other threads keep
+    argparse's own messages. The lock keeps concurrent calls from restoring each other's replacement.
+    """
+    me = threading.get_ident()
+    with _ARGPARSE_LOCK:
+        original = argparse._  # type: ignore[attr-defined]
+
+        def dutch(text: str) -> str:
+            return _ARGPARSE_DUTCH.get(text, text) if threading.get_ident() == me else original(text)
+
+        argparse._ = dutch  # type: ignore[attr-defined]
+        try:
+            return _parser().parse_args(argv)
+        finally:
+            argparse._ = original  # type: ignore[attr-defined]
+
+
+def _os_problem(exc: OSError, verb: str) -> str:
+    """A Dutch message for a file that could not be read or written (the OS's own text is English)."""
+    reason = _OS_DUTCH.get(exc.errno or 0, "onbekende fout")
+    return f"Kan het bestand niet {verb}: {exc.filename} ({reason})" if exc.filename else f"Kan niet {verb} ({reason})"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -93,12 +134,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``grenzen`` command; returns the exit code."""
-    original = argparse._  # type: ignore[attr-defined]
-    argparse._ = _dutch  # type: ignore[attr-defined]
-    try:
-        args = _parser().parse_args(argv)
-    finally:
-        argparse._ = original  # type: ignore[attr-defined]
+    args = _parse(argv)
     try:
         if args.opdracht == "advies":
             return _advies(args)
@@ -115,17 +151,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.opdracht == "samenhang":
             return _samenhang(args)
         return _test(args)
-    except PolicyError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
-    except (CaseError, EngineError, GrenzenError) as exc:
+    except GrenzenError as exc:  # PolicyError, CaseError, EngineError, WorkerError: Dutch, without case content
         print(str(exc), file=sys.stderr)
         return 1
     except BrokenPipeError:  # output piped into e.g. head: stop quietly
         sys.stderr.close()
         return 0
     except OSError as exc:
-        print(f"Kan het bestand niet lezen: {exc.filename or ''} ({exc.strerror or 'onbekende fout'})", file=sys.stderr)
+        print(_os_problem(exc, "lezen"), file=sys.stderr)
         return 1
 
 
@@ -214,13 +247,17 @@ def _samenhang(args: argparse.Namespace) -> int:
 
     policy = load_policy(_directory(args.regels))
     if args.casussen == "-":
-        report = build_report(policy, sys.stdin)
+        report = build_report(policy, sys.stdin.buffer)
     else:
-        with open(args.casussen, encoding="utf-8", errors="replace") as lines:
+        with open(args.casussen, "rb") as lines:  # bytes: a line that is not UTF-8 is reported, not replaced
             report = build_report(policy, lines)
     print(report_text(report))
     if args.html:
-        Path(args.html).write_text(report_html(report), encoding="utf-8")
+        try:
+            Path(args.html).write_text(report_html(report), encoding="utf-8")
+        except OSError as exc:
+            print(_os_problem(exc, "schrijven"), file=sys.stderr)
+            return 1
         print(f"HTML-pagina geschreven: {args.html}")
     return 0 if report.cases else 1
 
