@@ -45,10 +45,26 @@ def test_analysis_finds_every_planted_problem_and_nothing_else():
         ("uitzondering-zonder-effect", "x-uitzondering"),
         ("conflict", "t1-basis"),
         ("niet-gedekt", None),
+        ("veiligheid-bij-mentor", "e-licht"),
     }
     gap = next(f for f in analysis.findings if f.kind == "niet-gedekt")
     assert gap.case == {"leeftijd": 14, "taak": "t3", "signalen": []} and "taak 't3'" in gap.message
-    assert {f.level for f in analysis.errors} == {"fout"} and len(analysis.errors) == 2
+    assert {f.level for f in analysis.errors} == {"fout"} and len(analysis.errors) == 3
+
+
+def test_controleer_reports_every_case_where_only_the_safety_guard_refers():
+    # 'e' is marked veiligheid: ja; 'e-licht' keeps it at the mentor up to ernstig, only acuut is referred.
+    # The policy loads (the load-time check asks acuut only), but controleer must name it as an error.
+    analysis, _ = _found(PLANTED)
+    policy = grenzen.load_policy(PLANTED)
+    [finding] = [f for f in analysis.findings if f.kind == "veiligheid-bij-mentor"]
+    assert finding.level == "fout" and finding.rule == "e-licht" and "'e'" in finding.message
+    assert finding.file.endswith("b_thema.yaml")
+    advice = policy.advise(finding.case)
+    assert advice.redenen[0].regel == "veiligheid-nooit-alleen-bij-mentor" and advice.route == "zorgteam"
+    assert {s["soort"] for s in finding.case["signalen"]} >= {"e"}
+    # every severity below acuut, with tasks t1 and t3 (t2 is referred by 't2-basis'), three training sets
+    assert finding.count == 3 * 2 * 3
 
 
 def test_counterexamples_are_ready_to_paste_and_show_the_finding(tmp_path):
@@ -155,13 +171,23 @@ def test_verschil_reads_git_revisions(tmp_path, monkeypatch, capsys):
         pytest.skip("git ontbreekt")
     repo = tmp_path / "repo"
     shutil.copytree(CLEAN, repo / "regels")
+    examples = repo / "regels" / "voorbeelden" / "v.yml"
+    examples.parent.mkdir()
+    example = "  - {{naam: {0}, casus: {{taak: {0}}}, verwacht: {{route: {1}}}}}\n"
+    examples.write_text("voorbeelden:\n" + example.format("t1", "mentor") + example.format("t2", "zorgteam"),
+                        encoding="utf-8")
     run = lambda *a: subprocess.run(["git", *a], cwd=repo, check=True, capture_output=True)  # noqa: E731
     run("init", "-q")
     run("add", ".")
     run("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "v1")
+    examples.write_text("voorbeelden:\n" + example.format("t1", "mentor") + example.format("t3", "mentor"),
+                        encoding="utf-8")
     monkeypatch.chdir(repo)
+    # t1 is in both versions, t2 only in the committed one, t3 only in the working copy: all three run
+    assert compare_policies("HEAD:regels", "regels").examples_run == 3
     assert main(["verschil", "HEAD:regels", "regels"]) == 0
-    assert "Geen verschil" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Geen verschil" in out and "Voorbeelden: 0 van 3 casussen" in out
     assert main(["verschil", "HEAD~5:regels", "regels"]) == 1
     assert "Git kent de versie" in capsys.readouterr().err
 

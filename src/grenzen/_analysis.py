@@ -1,11 +1,14 @@
 """Static analysis of a policy over its finite domain (``grenzen controleer``).
 
-Every enumerated case (see ``_domain``) is put to the engine (``Policy.applicable``); Python only combines what
-fired, exactly as ``Policy.advise`` does. Findings:
+Every enumerated case (see ``_domain``) is put to the engine (``Policy.applicable``), and what fired is combined
+by the policy's own combiner (``_combine.Combiner``, safety guard included), exactly as ``Policy.advise`` does.
+Findings:
 
 =========================  ============  ==========================================================
 kind                       level         meaning
 =========================  ============  ==========================================================
+``veiligheid-bij-mentor``  fout          a safety signal that the rules leave at the mentor (or do not
+                                         cover): only the run-time safety guard refers the case
 ``nooit-van-toepassing``   fout          no case in the domain makes the rule apply
 ``tegenstrijdig``          fout          one advice tells the mentor to do and not to do the same
 ``overschaduwd``           waarschuwing  the rule applies, but removing it never changes an advice
@@ -19,19 +22,22 @@ kind                       level         meaning
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._combine import effective
+from ._combine import FALLBACK, SAFETY_GUARD, effective
 from ._domain import Domain, Point, build_domain
-from ._load import LoadedRule
-from ._models import ROUTE_RANG, URGENTIE_RANG
+from ._load import VOCABULARY_FILE, LoadedRule, shown_path
+from ._models import Advies
 from ._policy import Policy
 from ._rulefile import Regel
+from ._validate import walk
 from ._yaml_out import example_yaml, indent
 
 ERROR, WARNING = "fout", "waarschuwing"
 LEVELS = {
+    "veiligheid-bij-mentor": ERROR,
     "nooit-van-toepassing": ERROR,
     "tegenstrijdig": ERROR,
     "overschaduwd": WARNING,
@@ -75,7 +81,6 @@ class Analysis:
 
     findings: list[Finding]
     cases: int  # enumerated cases
-    engine_calls: int
     seconds: float
     domain: Domain = field(repr=False)
 
@@ -98,20 +103,31 @@ class _Seen:
     idle_by: list[str] = field(default_factory=list)
 
 
-def decision(rules: list[Regel], kept: list[int]) -> tuple[Any, ...] | None:
-    """The parts of an advice a rule can change (everything but the list of reasons); None: fallback."""
-    if not kept:
-        return None
-    chosen = [rules[i].dan for i in kept]
-    verdicts = [d.taak_hoort_bij_mentor for d in chosen]
+_BUILT_IN = frozenset({FALLBACK.regel, SAFETY_GUARD.regel})
+
+
+def safety_kinds(policy: Policy) -> frozenset[str]:
+    """The signal kinds marked ``veiligheid: ja``."""
+    return frozenset(kind for kind, term in policy.vocabulary.signalen.items() if term.veiligheid)
+
+
+def advice_for(policy: Policy, applicable: Iterable[int], point: Point) -> Advies:
+    """The advice the policy's own combiner gives an enumerated case, given the rules that apply to it."""
+    return policy._combine(list(applicable), policy.validate_case(point.case))
+
+
+def decision(advice: Advies) -> tuple[Any, ...]:
+    """The parts of an advice a rule can change: everything but the rules' own reasons (whether the fallback
+    or the safety guard gave it does count)."""
     return (
-        max((d.route for d in chosen), key=ROUTE_RANG.__getitem__),
-        max((d.urgentie for d in chosen), key=URGENTIE_RANG.__getitem__),
-        False not in verdicts and True in verdicts,
-        any(d.toestemming for d in chosen),
-        frozenset(s for d in chosen for s in d.mentor_doet),
-        frozenset(s for d in chosen for s in d.mentor_doet_niet),
-        frozenset(s for d in chosen for s in d.verwijzen_naar),
+        advice.route,
+        advice.urgentie,
+        advice.taak_hoort_bij_mentor,
+        advice.toestemming is not None,
+        frozenset(advice.mentor_doet),
+        frozenset(advice.mentor_doet_niet),
+        frozenset(advice.verwijzen_naar),
+        frozenset(r.regel for r in advice.redenen if r.regel in _BUILT_IN),
     )
 
 
@@ -133,20 +149,26 @@ def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
     started = time.perf_counter()
     rules = policy.rules
     vocab = policy.vocabulary
-    domain = build_domain([rules], list(vocab.signalen), list(vocab.taken), list(vocab.scholing))
+    safety = safety_kinds(policy)
+    domain = build_domain([rules], list(vocab.signalen), list(vocab.taken), list(vocab.scholing), safety=safety)
     seen = [_Seen() for _ in rules]
     used_exceptions: set[tuple[int, int]] = set()
     uncovered: dict[str, tuple[Point, int]] = {}
+    guarded: dict[str, tuple[Point, int]] = {}
+    guarded_by: dict[str, list[int]] = {}
     contradictions: dict[tuple[str, int, int], tuple[Point, int]] = {}
     conflicts: dict[tuple[int, int], tuple[Point, int]] = {}
-    judged: dict[tuple[int, ...], _Judgement] = {}
-    cache: dict[tuple[Any, ...], tuple[int, ...]] = {}
+    judged: dict[tuple[tuple[int, ...], bool], _Judgement] = {}
     cases = 0
-    for point, applicable in evaluate(policy, domain.points(pairs), cache):
+    for point, applicable in evaluate(policy, domain.points(pairs)):
         cases += 1
-        judgement = judged.get(applicable)
+        judgement = judged.get((applicable, point.safety))
         if judgement is None:
-            judgement = judged[applicable] = _judge(rules, applicable)
+            judgement = judged[(applicable, point.safety)] = _judge(policy, applicable, point)
+        if judgement.guarded:
+            kind = next(s["soort"] for s in point.case["signalen"] if s["soort"] in safety)
+            _count(guarded, kind, point)
+            guarded_by.setdefault(kind, judgement.kept)
         if not judgement.kept:
             _count(uncovered, point.case["taak"], point)
             continue
@@ -166,6 +188,18 @@ def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
 
     findings: list[Finding] = []
     loaded = {item.rule.id: item for item in policy.source.rules}
+    for kind, (point, weight) in guarded.items():
+        kept = guarded_by[kind]
+        mentor = sorted((i for i in kept if rules[i].dan.route == "mentor"), key=lambda i: not _asks_about(rules[i], kind))
+        names = ", ".join(f"'{rules[i].id}'" for i in kept[:4]) or "geen"
+        message = (f"veiligheidssignaal '{kind}' eindigt in {weight} situatie(s) volgens de regels bij de mentor of "
+                   f"valt buiten het beleid (regels: {names}); alleen het vangnet '{SAFETY_GUARD.regel}' verwijst "
+                   f"dan door. Geef '{kind}' een regel met route zorgteam of extern die ook hier geldt")
+        if mentor:
+            findings.append(_at(loaded[rules[mentor[0]].id], "veiligheid-bij-mentor", message, policy, point, weight))
+        else:
+            findings.append(Finding("veiligheid-bij-mentor", message, _vocabulary_file(policy), 1, case=point.case,
+                                    expected=_now(policy, point), count=weight))
     for index, rule in enumerate(rules):
         item = loaded[rule.id]
         state = seen[index]
@@ -201,12 +235,13 @@ def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
                                 case=point.case, expected=_now(policy, point), count=weight))
     order = list(LEVELS)
     findings.sort(key=lambda f: (order.index(f.kind), f.file, f.line, f.message))
-    return Analysis(findings, cases, len(cache), time.perf_counter() - started, domain)
+    return Analysis(findings, cases, time.perf_counter() - started, domain)
 
 
 @dataclass
 class _Judgement:
     kept: list[int]
+    guarded: bool  # the safety guard gave the advice
     changers: set[int]
     idle: dict[int, list[str]]
     used: set[tuple[int, int]]
@@ -214,14 +249,17 @@ class _Judgement:
     conflicts: list[tuple[int, int]]
 
 
-def _judge(rules: list[Regel], applicable: tuple[int, ...]) -> _Judgement:
+def _judge(policy: Policy, applicable: tuple[int, ...], point: Point) -> _Judgement:
+    rules = policy.rules
+    case = policy.validate_case(point.case)
     kept, aside = effective(rules, applicable)
-    whole = decision(rules, kept)
+    advice = policy._combine(list(applicable), case)
+    whole = decision(advice)
     changers: set[int] = set()
     idle: dict[int, list[str]] = {}
     for i in applicable:
         without = [j for j in applicable if j != i]
-        if decision(rules, effective(rules, without)[0]) != whole:
+        if decision(policy._combine(without, case)) != whole:
             changers.add(i)
         else:
             others = [rules[j].id for j in kept if j != i][:3]
@@ -240,7 +278,12 @@ def _judge(rules: list[Regel], applicable: tuple[int, ...]) -> _Judgement:
         for a in kept if rules[a].dan.taak_hoort_bij_mentor is True
         for b in kept if rules[b].dan.taak_hoort_bij_mentor is False and (a, b) not in related
     ]
-    return _Judgement(kept, changers, idle, used, contradictions, conflicts)
+    guarded = advice.redenen[0].regel == SAFETY_GUARD.regel
+    return _Judgement(kept, guarded, changers, idle, used, contradictions, conflicts)
+
+
+def _asks_about(rule: Regel, kind: str) -> bool:
+    return any(cond.signaal is not None and kind in (cond.signaal.soort or []) for _, cond in walk(rule.als, ()))
 
 
 def _count(table: dict[Any, tuple[Point, int]], key: Any, point: Point) -> None:
@@ -254,7 +297,7 @@ def _now(policy: Policy, point: Point) -> dict[str, Any]:
         "route": advice.route,
         "urgentie": advice.urgentie,
         "taak_hoort_bij_mentor": advice.taak_hoort_bij_mentor,
-        "regels": [r.regel for r in advice.redenen if r.regel != "geen-regel-van-toepassing"],
+        "regels": [r.regel for r in advice.redenen if r.regel != FALLBACK.regel],
     }
 
 
@@ -265,6 +308,4 @@ def _at(item: LoadedRule, kind: str, message: str, policy: Policy | None = None,
 
 
 def _vocabulary_file(policy: Policy) -> str:
-    from ._load import VOCABULARY_FILE, _shown
-
-    return _shown(policy.path / VOCABULARY_FILE)
+    return shown_path(policy.path / VOCABULARY_FILE)

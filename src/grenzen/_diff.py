@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import subprocess
@@ -12,16 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._analysis import decision, evaluate
-from ._combine import FALLBACK_URGENCY, effective
-from ._domain import build_domain
+from ._analysis import advice_for, evaluate, safety_kinds
+from ._domain import Point, build_domain
 from ._errors import CaseError, GrenzenError
-from ._examples import Voorbeelden, example_files
-from ._load import _read
+from ._examples import read_examples
 from ._policy import Policy, load_policy
 
 FIELDS = ("route", "urgentie", "taak_hoort_bij_mentor")
-FALLBACK_OUTCOME = ("zorgteam", FALLBACK_URGENCY, False)
 
 
 @dataclass
@@ -56,46 +54,52 @@ class Comparison:
     seconds: float = 0.0
 
 
-def load_version(spec: str | Path | Policy) -> Policy:
-    """A policy from a directory, or from a git revision written as ``REV:PATH`` (e.g. ``HEAD~1:rules``)."""
+def load_version(spec: str | Path | Policy, stack: contextlib.ExitStack) -> Policy:
+    """A policy from a directory, or from a git revision written as ``REV:PATH`` (e.g. ``HEAD~1:rules``).
+
+    A revision is extracted into a temporary directory that lives as long as ``stack``: the comparison reads
+    that version's examples from it after loading.
+    """
     if isinstance(spec, Policy):
         return spec
     path = Path(spec)
     if path.is_dir() or ":" not in str(spec):
         return load_policy(path)
-    with tempfile.TemporaryDirectory(prefix="grenzen-") as tmp:
-        try:
-            result = subprocess.run(["git", "archive", "--format=tar", str(spec)], capture_output=True, check=False,
-                                    timeout=60)
-        except (OSError, subprocess.TimeoutExpired):
-            raise GrenzenError(f"Kan git niet starten om versie '{spec}' te lezen.") from None
-        if result.returncode != 0:
-            raise GrenzenError(f"Git kent de versie '{spec}' niet. Schrijf REVISIE:MAP, bijvoorbeeld HEAD~1:rules.")
-        with tarfile.open(fileobj=io.BytesIO(result.stdout)) as archive:
-            archive.extractall(tmp, filter="data")
-        return load_policy(Path(tmp))
+    tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="grenzen-"))
+    try:
+        result = subprocess.run(["git", "archive", "--format=tar", str(spec)], capture_output=True, check=False,
+                                timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        raise GrenzenError(f"Kan git niet starten om versie '{spec}' te lezen.") from None
+    if result.returncode != 0:
+        raise GrenzenError(f"Git kent de versie '{spec}' niet. Schrijf REVISIE:MAP, bijvoorbeeld HEAD~1:rules.")
+    with tarfile.open(fileobj=io.BytesIO(result.stdout)) as archive:
+        archive.extractall(tmp, filter="data")
+    return load_policy(Path(tmp))
 
 
 def compare_policies(old: str | Path | Policy, new: str | Path | Policy, pairs: bool = True) -> Comparison:
     """Compare two versions of a policy on every example of both and on their common enumerated domain."""
     started = time.perf_counter()
-    before, after = load_version(old), load_version(new)
-    result = Comparison(before, after)
-    _rules_diff(result)
-    _examples(result)
+    with contextlib.ExitStack() as stack:  # extracted git revisions stay until their examples have run
+        before, after = load_version(old, stack), load_version(new, stack)
+        result = Comparison(before, after)
+        _rules_diff(result)
+        _examples(result)
     common = [
         [k for k in getattr(after.vocabulary, table) if k in getattr(before.vocabulary, table)]
         for table in ("signalen", "taken", "scholing")
     ]
-    domain = build_domain([before.rules, after.rules], *common)
+    domain = build_domain([before.rules, after.rules], *common, safety=safety_kinds(before) | safety_kinds(after))
     groups: dict[tuple[str, Any, Any], Change] = {}
-    cache_old: dict[Any, tuple[int, ...]] = {}
+    outcomes_old: dict[Any, tuple[Any, ...]] = {}
+    outcomes_new: dict[Any, tuple[Any, ...]] = {}
     pairs_new = evaluate(after, domain.points(pairs), {})
-    for (point, applicable_old), (_, applicable_new) in zip(evaluate(before, domain.points(pairs), cache_old),
-                                                            pairs_new):
+    for (point, applicable_old), (_, applicable_new) in zip(evaluate(before, domain.points(pairs), {}), pairs_new):
         result.domain_cases += 1
         changed = False
-        for name, was, now in zip(FIELDS, _outcome(before, applicable_old), _outcome(after, applicable_new)):
+        for name, was, now in zip(FIELDS, _outcome(before, point, applicable_old, outcomes_old),
+                                  _outcome(after, point, applicable_new, outcomes_new)):
             if was != now:
                 changed = True
                 change = groups.setdefault((name, was, now), Change(name, was, now, case=point.case))
@@ -107,10 +111,15 @@ def compare_policies(old: str | Path | Policy, new: str | Path | Policy, pairs: 
     return result
 
 
-def _outcome(policy: Policy, applicable: tuple[int, ...]) -> tuple[Any, ...]:
-    kept, _ = effective(policy.rules, applicable)
-    found = decision(policy.rules, kept)
-    return FALLBACK_OUTCOME if found is None else found[:3]
+def _outcome(policy: Policy, point: Point, applicable: tuple[int, ...], cache: dict[Any, tuple[Any, ...]],
+             ) -> tuple[Any, ...]:
+    """Route, urgency and task verdict, as the policy's own combiner gives them (safety guard included)."""
+    key = (applicable, point.safety)
+    found = cache.get(key)
+    if found is None:
+        advice = advice_for(policy, applicable, point)
+        found = cache[key] = tuple(getattr(advice, name) for name in FIELDS)
+    return found
 
 
 def _rules_diff(result: Comparison) -> None:
@@ -125,15 +134,9 @@ def _examples(result: Comparison) -> None:
     seen: set[str] = set()
     groups: dict[tuple[str, Any, Any], Change] = {}
     for policy in (result.new, result.old):
-        for path in example_files(policy.path):
-            located = _read(path, path.name, [])
-            if located is None:
-                continue
-            try:
-                parsed = Voorbeelden.model_validate(located.data)
-            except ValueError:
-                continue
-            for index, example in enumerate(parsed.voorbeelden):
+        for examples in read_examples(policy.path, []):
+            path, located = examples.path, examples.located
+            for index, example in enumerate(examples.voorbeelden):
                 key = json.dumps(example.casus, sort_keys=True, default=str)
                 if key in seen:
                     continue

@@ -8,7 +8,7 @@ enumerate one representative per class, and weigh it by how many grid points (ki
 training) it stands for. Which rules apply to a representative is always asked of the engine
 (``Policy.applicable``); the classes only choose which cases to ask about.
 
-Enumerated (documented in docs/beleid-toolkit.md):
+Enumerated (see "Policy writers' toolkit" in docs/ontwerp.md):
 
 * every task class × (no training, each single training class) × (no signal, each single signal class),
   for each age class and each earlier-approach class;
@@ -20,19 +20,27 @@ Enumerated (documented in docs/beleid-toolkit.md):
 from __future__ import annotations
 
 import itertools
+import typing
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._models import ERNST_RANG
-from ._rulefile import AanpakVoorwaarde, LeeftijdVoorwaarde, Regel, SignaalVoorwaarde, Voorwaarde
 from ._compile import signals_with_polarity
+from ._models import ERNST_RANG, Casus, Effect
+from ._rulefile import AanpakVoorwaarde, LeeftijdVoorwaarde, Regel, SignaalVoorwaarde, Voorwaarde
 from ._validate import walk
 
-SEVERITIES = tuple(ERNST_RANG)
-EFFECTS = ("geen", "onvoldoende", "voldoende")
+SEVERITIES: tuple[str, ...] = tuple(ERNST_RANG)  # lightest first
+EFFECTS: tuple[str, ...] = typing.get_args(Effect)
 TYPICAL_AGE = 14
-MIN_AGE, MAX_AGE = 4, 25  # the case contract's bounds
+
+
+def _age_bound(name: str) -> int:
+    """A bound (``ge``/``le``) of ``Casus.leeftijd``, so that the domain follows the case contract."""
+    return next(getattr(m, name) for m in Casus.model_fields["leeftijd"].metadata if hasattr(m, name))
+
+
+MIN_AGE, MAX_AGE = _age_bound("ge"), _age_bound("le")  # the case contract's bounds (4..25)
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,7 @@ class Item:
     weeks: int | None
     weight: int
     blocks: frozenset[int] = frozenset()  # the policy's signal blocks this signal matches
+    safety: bool = False  # a kind marked 'veiligheid: ja' (the combiner's safety guard looks at it)
 
     def signal(self) -> dict[str, Any]:
         out: dict[str, Any] = {"soort": self.kind, "ernst": self.severity}
@@ -60,6 +69,7 @@ class Point:
     weight: int
     signals: int  # 0, 1 or 2
     key: tuple[Any, ...] = ()  # equal keys: no rule can tell the two cases apart
+    safety: bool = False  # a signal of a safety kind is present
 
 
 @dataclass
@@ -85,7 +95,7 @@ class Domain:
                         yield Point(_case(task, training, age, approach, []), base_weight, 0, key + (frozenset(),))
                         for item in self.items:
                             yield Point(_case(task, training, age, approach, [item]), base_weight * item.weight, 1,
-                                        key + (item.blocks,))
+                                        key + (item.blocks,), item.safety)
         if not pairs:
             return
         age = TYPICAL_AGE if TYPICAL_AGE in self.ages else self.ages[0]
@@ -93,7 +103,8 @@ class Domain:
             key = (task, training, age, repr(None))
             for first, second in itertools.combinations(self.pair_items, 2):
                 yield Point(_case(task, training, age, None, [first, second]),
-                            base_weight * first.weight * second.weight, 2, key + (first.blocks | second.blocks,))
+                            base_weight * first.weight * second.weight, 2, key + (first.blocks | second.blocks,),
+                            first.safety or second.safety)
 
     def size(self, pairs: bool = True) -> int:
         singles = len(self.tasks) * len(self.trainings) * len(self.ages) * len(self.approaches) * (1 + len(self.items))
@@ -116,8 +127,12 @@ def _case(task: str, training: tuple[str, ...], age: int | None, approach: dict[
 
 
 def build_domain(rule_sets: Iterable[list[Regel]], kinds: Sequence[str], tasks: Sequence[str],
-                 trainings: Sequence[str]) -> Domain:
-    """The classes of the given vocabulary under every question the given rule sets ask."""
+                 trainings: Sequence[str], safety: frozenset[str] = frozenset()) -> Domain:
+    """The classes of the given vocabulary under every question the given rule sets ask.
+
+    ``safety``: kinds marked ``veiligheid: ja``; the combiner treats them apart, so they never share a class
+    with other kinds.
+    """
     rules = [rule for rules in rule_sets for rule in rules]
     conditions = [cond for rule in rules for _, cond in walk(rule.als, ())]
     task_lists = [tuple(c.taak) for c in conditions if c.taak]
@@ -139,9 +154,10 @@ def build_domain(rule_sets: Iterable[list[Regel]], kinds: Sequence[str], tasks: 
     weeks: list[int | None] = [None] + sorted({b.duur_minstens_weken for b in signal_blocks
                                                if b.duur_minstens_weken is not None})
     grid = [(k, s, w) for k in kinds for s in SEVERITIES for w in weeks]
-    item_classes = _classes(grid, lambda p: tuple(_signal_matches(b, *p) for b in signal_blocks))
+    item_classes = _classes(grid, lambda p: (p[0] in safety, *(_signal_matches(b, *p) for b in signal_blocks)))
     items = [
-        Item(m[0][0], m[0][1], m[0][2], len(m), frozenset(i for i, b in enumerate(signal_blocks) if _signal_matches(b, *m[0])))
+        Item(m[0][0], m[0][1], m[0][2], len(m),
+             frozenset(i for i, b in enumerate(signal_blocks) if _signal_matches(b, *m[0])), m[0][0] in safety)
         for m in item_classes
     ]
     approach_grid: list[tuple[int, str] | None] = [None] + [

@@ -1,4 +1,4 @@
-"""Example cases kept next to the rules (``voorbeelden/*.yaml``), run against a policy."""
+"""Example cases kept next to the rules (``voorbeelden/*.yaml`` or ``*.yml``), run against a policy."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ._errors import CaseError, EngineError, Problem
-from ._load import EXAMPLES_DIR, _read, _shown, _translate
-from ._models import Advies
+from ._load import EXAMPLES_DIR, YAML_SUFFIXES, read_located, shown_path, translate_error
+from ._models import Advies, Route, Urgentie
 from ._policy import Policy
 from ._rulefile import JaNee
+from ._yaml import Located
+from ._yaml_out import ja_nee
 
 LIST_FIELDS = ("mentor_doet", "mentor_doet_niet", "verwijzen_naar")
 SCALAR_FIELDS = ("route", "urgentie", "taak_hoort_bij_mentor", "toestemming")
@@ -22,8 +24,8 @@ class Verwacht(BaseModel):
     """Any subset of the advice; lists must contain the given items, ``regels`` must apply."""
 
     model_config = ConfigDict(extra="forbid")
-    route: str | None = None
-    urgentie: str | None = None
+    route: Route | None = None
+    urgentie: Urgentie | None = None
     taak_hoort_bij_mentor: JaNee | None = None
     toestemming: str | None = None
     mentor_doet: list[str] = Field(default_factory=list)
@@ -60,28 +62,54 @@ class Outcome:
         return not self.differences
 
 
+@dataclass
+class ExampleFile:
+    """One example file that read cleanly."""
+
+    path: Path
+    shown: str
+    located: Located
+    voorbeelden: list[Voorbeeld]
+
+
 def example_files(directory: Path) -> list[Path]:
     folder = directory / EXAMPLES_DIR
-    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in YAML_SUFFIXES)
+
+
+def read_examples(directory: Path, problems: list[Problem]) -> list[ExampleFile]:
+    """The example files of a rules directory; a file that does not read adds located problems instead."""
+    found = []
+    for path in example_files(directory):
+        shown = shown_path(path)
+        located = read_located(path, shown, problems, first_key="voorbeelden")
+        if located is None:
+            continue
+        try:
+            parsed = Voorbeelden.model_validate(located.data)
+        except ValidationError as exc:
+            problems.extend(translate_error(e, Voorbeelden, located, shown) for e in exc.errors())
+            continue
+        found.append(ExampleFile(path, shown, located, parsed.voorbeelden))
+    return found
 
 
 def run_examples(policy: Policy, directory: Path | None = None) -> tuple[list[Outcome], list[Problem]]:
     """Run every example of ``directory`` (default: the policy's own) against ``policy``."""
     outcomes: list[Outcome] = []
     problems: list[Problem] = []
-    for path in example_files(directory or policy.path):
-        shown = _shown(path)
-        located = _read(path, shown, problems)
-        if located is None:
-            continue
-        try:
-            parsed = Voorbeelden.model_validate(located.data)
-        except ValidationError as exc:
-            problems.extend(_translate(e, Voorbeelden, located, shown) for e in exc.errors())
-            continue
-        for index, example in enumerate(parsed.voorbeelden):
-            line, _ = located.where(("voorbeelden", index))
-            outcomes.append(_run_one(policy, example, shown, line))
+    folder = directory or policy.path
+    files = read_examples(folder, problems)
+    for examples in files:
+        for index, example in enumerate(examples.voorbeelden):
+            line, _ = examples.located.where(("voorbeelden", index))
+            outcomes.append(_run_one(policy, example, examples.shown, line))
+    if not files and not problems:
+        problems.append(Problem(shown_path(folder / EXAMPLES_DIR), 1, 1, "er zijn geen voorbeelden om te testen",
+                                f"zet voorbeeldcasussen met hun verwachte advies in {EXAMPLES_DIR}/*.yaml "
+                                "(zie docs/beleid-bijhouden.md)"))
     return outcomes, problems
 
 
@@ -115,5 +143,5 @@ def _run_one(policy: Policy, example: Voorbeeld, file: str, line: int) -> Outcom
 
 def _show(value: Any) -> str:
     if isinstance(value, bool):
-        return "ja" if value else "nee"
+        return ja_nee(value)
     return "leeg" if value is None else str(value)

@@ -20,9 +20,21 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._errors import PolicyError, Problem
-from ._load import AGREEMENTS_FILE, LAYER_FILE, VOCABULARY_FILE, Source, _parse, _read, _shown, load_source
+from ._load import (
+    AGREEMENTS_FILE,
+    LAYER_FILE,
+    Source,
+    is_overlay,
+    load_source,
+    parse_model,
+    read_located,
+    shown_path,
+)
 from ._models import BeleidInfo
 from ._rulefile import Kind, Signaalterm, Term, Text
+from ._yaml import Located
+
+__all__ = ["DEFAULT_BASE", "Laag", "is_overlay", "layer_chain", "layered_source"]
 
 DEFAULT_BASE = "standaard"
 MAX_LAYERS = 8
@@ -40,21 +52,23 @@ class Laag(BaseModel):
     scholing: dict[Kind, Term] = Field(default_factory=dict)
 
 
-def is_overlay(directory: Path) -> bool:
-    return (directory / LAYER_FILE).is_file() and not (directory / VOCABULARY_FILE).is_file()
-
-
 def layer_chain(directory: Path) -> list[Path]:
     """The directories from the full base policy up to ``directory``, following each overlay's ``basis``."""
     from ._policy import default_rules_dir
 
     chain = [directory]
     while is_overlay(chain[0]):
-        base = _read_layer(chain[0], [])
-        target = base.basis if base is not None else DEFAULT_BASE
+        read = _read_layer(chain[0], [])
+        target = read[0].basis if read is not None else DEFAULT_BASE
         parent = default_rules_dir() if target == DEFAULT_BASE else (chain[0] / target)
+        line, column = read[1].where(("basis",)) if read is not None else (1, 1)
+        shown = shown_path(chain[0] / LAYER_FILE)
+        if not parent.is_dir():
+            raise PolicyError([Problem(shown, line, column, f"de basis '{target}' is geen map",
+                                       f"laat 'basis' naar een map met regels wijzen, of schrijf '{DEFAULT_BASE}' "
+                                       "voor het meegeleverde beleid")])
         if parent.resolve() in {p.resolve() for p in chain} or len(chain) >= MAX_LAYERS:
-            raise PolicyError([Problem(_shown(chain[0] / LAYER_FILE), 1, 1, "de lagen verwijzen in een kring naar "
+            raise PolicyError([Problem(shown, line, column, "de lagen verwijzen in een kring naar "
                                        "elkaar of zijn te diep", "laat 'basis' naar een volledig beleid wijzen")])
         chain.insert(0, parent)
     return chain
@@ -67,7 +81,7 @@ def layered_source(layers: Sequence[str | Path]) -> Source:
         paths = layer_chain(paths[0])
     merged = load_source(paths[0])
     if is_overlay(paths[0]):
-        merged.problems.append(Problem(_shown(paths[0] / LAYER_FILE), 1, 1, "de onderste laag moet een volledig "
+        merged.problems.append(Problem(shown_path(paths[0] / LAYER_FILE), 1, 1, "de onderste laag moet een volledig "
                                        "beleid zijn", "begin met het standaardbeleid of een map met woordenlijst.yaml"))
         return merged
     if merged.vocabulary is None:
@@ -79,16 +93,18 @@ def layered_source(layers: Sequence[str | Path]) -> Source:
     for path in paths[1:]:
         layer = load_source(path)
         merged.problems.extend(layer.problems)
-        header = _read_layer(path, merged.problems)
-        if header is None:
+        read = _read_layer(path, merged.problems)
+        if read is None:
             continue
+        header, located = read
         additions = {}
         for table in ("signalen", "taken", "scholing"):
             known = getattr(vocabulary, table)
             for kind in getattr(header, table):
                 if kind in known:
-                    merged.problems.append(Problem(_shown(path / LAYER_FILE), 1, 1, f"'{kind}' staat al in de "
-                                                   f"{table} van de basis", "kies een andere naam of laat hem weg"))
+                    line, column = located.where((table, kind), key=True)
+                    merged.problems.append(Problem(shown_path(path / LAYER_FILE), line, column, f"'{kind}' staat al "
+                                                   f"in de {table} van de basis", "kies een andere naam of laat hem weg"))
             additions[table] = {**known, **getattr(header, table)}
         vocabulary = vocabulary.model_copy(update=additions)
         if (path / AGREEMENTS_FILE).is_file():
@@ -108,10 +124,11 @@ def layered_source(layers: Sequence[str | Path]) -> Source:
     return merged
 
 
-def _read_layer(directory: Path, problems: list[Problem]) -> Laag | None:
-    shown = _shown(directory / LAYER_FILE)
-    located = _read(directory / LAYER_FILE, shown, problems)
-    return None if located is None else _parse(Laag, located.data, located, shown, problems)
+def _read_layer(directory: Path, problems: list[Problem]) -> tuple[Laag, Located] | None:
+    shown = shown_path(directory / LAYER_FILE)
+    located = read_located(directory / LAYER_FILE, shown, problems)
+    header = None if located is None else parse_model(Laag, located.data, located, shown, problems)
+    return None if header is None or located is None else (header, located)
 
 
 def _label(directory: Path) -> str:

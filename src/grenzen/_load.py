@@ -21,6 +21,11 @@ AGREEMENTS_FILE = "afspraken.yaml"
 EXAMPLES_DIR = "voorbeelden"
 LAYER_FILE = "laag.yaml"  # marks a school overlay (see _layers)
 MAX_FILE_BYTES = 2_000_000
+YAML_SUFFIXES = (".yaml", ".yml")
+#: The key a file of this name starts with (theme files: ``thema``), for the message when a file is no mapping.
+FIRST_KEY = {VOCABULARY_FILE: "naam", AGREEMENTS_FILE: "bestemmingen", LAYER_FILE: "naam"}
+#: Condition keys that take one name or a list of names (``_rulefile._one_or_many``).
+ONE_OR_MANY = frozenset({"soort", "behalve_soort", "taak", "scholing", "effect"})
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -56,7 +61,7 @@ class Source:
 
 def rule_files(directory: Path) -> list[Path]:
     """The YAML files of a rules directory that make up the policy, in a stable order."""
-    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml"))
+    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in YAML_SUFFIXES)
 
 
 def version_of(directory: Path) -> str:
@@ -65,6 +70,11 @@ def version_of(directory: Path) -> str:
     for path in rule_files(directory):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:12]
+
+
+def is_overlay(directory: Path) -> bool:
+    """A school overlay: ``laag.yaml`` instead of ``woordenlijst.yaml`` (see ``_layers``)."""
+    return (directory / LAYER_FILE).is_file() and not (directory / VOCABULARY_FILE).is_file()
 
 
 def load_source(directory: Path) -> Source:
@@ -77,9 +87,8 @@ def load_source(directory: Path) -> Source:
         return source
     source.version = version_of(directory)
     files = rule_files(directory)
-    names = [p.name for p in files]
-    overlay = LAYER_FILE in names and VOCABULARY_FILE not in names  # a school overlay: see _layers
-    if VOCABULARY_FILE not in names and not overlay:
+    overlay = is_overlay(directory)
+    if VOCABULARY_FILE not in [p.name for p in files] and not overlay:
         source.problems.append(
             Problem(
                 str(directory / VOCABULARY_FILE),
@@ -90,24 +99,24 @@ def load_source(directory: Path) -> Source:
             )
         )
     for path in files:
-        shown = _shown(path)
+        shown = shown_path(path)
         if overlay and path.name == LAYER_FILE:
             continue  # read by _layers
-        located = _read(path, shown, source.problems)
+        located = read_located(path, shown, source.problems)
         if located is None:
             continue
         if path.name == VOCABULARY_FILE:
-            source.vocabulary = _parse(Woordenlijst, located.data, located, shown, source.problems)
+            source.vocabulary = parse_model(Woordenlijst, located.data, located, shown, source.problems)
         elif path.name == AGREEMENTS_FILE:
-            source.agreements = _parse(Afspraken, located.data, located, shown, source.problems) or Afspraken()
+            source.agreements = parse_model(Afspraken, located.data, located, shown, source.problems) or Afspraken()
         else:
-            header = _parse(ThemaKop, located.data, located, shown, source.problems)
+            header = parse_model(ThemaKop, located.data, located, shown, source.problems)
             if header is None:
                 continue
             source.themes[shown] = header.thema
             for index, raw in enumerate(header.regels):
                 path_ = ("regels", index)
-                rule = _parse(Regel, raw, located, shown, source.problems, path_)
+                rule = parse_model(Regel, raw, located, shown, source.problems, path_)
                 if rule is None:
                     if isinstance(raw, dict) and isinstance(raw.get("id"), str):
                         source.broken_ids.add(raw["id"])
@@ -121,14 +130,19 @@ def load_source(directory: Path) -> Source:
     return source
 
 
-def _shown(path: Path) -> str:
+def shown_path(path: Path) -> str:
+    """A path as shown in problems: relative to the working directory when it lies below it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
 
 
-def _read(path: Path, shown: str, problems: list[Problem]) -> Located | None:
+_shown = shown_path  # old name, still imported by _safety.py
+
+
+def read_located(path: Path, shown: str, problems: list[Problem], first_key: str | None = None) -> Located | None:
+    """A YAML file with positions, or None after adding its problem (too large, not UTF-8, no mapping)."""
     raw = path.read_bytes()
     if len(raw) > MAX_FILE_BYTES:
         problems.append(Problem(shown, 1, 1, "het bestand is te groot (meer dan 2 MB)", "splits het in thema's"))
@@ -144,23 +158,27 @@ def _read(path: Path, shown: str, problems: list[Problem]) -> Located | None:
         problems.append(Problem(shown, exc.line, exc.column, exc.message))
         return None
     if not isinstance(located.data, dict):
-        problems.append(Problem(shown, 1, 1, "het bestand moet een blok met sleutels zijn", "begin met 'thema:'"))
+        first = first_key or FIRST_KEY.get(path.name, "thema")
+        problems.append(Problem(shown, 1, 1, "het bestand moet een blok met sleutels zijn", f"begin met '{first}:'"))
         return None
     return located
 
 
-def _parse(
+def parse_model(
     model: type[M], data: Any, located: Located, shown: str, problems: list[Problem], prefix: tuple[Any, ...] = ()
 ) -> M | None:
+    """``data`` as ``model``, or None after adding one located Dutch problem per validation error."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors(include_input=False, include_url=False):
-            problems.append(_translate(error, model, located, shown, prefix))
+            problems.append(translate_error(error, model, located, shown, prefix))
         return None
 
 
-def _translate(error: Any, model: type[BaseModel], located: Located, shown: str, prefix: tuple[Any, ...] = ()) -> Problem:
+def translate_error(error: Any, model: type[BaseModel], located: Located, shown: str, prefix: tuple[Any, ...] = (),
+                    ) -> Problem:
+    """One pydantic error as a Dutch problem located in the file (``prefix``: where ``model`` stands in it)."""
     loc = tuple(p for p in error["loc"] if p != "[key]")
     relative = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
     path = prefix + relative
@@ -168,6 +186,7 @@ def _translate(error: Any, model: type[BaseModel], located: Located, shown: str,
     ctx = error.get("ctx") or {}
     rule_id = _rule_id(located, path)
     last = path[-1] if path else ""
+    name = _named(path)
     fix = ""
     if kind == "extra_forbidden":
         allowed = sorted(_allowed_keys(model, relative[:-1]))
@@ -181,32 +200,35 @@ def _translate(error: Any, model: type[BaseModel], located: Located, shown: str,
         fix = f"voeg '{last}:' toe"
         path = path[:-1]
     elif kind == "literal_error":
-        message = f"ongeldige waarde voor '{last}'"
+        message = f"ongeldige waarde voor {name}"
         fix = "kies uit " + str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
     elif kind == "string_pattern_mismatch":
         if "[key]" in error["loc"]:
             message = "ongeldige naam in de lijst"
         else:
-            message = f"ongeldige naam bij '{last}'"
+            message = f"ongeldige naam bij {name}"
         fix = "gebruik kleine letters, cijfers, '_' (en bij regel-id's '-'), beginnend met een letter"
     elif kind in ("int_parsing", "int_type", "int_from_float"):
-        message, fix = f"'{last}' moet een geheel getal zijn", "schrijf een getal zonder komma, bijvoorbeeld 4"
+        message, fix = f"{name} moet een geheel getal zijn", "schrijf een getal zonder komma, bijvoorbeeld 4"
     elif kind in ("bool_parsing", "bool_type"):
-        message, fix = f"'{last}' moet ja of nee zijn", "schrijf ja of nee"
+        message, fix = f"{name} moet ja of nee zijn", "schrijf ja of nee"
+    elif kind == "list_type" and last in ONE_OR_MANY:
+        message = f"{name} moet een naam of een lijst van namen zijn"
+        fix = f"schrijf bijvoorbeeld '{last}: naam' of '{last}: [naam1, naam2]'"
     elif kind == "list_type":
-        message, fix = f"'{last}' moet een lijst zijn", "zet elk item op een eigen regel die begint met '- '"
+        message, fix = f"{name} moet een lijst zijn", "zet elk item op een eigen regel die begint met '- '"
     elif kind in ("dict_type", "model_type", "model_attributes_type"):
-        message, fix = f"'{last}' moet een blok met sleutels zijn", "zet de sleutels ingesprongen onder deze regel"
+        message, fix = f"{name} moet een blok met sleutels zijn", "zet de sleutels ingesprongen onder deze regel"
     elif kind in ("string_type",):
-        message, fix = f"'{last}' moet tekst zijn", "zet de tekst eventueel tussen aanhalingstekens"
+        message, fix = f"{name} moet tekst zijn", "zet de tekst eventueel tussen aanhalingstekens"
     elif kind in ("too_short", "string_too_short"):
-        message, fix = f"'{last}' mag niet leeg zijn", "vul minstens één waarde in"
+        message, fix = f"{name} mag niet leeg zijn", "vul minstens één waarde in"
     elif kind in ("too_long", "string_too_long"):
-        message, fix = f"'{last}' is te lang", "maak het korter"
+        message, fix = f"{name} is te lang", "maak het korter"
     elif kind in ("greater_than_equal", "less_than_equal"):
         bound = ctx.get("ge", ctx.get("le"))
         word = "minstens" if kind == "greater_than_equal" else "hoogstens"
-        message, fix = f"'{last}' moet {word} {bound} zijn", f"kies een waarde van {word} {bound}"
+        message, fix = f"{name} moet {word} {bound} zijn", f"kies een waarde van {word} {bound}"
     elif kind == "value_error" and "behalve_soort" in error["msg"]:
         message = "soort en behalve_soort staan samen in één signaal"
         fix = "gebruik één van beide"
@@ -214,9 +236,20 @@ def _translate(error: Any, model: type[BaseModel], located: Located, shown: str,
         message = "lege voorwaarde"
         fix = "gebruik een van: " + ", ".join(Voorwaarde.model_fields)
     else:
-        message, fix = f"ongeldige waarde bij '{last}'", "zie de handleiding voor regelbestanden"
+        message, fix = f"ongeldige waarde bij {name}", "zie de handleiding voor regelbestanden"
     line, col = located.where(path)
     return Problem(shown, line, col, message, fix, rule_id)
+
+
+def _named(path: tuple[Any, ...]) -> str:
+    """The place in a file as a policy writer reads it: a key ('taak') or an item of a list (item 2 van 'taak')."""
+    if not path:
+        return "het bestand"
+    last = path[-1]
+    if isinstance(last, int):
+        parent = next((p for p in reversed(path[:-1]) if isinstance(p, str)), None)
+        return f"item {last + 1} van '{parent}'" if parent else f"item {last + 1}"
+    return f"'{last}'"
 
 
 def _rule_id(located: Located, path: tuple[Any, ...]) -> str | None:

@@ -7,9 +7,14 @@ from typing import Any
 import yaml
 
 
+def ja_nee(value: bool) -> str:
+    """A yes/no as policy writers write it in the rule files."""
+    return "ja" if value else "nee"
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, bool):
-        return "ja" if value else "nee"
+        return ja_nee(value)
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
