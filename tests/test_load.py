@@ -295,3 +295,57 @@ def test_unicode_text_loads_and_unicode_ids_are_located_errors(tmp_path_factory,
         grenzen.load_policy(directory)
     except PolicyError as exc:
         assert all(p.line >= 1 for p in exc.problems)
+
+
+def test_a_file_that_is_no_mapping_is_told_what_it_starts_with(tmp_path):
+    directory = write_policy(tmp_path / "regels", [GOOD])
+    (directory / "afspraken.yaml").write_text("- zc\n", encoding="utf-8")
+    problem = only(problems_of(directory), "blok met sleutels")
+    assert problem.file.endswith("afspraken.yaml") and "begin met 'bestemmingen:'" in problem.fix
+    (directory / "afspraken.yaml").write_text(dump(AGREEMENTS), encoding="utf-8")
+    (directory / "woordenlijst.yaml").write_text("naam\n", encoding="utf-8")
+    problem = only(problems_of(directory), "blok met sleutels")
+    assert problem.file.endswith("woordenlijst.yaml") and "begin met 'naam:'" in problem.fix
+
+
+def test_one_or_many_keys_and_list_items_are_named_as_a_writer_reads_them(tmp_path):
+    problems = problems_of(write_policy(tmp_path / "a", [{**GOOD, "als": {"taak": 5}}]))
+    assert only(problems, "'taak' moet een naam of een lijst van namen zijn")
+    problems = problems_of(write_policy(tmp_path / "b", [{**GOOD, "dan": {**GOOD["dan"], "mentor_doet": ["ok", 7]}}]))
+    assert only(problems, "item 2 van 'mentor_doet' moet tekst zijn")
+    directory = write_theme(tmp_path / "c", "thema: X\nregels:\n  - 5\n")
+    problem = only(problems_of(directory), "item 1 van 'regels' moet een blok met sleutels zijn")
+    assert problem.line == 3
+
+
+def test_consent_table_must_give_every_age_exactly_one_group(tmp_path):
+    gap = {**AGREEMENTS, "toestemming": {**AGREEMENTS["toestemming"], "leeftijden": [{"vanaf": 16, "wie": "leerling"}]}}
+    directory = write_policy(tmp_path / "a", [GOOD], agreements=gap)
+    problem = only(problems_of(directory), "vallen in geen enkele groep")
+    assert "4 tot en met 15" in problem.message and problem.file.endswith("afspraken.yaml") and problem.line > 1
+    overlap = {**AGREEMENTS, "toestemming": {**AGREEMENTS["toestemming"], "leeftijden": [
+        {"tot_en_met": 12, "wie": "ouders"}, {"vanaf": 12, "wie": "leerling"}]}}
+    problem = only(problems_of(write_policy(tmp_path / "b", [GOOD], agreements=overlap)), "meer dan één groep")
+    assert "de leeftijden 12 vallen" in problem.message and "groep 1 en 2" in problem.message
+
+
+def test_referrals_must_name_a_declared_destination_when_there_are_agreements(tmp_path):
+    rule = {**GOOD, "dan": {**GOOD["dan"], "verwijzen_naar": ["wijkteam"]}}
+    directory = write_policy(tmp_path / "a", [rule], agreements={"bestemmingen": {}})
+    problem = only(problems_of(directory), "onbekende bestemming 'wijkteam'")
+    assert "afspraken.yaml" in problem.fix and problem.rule == "goed"
+    # without afspraken.yaml, verwijzen_naar is free text
+    (directory / "afspraken.yaml").unlink()
+    assert grenzen.load_policy(directory).advise({"taak": "t1"}).verwijzen_naar == ["wijkteam"]
+
+
+def test_overlay_problems_are_located_at_the_laag_key(tmp_path):
+    overlay = tmp_path / "school"
+    overlay.mkdir()
+    (overlay / "laag.yaml").write_text("naam: School\nbasis: ../nergens\n", encoding="utf-8")
+    problem = only(problems_of(overlay), "de basis '../nergens' is geen map")
+    assert problem.file.endswith("laag.yaml") and (problem.line, problem.column) == (2, 8)
+    (overlay / "laag.yaml").write_text("naam: School\nsignalen:\n  pesten: {label: P, omschrijving: p}\n",
+                                       encoding="utf-8")
+    problem = only(problems_of(overlay), "'pesten' staat al in de signalen")
+    assert (problem.line, problem.column) == (3, 3)

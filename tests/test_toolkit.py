@@ -261,3 +261,30 @@ def test_overlay_chain_and_errors(tmp_path):
     with pytest.raises(grenzen.PolicyError) as info:
         grenzen.load_policy(second)
     assert "kring" in str(info.value)
+
+
+def test_examples_in_yml_files_run_and_a_typo_in_verwacht_is_a_located_problem(tmp_path, capsys):
+    directory = write_policy(tmp_path / "r", [
+        {"id": "x", "titel": "t", "bron": "b", "als": {"taak": "t1"}, "dan": {"route": "mentor", "uitleg": "u"}},
+    ])
+    (directory / "voorbeelden").mkdir()
+    (directory / "voorbeelden" / "a.yml").write_text(
+        "voorbeelden:\n  - {naam: een, casus: {taak: t1}, verwacht: {route: mentor}}\n", encoding="utf-8")
+    report = run_tests(directory)
+    assert [o.name for o in report.outcomes] == ["een"] and report.ok
+    (directory / "voorbeelden" / "b.yaml").write_text(
+        "voorbeelden:\n  - naam: twee\n    casus: {taak: t1}\n    verwacht: {route: extrn}\n", encoding="utf-8")
+    report = run_tests(directory)
+    [problem] = report.problems
+    assert problem.file.endswith("b.yaml") and (problem.line, problem.column) == (4, 23)
+    assert "ongeldige waarde voor 'route'" in problem.message and "extern" in problem.fix
+
+
+def test_test_without_examples_says_why_it_fails(tmp_path, capsys):
+    directory = write_policy(tmp_path / "r", [
+        {"id": "x", "titel": "t", "bron": "b", "als": {"taak": "t1"}, "dan": {"route": "mentor", "uitleg": "u"}},
+    ])
+    assert main(["test", str(directory)]) == 1
+    captured = capsys.readouterr()
+    assert "0 geslaagd, 0 mislukt" in captured.out
+    assert "er zijn geen voorbeelden om te testen" in captured.err and "voorbeelden/" in captured.err

@@ -112,6 +112,8 @@ def layered_source(layers: Sequence[str | Path]) -> Source:
             consent = layer.agreements.toestemming or merged.agreements.toestemming
             merged.agreements = merged.agreements.model_copy(update={"bestemmingen": destinations,
                                                                      "toestemming": consent})
+            if layer.agreements.toestemming is not None or merged.agreements_file is None:
+                merged.agreements_file, merged.agreements_located = layer.agreements_file, layer.agreements_located
         merged.rules.extend(layer.rules)
         merged.rule_layers.update({item.rule.id: _label(path) for item in layer.rules})
         merged.themes.update(layer.themes)

@@ -57,6 +57,8 @@ class Source:
     broken_ids: set[str] = field(default_factory=set)  # ids of rules that did not parse
     layers: list[Any] = field(default_factory=list)  # BeleidInfo per layer of an overlay policy (see _layers)
     rule_layers: dict[str, str] = field(default_factory=dict)  # rule id -> layer label, for overlay policies
+    agreements_file: str | None = None  # the afspraken.yaml in use (None: the directory has none)
+    agreements_located: Located | None = field(default=None, repr=False)
 
 
 def rule_files(directory: Path) -> list[Path]:
@@ -109,6 +111,7 @@ def load_source(directory: Path) -> Source:
             source.vocabulary = parse_model(Woordenlijst, located.data, located, shown, source.problems)
         elif path.name == AGREEMENTS_FILE:
             source.agreements = parse_model(Afspraken, located.data, located, shown, source.problems) or Afspraken()
+            source.agreements_file, source.agreements_located = shown, located
         else:
             header = parse_model(ThemaKop, located.data, located, shown, source.problems)
             if header is None:

@@ -31,6 +31,7 @@ def validate(source: Source) -> list[Problem]:
     for item in source.rules:
         problems.extend(_check_rule(item, source))
     problems.extend(_check_exceptions(source.rules, by_id, source.broken_ids))
+    problems.extend(_check_consent(source))
     return problems
 
 
@@ -43,6 +44,8 @@ def _unknown(item: LoadedRule, sub: tuple[Any, ...], what: str, name: str, known
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     if close:
         fix = f"bedoel je '{close[0]}'?"
+    elif not known:
+        fix = f"voeg '{name}' toe aan {file}"
     elif len(known) <= 12:
         fix = "kies uit " + ", ".join(known) + f", of voeg '{name}' toe aan {file}"
     else:
@@ -83,13 +86,59 @@ def _check_rule(item: LoadedRule, source: Source) -> Iterator[Problem]:
         yield _at(item, ("als",), f"de voorwaarde is te ingewikkeld (meer dan {MAX_TERMS} mogelijkheden)",
                   "splits de regel in enkele eenvoudigere regels")
     destinations = source.agreements.bestemmingen
-    if destinations:
+    if source.agreements_file is not None:  # with afspraken.yaml, every referral names one of its destinations
         for i, name in enumerate(rule.dan.verwijzen_naar):
             if name not in destinations:
                 yield _unknown(item, ("dan", "verwijzen_naar", i), "bestemming", name, destinations, "afspraken.yaml")
     if rule.dan.toestemming and source.agreements.toestemming is None:
         yield _at(item, ("dan", "toestemming"), "toestemming is nodig, maar afspraken.yaml regelt niet wie die geeft",
                   "voeg 'toestemming:' met leeftijden toe aan afspraken.yaml")
+
+
+def _check_consent(source: Source) -> Iterator[Problem]:
+    """The consent table must give exactly one group for every age a case can have."""
+    from ._domain import MAX_AGE, MIN_AGE  # _domain imports this module
+
+    consent = source.agreements.toestemming
+    located = source.agreements_located
+    if consent is None or located is None or source.agreements_file is None:
+        return
+    groups: dict[int, list[int]] = {age: [] for age in range(MIN_AGE, MAX_AGE + 1)}
+    for index, group in enumerate(consent.leeftijden):
+        low = MIN_AGE if group.vanaf is None else group.vanaf
+        high = MAX_AGE if group.tot_en_met is None else group.tot_en_met
+        for age in range(max(low, MIN_AGE), min(high, MAX_AGE) + 1):
+            groups[age].append(index)
+    where = ("toestemming", "leeftijden")
+    missing = [age for age, found in groups.items() if not found]
+    if missing:
+        line, column = located.where(where)
+        yield Problem(source.agreements_file, line, column,
+                      f"de leeftijden {_ranges(missing)} vallen in geen enkele groep van 'toestemming'",
+                      f"geef elke leeftijd van {MIN_AGE} tot en met {MAX_AGE} precies één groep (met vanaf en "
+                      "tot_en_met); 'onbekende_leeftijd' geldt alleen als de leeftijd niet bekend is")
+    double = [age for age, found in groups.items() if len(found) > 1]
+    if double:
+        second = groups[double[0]][1]
+        line, column = located.where(where + (second,))
+        yield Problem(source.agreements_file, line, column,
+                      f"de leeftijden {_ranges(double)} vallen in meer dan één groep van 'toestemming' "
+                      f"(onder andere groep {groups[double[0]][0] + 1} en {second + 1})",
+                      "laat de groepen niet overlappen: elke leeftijd hoort bij precies één groep")
+
+
+def _ranges(ages: list[int]) -> str:
+    """Sorted ages as Dutch ranges: '4 tot en met 11, 20'."""
+    parts: list[str] = []
+    start = previous = ages[0]
+    for age in ages[1:] + [None]:  # type: ignore[list-item]
+        if age is not None and age == previous + 1:
+            previous = age
+            continue
+        parts.append(str(start) if start == previous else f"{start} tot en met {previous}")
+        if age is not None:
+            start = previous = age
+    return ", ".join(parts)
 
 
 def _bounds(signal: Any) -> int:
