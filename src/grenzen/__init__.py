@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import threading
 
+from ._analysis import analyse_policy
 from ._audit import AuditRecord
+from ._coverage import run_tests
+from ._diff import compare_policies
 from ._errors import CaseError, EngineError, FieldError, GrenzenError, PolicyError, Problem
 from ._explain import explain
 from ._models import Advies, BeleidInfo, Casus, EerdereAanpak, Mentor, OpzijGezet, Reden, Signaal
 from ._policy import CaseInput, Policy, check_policy, load_policy
-from ._toolkit import analyse_policy, compare_policies, render_policy, run_tests
+from ._render import render_policy
 from ._whatif import WhatIf
 
 __all__ = [

@@ -6,6 +6,7 @@ import html
 from pathlib import Path
 from typing import Union
 
+from ._explain import URGENTIE_TEKST
 from ._load import LoadedRule
 from ._policy import Policy
 from ._rulefile import Regel, SignaalVoorwaarde, Voorwaarde
@@ -16,7 +17,6 @@ Text = list[Span]
 Block = Union[tuple[str, int, str], tuple[str, Text], tuple[str, list[Text]], tuple[str, list[str], list[list[str]]]]
 
 ROUTE_WORDS = {"mentor": "blijft bij de mentor", "zorgteam": "naar het zorgteam", "extern": "naar externe hulp"}
-URGENCY_WORDS = {"direct": "direct", "vandaag": "vandaag", "deze_week": "deze week", "regulier": "regulier"}
 SECTIONS = (("mentor", "Hoort bij de mentor"), ("zorgteam", "Gaat naar het zorgteam"), ("extern", "Gaat naar externe hulp"))
 
 
@@ -40,7 +40,7 @@ def _document(policy: Policy) -> list[Block]:
     out: list[Block] = [("h", 1, policy.name)]
     if vocab.beschrijving:
         out.append(("p", [("", vocab.beschrijving)]))
-    layers = getattr(policy, "layers", None) or []
+    layers = policy.layers
     versions = " + ".join(f"{layer.naam} (versie {layer.versie})" for layer in layers) if len(layers) > 1 else ""
     out.append(("p", [("", "Versie "), ("c", policy.version), ("", ". " + (f"Opgebouwd uit de lagen {versions}. "
                                                                               if versions else "")
@@ -61,7 +61,7 @@ def _document(policy: Policy) -> list[Block]:
         out.append(("h", 2, "Veiligheid eerst"))
         out.append(("p", [("", "Deze regels zijn absoluut: geen uitzondering zet ze opzij, ook niet met scholing.")]))
         out.append(("ul", [[("b", item.rule.titel), ("", f" — {ROUTE_WORDS[item.rule.dan.route]}, "
-                                                         f"urgentie {URGENCY_WORDS[item.rule.dan.urgentie]} ("),
+                                                         f"{URGENTIE_TEKST[item.rule.dan.urgentie]} ("),
                             ("c", item.rule.id), ("", ")")] for item in absolute]))
     themes: dict[str, list[LoadedRule]] = {}
     for item in policy.source.rules:
@@ -69,7 +69,7 @@ def _document(policy: Policy) -> list[Block]:
     order = sorted(themes, key=lambda t: (not any(i.rule.absoluut for i in themes[t]), list(themes).index(t)))
     for theme in order:
         out.append(("h", 2, theme))
-        description = _theme_description(policy, themes[theme][0])
+        description = _theme_description(themes[theme][0])
         if description:
             out.append(("p", [("", description)]))
         items = sorted(themes[theme], key=lambda i: not i.rule.absoluut)
@@ -85,7 +85,7 @@ def _document(policy: Policy) -> list[Block]:
     return out
 
 
-def _theme_description(policy: Policy, item: LoadedRule) -> str | None:
+def _theme_description(item: LoadedRule) -> str | None:
     data = item.located.data if isinstance(item.located.data, dict) else {}
     value = data.get("beschrijving")
     return " ".join(value.split()) if isinstance(value, str) else None
@@ -94,7 +94,7 @@ def _theme_description(policy: Policy, item: LoadedRule) -> str | None:
 def _rule(item: LoadedRule, labels: dict[str, str], policy: Policy, by_id: dict[str, LoadedRule]) -> list[Block]:
     rule: Regel = item.rule
     then = rule.dan
-    advice = f"{ROUTE_WORDS[then.route]}, urgentie {URGENCY_WORDS[then.urgentie]}"
+    advice = f"{ROUTE_WORDS[then.route]}, {URGENTIE_TEKST[then.urgentie]}"
     if then.taak_hoort_bij_mentor is not None:
         advice += "; de taak hoort " + ("" if then.taak_hoort_bij_mentor else "niet ") + "bij de mentor"
     lines: list[Text] = [
@@ -130,7 +130,7 @@ def _join_codes(names: list[str]) -> Text:
 
 
 def _where(item: LoadedRule, policy: Policy) -> str:
-    layer = getattr(policy.source, "rule_layers", {}).get(item.rule.id)
+    layer = policy.source.rule_layers.get(item.rule.id)
     name = Path(item.file).name
     return f"{layer}/{name}:{item.line}" if layer else f"{name}:{item.line}"
 
@@ -184,8 +184,12 @@ def _signal(cond: SignaalVoorwaarde, labels: dict[str, str]) -> str:
 
 
 def _or(names: list[str], labels: dict[str, str]) -> str:
-    shown = [f"‘{labels.get(n, n).lower()}’" for n in names]
-    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " of " + shown[-1]
+    return either([f"‘{labels.get(n, n).lower()}’" for n in names])
+
+
+def either(words: list[str]) -> str:
+    """Dutch alternatives: 'a', 'a of b', 'a, b of c'."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " of " + words[-1]
 
 
 def _agreements(policy: Policy) -> list[Block]:

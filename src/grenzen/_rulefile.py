@@ -112,14 +112,6 @@ class Regel(_File):
     zet_opzij: list[RuleId] = Field(default_factory=list)
 
 
-class RegelBestand(_File):
-    """A theme file: a title and its rules."""
-
-    thema: Text
-    beschrijving: Text | None = None
-    regels: list[Regel] = Field(min_length=1)
-
-
 class ThemaKop(_File):
     """A theme file read before its rules, so that each rule is checked on its own."""
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ._domain import SEVERITIES
 from ._models import ROUTE_RANG, Advies
 from ._policy import Policy
-
-SEVERITIES = ("licht", "matig", "ernstig", "acuut")
 
 
 @dataclass
@@ -15,7 +14,6 @@ class Row:
     """One signal kind: the advice per severity for the chosen task, and the lowest route over all tasks/trainings."""
 
     kind: str
-    label: str
     cells: list[Advies]
     lowest: list[str]
 
@@ -26,7 +24,7 @@ def route_table(policy: Policy, task: str | None = None, age: int = 14) -> tuple
     chosen = task or ("signaleren" if "signaleren" in tasks else tasks[0])
     trainings: list[list[str]] = [[]] + [[t] for t in policy.vocabulary.scholing]
     rows = []
-    for kind, term in policy.vocabulary.signalen.items():
+    for kind in policy.vocabulary.signalen:
         cells, lowest = [], []
         for severity in SEVERITIES:
             signal = {"soort": kind, "ernst": severity}
@@ -37,7 +35,7 @@ def route_table(policy: Policy, task: str | None = None, age: int = 14) -> tuple
                 for s in trainings
             ]
             lowest.append(min(routes, key=ROUTE_RANG.__getitem__))
-        rows.append(Row(kind, term.label, cells, lowest))
+        rows.append(Row(kind, cells, lowest))
     return chosen, rows
 
 

@@ -18,16 +18,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ._domain import EFFECTS, MAX_AGE, MIN_AGE, SEVERITIES
 from ._explain import URGENTIE_TEKST
 from ._models import ERNST_RANG, MAX_WEEKS, Advies, Casus
+from ._render import either
 from ._validate import walk
 
 if TYPE_CHECKING:
     from ._policy import CaseInput, Policy
-
-SEVERITIES = tuple(ERNST_RANG)
-EFFECTS = ("geen", "onvoldoende", "voldoende")
-MIN_AGE, MAX_AGE = 4, 25
 
 
 @dataclass(frozen=True)
@@ -164,7 +162,7 @@ class _Explorer:
         yield from self._grouped(
             f"{field}.soort", others, lambda kind: self._with_signal(index, soort=kind),
             lambda cases: f"het signaal niet {name} maar "
-            + _either([self._label("signalen", c.signalen[index].soort) for c in cases]) + " was",
+            + either([self._label("signalen", c.signalen[index].soort) for c in cases]) + " was",
         )
 
         data = _copy(self.base)
@@ -190,7 +188,7 @@ class _Explorer:
 
         yield from self._grouped(
             "taak", [t for t in self.vocabulary.taken if t != current], make,
-            lambda cases: f"de taak {_either([self._label('taken', c.taak) for c in cases])} was"
+            lambda cases: f"de taak {either([self._label('taken', c.taak) for c in cases])} was"
             f" in plaats van {self._label('taken', current)}",
         )
 
@@ -312,8 +310,3 @@ def _weeks(value: int | None) -> str:
         return "een onbekende tijd"
     return "1 week" if value == 1 else f"{value} weken"
 
-
-def _either(labels: list[str]) -> str:
-    if len(labels) == 1:
-        return labels[0]
-    return ", ".join(labels[:-1]) + " of " + labels[-1]
