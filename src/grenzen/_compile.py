@@ -1,6 +1,6 @@
 """Step 3, compile: rule conditions become durable_rules rulesets, and cases become facts.
 
-Engine facts (see docs/ontwerp-engine.md for the experiments behind each choice):
+Engine facts (see docs/ontwerp.md, "Driving durable_rules safely", for the traps behind each choice):
 
 * ``$iany``/``$iall`` only ever hold a single comparison or an ``$and`` chain. The C matcher lets a
   later property overwrite an earlier match inside array operators, so a cross-field ``$or`` inside
