@@ -8,17 +8,21 @@ from pathlib import Path
 import pytest
 
 import grenzen
+from grenzen._combine import SAFETY_GUARD
+from grenzen._domain import SEVERITIES
 from grenzen._examples import run_examples
 from grenzen._models import ROUTE_RANG
 from grenzen._policy import default_rules_dir
 from grenzen._validate import walk
 
-SEVERITIES = ["licht", "matig", "ernstig", "acuut"]
-SAFETY_KINDS = [
+# The kinds the issue names as safety signals; the vocabulary may mark more (SAFETY_KINDS reads the flags).
+ISSUE_SAFETY_KINDS = {
     "suicidale_gedachten", "suicidaal_plan", "zelfbeschadiging", "vermoeden_huiselijk_geweld",
     "onthulling_mishandeling", "grensoverschrijdend_personeel", "sexting",
-]
-# The bullets of the FNV article (../shared/seeds/fnv-mentorschap-binnen-het-taakbeleid.txt), verbatim.
+}
+SAFETY_KINDS = [kind for kind, term in grenzen.load_policy().vocabulary.signalen.items() if term.veiligheid]
+# The bullets of the FNV article, verbatim: this list is the requirement. When the article's text (the project's
+# seed file) is next to the repository, test_seed_article_matches_the_cited_bullets compares the two.
 FNV_BULLETS = [
     "Het volgen van de schoolloopbaan van leerlingen.",
     "Aanspreekpunt zijn voor leerlingen en ouders.",
@@ -88,13 +92,38 @@ def test_every_task_alone_is_covered(policy):
 
 
 def test_every_seed_bullet_is_cited_verbatim(policy):
-    if SEED.exists():
-        seed_bullets = [line.strip()[1:].strip() for line in SEED.read_text(encoding="utf-8").splitlines()
-                        if line.strip().startswith("•")]
-        assert seed_bullets == FNV_BULLETS
     sources = [r.bron for r in policy.rules]
     for bullet in FNV_BULLETS:
         assert any(bullet in source for source in sources), bullet
+
+
+def test_seed_article_matches_the_cited_bullets():
+    if not SEED.exists():
+        pytest.skip(f"the seed article is not next to this checkout ({SEED.name}); FNV_BULLETS is the requirement")
+    seed_bullets = [line.strip()[1:].strip() for line in SEED.read_text(encoding="utf-8").splitlines()
+                    if line.strip().startswith("•")]
+    assert seed_bullets == FNV_BULLETS
+
+
+def test_safety_kinds_come_from_the_vocabulary_and_include_the_issues_seven():
+    assert ISSUE_SAFETY_KINDS <= set(SAFETY_KINDS)
+
+
+def test_the_policys_own_rules_refer_every_safety_signal_without_the_guard(policy):
+    """Every safety kind x severity x task x (no, each, all trainings), alone and with each other kind (at the
+    same severity): the rules themselves refer it; the run-time safety guard never has to."""
+    vocab = policy.vocabulary
+    trainings = [[]] + [[t] for t in vocab.scholing] + [list(vocab.scholing)]
+    guarded = []
+    for kind, severity, task, training in itertools.product(SAFETY_KINDS, SEVERITIES, vocab.taken, trainings):
+        signal = {"soort": kind, "ernst": severity}
+        for other in [None, *(k for k in vocab.signalen if k != kind)]:
+            signals = [signal] if other is None else [signal, {"soort": other, "ernst": severity}]
+            case = policy.validate_case({"taak": task, "signalen": signals, "mentor": {"scholing": training}})
+            advice = policy._combine(policy.applicable(case), case)
+            if advice.redenen[0].regel == SAFETY_GUARD.regel:
+                guarded.append((kind, severity, task, training, other))
+    assert guarded == []
 
 
 def test_safety_signals_never_end_at_the_mentor(policy):
