@@ -288,3 +288,16 @@ def test_test_without_examples_says_why_it_fails(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "0 geslaagd, 0 mislukt" in captured.out
     assert "er zijn geen voorbeelden om te testen" in captured.err and "voorbeelden/" in captured.err
+
+
+def test_verschil_sees_the_safety_guard_like_advise_does(tmp_path):
+    # the same rules; the new version marks 'e' as a safety kind, so 'e-licht' no longer keeps it at the mentor
+    old = tmp_path / "oud"
+    shutil.copytree(PLANTED, old)
+    vocabulary = (old / "woordenlijst.yaml").read_text(encoding="utf-8")
+    (old / "woordenlijst.yaml").write_text(vocabulary.replace("    veiligheid: ja\n", ""), encoding="utf-8")
+    result = compare_policies(old, PLANTED, pairs=False)
+    groups = {(c.field, c.old, c.new): c for c in result.domain}
+    change = groups[("route", "mentor", "zorgteam")]
+    assert change.case["signalen"][0]["soort"] == "e"
+    assert grenzen.load_policy(PLANTED).advise(change.case).redenen[0].regel == "veiligheid-nooit-alleen-bij-mentor"
