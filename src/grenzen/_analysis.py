@@ -190,7 +190,8 @@ def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
     loaded = {item.rule.id: item for item in policy.source.rules}
     for kind, (point, weight) in guarded.items():
         kept = guarded_by[kind]
-        mentor = sorted((i for i in kept if rules[i].dan.route == "mentor"), key=lambda i: not _asks_about(rules[i], kind))
+        mentor = sorted((i for i in kept if rules[i].dan.route == "mentor"),
+                        key=lambda i: not _asks_about(rules[i], kind))  # the rule about this kind first
         names = ", ".join(f"'{rules[i].id}'" for i in kept[:4]) or "geen"
         message = (f"veiligheidssignaal '{kind}' eindigt in {weight} situatie(s) volgens de regels bij de mentor of "
                    f"valt buiten het beleid (regels: {names}); alleen het vangnet '{SAFETY_GUARD.regel}' verwijst "

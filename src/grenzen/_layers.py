@@ -103,8 +103,9 @@ def layered_source(layers: Sequence[str | Path]) -> Source:
             for kind in getattr(header, table):
                 if kind in known:
                     line, column = located.where((table, kind), key=True)
-                    merged.problems.append(Problem(shown_path(path / LAYER_FILE), line, column, f"'{kind}' staat al "
-                                                   f"in de {table} van de basis", "kies een andere naam of laat hem weg"))
+                    merged.problems.append(Problem(shown_path(path / LAYER_FILE), line, column,
+                                                   f"'{kind}' staat al in de {table} van de basis",
+                                                   "kies een andere naam of laat hem weg"))
             additions[table] = {**known, **getattr(header, table)}
         vocabulary = vocabulary.model_copy(update=additions)
         if (path / AGREEMENTS_FILE).is_file():
