@@ -67,6 +67,7 @@ def reference_advice(rules: list[Regel], agreements: Afspraken, case: Casus, saf
     if in_danger and (advice["route"] == "mentor" or advice["redenen"] == ["geen-regel-van-toepassing"]):
         # a safety signal never ends at the mentor, nor uncovered: zorgteam, at least today
         advice["route"] = "zorgteam"
+        advice["taak_hoort_bij_mentor"] = False
         if URGENCIES.index(advice["urgentie"]) < URGENCIES.index("vandaag"):
             advice["urgentie"] = "vandaag"
         advice["redenen"] = ["veiligheid-nooit-alleen-bij-mentor", *advice["redenen"]]

@@ -125,7 +125,7 @@ def test_a_safety_signal_never_ends_at_the_mentor_even_if_a_rule_says_so(tmp_pat
     ]
     policy = _safety_policy(tmp_path, rules)  # loads: the acuut case is covered by the rules
     advice = policy.advise({"taak": "t1", "signalen": [{"soort": "a", "ernst": "ernstig"}]})
-    assert (advice.route, advice.urgentie) == ("zorgteam", "vandaag")
+    assert (advice.route, advice.urgentie, advice.taak_hoort_bij_mentor) == ("zorgteam", "vandaag", False)
     assert advice.redenen[0].regel == "veiligheid-nooit-alleen-bij-mentor"
     assert [r.regel for r in advice.redenen[1:]] == ["a-lager-mentor", "taken"]  # the rules that said mentor stay visible
 

@@ -139,7 +139,12 @@ class Combiner:
         """A safety signal that the rules left at the mentor (or did not cover): zorgteam, today."""
         urgency = max(advice.urgentie, SAFETY_URGENCY, key=URGENTIE_RANG.__getitem__)
         return advice.model_copy(
-            update={"route": "zorgteam", "urgentie": urgency, "redenen": [SAFETY_GUARD, *advice.redenen]}
+            update={
+                "route": "zorgteam",
+                "urgentie": urgency,
+                "taak_hoort_bij_mentor": False,  # in doubt about a student in danger: not the mentor's task
+                "redenen": [SAFETY_GUARD, *advice.redenen],
+            }
         )
 
 

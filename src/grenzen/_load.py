@@ -141,7 +141,6 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
-_shown = shown_path  # old name, still imported by _safety.py
 
 
 def read_located(path: Path, shown: str, problems: list[Problem], first_key: str | None = None) -> Located | None:

@@ -122,7 +122,7 @@ def load_policy(path: str | Path | Sequence[str | Path] | None = None) -> Policy
     return policy
 
 
-def check_policy(path: str | Path | None = None) -> list[Any]:
+def check_policy(path: str | Path | Sequence[str | Path] | None = None) -> list[Problem]:
     """Every problem of a rules directory (empty when it loads)."""
     try:
         load_policy(path)
