@@ -35,19 +35,19 @@ def _error(number, message):
 def test_one_line_out_per_input_line_in_order_with_errors_in_place():
     out = [json.loads(line) for line in advise_lines(BASIS, LINES)]
     assert [o.get("route") for o in out] == ["mentor", None, "mentor", None, None, "extern"]
-    assert out[1] == _error(2, "lege regel")
+    assert out[1] == _error(2, "de tekst is leeg")
     assert out[3]["fout"]["regelnummer"] == 4 and out[3]["fout"]["fouten"][0]["melding"].startswith("onbekend veld")
-    assert out[4] == _error(5, "geen geldige JSON")
+    assert out[4] == _error(5, "kolom 1: geen geldige JSON")
     assert "Sanne" not in json.dumps(out)
 
 
 @pytest.mark.parametrize("line, message", [
-    ("taak: signaleren", "geen geldige JSON"),  # YAML is not JSON Lines
-    ("{taak: signaleren, naam: Sanne}", "geen geldige JSON"),
-    ('"taak: signaleren"', "moet een JSON-object zijn"),  # a JSON string must not be read as a YAML case
-    ('["Sanne"]', "moet een JSON-object zijn"),
-    ("   \t", "lege regel"),
-    (b'{"taak": "signaleren", "id": "\xff Sanne"}', "geen UTF-8"),
+    ("taak: signaleren", "kolom 1: geen geldige JSON"),  # YAML is not JSON Lines
+    ("{taak: signaleren, naam: Sanne}", "kolom 2: geen geldige JSON"),
+    ('"taak: signaleren"', "moet een object met velden zijn (een JSON-object of een YAML-blok)"),  # never read as YAML
+    ('["Sanne"]', "moet een object met velden zijn (een JSON-object of een YAML-blok)"),
+    ("   \t", "de tekst is leeg"),
+    (b'{"taak": "signaleren", "id": "\xff Sanne"}', "de tekst is geen UTF-8"),
 ])
 def test_each_line_is_strict_json(line, message):
     good = LINES[0].encode() if isinstance(line, bytes) else LINES[0]
@@ -132,14 +132,14 @@ def test_cli_batch_reads_bytes_and_keeps_lines_aligned(tmp_path, capsys):
     assert main(["advies", str(path), "--regels", str(BASIS)]) == 1
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [o.get("route") for o in out] == ["mentor", None, None, "mentor"]
-    assert out[1:3] == [_error(2, "lege regel"), _error(3, "geen UTF-8")]
+    assert out[1:3] == [_error(2, "de tekst is leeg"), _error(3, "de tekst is geen UTF-8")]
 
 
 def test_cli_batch_reads_bytes_from_stdin(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b'{"taak": "signaleren"}\n\xff\n')))
     assert main(["advies", "-", "--jsonl", "--regels", str(BASIS)]) == 1
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert out[0]["route"] == "mentor" and out[1] == _error(2, "geen UTF-8")
+    assert out[0]["route"] == "mentor" and out[1] == _error(2, "de tekst is geen UTF-8")
 
 
 def test_progress_only_on_a_terminal():
@@ -147,11 +147,12 @@ def test_progress_only_on_a_terminal():
         def isatty(self):
             return True
 
-    quiet, loud = io.StringIO(), Tty()
-    for stream in (quiet, loud):
-        progress = Progress(1000, stream)
-        for _ in range(1000):
-            progress.step()
+    quiet, loud, counting = io.StringIO(), Tty(), Tty()
+    for stream, total in ((quiet, 50_000), (loud, 50_000), (counting, None)):
+        progress = Progress(total, stream)  # total: the input's size in bytes, when it is a regular file
+        for n in range(1, 1001):
+            progress.step(50 * n)
         progress.close()
     assert quiet.getvalue() == ""
-    assert "1000/1000 casussen" in loud.getvalue() and "#" * 30 in loud.getvalue()
+    assert "#" * 30 + "] 100% · 1000 casussen" in loud.getvalue() and "[" + "#" * 15 + "." * 15 in loud.getvalue()
+    assert counting.getvalue().endswith("\r1000 casussen\n") and "%" not in counting.getvalue()

@@ -64,14 +64,12 @@ def test_missing_case_file(capsys):
     (errno.EISDIR, "is een map"), (errno.EACCES, "geen toegang"), (errno.EIO, "onbekende fout"),
 ])
 def test_file_errors_are_dutch(monkeypatch, capsys, number, reason):
-    read = Path.read_bytes
+    import grenzen.cli as cli
 
-    def fail(self):
-        if self.name != "casus.yaml":
-            return read(self)
-        raise OSError(number, "English text from the OS", str(self))
+    def fail(name, mode="r"):
+        raise OSError(number, "English text from the OS", name)
 
-    monkeypatch.setattr(Path, "read_bytes", fail)
+    monkeypatch.setattr(cli, "open", fail, raising=False)  # the case file is opened in cli
     assert main(["advies", "casus.yaml", "--regels", BASIS]) == 1
     err = capsys.readouterr().err
     assert err == f"Kan het bestand niet lezen: casus.yaml ({reason})\n" and "English" not in err

@@ -79,7 +79,7 @@ GOOD = {"taak": "signaleren", "signalen": [{"soort": "pesten", "ernst": "licht"}
         ({"code": "2A", "casus": GOOD, "route": "huisarts"}, "route moet mentor, zorgteam of extern zijn"),
         ({"code": "2A", "casus": {**GOOD, "opmerking": "Fatima"}, "route": "mentor"}, "casus ongeldig: <onbekend veld>"),
         ({"code": "2A", "route": "mentor"}, "veld 'casus' ontbreekt"),
-        (["Fatima"], "geen JSON-object"),
+        (["Fatima"], "moet een object met velden zijn"),
     ],
 )
 def test_lines_with_names_or_mistakes_are_skipped_without_echoing_them(tmp_path, capsys, line, message):
@@ -87,7 +87,7 @@ def test_lines_with_names_or_mistakes_are_skipped_without_echoing_them(tmp_path,
     html = tmp_path / "rapport.html"
     assert main(["samenhang", path, "--html", str(html)]) == 0
     out = capsys.readouterr().out
-    assert f"regel 2: " in out and message in out and "regel 3: geen geldige JSON" in out
+    assert f"regel 2: " in out and message in out and "regel 3: kolom 2: geen geldige JSON" in out
     for shown in (out, html.read_text(encoding="utf-8")):
         assert "Fatima" not in shown and "Vries" not in shown and "huisarts" not in shown
 
@@ -122,7 +122,7 @@ def test_a_code_with_a_line_break_is_not_a_code(policy, code):
 def test_undecodable_bytes_are_reported_per_line(policy):
     good = json.dumps({"code": "2A", "casus": GOOD, "route": "mentor"}).encode()
     report = build_report(policy, [good, b'{"code": "2A", "casus": {"taak": "\xff"}, "route": "mentor"}', good])
-    assert report.cases == 2 and report.skipped == ["regel 2: geen UTF-8"]
+    assert report.cases == 2 and report.skipped == ["regel 2: de tekst is geen UTF-8"]
 
 
 def test_standard_input_is_read_as_bytes(monkeypatch, capsys):
@@ -132,7 +132,7 @@ def test_standard_input_is_read_as_bytes(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(good + b"\n\xff Fatima\n")))
     assert main(["samenhang", "-"]) == 0
     out = capsys.readouterr().out
-    assert "Samenhang: 1 casussen" in out and "regel 2: geen UTF-8" in out and "Fatima" not in out
+    assert "Samenhang: 1 casussen" in out and "regel 2: de tekst is geen UTF-8" in out and "Fatima" not in out
 
 
 def test_a_safety_kind_makes_a_safety_case_without_an_absolute_rule(tmp_path):

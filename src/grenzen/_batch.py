@@ -1,123 +1,409 @@
 """Many cases at once: JSON Lines in, one JSON line out per input line, in order, optionally over processes.
 
-The engine holds the GIL, so throughput scales with processes, not threads. Each worker process loads
-its own policy (``spawn``: no engine state is ever shared or forked). Input is read in bounded chunks so
-that memory stays flat however long the input is.
+Every input line gives exactly one output line, so output line n answers input line n: the advice, or an error
+object ``{"fout": {"regelnummer": n, "fouten": [...]}}``. Whatever goes wrong with one line (not UTF-8, not JSON,
+a duplicate key, too long, too deep, a case outside the contract, an engine failure, anything) becomes that line's
+error object; only reading or writing the streams themselves ends a run. Errors name fields, never values.
 
-Every input line gives exactly one output line, so output line n answers input line n: the advice, or an
-error object ``{"fout": {"regelnummer": n, "fouten": [...]}}`` for a blank line, a line that is not UTF-8,
-not JSON or not a JSON object, or a case that does not fit the contract. Errors name fields, never values.
+Input is read once, as a stream (a file, a pipe, a FIFO, standard input), line by line with a cap on a line's
+length, so memory stays flat however long the input or a line is. The engine holds the GIL, so throughput scales
+with processes, not threads: each worker process (``spawn``) loads its own policy and gets chunks of lines over a
+pipe, one chunk at a time. Workers ignore SIGINT and SIGTERM; the parent decides: on an interrupt it kills them,
+writes the whole lines it has and says how many (``run_batch``).
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import multiprocessing
+import os
+import signal
+import stat
 import sys
+import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from itertools import islice
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TextIO
+from types import FrameType
+from typing import Any, BinaryIO, TextIO
 
 from ._errors import CaseError, EngineError, GrenzenError
 from ._policy import Policy, load_policy
+from ._read import MAX_CASE_BYTES, read_case_text, too_large
 
-CHUNK = 2_000
-
-_worker: Policy | None = None
-_worker_failure: str | None = None  # set by a worker whose policy did not load
+CHUNK = 500  # lines per message to a worker: about 50 ms of work, so an interrupt is answered quickly
+TOO_LONG = None  # what the line reader yields for a line over the cap (its bytes were skipped, never kept)
 
 
 class WorkerError(GrenzenError):
-    """A worker process could not load the policy; the batch stops instead of respawning workers forever."""
+    """A worker process could not load the policy, or stopped; the batch ends instead of hanging."""
 
 
-def _error(number: int, field: str, message: str) -> str:
+class WriteError(GrenzenError):
+    """The output could not be written (disk full, closed pipe); says how far the output is complete."""
+
+
+class Interrupted(GrenzenError):
+    """SIGINT or SIGTERM during a batch; ``signum`` gives the exit code 128 + signum."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def error_line(number: int, field: str, message: str) -> str:
+    """The error object of one input line."""
     return json.dumps({"fout": {"regelnummer": number, "fouten": [{"veld": field, "melding": message}]}},
                       ensure_ascii=False)
 
 
-def advise_line(policy: Policy, line: str | bytes, number: int) -> str:
-    """One input line → one output line: the advice JSON, or an error object naming fields, never values."""
-    if isinstance(line, bytes):
-        try:
-            line = line.decode("utf-8")
-        except UnicodeDecodeError:
-            return _error(number, "(casus)", "geen UTF-8")
-    if not line.strip():
-        return _error(number, "(casus)", "lege regel")
+def advise_line(policy: Policy, line: str | bytes | None, number: int, max_bytes: int = MAX_CASE_BYTES) -> str:
+    """One input line → one output line: the advice JSON, or an error object naming fields, never values.
+
+    ``None`` stands for a line the reader skipped because it was longer than ``max_bytes``. Never raises.
+    """
+    if line is TOO_LONG:
+        return error_line(number, "(casus)", too_large(max_bytes))
     try:
-        case = json.loads(line)
-    except ValueError:
-        return _error(number, "(casus)", "geen geldige JSON")
-    if not isinstance(case, dict):  # a JSON string would otherwise be read as a YAML case
-        return _error(number, "(casus)", "moet een JSON-object zijn")
-    try:
+        case = read_case_text(line, json_only=True, max_bytes=max_bytes)
         return policy.advise(case).model_dump_json()
     except CaseError as exc:
-        error = {"regelnummer": number, "fouten": [{"veld": e.field, "melding": e.message} for e in exc.errors]}
+        fouten = [{"veld": e.field, "melding": e.message} for e in exc.errors]
+        return json.dumps({"fout": {"regelnummer": number, "fouten": fouten}}, ensure_ascii=False)
     except EngineError as exc:
-        error = {"regelnummer": number, "fouten": [{"veld": "(engine)", "melding": str(exc)}]}
-    return json.dumps({"fout": error}, ensure_ascii=False)
+        return error_line(number, "(engine)", f"{exc}; geen advies — leg de casus voor aan het zorgteam")
+    except Exception as exc:  # noqa: BLE001 - one bad line never stops a batch (type name only: no content)
+        return error_line(number, "(casus)", f"onverwachte fout bij deze regel ({type(exc).__name__}); "
+                                             "geen advies — leg de casus voor aan het zorgteam")
 
 
-def _start_worker(directory: str) -> None:
-    # An exception here would make multiprocessing.Pool start a new worker, forever: keep the failure and let
-    # every task report it, so that the parent stops the batch.
-    global _worker, _worker_failure
-    try:
-        _worker = load_policy(directory)
-    except GrenzenError as exc:
-        _worker_failure = f"Een werkproces kon het beleid niet laden:\n{exc}"
-    except Exception as exc:  # noqa: BLE001 - any failure must end the batch, not hang it
-        _worker_failure = f"Een werkproces kon het beleid niet laden ({type(exc).__name__})."
+class LineReader:
+    """Lines of a byte stream, read once, without their line break; a line over ``max_bytes`` is skipped in
+    pieces (never held in memory) and yielded as ``None``. ``consumed`` counts the bytes read (for progress)."""
+
+    def __init__(self, stream: BinaryIO, max_bytes: int = MAX_CASE_BYTES) -> None:
+        self.stream, self.max_bytes, self.consumed = stream, max_bytes, 0
+
+    def __iter__(self) -> Iterator[bytes | None]:
+        size = self.max_bytes + 3  # the content, "\r\n", and one byte that shows the line goes on
+        while line := self.stream.readline(size):
+            self.consumed += len(line)
+            if len(line) == size and not line.endswith(b"\n"):
+                while rest := self.stream.readline(1 << 16):
+                    self.consumed += len(rest)
+                    if rest.endswith(b"\n"):
+                        break
+                yield TOO_LONG
+                continue
+            content = line.rstrip(b"\r\n")
+            yield TOO_LONG if len(content) > self.max_bytes else content
 
 
-def _work(item: tuple[int, str | bytes]) -> str:
-    if _worker is None:
-        raise WorkerError(_worker_failure or "Een werkproces kon het beleid niet laden.")
-    return advise_line(_worker, item[1], item[0])
-
-
-def advise_lines(directory: Path, lines: Iterable[str | bytes], processes: int = 1,
-                 policy: Policy | None = None) -> Iterator[str]:
+def advise_lines(directory: Path, lines: Iterable[str | bytes | None], processes: int = 1,
+                 policy: Policy | None = None, max_bytes: int = MAX_CASE_BYTES) -> Iterator[str]:
     """One advice line (or error object) per input line, in input order.
 
     Lines may be text or bytes (decoded as UTF-8 per line). ``policy``, when given, is ``directory`` already
-    loaded: a single process uses it instead of loading again. Raises ``WorkerError`` if a worker's policy
-    does not load.
+    loaded: a single process uses it instead of loading again. ``processes`` is capped at the CPU count. Raises
+    ``WorkerError`` if a worker's policy does not load or a worker stops. Close the iterator (or let it finish)
+    to stop the workers.
     """
     numbered = enumerate(lines, start=1)
-    if processes <= 1:
+    processes = max(1, min(processes, os.cpu_count() or 1))
+    if processes == 1:
         if policy is None:
             policy = load_policy(directory)
         for number, line in numbered:
-            yield advise_line(policy, line, number)
+            yield advise_line(policy, line, number, max_bytes)
         return
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(processes, initializer=_start_worker, initargs=(str(directory),)) as pool:
-        while chunk := list(islice(numbered, CHUNK * processes)):
-            yield from pool.imap(_work, chunk, chunksize=max(1, len(chunk) // (processes * 4)))
+    yield from _parallel(directory, numbered, processes, max_bytes)
+
+
+def _parallel(directory: Path, numbered: Iterator[tuple[int, Any]], processes: int, max_bytes: int) -> Iterator[str]:
+    workers = _Worker.start_all(directory, processes, max_bytes)
+    try:
+        busy: deque[_Worker] = deque()
+        for worker in workers:
+            if chunk := list(islice(numbered, CHUNK)):
+                worker.conn.send(chunk)
+                busy.append(worker)
+        while busy:
+            worker = busy.popleft()
+            results = worker.receive()
+            if chunk := list(islice(numbered, CHUNK)):  # keep the worker busy while the parent writes
+                worker.conn.send(chunk)
+                busy.append(worker)
+            yield from results
+    except BaseException:  # an interrupt, a closed iterator, a worker that stopped: no worker is left behind
+        _Worker.stop_all(workers, kill=True)
+        raise
+    _Worker.stop_all(workers, kill=False)
+
+
+class _Worker:
+    """One worker process and the parent's end of its pipe."""
+
+    def __init__(self, conn: Connection, process: multiprocessing.process.BaseProcess) -> None:
+        self.conn, self.process = conn, process
+
+    def receive(self) -> Any:
+        try:
+            return self.conn.recv()
+        except (EOFError, OSError):
+            raise WorkerError("Een werkproces stopte onverwacht; de uitvoer is onvolledig.") from None
+
+    @staticmethod
+    def start_all(directory: Path, processes: int, max_bytes: int) -> list[_Worker]:
+        """Start workers with SIGINT and SIGTERM blocked (a child inherits the mask), then wait until each is ready."""
+        context = multiprocessing.get_context("spawn")
+        workers: list[_Worker] = []
+        try:
+            with _signals_blocked():
+                for _ in range(processes):
+                    parent, child = context.Pipe()
+                    process = context.Process(target=_serve, args=(child, str(directory), max_bytes), daemon=True)
+                    process.start()
+                    child.close()
+                    workers.append(_Worker(parent, process))
+            for worker in workers:
+                kind, message = worker.receive()
+                if kind != "klaar":
+                    raise WorkerError(message)
+        except BaseException:
+            _Worker.stop_all(workers, kill=True)
+            raise
+        return workers
+
+    @staticmethod
+    def stop_all(workers: list[_Worker], *, kill: bool) -> None:
+        """Ask the workers to stop (or kill them at once), wait briefly, kill what is left; signals wait meanwhile."""
+        with _signals_blocked():
+            for worker in workers:
+                if not kill:
+                    try:
+                        worker.conn.send(None)
+                    except OSError:
+                        pass
+                    worker.process.join(timeout=2.0)
+                if worker.process.is_alive():
+                    worker.process.kill()
+                    worker.process.join(timeout=2.0)
+                worker.conn.close()
+
+
+@contextmanager
+def _signals_blocked() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block ends (main thread only; other threads never get them)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _serve(conn: Connection, directory: str, max_bytes: int) -> None:
+    """A worker: load the policy, then answer chunks of (number, line) until told to stop or the parent is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        try:
+            policy = load_policy(directory)
+        except GrenzenError as exc:
+            conn.send(("fout", f"Een werkproces kon het beleid niet laden:\n{exc}"))
+            return
+        except Exception as exc:  # noqa: BLE001 - any failure must end the batch, not hang it
+            conn.send(("fout", f"Een werkproces kon het beleid niet laden ({type(exc).__name__})."))
+            return
+        conn.send(("klaar", None))
+        while (chunk := conn.recv()) is not None:
+            conn.send([advise_line(policy, line, number, max_bytes) for number, line in chunk])
+    except (EOFError, OSError):  # the parent is gone
+        return
+
+
+class Signals:
+    """SIGINT and SIGTERM raise ``Interrupted``, except inside ``deferred()``, which finishes first.
+
+    Only the main thread can receive signals; elsewhere this does nothing.
+    """
+
+    def __init__(self) -> None:
+        self.deferring, self.pending = False, 0
+        self._old: dict[int, Any] = {}
+
+    def __enter__(self) -> Signals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._old[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._old.items():
+            signal.signal(signum, handler)
+
+    def ignore(self) -> None:
+        """From now on a signal only is noted (while a run ends after the first one)."""
+        self.deferring = True
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.deferring:
+            self.pending = signum
+            return
+        raise Interrupted(signum)
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        self.deferring = True
+        try:
+            yield
+        finally:
+            self.deferring = False
+        if self.pending:
+            raise Interrupted(self.pending)
+
+
+class LineWriter:
+    """Whole lines to a stream, flushed in blocks; ``written`` counts the lines certainly out.
+
+    A failed write raises ``WriteError``, which names the last complete line.
+    """
+
+    def __init__(self, stream: TextIO, signals: Signals | None = None, block: int = 256) -> None:
+        self.binary: BinaryIO | None = getattr(stream, "buffer", None)
+        self.stream, self.signals, self.block = stream, signals, block
+        self.written = 0
+        self._lines: list[str] = []
+
+    def write(self, line: str) -> None:
+        self._lines.append(line)
+        if len(self._lines) >= self.block:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._lines:
+            return
+        text = "\n".join(self._lines) + "\n"
+        with self.signals.deferred() if self.signals else _nothing():
+            try:
+                if self.binary is not None:
+                    self.stream.flush()  # anything written as text before
+                    self.binary.write(text.encode("utf-8"))
+                    self.binary.flush()
+                else:
+                    self.stream.write(text)
+                    self.stream.flush()
+            except OSError as exc:
+                raise WriteError(write_problem(exc, self.written)) from None
+        self.written += len(self._lines)
+        self._lines.clear()
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+def write_problem(exc: OSError, complete: int | None) -> str:
+    """A Dutch message for a failed write of the output; with ``complete``, how far the output is complete."""
+    reason = {errno.ENOSPC: "de schijf is vol", errno.EPIPE: "de uitvoer is gesloten"}.get(exc.errno or 0, "schrijffout")
+    if complete is None:
+        return f"Kan de uitvoer niet schrijven ({reason})."
+    done = f"volledig tot en met regel {complete}" if complete else "leeg of onvolledig"
+    return f"Kan de uitvoer niet schrijven ({reason}); de uitvoer is {done}."
+
+
+def input_size(stream: BinaryIO) -> int | None:
+    """The size in bytes of a regular file; None for a pipe, a FIFO, a terminal or a stream without a file."""
+    try:
+        info = os.fstat(stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+
+def run_batch(policy: Policy, directory: Path, stream: BinaryIO, processes: int = 1,
+              max_bytes: int = MAX_CASE_BYTES, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """The ``grenzen advies`` batch: lines of ``stream`` → ``out``; returns the exit code.
+
+    0 every line advised, 1 some lines are error objects (or a worker or a write failed), 128 + the signal number
+    after SIGINT or SIGTERM. Messages go to ``err`` in Dutch; output always ends at a line boundary.
+    """
+    out, err = out or sys.stdout, err or sys.stderr
+    reader = LineReader(stream, max_bytes)
+    progress, failed = Progress(input_size(stream), err), 0
+    with Signals() as signals:
+        writer = LineWriter(out, signals)
+        results = advise_lines(directory, reader, processes, policy=policy, max_bytes=max_bytes)
+        try:
+            for line in results:
+                failed += line.startswith('{"fout"')
+                writer.write(line)
+                progress.step(reader.consumed)
+            writer.flush()
+        except (Interrupted, WorkerError) as exc:
+            signals.ignore()
+            results.close()
+            progress.close()
+            try:
+                writer.flush()  # the whole lines already advised
+            except WriteError:
+                pass
+            written = f"{_lines(writer.written)} geschreven; de uitvoer is volledig tot en met regel {writer.written}"
+            if isinstance(exc, Interrupted):
+                print(f"Onderbroken ({exc}): {written}.", file=err)
+                return 128 + exc.signum
+            print(f"{exc} ({written}.)", file=err)
+            return 1
+        except WriteError as exc:
+            signals.ignore()
+            results.close()
+            progress.close()
+            print(str(exc), file=err)
+            return 1
+    progress.close()
+    if failed:
+        print(f"{failed} casussen zonder advies (zie de regels met \"fout\").", file=err)
+    return 1 if failed else 0
+
+
+def _lines(count: int) -> str:
+    return f"{count} regel{'' if count == 1 else 's'}"
 
 
 class Progress:
-    """A one-line progress counter on a terminal (stderr); silent when stderr is not a terminal."""
+    """A one-line progress display on a terminal (stderr); silent when stderr is not a terminal.
+
+    With ``total`` (the input's size in bytes, for a regular file) a bar and a percentage, else a running count.
+    """
 
     def __init__(self, total: int | None, stream: TextIO = sys.stderr) -> None:
         self.total, self.stream, self.done = total, stream, 0
         self.active = stream.isatty()
 
-    def step(self) -> None:
+    def step(self, position: int | None = None) -> None:
         self.done += 1
-        if self.active and (self.done % 500 == 0 or self.done == self.total):
-            if self.total:
-                filled = int(30 * self.done / self.total)
-                bar = "#" * filled + "." * (30 - filled)
-                self.stream.write(f"\r[{bar}] {self.done}/{self.total} casussen")
-            else:
-                self.stream.write(f"\r{self.done} casussen")
-            self.stream.flush()
+        if self.active and self.done % 500 == 0:
+            self.show(position)
+
+    def show(self, position: int | None) -> None:
+        if self.total and position is not None:
+            part = min(1.0, position / self.total)
+            bar = "#" * int(30 * part) + "." * (30 - int(30 * part))
+            self.stream.write(f"\r[{bar}] {int(100 * part):3d}% · {self.done} casussen")
+        else:
+            self.stream.write(f"\r{self.done} casussen")
+        self.stream.flush()
 
     def close(self) -> None:
         if self.active and self.done:
+            self.show(self.total)
             self.stream.write("\n")
+            self.done = 0

@@ -24,6 +24,7 @@ from typing import Any
 from ._errors import CaseError, EngineError
 from ._models import ROUTE_RANG, Advies
 from ._policy import Policy
+from ._read import MAX_CASE_BYTES, read_case_text, too_large
 
 CODE_PATTERN = re.compile(r"(?=.*[0-9])[A-Za-z0-9][A-Za-z0-9_-]{0,11}")  # used with fullmatch: no trailing newline
 CODE_RULE = "een klas- of mentorcode (bijv. 2A, H3b, M07): letters en cijfers met minstens één cijfer, hoogstens 12 tekens"
@@ -94,51 +95,59 @@ def line_problems(record: Any) -> list[str]:
     return problems
 
 
-def build_report(policy: Policy, lines: Iterable[str | bytes]) -> Report:
-    """Read JSON Lines of past cases (text, or bytes in UTF-8) and compare each actual route with the advice."""
+def build_report(policy: Policy, lines: Iterable[str | bytes | None], max_bytes: int = MAX_CASE_BYTES) -> Report:
+    """Read JSON Lines of past cases (text, or bytes in UTF-8) and compare each actual route with the advice.
+
+    A line that cannot be used (``None``: longer than ``max_bytes``) is listed in ``Report.skipped`` with its
+    number, never its content; the report still comes.
+    """
     absolute = {rule.id for rule in policy.rules if rule.absoluut}
     safety_kinds = {kind for kind, term in policy.vocabulary.signalen.items() if term.veiligheid}
     stats: dict[str, CodeStats] = {}
     skipped: list[str] = []
     cache: dict[str, tuple[Advies, bool, frozenset[str]]] = {}
     for number, line in enumerate(lines, start=1):
-        if isinstance(line, bytes):
-            try:
-                line = line.decode("utf-8")
-            except UnicodeDecodeError:
-                skipped.append(f"regel {number}: geen UTF-8")
-                continue
-        if not line.strip():
+        if line is not None and not line.strip():
             continue
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            skipped.append(f"regel {number}: geen geldige JSON")
-            continue
-        problems = line_problems(record)
-        if problems:
-            skipped.append(f"regel {number}: " + "; ".join(problems))
-            continue
-        key = json.dumps(record["casus"], sort_keys=True)
-        if key not in cache:
-            try:
-                case = policy.validate_case(record["casus"])
-                advice = policy.advise(case)
-            except CaseError as exc:
-                skipped.append(f"regel {number}: casus ongeldig: " + "; ".join(str(e) for e in exc.errors))
-                continue
-            except EngineError:
-                skipped.append(f"regel {number}: de regelengine gaf geen advies")
-                continue
-            kinds = frozenset(signal.soort for signal in case.signalen)
-            safety = bool(kinds & safety_kinds) or any(reason.regel in absolute for reason in advice.redenen)
-            cache[key] = (advice, safety, kinds)
-        advice, safety, kinds = cache[key]
-        _count(stats.setdefault(record["code"], CodeStats(record["code"])), advice, safety, kinds, record["route"])
+            problem = _use_line(policy, line, max_bytes, stats, cache, absolute, safety_kinds)
+        except Exception as exc:  # noqa: BLE001 - one bad line never costs the report (type name only: no content)
+            problem = f"onverwachte fout ({type(exc).__name__})"
+        if problem:
+            skipped.append(f"regel {number}: {problem}")
     codes = list(stats.values())
     _mark_notable(codes)
     codes.sort(key=lambda c: (-c.safety_lighter, -c.safety_deviations, not c.notable, -c.rate, c.code))
     return Report(policy.name, policy.version, codes, skipped)
+
+
+def _use_line(policy: Policy, line: str | bytes | None, max_bytes: int, stats: dict[str, CodeStats],
+              cache: dict[str, tuple[Advies, bool, frozenset[str]]], absolute: set[str], safety_kinds: set[str]) -> str:
+    """Count one history line; returns why it could not be used ("" when it was)."""
+    if line is None:
+        return too_large(max_bytes)
+    try:
+        record = read_case_text(line, json_only=True, max_bytes=max_bytes)
+    except CaseError as exc:
+        return "; ".join(e.message for e in exc.errors)
+    problems = line_problems(record)
+    if problems:
+        return "; ".join(problems)
+    key = json.dumps(record["casus"], sort_keys=True)
+    if key not in cache:
+        try:
+            case = policy.validate_case(record["casus"])
+            advice = policy.advise(case)
+        except CaseError as exc:
+            return "casus ongeldig: " + "; ".join(str(e) for e in exc.errors)
+        except EngineError:
+            return "de regelengine gaf geen advies"
+        kinds = frozenset(signal.soort for signal in case.signalen)
+        safety = bool(kinds & safety_kinds) or any(reason.regel in absolute for reason in advice.redenen)
+        cache[key] = (advice, safety, kinds)
+    advice, safety, kinds = cache[key]
+    _count(stats.setdefault(record["code"], CodeStats(record["code"])), advice, safety, kinds, record["route"])
+    return ""
 
 
 def _count(entry: CodeStats, advice: Advies, safety: bool, kinds: frozenset[str], route: str) -> None:

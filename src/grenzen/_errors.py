@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+MAX_SUGGESTED = 64  # longer names get no "bedoel je ...?": difflib's cost grows with the name's length
+
+
+def closest(name: str, options: Iterable[str]) -> str | None:
+    """The option a misspelt ``name`` most likely meant, for a "bedoel je ...?" hint; None if none is close."""
+    if len(name) > MAX_SUGGESTED:
+        return None
+    matches = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
+    return matches[0] if matches else None
 
 
 @dataclass(frozen=True, order=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import types
 import typing
@@ -12,7 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ._errors import Problem
+from ._errors import Problem, closest
 from ._rulefile import Afspraken, Regel, ThemaKop, Voorwaarde, Woordenlijst
 from ._yaml import Located, YamlProblem, read_yaml
 
@@ -70,7 +69,11 @@ def version_of(directory: Path) -> str:
     """A short hash of the policy files' names and content."""
     digest = hashlib.sha256()
     for path in rule_files(directory):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(path.name.encode() + b"\0")
+        with path.open("rb") as file:
+            while block := file.read(1 << 20):  # in blocks: a huge file (refused later) never sits in memory
+                digest.update(block)
+        digest.update(b"\0")
     return digest.hexdigest()[:12]
 
 
@@ -145,7 +148,8 @@ def shown_path(path: Path) -> str:
 
 def read_located(path: Path, shown: str, problems: list[Problem], first_key: str | None = None) -> Located | None:
     """A YAML file with positions, or None after adding its problem (too large, not UTF-8, no mapping)."""
-    raw = path.read_bytes()
+    with path.open("rb") as file:
+        raw = file.read(MAX_FILE_BYTES + 1)  # never more: a huge file costs neither time nor memory
     if len(raw) > MAX_FILE_BYTES:
         problems.append(Problem(shown, 1, 1, "het bestand is te groot (meer dan 2 MB)", "splits het in thema's"))
         return None
@@ -192,9 +196,9 @@ def translate_error(error: Any, model: type[BaseModel], located: Located, shown:
     fix = ""
     if kind == "extra_forbidden":
         allowed = sorted(_allowed_keys(model, relative[:-1]))
-        close = difflib.get_close_matches(str(last), allowed, n=1, cutoff=0.6)
+        close = closest(str(last), allowed)
         message = f"onbekende sleutel '{last}'"
-        fix = f"bedoel je '{close[0]}'?" if close else "toegestaan zijn: " + ", ".join(allowed)
+        fix = f"bedoel je '{close}'?" if close else "toegestaan zijn: " + ", ".join(allowed)
         line, col = located.where(path, key=True)
         return Problem(shown, line, col, message, fix, rule_id)
     if kind == "missing":

@@ -7,12 +7,13 @@ against the policy's vocabulary when a policy validates a case (see
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
+
+from ._errors import closest
 
 Ernst = Literal["licht", "matig", "ernstig", "acuut"]
 Route = Literal["mentor", "zorgteam", "extern"]
@@ -41,8 +42,8 @@ def _known(value: Any, info: ValidationInfo, table: str, what: str) -> Any:
         return value
     known = vocabulary[table]
     if value not in known:  # the message names the field and the policy's kinds, never the case's value
-        close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
-        hint = f"; bedoel je '{close[0]}'?" if close else "; zie de woordenlijst van het beleid"
+        close = closest(value, known)
+        hint = f"; bedoel je '{close}'?" if close else "; zie de woordenlijst van het beleid"
         raise PydanticCustomError("onbekende_soort", f"onbekende {what} (niet in de woordenlijst){hint}")
     return value
 

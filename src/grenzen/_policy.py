@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -14,14 +13,14 @@ from ._audit import AuditRecord, audit_record
 from ._combine import Combiner
 from ._compile import compile_rules, fact_json
 from ._engine import Engine
-from ._errors import CaseError, FieldError, PolicyError
+from ._errors import CaseError, FieldError, PolicyError, Problem, closest
 from ._layers import is_overlay, layered_source
 from ._load import Source, _allowed_keys, load_source
-from ._models import Advies, BeleidInfo, Casus
+from ._models import Advies, BeleidInfo, Casus, EerdereAanpak, Mentor, Signaal
+from ._read import MAX_CASE_BYTES, read_case_text
 from ._rulefile import Regel
 from ._safety import safety_problems
 from ._validate import validate
-from ._yaml import YamlProblem, read_yaml
 
 CaseInput = Casus | Mapping[str, Any] | str | bytes
 
@@ -49,6 +48,7 @@ class Policy:
         self.agreements = source.agreements
         self.rules: list[Regel] = [item.rule for item in source.rules]
         self.source = source
+        self.max_case_bytes = MAX_CASE_BYTES  # the cap on a case given as text (str or bytes)
         self._info = BeleidInfo(naam=self.name, versie=self.version)
         self.layers: list[BeleidInfo] = list(source.layers) or [self._info]  # school overlays: see _layers
         self._compiled = compile_rules(self.rules, list(self.vocabulary.scholing), list(self.vocabulary.signalen))
@@ -70,13 +70,14 @@ class Policy:
     def validate_case(self, case: CaseInput) -> Casus:
         """Check a case against the contract and this policy's vocabulary; raise ``CaseError``."""
         if isinstance(case, (str, bytes)):
-            case = _parse_text(case)
+            case = read_case_text(case, max_bytes=self.max_case_bytes)
         elif isinstance(case, Casus):
             case = case.model_dump(exclude_unset=True)
         try:
             return Casus.model_validate(case, context=self._context)
         except ValidationError as exc:
-            raise CaseError(_field_errors(exc)) from None
+            errors = _field_errors(exc)
+        raise CaseError(errors)  # outside the except block: no chained ValidationError holds the raw input
 
     def applicable(self, case: Casus) -> list[int]:
         """Indexes of the rules whose condition holds (before exceptions), as the engine finds them."""
@@ -131,17 +132,15 @@ def check_policy(path: str | Path | Sequence[str | Path] | None = None) -> list[
     return []
 
 
-def _parse_text(text: str | bytes) -> Any:
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            raise CaseError([FieldError("(casus)", "de tekst is geen UTF-8")]) from None
-    try:
-        return read_yaml(text).data
-    except YamlProblem as exc:
-        raise CaseError([FieldError("(casus)", f"regel {exc.line}, kolom {exc.column}: {exc.message}")]) from None
+UNKNOWN = "<onbekend veld>"
 
+
+def _shown(loc: tuple[Any, ...]) -> str:
+    """A field path for a message: field names of the contract and list positions only, never a key of the case."""
+    return ".".join(str(part) if isinstance(part, int) or part in _FIELDS else UNKNOWN for part in loc)
+
+
+_FIELDS = frozenset(name for model in (Casus, Signaal, Mentor, EerdereAanpak) for name in model.model_fields)
 
 _MESSAGES = {
     "missing": "verplicht veld ontbreekt",
@@ -165,13 +164,13 @@ def _field_errors(exc: ValidationError) -> list[FieldError]:
     out = []
     for error in exc.errors(include_input=False, include_url=False):
         loc = tuple(error["loc"])
-        if error["type"] == "extra_forbidden":  # the unknown key itself may be content (a name): never shown
+        if error["type"] in ("extra_forbidden", "invalid_key"):  # the key itself may be content (a name): never shown
             allowed = _allowed_keys(Casus, loc[:-1])
-            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-            hint = f"; bedoel je '{close[0]}'?" if close else "; toegestaan: " + ", ".join(allowed)
-            out.append(FieldError(".".join(map(str, loc[:-1] + ("<onbekend veld>",))), "onbekend veld" + hint))
+            close = closest(loc[-1], allowed) if isinstance(loc[-1], str) else None
+            hint = f"; bedoel je '{close}'?" if close else "; toegestaan: " + ", ".join(allowed)
+            out.append(FieldError(_shown(loc[:-1] + (UNKNOWN,)), "onbekend veld" + hint))
             continue
-        path = ".".join(str(p) for p in loc) or "(casus)"
+        path = _shown(loc) or "(casus)"
         ctx = {k: str(v).replace("'", "").replace(" or ", ", ") for k, v in (error.get("ctx") or {}).items()}
         if error["type"] == "onbekende_soort":
             out.append(FieldError(path, error["msg"]))

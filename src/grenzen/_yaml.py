@@ -8,6 +8,7 @@ construct objects, non-string keys and duplicate keys (a duplicate would silentl
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ Path_ = tuple[str | int, ...]
 
 MAX_DEPTH = 60
 MAX_NODES = 200_000
+BAD_NUMBER = "dit getal is te groot of geen gewoon getal"
 
 
 @dataclass
@@ -104,9 +106,12 @@ def _build(node: yaml.Node, path: Path_, out: Located, depth: int, counter: list
     if isinstance(node, yaml.ScalarNode):
         if node.tag not in _SCALAR_TAGS:
             raise YamlProblem(_NO_TAGS, *_pos(node))
-        value = out.constructor.construct_object(node)
-        if isinstance(value, float) and value != value:  # NaN never compares equal
-            raise YamlProblem("'.nan' is geen bruikbaar getal", *_pos(node))
+        try:
+            value = out.constructor.construct_object(node)
+        except ValueError:  # an integer with more digits than Python converts (sys.get_int_max_str_digits)
+            raise YamlProblem(BAD_NUMBER, *_pos(node)) from None
+        if isinstance(value, float) and not math.isfinite(value):  # .nan, .inf, 1.0e+400
+            raise YamlProblem(BAD_NUMBER, *_pos(node))
         return value
     if isinstance(node, yaml.SequenceNode):
         if node.tag != "tag:yaml.org,2002:seq":

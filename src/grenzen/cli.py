@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import argparse
 import errno
+import os
 import sys
+import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
 
+from ._batch import LineReader, WriteError, write_problem
 from ._errors import GrenzenError
 from ._explain import explain
 from ._policy import Policy, default_rules_dir, load_policy
+from ._read import MAX_CASE_BYTES
 
 _ARGPARSE_DUTCH = {
     "usage: ": "gebruik: ",
@@ -86,7 +91,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="CASUS bevat JSON Lines: één casus per regel, één advies per regel terug "
                              "(vanzelf bij .jsonl en .ndjson)")
     advies.add_argument("--processen", metavar="N", type=int, default=1,
-                        help="aantal processen voor JSON Lines (standaard 1)")
+                        help="aantal processen voor JSON Lines (standaard 1, hoogstens het aantal processors)")
+    advies.add_argument("--max-grootte", metavar="BYTES", type=int, default=MAX_CASE_BYTES,
+                        help=f"hoogste grootte van één casus of één regel in bytes (standaard {MAX_CASE_BYTES})")
     advies.add_argument("--waarom", action="store_true",
                         help="toon ook de kleinste veranderingen aan de casus die het advies zouden veranderen")
 
@@ -129,6 +136,8 @@ def _parser() -> argparse.ArgumentParser:
     samenhang.add_argument("casussen", metavar="CASUSSEN", help="JSON Lines-bestand; '-' leest van standaardinvoer")
     samenhang.add_argument("--regels", metavar="MAP", help="map met regelbestanden (standaard: het meegeleverde beleid)")
     samenhang.add_argument("--html", metavar="BESTAND", help="schrijf ook een HTML-pagina met grafiek voor het teamoverleg")
+    samenhang.add_argument("--max-grootte", metavar="BYTES", type=int, default=MAX_CASE_BYTES,
+                           help=f"hoogste grootte van één regel in bytes (standaard {MAX_CASE_BYTES})")
     return parser
 
 
@@ -151,15 +160,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.opdracht == "samenhang":
             return _samenhang(args)
         return _test(args)
+    except WriteError as exc:
+        print(str(exc), file=sys.stderr)
+        _drop_stdout()
+        return 1
     except GrenzenError as exc:  # PolicyError, CaseError, EngineError, WorkerError: Dutch, without case content
         print(str(exc), file=sys.stderr)
         return 1
-    except BrokenPipeError:  # output piped into e.g. head: stop quietly
-        sys.stderr.close()
-        return 0
-    except OSError as exc:
+    except OSError as exc:  # every write of the output is wrapped (WriteError): this is reading
         print(_os_problem(exc, "lezen"), file=sys.stderr)
         return 1
+
+
+def _emit(text: str) -> None:
+    """Print the output; a failed write (disk full, closed pipe) is a ``WriteError``, not a read error."""
+    try:
+        print(text)
+        sys.stdout.flush()
+    except OSError as exc:
+        raise WriteError(write_problem(exc, None)) from None
+
+
+def _drop_stdout() -> None:
+    """After a failed write, point standard output at /dev/null so that Python's exit does not try again."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
+    except (OSError, ValueError, AttributeError):  # no real file behind sys.stdout (e.g. captured in tests)
+        pass
 
 
 def _directory(value: str | None) -> Path:
@@ -170,44 +199,45 @@ def _advies(args: argparse.Namespace) -> int:
     if args.jsonl or args.casus.endswith((".jsonl", ".ndjson")):
         return _advies_batch(args)
     policy = load_policy(_directory(args.regels))
-    data = sys.stdin.buffer.read() if args.casus == "-" else Path(args.casus).read_bytes()
+    policy.max_case_bytes = args.max_grootte
+    with _input(args.casus) as stream:
+        data = stream.read(args.max_grootte + 4)  # the BOM, and one byte that shows the text is too large
     advice = policy.advise(data)
     if args.waarom:
         from ._whatif import whatif_json, whatif_text
 
         changes = policy.what_if(data)
-        print(whatif_json(advice, changes) if args.json else explain(advice) + "\n\n" + whatif_text(advice, changes))
+        _emit(whatif_json(advice, changes) if args.json else explain(advice) + "\n\n" + whatif_text(advice, changes))
         return 0
-    print(advice.model_dump_json(indent=2) if args.json else explain(advice))
+    _emit(advice.model_dump_json(indent=2) if args.json else explain(advice))
     return 0
 
 
+@contextmanager
+def _input(name: str) -> Iterator[BinaryIO]:
+    """The input as bytes, read once: '-' is standard input; a path may be a file, /dev/stdin, a pipe or a FIFO."""
+    if name == "-":
+        yield sys.stdin.buffer
+        return
+    with open(name, "rb") as stream:
+        yield stream
+
+
+def _processes(asked: int) -> int:
+    cpus = os.cpu_count() or 1
+    if asked > cpus:
+        print(f"--processen {asked} is meer dan het aantal processors; grenzen gebruikt er {cpus}.", file=sys.stderr)
+    return max(1, min(asked, cpus))
+
+
 def _advies_batch(args: argparse.Namespace) -> int:
-    from ._batch import Progress, advise_lines
+    from ._batch import run_batch
 
     directory = _directory(args.regels)
     policy = load_policy(directory)  # a broken policy fails once, here, not in every worker
-    lines: BinaryIO  # bytes: each line is decoded on its own, so a line that is not UTF-8 is an error in place
-    if args.casus == "-":
-        lines, total = sys.stdin.buffer, None
-    else:
-        path = Path(args.casus)
-        with path.open("rb") as counting:
-            total = sum(1 for _ in counting)
-        lines = path.open("rb")
-    progress, failed = Progress(total), 0
-    try:
-        for out in advise_lines(directory, lines, max(1, args.processen), policy=policy):
-            failed += out.startswith('{"fout"')
-            sys.stdout.write(out + "\n")
-            progress.step()
-    finally:
-        progress.close()
-        if lines is not sys.stdin.buffer:
-            lines.close()
-    if failed:
-        print(f"{failed} casussen zonder advies (zie de regels met \"fout\").", file=sys.stderr)
-    return 1 if failed else 0
+    processes = _processes(args.processen)
+    with _input(args.casus) as stream:  # bytes: each line is decoded on its own
+        return run_batch(policy, directory, stream, processes, args.max_grootte)
 
 
 def _controleer(args: argparse.Namespace) -> int:
@@ -246,20 +276,38 @@ def _samenhang(args: argparse.Namespace) -> int:
     from ._consistency import build_report, report_html, report_text
 
     policy = load_policy(_directory(args.regels))
-    if args.casussen == "-":
-        report = build_report(policy, sys.stdin.buffer)
-    else:
-        with open(args.casussen, "rb") as lines:  # bytes: a line that is not UTF-8 is reported, not replaced
-            report = build_report(policy, lines)
-    print(report_text(report))
+    with _input(args.casussen) as stream:  # bytes: a line that is not UTF-8 is reported, not replaced
+        report = build_report(policy, LineReader(stream, args.max_grootte), args.max_grootte)
+    _emit(report_text(report))
     if args.html:
         try:
-            Path(args.html).write_text(report_html(report), encoding="utf-8")
+            _write_atomically(Path(args.html), report_html(report))
         except OSError as exc:
             print(_os_problem(exc, "schrijven"), file=sys.stderr)
             return 1
-        print(f"HTML-pagina geschreven: {args.html}")
+        _emit(f"HTML-pagina geschreven: {args.html}")
     return 0 if report.cases else 1
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write a whole file or nothing: a temporary file beside it, then a rename over it."""
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException as exc:
+        with suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(exc, OSError):  # name the file the user asked for, not the temporary one
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

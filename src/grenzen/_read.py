@@ -1,0 +1,151 @@
+"""Step 1 for cases: the one reader of case text.
+
+Every channel that receives a case as text parses it here, under one set of rules: a case file or standard input
+(``grenzen advies``), each line of a JSON Lines batch, each line of a ``samenhang`` history and
+``Policy.advise(str | bytes)``. JSON is read with the ``json`` module (fast); other text, where YAML is allowed, with
+the located YAML reader (``_yaml.read_yaml``). Either way: a text over the size cap, a text that is not UTF-8, a
+duplicate key, a YAML tag or alias, a number that is not finite or has more digits than Python converts, and nesting
+deeper than ``MAX_DEPTH`` are refused; a UTF-8 byte order mark is skipped. Every refusal is a ``CaseError`` on the
+field ``(casus)`` with a Dutch message that quotes nothing of the text and chains no exception that holds it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ._errors import CaseError, FieldError
+from ._yaml import BAD_NUMBER, MAX_DEPTH, MAX_NODES, YamlProblem, read_yaml
+
+MAX_CASE_BYTES = 1_000_000  # one case (a file, standard input, one JSON Lines line); Policy.max_case_bytes
+
+EMPTY = "de tekst is leeg"
+NOT_UTF8 = "de tekst is geen UTF-8"
+NOT_JSON = "geen geldige JSON"
+NOT_OBJECT = "moet een object met velden zijn (een JSON-object of een YAML-blok)"
+TOO_DEEP = "de tekst is te diep genest"
+DUPLICATE = "deze sleutel staat twee keer in hetzelfde blok; voeg ze samen"
+_BOM = "\ufeff"
+
+
+def too_large(max_bytes: int) -> str:
+    """The message for a text over the cap (also used by the line readers of batch and samenhang)."""
+    return f"de tekst is te groot (meer dan {max_bytes:,} bytes)".replace(",", ".")
+
+
+class _Refused(Exception):
+    """Raised inside the json hooks; turned into a CaseError outside any ``except`` block."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _Refused(DUPLICATE)
+    return result
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _Refused(BAD_NUMBER)
+    return value
+
+
+def _constant(text: str) -> Any:  # NaN, Infinity, -Infinity: not JSON
+    raise _Refused(BAD_NUMBER)
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_float=_float, parse_constant=_constant)
+
+
+def read_case_text(text: str | bytes, *, json_only: bool = False, max_bytes: int = MAX_CASE_BYTES) -> dict[str, Any]:
+    """The object a case text holds (JSON, or YAML unless ``json_only``); ``CaseError`` on ``(casus)`` otherwise."""
+    message = _problem(text, json_only, max_bytes)
+    if isinstance(message, str):
+        raise CaseError([FieldError("(casus)", message)])
+    return message
+
+
+def _problem(text: str | bytes, json_only: bool, max_bytes: int) -> dict[str, Any] | str:
+    """The parsed object, or the Dutch message of why there is none (never raises for any text)."""
+    if len(text) > max_bytes:
+        return too_large(max_bytes)
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            return NOT_UTF8
+    else:
+        try:
+            if len(text.encode("utf-8")) > max_bytes:
+                return too_large(max_bytes)
+        except UnicodeEncodeError:  # a lone surrogate: no UTF-8 text can hold it
+            return NOT_UTF8
+    text = text.removeprefix(_BOM)
+    if not text.strip():
+        return EMPTY
+    data = _json(text)
+    if isinstance(data, _Failed) and data.message in (NOT_JSON, DUPLICATE) and not (json_only and data.message == NOT_JSON):
+        located = _yaml(text)  # YAML, or where the duplicate key of a JSON text is
+        if not json_only or (isinstance(located, _Failed) and located.message == DUPLICATE):
+            data = located
+    if isinstance(data, _Failed):
+        return data.shown(text)
+    if not isinstance(data, dict):
+        return NOT_OBJECT
+    return data if _within_limits(data) else TOO_DEEP
+
+
+class _Failed:
+    """Why a text did not parse, and where when the parser knows it."""
+
+    def __init__(self, message: str, line: int | None = None, column: int = 1) -> None:
+        self.message, self.line, self.column = message, line, column
+
+    def shown(self, text: str) -> str:
+        if self.line is None:
+            return self.message
+        where = f"regel {self.line}, kolom {self.column}" if "\n" in text.rstrip("\r\n") else f"kolom {self.column}"
+        return f"{where}: {self.message}"
+
+
+def _json(text: str) -> Any:
+    try:
+        return _DECODER.decode(text)
+    except _Refused as exc:
+        return _Failed(exc.message)
+    except json.JSONDecodeError as exc:
+        return _Failed(NOT_JSON, exc.lineno, exc.colno)
+    except RecursionError:
+        return _Failed(TOO_DEEP)
+    except ValueError:  # an integer with more digits than Python converts
+        return _Failed(BAD_NUMBER)
+
+
+def _yaml(text: str) -> Any:
+    try:
+        return read_yaml(text).data
+    except YamlProblem as exc:
+        return _Failed(exc.message, exc.line, exc.column)
+    except RecursionError:
+        return _Failed(TOO_DEEP)
+
+
+def _within_limits(data: dict[str, Any]) -> bool:
+    """The YAML reader's depth and size limits, checked without recursion on JSON results."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    nodes = 0
+    while stack:
+        value, depth = stack.pop()
+        nodes += 1
+        if depth > MAX_DEPTH or nodes > MAX_NODES:
+            return False
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+    return True
