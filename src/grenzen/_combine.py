@@ -32,24 +32,33 @@ def effective(rules: list[Regel], applicable: Iterable[int]) -> tuple[list[int],
     """Rules that stay after exceptions, and (set aside, by) pairs; both in policy order.
 
     A rule is set aside when an applicable rule that is itself not set aside names it.
-    Exceptions form no cycles and never name absolute rules (checked at load).
+    Exceptions form no cycles and never name absolute rules (checked at load). Each rule is decided
+    after every rule that names it (Kahn's order), without recursion: a chain of exceptions can be as
+    long as the policy.
     """
     active = sorted(set(applicable))
     index_of = {rules[i].id: i for i in active}
-    setters: dict[int, list[int]] = {}
+    setters: dict[int, list[int]] = {i: [] for i in active}
+    targets: dict[int, list[int]] = {i: [] for i in active}
     for i in active:
         for target in rules[i].zet_opzij:
-            if target in index_of:
-                setters.setdefault(index_of[target], []).append(i)
-    memo: dict[int, bool] = {}
-
-    def stays(i: int) -> bool:
-        if i not in memo:
-            memo[i] = not any(stays(j) for j in setters.get(i, ()))
-        return memo[i]
-
-    kept = [i for i in active if stays(i)]
-    aside = [(i, next(j for j in setters[i] if stays(j))) for i in active if not stays(i)]
+            t = index_of.get(target)
+            if t is not None and t != i:  # naming itself is refused at load
+                setters[t].append(i)
+                targets[i].append(t)
+    waiting = {i: len(setters[i]) for i in active}
+    ready = [i for i in active if not waiting[i]]
+    stays: dict[int, bool] = {}
+    while ready:
+        i = ready.pop()
+        stays[i] = not any(stays[j] for j in setters[i])
+        for t in targets[i]:
+            waiting[t] -= 1
+            if not waiting[t]:
+                ready.append(t)
+    # a rule on a cycle (refused at load) is never decided above: it stays, visible in the advice
+    kept = [i for i in active if stays.get(i, True)]
+    aside = [(i, next(j for j in setters[i] if stays.get(j, True))) for i in active if not stays.get(i, True)]
     return kept, aside
 
 

@@ -172,27 +172,30 @@ def _check_exceptions(rules: list[LoadedRule], by_id: dict[str, LoadedRule], bro
 
 
 def _cycles(rules: list[LoadedRule], by_id: dict[str, LoadedRule]) -> Iterator[Problem]:
+    """Each cycle of exceptions once, found by a depth-first search with its own stack (no recursion:
+    a chain of exceptions can be as long as the policy)."""
     graph = {r.rule.id: [t for t in r.rule.zet_opzij if t in by_id and t != r.rule.id] for r in rules}
-    state: dict[str, int] = {}  # 1 = on the stack, 2 = done
+    state: dict[str, int] = {}  # 1 = on the path, 2 = done
     reported: set[frozenset[str]] = set()
-
-    def visit(node: str, stack: list[str]) -> Iterator[list[str]]:
-        state[node] = 1
-        stack.append(node)
-        for nxt in graph.get(node, []):
-            if state.get(nxt) == 1:
-                yield stack[stack.index(nxt):]
-            elif nxt not in state:
-                yield from visit(nxt, stack)
-        stack.pop()
-        state[node] = 2
-
     for start in graph:
-        if start not in state:
-            for cycle in visit(start, []):
+        if start in state:
+            continue
+        state[start] = 1
+        path, todo = [start], [iter(graph[start])]
+        while todo:
+            nxt = next(todo[-1], None)
+            if nxt is None:  # every successor of the last node on the path is done
+                state[path.pop()] = 2
+                todo.pop()
+            elif state.get(nxt) == 1:
+                cycle = path[path.index(nxt):]
                 key = frozenset(cycle)
                 if key not in reported:
                     reported.add(key)
                     chain = " → ".join(cycle + [cycle[0]])
                     yield _at(by_id[cycle[0]], ("zet_opzij",), f"uitzonderingen vormen een kring: {chain}",
                               "laat één van deze regels de ander niet meer opzij zetten")
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                todo.append(iter(graph.get(nxt, ())))

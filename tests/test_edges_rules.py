@@ -1,0 +1,84 @@
+"""Edges of rule files: long exception chains, audit records that tell the truth, numbers out of range."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from reference import engine_advice_fields, reference_advice
+from strategies import write_policy
+
+import grenzen
+from grenzen import Casus
+from grenzen._combine import effective
+
+# --- point 7: no recursion on sizes a user controls ---------------------------------------------------------
+
+
+def _chain(length: int, backwards: bool = False) -> list[dict]:
+    """``length`` rules that all hold for task t1; rule i sets rule i-1 aside (``backwards``: rule i+1)."""
+    rules = []
+    for i in range(length):
+        rule = {"id": f"r{i}", "titel": f"Regel {i}", "bron": "b", "als": {"taak": "t1"},
+                "dan": {"route": "mentor", "uitleg": "u"}}
+        target = i + 1 if backwards else i - 1
+        if 0 <= target < length:
+            rule["zet_opzij"] = [f"r{target}"]
+        rules.append(rule)
+    rules[-1 if not backwards else 0]["dan"] = {"route": "extern", "urgentie": "direct", "uitleg": "u"}
+    return rules
+
+
+def _expected_chain(length: int, backwards: bool) -> tuple[list[str], list[tuple[str, str]]]:
+    """The documented outcome: the rule no one sets aside stays, the one it names is set aside, the next stays, ..."""
+    order = list(range(length)) if backwards else list(range(length - 1, -1, -1))  # from the head of the chain
+    kept = sorted(order[0::2])
+    aside = sorted((order[k], order[k - 1]) for k in range(1, length, 2))
+    return [f"r{i}" for i in kept], [(f"r{i}", f"r{j}") for i, j in aside]
+
+
+@pytest.mark.parametrize("backwards", [False, True], ids=["regel-i-zet-i-min-1-opzij", "regel-i-zet-i-plus-1-opzij"])
+def test_a_chain_of_5000_exceptions_loads_and_advises_fast(tmp_path, backwards):
+    length = 5000
+    directory = write_policy(tmp_path / "r", _chain(length, backwards))
+    start = time.perf_counter()
+    policy = grenzen.load_policy(directory)
+    loaded = time.perf_counter()
+    advice = policy.advise({"taak": "t1"})
+    advised = time.perf_counter()
+    kept, aside = _expected_chain(length, backwards)
+    head = "r0" if backwards else f"r{length - 1}"
+    assert (advice.route, advice.urgentie, advice.redenen[0].regel) == ("extern", "direct", head)
+    assert sorted(r.regel for r in advice.redenen) == sorted(kept)
+    assert sorted((o.regel, o.door) for o in advice.opzij_gezet) == sorted(aside)
+    assert advised - loaded < 1.0, f"advies duurde {advised - loaded:.2f}s"
+    assert loaded - start < 30, f"laden duurde {loaded - start:.2f}s"
+
+
+def test_effective_meets_the_documented_definition_on_a_long_chain():
+    """Every kept rule is named by no kept rule; every set-aside rule by a kept one (unique for an acyclic graph)."""
+    rules = [grenzen._rulefile.Regel.model_validate(r) for r in _chain(20_000)]
+    kept, aside = effective(rules, range(len(rules)))
+    kept_set, index = set(kept), {r.id: i for i, r in enumerate(rules)}
+    named_by = {(index[t], j) for j, r in enumerate(rules) for t in r.zet_opzij}  # (set aside, by)
+    assert not [(i, j) for i, j in named_by if i in kept_set and j in kept_set]
+    assert all(by in kept_set and (i, by) in named_by for i, by in aside)
+    assert sorted(kept + [i for i, _ in aside]) == list(range(len(rules)))
+
+
+@pytest.mark.parametrize("backwards", [False, True])
+def test_a_chain_agrees_with_the_reference_evaluator(tmp_path, backwards):
+    policy = grenzen.load_policy(write_policy(tmp_path / "r", _chain(200, backwards)))
+    case = Casus.model_validate({"taak": "t1"})
+    assert engine_advice_fields(policy.advise(case)) == reference_advice(policy.rules, policy.agreements, case)
+
+
+def test_a_long_exception_cycle_is_a_located_problem(tmp_path):
+    rules = _chain(3000, backwards=True)
+    rules[-1]["zet_opzij"] = ["r0"]  # closes the chain into one long cycle
+    rules[0]["dan"] = {"route": "mentor", "uitleg": "u"}  # r0 may be set aside (not absolute)
+    with pytest.raises(grenzen.PolicyError) as info:
+        grenzen.load_policy(write_policy(tmp_path / "r", rules))
+    [problem] = info.value.problems
+    assert "kring: r0 → r1 → r2" in problem.message and problem.message.endswith("r2999 → r0")
+    assert problem.line > 1 and problem.rule == "r0"
