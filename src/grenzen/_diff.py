@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import json
+import os
+import re
 import subprocess
 import tarfile
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ._analysis import advice_for, evaluate, safety_kinds
 from ._domain import Point, build_domain
 from ._errors import CaseError, GrenzenError
 from ._examples import read_examples
+from ._load import MAX_FILE_BYTES, YAML_SUFFIXES
 from ._policy import Policy, load_policy
 
 FIELDS = ("route", "urgentie", "taak_hoort_bij_mentor")
+#: Caps on a policy read from a git revision, checked in the tar headers before any content is read; each YAML
+#: file is also held to the loader's ``MAX_FILE_BYTES``. Other files are skipped unread.
+MAX_REVISION_BYTES = 20_000_000  # all YAML files of the revision together
+MAX_REVISION_FILES = 10_000  # YAML files, directories and links
+GIT_TIMEOUT = 60  # seconds, for each git call
+OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 @dataclass
@@ -58,24 +67,131 @@ def load_version(spec: str | Path | Policy, stack: contextlib.ExitStack) -> Poli
     """A policy from a directory, or from a git revision written as ``REV:PATH`` (e.g. ``HEAD~1:rules``).
 
     A revision is extracted into a temporary directory that lives as long as ``stack``: the comparison reads
-    that version's examples from it after loading.
+    that version's examples from it after loading. Git never sees an option from ``spec`` and never uses the
+    network; the extraction is checked member by member, from the tar headers, before anything is read.
     """
     if isinstance(spec, Policy):
         return spec
     path = Path(spec)
     if path.is_dir() or ":" not in str(spec):
         return load_policy(path)
-    tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="grenzen-"))
+    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="grenzen-")))
+    _extract(str(spec), _tree(str(spec)), tmp)
+    return load_policy(tmp)
+
+
+def _split(spec: str) -> tuple[str, str]:
+    """``REV:PATH`` at the first colon outside ``@{...}`` (a reflog date may hold colons)."""
+    depth = 0
+    for index, char in enumerate(spec):
+        if char == "{":
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+        elif char == ":" and not depth:
+            return spec[:index], spec[index + 1:]
+    return spec, ""
+
+
+def _git(*args: str) -> subprocess.Popen[bytes]:
+    """Git, local only: every transport refused, no prompts, no lazy fetch of missing objects."""
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_NO_LAZY_FETCH": "1"}
     try:
-        result = subprocess.run(["git", "archive", "--format=tar", str(spec)], capture_output=True, check=False,
-                                timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        raise GrenzenError(f"Kan git niet starten om versie '{spec}' te lezen.") from None
-    if result.returncode != 0:
-        raise GrenzenError(f"Git kent de versie '{spec}' niet. Schrijf REVISIE:MAP, bijvoorbeeld HEAD~1:rules.")
-    with tarfile.open(fileobj=io.BytesIO(result.stdout)) as archive:
-        archive.extractall(tmp, filter="data")
-    return load_policy(Path(tmp))
+        return subprocess.Popen(["git", "-c", "protocol.allow=never", *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env)
+    except OSError:
+        raise GrenzenError("Kan git niet starten om een git-versie te lezen.") from None
+
+
+def _ask(*args: str) -> str | None:
+    """The output of a short git query, or None if git says no."""
+    process = _git(*args)
+    try:
+        out, _ = process.communicate(timeout=GIT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise GrenzenError(f"Git gaf na {GIT_TIMEOUT} seconden geen antwoord.") from None
+    return out.decode("utf-8", "replace").strip() if process.returncode == 0 else None
+
+
+def _tree(spec: str) -> str:
+    """The object id of the directory ``spec`` names; its revision must be a commit."""
+    rev, folder = _split(spec)
+    if not rev:
+        raise GrenzenError(f"Geef bij '{spec}' een git-revisie. Schrijf REVISIE:MAP, bijvoorbeeld HEAD~1:rules.")
+    if rev.startswith("-") or folder.startswith("-"):
+        raise GrenzenError(f"Een git-revisie of map mag niet met '-' beginnen ('{spec}'). "
+                           "Schrijf REVISIE:MAP, bijvoorbeeld HEAD~1:rules.")
+    commit = _ask("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+    if commit is None or not OBJECT_ID.fullmatch(commit):
+        raise GrenzenError(f"Git kent de versie '{spec}' niet (of dit is geen git-repository). "
+                           "Schrijf REVISIE:MAP, bijvoorbeeld HEAD~1:rules.")
+    tree = _ask("rev-parse", "--verify", "--quiet", "--end-of-options", f"{commit}:{folder}")
+    if tree is None or not OBJECT_ID.fullmatch(tree) or _ask("cat-file", "-t", tree) != "tree":
+        raise GrenzenError(f"In git-revisie '{rev}' is '{folder}' geen map. Schrijf REVISIE:MAP met de map van de "
+                           "regels, bijvoorbeeld HEAD~1:rules.")
+    return tree
+
+
+def _extract(spec: str, tree: str, target: Path) -> None:
+    """Extract the YAML files of ``tree`` (and its directories and inner links) into ``target``, within the caps."""
+    process = _git("archive", "--format=tar", tree)
+    timer = threading.Timer(GIT_TIMEOUT, process.kill)
+    timer.start()
+    try:
+        assert process.stdout is not None
+        with tarfile.open(fileobj=process.stdout, mode="r|") as archive:
+            files = total = 0
+            for member in archive:
+                _check_place(spec, member, target)
+                if member.isreg() and not member.name.endswith(YAML_SUFFIXES):
+                    continue  # never read by the loader
+                files += 1
+                if files > MAX_REVISION_FILES:
+                    raise GrenzenError(f"Git-versie '{spec}' bevat te veel bestanden (meer dan {MAX_REVISION_FILES}); "
+                                       "grenzen leest deze versie niet.")
+                if member.size > MAX_FILE_BYTES:
+                    raise GrenzenError(f"Het bestand '{member.name}' in git-versie '{spec}' is te groot (meer dan "
+                                       f"{_megabytes(MAX_FILE_BYTES)}); grenzen leest het niet.")
+                total += member.size
+                if total > MAX_REVISION_BYTES:
+                    raise GrenzenError(f"De regelbestanden in git-versie '{spec}' zijn samen te groot (meer dan "
+                                       f"{_megabytes(MAX_REVISION_BYTES)}); grenzen leest deze versie niet.")
+                archive.extract(member, target, filter="data")
+            while process.stdout.read(65536):
+                pass  # the archive's padding: let git finish
+        if process.wait() != 0:
+            raise tarfile.ReadError
+    except (tarfile.TarError, EOFError):
+        raise GrenzenError(f"Git gaf geen leesbare versie '{spec}'.") from None
+    finally:
+        timer.cancel()
+        if process.poll() is None:
+            process.kill()
+        process.stdout.close()  # type: ignore[union-attr]
+        process.wait()
+
+
+def _check_place(spec: str, member: tarfile.TarInfo, target: Path) -> None:
+    """Refuse a member whose name or link leaves the extraction, and anything but files, directories and links."""
+    name = PurePosixPath(member.name)
+    escapes = name.is_absolute() or ".." in name.parts  # git never writes these; tarfile would strip a leading /
+    try:
+        tarfile.data_filter(member, str(target))
+    except (tarfile.OutsideDestinationError, tarfile.AbsolutePathError, tarfile.AbsoluteLinkError,
+            tarfile.LinkOutsideDestinationError):
+        escapes = True
+    except tarfile.FilterError:
+        raise GrenzenError(f"Git-versie '{spec}' bevat '{member.name}', dat geen gewoon bestand, map of link is; "
+                           "grenzen leest deze versie niet.") from None
+    if escapes:
+        raise GrenzenError(f"Git-versie '{spec}' bevat '{member.name}', dat naar een plek buiten de versie wijst "
+                           "(een link of pad buiten de map); grenzen leest deze versie niet.")
+
+
+def _megabytes(count: int) -> str:
+    return f"{count / 1_000_000:g} MB".replace(".", ",")
 
 
 def compare_policies(old: str | Path | Policy, new: str | Path | Policy, pairs: bool = True) -> Comparison:

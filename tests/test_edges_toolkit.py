@@ -1,0 +1,208 @@
+"""Edges of verschil (issue 9): git is never handed an option, git revisions are read within caps and never
+outside their extraction."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import stat
+import subprocess
+import tarfile
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+from grenzen._diff import compare_policies
+from grenzen._errors import GrenzenError
+from grenzen.cli import main
+
+CLEAN = FIXTURES / "schoon"
+GIT = shutil.which("git")
+needs_git = pytest.mark.skipif(GIT is None, reason="git ontbreekt")
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run([GIT, *args], cwd=repo, check=True, capture_output=True)
+
+
+def _repo(tmp_path: Path, monkeypatch, change=None) -> Path:
+    """A git repository with the clean fixture committed as ``regels`` (after ``change(regels)``); cwd is set."""
+    repo = tmp_path / "repo"
+    shutil.copytree(CLEAN, repo / "regels")
+    if change is not None:
+        change(repo / "regels")
+    _git(repo, "init", "-q")
+    _git(repo, "config", "user.name", "Test")
+    _git(repo, "config", "user.email", "test@example.invalid")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "v1")
+    monkeypatch.chdir(repo)
+    return repo
+
+
+def _fake_git(tmp_path: Path, monkeypatch, tar: Path | None = None) -> Path:
+    """Put a ``git`` on PATH that logs every call and, given ``tar``, answers ``archive`` with that file."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "git-aanroepen.log"
+    serve = f'for a in "$@"; do [ "$a" = archive ] && exec cat "{tar}"; done\n' if tar else ""
+    script = bin_dir / "git"
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{log}"\n{serve}exec "{GIT}" "$@"\n', encoding="utf-8")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{Path(GIT).parent}")
+    return log
+
+
+def _fake_ssh(tmp_path: Path, monkeypatch) -> Path:
+    """Any ssh connection git tries leaves a marker instead of reaching the network."""
+    marker = tmp_path / "ssh-gebruikt"
+    script = tmp_path / "fake-ssh"
+    script.write_text(f'#!/bin/sh\necho "$*" >> "{marker}"\nexit 1\n', encoding="utf-8")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("GIT_SSH_COMMAND", str(script))
+    monkeypatch.setenv("GIT_SSH", str(script))
+    return marker
+
+
+# --- point 8: git is never handed an option ---------------------------------------------------------
+
+
+@needs_git
+def test_verschil_refuses_an_option_as_revision_and_leaves_the_file_alone(tmp_path, monkeypatch, capsys):
+    repo = _repo(tmp_path, monkeypatch)
+    target = repo / "doel:x"
+    target.write_text("waardevol\n", encoding="utf-8")
+    log = _fake_git(tmp_path, monkeypatch)
+    assert main(["verschil", "--", "--output=doel:x", "regels"]) == 1
+    assert target.read_text(encoding="utf-8") == "waardevol\n", "git heeft het bestand overschreven"
+    err = capsys.readouterr().err
+    assert "mag niet met '-' beginnen" in err and "Traceback" not in err
+    with pytest.raises(GrenzenError, match="mag niet met '-' beginnen"):
+        compare_policies("--output=doel:x", "regels")
+    assert not log.exists(), "git is gestart met een optie als versie"
+
+
+@needs_git
+@pytest.mark.parametrize("spec", ["--remote=host.invalid:x", "--remote=ssh://host.invalid/x:regels",
+                                  "-c:regels", "HEAD:-regels", "HEAD:--output=y"])
+def test_verschil_never_starts_git_with_an_option_nor_opens_a_connection(tmp_path, monkeypatch, capsys, spec):
+    _repo(tmp_path, monkeypatch)
+    marker = _fake_ssh(tmp_path, monkeypatch)
+    log = _fake_git(tmp_path, monkeypatch)
+    assert main(["verschil", "--", spec, "regels"]) == 1
+    err = capsys.readouterr().err
+    assert "mag niet met '-' beginnen" in err and "Traceback" not in err
+    assert not marker.exists(), "git opende een verbinding"
+    assert not log.exists(), "git is gestart met een optie"
+
+
+@needs_git
+def test_verschil_reads_a_revision_without_network_and_with_options_ended(tmp_path, monkeypatch):
+    _repo(tmp_path, monkeypatch, lambda d: (d / "lees-mij").symlink_to("woordenlijst.yaml"))  # a link inside: fine
+    marker = _fake_ssh(tmp_path, monkeypatch)
+    log = _fake_git(tmp_path, monkeypatch)
+    result = compare_policies("HEAD:regels", "regels")
+    assert result.domain == [] and result.old.name == result.new.name
+    assert not marker.exists()
+    calls = log.read_text(encoding="utf-8").splitlines()
+    assert calls and all("HEAD" not in call or "--end-of-options" in call for call in calls), calls
+
+
+@needs_git
+@pytest.mark.parametrize("spec, message", [("HEAD~5:regels", "Git kent de versie"), ("HEAD:bestaat-niet", "geen map"),
+                                           ("HEAD:regels/woordenlijst.yaml", "geen map"), (":regels", "REVISIE:MAP")])
+def test_verschil_explains_an_unknown_revision_or_path_in_dutch(tmp_path, monkeypatch, capsys, spec, message):
+    _repo(tmp_path, monkeypatch)
+    assert main(["verschil", spec, "regels"]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+@needs_git
+@pytest.mark.parametrize("name, target", [("weg.yaml", "/etc/hostname"), ("omhoog", "../../../../buiten.yaml")])
+def test_verschil_refuses_a_committed_link_out_of_the_revision(tmp_path, monkeypatch, capsys, name, target):
+    _repo(tmp_path, monkeypatch, lambda d: (d / name).symlink_to(target))
+    with pytest.raises(GrenzenError, match="buiten de versie"):
+        compare_policies("HEAD:regels", "regels")
+    assert main(["verschil", "HEAD:regels", "regels"]) == 1
+    err = capsys.readouterr().err
+    assert "buiten de versie" in err and name in err and "Traceback" not in err
+
+
+def _member(name: str, kind: bytes = tarfile.REGTYPE, link: str = "", data: bytes = b"") -> tuple[tarfile.TarInfo, bytes]:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname, info.size, info.mode = kind, link, len(data), 0o644
+    return info, data
+
+
+@needs_git
+@pytest.mark.parametrize("evil", [
+    _member("hard.yaml", tarfile.LNKTYPE, "/etc/passwd"),
+    _member("hard.yaml", tarfile.LNKTYPE, "../../grenzen-hard.txt"),
+    _member("/grenzen-absoluut.txt", data=b"x"),
+    _member("../grenzen-omhoog.txt", data=b"x"),
+    _member("voorbeelden/../../grenzen-omhoog.txt", data=b"x"),
+    _member("apparaat", tarfile.CHRTYPE),
+], ids=["hardlink-absoluut", "hardlink-omhoog", "pad-absoluut", "pad-omhoog", "pad-omhoog-diep", "apparaat"])
+def test_verschil_refuses_a_crafted_archive_that_leaves_the_extraction(tmp_path, monkeypatch, evil):
+    _repo(tmp_path, monkeypatch)
+    tar = tmp_path / "vals.tar"
+    with tarfile.open(tar, "w", format=tarfile.GNU_FORMAT) as archive:
+        for path in sorted(CLEAN.iterdir()):
+            archive.add(path, arcname=path.name)
+        archive.addfile(evil[0], io.BytesIO(evil[1]))
+    _fake_git(tmp_path, monkeypatch, tar)
+    with pytest.raises(GrenzenError, match="buiten de versie|geen gewoon bestand"):
+        compare_policies("HEAD:regels", "regels")
+    assert not Path("/grenzen-absoluut.txt").exists() and not list(Path(tmp_path.anchor, "tmp").glob("grenzen-*.txt"))
+
+
+# --- point 5 (git part): bounded resources ----------------------------------------------------------------
+
+
+@needs_git
+def test_a_big_rule_file_in_a_revision_is_refused_from_its_header_without_reading_it(tmp_path, monkeypatch):
+    def big(directory: Path) -> None:
+        with open(directory / "groot.yaml", "wb") as handle:
+            handle.truncate(20_000_000)  # cheap to write, 20 MB for git
+
+    _repo(tmp_path, monkeypatch, big)
+    tracemalloc.start()
+    try:
+        with pytest.raises(GrenzenError) as error:
+            compare_policies("HEAD:regels", "regels")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    message = str(error.value)
+    assert "groot.yaml" in message and "te groot" in message and "meer dan 2 MB" in message
+    assert peak < 4_000_000, f"{peak} bytes gelezen voor een bestand dat geweigerd wordt"
+
+
+@needs_git
+def test_the_revision_total_and_file_count_are_capped(tmp_path, monkeypatch, capsys):
+    import grenzen._diff as diff
+
+    _repo(tmp_path, monkeypatch)
+    monkeypatch.setattr(diff, "MAX_REVISION_BYTES", 2_000)  # the clean fixture holds 2.6 kB of YAML
+    with pytest.raises(GrenzenError, match=r"samen te groot \(meer dan 0,002 MB\)"):
+        compare_policies("HEAD:regels", "regels")
+    monkeypatch.setattr(diff, "MAX_REVISION_BYTES", 10_000)
+    monkeypatch.setattr(diff, "MAX_REVISION_FILES", 2)
+    assert main(["verschil", "HEAD:regels", "regels"]) == 1
+    assert "te veel bestanden (meer dan 2)" in capsys.readouterr().err
+
+
+@needs_git
+def test_a_big_file_the_loader_never_reads_does_not_block_the_revision(tmp_path, monkeypatch):
+    def pdf(directory: Path) -> None:
+        with open(directory / "protocol.pdf", "wb") as handle:
+            handle.truncate(3_000_000)
+
+    _repo(tmp_path, monkeypatch, pdf)
+    assert compare_policies("HEAD:regels", "regels").domain == []
