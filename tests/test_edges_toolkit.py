@@ -1,9 +1,12 @@
-"""Edges of verschil (issue 9): git is never handed an option, git revisions are read within caps and never
-outside their extraction."""
+"""Edges of verschil and beleid (issue 9): git is never handed an option, git revisions are read within caps and
+never outside their extraction, and the policy document escapes every text that comes from the rule files."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import io
+import re
 import shutil
 import stat
 import subprocess
@@ -12,10 +15,16 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import FIXTURES
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import dump
 
+import grenzen
 from grenzen._diff import compare_policies
 from grenzen._errors import GrenzenError
+from grenzen._render import render_policy
 from grenzen.cli import main
 
 CLEAN = FIXTURES / "schoon"
@@ -206,3 +215,101 @@ def test_a_big_file_the_loader_never_reads_does_not_block_the_revision(tmp_path,
 
     _repo(tmp_path, monkeypatch, pdf)
     assert compare_policies("HEAD:regels", "regels").domain == []
+
+
+# --- point 10: the policy document escapes the rule files' texts -----------------------------------------
+
+HOSTILE = ("<script>alert(1)</script> [klik](javascript:alert(1)) <img src=x onerror=alert(1)> &lt;b&gt; "
+           "\\[x](javascript:y) `code` <https://x.invalid>\n<div>blok</div>")
+TEXT_KEYS = {"naam", "titel", "bron", "uitleg", "label", "omschrijving", "beschrijving", "thema", "wie",
+             "onbekende_leeftijd", "mentor_doet", "mentor_doet_niet"}
+
+
+def _hostile(data):
+    if isinstance(data, dict):
+        return {k: (_spoil(v) if k in TEXT_KEYS else _hostile(v)) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_hostile(v) for v in data]
+    return data
+
+
+def _spoil(value):
+    if isinstance(value, list):
+        return [f"{item} {HOSTILE}" for item in value]
+    return f"{value} {HOSTILE}" if isinstance(value, str) else _hostile(value)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """A base policy and an overlay (in a directory with markup in its name) whose every text carries markup."""
+    root = tmp_path_factory.mktemp("vijandig")
+    base = root / "basis"
+    base.mkdir()
+    for path in CLEAN.glob("*.yaml"):
+        (base / path.name).write_text(dump(_hostile(yaml.safe_load(path.read_text(encoding="utf-8")))), "utf-8")
+    overlay = root / "laag`<i>"
+    overlay.mkdir()
+    (overlay / "laag.yaml").write_text(dump({"naam": f"School {HOSTILE}", "basis": "../basis"}), "utf-8")
+    (overlay / "school.yaml").write_text(dump(_hostile({"thema": "Eigen", "regels": [{
+        "id": "eigen", "titel": "eigen regel", "bron": "zorgplan", "als": {"taak": "t1"},
+        "dan": {"route": "zorgteam", "uitleg": "eigen", "verwijzen_naar": ["zc"]}}]})), "utf-8")
+    return grenzen.load_policy(overlay)
+
+
+def _escaped_everywhere(md: str, char: str) -> bool:
+    """Every ``char`` in the Markdown is preceded by an odd number of backslashes."""
+    return all(len(m.group(1)) % 2 == 1 for m in re.finditer(r"(\\*)" + re.escape(char), md))
+
+
+def _assert_inert(md: str) -> None:
+    assert "<" not in md and ">" not in md
+    assert _escaped_everywhere(md, "[") and _escaped_everywhere(md, "]"), "a link could start here"
+    assert not re.search(r"&(?!amp;|lt;|gt;)", md), "an '&' that a renderer would read as an entity"
+
+
+def test_beleid_markdown_escapes_markup_from_every_rule_text(hostile, capsys):
+    md = render_policy(hostile)
+    _assert_inert(md)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md and "\\[klik\\](javascript:alert(1))" in md
+    assert "&amp;lt;b&amp;gt;" in md  # an entity in a rule text is shown, not decoded
+    assert "laag\\`&lt;i&gt;/school.yaml:" in md  # the layer's directory, too odd for a code span, is plain
+    for line in md.splitlines():
+        assert not line.lstrip().startswith(("&lt;div", "<")), "a rule text started a line of its own"
+
+
+def test_beleid_html_escapes_markup_and_has_a_content_security_policy(hostile, default_policy):
+    page = render_policy(hostile, "html")
+    assert "<script" not in page and "<img" not in page and "<div" not in page and "<i>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    for document in (page, render_policy(default_policy, "html")):
+        head = document[: document.index("</head>")]
+        csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', head)
+        assert csp and "default-src 'none'" in csp.group(1) and "script-src" not in csp.group(1)
+        assert head.index("Content-Security-Policy") < head.index("<title>")
+
+
+@pytest.fixture(scope="module")
+def default_policy():
+    return grenzen.load_policy()
+
+
+@pytest.fixture(scope="module")
+def clean_policy():
+    return grenzen.load_policy(CLEAN)
+
+
+MARKUP = st.text(alphabet=st.sampled_from(list("<>&[]()!\\`*_#|:/ \n\r\tajvscript=\"'")), max_size=40)
+
+
+@settings(max_examples=300)
+@given(title=st.one_of(st.text(max_size=60), MARKUP), explanation=st.one_of(st.text(max_size=60), MARKUP),
+       name=st.one_of(st.text(max_size=20), MARKUP), layer=st.one_of(st.text(max_size=20), MARKUP))
+def test_markdown_never_carries_markup_from_a_rule_text(clean_policy, title, explanation, name, layer):
+    policy = copy.copy(clean_policy)
+    first, *rest = clean_policy.source.rules
+    rule = first.rule.model_copy(update={"titel": title or "x", "bron": explanation or "x",
+                                         "dan": first.rule.dan.model_copy(update={"uitleg": explanation or "x"})})
+    policy.source = dataclasses.replace(clean_policy.source, rules=[dataclasses.replace(first, rule=rule), *rest],
+                                        rule_layers={first.rule.id: layer or "x"})
+    policy.name = name or "x"
+    _assert_inert(render_policy(policy))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from typing import Union
 
@@ -14,10 +15,17 @@ from ._rulefile import Regel, SignaalVoorwaarde, Voorwaarde
 # A tiny document model so that Markdown and HTML come from the same text.
 Span = tuple[str, str]  # (style, text): style "" plain, "b" bold, "c" code
 Text = list[Span]
-Block = Union[tuple[str, int, str], tuple[str, Text], tuple[str, list[Text]], tuple[str, list[str], list[list[str]]]]
+Block = Union[tuple[str, int, str], tuple[str, Text], tuple[str, list[Text]], tuple[str, list[str], list[list[Text]]]]
 
 ROUTE_WORDS = {"mentor": "blijft bij de mentor", "zorgteam": "naar het zorgteam", "extern": "naar externe hulp"}
 SECTIONS = (("mentor", "Hoort bij de mentor"), ("zorgteam", "Gaat naar het zorgteam"), ("extern", "Gaat naar externe hulp"))
+#: The HTML page loads nothing and runs nothing, whatever a rule text holds.
+CSP_META = '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">'
+#: Characters of a rule text that Markdown would read as markup: HTML (``<``, ``>``, ``&`` become entities) and
+#: links, code and escapes (``[``, ``]``, backtick and backslash get a backslash).
+MD_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\\": "\\\\", "`": "\\`", "[": "\\[", "]": "\\]"}
+MD_SPECIAL = re.compile("[" + re.escape("".join(MD_ESCAPES)) + "]")
+LINE_BREAK = re.compile(r"[ \t]*[\r\n]+[ \t]*")  # a rule text never starts a Markdown block of its own
 
 
 def render_policy(policy: Policy, fmt: str = "md") -> str:
@@ -196,8 +204,8 @@ def _agreements(policy: Policy) -> list[Block]:
     out: list[Block] = [("h", 2, "Verwijsafspraken")]
     destinations = policy.agreements.bestemmingen
     if destinations:
-        rows = [[d.naam, "binnen de school" if d.soort == "intern" else "buiten de school",
-                 " ".join((d.omschrijving or "").split()), " ".join((d.bron or "").split())]
+        rows = [_row(d.naam, "binnen de school" if d.soort == "intern" else "buiten de school",
+                     " ".join((d.omschrijving or "").split()), " ".join((d.bron or "").split()))
                 for d in destinations.values()]
         out.append(("table", ["wie", "waar", "wat", "bron"], rows))
     consent = policy.agreements.toestemming
@@ -211,8 +219,8 @@ def _agreements(policy: Policy) -> list[Block]:
                 ages = f"{group.vanaf} jaar en ouder"
             else:
                 ages = f"tot en met {group.tot_en_met} jaar"
-            rows.append([ages, group.wie])
-        rows.append(["leeftijd onbekend", consent.onbekende_leeftijd])
+            rows.append(_row(ages, group.wie))
+        rows.append(_row("leeftijd onbekend", consent.onbekende_leeftijd))
         out.append(("table", ["leeftijd", "toestemming van"], rows))
         out.append(("p", [("b", "Bron: "), ("", " ".join(consent.bron.split()))]))
     return out
@@ -225,15 +233,29 @@ def _vocabulary(policy: Policy) -> list[Block]:
         if table:
             out.append(("h", 3, title))
             out.append(("table", ["naam", "betekenis", "in een casus"],
-                        [[t.label, " ".join(t.omschrijving.split()), f"`{k}`"] for k, t in table.items()]))
+                        [[*_row(t.label, " ".join(t.omschrijving.split())), [("c", k)]] for k, t in table.items()]))
     return out
+
+
+def _row(*cells: str) -> list[Text]:
+    return [[("", cell)] for cell in cells]
 
 
 # --- output -------------------------------------------------------------------------------------
 
 
 def _md_text(spans: Text) -> str:
-    return "".join(_bold(t) if s == "b" else f"`{t}`" if s == "c" else t for s, t in spans)
+    return "".join(_bold(_md_plain(t)) if s == "b" else _md_code(t) if s == "c" else _md_plain(t) for s, t in spans)
+
+
+def _md_plain(text: str) -> str:
+    """Text as Markdown that shows exactly this text: no HTML, no link, no code span, no block of its own."""
+    return MD_SPECIAL.sub(lambda m: MD_ESCAPES[m.group()], LINE_BREAK.sub(" ", text))
+
+
+def _md_code(text: str) -> str:
+    """A code span; text that a code span cannot hold safely (backticks, markup, line breaks) stays plain."""
+    return f"`{text}`" if not MD_SPECIAL.search(text) and not LINE_BREAK.search(text) else _md_plain(text)
 
 
 def _bold(text: str) -> str:
@@ -247,7 +269,7 @@ def _markdown(blocks: list[Block]) -> str:
     for block in blocks:
         kind = block[0]
         if kind == "h":
-            lines += [("#" * block[1]) + " " + block[2], ""]  # type: ignore[misc]
+            lines += [("#" * block[1]) + " " + _md_plain(block[2]), ""]  # type: ignore[misc, arg-type]
         elif kind == "p":
             lines += [_md_text(block[1]), ""]  # type: ignore[arg-type]
         elif kind == "ul":
@@ -256,7 +278,7 @@ def _markdown(blocks: list[Block]) -> str:
             header, rows = block[1], block[2]  # type: ignore[misc]
             lines.append("| " + " | ".join(header) + " |")
             lines.append("|" + "---|" * len(header))
-            lines += ["| " + " | ".join(cell.replace("|", "/") for cell in row) + " |" for row in rows]
+            lines += ["| " + " | ".join(_md_text(cell).replace("|", "/") for cell in row) + " |" for row in rows]
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -271,7 +293,7 @@ def _html_text(spans: Text) -> str:
 
 
 def _html(blocks: list[Block], title: str) -> str:
-    lines = ["<!DOCTYPE html>", '<html lang="nl">', "<head>", '<meta charset="utf-8">',
+    lines = ["<!DOCTYPE html>", '<html lang="nl">', "<head>", '<meta charset="utf-8">', CSP_META,
              f"<title>{html.escape(title)}</title>",
              "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
              "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}</style>",
@@ -288,7 +310,7 @@ def _html(blocks: list[Block], title: str) -> str:
         elif kind == "table":
             header, rows = block[1], block[2]  # type: ignore[misc]
             lines.append("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr>")
-            lines += ["<tr>" + "".join(f"<td>{html.escape(c.strip('`'))}</td>" for c in row) + "</tr>" for row in rows]
+            lines += ["<tr>" + "".join(f"<td>{_html_text(c)}</td>" for c in row) + "</tr>" for row in rows]
             lines.append("</table>")
     lines += ["</body>", "</html>"]
     return "\n".join(lines) + "\n"
