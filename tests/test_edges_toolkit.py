@@ -11,6 +11,7 @@ import shutil
 import stat
 import subprocess
 import tarfile
+import tempfile
 import tracemalloc
 from pathlib import Path
 
@@ -168,7 +169,7 @@ def test_verschil_refuses_a_crafted_archive_that_leaves_the_extraction(tmp_path,
     _fake_git(tmp_path, monkeypatch, tar)
     with pytest.raises(GrenzenError, match="buiten de versie|geen gewoon bestand"):
         compare_policies("HEAD:regels", "regels")
-    assert not Path("/grenzen-absoluut.txt").exists() and not list(Path(tmp_path.anchor, "tmp").glob("grenzen-*.txt"))
+    assert not Path("/grenzen-absoluut.txt").exists() and not list(Path(tempfile.gettempdir()).glob("grenzen-*.txt"))
 
 
 # --- point 5 (git part): bounded resources ----------------------------------------------------------------

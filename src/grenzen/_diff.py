@@ -136,7 +136,8 @@ def _tree(spec: str) -> str:
 
 def _extract(spec: str, tree: str, target: Path) -> None:
     """Extract the YAML files of ``tree`` (and its directories and inner links) into ``target``, within the caps."""
-    process = _git("archive", "--format=tar", tree)
+    # git streams a blob above bigFileThreshold instead of loading it whole; we stop at its header
+    process = _git("-c", f"core.bigFileThreshold={MAX_FILE_BYTES}", "archive", "--format=tar", tree)
     timer = threading.Timer(GIT_TIMEOUT, process.kill)
     timer.start()
     try:
