@@ -268,7 +268,7 @@ def _assert_inert(md: str) -> None:
     assert not re.search(r"&(?!amp;|lt;|gt;)", md), "an '&' that a renderer would read as an entity"
 
 
-def test_beleid_markdown_escapes_markup_from_every_rule_text(hostile, capsys):
+def test_beleid_markdown_escapes_markup_from_every_rule_text(hostile):
     md = render_policy(hostile)
     _assert_inert(md)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md and "\\[klik\\](javascript:alert(1))" in md
