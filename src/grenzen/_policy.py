@@ -157,6 +157,7 @@ _MESSAGES = {
     "model_type": "moet een object met velden zijn",
     "model_attributes_type": "moet een object met velden zijn",
     "dict_type": "moet een object met velden zijn",
+    "string_unicode": "bevat ongeldige tekens",
 }
 
 

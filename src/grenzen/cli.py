@@ -170,6 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # every write of the output is wrapped (WriteError): this is reading
         print(_os_problem(exc, "lezen"), file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C outside a batch (a batch answers it itself, see _batch.run_batch)
+        print("Onderbroken.", file=sys.stderr)
+        return 130
 
 
 def _emit(text: str) -> None:

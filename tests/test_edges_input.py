@@ -1,0 +1,389 @@
+"""The edges of case input: one reader for every channel, streams, bad lines, interrupts, full disks, size caps.
+
+Each test here failed on main before the reader (``_read``) and the streaming batch: a duplicate key in a batch
+line advised an acute suicide plan as "mentor"; a pipe given as a path gave 0 lines; a 1000-deep line ended the
+batch with a traceback; Ctrl-C could hang the workers; a full disk said "lezen"; difflib ran on 100 MB keys.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+from hypothesis import given
+from hypothesis import strategies as st
+
+import grenzen
+from grenzen._batch import LineReader, advise_lines
+from grenzen._consistency import build_report
+from grenzen.cli import main
+
+BASIS = FIXTURES / "basis"
+GRENZEN = [sys.executable, "-m", "grenzen"]
+SUICIDE_DUPLICATE = '{"taak":"signaleren","signalen":[{"soort":"suicidaal_plan","ernst":"acuut"}],"signalen":[]}'
+GOOD = '{"taak": "signaleren"}'
+DUPLICATE = "deze sleutel staat twee keer in hetzelfde blok; voeg ze samen"
+TOO_DEEP = "de tekst is te diep genest"
+BAD_NUMBER = "dit getal is te groot of geen gewoon getal"
+
+# (text, what the message must say): the same refusal through every channel
+BAD_TEXTS = [
+    (SUICIDE_DUPLICATE, DUPLICATE),
+    ('{"taak": "signaleren", "taak": "signaleren"}', DUPLICATE),
+    ('{"taak": "signaleren", "leeftijd": ' + "1" * 5000 + "}", BAD_NUMBER),
+    ('{"taak": "signaleren", "leeftijd": 1e400}', BAD_NUMBER),
+    ('{"taak": "signaleren", "leeftijd": NaN}', BAD_NUMBER),
+    ("[" * 1000 + "]" * 1000, TOO_DEEP),
+    ('{"taak": "signaleren", "x": ' + "[" * 70 + "]" * 70 + "}", TOO_DEEP),
+    ("", "de tekst is leeg"),
+    ('["Sanne"]', "moet een object met velden zijn"),
+]
+
+
+def _run(args, stdin=None, **kw):
+    src = Path(grenzen.__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    return subprocess.run(GRENZEN + args, input=stdin, capture_output=True, env=env, timeout=120, **kw)
+
+
+def _single_messages(policy, text: str) -> list[str]:
+    with pytest.raises(grenzen.CaseError) as info:
+        policy.advise(text)
+    return [e.message for e in info.value.errors]
+
+
+@pytest.mark.parametrize("text, message", BAD_TEXTS)
+def test_one_reader_gives_every_channel_the_same_refusal(basis, tmp_path, capsys, text, message):
+    for given_text in (text, text.encode()):  # Policy.advise(str) and (bytes)
+        assert any(message in m for m in _single_messages(basis, given_text))
+    batch = json.loads(next(advise_lines(BASIS, [text.encode()], policy=basis)))  # one JSON Lines line
+    assert batch["fout"]["regelnummer"] == 1 and "route" not in batch
+    assert any(message in e["melding"] for e in batch["fout"]["fouten"])
+    case_file = tmp_path / "casus.json"
+    case_file.write_text(text, encoding="utf-8")
+    assert main(["advies", str(case_file), "--regels", str(BASIS)]) == 1  # a case file
+    assert message in capsys.readouterr().err
+    history = [json.dumps({"code": "2A", "casus": json.loads(GOOD), "route": "mentor"}),
+               '{"code": "2A", "route": "mentor", "casus": ' + text + "}"]
+    report = build_report(basis, [line.encode() for line in history])
+    if text:  # an empty casus inside a history line is not JSON at all
+        assert report.cases == 1 and len(report.skipped) == 1 and report.skipped[0].startswith("regel 2: ")
+
+
+def test_duplicate_key_in_a_batch_line_never_becomes_mentor(tmp_path):
+    path = tmp_path / "casussen.jsonl"
+    path.write_text(GOOD + "\n" + SUICIDE_DUPLICATE + "\n" + GOOD + "\n", encoding="utf-8")
+    result = _run(["advies", str(path)])
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o.get("route") for o in out] == ["mentor", None, "mentor"] and result.returncode == 1
+    assert DUPLICATE in out[1]["fout"]["fouten"][0]["melding"]
+
+
+def test_a_bom_is_accepted_everywhere(basis, tmp_path):
+    bom = "\ufeff"
+    assert basis.advise(bom + "taak: signaleren\n").route == "mentor"
+    assert basis.advise((bom + GOOD).encode()).route == "mentor"
+    assert json.loads(next(advise_lines(BASIS, [(bom + GOOD).encode()], policy=basis)))["route"] == "mentor"
+    report = build_report(basis, [(bom + json.dumps({"code": "2A", "casus": json.loads(GOOD), "route": "mentor"})).encode()])
+    assert report.cases == 1 and not report.skipped
+
+
+def test_yaml_tags_and_aliases_are_refused_in_a_case(basis):
+    assert any("YAML-tags" in m for m in _single_messages(basis, "taak: !!python/name:os.system signaleren\n"))
+    assert any("ankers" in m for m in _single_messages(basis, "taak: &t signaleren\nid: *t\n"))
+
+
+# --- streams -------------------------------------------------------------------------------------------------
+
+def test_stdin_as_dash_and_as_dev_stdin_for_one_case_and_for_lines():
+    for args in (["advies", "-"], ["advies", "/dev/stdin"]):
+        result = _run(args + ["--json", "--regels", str(BASIS)], stdin=b"taak: signaleren\n")
+        assert result.returncode == 0 and json.loads(result.stdout)["route"] == "mentor"
+    lines = (GOOD + "\n") * 3 + "kapot\n"
+    for args in (["advies", "-", "--jsonl"], ["advies", "/dev/stdin", "--jsonl"]):
+        result = _run(args + ["--regels", str(BASIS)], stdin=lines.encode())
+        out = [json.loads(line) for line in result.stdout.splitlines()]
+        assert [o.get("route") for o in out] == ["mentor"] * 3 + [None] and result.returncode == 1
+
+
+def test_a_fifo_as_the_path_is_read_once(tmp_path):
+    fifo = tmp_path / "casussen.jsonl"
+    os.mkfifo(fifo)
+    src = Path(grenzen.__file__).resolve().parents[1]
+    process = subprocess.Popen(GRENZEN + ["advies", str(fifo), "--regels", str(BASIS)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(src)})
+    with open(fifo, "w", encoding="utf-8") as writer:  # blocks until grenzen opens it
+        writer.write((GOOD + "\n") * 5)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert [json.loads(line)["route"] for line in out.splitlines()] == ["mentor"] * 5
+
+
+def test_input_is_read_once_as_a_stream(monkeypatch, capsys, tmp_path):
+    class Once(io.BytesIO):  # a stream that cannot be read a second time, like a pipe
+        def seek(self, *args):
+            raise OSError("not seekable")
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(Once(((GOOD + "\n") * 1200).encode())))
+    assert main(["advies", "-", "--jsonl", "--regels", str(BASIS)]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 1200
+
+
+# --- a bad line never stops a batch ------------------------------------------------------------------------
+
+NASTY = [
+    b"[" * 1000 + b"]" * 1000,  # RecursionError in json
+    b'{"taak": "signaleren", "leeftijd": ' + b"9" * 5000 + b"}",  # past Python's digit limit
+    b'{"taak": "signaleren", "x\\ud800": 1}',  # a lone surrogate in a key
+    b'{"taak": "signaleren", "id": "\\ud800"}',  # ... in a value
+    b"\xff\xfe",
+    b"\x00",
+    b'{"taak": "signaleren", "signalen": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+]
+
+
+def test_any_bad_line_is_its_own_error_object(basis):
+    lines = [GOOD.encode()]
+    for nasty in NASTY:
+        lines += [nasty, GOOD.encode()]
+    out = [json.loads(line) for line in advise_lines(BASIS, lines, policy=basis)]
+    assert len(out) == len(lines)
+    assert all(o["route"] == "mentor" for o in out[::2])
+    assert all(o["fout"]["regelnummer"] == n for n, o in enumerate(out, start=1) if n % 2 == 0)
+
+
+def test_an_unexpected_failure_in_one_line_is_that_lines_error(monkeypatch, basis):
+    real = basis.advise
+
+    def flaky(case):
+        if case.get("leeftijd") == 13:
+            raise ZeroDivisionError("Sanne")  # anything at all, with content in its text
+        return real(case)
+
+    monkeypatch.setattr(basis, "advise", flaky)
+    out = list(advise_lines(BASIS, [GOOD, '{"taak": "signaleren", "leeftijd": 13}', GOOD], policy=basis))
+    assert json.loads(out[0])["route"] == json.loads(out[2])["route"] == "mentor"
+    error = json.loads(out[1])["fout"]
+    assert error["regelnummer"] == 2 and "ZeroDivisionError" in error["fouten"][0]["melding"] and "Sanne" not in out[1]
+    assert "zorgteam" in error["fouten"][0]["melding"]
+
+
+@given(st.lists(st.binary(max_size=60) | st.text(max_size=60).map(str.encode), max_size=8))
+def test_every_input_line_gets_exactly_one_output_line(basis, chunks):
+    data = b"\n".join(chunks)
+    expected = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    out = list(advise_lines(BASIS, LineReader(io.BytesIO(data), max_bytes=40), policy=basis, max_bytes=40))
+    assert len(out) == expected
+    assert [json.loads(o).get("fout", {}).get("regelnummer", n) for n, o in enumerate(out, start=1)] == \
+        list(range(1, expected + 1))
+
+
+def test_samenhang_counts_bad_lines_and_still_reports(tmp_path, capsys):
+    good = json.dumps({"code": "2A", "casus": json.loads(GOOD), "route": "mentor"}).encode()
+    history = tmp_path / "geschiedenis.jsonl"
+    history.write_bytes(b"\n".join([good, *NASTY, good, b"x" * 2_000_100, good]) + b"\n")
+    assert main(["samenhang", str(history), "--regels", str(BASIS)]) == 0
+    out = capsys.readouterr().out
+    assert "Samenhang: 3 casussen" in out and f"Overgeslagen regels: {len(NASTY) + 1}" in out
+    assert f"regel {len(NASTY) + 3}: de tekst is te groot" in out
+
+
+# --- interrupts and full disks -------------------------------------------------------------------------------
+
+def _big_batch(tmp_path: Path, lines: int = 60_000) -> Path:
+    path = tmp_path / "veel.jsonl"
+    case = '{"taak": "begeleidingsgesprekken", "signalen": [{"soort": "rouw", "ernst": "matig"}]}\n'
+    path.write_text(case * lines, encoding="utf-8")
+    return path
+
+
+def _alive(group: int) -> list[str]:
+    ps = subprocess.run(["ps", "-o", "stat=", "-g", str(group)], capture_output=True, text=True).stdout.split()
+    return [state for state in ps if not state.startswith("Z")]
+
+
+@pytest.mark.parametrize("signum, whole_group", [(signal.SIGINT, True), (signal.SIGTERM, False)])
+def test_interrupt_during_processes_ends_quickly_at_a_line_boundary(tmp_path, signum, whole_group):
+    path, out = _big_batch(tmp_path), tmp_path / "uit.jsonl"
+    src = Path(grenzen.__file__).resolve().parents[1]
+    with open(out, "wb") as sink:
+        process = subprocess.Popen(GRENZEN + ["advies", str(path), "--regels", str(BASIS), "--processen", "2"],
+                                   stdout=sink, stderr=subprocess.PIPE, start_new_session=True,
+                                   env={**os.environ, "PYTHONPATH": str(src)})
+        deadline = time.monotonic() + 60
+        while out.stat().st_size < 100_000 and time.monotonic() < deadline:  # the workers are busy
+            time.sleep(0.05)
+        start = time.monotonic()
+        if whole_group:  # Ctrl-C in a terminal reaches every process of the foreground group
+            os.killpg(process.pid, signum)
+        else:
+            process.send_signal(signum)
+        try:
+            err = process.communicate(timeout=10)[1].decode()
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            pytest.fail("the batch hangs after an interrupt")
+        took = time.monotonic() - start
+    assert process.returncode == 128 + signum and took < 2.0, (took, err)
+    data = out.read_bytes()
+    written = data.count(b"\n")
+    assert data.endswith(b"\n") and 0 < written < 60_000
+    assert all("route" in json.loads(line) for line in data.splitlines())
+    assert err.startswith("Onderbroken") and f"volledig tot en met regel {written}." in err and "Traceback" not in err
+    for _ in range(40):  # no worker left behind (the multiprocessing resource tracker ends with its pipe)
+        if not _alive(process.pid):
+            break
+        time.sleep(0.05)
+    assert not _alive(process.pid)
+
+
+def test_a_full_disk_says_schrijven(tmp_path):
+    path = _big_batch(tmp_path, 2000)
+    with open("/dev/full", "wb") as full:
+        result = subprocess.run(GRENZEN + ["advies", str(path), "--regels", str(BASIS)], stdout=full,
+                                stderr=subprocess.PIPE, timeout=120,
+                                env={**os.environ, "PYTHONPATH": str(Path(grenzen.__file__).resolve().parents[1])})
+    err = result.stderr.decode()
+    assert result.returncode == 1 and "schrijven" in err and "schijf is vol" in err and "lezen" not in err
+    assert "Traceback" not in err and "Exception ignored" not in err
+
+
+def test_a_closed_pipe_names_the_last_complete_line(tmp_path):
+    path = _big_batch(tmp_path, 5000)
+    src = Path(grenzen.__file__).resolve().parents[1]
+    process = subprocess.Popen(GRENZEN + ["advies", str(path), "--regels", str(BASIS)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(src)})
+    with process:
+        first = process.stdout.readline()
+        process.stdout.close()  # like `| head -1`
+        err = process.stderr.read().decode()
+        process.wait(timeout=60)
+    assert json.loads(first)["route"] and process.returncode == 1
+    assert "schrijven" in err and "de uitvoer is gesloten" in err and "volledig tot en met regel" in err
+    assert "Traceback" not in err and "Exception ignored" not in err
+
+
+def test_the_html_report_is_written_whole_or_not_at_all(tmp_path):
+    history = tmp_path / "geschiedenis.jsonl"
+    history.write_text(json.dumps({"code": "2A", "casus": json.loads(GOOD), "route": "mentor"}) + "\n", encoding="utf-8")
+    page = tmp_path / "rapport.html"
+    page.write_text("OUD", encoding="utf-8")
+
+    def small_files():  # files may grow to 1 kB: the HTML page is larger, so its write fails half-way
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
+
+    src = Path(grenzen.__file__).resolve().parents[1]
+    result = subprocess.run(GRENZEN + ["samenhang", str(history), "--regels", str(BASIS), "--html", str(page)],
+                            capture_output=True, preexec_fn=small_files, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(src)})
+    assert result.returncode == 1 and "schrijven" in result.stderr.decode() and str(page) in result.stderr.decode()
+    assert page.read_text(encoding="utf-8") == "OUD"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["geschiedenis.jsonl", "rapport.html"]  # no temporary left
+    assert main(["samenhang", str(history), "--regels", str(BASIS), "--html", str(page)]) == 0
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+# --- bounded resources ---------------------------------------------------------------------------------------
+
+def test_a_case_text_over_the_cap_is_refused_before_it_is_parsed(basis):
+    big = '{"taak": "signaleren", "id": "' + "a" * 1_000_000 + '"}'
+    for text in (big, big.encode()):
+        assert any("te groot (meer dan 1.000.000 bytes)" in m for m in _single_messages(basis, text))
+    basis.max_case_bytes = 2_000_000  # configurable per policy
+    try:
+        assert any("ongeldige tekens of lengte" in m for m in _single_messages(basis, big))
+    finally:
+        basis.max_case_bytes = 1_000_000
+
+
+def test_a_long_line_is_skipped_without_holding_it(tmp_path, capsys):
+    path = tmp_path / "casussen.jsonl"
+    with open(path, "wb") as file:
+        file.write(GOOD.encode() + b"\n" + b'{"taak": "' + b"x" * 30_000_000 + b'"}\n' + GOOD.encode() + b"\n")
+    assert main(["advies", str(path), "--regels", str(BASIS)]) == 1
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [o.get("route") for o in out] == ["mentor", None, "mentor"]
+    assert out[1]["fout"]["fouten"][0]["melding"] == "de tekst is te groot (meer dan 1.000.000 bytes)"
+    assert main(["advies", str(path), "--regels", str(BASIS), "--max-grootte", "100"]) == 1  # the cap is an option
+    assert [json.loads(o).get("route") for o in capsys.readouterr().out.splitlines()] == ["mentor", None, "mentor"]
+
+
+def test_a_huge_single_case_file_costs_little_memory(tmp_path):
+    path = tmp_path / "casus.json"
+    with open(path, "wb") as file:
+        file.write(b'{"taak": "signaleren", "id": "')
+        file.truncate(100_000_000)  # 100 MB (sparse)
+    code = ("import resource, sys\nfrom grenzen.cli import main\nbefore = resource.getrusage(resource.RUSAGE_SELF)"
+            ".ru_maxrss\nrc = main(['advies', sys.argv[1]])\nprint(rc, resource.getrusage(resource.RUSAGE_SELF)"
+            ".ru_maxrss - before)")
+    src = Path(grenzen.__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(src)})
+    rc, grown_kb = map(int, result.stdout.split())
+    assert rc == 1 and "te groot" in result.stderr and grown_kb < 50_000
+
+
+def test_an_unknown_key_of_any_length_gets_no_similarity_search(basis):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(grenzen.CaseError) as info:
+            basis.advise({"taak": "signaleren", "x" * 5_000_000: 1})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert info.value.errors[0].field == "<onbekend veld>" and peak < 20_000_000  # difflib needed ~45 bytes/char
+    with pytest.raises(grenzen.CaseError) as info:
+        basis.advise({"taak": "signaleren", "leeftjid": 14})
+    assert "bedoel je 'leeftijd'" in info.value.errors[0].message  # short names still get a hint
+
+
+def test_processes_are_capped_at_the_cpu_count(capsys, tmp_path):
+    path = tmp_path / "casussen.jsonl"
+    path.write_text(GOOD + "\n", encoding="utf-8")
+    asked = (os.cpu_count() or 1) + 7
+    assert main(["advies", str(path), "--regels", str(BASIS), "--processen", str(asked)]) == 0
+    assert f"grenzen gebruikt er {os.cpu_count()}" in capsys.readouterr().err
+
+
+# --- no case content through any channel -------------------------------------------------------------------
+
+MARKER = "GEHEIM-Sanne"
+
+
+@pytest.mark.parametrize("case", [
+    {"taak": "signaleren", MARKER.encode(): 1},
+    {"taak": "signaleren", (MARKER,): 1},
+    {"taak": "signaleren", None: MARKER},
+    {"taak": "signaleren", 7: MARKER},
+    {"taak": "signaleren", "signalen": [{"soort": "rouw", "ernst": "licht", (MARKER, 1): 2}]},
+    {"taak": "signaleren", "mentor": {frozenset([MARKER]): 1}},
+    {"taak": MARKER},
+    {"taak": "signaleren", "id": MARKER + " de Vries"},
+    {"taak": "signaleren", "signalen": [{"soort": MARKER.lower().replace("-", "_"), "ernst": "licht"}]},
+    '{"taak": "signaleren", "' + MARKER + '": 1, "' + MARKER + '": 2}',
+    "taak: signaleren\n" + MARKER + ": [",
+    ("taak: " + MARKER).encode("utf-16"),
+])
+def test_no_case_error_carries_case_content(basis, case):
+    with pytest.raises(grenzen.CaseError) as info:
+        basis.advise(case)
+    seen, error = [], info.value
+    while error is not None:  # the whole chain: __cause__ and __context__
+        seen.append(error)
+        error = error.__cause__ or error.__context__
+    assert len(seen) == 1, [type(e).__name__ for e in seen]  # no ValidationError (it holds the raw input)
+    text = repr(info.value.errors) + str(info.value) + repr(info.value.args)
+    assert MARKER not in text and MARKER.lower() not in text and "Vries" not in text
