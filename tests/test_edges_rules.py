@@ -82,3 +82,107 @@ def test_a_long_exception_cycle_is_a_located_problem(tmp_path):
     [problem] = info.value.problems
     assert "kring: r0 → r1 → r2" in problem.message and problem.message.endswith("r2999 → r0")
     assert problem.line > 1 and problem.rule == "r0"
+
+
+# --- point 11: audit records tell the truth ------------------------------------------------------------------
+
+SAFE = {"label": "A", "omschrijving": "gevaar", "veiligheid": "ja"}
+
+
+def _rule(rule_id: str, cond: dict, route: str = "mentor", **dan) -> dict:
+    return {"id": rule_id, "titel": rule_id, "bron": "b", "als": cond, "dan": {"route": route, "uitleg": "u", **dan}}
+
+
+def _guarded_policy(tmp_path):
+    """Kind 'a' is a safety kind; the rules refer it at acuut but leave it at the mentor below that."""
+    from strategies import VOCABULARY
+
+    vocabulary = {**VOCABULARY, "signalen": {**VOCABULARY["signalen"], "a": SAFE}}
+    rules = [
+        _rule("a-acuut", {"signaal": {"soort": "a", "ernst_minstens": "acuut"}}, "extern") | {"absoluut": "ja"},
+        _rule("a-lager", {"signaal": {"soort": "a", "ernst_hoogstens": "ernstig"}}, "mentor"),
+        _rule("taken", {"taak": ["t1", "t2", "t3"]}, "mentor"),
+    ]
+    return grenzen.load_policy(write_policy(tmp_path / "r", rules, vocabulary=vocabulary))
+
+
+GUARDED_CASE = {"id": "leerling-77", "taak": "t1", "leeftijd": 13,
+                "signalen": [{"soort": "a", "ernst": "ernstig"}, {"soort": "b", "ernst": "licht", "duur_weken": 3}]}
+
+
+def _record(policy, case, advice):
+    """The record as ``Policy.audit_record`` makes it once it hands itself to ``_audit.audit_record``."""
+    from grenzen._audit import audit_record
+
+    return audit_record(policy, policy.validate_case(case), advice)
+
+
+def test_a_record_names_the_safety_guard_and_the_kind_it_fired_on(tmp_path):
+    policy = _guarded_policy(tmp_path)
+    advice = policy.advise(GUARDED_CASE)
+    assert advice.redenen[0].regel == "veiligheid-nooit-alleen-bij-mentor"  # the guard changed mentor into zorgteam
+    record = _record(policy, GUARDED_CASE, advice)
+    assert record.vangnet is not None
+    assert (record.vangnet.regel, record.vangnet.signaalsoorten) == ("veiligheid-nooit-alleen-bij-mentor", ["a"])
+    assert (record.route, record.urgentie, record.regels) == ("zorgteam", "vandaag", ["a-lager", "taken"])
+    dumped = record.model_dump_json()
+    assert "leerling-77" not in dumped and "duur_weken" not in dumped  # still only what the rules read
+
+
+def test_a_record_without_the_guard_says_so(tmp_path):
+    policy = _guarded_policy(tmp_path)
+    case = {"taak": "t1", "signalen": [{"soort": "a", "ernst": "acuut"}]}
+    record = _record(policy, case, policy.advise(case))
+    assert record.vangnet is None and record.route == "extern"
+
+
+def _mismatch(policy, case, advice):
+    from grenzen._audit import AuditError
+
+    with pytest.raises(AuditError) as info:
+        _record(policy, case, advice)
+    assert isinstance(info.value, grenzen.GrenzenError) and isinstance(info.value, ValueError)
+    return str(info.value)
+
+
+def test_a_record_refuses_the_advice_of_another_case(tmp_path):
+    policy = _guarded_policy(tmp_path)
+    other = {"id": "leerling-78", "taak": "t2"}
+    message = _mismatch(policy, other, policy.advise(GUARDED_CASE))
+    assert message.startswith("Dit advies hoort niet bij deze casus en dit beleid")
+    assert "route" in message and "leerling" not in message and "t2" not in message
+
+
+def test_a_record_refuses_an_advice_for_a_case_where_other_rules_hold_with_the_same_route(basis):
+    case = {"taak": "begeleidingsgesprekken", "signalen": [{"soort": "rouw", "ernst": "matig"}],
+            "mentor": {"scholing": ["rouwbegeleiding"]}}
+    other = {"taak": "signaleren"}
+    advice, expected = basis.advise(case), basis.advise(other)
+    assert (advice.route, advice.urgentie) == (expected.route, expected.urgentie)  # only the reasons differ
+    assert "redenen" in _mismatch(basis, other, advice)
+
+
+def test_a_record_refuses_a_changed_advice_and_one_of_another_policy_version(tmp_path, basis):
+    policy = _guarded_policy(tmp_path)
+    advice = policy.advise(GUARDED_CASE)
+    assert "route" in _mismatch(policy, GUARDED_CASE, advice.model_copy(update={"route": "mentor"}))
+    older = advice.model_copy(update={"beleid": advice.beleid.model_copy(update={"versie": "000000000000"})})
+    assert "beleid" in _mismatch(policy, GUARDED_CASE, older)
+    stranger = basis.advise({"taak": "signaleren"})
+    _mismatch(policy, {"taak": "t1"}, stranger)
+
+
+def test_a_record_accepts_the_same_advice_after_a_round_trip_through_json(tmp_path):
+    policy = _guarded_policy(tmp_path)
+    advice = grenzen.Advies.model_validate_json(policy.advise(GUARDED_CASE).model_dump_json())
+    assert _record(policy, GUARDED_CASE, advice).vangnet is not None
+
+
+@pytest.mark.xfail(strict=True, reason="Policy.audit_record (src/grenzen/_policy.py) must pass the policy itself to "
+                   "_audit.audit_record: `return audit_record(self, self.validate_case(case), advice)`; remove this "
+                   "marker once it does")
+def test_policy_audit_record_checks_the_advice_and_names_the_guard(tmp_path):
+    policy = _guarded_policy(tmp_path)
+    assert policy.audit_record(GUARDED_CASE, policy.advise(GUARDED_CASE)).vangnet.signaalsoorten == ["a"]
+    with pytest.raises(grenzen.GrenzenError):
+        policy.audit_record({"taak": "t2"}, policy.advise(GUARDED_CASE))

@@ -3,19 +3,42 @@
 Only the case fields that the applied rules looked at are kept: the task if a rule asked about it, the
 signals of the kinds a rule asked about (kind, severity, and duration only if a rule asked about
 duration), named trainings, age, and the earlier approach. Never the case id, never free text.
+
+Given the policy, a record is only made for the advice the policy gives this case (recomputed and compared),
+and it names the safety guard when the guard changed the advice.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ._combine import SAFETY_GUARD
+from ._errors import GrenzenError
 from ._models import Advies, BeleidInfo, Casus, Route, Urgentie
 from ._rulefile import Regel, Voorwaarde
 from ._validate import walk
+
+if TYPE_CHECKING:
+    from ._policy import Policy
+
+
+class AuditError(GrenzenError, ValueError):
+    """An advice that the policy does not give for this case: made for another case, by another policy or
+    version, or changed afterwards. No record is made. The message names the fields that differ, never values."""
+
+
+class Vangnet(BaseModel):
+    """The safety guard changed the advice: a signal of a ``veiligheid: ja`` kind would have stayed at the mentor."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    regel: str
+    signaalsoorten: list[str]
 
 
 class AuditRecord(BaseModel):
@@ -31,6 +54,7 @@ class AuditRecord(BaseModel):
     regels: list[str]
     opzij_gezet: list[str]
     gebruikte_gegevens: dict[str, Any]
+    vangnet: Vangnet | None = None
 
 
 def _uses(rules: list[Regel]) -> dict[str, Any]:
@@ -56,8 +80,22 @@ def _note(cond: Voorwaarde, uses: dict[str, Any]) -> None:
         uses["duration"] |= cond.signaal.duur_minstens_weken is not None
 
 
-def audit_record(rules_by_id: dict[str, Regel], case: Casus, advice: Advies) -> AuditRecord:
-    """The audit record of ``advice`` for ``case`` (a validated case)."""
+def audit_record(policy: Policy | Mapping[str, Regel], case: Casus, advice: Advies) -> AuditRecord:
+    """The audit record of ``advice`` for ``case`` (a case validated by the policy).
+
+    With the policy itself (``Policy.audit_record`` should pass ``self``): the advice is recomputed for the case
+    and must be exactly the advice the policy gives; otherwise ``AuditError`` (a ``GrenzenError`` and a
+    ``ValueError``, in Dutch, naming the differing fields) and no record. When the safety guard changed the advice,
+    ``vangnet`` names the guard and the safety kinds of the case it fired on.
+
+    With only the policy's rules by id (the older call), the advice cannot be checked and ``vangnet`` stays empty.
+    """
+    if isinstance(policy, Mapping):
+        rules_by_id, guard = policy, None
+    else:
+        rules_by_id = {r.id: r for r in policy.rules}
+        _check(policy, case, advice)
+        guard = _guard(policy, case, advice)
     applied = [r.regel for r in advice.redenen if r.regel in rules_by_id]
     aside = [o.regel for o in advice.opzij_gezet]
     uses = _uses([rules_by_id[i] for i in applied + aside])
@@ -87,4 +125,27 @@ def audit_record(rules_by_id: dict[str, Regel], case: Casus, advice: Advies) -> 
         regels=applied,
         opzij_gezet=aside,
         gebruikte_gegevens=used,
+        vangnet=guard,
     )
+
+
+def _check(policy: Policy, case: Casus, advice: Advies) -> None:
+    """Refuse an advice that differs from the one the policy gives this case now."""
+    expected = policy._combine(policy.applicable(case), case).model_dump()
+    given = advice.model_dump()
+    differ = [name for name in Advies.model_fields if given[name] != expected[name]]
+    if differ:
+        fields = ", ".join(differ)
+        raise AuditError(
+            f"Dit advies hoort niet bij deze casus en dit beleid: {fields} "
+            f"{'wijkt' if len(differ) == 1 else 'wijken'} af van het advies dat dit beleid nu geeft. "
+            "Vraag het advies opnieuw aan voor deze casus en maak daarvan het auditrecord."
+        )
+
+
+def _guard(policy: Policy, case: Casus, advice: Advies) -> Vangnet | None:
+    if not advice.redenen or advice.redenen[0].regel != SAFETY_GUARD.regel:
+        return None
+    safety = {kind for kind, term in policy.vocabulary.signalen.items() if term.veiligheid}
+    kinds = list(dict.fromkeys(s.soort for s in case.signalen if s.soort in safety))
+    return Vangnet(regel=SAFETY_GUARD.regel, signaalsoorten=kinds)
