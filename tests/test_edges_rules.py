@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from reference import engine_advice_fields, reference_advice
-from strategies import write_policy
+from strategies import AGREEMENTS, VOCABULARY, write_policy
 
 import grenzen
 from grenzen import Casus
+from grenzen._audit import AuditError, audit_record
 from grenzen._combine import effective
+from grenzen._rulefile import Regel
+from grenzen._yaml import YamlProblem, read_yaml
 
 # --- point 7: no recursion on sizes a user controls ---------------------------------------------------------
 
@@ -57,7 +64,7 @@ def test_a_chain_of_5000_exceptions_loads_and_advises_fast(tmp_path, backwards):
 
 def test_effective_meets_the_documented_definition_on_a_long_chain():
     """Every kept rule is named by no kept rule; every set-aside rule by a kept one (unique for an acyclic graph)."""
-    rules = [grenzen._rulefile.Regel.model_validate(r) for r in _chain(20_000)]
+    rules = [Regel.model_validate(r) for r in _chain(20_000)]
     kept, aside = effective(rules, range(len(rules)))
     kept_set, index = set(kept), {r.id: i for i, r in enumerate(rules)}
     named_by = {(index[t], j) for j, r in enumerate(rules) for t in r.zet_opzij}  # (set aside, by)
@@ -95,8 +102,6 @@ def _rule(rule_id: str, cond: dict, route: str = "mentor", **dan) -> dict:
 
 def _guarded_policy(tmp_path):
     """Kind 'a' is a safety kind; the rules refer it at acuut but leave it at the mentor below that."""
-    from strategies import VOCABULARY
-
     vocabulary = {**VOCABULARY, "signalen": {**VOCABULARY["signalen"], "a": SAFE}}
     rules = [
         _rule("a-acuut", {"signaal": {"soort": "a", "ernst_minstens": "acuut"}}, "extern") | {"absoluut": "ja"},
@@ -112,8 +117,6 @@ GUARDED_CASE = {"id": "leerling-77", "taak": "t1", "leeftijd": 13,
 
 def _record(policy, case, advice):
     """The record as ``Policy.audit_record`` makes it once it hands itself to ``_audit.audit_record``."""
-    from grenzen._audit import audit_record
-
     return audit_record(policy, policy.validate_case(case), advice)
 
 
@@ -137,8 +140,6 @@ def test_a_record_without_the_guard_says_so(tmp_path):
 
 
 def _mismatch(policy, case, advice):
-    from grenzen._audit import AuditError
-
     with pytest.raises(AuditError) as info:
         _record(policy, case, advice)
     assert isinstance(info.value, grenzen.GrenzenError) and isinstance(info.value, ValueError)
@@ -186,3 +187,147 @@ def test_policy_audit_record_checks_the_advice_and_names_the_guard(tmp_path):
     assert policy.audit_record(GUARDED_CASE, policy.advise(GUARDED_CASE)).vangnet.signaalsoorten == ["a"]
     with pytest.raises(grenzen.GrenzenError):
         policy.audit_record({"taak": "t2"}, policy.advise(GUARDED_CASE))
+
+
+# --- point 9: every number in a rule file is an int in range, or a located Dutch problem ---------------------
+
+PLACEHOLDER = "__WAARDE__"
+BASE_RULES = [_rule("taken", {"taak": ["t1", "t2", "t3"]}, "zorgteam")]
+
+
+def _in_rule(make_cond=None, **top):
+    """A theme rule with the placeholder in its condition (``make_cond``) or at a top-level/``dan`` key."""
+    def write(directory, negated):
+        cond = make_cond(PLACEHOLDER) if make_cond else {"taak": "t1"}
+        rule = _rule("getal", {"niet": cond} if negated else cond)
+        for key, where in top.items():
+            (rule["dan"] if where == "dan" else rule)[key] = PLACEHOLDER
+        write_policy(directory, BASE_RULES + [rule])
+        return directory / "b_thema.yaml"
+    return write
+
+
+def _in_agreements(side):
+    def write(directory, negated):
+        groups = [{"tot_en_met": 11, "wie": "ouders"}, {"vanaf": 12, "tot_en_met": 15, "wie": "ouders en leerling"},
+                  {"vanaf": 16, "wie": "leerling"}]
+        groups[1][side] = PLACEHOLDER
+        agreements = {**AGREEMENTS, "toestemming": {**AGREEMENTS["toestemming"], "leeftijden": groups}}
+        write_policy(directory, BASE_RULES, agreements=agreements)
+        return directory / "afspraken.yaml"
+    return write
+
+
+def _in_vocabulary(directory, negated):
+    vocabulary = {**VOCABULARY, "signalen": {**VOCABULARY["signalen"], "a": {**SAFE, "veiligheid": PLACEHOLDER}}}
+    rules = BASE_RULES + [_rule("a", {"signaal": {"soort": "a"}}, "extern") | {"absoluut": "ja"}]
+    write_policy(directory, rules, vocabulary=vocabulary)
+    return directory / "woordenlijst.yaml"
+
+
+def _int_in(low, high):
+    return lambda v: v is None or (type(v) is int and low <= v <= high)
+
+
+def _ja_nee(optional):
+    def accepts(v):
+        if isinstance(v, str):
+            return v.strip().lower() in ("ja", "nee")
+        return (optional and v is None) or type(v) is bool
+    return accepts
+
+
+def _text(v):
+    return isinstance(v, str)
+
+
+def _severity(v):
+    return v is None or v in ("licht", "matig", "ernstig", "acuut")
+
+
+#: Every number a rule directory holds (and ja/nee and text keys a number may land on): how to write it, which
+#: values its own key accepts, and which of those let the policy load (the consent table must stay without gaps
+#: or overlap). Ages 0-30 (a rule may say "vanaf 0"; the consent table is checked against 4-25), weeks 0-520.
+FIELDS = {
+    "signaal.duur_minstens_weken": (_in_rule(lambda v: {"signaal": {"soort": "a", "duur_minstens_weken": v}}),
+                                    _int_in(0, 520), None),
+    "leeftijd.vanaf": (_in_rule(lambda v: {"leeftijd": {"vanaf": v}}), _int_in(0, 30), None),
+    "leeftijd.tot_en_met": (_in_rule(lambda v: {"leeftijd": {"tot_en_met": v}}), _int_in(0, 30), None),
+    "eerdere_aanpak.weken_minstens": (_in_rule(lambda v: {"eerdere_aanpak": {"weken_minstens": v}}),
+                                      _int_in(0, 520), None),
+    "toestemming.leeftijden.vanaf": (_in_agreements("vanaf"), _int_in(0, 30), lambda v: v == 12),
+    "toestemming.leeftijden.tot_en_met": (_in_agreements("tot_en_met"), _int_in(0, 30), lambda v: v == 15),
+    "absoluut": (_in_rule(absoluut="top"), _ja_nee(False), None),
+    "dan.taak_hoort_bij_mentor": (_in_rule(taak_hoort_bij_mentor="dan"), _ja_nee(True), None),
+    "dan.toestemming": (_in_rule(toestemming="dan"), _ja_nee(True), None),
+    "signalen.veiligheid": (_in_vocabulary, _ja_nee(False), None),
+    "titel": (_in_rule(titel="top"), _text, None),
+    "signaal.ernst_minstens": (_in_rule(lambda v: {"signaal": {"ernst_minstens": v}}), _severity, None),
+}
+
+SPECIAL = ["9" * 5000, "-" + "9" * 5000, "1e400", "1.0e+400", "-1.0e+400", ".inf", "-.inf", ".nan", "0x1F", "017",
+           "1_0", "+5", "1:30", "'5'", '"12"', "~", "5.0", "2.5", "-0", "0.0", "1.0e-400", "[]", "{}", "[5]", "true",
+           "false", "ja", "nee", "yes", "off", str(2**63), str(2**63 - 1), str(-2**63 - 1), str(2**64)]
+
+
+def _float_text(value: float) -> str:
+    return yaml.safe_dump(value).split("\n")[0]  # how YAML writes it: 1.0e+300, .inf, .nan
+
+
+numbers = st.one_of(
+    st.integers(-10**40, 10**40).map(str),
+    st.integers(-600, 600).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(_float_text),
+    st.sampled_from(SPECIAL),
+)
+
+ENGLISH = re.compile(r"\b(Input|should|must|valid|Value|error|integer|number|float|finite)\b")
+CASES = [{"taak": "t1"},
+         {"taak": "t2", "leeftijd": 4, "signalen": [{"soort": "a", "ernst": "acuut", "duur_weken": 520}]},
+         {"taak": "t3", "leeftijd": 25, "eerdere_aanpak": {"weken": 520, "effect": "geen"},
+          "mentor": {"scholing": ["x"]},
+          "signalen": [{"soort": "b", "ernst": "licht", "duur_weken": 0}]}]
+
+
+def _check_number(directory, field, text, negated=False):
+    write, key_accepts, table_accepts = FIELDS[field]
+    path = write(directory, negated)
+    source = path.read_text(encoding="utf-8")
+    line = next(i for i, row in enumerate(source.splitlines(), 1) if PLACEHOLDER in row)
+    path.write_text(source.replace(PLACEHOLDER, text), encoding="utf-8")
+    try:
+        value = read_yaml(f"v: {text}\n").data["v"]
+    except YamlProblem:
+        valid = False
+    else:
+        valid = key_accepts(value)
+    try:
+        policy = grenzen.load_policy(directory)
+    except grenzen.PolicyError as exc:
+        assert exc.problems
+        for problem in exc.problems:
+            assert problem.file.endswith(".yaml") and problem.line >= 1 and problem.column >= 1, problem
+            assert problem.message and not ENGLISH.search(problem.message + problem.fix), problem
+        mine = [p for p in exc.problems if p.file.endswith(path.name)]
+        assert mine, [str(p) for p in exc.problems]
+        if not valid:  # a value its key refuses is named on its own line
+            assert any(p.line == line for p in mine), ([str(p) for p in exc.problems], line)
+        return None
+    assert valid, f"{field}: {text[:40]!r} laadde, maar die waarde hoort daar niet"
+    assert table_accepts is None or table_accepts(value)
+    for case in CASES:
+        assert policy.advise(case).route in ("mentor", "zorgteam", "extern")
+    return policy
+
+
+@settings(max_examples=400)
+@given(st.sampled_from(sorted(FIELDS)), numbers, st.booleans())
+def test_every_number_in_a_rule_directory_loads_in_range_or_is_a_located_dutch_problem(tmp_path_factory, field, text,
+                                                                                        negated):
+    _check_number(tmp_path_factory.mktemp("getal") / "r", field, text, negated)
+
+
+@pytest.mark.parametrize("field", sorted(FIELDS))
+@pytest.mark.parametrize("text", SPECIAL + ["10" + "0" * 30, "-5", "521", "31", "12", "15", "0", "30", "520"])
+def test_each_special_number_in_each_field(tmp_path, field, text):
+    _check_number(tmp_path / "r", field, text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
 
 from ._models import KIND_PATTERN, MAX_WEEKS, Effect, Ernst, Route, Urgentie
 
@@ -20,7 +20,12 @@ def _ja_nee(value: Any) -> Any:
     return value
 
 
-JaNee = Annotated[bool, BeforeValidator(_ja_nee)]
+# Strict: a number is no ja/nee (0 and 1 are refused), and a whole number is an int, never true, 5.0 or '5'.
+JaNee = Annotated[bool, BeforeValidator(_ja_nee), Strict()]
+#: Ages in rules and in the consent table. Wider than a case's 4-25 so that a rule may say "vanaf 0"; the engine
+#: compares them as 64-bit integers, far inside.
+Age = Annotated[int, Strict(), Field(ge=0, le=30)]
+Weeks = Annotated[int, Strict(), Field(ge=0, le=MAX_WEEKS)]
 Kind = Annotated[str, Field(pattern=KIND_PATTERN)]
 RuleId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,79}$")]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
@@ -45,7 +50,7 @@ class SignaalVoorwaarde(_File):
     behalve_soort: Kinds | None = None
     ernst_minstens: Ernst | None = None
     ernst_hoogstens: Ernst | None = None
-    duur_minstens_weken: int | None = Field(default=None, ge=0, le=MAX_WEEKS)
+    duur_minstens_weken: Weeks | None = None
 
     @model_validator(mode="after")
     def _one_kind_list(self) -> SignaalVoorwaarde:
@@ -57,14 +62,14 @@ class SignaalVoorwaarde(_File):
 class LeeftijdVoorwaarde(_File):
     """The student's age lies in this range (an unknown age satisfies no range)."""
 
-    vanaf: int | None = Field(default=None, ge=0, le=30)
-    tot_en_met: int | None = Field(default=None, ge=0, le=30)
+    vanaf: Age | None = None
+    tot_en_met: Age | None = None
 
 
 class AanpakVoorwaarde(_File):
     """The mentor already tried for at least N weeks, with (one of) these effects."""
 
-    weken_minstens: int | None = Field(default=None, ge=0, le=MAX_WEEKS)
+    weken_minstens: Weeks | None = None
     effect: Effects | None = None
 
 
@@ -155,8 +160,8 @@ class Bestemming(_File):
 class Leeftijdsgroep(_File):
     """Who consents for students of this age."""
 
-    vanaf: int | None = Field(default=None, ge=0, le=30)
-    tot_en_met: int | None = Field(default=None, ge=0, le=30)
+    vanaf: Age | None = None
+    tot_en_met: Age | None = None
     wie: Text
 
 
