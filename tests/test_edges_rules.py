@@ -91,6 +91,25 @@ def test_a_long_exception_cycle_is_a_located_problem(tmp_path):
     assert problem.line > 1 and problem.rule == "r0"
 
 
+
+def test_condition_nesting_is_capped_by_the_loader_so_the_recursive_walks_stay_shallow(tmp_path):
+    """walk, translate and term_count recurse over nested conditions; the YAML reader caps that depth (MAX_DEPTH)."""
+    from grenzen._yaml import MAX_DEPTH
+
+    def nested(depth):
+        cond = {"taak": "t1"}
+        for _ in range(depth):
+            cond = {"niet": cond}
+        return cond
+
+    deepest = MAX_DEPTH - 4  # file, regels, the rule and als take the first levels
+    rule = _chain(1)[0] | {"als": nested(deepest)}
+    policy = grenzen.load_policy(write_policy(tmp_path / "a", [rule]))
+    assert policy.advise({"taak": "t1"}).route == ("extern" if deepest % 2 == 0 else "zorgteam")
+    with pytest.raises(grenzen.PolicyError) as info:
+        grenzen.load_policy(write_policy(tmp_path / "b", [rule | {"als": nested(deepest + 1)}]))
+    assert "te diep genest" in info.value.problems[0].message
+
 # --- point 11: audit records tell the truth ------------------------------------------------------------------
 
 SAFE = {"label": "A", "omschrijving": "gevaar", "veiligheid": "ja"}
