@@ -4,6 +4,12 @@ We call the C extension directly (never ``durable.engine.Host``, which starts un
 threads, and never ``durable.lang``, which is a process-wide singleton). Per case: assert the fact
 under one fixed session, drain every activation, retract. One lock per compiled policy; on any
 engine error the rulesets are rebuilt, so the next case starts clean.
+
+Freeing: the engine's ``delete_ruleset`` does not free the session state a ruleset holds (about
+1.4 MB for the default policy); only ``delete_state`` does, and it crashes on a session that never
+started an action. So every ruleset gets one extra rule that only ``RELEASE_FACT`` matches, and
+``_release`` fires it, drains, deletes the session, then the ruleset. See docs/ontwerp.md, "The
+engine's memory".
 """
 
 from __future__ import annotations
@@ -23,23 +29,58 @@ except ImportError as _exc:  # pragma: no cover - exercised by tests with a brok
     ) from _exc
 
 SESSION = "0"
+HANDLED = 0
 NOT_HANDLED = 1
 ALREADY_ASSERTED = 2
+# No case fact has this key (see "Fact layout" in docs/ontwerp.md) and neither has the session's state
+# fact, so the release rule fires only for RELEASE_FACT.
+RELEASE_RULE = '"release":{"all":[{"m":{"$ex":{"_release":1}}}]}'
+RELEASE_FACT = f'{{"_release":1,"sid":"{SESSION}","id":"release"}}'
+
+
+def _with_release_rule(definition: str) -> str:
+    """``definition`` (a JSON object of rules) with the release rule added at the end."""
+    body = definition.rstrip()[:-1].rstrip()
+    return f"{body}{',' if body != '{' else ''}{RELEASE_RULE}}}"
 
 
 def _create(name: str, definition: str) -> int:
     try:
-        return _dre.create_ruleset(name, definition)
+        return _dre.create_ruleset(name, _with_release_rule(definition))
     except _dre.error as exc:
         raise EngineError(f"de regelengine weigert het gecompileerde beleid ({exc})") from None
 
 
-def _delete_all(handles: list[int]) -> None:
+def _release(handle: int) -> None:
+    """Free one ruleset and its session: ``delete_ruleset`` alone leaves the session's state node.
+
+    ``delete_state`` frees the node but crashes if the session never started an action: the node's
+    action context (``context.messages``/``stateFact``) is then uninitialised memory that
+    ``deleteStateNode`` (src/rules/state.c) passes to ``free``. Asserting ``RELEASE_FACT`` creates the
+    session if needed and gives it an activation; draining to the end sets both pointers to NULL
+    (``freeActionContext``, src/rules/events.c). If no action starts although the fact was handled,
+    the session is still leased by an earlier, interrupted drain, whose start set both pointers, so
+    ``delete_state`` is safe as well. If anything fails, the session is left alone (a leak, never a
+    crash) and the ruleset is deleted anyway.
+    """
+    try:
+        code, state = _dre.assert_fact(handle, RELEASE_FACT)
+        if code == HANDLED:
+            if _dre.start_action_for_state(handle, state) is not None:
+                while _dre.complete_and_start_action(handle, state) is not None:
+                    pass
+            _dre.delete_state(handle, SESSION)
+    except Exception:  # pragma: no cover - best effort; never let freeing break a caller
+        pass
+    try:
+        _dre.delete_ruleset(handle)
+    except Exception:  # pragma: no cover - best effort at garbage collection
+        pass
+
+
+def _release_all(handles: list[int]) -> None:
     for handle in handles:
-        try:
-            _dre.delete_ruleset(handle)
-        except Exception:  # pragma: no cover - best effort at garbage collection
-            pass
+        _release(handle)
 
 
 def _rule_name(activation: str) -> str:
@@ -59,13 +100,13 @@ class Engine:
         self._handles: list[int] = []
         self._next_id = 0
         self._build()
-        self._finalizer = weakref.finalize(self, _delete_all, self._handles)
+        self._finalizer = weakref.finalize(self, _release_all, self._handles)
 
     def _build(self) -> None:
         fresh = [_create(f"grenzen{i}", text) for i, text in enumerate(self._definitions)]
         old = list(self._handles)
         self._handles[:] = fresh  # same list object: the finalizer sees the current handles
-        _delete_all(old)
+        _release_all(old)
 
     def match(self, fact: str) -> list[str]:
         """Names of every rule whose condition holds for ``fact`` (a JSON object), deduplicated, in firing order."""
