@@ -14,7 +14,7 @@ from strategies import AGREEMENTS, VOCABULARY, write_policy
 
 import grenzen
 from grenzen import Casus
-from grenzen._audit import AuditError, audit_record
+from grenzen._audit import AuditError
 from grenzen._combine import effective
 from grenzen._rulefile import Regel
 from grenzen._yaml import YamlProblem, read_yaml
@@ -134,16 +134,11 @@ GUARDED_CASE = {"id": "leerling-77", "taak": "t1", "leeftijd": 13,
                 "signalen": [{"soort": "a", "ernst": "ernstig"}, {"soort": "b", "ernst": "licht", "duur_weken": 3}]}
 
 
-def _record(policy, case, advice):
-    """The record as ``Policy.audit_record`` makes it once it hands itself to ``_audit.audit_record``."""
-    return audit_record(policy, policy.validate_case(case), advice)
-
-
 def test_a_record_names_the_safety_guard_and_the_kind_it_fired_on(tmp_path):
     policy = _guarded_policy(tmp_path)
     advice = policy.advise(GUARDED_CASE)
     assert advice.redenen[0].regel == "veiligheid-nooit-alleen-bij-mentor"  # the guard changed mentor into zorgteam
-    record = _record(policy, GUARDED_CASE, advice)
+    record = policy.audit_record(GUARDED_CASE, advice)
     assert record.vangnet is not None
     assert (record.vangnet.regel, record.vangnet.signaalsoorten) == ("veiligheid-nooit-alleen-bij-mentor", ["a"])
     assert (record.route, record.urgentie, record.regels) == ("zorgteam", "vandaag", ["a-lager", "taken"])
@@ -154,13 +149,13 @@ def test_a_record_names_the_safety_guard_and_the_kind_it_fired_on(tmp_path):
 def test_a_record_without_the_guard_says_so(tmp_path):
     policy = _guarded_policy(tmp_path)
     case = {"taak": "t1", "signalen": [{"soort": "a", "ernst": "acuut"}]}
-    record = _record(policy, case, policy.advise(case))
+    record = policy.audit_record(case, policy.advise(case))
     assert record.vangnet is None and record.route == "extern"
 
 
 def _mismatch(policy, case, advice):
     with pytest.raises(AuditError) as info:
-        _record(policy, case, advice)
+        policy.audit_record(case, advice)
     assert isinstance(info.value, grenzen.GrenzenError) and isinstance(info.value, ValueError)
     return str(info.value)
 
@@ -195,12 +190,9 @@ def test_a_record_refuses_a_changed_advice_and_one_of_another_policy_version(tmp
 def test_a_record_accepts_the_same_advice_after_a_round_trip_through_json(tmp_path):
     policy = _guarded_policy(tmp_path)
     advice = grenzen.Advies.model_validate_json(policy.advise(GUARDED_CASE).model_dump_json())
-    assert _record(policy, GUARDED_CASE, advice).vangnet is not None
+    assert policy.audit_record(GUARDED_CASE, advice).vangnet is not None
 
 
-@pytest.mark.xfail(strict=True, reason="Policy.audit_record (src/grenzen/_policy.py) must pass the policy itself to "
-                   "_audit.audit_record: `return audit_record(self, self.validate_case(case), advice)`; remove this "
-                   "marker once it does")
 def test_policy_audit_record_checks_the_advice_and_names_the_guard(tmp_path):
     policy = _guarded_policy(tmp_path)
     assert policy.audit_record(GUARDED_CASE, policy.advise(GUARDED_CASE)).vangnet.signaalsoorten == ["a"]

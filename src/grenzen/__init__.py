@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 
 from ._analysis import analyse_policy
-from ._audit import AuditRecord
+from ._audit import AuditError, AuditRecord, Vangnet
 from ._coverage import run_tests
 from ._diff import compare_policies
 from ._errors import CaseError, EngineError, FieldError, GrenzenError, PolicyError, Problem
@@ -23,6 +23,7 @@ from ._whatif import WhatIf
 
 __all__ = [
     "Advies",
+    "AuditError",
     "AuditRecord",
     "BeleidInfo",
     "CaseError",
@@ -39,6 +40,7 @@ __all__ = [
     "Problem",
     "Reden",
     "Signaal",
+    "Vangnet",
     "WhatIf",
     "advise",
     "analyse_policy",

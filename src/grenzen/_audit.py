@@ -11,7 +11,6 @@ and it names the safety guard when the guard changed the advice.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -80,22 +79,16 @@ def _note(cond: Voorwaarde, uses: dict[str, Any]) -> None:
         uses["duration"] |= cond.signaal.duur_minstens_weken is not None
 
 
-def audit_record(policy: Policy | Mapping[str, Regel], case: Casus, advice: Advies) -> AuditRecord:
-    """The audit record of ``advice`` for ``case`` (a case validated by the policy).
+def audit_record(policy: Policy, case: Casus, advice: Advies) -> AuditRecord:
+    """The audit record of ``advice`` for ``case`` (a case validated by ``policy``).
 
-    With the policy itself (``Policy.audit_record`` should pass ``self``): the advice is recomputed for the case
-    and must be exactly the advice the policy gives; otherwise ``AuditError`` (a ``GrenzenError`` and a
-    ``ValueError``, in Dutch, naming the differing fields) and no record. When the safety guard changed the advice,
-    ``vangnet`` names the guard and the safety kinds of the case it fired on.
-
-    With only the policy's rules by id (the older call), the advice cannot be checked and ``vangnet`` stays empty.
+    The advice is recomputed for the case and must be exactly the advice the policy gives; otherwise
+    ``AuditError`` (a ``GrenzenError`` and a ``ValueError``, in Dutch, naming the differing fields) and no record.
+    When the safety guard changed the advice, ``vangnet`` names the guard and the safety kinds it fired on.
     """
-    if isinstance(policy, Mapping):
-        rules_by_id, guard = policy, None
-    else:
-        rules_by_id = {r.id: r for r in policy.rules}
-        _check(policy, case, advice)
-        guard = _guard(policy, case, advice)
+    _check(policy, case, advice)
+    guard = _guard(policy, case, advice)
+    rules_by_id = {r.id: r for r in policy.rules}
     applied = [r.regel for r in advice.redenen if r.regel in rules_by_id]
     aside = [o.regel for o in advice.opzij_gezet]
     uses = _uses([rules_by_id[i] for i in applied + aside])
@@ -131,7 +124,7 @@ def audit_record(policy: Policy | Mapping[str, Regel], case: Casus, advice: Advi
 
 def _check(policy: Policy, case: Casus, advice: Advies) -> None:
     """Refuse an advice that differs from the one the policy gives this case now."""
-    expected = policy._combine(policy.applicable(case), case).model_dump()
+    expected = policy.advise(case).model_dump()
     given = advice.model_dump()
     differ = [name for name in Advies.model_fields if given[name] != expected[name]]
     if differ:

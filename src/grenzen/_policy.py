@@ -90,9 +90,10 @@ class Policy:
         return self._combine(self.applicable(valid), valid)
 
     def audit_record(self, case: CaseInput, advice: Advies) -> AuditRecord:
-        """What a school system may keep about ``advice``: an id, the time, the policy, and only the
-        case fields that the applied rules read (never the case id, never free text)."""
-        return audit_record({r.id: r for r in self.rules}, self.validate_case(case), advice)
+        """What a school system may keep about ``advice``: an id, the time, the policy, only the case fields
+        that the applied rules read (never the case id, never free text), and ``vangnet`` when the safety guard
+        changed the advice. Raises ``AuditError`` for an advice this policy does not give this case."""
+        return audit_record(self, self.validate_case(case), advice)
 
     def what_if(self, case: CaseInput) -> list[WhatIf]:
         """The smallest changes to ``case`` that would change the route or the urgency, each with its advice."""
