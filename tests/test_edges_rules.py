@@ -342,3 +342,21 @@ def test_every_number_in_a_rule_directory_loads_in_range_or_is_a_located_dutch_p
 @pytest.mark.parametrize("text", SPECIAL + ["10" + "0" * 30, "-5", "521", "31", "12", "15", "0", "30", "520"])
 def test_each_special_number_in_each_field(tmp_path, field, text):
     _check_number(tmp_path / "r", field, text)
+
+
+@pytest.mark.parametrize("written", ["017", "0x1F", "0b101", "1:30", "1_000", "+017"])
+def test_an_integer_yaml_would_read_in_another_base_is_a_located_problem(tmp_path, written):
+    # YAML 1.1 reads 017 as 15, 0x1F as 31 and 1:30 as 90: a policy writer who wrote 017 meant 17
+    with pytest.raises(YamlProblem) as info:
+        read_yaml(f"vanaf: {written}\n")
+    assert (info.value.line, info.value.column) == (1, 8) and "voorloopnul" in info.value.message
+    assert read_yaml(f"vanaf: '{written}'\n").data == {"vanaf": written}  # quoted, it is text
+    for plain in ("0", "17", "-3", "+4"):
+        assert read_yaml(f"vanaf: {plain}\n").data == {"vanaf": int(plain)}
+
+
+def test_a_case_with_an_octal_looking_age_is_refused(tmp_path):
+    policy = grenzen.load_policy()
+    with pytest.raises(grenzen.CaseError) as info:
+        policy.advise("taak: signaleren\nleeftijd: 014\n")
+    assert "voorloopnul" in info.value.errors[0].message

@@ -9,6 +9,7 @@ construct objects, non-string keys and duplicate keys (a duplicate would silentl
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,9 @@ Path_ = tuple[str | int, ...]
 MAX_DEPTH = 60
 MAX_NODES = 200_000
 BAD_NUMBER = "dit getal is te groot of geen gewoon getal"
+ODD_NUMBER = "schrijf dit getal gewoon uit, zonder voorloopnul, 0x, 0b, '_' of ':'"
+_INT = "tag:yaml.org,2002:int"
+_DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 
 
 @dataclass
@@ -106,6 +110,8 @@ def _build(node: yaml.Node, path: Path_, out: Located, depth: int, counter: list
     if isinstance(node, yaml.ScalarNode):
         if node.tag not in _SCALAR_TAGS:
             raise YamlProblem(_NO_TAGS, *_pos(node))
+        if node.tag == _INT and not _DECIMAL.fullmatch(node.value):  # YAML 1.1 reads 017 as 15, 1:30 as 90
+            raise YamlProblem(ODD_NUMBER, *_pos(node))
         try:
             value = out.constructor.construct_object(node)
         except ValueError:  # an integer with more digits than Python converts (sys.get_int_max_str_digits)
