@@ -3,6 +3,7 @@ never outside their extraction, and the policy document escapes every text that 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import io
@@ -23,8 +24,9 @@ from hypothesis import strategies as st
 from strategies import dump
 
 import grenzen
-from grenzen._diff import compare_policies
+from grenzen._diff import compare_policies, load_version
 from grenzen._errors import GrenzenError
+from grenzen._policy import default_rules_dir
 from grenzen._render import render_policy
 from grenzen.cli import main
 
@@ -314,3 +316,40 @@ def test_markdown_never_carries_markup_from_a_rule_text(clean_policy, title, exp
                                         rule_layers={first.rule.id: layer or "x"})
     policy.name = name or "x"
     _assert_inert(render_policy(policy))
+
+
+# --- a school overlay in a git revision ---------------------------------------------------------------
+
+
+def _overlay_repo(tmp_path: Path, monkeypatch, basis: str) -> Path:
+    """A repository with the default policy in ``regels/`` and the school fixture as an overlay on ``basis``."""
+    def add_school(rules: Path) -> None:
+        shutil.rmtree(rules)
+        shutil.copytree(default_rules_dir(), rules)
+        school = rules.parent / "school"
+        shutil.copytree(FIXTURES / "school", school)
+        layer = school / "laag.yaml"
+        layer.write_text(layer.read_text(encoding="utf-8").replace("basis: standaard", f"basis: {basis}"),
+                         encoding="utf-8")
+
+    return _repo(tmp_path, monkeypatch, add_school)
+
+
+@needs_git
+def test_an_overlay_in_a_revision_reads_its_basis_from_the_same_revision(tmp_path, monkeypatch):
+    repo = _overlay_repo(tmp_path, monkeypatch, "../regels")
+    shutil.rmtree(repo / "regels")  # the working tree no longer has the basis: only the revision does
+    with contextlib.ExitStack() as stack:
+        policy = load_version("HEAD:school", stack)
+        assert [layer.naam for layer in policy.layers][-1] == "Beleid mentoraat Voorbeeldcollege"
+        assert policy.advise({"taak": "signaleren", "signalen": [{"soort": "taalachterstand", "ernst": "licht"}]})
+
+
+@needs_git
+@pytest.mark.parametrize("basis", ["../..", "/etc", "../../buiten"])
+def test_an_overlay_in_a_revision_never_reads_a_basis_outside_it(tmp_path, monkeypatch, basis):
+    outside = tmp_path / "buiten"  # a full policy outside the repository, where ../../buiten would lead
+    shutil.copytree(CLEAN, outside)
+    _overlay_repo(tmp_path, monkeypatch, basis)
+    with contextlib.ExitStack() as stack, pytest.raises(GrenzenError, match="ligt buiten die versie"):
+        load_version("HEAD:school", stack)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import posixpath
 import re
 import subprocess
 import tarfile
@@ -19,7 +20,8 @@ from ._analysis import advice_for, evaluate, safety_kinds
 from ._domain import Point, build_domain
 from ._errors import CaseError, GrenzenError
 from ._examples import read_examples
-from ._load import MAX_FILE_BYTES, YAML_SUFFIXES
+from ._layers import DEFAULT_BASE, MAX_LAYERS, _read_layer
+from ._load import MAX_FILE_BYTES, YAML_SUFFIXES, is_overlay
 from ._policy import Policy, load_policy
 
 FIELDS = ("route", "urgentie", "taak_hoort_bij_mentor")
@@ -75,9 +77,28 @@ def load_version(spec: str | Path | Policy, stack: contextlib.ExitStack) -> Poli
     path = Path(spec)
     if path.is_dir() or ":" not in str(spec):
         return load_policy(path)
-    tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="grenzen-")))
-    _extract(str(spec), _tree(str(spec)), tmp)
-    return load_policy(tmp)
+    root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="grenzen-")))
+    rev, folder = _split(str(spec))
+    folder = posixpath.normpath(folder or ".")
+    _extract(str(spec), _tree(str(spec)), root / folder)
+    _extract_bases(str(spec), rev, folder, root)
+    return load_policy(root / folder)
+
+
+def _extract_bases(spec: str, rev: str, folder: str, root: Path) -> None:
+    """A school overlay's ``basis`` (a folder beside it) is read from the same revision, never from outside it."""
+    for _ in range(MAX_LAYERS):
+        if not is_overlay(root / folder):
+            return
+        read = _read_layer(root / folder, [])
+        if read is None or read[0].basis == DEFAULT_BASE:
+            return  # a broken laag.yaml is reported by load_policy, with its location
+        folder = posixpath.normpath(posixpath.join(folder, read[0].basis))
+        if posixpath.isabs(read[0].basis) or folder == ".." or folder.startswith("../"):
+            raise GrenzenError(f"De basis '{read[0].basis}' van een schoollaag in git-versie '{spec}' ligt buiten "
+                               "die versie; grenzen leest alleen mappen uit dezelfde versie.")
+        if not (root / folder).exists():
+            _extract(f"{rev}:{folder}", _tree(f"{rev}:{folder}"), root / folder)
 
 
 def _split(spec: str) -> tuple[str, str]:
