@@ -117,7 +117,7 @@ def test_usage_errors_are_dutch(capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["advies", "x.jsonl", "--processen", "abc"], "fout: bij --processen: ongeldige waarde 'abc': verwacht een getal"),
+    (["advies", "x.jsonl", "--processen", "abc"], "fout: bij --processen: moet een geheel getal van 1 tot en met 1024 zijn"),
     (["advies", "x.jsonl", "--processen"], "fout: bij --processen: verwacht één waarde"),
     (["schema", "iets"], "fout: bij SOORT: ongeldige keuze: 'iets'"),
     (["test", "--minimaal-dekking", "veel"], "fout: bij --minimaal-dekking: ongeldige waarde 'veel'"),

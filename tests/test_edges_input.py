@@ -387,3 +387,84 @@ def test_no_case_error_carries_case_content(basis, case):
     assert len(seen) == 1, [type(e).__name__ for e in seen]  # no ValidationError (it holds the raw input)
     text = repr(info.value.errors) + str(info.value) + repr(info.value.args)
     assert MARKER not in text and MARKER.lower() not in text and "Vries" not in text
+
+
+def test_ctrl_c_while_the_workers_start_leaves_no_traceback(tmp_path):
+    # the workers start with SIGINT blocked (they ignore it once running); starting multiprocessing's resource
+    # tracker unblocked it again in the parent, so workers spawned after it died with a KeyboardInterrupt traceback
+    path = _big_batch(tmp_path, 5000)
+    src = Path(grenzen.__file__).resolve().parents[1]
+    process = subprocess.Popen(GRENZEN + ["advies", str(path), "--regels", str(BASIS), "--processen", "2"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+                               env={**os.environ, "PYTHONPATH": str(src)})
+    with process:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until both workers exist: they are importing grenzen now
+            children = subprocess.run(["ps", "-o", "cmd=", "--ppid", str(process.pid)], capture_output=True,
+                                      text=True).stdout
+            if children.count("spawn_main") >= 2:
+                break
+            time.sleep(0.01)
+        time.sleep(0.15)  # well into their imports
+        os.killpg(process.pid, signal.SIGINT)
+        err = process.communicate(timeout=30)[1].decode()
+    assert process.returncode == 130 and err.startswith("Onderbroken") and "Traceback" not in err, err
+
+
+# --- found by a user trial: closed streams, option bounds, YAML quirks -------------------------------------------
+
+def _shell(command: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    src = Path(grenzen.__file__).resolve().parents[1]
+    return subprocess.run(["sh", "-c", command], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(src), "G": f"{sys.executable} -m grenzen"})
+
+
+@pytest.mark.parametrize("command", ["advies casus.yaml", "tabel", "controleer --alleen-laden", "schema casus"])
+def test_closed_or_full_standard_output_is_a_dutch_write_error(tmp_path, command):
+    (tmp_path / "casus.yaml").write_text("taak: signaleren\n", encoding="utf-8")
+    closed = _shell(f"$G {command} >&-", tmp_path)  # print() to a missing stdout would drop everything, exit 0
+    assert closed.returncode == 1 and "Kan de uitvoer niet schrijven" in closed.stderr, closed.stderr
+    full = _shell(f"$G {command} > /dev/full", tmp_path)
+    assert full.returncode == 1 and "Kan de uitvoer niet schrijven (de schijf is vol)" in full.stderr, full.stderr
+    for result in (closed, full):
+        assert "Traceback" not in result.stderr and "lezen" not in result.stderr
+
+
+def test_closed_standard_input_is_a_dutch_read_error(tmp_path):
+    for flags in ("", " --jsonl"):
+        result = _shell(f"$G advies -{flags} <&-", tmp_path)
+        assert result.returncode == 1 and "geen standaardinvoer" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("option", ["--max-grootte 0", "--max-grootte -5", "--max-grootte 999999999999",
+                                    "--max-grootte 99999999999999999999999", "--processen 0", "--processen -1"])
+def test_option_values_out_of_range_are_refused_in_dutch(tmp_path, capsys, option):
+    (tmp_path / "casus.yaml").write_text("taak: signaleren\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as info:
+        main(["advies", str(tmp_path / "casus.yaml"), *option.split()])
+    assert info.value.code == 2 and "moet een geheel getal van 1 tot en met" in capsys.readouterr().err
+
+
+def test_samenhang_never_writes_its_page_over_its_input(tmp_path, capsys):
+    history = tmp_path / "geschiedenis.jsonl"
+    text = json.dumps({"code": "2A", "casus": json.loads(GOOD), "route": "mentor"}) + "\n"
+    history.write_text(text, encoding="utf-8")
+    assert main(["samenhang", str(history), "--regels", str(BASIS), "--html", str(history)]) == 1
+    assert "--html mag niet het invoerbestand zijn" in capsys.readouterr().err
+    assert history.read_text(encoding="utf-8") == text
+
+
+def test_options_that_do_not_apply_to_json_lines_are_refused(tmp_path, capsys):
+    path = tmp_path / "CASUSSEN.JSONL"  # the extension in capitals is JSON Lines too
+    path.write_text(GOOD + "\n", encoding="utf-8")
+    assert main(["advies", str(path), "--regels", str(BASIS), "--waarom"]) == 1
+    assert "--waarom werkt bij één casus" in capsys.readouterr().err
+    assert main(["advies", str(path), "--regels", str(BASIS)]) == 0
+    assert json.loads(capsys.readouterr().out)["route"] == "mentor"
+
+
+def test_yaml_explicit_tags_are_refused_and_dates_stay_text(basis):
+    assert any("YAML-tags" in m for m in _single_messages(basis, 'taak: signaleren\nleeftijd: !!int "14"\n'))
+    assert any("YAML-tags" in m for m in _single_messages(basis, "taak: !!str 5\n"))
+    assert any("voorloopnul" in m for m in _single_messages(basis, "taak: signaleren\nleeftijd: 016\n"))
+    assert basis.validate_case("taak: signaleren\nid: 2024-01-01\n").id == "2024-01-01"  # not a date object

@@ -26,6 +26,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
+from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from pathlib import Path
 from types import FrameType
@@ -162,6 +163,7 @@ class _Worker:
         context = multiprocessing.get_context("spawn")
         workers: list[_Worker] = []
         try:
+            resource_tracker.ensure_running()  # starting it unblocks SIGINT and SIGTERM: do it before the block
             with _signals_blocked():
                 for _ in range(processes):
                     parent, child = context.Pipe()

@@ -22,6 +22,7 @@ MAX_NODES = 200_000
 BAD_NUMBER = "dit getal is te groot of geen gewoon getal"
 ODD_NUMBER = "schrijf dit getal gewoon uit, zonder voorloopnul, 0x, 0b, '_' of ':'"
 _INT = "tag:yaml.org,2002:int"
+_RESOLVER = yaml.resolver.Resolver()  # the implicit tag of a scalar: any other tag was written explicitly
 _DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 
 
@@ -108,8 +109,10 @@ def _build(node: yaml.Node, path: Path_, out: Located, depth: int, counter: list
         )
     out.positions[path] = _pos(node)
     if isinstance(node, yaml.ScalarNode):
-        if node.tag not in _SCALAR_TAGS:
-            raise YamlProblem(_NO_TAGS, *_pos(node))
+        if node.tag != _RESOLVER.resolve(yaml.ScalarNode, node.value, (node.style in (None, ""), False)):
+            raise YamlProblem(_NO_TAGS, *_pos(node))  # an explicit tag: !!int "14", !!str 5, !!python/...
+        if node.tag not in _SCALAR_TAGS:  # a date, '=': kept as the text it is, as JSON would have it
+            return node.value
         if node.tag == _INT and not _DECIMAL.fullmatch(node.value):  # YAML 1.1 reads 017 as 15, 1:30 as 90
             raise YamlProblem(ODD_NUMBER, *_pos(node))
         try:

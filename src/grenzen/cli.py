@@ -8,7 +8,7 @@ import os
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
@@ -75,6 +75,23 @@ def _os_problem(exc: OSError, verb: str) -> str:
     return f"Kan het bestand niet {verb}: {exc.filename} ({reason})" if exc.filename else f"Kan niet {verb} ({reason})"
 
 
+MAX_CAP = 100_000_000  # the highest --max-grootte: one case of 100 MB
+
+
+def _count(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``, with a Dutch message otherwise."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"moet een geheel getal van {low} tot en met {high} zijn")
+        return value
+
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="grenzen",
@@ -90,9 +107,9 @@ def _parser() -> argparse.ArgumentParser:
     advies.add_argument("--jsonl", action="store_true",
                         help="CASUS bevat JSON Lines: één casus per regel, één advies per regel terug "
                              "(vanzelf bij .jsonl en .ndjson)")
-    advies.add_argument("--processen", metavar="N", type=int, default=1,
+    advies.add_argument("--processen", metavar="N", type=_count(1, 1024), default=1,
                         help="aantal processen voor JSON Lines (standaard 1, hoogstens het aantal processors)")
-    advies.add_argument("--max-grootte", metavar="BYTES", type=int, default=MAX_CASE_BYTES,
+    advies.add_argument("--max-grootte", metavar="BYTES", type=_count(1, MAX_CAP), default=MAX_CASE_BYTES,
                         help=f"hoogste grootte van één casus of één regel in bytes (standaard {MAX_CASE_BYTES})")
     advies.add_argument("--waarom", action="store_true",
                         help="toon ook de kleinste veranderingen aan de casus die het advies zouden veranderen")
@@ -136,7 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     samenhang.add_argument("casussen", metavar="CASUSSEN", help="JSON Lines-bestand; '-' leest van standaardinvoer")
     samenhang.add_argument("--regels", metavar="MAP", help="map met regelbestanden (standaard: het meegeleverde beleid)")
     samenhang.add_argument("--html", metavar="BESTAND", help="schrijf ook een HTML-pagina met grafiek voor het teamoverleg")
-    samenhang.add_argument("--max-grootte", metavar="BYTES", type=int, default=MAX_CASE_BYTES,
+    samenhang.add_argument("--max-grootte", metavar="BYTES", type=_count(1, MAX_CAP), default=MAX_CASE_BYTES,
                            help=f"hoogste grootte van één regel in bytes (standaard {MAX_CASE_BYTES})")
     return parser
 
@@ -144,22 +161,13 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``grenzen`` command; returns the exit code."""
     args = _parse(argv)
+    if sys.stdout is None:  # started with standard output closed (>&-): print() would drop everything silently
+        print("Kan de uitvoer niet schrijven: er is geen standaarduitvoer.", file=sys.stderr)
+        return 1
     try:
-        if args.opdracht == "advies":
-            return _advies(args)
-        if args.opdracht == "controleer":
-            return _controleer(args)
-        if args.opdracht in ("verschil", "beleid"):
-            from ._commands import run_diff, run_render
-
-            return run_diff(args) if args.opdracht == "verschil" else run_render(args, _directory(args.map))
-        if args.opdracht == "tabel":
-            return _tabel(args)
-        if args.opdracht == "schema":
-            return _schema(args)
-        if args.opdracht == "samenhang":
-            return _samenhang(args)
-        return _test(args)
+        code = _run(args)
+        sys.stdout.flush()  # a full disk shows here, as a message, not as a traceback at exit
+        return code
     except WriteError as exc:
         print(str(exc), file=sys.stderr)
         _drop_stdout()
@@ -167,7 +175,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GrenzenError as exc:  # PolicyError, CaseError, EngineError, WorkerError: Dutch, without case content
         print(str(exc), file=sys.stderr)
         return 1
-    except OSError as exc:  # every write of the output is wrapped (WriteError): this is reading
+    except OSError as exc:
+        if exc.filename is None and exc.errno in _WRITE_ERRORS:  # standard output: a full disk, a closed pipe
+            print(write_problem(exc, None), file=sys.stderr)
+            _drop_stdout()
+            return 1
         print(_os_problem(exc, "lezen"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # Ctrl-C outside a batch (a batch answers it itself, see _batch.run_batch)
@@ -175,13 +187,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _emit(text: str) -> None:
-    """Print the output; a failed write (disk full, closed pipe) is a ``WriteError``, not a read error."""
-    try:
-        print(text)
-        sys.stdout.flush()
-    except OSError as exc:
-        raise WriteError(write_problem(exc, None)) from None
+_WRITE_ERRORS = {errno.EPIPE, errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.opdracht == "advies":
+        return _advies(args)
+    if args.opdracht == "controleer":
+        return _controleer(args)
+    if args.opdracht in ("verschil", "beleid"):
+        from ._commands import run_diff, run_render
+
+        return run_diff(args) if args.opdracht == "verschil" else run_render(args, _directory(args.map))
+    if args.opdracht == "tabel":
+        return _tabel(args)
+    if args.opdracht == "schema":
+        return _schema(args)
+    if args.opdracht == "samenhang":
+        return _samenhang(args)
+    return _test(args)
 
 
 def _drop_stdout() -> None:
@@ -199,7 +223,9 @@ def _directory(value: str | None) -> Path:
 
 
 def _advies(args: argparse.Namespace) -> int:
-    if args.jsonl or args.casus.endswith((".jsonl", ".ndjson")):
+    if args.jsonl or args.casus.lower().endswith((".jsonl", ".ndjson")):
+        if args.waarom:
+            raise GrenzenError("--waarom werkt bij één casus, niet bij JSON Lines.")
         return _advies_batch(args)
     policy = load_policy(_directory(args.regels))
     policy.max_case_bytes = args.max_grootte
@@ -210,9 +236,9 @@ def _advies(args: argparse.Namespace) -> int:
         from ._whatif import whatif_json, whatif_text
 
         changes = policy.what_if(data)
-        _emit(whatif_json(advice, changes) if args.json else explain(advice) + "\n\n" + whatif_text(advice, changes))
+        print(whatif_json(advice, changes) if args.json else explain(advice) + "\n\n" + whatif_text(advice, changes))
         return 0
-    _emit(advice.model_dump_json(indent=2) if args.json else explain(advice))
+    print(advice.model_dump_json(indent=2) if args.json else explain(advice))
     return 0
 
 
@@ -220,6 +246,8 @@ def _advies(args: argparse.Namespace) -> int:
 def _input(name: str) -> Iterator[BinaryIO]:
     """The input as bytes, read once: '-' is standard input; a path may be a file, /dev/stdin, a pipe or a FIFO."""
     if name == "-":
+        if sys.stdin is None:  # started with standard input closed (<&-)
+            raise GrenzenError("Kan niet lezen: er is geen standaardinvoer.")
         yield sys.stdin.buffer
         return
     with open(name, "rb") as stream:
@@ -279,17 +307,22 @@ def _samenhang(args: argparse.Namespace) -> int:
     from ._consistency import build_report, report_html, report_text
 
     policy = load_policy(_directory(args.regels))
+    if args.html and args.casussen != "-" and Path(args.html).exists() and os.path.samefile(args.html, args.casussen):
+        raise GrenzenError("--html mag niet het invoerbestand zijn: kies een ander bestand voor de HTML-pagina.")
     with _input(args.casussen) as stream:  # bytes: a line that is not UTF-8 is reported, not replaced
         report = build_report(policy, LineReader(stream, args.max_grootte), args.max_grootte)
-    _emit(report_text(report))
+    print(report_text(report))
     if args.html:
         try:
             _write_atomically(Path(args.html), report_html(report))
         except OSError as exc:
             print(_os_problem(exc, "schrijven"), file=sys.stderr)
             return 1
-        _emit(f"HTML-pagina geschreven: {args.html}")
-    return 0 if report.cases else 1
+        print(f"HTML-pagina geschreven: {args.html}")
+    if not report.cases:
+        print("Geen bruikbare casussen gevonden.", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _write_atomically(path: Path, text: str) -> None:
