@@ -468,3 +468,10 @@ def test_yaml_explicit_tags_are_refused_and_dates_stay_text(basis):
     assert any("YAML-tags" in m for m in _single_messages(basis, "taak: !!str 5\n"))
     assert any("voorloopnul" in m for m in _single_messages(basis, "taak: signaleren\nleeftijd: 016\n"))
     assert basis.validate_case("taak: signaleren\nid: 2024-01-01\n").id == "2024-01-01"  # not a date object
+
+
+def test_a_file_given_as_the_rules_folder_is_named_a_file(tmp_path):
+    not_a_folder = tmp_path / "regels.yaml"
+    not_a_folder.write_text("thema: x\n", encoding="utf-8")
+    assert [p.message for p in grenzen.check_policy(not_a_folder)] == ["dit is een bestand, geen map"]
+    assert [p.message for p in grenzen.check_policy(tmp_path / "weg")] == ["deze map bestaat niet"]

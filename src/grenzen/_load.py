@@ -87,7 +87,8 @@ def load_source(directory: Path) -> Source:
     source = Source(directory=directory, version="")
     if not directory.is_dir():
         source.problems.append(
-            Problem(str(directory), 1, 1, "deze map bestaat niet", "geef de map met regelbestanden op")
+            Problem(str(directory), 1, 1, "dit is een bestand, geen map" if directory.exists() else
+                    "deze map bestaat niet", "geef de map met regelbestanden op")
         )
         return source
     source.version = version_of(directory)
