@@ -206,9 +206,22 @@ def _big_batch(tmp_path: Path, lines: int = 60_000) -> Path:
     return path
 
 
+def _processes() -> list[tuple[int, int, str, str]]:
+    """(parent pid, process group, state, command line) of every process, read from /proc (no ps needed)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError):
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (name) ": state, ppid, pgrp, ...
+        found.append((int(fields[1]), int(fields[2]), fields[0], command))
+    return found
+
+
 def _alive(group: int) -> list[str]:
-    ps = subprocess.run(["ps", "-o", "stat=", "-g", str(group)], capture_output=True, text=True).stdout.split()
-    return [state for state in ps if not state.startswith("Z")]
+    return [state for _, pgrp, state, _ in _processes() if pgrp == group and state != "Z"]
 
 
 @pytest.mark.parametrize("signum, whole_group", [(signal.SIGINT, True), (signal.SIGTERM, False)])
@@ -400,9 +413,8 @@ def test_ctrl_c_while_the_workers_start_leaves_no_traceback(tmp_path):
     with process:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # until both workers exist: they are importing grenzen now
-            children = subprocess.run(["ps", "-o", "cmd=", "--ppid", str(process.pid)], capture_output=True,
-                                      text=True).stdout
-            if children.count("spawn_main") >= 2:
+            children = [command for ppid, _, _, command in _processes() if ppid == process.pid]
+            if sum("spawn_main" in command for command in children) >= 2:
                 break
             time.sleep(0.01)
         time.sleep(0.15)  # well into their imports
