@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from ._analysis import analyse_policy
 from ._coverage import coverage_text, run_tests
-from ._diff import Change, compare_policies
+from ._diff import Change, Comparison, Difference, compare_policies
+from ._layers import DEFAULT_BASE
 from ._policy import Policy, load_policy
 from ._render import render_policy
 from ._yaml_out import example_yaml, indent
@@ -73,13 +75,15 @@ def run_check(policy: Policy, args: argparse.Namespace) -> int:
 
 
 def run_diff(args: argparse.Namespace) -> int:
+    for spec in (args.oud, args.nieuw):
+        if spec == DEFAULT_BASE and Path(spec).is_dir():
+            print(f"Let op: '{DEFAULT_BASE}' is het meegeleverde standaardbeleid. Bedoelt u de map met die naam, "
+                  f"schrijf dan ./{DEFAULT_BASE}.", file=sys.stderr)
     result = compare_policies(args.oud, args.nieuw)
     old, new = result.old, result.new
     print(f"Oud:   {old.name} (versie {old.version}), {len(old.rules)} regels")
     print(f"Nieuw: {new.name} (versie {new.version}), {len(new.rules)} regels")
-    for label, names in (("nieuw", result.rules_added), ("weg", result.rules_removed), ("gewijzigd", result.rules_changed)):
-        if names:
-            print(f"Regels {label}: {', '.join(names)}")
+    _print_texts(result)
     print()
     print(f"Voorbeelden: {result.examples_changed} van {result.examples_run} casussen krijgen een ander advies"
           + (f" ({result.examples_skipped} overgeslagen: een versie kent een soort niet)" if result.examples_skipped else ""))
@@ -94,7 +98,97 @@ def run_diff(args: argparse.Namespace) -> int:
         print(indent(example_yaml(f"verschil: {_change(change)}", change.case, {change.field: change.new}), 6))
     if not result.examples and not result.domain:
         print("Geen verschil in route, urgentie of taak.")
+    lost = result.safety_lost
+    if lost:
+        print()
+        print(f"FOUT: {_count(len(lost), 'veiligheidssignaal', 'veiligheidssignalen')} niet meer beschermd: "
+              f"{', '.join(lost)}. Zonder 'veiligheid: ja' controleert grenzen niet meer dat zo'n signaal nooit "
+              "alleen bij de mentor blijft. Zet 'veiligheid: ja' terug bij dat signaal.")
+        return 1
     return 0
+
+
+#: What one item of each part is called in ``verschil``'s output.
+PART_NAMES = {"signalen": "signaal", "taken": "taak", "scholing": "scholing", "bestemmingen": "bestemming"}
+
+
+def _print_texts(result: Comparison) -> None:
+    """Vocabulary, agreements and rule texts that changed, in that order (``verschil``)."""
+    if result.vocabulary:
+        print("\nWoordenlijst:")
+        for difference in result.vocabulary:
+            print(f"  {_vocabulary_line(difference)}")
+    destinations = [d for d in result.agreements if d.part == "bestemmingen"]
+    consent = [d for d in result.agreements if d.part == "toestemming"]
+    if destinations:
+        print("\nVerwijsafspraken:")
+        for difference in destinations:
+            print(f"  {_item_line(difference)}")
+    if consent:
+        print("\nToestemming (wie geeft toestemming voor een verwijzing):")
+        for difference in consent:
+            where = difference.name or "bron"
+            print(f"  {where}: {_value(difference.old)} → {_value(difference.new)}")
+    if result.rules_added or result.rules_removed or result.rules_changed:
+        print()
+    for label, names in (("nieuw", result.rules_added), ("weg", result.rules_removed), ("gewijzigd", result.rules_changed)):
+        if names:
+            print(f"Regels {label}: {', '.join(names)}")
+    shown = None
+    for difference in result.rule_texts:
+        if difference.name != shown:
+            print(f"  {difference.name}:")
+            shown = difference.name
+        for line in _text_lines(difference):
+            print(f"    {line}")
+
+
+def _vocabulary_line(difference: Difference) -> str:
+    noun = PART_NAMES[difference.part]
+    if difference.error and difference.field:
+        return (f"FOUT: {noun} {difference.name} is geen veiligheidssignaal meer: 'veiligheid: ja' is weggehaald.")
+    if difference.error:
+        return f"FOUT: veiligheidssignaal {difference.name} is weggehaald."
+    line = _item_line(difference)
+    if difference.new is not None and not difference.field and difference.new.get("veiligheid"):
+        line += " (veiligheid: ja)"
+    return line
+
+
+def _item_line(difference: Difference) -> str:
+    """A kind or destination added, removed, or one of its keys changed."""
+    noun = PART_NAMES[difference.part]
+    if difference.old is None and not difference.field:
+        return f"{noun} nieuw: {difference.name} ({_value(difference.new.get('label') or difference.new.get('naam'))})"
+    if difference.new is None and not difference.field:
+        return f"{noun} weg: {difference.name} ({_value(difference.old.get('label') or difference.old.get('naam'))})"
+    return f"{noun} {difference.name}, {difference.field}: {_value(difference.old)} → {_value(difference.new)}"
+
+
+def _text_lines(difference: Difference) -> list[str]:
+    """One changed key of a rule; a list shows the items that came and went."""
+    if isinstance(difference.old, list) and isinstance(difference.new, list):
+        return ([f"{difference.field} weg: {_value(item)}" for item in difference.old if item not in difference.new]
+                + [f"{difference.field} nieuw: {_value(item)}" for item in difference.new if item not in difference.old]
+                or [f"{difference.field}: andere volgorde"])
+    return [f"{difference.field}: {_value(difference.old)} → {_value(difference.new)}"]
+
+
+def _value(value: Any) -> str:
+    """A value as the policy writer wrote it: ja/nee, texts between quotes, nothing as 'leeg'."""
+    if value is None or value == []:
+        return "leeg"
+    if isinstance(value, bool):
+        return "ja" if value else "nee"
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, list):
+        return ", ".join(_value(item) for item in value)
+    return str(value)
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one} is" if number == 1 else f"{number} {many} zijn"
 
 
 def run_render(args: argparse.Namespace, directory: Path) -> int:

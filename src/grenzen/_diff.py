@@ -22,7 +22,9 @@ from ._errors import CaseError, GrenzenError
 from ._examples import read_examples
 from ._layers import DEFAULT_BASE, MAX_LAYERS, _read_layer
 from ._load import MAX_FILE_BYTES, YAML_SUFFIXES, is_overlay
-from ._policy import Policy, load_policy
+from ._policy import Policy, default_rules_dir, load_policy
+from ._render import age_group, describe_condition
+from ._rulefile import Regel, Toestemming
 
 FIELDS = ("route", "urgentie", "taak_hoort_bij_mentor")
 #: Caps on a policy read from a git revision, checked in the tar headers before any content is read; each YAML
@@ -47,11 +49,43 @@ class Change:
 
 
 @dataclass
+class Difference:
+    """One change in what a policy says: a kind of the vocabulary, a destination, the consent table or a rule text.
+
+    ``part`` is where it stands: ``signalen``, ``taken`` or ``scholing`` (the vocabulary), ``bestemmingen``,
+    ``toestemming`` (the consent table) or ``regels``. ``name`` is the kind, the destination key, the age group of
+    the consent table (``leeftijd onbekend`` for its last row, empty for its ``bron``) or the rule id. ``field`` is
+    the key that changed, empty when the whole item was added or removed. ``old`` and ``new`` are its values:
+    ``None`` when it is not there, for a whole kind or destination its fields as a dict, for a rule's ``als`` the
+    condition in words. ``error`` marks a change that makes the policy less safe: a signal kind with
+    ``veiligheid: ja`` removed, or a kind that lost that flag.
+    """
+
+    part: str
+    name: str
+    field: str
+    old: Any
+    new: Any
+    error: bool = False
+
+
+@dataclass
 class Comparison:
-    """The result of ``compare_policies``."""
+    """The result of ``compare_policies``.
+
+    Besides the outcomes on the examples and the domain (``examples``, ``domain``, with their counts) it lists
+    what the text of the policy changes, each as ``Difference``: ``vocabulary`` (kinds, tasks and trainings added,
+    removed or changed; a safety kind removed or a lost ``veiligheid: ja`` has ``error`` set), ``agreements``
+    (destinations, then the consent table) and ``rule_texts`` (per rule in ``rules_changed``, each changed key:
+    title, source, condition, route, urgency, what the mentor does and does not, referrals, explanation, ...).
+    ``safety_lost`` names the safety kinds the new version no longer protects.
+    """
 
     old: Policy
     new: Policy
+    vocabulary: list[Difference] = field(default_factory=list)
+    agreements: list[Difference] = field(default_factory=list)
+    rule_texts: list[Difference] = field(default_factory=list)
     examples: list[Change] = field(default_factory=list)
     domain: list[Change] = field(default_factory=list)
     examples_run: int = 0
@@ -64,9 +98,16 @@ class Comparison:
     rules_changed: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
+    @property
+    def safety_lost(self) -> list[str]:
+        """Signal kinds with ``veiligheid: ja`` in the old version that the new one removed or no longer marks."""
+        return [d.name for d in self.vocabulary if d.error]
+
 
 def load_version(spec: str | Path | Policy, stack: contextlib.ExitStack) -> Policy:
-    """A policy from a directory, or from a git revision written as ``REV:PATH`` (e.g. ``HEAD~1:rules``).
+    """A policy from a directory, from a git revision written as ``REV:PATH`` (e.g. ``HEAD~1:rules``), or the
+    bundled default policy for the text ``standaard`` (as in an overlay's ``basis``; a folder of that name is
+    ``./standaard``).
 
     A revision is extracted into a temporary directory that lives as long as ``stack``: the comparison reads
     that version's examples from it after loading. Git never sees an option from ``spec`` and never uses the
@@ -74,6 +115,8 @@ def load_version(spec: str | Path | Policy, stack: contextlib.ExitStack) -> Poli
     """
     if isinstance(spec, Policy):
         return spec
+    if isinstance(spec, str) and spec == DEFAULT_BASE:  # the bundled policy; a folder of that name is ./standaard
+        return load_policy(default_rules_dir())
     path = Path(spec)
     if path.is_dir() or ":" not in str(spec):
         return load_policy(path)
@@ -223,6 +266,7 @@ def compare_policies(old: str | Path | Policy, new: str | Path | Policy, pairs: 
         before, after = load_version(old, stack), load_version(new, stack)
         result = Comparison(before, after)
         _rules_diff(result)
+        compare_texts(result)
         _examples(result)
     common = [
         [k for k in getattr(after.vocabulary, table) if k in getattr(before.vocabulary, table)]
@@ -266,6 +310,89 @@ def _rules_diff(result: Comparison) -> None:
     result.rules_added = [r for r in new if r not in old]
     result.rules_removed = [r for r in old if r not in new]
     result.rules_changed = [r for r in new if r in old and old[r] != new[r]]
+
+
+#: The vocabulary tables, and what one item of each is called in a message.
+TABLES = ("signalen", "taken", "scholing")
+#: A rule's keys in the order ``verschil`` shows their changes (``dan``'s keys stand for themselves).
+RULE_KEYS = ("titel", "bron", "absoluut", "als", "route", "urgentie", "taak_hoort_bij_mentor", "mentor_doet",
+             "mentor_doet_niet", "verwijzen_naar", "toestemming", "uitleg", "zet_opzij")
+
+
+def compare_texts(result: Comparison) -> None:
+    """Fill in what the text of the policy changes: vocabulary, agreements and the changed rules' keys."""
+    old, new = result.old, result.new
+    for table in TABLES:
+        before, after = getattr(old.vocabulary, table), getattr(new.vocabulary, table)
+        for name, term in before.items():
+            if name not in after:
+                result.vocabulary.append(Difference(table, name, "", term.model_dump(), None,
+                                                    error=bool(getattr(term, "veiligheid", False))))
+        for name, term in after.items():
+            if name not in before:
+                result.vocabulary.append(Difference(table, name, "", None, term.model_dump()))
+                continue
+            was = before[name].model_dump()
+            for key, value in term.model_dump().items():
+                if was.get(key) != value:
+                    lost = key == "veiligheid" and bool(was.get(key)) and not value
+                    result.vocabulary.append(Difference(table, name, key, was.get(key), value, error=lost))
+    result.vocabulary.sort(key=lambda d: (not d.error, TABLES.index(d.part)))  # stable: policy order within
+    result.agreements = _items("bestemmingen", old.agreements.bestemmingen, new.agreements.bestemmingen)
+    result.agreements += _consent(old.agreements.toestemming, new.agreements.toestemming)
+    rules = {rule.id: rule for rule in old.rules}
+    for rule in new.rules:
+        if rule.id in result.rules_changed:
+            result.rule_texts += _rule_texts(old, rules[rule.id], new, rule)
+
+
+def _items(part: str, before: dict[str, Any], after: dict[str, Any]) -> list[Difference]:
+    """Items (by key) added, removed, and changed key by key."""
+    out = [Difference(part, name, "", item.model_dump(), None) for name, item in before.items() if name not in after]
+    for name, item in after.items():
+        if name not in before:
+            out.append(Difference(part, name, "", None, item.model_dump()))
+            continue
+        was = before[name].model_dump()
+        out += [Difference(part, name, key, was.get(key), value) for key, value in item.model_dump().items()
+                if was.get(key) != value]
+    return out
+
+
+def _consent(before: Toestemming | None, after: Toestemming | None) -> list[Difference]:
+    """The consent table row by row (an age group is a row), then its row for an unknown age and its source."""
+    def rows(table: Toestemming | None) -> dict[str, str]:
+        if table is None:
+            return {}
+        groups = {age_group(g.vanaf, g.tot_en_met): g.wie for g in table.leeftijden}
+        return {**groups, "leeftijd onbekend": table.onbekende_leeftijd}
+
+    was, now = rows(before), rows(after)
+    out = [Difference("toestemming", age, "wie", who, now.get(age)) for age, who in was.items()
+           if now.get(age) != who]
+    out += [Difference("toestemming", age, "wie", None, who) for age, who in now.items() if age not in was]
+    old_source, new_source = (before.bron if before else None), (after.bron if after else None)
+    if old_source != new_source:
+        out.append(Difference("toestemming", "", "bron", old_source, new_source))
+    return out
+
+
+def _rule_texts(old: Policy, before: Regel, new: Policy, after: Regel) -> list[Difference]:
+    """The keys of one rule that changed; a condition is compared as data and shown in words."""
+    was = {**before.model_dump(exclude={"dan"}), **before.dan.model_dump()}
+    now = {**after.model_dump(exclude={"dan"}), **after.dan.model_dump()}
+    out = []
+    for key in [*RULE_KEYS, *(k for k in now if k not in RULE_KEYS and k != "id")]:
+        if was.get(key) == now.get(key):
+            continue
+        if key == "als":
+            words = describe_condition(old, before.als), describe_condition(new, after.als)
+            if words[0] == words[1]:  # a difference the words do not show: show the condition as written
+                words = (before.als.model_dump_json(exclude_none=True), after.als.model_dump_json(exclude_none=True))
+            out.append(Difference("regels", after.id, key, *words))
+        else:
+            out.append(Difference("regels", after.id, key, was.get(key), now.get(key)))
+    return out
 
 
 def _examples(result: Comparison) -> None:

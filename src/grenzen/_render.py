@@ -43,8 +43,7 @@ def render_policy(policy: Policy, fmt: str = "md") -> str:
 
 def _document(policy: Policy) -> list[Block]:
     vocab = policy.vocabulary
-    labels = {**{k: t.label for k, t in vocab.signalen.items()}, **{k: t.label for k, t in vocab.taken.items()},
-              **{k: t.label for k, t in vocab.scholing.items()}}
+    labels = _labels(policy)
     out: list[Block] = [("h", 1, policy.name)]
     if vocab.beschrijving:
         out.append(("p", [("", vocab.beschrijving)]))
@@ -213,17 +212,31 @@ def _agreements(policy: Policy) -> list[Block]:
         out.append(("p", [("", "Is voor een verwijzing toestemming nodig, dan geeft die:")]))
         rows = []
         for group in consent.leeftijden:
-            if group.vanaf is not None and group.tot_en_met is not None:
-                ages = f"{group.vanaf} tot en met {group.tot_en_met} jaar"
-            elif group.vanaf is not None:
-                ages = f"{group.vanaf} jaar en ouder"
-            else:
-                ages = f"tot en met {group.tot_en_met} jaar"
-            rows.append(_row(ages, group.wie))
+            rows.append(_row(age_group(group.vanaf, group.tot_en_met), group.wie))
         rows.append(_row("leeftijd onbekend", consent.onbekende_leeftijd))
         out.append(("table", ["leeftijd", "toestemming van"], rows))
         out.append(("p", [("b", "Bron: "), ("", " ".join(consent.bron.split()))]))
     return out
+
+
+def age_group(low: int | None, high: int | None) -> str:
+    """An age group of the consent table in words: '12 tot en met 15 jaar', '16 jaar en ouder'."""
+    if low is not None and high is not None:
+        return f"{low} tot en met {high} jaar"
+    if low is not None:
+        return f"{low} jaar en ouder"
+    return f"tot en met {high} jaar"
+
+
+def describe_condition(policy: Policy, cond: Voorwaarde) -> str:
+    """A rule's condition in words, with the labels of ``policy``'s vocabulary (as in the policy document)."""
+    return _describe(cond, _labels(policy))
+
+
+def _labels(policy: Policy) -> dict[str, str]:
+    vocab = policy.vocabulary
+    return {**{k: t.label for k, t in vocab.signalen.items()}, **{k: t.label for k, t in vocab.taken.items()},
+            **{k: t.label for k, t in vocab.scholing.items()}}
 
 
 def _vocabulary(policy: Policy) -> list[Block]:
