@@ -11,12 +11,27 @@ kind                       level         meaning
                                          cover): only the run-time safety guard refers the case
 ``nooit-van-toepassing``   fout          no case in the domain makes the rule apply
 ``tegenstrijdig``          fout          one advice tells the mentor to do and not to do the same
+``onsamenhangend-advies``  fout          an absolute rule refers a signal away from the mentor, yet the advice
+                                         says the task belongs to the mentor or keeps a mentor rule's steps,
+                                         where for another such signal the policy does not (see below)
 ``overschaduwd``           waarschuwing  the rule applies, but removing it never changes an advice
 ``uitzondering-zonder-effect``  waarschuwing  ``zet_opzij`` names a rule it never sets aside
 ``conflict``               waarschuwing  one rule says the task belongs to the mentor, another that it
-                                         does not, and neither is an exception to the other
+                                         does not, and neither is an exception to the other (in an overlay:
+                                         one finding per rule of the writer, the other side's rules counted)
 ``niet-gedekt``            waarschuwing  no rule applies: the advice is the fallback
 =========================  ============  ==========================================================
+
+``onsamenhangend-advies`` compares signals that an absolute rule refers to the zorgteam or extern ("away" signals,
+``Item.away``) with each other, in the same situation (task, training, age, earlier approach, other signal) and at
+the same severity: a signal K' is treated more lightly than K when its advice says the task belongs to the mentor
+and K's does not, or keeps a mentor-route rule's steps (``mentor_doet``) that K's advice does not have. That is
+what happens when a school adds a kind that the policy's protections name in lists (issue 10). Not every away
+signal with a mentor verdict is incoherent (signalling a problem stays the mentor's task in every safety case);
+the policy's own treatment of its other away signals is the yardstick. A rule that asks for K' itself and says
+``taak_hoort_bij_mentor: ja`` (or is the mentor rule) is the writer's explicit choice and is not reported. In an
+overlay only the signals that the writer's own absolute rules refer away are judged: the base's are not theirs to
+change.
 """
 
 from __future__ import annotations
@@ -28,6 +43,7 @@ from typing import Any
 
 from ._combine import FALLBACK, SAFETY_GUARD, effective
 from ._domain import Domain, Point, build_domain
+from ._layers import _label as _layer_label
 from ._load import VOCABULARY_FILE, LoadedRule, shown_path
 from ._models import Advies
 from ._policy import Policy
@@ -40,6 +56,7 @@ LEVELS = {
     "veiligheid-bij-mentor": ERROR,
     "nooit-van-toepassing": ERROR,
     "tegenstrijdig": ERROR,
+    "onsamenhangend-advies": ERROR,
     "overschaduwd": WARNING,
     "uitzondering-zonder-effect": WARNING,
     "conflict": WARNING,
@@ -150,7 +167,10 @@ def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
     rules = policy.rules
     vocab = policy.vocabulary
     safety = safety_kinds(policy)
-    domain = build_domain([rules], list(vocab.signalen), list(vocab.taken), list(vocab.scholing), safety=safety)
+    asked = condition_rules(policy)
+    domain = build_domain([asked], list(vocab.signalen), list(vocab.taken), list(vocab.scholing), safety=safety)
+    writer = _writer_rules(policy)
+    away: dict[tuple[Any, ...], dict[int, tuple[Point, _Judgement]]] = {}  # situation -> away signal -> advice
     seen = [_Seen() for _ in rules]
     used_exceptions: set[tuple[int, int]] = set()
     uncovered: dict[str, tuple[Point, int]] = {}
@@ -172,6 +192,8 @@ def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
         if not judgement.kept:
             _count(uncovered, point.case["taak"], point)
             continue
+        if judgement.away:
+            _record_away(away, domain, point, judgement)
         for i in applicable:
             if seen[i].applies is None:
                 seen[i].applies = point
@@ -191,7 +213,7 @@ def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
     for kind, (point, weight) in guarded.items():
         kept = guarded_by[kind]
         mentor = sorted((i for i in kept if rules[i].dan.route == "mentor"),
-                        key=lambda i: not _asks_about(rules[i], kind))  # the rule about this kind first
+                        key=lambda i: not _asks_about(asked[i], kind))  # the rule about this kind first
         names = ", ".join(f"'{rules[i].id}'" for i in kept[:4]) or "geen"
         message = (f"veiligheidssignaal '{kind}' eindigt in {weight} situatie(s) volgens de regels bij de mentor of "
                    f"valt buiten het beleid (regels: {names}); alleen het vangnet '{SAFETY_GUARD.regel}' verwijst "
@@ -221,6 +243,7 @@ def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
             findings.append(_at(loaded[rule.id], "uitzondering-zonder-effect",
                                 f"zet '{target}' opzij, maar waar deze regel geldt, geldt '{target}' nooit",
                                 policy, seen[index].applies))
+    findings.extend(_incoherent(policy, domain, away, writer, loaded))
     for (sentence, a, b), (point, weight) in contradictions.items():
         findings.append(_at(loaded[rules[a].id], "tegenstrijdig",
                             f"'{sentence}' staat bij mentor_doet, en regel '{rules[b].id}' zet het bij "
@@ -248,6 +271,10 @@ class _Judgement:
     used: set[tuple[int, int]]
     contradictions: list[tuple[str, int, int]]
     conflicts: list[tuple[int, int]]
+    away: tuple[int, ...] = ()  # kept absolute rules with route zorgteam or extern
+    verdict: bool = False  # the advice says the task belongs to the mentor
+    mentor_steps: frozenset[int] = frozenset()  # kept mentor-route rules that add to mentor_doet
+    says_no: tuple[int, ...] = ()  # kept rules with taak_hoort_bij_mentor: nee
 
 
 def _judge(policy: Policy, applicable: tuple[int, ...], point: Point) -> _Judgement:
@@ -280,7 +307,125 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point) -> _Judgem
         for b in kept if rules[b].dan.taak_hoort_bij_mentor is False and (a, b) not in related
     ]
     guarded = advice.redenen[0].regel == SAFETY_GUARD.regel
-    return _Judgement(kept, guarded, changers, idle, used, contradictions, conflicts)
+    away = tuple(i for i in kept if rules[i].absoluut and rules[i].dan.route != "mentor")
+    return _Judgement(kept, guarded, changers, idle, used, contradictions, conflicts, away,
+                      bool(advice.taak_hoort_bij_mentor),
+                      frozenset(i for i in kept if rules[i].dan.route == "mentor" and rules[i].dan.mentor_doet),
+                      tuple(i for i in kept if rules[i].dan.taak_hoort_bij_mentor is False))
+
+
+def condition_rules(policy: Policy) -> list[Regel]:
+    """The policy's rules as the engine reads their conditions: signal selectors (``groep``, ``veiligheid``)
+    resolved to kind lists. The one place the analysis gets the kinds a signal condition can match."""
+    return getattr(policy, "resolved_rules", policy.rules)
+
+
+def _writer_rules(policy: Policy) -> set[int]:
+    """Indexes of the rules in the files the policy's writer edits: every rule of a full policy, only the top
+    layer's rules of an overlay (the base's files are not theirs)."""
+    layers = policy.source.rule_layers
+    if not layers:
+        return set(range(len(policy.rules)))
+    top = _layer_label(policy.path)
+    return {i for i, rule in enumerate(policy.rules) if layers.get(rule.id) == top}
+
+
+def _record_away(table: dict[tuple[Any, ...], dict[int, tuple[Point, _Judgement]]], domain: Domain, point: Point,
+                 judgement: _Judgement) -> None:
+    """Remember the advice of a case with an away signal, under the situation it shares with the same case with
+    another away signal instead (the other signal of a pair is part of the situation)."""
+    base = point.key[:4]
+    for position, index in enumerate(point.items):
+        if domain.items[index].away:
+            other = point.items[1 - position] if len(point.items) == 2 else None
+            table.setdefault(base + (other,), {}).setdefault(index, (point, judgement))
+
+
+@dataclass
+class _Lighter:
+    """Cases where the writer's away signal is treated more lightly than another away signal (one finding)."""
+
+    rule: int  # the writer's absolute rule that refers the signal away
+    kind: str
+    task: str
+    point: Point
+    reference: str  # the other kind
+    protectors: tuple[int, ...] = ()  # rules that say 'nee' for the other kind
+    steps: set[int] = field(default_factory=set)  # mentor rules kept for this kind, not for the other
+    verdict: bool = False  # the task belongs to the mentor here, not with the other kind
+    weight: int = 0
+
+
+def _incoherent(policy: Policy, domain: Domain, away: dict[tuple[Any, ...], dict[int, tuple[Point, _Judgement]]],
+                writer: set[int], loaded: dict[str, LoadedRule]) -> list[Finding]:
+    """``onsamenhangend-advies``: a writer's away signal gets the mentor (verdict or steps) where another away
+    signal of the same severity, in the same situation, does not."""
+    rules = policy.rules
+    items = domain.items
+    grades = [frozenset((severity, weeks) for _, severity, weeks in members) for members in domain.members]
+    owners = {}  # away item -> the writer's absolute rule that asks for it (first in policy order)
+    for item in items:
+        if item.away:
+            owner = next((i for i in sorted(writer) if rules[i].absoluut and rules[i].dan.route != "mentor"
+                          and domain.positive[i] & item.blocks), None)
+            if owner is not None:
+                owners[item.index] = owner
+    found: dict[tuple[int, str, str], _Lighter] = {}
+    for situation in away.values():
+        for index, (point, judgement) in situation.items():
+            owner = owners.get(index)
+            if owner is None:
+                continue
+            own = items[index].blocks
+            if any(rules[i].dan.taak_hoort_bij_mentor is True and domain.positive[i] & own for i in judgement.kept):
+                continue  # a rule about this very signal says the task is the mentor's: the writer's choice
+            verdict = judgement.verdict
+            steps = {i for i in judgement.mentor_steps if not domain.positive[i] & own}
+            if not verdict and not steps:
+                continue
+            for other, (_, reference) in situation.items():
+                if other == index or not grades[other] & grades[index]:
+                    continue
+                lighter_verdict = verdict and not reference.verdict
+                extra = steps - reference.mentor_steps
+                if not lighter_verdict and not extra:
+                    continue
+                kind, task = items[index].kind, point.case["taak"]
+                entry = found.get((owner, kind, task))
+                if entry is None:
+                    entry = found[(owner, kind, task)] = _Lighter(owner, kind, task, point, items[other].kind)
+                if lighter_verdict and not entry.verdict:
+                    entry.verdict, entry.protectors, entry.reference = True, reference.says_no, items[other].kind
+                entry.steps.update(extra)
+                entry.weight += point.weight
+                break
+    findings = []
+    for entry in found.values():
+        findings.append(_at(loaded[rules[entry.rule].id], "onsamenhangend-advies", _lighter_message(policy, entry),
+                            policy, entry.point, entry.weight))
+    return findings
+
+
+def _lighter_message(policy: Policy, entry: _Lighter) -> str:
+    rules = policy.rules
+    kind = entry.kind
+    text = f"stuurt een signaal '{kind}' naar {rules[entry.rule].dan.route}, maar bij taak '{entry.task}' "
+    text += "zegt het advies toch dat de taak bij de mentor hoort" if entry.verdict else "houdt het advies stappen voor de mentor"
+    steps = sorted(entry.steps)
+    if steps:
+        first = rules[steps[0]]
+        names = ", ".join(f"'{rules[i].id}'" for i in steps)
+        text += f", met de stappen van {names} ('{first.dan.mentor_doet[0]}')"
+    if entry.verdict and entry.protectors:
+        names = ", ".join(f"'{rules[i].id}'" for i in entry.protectors[:3])
+        text += f". Bij een signaal '{entry.reference}' zegt {names} dat de taak dan niet bij de mentor hoort"
+    else:
+        text += f". Bij een signaal '{entry.reference}' is dat niet zo"
+    text += f" ({entry.weight} situatie(s)). Geef '{kind}' dezelfde bescherming: een regel over '{kind}' bij deze taak"
+    fix = (["taak_hoort_bij_mentor: nee"] if entry.verdict else []) + (
+        [f"zet_opzij: [{', '.join(rules[i].id for i in steps)}]"] if steps else [])
+    return (text + ", met " + " en ".join(fix) + f". Hoort de taak hier wel bij de mentor, zeg dat dan met "
+            f"taak_hoort_bij_mentor: ja in een regel over '{kind}'")
 
 
 def _asks_about(rule: Regel, kind: str) -> bool:

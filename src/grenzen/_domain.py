@@ -13,8 +13,13 @@ Enumerated (see "Policy writers' toolkit" in docs/ontwerp.md):
 * every task class × (no training, each single training class) × (no signal, each single signal class),
   for each age class and each earlier-approach class;
 * pairs of signals only where they can differ from the two single signals: in the task × training classes where a
-  rule asks about a signal under `niet` or about several signals, for the signal classes such rules look at,
-  at a typical age and without earlier approach.
+  rule asks about a signal under `niet` or about several signals, for the signal classes such rules look at and
+  the classes that an absolute rule refers away from the mentor (or that are marked ``veiligheid: ja``), at a
+  typical age and without earlier approach. The latter are paired so that the analysis can compare how such
+  signals are treated next to another signal (see ``_analysis``: ``onsamenhangend-advies``).
+
+The rules given must have their signal selectors resolved (``Policy.resolved_rules``): a block is read through its
+kind lists only (``_signal_matches``).
 """
 
 from __future__ import annotations
@@ -53,6 +58,8 @@ class Item:
     weight: int
     blocks: frozenset[int] = frozenset()  # the policy's signal blocks this signal matches
     safety: bool = False  # a kind marked 'veiligheid: ja' (the combiner's safety guard looks at it)
+    away: bool = False  # matches a signal block that an absolute rule with route zorgteam/extern asks for
+    index: int = 0  # position in Domain.items
 
     def signal(self) -> dict[str, Any]:
         out: dict[str, Any] = {"soort": self.kind, "ernst": self.severity}
@@ -70,6 +77,7 @@ class Point:
     signals: int  # 0, 1 or 2
     key: tuple[Any, ...] = ()  # equal keys: no rule can tell the two cases apart
     safety: bool = False  # a signal of a safety kind is present
+    items: tuple[int, ...] = ()  # the signals' classes (indexes into Domain.items), in the case's order
 
 
 @dataclass
@@ -83,6 +91,9 @@ class Domain:
     approaches: list[dict[str, Any] | None]
     pair_contexts: list[tuple[str, tuple[str, ...], int]] = field(default_factory=list)  # task, training, weight
     pair_items: list[Item] = field(default_factory=list)
+    blocks: list[SignaalVoorwaarde] = field(default_factory=list)  # the distinct signal blocks (Item.blocks)
+    positive: list[frozenset[int]] = field(default_factory=list)  # per rule: the blocks it asks for positively
+    members: list[list[tuple[str, str, int | None]]] = field(default_factory=list)  # per item: its grid points
 
     def points(self, pairs: bool = True) -> Iterator[Point]:
         """Every enumerated case, in a stable order."""
@@ -95,7 +106,7 @@ class Domain:
                         yield Point(_case(task, training, age, approach, []), base_weight, 0, key + (frozenset(),))
                         for item in self.items:
                             yield Point(_case(task, training, age, approach, [item]), base_weight * item.weight, 1,
-                                        key + (item.blocks,), item.safety)
+                                        key + (item.blocks,), item.safety, (item.index,))
         if not pairs:
             return
         age = TYPICAL_AGE if TYPICAL_AGE in self.ages else self.ages[0]
@@ -104,7 +115,7 @@ class Domain:
             for first, second in itertools.combinations(self.pair_items, 2):
                 yield Point(_case(task, training, age, None, [first, second]),
                             base_weight * first.weight * second.weight, 2, key + (first.blocks | second.blocks,),
-                            first.safety or second.safety)
+                            first.safety or second.safety, (first.index, second.index))
 
     def size(self, pairs: bool = True) -> int:
         singles = len(self.tasks) * len(self.trainings) * len(self.ages) * len(self.approaches) * (1 + len(self.items))
@@ -155,11 +166,16 @@ def build_domain(rule_sets: Iterable[list[Regel]], kinds: Sequence[str], tasks: 
                                                if b.duur_minstens_weken is not None})
     grid = [(k, s, w) for k in kinds for s in SEVERITIES for w in weeks]
     item_classes = _classes(grid, lambda p: (p[0] in safety, *(_signal_matches(b, *p) for b in signal_blocks)))
-    items = [
-        Item(m[0][0], m[0][1], m[0][2], len(m),
-             frozenset(i for i, b in enumerate(signal_blocks) if _signal_matches(b, *m[0])), m[0][0] in safety)
-        for m in item_classes
-    ]
+    block_index = {block.model_dump_json(): i for i, block in enumerate(signal_blocks)}
+    positive = [frozenset(block_index[block.model_dump_json()] for block, sign in signals_with_polarity(rule.als)
+                          if sign) for rule in rules]
+    away_blocks = frozenset().union(*(positive[i] for i, rule in enumerate(rules)
+                                      if rule.absoluut and rule.dan.route != "mentor"))
+    items = []
+    for index, m in enumerate(item_classes):
+        matched = frozenset(i for i, b in enumerate(signal_blocks) if _signal_matches(b, *m[0]))
+        items.append(Item(m[0][0], m[0][1], m[0][2], len(m), matched, m[0][0] in safety, bool(matched & away_blocks),
+                          index))
     approach_grid: list[tuple[int, str] | None] = [None] + [
         (w, e) for w in sorted({0} | {b.weken_minstens or 0 for b in approach_blocks}) for e in EFFECTS
     ]
@@ -170,7 +186,8 @@ def build_domain(rule_sets: Iterable[list[Regel]], kinds: Sequence[str], tasks: 
     # such a rule looks at, are pairs enumerated.
     interacting = [rule for rule in rules if _interacts(rule)]
     watched = _unique([block for rule in interacting for block, _ in signals_with_polarity(rule.als)])
-    pair_items = [i for i in items if any(_signal_matches(b, i.kind, i.severity, i.weeks) for b in watched)]
+    pair_items = [i for i in items
+                  if i.safety or i.away or any(_signal_matches(b, i.kind, i.severity, i.weeks) for b in watched)]
     weight_of = dict(training_sets)
     task_weight = {members[0]: len(members) for members in task_classes}
     contexts: dict[tuple[str, tuple[str, ...]], int] = {}
@@ -191,6 +208,9 @@ def build_domain(rule_sets: Iterable[list[Regel]], kinds: Sequence[str], tasks: 
         approaches=[None if m[0] is None else {"weken": m[0][0], "effect": m[0][1]} for m in approach_classes],
         pair_contexts=[(task, training, weight) for (task, training), weight in contexts.items()],
         pair_items=pair_items,
+        blocks=signal_blocks,
+        positive=positive,
+        members=item_classes,
     )
 
 

@@ -1,0 +1,130 @@
+"""controleer on adapted policies (issue 10): incoherent advice, lost safety kinds, grouped conflicts in an overlay,
+exceptions that only act next to an overlay's kind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+import grenzen
+from grenzen._analysis import analyse_policy
+from grenzen.cli import main
+
+FAMILY = "Neem geen contact op met de familie."
+CONTACT = "Wees het vaste aanspreekpunt voor de leerling en de ouders."
+
+
+def _dump(data) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def overlay(directory: Path, kinds: dict, rules: list[dict]) -> Path:
+    """A school overlay on the bundled default: extra signal kinds and one theme file."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "laag.yaml").write_text(_dump({"naam": "Testcollege", "basis": "standaard", "signalen": kinds}),
+                                         encoding="utf-8")
+    (directory / "school.yaml").write_text(_dump({"thema": "Testcollege", "regels": rules}), encoding="utf-8")
+    return directory
+
+
+def forced_marriage(veiligheid: bool = True) -> dict:
+    term = {"label": "Huwelijksdwang", "omschrijving": "De leerling wordt gedwongen tot een huwelijk."}
+    if veiligheid:
+        term["veiligheid"] = "ja"
+    return {"huwelijksdwang": term}
+
+
+MARRIAGE_RULE = {
+    "id": "tc-huwelijksdwang",
+    "titel": "Huwelijksdwang, direct naar Veilig Thuis",
+    "bron": "Meldcode",
+    "absoluut": "ja",
+    "als": {"signaal": {"soort": "huwelijksdwang"}},
+    "dan": {
+        "route": "extern",
+        "urgentie": "direct",
+        "mentor_doet": ["Waarschuw direct de aandachtsfunctionaris."],
+        "mentor_doet_niet": [FAMILY, "Beloof geen geheimhouding."],
+        "verwijzen_naar": ["aandachtsfunctionaris", "veilig_thuis"],
+        "toestemming": "nee",
+        "uitleg": "Contact met de familie kan de leerling in gevaar brengen.",
+    },
+}
+
+CONVERSATIONS = ["begeleidingsgesprekken", "conflict_bemiddelen", "oudercontact"]
+PROTECTION = {
+    "id": "tc-huwelijksdwang-gesprekken",
+    "titel": "Bij huwelijksdwang voert de mentor geen gesprekken alleen",
+    "bron": "Meldcode",
+    "absoluut": "ja",
+    "als": {"taak": CONVERSATIONS, "signaal": {"soort": "huwelijksdwang"}},
+    "dan": {"route": "zorgteam", "urgentie": "vandaag", "taak_hoort_bij_mentor": "nee",
+            "mentor_doet_niet": ["Voer geen gesprekken over dit signaal alleen."], "uitleg": "Dat regelt het zorgteam."},
+    "zet_opzij": ["fnv-aanspreekpunt", "begeleidingsgesprekken-licht", "conflict-bemiddelen-licht",
+                  "scholing-rouwbegeleiding", "scholing-coaching", "scholing-sova", "scholing-faalangstreductie",
+                  "scholing-mediation"],
+}
+
+
+def incoherent(analysis):
+    return [f for f in analysis.findings if f.kind == "onsamenhangend-advies"]
+
+
+def keeps_the_mentor(advice) -> bool:
+    return advice.route != "mentor" and (advice.taak_hoort_bij_mentor or CONTACT in advice.mentor_doet)
+
+
+# --- point 3: incoherent advice -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("veiligheid", [True, False], ids=["veiligheid-ja", "zonder-vlag"])
+def test_an_added_kind_that_keeps_the_mentor_is_an_error_with_a_counterexample(tmp_path, capsys, veiligheid):
+    # the issue's overlay: a meldcode form with one absolute rule, route extern, urgency direct
+    directory = overlay(tmp_path / "school", forced_marriage(veiligheid), [MARRIAGE_RULE])
+    policy = grenzen.load_policy(directory)
+    advice = policy.advise({"leeftijd": 15, "taak": "oudercontact",
+                            "signalen": [{"soort": "huwelijksdwang", "ernst": "ernstig"}]})
+    analysis = analyse_policy(policy)
+    found = incoherent(analysis)
+    if veiligheid and not keeps_the_mentor(advice):  # the default protects every safety kind by now (point 1)
+        assert not found
+        return
+    assert keeps_the_mentor(advice) and FAMILY in advice.mentor_doet_niet
+    by_task = {f.case["taak"]: f for f in found}
+    assert "oudercontact" in by_task
+    finding = by_task["oudercontact"]
+    assert finding.level == "fout" and finding.rule == "tc-huwelijksdwang"
+    assert finding.file.endswith("school.yaml")  # the writer's own file, never the default's
+    assert "'huwelijksdwang'" in finding.message and "'fnv-aanspreekpunt'" in finding.message
+    assert "taak_hoort_bij_mentor: nee" in finding.message and finding.count > 0
+    # the counterexample shows it: an absolute rule refers away, the advice still keeps the mentor
+    shown = policy.advise(finding.case)
+    assert shown.route == "extern" and keeps_the_mentor(shown)
+    assert finding.expected["taak_hoort_bij_mentor"] is True
+    assert main(["controleer", str(directory)]) == 1
+    out = capsys.readouterr().out
+    assert "fout [onsamenhangend-advies] regel 'tc-huwelijksdwang'" in out and "Tegenvoorbeeld" in out
+
+
+def test_the_training_exceptions_are_compared_next_to_another_signal(tmp_path):
+    # [rouw licht, huwelijksdwang licht] with rouwbegeleiding: the exception names the safety kinds in a list, so
+    # for the added kind the mentor keeps the mourning talks; for 'sexting' not. Only a pair shows it.
+    rule = dict(PROTECTION, zet_opzij=["fnv-aanspreekpunt", "begeleidingsgesprekken-licht", "conflict-bemiddelen-licht"])
+    policy = grenzen.load_policy(overlay(tmp_path / "school", forced_marriage(False), [MARRIAGE_RULE, rule]))
+    found = {f.case["taak"]: f for f in incoherent(analyse_policy(policy))}
+    assert set(found) <= {"begeleidingsgesprekken", "conflict_bemiddelen"} and found
+    talks = found["begeleidingsgesprekken"]
+    assert "'scholing-rouwbegeleiding'" in talks.message and len(talks.case["signalen"]) == 2
+    assert any(r.regel.startswith("scholing-") for r in policy.advise(talks.case).redenen)
+
+
+def test_the_protected_kind_and_an_explicit_choice_are_coherent(tmp_path):
+    protected = overlay(tmp_path / "a", forced_marriage(False), [MARRIAGE_RULE, PROTECTION])
+    assert incoherent(analyse_policy(grenzen.load_policy(protected))) == []
+    # a rule about the kind itself that says the task is the mentor's is the writer's choice, not a finding
+    chosen = dict(PROTECTION, id="tc-huwelijksdwang-oudercontact", absoluut="nee",
+                  als={"taak": "oudercontact", "signaal": {"soort": "huwelijksdwang"}},
+                  dan={"route": "mentor", "taak_hoort_bij_mentor": "ja", "uitleg": "Hier wel."}, zet_opzij=[])
+    policy = grenzen.load_policy(overlay(tmp_path / "b", forced_marriage(False), [MARRIAGE_RULE, chosen]))
+    assert "oudercontact" not in {f.case["taak"] for f in incoherent(analyse_policy(policy))}
