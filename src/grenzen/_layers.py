@@ -15,6 +15,7 @@ layers (`` + `` and ``+``); ``Policy.layers`` lists each layer.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,6 +29,7 @@ from ._load import (
     load_source,
     parse_model,
     read_located,
+    rule_files,
     shown_path,
 )
 from ._models import BeleidInfo
@@ -80,6 +82,8 @@ def layered_source(layers: Sequence[str | Path]) -> Source:
     if len(paths) == 1:
         paths = layer_chain(paths[0])
     merged = load_source(paths[0])
+    if len(paths) > 1:
+        _name_default_files(merged, paths[1:])
     if is_overlay(paths[0]):
         merged.problems.append(Problem(shown_path(paths[0] / LAYER_FILE), 1, 1, "de onderste laag moet een volledig "
                                        "beleid zijn", "begin met het standaardbeleid of een map met woordenlijst.yaml"))
@@ -125,6 +129,25 @@ def layered_source(layers: Sequence[str | Path]) -> Source:
     merged.vocabulary = vocabulary.model_copy(update={"naam": " + ".join(names)})
     merged.version = "+".join(layer.versie for layer in merged.layers)
     return merged
+
+
+def _name_default_files(source: Source, overlays: Sequence[Path]) -> None:
+    """Under an overlay, the bundled policy's files are named ``standaard/<file>`` in every message (not the path
+    of the installed package, which the policy writer neither knows nor edits). An overlay in a folder that is
+    itself shown as ``standaard`` keeps the real paths, so that no two files share a name."""
+    from ._policy import default_rules_dir
+
+    if source.directory.resolve() != default_rules_dir().resolve():
+        return
+    if any(shown_path(path) == DEFAULT_BASE for path in overlays):
+        return
+    names = {shown_path(path): f"{DEFAULT_BASE}/{path.name}" for path in rule_files(source.directory)}
+    for item in source.rules:
+        item.file = names.get(item.file, item.file)
+    source.themes = {names.get(file, file): title for file, title in source.themes.items()}
+    source.problems = [replace(p, file=names.get(p.file, p.file)) for p in source.problems]
+    if source.agreements_file is not None:
+        source.agreements_file = names.get(source.agreements_file, source.agreements_file)
 
 
 def _read_layer(directory: Path, problems: list[Problem]) -> tuple[Laag, Located] | None:
