@@ -70,6 +70,13 @@ def _document(policy: Policy) -> list[Block]:
         out.append(("ul", [[("b", item.rule.titel), ("", f" — {ROUTE_WORDS[item.rule.dan.route]}, "
                                                          f"{URGENTIE_TEKST[item.rule.dan.urgentie]} ("),
                             ("c", item.rule.id), ("", ")")] for item in absolute]))
+    aside = _set_aside_by_overlay(policy)
+    if aside:
+        out.append(("h", 2, "Waar de school afwijkt van de basis"))
+        out.append(("p", [("", "Deze regels uit de basis (het beleid waarop de school bouwt) zet de school opzij "
+                               "met een eigen regel. Geldt die eigen regel, dan telt de regel uit de basis niet mee.")]))
+        out.append(("ul", [[("b", by_id[target].rule.titel), ("", " ("), ("c", target), ("", ") — opzij gezet door ")]
+                           + _join_codes([setter.rule.id for setter in setters]) for target, setters in aside.items()]))
     themes: dict[str, list[LoadedRule]] = {}
     for item in policy.source.rules:
         themes.setdefault(item.theme, []).append(item)
@@ -86,7 +93,7 @@ def _document(policy: Policy) -> list[Block]:
                 continue
             out.append(("h", 3, title))
             for item in chosen:
-                out.extend(_rule(item, labels, policy, by_id))
+                out.extend(_rule(item, labels, policy, aside.get(item.rule.id, [])))
     out.extend(_agreements(policy))
     out.extend(_vocabulary(policy))
     return out
@@ -98,7 +105,20 @@ def _theme_description(item: LoadedRule) -> str | None:
     return " ".join(value.split()) if isinstance(value, str) else None
 
 
-def _rule(item: LoadedRule, labels: dict[str, str], policy: Policy, by_id: dict[str, LoadedRule]) -> list[Block]:
+def _set_aside_by_overlay(policy: Policy) -> dict[str, list[LoadedRule]]:
+    """Per rule of a lower layer, the rules of a higher layer (a school overlay) that set it aside, in policy order."""
+    layers = policy.source.rule_layers
+    out: dict[str, list[LoadedRule]] = {}
+    targets = {item.rule.id for item in policy.source.rules}
+    for item in policy.source.rules:
+        for target in item.rule.zet_opzij:
+            if target in targets and layers.get(target) != layers.get(item.rule.id):
+                out.setdefault(target, []).append(item)
+    order = [item.rule.id for item in policy.source.rules]
+    return dict(sorted(out.items(), key=lambda pair: order.index(pair[0])))
+
+
+def _rule(item: LoadedRule, labels: dict[str, str], policy: Policy, set_aside_by: list[LoadedRule]) -> list[Block]:
     rule: Regel = item.rule
     then = rule.dan
     advice = f"{ROUTE_WORDS[then.route]}, {URGENTIE_TEKST[then.urgentie]}"
@@ -121,6 +141,9 @@ def _rule(item: LoadedRule, labels: dict[str, str], policy: Policy, by_id: dict[
                                                     if then.toestemming else "niet nodig (meldplicht of meldrecht)")])
     if rule.zet_opzij:
         lines.append([("b", "Uitzondering op: ")] + _join_codes(rule.zet_opzij))
+    if set_aside_by:
+        lines.append([("b", "Opzij gezet door de school: ")] + _join_codes([s.rule.id for s in set_aside_by])
+                     + [("", "; als die regel geldt, telt deze regel niet mee.")])
     lines.append([("b", "Waarom: "), ("", then.uitleg)])
     lines.append([("b", "Bron: "), ("", " ".join(rule.bron.split()) + " — "), ("c", _where(item, policy))])
     title = rule.titel + (" (absoluut)" if rule.absoluut else "")
