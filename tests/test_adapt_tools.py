@@ -10,8 +10,10 @@ import pytest
 from conftest import FIXTURES
 
 import grenzen
+from grenzen._coverage import run_tests
 from grenzen._diff import compare_policies, load_version
 from grenzen._policy import default_rules_dir
+from grenzen._render import render_policy
 from grenzen.cli import main
 
 BASIS = FIXTURES / "basis"
@@ -129,3 +131,117 @@ def test_verschil_standaard_on_a_modified_copy_of_the_default(tmp_path, capsys):
                  "'Ernstige sociale isolatie gaat naar het zorgteam'",
                  "FOUT: 1 veiligheidssignaal is niet meer beschermd: sexting."):
         assert "\n" + line in out
+
+
+# --- point 6: frictions a policy writer met ----------------------------------------------------------------------
+
+
+def test_messages_about_the_default_in_an_overlay_name_its_files_standaard(tmp_path, monkeypatch):
+    overlay = tmp_path / "school"
+    shutil.copytree(SCHOOL, overlay)
+    monkeypatch.chdir(tmp_path)  # outside the repository: the default's real path would be absolute
+    policy = grenzen.load_policy("school")
+    files = {item.file for item in policy.source.rules}
+    assert "standaard/veiligheid.yaml" in files and "school/school.yaml" in files
+    assert all(f.startswith(("standaard/", "school/")) for f in files)
+    assert policy.source.agreements_file == "standaard/afspraken.yaml"  # the consent table in use is the default's
+    _edit(overlay / "school.yaml", "id: vc-taalachterstand-ernstig", "id: suicidaal-plan")
+    problems = grenzen.check_policy("school")
+    assert any("bestaat al (standaard/veiligheid.yaml:" in p.message for p in problems), problems
+    assert not any(str(default_rules_dir()) in str(p) for p in problems)
+
+
+def test_an_overlay_in_a_folder_called_standaard_keeps_real_paths(tmp_path, monkeypatch):
+    shutil.copytree(SCHOOL, tmp_path / "standaard")
+    monkeypatch.chdir(tmp_path)
+    policy = grenzen.load_policy("./standaard")
+    own = [item.file for item in policy.source.rules if item.file.startswith("standaard/")]
+    assert own == ["standaard/school.yaml"] * 3  # the default's files are not named like the overlay's own
+    assert main(["test", "./standaard", "--dekking"]) == 0
+
+
+def test_controleer_gives_its_verdict_after_the_findings(capsys):
+    assert main(["controleer", str(FIXTURES / "geplant")]) == 1
+    out = capsys.readouterr().out
+    assert "In orde" not in out and out.startswith("Geladen: ")
+    assert out.rstrip().splitlines()[-1] == "Niet in orde: 3 fouten (zie hierboven)."
+    assert main(["controleer", str(FIXTURES / "schoon"), "--streng"]) == 0
+    assert capsys.readouterr().out.rstrip().splitlines()[-1].startswith("In orde: Gegenereerd beleid (versie ")
+
+
+def test_controleer_warnings_are_named_in_the_verdict(tmp_path, capsys):
+    directory = tmp_path / "r"
+    shutil.copytree(FIXTURES / "schoon", directory)
+    # the clean fixture has no finding: a task without a rule is a gap, a warning
+    text = (directory / "woordenlijst.yaml").read_text(encoding="utf-8")
+    (directory / "woordenlijst.yaml").write_text(text.replace("taken:\n", "taken:\n  t9: {label: T9, omschrijving: "
+                                                                          "taak zonder regel}\n"), encoding="utf-8")
+    assert main(["controleer", str(directory)]) == 0
+    last = capsys.readouterr().out.rstrip().splitlines()[-1]
+    assert last.startswith("In orde: ") and last.endswith("waarschuwing.")
+    assert main(["controleer", str(directory), "--streng"]) == 1
+    assert capsys.readouterr().out.rstrip().splitlines()[-1] == "Niet in orde met --streng: 1 waarschuwing (zie hierboven)."
+
+
+def test_controleer_or_verschil_of_a_file_says_to_give_its_folder(capsys):
+    rule_file = str(default_rules_dir() / "veiligheid.yaml")
+    assert main(["controleer", rule_file]) == 1
+    err = capsys.readouterr().err
+    assert "is een bestand" in err and f"de map '{default_rules_dir()}'" in err
+    assert main(["verschil", str(BASIS), str(BASIS / "veiligheid.yaml")]) == 1
+    assert f"de map '{BASIS}'" in capsys.readouterr().err
+
+
+def _examples_policy(tmp_path: Path) -> Path:
+    directory = tmp_path / "r"
+    shutil.copytree(BASIS, directory)
+    (directory / "voorbeelden").mkdir()
+    return directory
+
+
+def test_verwijzen_naar_in_an_example_may_name_a_destination_by_its_key(tmp_path):
+    directory = _examples_policy(tmp_path)
+    (directory / "voorbeelden" / "v.yaml").write_text(
+        "voorbeelden:\n"
+        "  - naam: met sleutel\n"
+        "    casus: {taak: signaleren, signalen: [{soort: pesten, ernst: ernstig}]}\n"
+        "    verwacht: {verwijzen_naar: [zorgcoordinator]}\n"
+        "  - naam: met naam\n"
+        "    casus: {taak: signaleren, signalen: [{soort: pesten, ernst: ernstig}]}\n"
+        "    verwacht: {verwijzen_naar: [zorgcoördinator]}\n"
+        "  - naam: andere sleutel\n"
+        "    casus: {taak: signaleren, signalen: [{soort: pesten, ernst: ernstig}]}\n"
+        "    verwacht: {verwijzen_naar: [huisarts]}\n", encoding="utf-8")
+    report = run_tests(directory)
+    assert [(o.name, o.differences) for o in report.outcomes] == [
+        ("met sleutel", []), ("met naam", []), ("andere sleutel", ["verwijzen_naar: mist huisarts"])]
+
+
+def test_a_broken_example_file_hides_no_other_example_and_counts_as_failed(tmp_path, capsys):
+    directory = _examples_policy(tmp_path)
+    good = "  - {naam: %s, casus: {taak: signaleren, signalen: [{soort: pesten, ernst: licht}]}, verwacht: {route: mentor}}\n"
+    (directory / "voorbeelden" / "a.yaml").write_text("voorbeelden:\n" + good % "een", encoding="utf-8")
+    (directory / "voorbeelden" / "b.yaml").write_text(
+        "voorbeelden:\n  - {naam: kapot, casus: {taak: signaleren}, verwacht: {route: extrn}}\n" + good % "twee",
+        encoding="utf-8")
+    (directory / "voorbeelden" / "c.yaml").write_text("voorbeelden:\n  - naam: [\n", encoding="utf-8")
+    (directory / "voorbeelden" / "d.yaml").write_text("voorbeelden:\n" + good % "drie", encoding="utf-8")
+    report = run_tests(directory)
+    assert [o.name for o in report.outcomes] == ["een", "twee", "drie"] and report.unreadable == 2
+    assert not report.ok
+    assert main(["test", str(directory)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.rstrip().endswith("3 geslaagd, 2 mislukt, waarvan 2 niet te lezen (zie de meldingen)")
+    assert "b.yaml:2:" in captured.err and "c.yaml:" in captured.err
+
+
+def test_the_overlay_policy_document_marks_the_default_rules_the_school_sets_aside():
+    text = render_policy(grenzen.load_policy(SCHOOL))
+    section = text[text.index("## Waar de school afwijkt van de basis"):text.index("## Veiligheid\n")]
+    for rule in ("loopbaankeuze-licht-matig", "tumult-vaardigheden", "loopbaangesprek-eerste-lijn"):
+        assert f"(`{rule}`) — opzij gezet door `vc-loopbaan-decaan`" in section
+        block = text[text.index(f"· {rule}\n"):]
+        block = block[:block.index("\n#")]
+        assert "**Opzij gezet door de school:** `vc-loopbaan-decaan`" in block
+    assert "afwijkt" not in render_policy(grenzen.load_policy()) and "Opzij gezet" not in render_policy(
+        grenzen.load_policy())

@@ -51,7 +51,9 @@ def run_test(policy: Policy, args: argparse.Namespace) -> int:
     minimum = getattr(args, "minimaal_dekking", None)
     if getattr(args, "dekking", False) or minimum is not None:
         print(coverage_text(report))
-    print(f"{len(report.outcomes) - len(report.failed)} geslaagd, {len(report.failed)} mislukt")
+    failed = len(report.failed) + report.unreadable
+    print(f"{len(report.outcomes) - len(report.failed)} geslaagd, {failed} mislukt"
+          + (f", waarvan {report.unreadable} niet te lezen (zie de meldingen)" if report.unreadable else ""))
     if minimum is not None and report.coverage < minimum:
         print(f"De dekking is lager dan de gevraagde {minimum:g}%.", file=sys.stderr)
         return 1
@@ -59,18 +61,28 @@ def run_test(policy: Policy, args: argparse.Namespace) -> int:
 
 
 def run_check(policy: Policy, args: argparse.Namespace) -> int:
-    print(f"In orde: {policy.name} (versie {policy.version}), {len(policy.rules)} regels.")
+    """The verdict comes last, after the findings: 'In orde' never stands above an error."""
+    loaded = f"{policy.name} (versie {policy.version}), {len(policy.rules)} regels"
     if getattr(args, "alleen_laden", False):
+        print(f"In orde: {loaded}. Alleen geladen; het domein is niet doorgerekend.")
         return 0
+    print(f"Geladen: {loaded}.")
     analysis = analyse_policy(policy)
     for finding in analysis.findings:
         print(finding)
         print()
     errors, warnings = len(analysis.errors), len(analysis.warnings)
+    errors_text = f"{errors} fout{'en' if errors != 1 else ''}"
+    warnings_text = f"{warnings} waarschuwing{'en' if warnings != 1 else ''}"
     print(f"Domein: {analysis.cases} situaties doorgerekend in {analysis.seconds:.1f} s; "
-          f"{errors} fout{'en' if errors != 1 else ''}, {warnings} waarschuwing{'en' if warnings != 1 else ''}.")
-    if errors or (warnings and args.streng):
+          f"{errors_text}, {warnings_text}.")
+    if errors:
+        print(f"Niet in orde: {errors_text} (zie hierboven).")
         return 1
+    if warnings and args.streng:
+        print(f"Niet in orde met --streng: {warnings_text} (zie hierboven).")
+        return 1
+    print(f"In orde: {loaded}" + (f", met {warnings_text}." if warnings else "."))
     return 0
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ._errors import Problem
 from ._examples import Outcome, run_examples
-from ._load import LoadedRule
+from ._load import LoadedRule, rule_files, shown_path
 from ._policy import Policy, load_policy
 
 
@@ -21,6 +21,7 @@ class TestReport:
     rules: list[LoadedRule]
     exercised: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    unreadable: int = 0  # examples, or whole example files, that could not be read: each counts as failed
 
     __test__ = False  # not a pytest test class
 
@@ -41,7 +42,7 @@ class TestReport:
 
     @property
     def ok(self) -> bool:
-        return bool(self.outcomes) and not self.failed and not self.problems
+        return bool(self.outcomes) and not self.failed and not self.problems and not self.unreadable
 
 
 def run_tests(policy: Policy | str | Path | None = None, examples: Path | None = None) -> TestReport:
@@ -49,11 +50,11 @@ def run_tests(policy: Policy | str | Path | None = None, examples: Path | None =
     started = time.perf_counter()
     if not isinstance(policy, Policy):
         policy = load_policy(policy)
-    outcomes, problems = run_examples(policy, examples)
+    outcomes, problems, unreadable = run_examples(policy, examples)
     rules = list(policy.source.rules)
     if len(policy.layers) > 1:  # a school overlay: its examples cover its own rules, not the base policy's
-        top = policy.path.resolve()
-        rules = [item for item in rules if Path(item.file).resolve().parent == top]
+        own = {shown_path(path) for path in rule_files(policy.path)}
+        rules = [item for item in rules if item.file in own]
     exercised = {item.rule.id: 0 for item in rules}
     for outcome in outcomes:
         if outcome.advice is None:
@@ -61,7 +62,7 @@ def run_tests(policy: Policy | str | Path | None = None, examples: Path | None =
         for rule in {r.regel for r in outcome.advice.redenen} | {o.regel for o in outcome.advice.opzij_gezet}:
             if rule in exercised:
                 exercised[rule] += 1
-    return TestReport(outcomes, problems, rules, exercised, time.perf_counter() - started)
+    return TestReport(outcomes, problems, rules, exercised, time.perf_counter() - started, unreadable)
 
 
 def coverage_text(report: TestReport) -> str:

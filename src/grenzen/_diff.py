@@ -400,8 +400,7 @@ def _examples(result: Comparison) -> None:
     groups: dict[tuple[str, Any, Any], Change] = {}
     for policy in (result.new, result.old):
         for examples in read_examples(policy.path, []):
-            path, located = examples.path, examples.located
-            for index, example in enumerate(examples.voorbeelden):
+            for index, example in examples.voorbeelden:
                 key = json.dumps(example.casus, sort_keys=True, default=str)
                 if key in seen:
                     continue
@@ -416,11 +415,10 @@ def _examples(result: Comparison) -> None:
                 for name in FIELDS:
                     if getattr(was, name) != getattr(now, name):
                         changed = True
-                        line, _ = located.where(("voorbeelden", index))
                         change = groups.setdefault(
                             (name, getattr(was, name), getattr(now, name)),
                             Change(name, getattr(was, name), getattr(now, name), case=example.casus,
-                                   example=f"'{example.naam}' ({path.name}:{line})"),
+                                   example=f"'{example.naam}' ({examples.path.name}:{examples.line(index)})"),
                         )
                         change.cases += 1
                 result.examples_changed += changed

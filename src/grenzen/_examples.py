@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from ._errors import CaseError, EngineError, Problem
-from ._load import EXAMPLES_DIR, YAML_SUFFIXES, read_located, shown_path, translate_error
+from ._load import EXAMPLES_DIR, YAML_SUFFIXES, parse_model, read_located, shown_path
 from ._models import Advies, Route, Urgentie
 from ._policy import Policy
 from ._rulefile import JaNee
@@ -21,7 +21,8 @@ SCALAR_FIELDS = ("route", "urgentie", "taak_hoort_bij_mentor", "toestemming")
 
 
 class Verwacht(BaseModel):
-    """Any subset of the advice; lists must contain the given items, ``regels`` must apply."""
+    """Any subset of the advice; lists must contain the given items, ``regels`` must apply. An item of
+    ``verwijzen_naar`` is a destination's name or its key in afspraken.yaml."""
 
     model_config = ConfigDict(extra="forbid")
     route: Route | None = None
@@ -43,8 +44,11 @@ class Voorbeeld(BaseModel):
 
 
 class Voorbeelden(BaseModel):
+    """An example file; each item of ``voorbeelden`` is read on its own (``Voorbeeld``), so that one broken
+    example never hides the others."""
+
     model_config = ConfigDict(extra="forbid")
-    voorbeelden: list[Voorbeeld] = Field(min_length=1)
+    voorbeelden: list[Any] = Field(min_length=1)
 
 
 @dataclass
@@ -64,12 +68,18 @@ class Outcome:
 
 @dataclass
 class ExampleFile:
-    """One example file that read cleanly."""
+    """One example file: the examples that read cleanly, each with its place in the file, and how many did not
+    (``broken``: the examples that did not read, or 1 for a file that did not read at all)."""
 
     path: Path
     shown: str
-    located: Located
-    voorbeelden: list[Voorbeeld]
+    located: Located | None
+    voorbeelden: list[tuple[int, Voorbeeld]] = field(default_factory=list)
+    broken: int = 0
+
+    def line(self, index: int) -> int:
+        assert self.located is not None
+        return self.located.where(("voorbeelden", index))[0]
 
 
 def example_files(directory: Path) -> list[Path]:
@@ -80,37 +90,45 @@ def example_files(directory: Path) -> list[Path]:
 
 
 def read_examples(directory: Path, problems: list[Problem]) -> list[ExampleFile]:
-    """The example files of a rules directory; a file that does not read adds located problems instead."""
+    """Every example file of a rules directory; what does not read adds located problems and counts as broken."""
     found = []
     for path in example_files(directory):
         shown = shown_path(path)
-        located = read_located(path, shown, problems, first_key="voorbeelden")
-        if located is None:
-            continue
         try:
-            parsed = Voorbeelden.model_validate(located.data)
-        except ValidationError as exc:
-            problems.extend(translate_error(e, Voorbeelden, located, shown) for e in exc.errors())
+            located = read_located(path, shown, problems, first_key="voorbeelden")
+        except OSError:
+            problems.append(Problem(shown, 1, 1, "het bestand kan niet gelezen worden",
+                                    "controleer of het bestand bestaat en leesbaar is"))
+            located = None
+        if located is None or not parse_model(Voorbeelden, located.data, located, shown, problems):
+            found.append(ExampleFile(path, shown, None, broken=1))
             continue
-        found.append(ExampleFile(path, shown, located, parsed.voorbeelden))
+        examples = ExampleFile(path, shown, located)
+        for index, raw in enumerate(located.data["voorbeelden"]):
+            example = parse_model(Voorbeeld, raw, located, shown, problems, ("voorbeelden", index))
+            if example is None:
+                examples.broken += 1
+            else:
+                examples.voorbeelden.append((index, example))
+        found.append(examples)
     return found
 
 
-def run_examples(policy: Policy, directory: Path | None = None) -> tuple[list[Outcome], list[Problem]]:
-    """Run every example of ``directory`` (default: the policy's own) against ``policy``."""
+def run_examples(policy: Policy, directory: Path | None = None) -> tuple[list[Outcome], list[Problem], int]:
+    """Run every example of ``directory`` (default: the policy's own) against ``policy``; also returns how many
+    examples (or whole files) could not be read."""
     outcomes: list[Outcome] = []
     problems: list[Problem] = []
     folder = directory or policy.path
     files = read_examples(folder, problems)
     for examples in files:
-        for index, example in enumerate(examples.voorbeelden):
-            line, _ = examples.located.where(("voorbeelden", index))
-            outcomes.append(_run_one(policy, example, examples.shown, line))
+        for index, example in examples.voorbeelden:
+            outcomes.append(_run_one(policy, example, examples.shown, examples.line(index)))
     if not files and not problems:
         problems.append(Problem(shown_path(folder / EXAMPLES_DIR), 1, 1, "er zijn geen voorbeelden om te testen",
                                 f"zet voorbeeldcasussen met hun verwachte advies in {EXAMPLES_DIR}/*.yaml "
                                 "(zie docs/beleid-bijhouden.md)"))
-    return outcomes, problems
+    return outcomes, problems, sum(f.broken for f in files)
 
 
 def _run_one(policy: Policy, example: Voorbeeld, file: str, line: int) -> Outcome:
@@ -126,8 +144,11 @@ def _run_one(policy: Policy, example: Voorbeeld, file: str, line: int) -> Outcom
         expected = getattr(want, name)
         if name in want.model_fields_set and expected != getattr(advice, name):
             outcome.differences.append(f"{name}: verwacht {_show(expected)}, kreeg {_show(getattr(advice, name))}")
+    destinations = policy.agreements.bestemmingen
     for name in LIST_FIELDS:
-        missing = [item for item in getattr(want, name) if item not in getattr(advice, name)]
+        given = getattr(advice, name)
+        missing = [item for item in getattr(want, name) if item not in given
+                   and not (name == "verwijzen_naar" and item in destinations and destinations[item].naam in given)]
         if missing:
             outcome.differences.append(f"{name}: mist {', '.join(missing)}")
     applied = {r.regel for r in advice.redenen}

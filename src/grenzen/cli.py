@@ -198,7 +198,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.opdracht in ("verschil", "beleid"):
         from ._commands import run_diff, run_render
 
-        return run_diff(args) if args.opdracht == "verschil" else run_render(args, _directory(args.map))
+        if args.opdracht == "beleid":
+            return run_render(args, _directory(args.map))
+        _folder_not_file(args.oud)
+        _folder_not_file(args.nieuw)
+        return run_diff(args)
     if args.opdracht == "tabel":
         return _tabel(args)
     if args.opdracht == "schema":
@@ -271,7 +275,15 @@ def _advies_batch(args: argparse.Namespace) -> int:
         return run_batch(policy, directory, stream, processes, args.max_grootte)
 
 
+def _folder_not_file(value: str | None) -> None:
+    """A rules file given where the folder is meant: say which folder to give instead."""
+    if value is not None and Path(value).is_file():
+        raise GrenzenError(f"'{value}' is een bestand. Geef de map met de regelbestanden, niet één bestand; "
+                           f"hier is dat de map '{Path(value).parent}'.")
+
+
 def _controleer(args: argparse.Namespace) -> int:
+    _folder_not_file(args.map)
     policy = load_policy(_directory(args.map))
     from ._commands import run_check
 
