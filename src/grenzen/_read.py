@@ -95,9 +95,9 @@ def _problem(text: str | bytes, json_only: bool, max_bytes: int) -> dict[str, An
             data = located
     if isinstance(data, _Failed):
         return data.shown(text)
-    if not isinstance(data, dict):
-        return NOT_OBJECT
-    return data if _within_limits(data) else TOO_DEEP
+    if not _within_limits(data):  # first: how deep Python's json goes before a RecursionError differs per version
+        return TOO_DEEP
+    return data if isinstance(data, dict) else NOT_OBJECT
 
 
 class _Failed:
@@ -135,7 +135,7 @@ def _yaml(text: str) -> Any:
         return _Failed(TOO_DEEP)
 
 
-def _within_limits(data: dict[str, Any]) -> bool:
+def _within_limits(data: Any) -> bool:
     """The YAML reader's depth and size limits, checked without recursion on JSON results."""
     stack: list[tuple[Any, int]] = [(data, 0)]
     nodes = 0
