@@ -128,3 +128,45 @@ def test_the_protected_kind_and_an_explicit_choice_are_coherent(tmp_path):
                   dan={"route": "mentor", "taak_hoort_bij_mentor": "ja", "uitleg": "Hier wel."}, zet_opzij=[])
     policy = grenzen.load_policy(overlay(tmp_path / "b", forced_marriage(False), [MARRIAGE_RULE, chosen]))
     assert "oudercontact" not in {f.case["taak"] for f in incoherent(analyse_policy(policy))}
+
+
+# --- point 6: conflicts of an overlay rule are one finding at the writer's rule ------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHOOL = ROOT / "tests" / "fixtures" / "school"
+
+
+def docs_overlay_rule() -> dict:
+    """The overlay rule of docs/beleid-bijhouden.md that says taak_hoort_bij_mentor: nee, as a writer copies it."""
+    text = (ROOT / "docs" / "beleid-bijhouden.md").read_text(encoding="utf-8")
+    block = next(part.split("```", 1)[0] for part in text.split("```yaml\n")[1:] if "taak_hoort_bij_mentor: nee" in part)
+    [rule] = yaml.safe_load(block)
+    rule["dan"]["uitleg"] = "Op het Voorbeeldcollege voert de decaan deze gesprekken."
+    return rule
+
+
+def conflicts(analysis):
+    return [f for f in analysis.findings if f.kind == "conflict"]
+
+
+def test_the_docs_overlay_rule_without_its_exceptions_is_one_conflict_at_the_writers_rule(tmp_path):
+    rule = docs_overlay_rule()
+    assert rule["dan"]["taak_hoort_bij_mentor"] == "nee" and rule["zet_opzij"]
+    del rule["zet_opzij"]  # written before the writer knows which default rules say 'ja'
+    directory = overlay(tmp_path / "school", {}, [rule])
+    (directory / "afspraken.yaml").write_text((SCHOOL / "afspraken.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    [finding] = conflicts(analyse_policy(grenzen.load_policy(directory)))
+    assert finding.rule == rule["id"] and finding.file.endswith("school.yaml")
+    assert "2 regels van de basis" in finding.message and "laat taak_hoort_bij_mentor dan weg" in finding.message
+    assert "zet_opzij: [" in finding.message and finding.case["taak"] == "loopbaangesprek"
+
+
+def test_a_signal_rule_that_says_nee_gives_one_warning_not_a_flood(tmp_path):
+    rule = dict(MARRIAGE_RULE, dan=dict(MARRIAGE_RULE["dan"], taak_hoort_bij_mentor="nee"))
+    policy = grenzen.load_policy(overlay(tmp_path / "school", forced_marriage(), [rule]))
+    found = conflicts(analyse_policy(policy))
+    assert [(f.rule, f.file.endswith("school.yaml")) for f in found] == [("tc-huwelijksdwang", True)]
+    counted = int(found[0].message.split(" regels van de basis")[0].rsplit(" ", 1)[1])
+    assert counted >= 10 and "'fnv-" in found[0].message
+    advice = policy.advise(found[0].case)
+    assert advice.taak_hoort_bij_mentor is False and "tc-huwelijksdwang" in {r.regel for r in advice.redenen}

@@ -248,11 +248,7 @@ def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
         findings.append(_at(loaded[rules[a].id], "tegenstrijdig",
                             f"'{sentence}' staat bij mentor_doet, en regel '{rules[b].id}' zet het bij "
                             "mentor_doet_niet; beide gelden samen", policy, point, weight))
-    for (a, b), (point, weight) in conflicts.items():
-        findings.append(_at(loaded[rules[a].id], "conflict",
-                            f"zegt dat de taak bij de mentor hoort, regel '{rules[b].id}' zegt van niet; geen van "
-                            "beide is een uitzondering op de ander (nu wint 'nee'). Leg met zet_opzij vast wie voorgaat",
-                            policy, point, weight))
+    findings.extend(_conflicts(policy, conflicts, writer, loaded))
     for task, (point, weight) in uncovered.items():
         findings.append(Finding("niet-gedekt", f"bij taak '{task}' geldt in {weight} situatie(s) geen enkele regel; "
                                 "het advies valt terug op het zorgteam", _vocabulary_file(policy), 1,
@@ -312,6 +308,42 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point) -> _Judgem
                       bool(advice.taak_hoort_bij_mentor),
                       frozenset(i for i in kept if rules[i].dan.route == "mentor" and rules[i].dan.mentor_doet),
                       tuple(i for i in kept if rules[i].dan.taak_hoort_bij_mentor is False))
+
+
+def _conflicts(policy: Policy, conflicts: dict[tuple[int, int], tuple[Point, int]], writer: set[int],
+               loaded: dict[str, LoadedRule]) -> list[Finding]:
+    """``conflict`` findings: one per pair of rules; in an overlay, a writer's rule against rules of the base is one
+    finding at the writer's rule, with the count and one example (the base's files are not the writer's)."""
+    rules = policy.rules
+    findings: list[Finding] = []
+    grouped: dict[int, list[tuple[int, Point, int]]] = {}
+    for (a, b), (point, weight) in conflicts.items():
+        if (a in writer) != (b in writer):
+            own, other = (a, b) if a in writer else (b, a)
+            grouped.setdefault(own, []).append((other, point, weight))
+            continue
+        findings.append(_at(loaded[rules[a].id], "conflict",
+                            f"zegt dat de taak bij de mentor hoort, regel '{rules[b].id}' zegt van niet; geen van "
+                            "beide is een uitzondering op de ander (nu wint 'nee'). Leg met zet_opzij vast wie voorgaat",
+                            policy, point, weight))
+    for own, others in grouped.items():
+        first, point, _ = others[0]
+        weight = sum(w for _, _, w in others)
+        says = rules[own].dan.taak_hoort_bij_mentor
+        names = ", ".join(rules[o].id for o, _, _ in others)
+        count = f"{len(others)} regel{'s' if len(others) != 1 else ''} van de basis"
+        if says is False:
+            message = (f"zegt dat de taak niet bij de mentor hoort, en {count} zeggen van wel, bijvoorbeeld "
+                       f"'{rules[first].id}' ({weight} situatie(s)); geen van beide is een uitzondering op de ander "
+                       "(nu wint 'nee'). Gaat deze regel niet over wie de taak doet, laat taak_hoort_bij_mentor dan "
+                       f"weg. Moet deze regel voorgaan, schrijf dan zet_opzij: [{names}]")
+        else:
+            message = (f"zegt dat de taak bij de mentor hoort, en {count} zeggen van niet, bijvoorbeeld "
+                       f"'{rules[first].id}' ({weight} situatie(s)); geen van beide is een uitzondering op de ander "
+                       "(nu wint 'nee'). Moet deze regel voorgaan, schrijf dan zet_opzij: "
+                       f"[{names}] (een absolute regel kan niet opzij); anders laat taak_hoort_bij_mentor weg")
+        findings.append(_at(loaded[rules[own].id], "conflict", message, policy, point, weight))
+    return findings
 
 
 def condition_rules(policy: Policy) -> list[Regel]:
