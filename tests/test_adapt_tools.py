@@ -113,7 +113,10 @@ def test_standaard_is_the_bundled_policy_and_a_folder_of_that_name_is_dot_slash_
 def test_verschil_standaard_on_a_modified_copy_of_the_default(tmp_path, capsys):
     copy = tmp_path / "kopie"
     shutil.copytree(default_rules_dir(), copy, ignore=shutil.ignore_patterns("voorbeelden"))
-    _edit(copy / "woordenlijst.yaml", "gedeeld of verspreid.\n    veiligheid: ja\n", "gedeeld of verspreid.\n")
+    text = (copy / "woordenlijst.yaml").read_text(encoding="utf-8")
+    start = text.index("  sexting:\n")
+    flag = text.index("    veiligheid: ja\n", start)
+    (copy / "woordenlijst.yaml").write_text(text[:flag] + text[flag + len("    veiligheid: ja\n"):], encoding="utf-8")
     _edit(copy / "woordenlijst.yaml", "  rouw:\n", "  heimwee:\n    label: Heimwee\n    omschrijving: Mist de oude "
                                               "school.\n  rouw:\n")
     _edit(copy / "afspraken.yaml", "    naam: decaan\n", "    naam: decaan (spreekuur dinsdag)\n")
@@ -245,3 +248,20 @@ def test_the_overlay_policy_document_marks_the_default_rules_the_school_sets_asi
         assert "**Opzij gezet door de school:** `vc-loopbaan-decaan`" in block
     assert "afwijkt" not in render_policy(grenzen.load_policy()) and "Opzij gezet" not in render_policy(
         grenzen.load_policy())
+
+
+@pytest.mark.parametrize("selector, words", [
+    ({"veiligheid": True}, "er is een veiligheidssignaal, minstens ernstig"),
+    ({"veiligheid": False, "groep": ["leren", "sociaal"]},
+     "er is een signaal uit de groep ‘leren’ of ‘sociaal’ dat geen veiligheidssignaal is, minstens ernstig"),
+    ({"groep": ["thuis"], "soort": ["pesten"]}, "er is een signaal ‘pesten’ uit de groep ‘thuis’, minstens ernstig"),
+    ({}, "er is een signaal (van welke soort ook), minstens ernstig"),
+])
+def test_the_policy_document_words_signal_selectors(selector, words):
+    from types import SimpleNamespace
+
+    from grenzen._render import _signal
+
+    blank = dict.fromkeys(("soort", "behalve_soort", "groep", "veiligheid", "ernst_hoogstens", "duur_minstens_weken"))
+    condition = SimpleNamespace(**{**blank, "ernst_minstens": "ernstig", **selector})
+    assert _signal(condition, {"pesten": "Pesten"}) == words

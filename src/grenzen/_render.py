@@ -196,12 +196,19 @@ def _describe(cond: Voorwaarde, labels: dict[str, str]) -> str:
 
 
 def _signal(cond: SignaalVoorwaarde, labels: dict[str, str]) -> str:
+    safety = getattr(cond, "veiligheid", None)  # selectors: by safety flag and by group (see _select)
+    groups = getattr(cond, "groep", None)
+    text = "er is een " + ("veiligheidssignaal" if safety is True else "signaal")
     if cond.soort:
-        text = "er is een signaal " + _or(cond.soort, labels)
+        text += " " + _or(cond.soort, labels)
     elif cond.behalve_soort:
-        text = "er is een signaal van een andere soort dan " + _or(cond.behalve_soort, labels)
-    else:
-        text = "er is een signaal (van welke soort ook)"
+        text += " van een andere soort dan " + _or(cond.behalve_soort, labels)
+    if groups:
+        text += " uit de groep " + either([f"‘{group}’" for group in groups])
+    if safety is False:
+        text += " dat geen veiligheidssignaal is"
+    if not (cond.soort or cond.behalve_soort or groups or safety is not None):
+        text += " (van welke soort ook)"
     if cond.ernst_minstens and cond.ernst_hoogstens:
         text += f", ernst {cond.ernst_minstens} tot en met {cond.ernst_hoogstens}"
     elif cond.ernst_minstens:
