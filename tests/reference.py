@@ -14,21 +14,40 @@ ROUTES = ["mentor", "zorgteam", "extern"]
 URGENCIES = ["regulier", "deze_week", "vandaag", "direct"]
 
 
-def holds(cond: Voorwaarde, case: Casus) -> bool:
-    """Does ``cond`` hold for ``case``? All keys of one block must hold."""
+def generated_kinds(safety_kinds=frozenset()) -> dict:
+    """The signal kinds of the policies tests/strategies.py writes, with ``safety_kinds`` marked ``veiligheid: ja``."""
+    from strategies import VOCABULARY
+
+    return {kind: {"groep": term.get("groep"), "veiligheid": kind in safety_kinds}
+            for kind, term in VOCABULARY["signalen"].items()}
+
+
+def kinds_of(policy) -> dict:
+    """A loaded policy's signal kinds as plain data: {kind: {"groep": ..., "veiligheid": ...}} (the woordenlijst)."""
+    return {kind: {"groep": term.groep, "veiligheid": term.veiligheid} for kind, term in policy.vocabulary.signalen.items()}
+
+
+def holds(cond: Voorwaarde, case: Casus, kinds: dict | None = None) -> bool:
+    """Does ``cond`` hold for ``case``? All keys of one block must hold. ``kinds``: the vocabulary's signal kinds
+    as {kind: {"groep": ..., "veiligheid": ...}}, looked up for ``groep`` and ``veiligheid`` in a ``signaal`` block
+    (default: those of the generated policies)."""
+    kinds = generated_kinds() if kinds is None else kinds
     checks = []
     if cond.alle is not None:
-        checks.append(all(holds(c, case) for c in cond.alle))
+        checks.append(all(holds(c, case, kinds) for c in cond.alle))
     if cond.een_van is not None:
-        checks.append(any(holds(c, case) for c in cond.een_van))
+        checks.append(any(holds(c, case, kinds) for c in cond.een_van))
     if cond.niet is not None:
-        checks.append(not holds(cond.niet, case))
+        checks.append(not holds(cond.niet, case, kinds))
     if cond.signaal is not None:
         s = cond.signaal
         checks.append(
             any(
                 (s.soort is None or sig.soort in s.soort)
                 and (s.behalve_soort is None or sig.soort not in s.behalve_soort)
+                # selectors: the signal's own kind, looked up in the vocabulary
+                and (s.groep is None or kinds[sig.soort]["groep"] in s.groep)
+                and (s.veiligheid is None or kinds[sig.soort]["veiligheid"] == s.veiligheid)
                 and (s.ernst_minstens is None or SEVERITY.index(sig.ernst) >= SEVERITY.index(s.ernst_minstens))
                 and (s.ernst_hoogstens is None or SEVERITY.index(sig.ernst) <= SEVERITY.index(s.ernst_hoogstens))
                 and (
@@ -60,9 +79,11 @@ def holds(cond: Voorwaarde, case: Casus) -> bool:
     return all(checks)
 
 
-def reference_advice(rules: list[Regel], agreements: Afspraken, case: Casus, safety_kinds=frozenset()) -> dict:
-    """The advice fields (except ``beleid``) as the documentation defines them."""
-    advice = _by_rules(rules, agreements, case)
+def reference_advice(rules: list[Regel], agreements: Afspraken, case: Casus, safety_kinds=frozenset(),
+                     kinds: dict | None = None) -> dict:
+    """The advice fields (except ``beleid``) as the documentation defines them. ``kinds``: see ``holds`` (default:
+    the generated policies' kinds, with ``safety_kinds`` marked)."""
+    advice = _by_rules(rules, agreements, case, generated_kinds(safety_kinds) if kinds is None else kinds)
     in_danger = any(s.soort in safety_kinds for s in case.signalen)
     if in_danger and (advice["route"] == "mentor" or advice["redenen"] == ["geen-regel-van-toepassing"]):
         # a safety signal never ends at the mentor, nor uncovered: zorgteam, at least today
@@ -78,8 +99,8 @@ def safety_kinds_of(policy) -> frozenset:
     return frozenset(k for k, t in policy.vocabulary.signalen.items() if t.veiligheid)
 
 
-def _by_rules(rules: list[Regel], agreements: Afspraken, case: Casus) -> dict:
-    applicable = [r for r in rules if holds(r.als, case)]
+def _by_rules(rules: list[Regel], agreements: Afspraken, case: Casus, kinds: dict) -> dict:
+    applicable = [r for r in rules if holds(r.als, case, kinds)]
     # exceptions: repeat until stable; a rule stays unless a staying rule names it
     staying = {r.id for r in applicable}
     while True:

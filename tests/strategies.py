@@ -17,9 +17,15 @@ ROUTES = ["mentor", "zorgteam", "extern"]
 URGENCIES = ["direct", "vandaag", "deze_week", "regulier"]
 EFFECTS = ["geen", "onvoldoende", "voldoende"]
 
+#: The group of each kind (selected with ``signaal: {groep: ...}``); ``a`` and ``b`` have none (a test marks one of
+#: them ``veiligheid: ja`` by replacing its whole entry).
+GROUP_OF = {"c": "g1", "d": "g2"}
+GROUPS = sorted(set(GROUP_OF.values()))
+
 VOCABULARY = {
     "naam": "Gegenereerd beleid",
-    "signalen": {k: {"label": k.upper(), "omschrijving": f"signaal {k}"} for k in KINDS},
+    "signalen": {k: {"label": k.upper(), "omschrijving": f"signaal {k}"} | ({"groep": GROUP_OF[k]} if k in GROUP_OF else {})
+                 for k in KINDS},
     "taken": {t: {"label": t.upper(), "omschrijving": f"taak {t}"} for t in TASKS},
     "scholing": {x: {"label": x.upper(), "omschrijving": f"scholing {x}"} for x in TRAININGS},
 }
@@ -52,6 +58,11 @@ def signal_conditions(draw):
         cond["soort"] = draw(one_or_many(KINDS))
     elif choice == 5:
         cond["behalve_soort"] = draw(one_or_many(KINDS))
+    # selectors combine with everything above (AND); 'veiligheid: ja' selects no kind unless a test marks one
+    if draw(st.integers(0, 3)) == 0:
+        cond["groep"] = draw(one_or_many(GROUPS))
+    if draw(st.integers(0, 3)) == 0:
+        cond["veiligheid"] = draw(st.sampled_from(["ja", "nee"]))
     bounds = draw(st.sampled_from([0, 0, 1, 1, 1, 2]))
     options = ["ernst_minstens", "ernst_hoogstens", "duur_minstens_weken"]
     for name in draw(st.permutations(options))[:bounds]:

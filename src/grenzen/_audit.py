@@ -88,7 +88,7 @@ def audit_record(policy: Policy, case: Casus, advice: Advies) -> AuditRecord:
     """
     _check(policy, case, advice)
     guard = _guard(policy, case, advice)
-    rules_by_id = {r.id: r for r in policy.rules}
+    rules_by_id = {r.id: r for r in policy.resolved_rules}  # selectors read the kinds they select
     applied = [r.regel for r in advice.redenen if r.regel in rules_by_id]
     aside = [o.regel for o in advice.opzij_gezet]
     uses = _uses([rules_by_id[i] for i in applied + aside])

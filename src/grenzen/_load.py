@@ -24,7 +24,7 @@ YAML_SUFFIXES = (".yaml", ".yml")
 #: The key a file of this name starts with (theme files: ``thema``), for the message when a file is no mapping.
 FIRST_KEY = {VOCABULARY_FILE: "naam", AGREEMENTS_FILE: "bestemmingen", LAYER_FILE: "naam"}
 #: Condition keys that take one name or a list of names (``_rulefile._one_or_many``).
-ONE_OR_MANY = frozenset({"soort", "behalve_soort", "taak", "scholing", "effect"})
+ONE_OR_MANY = frozenset({"soort", "behalve_soort", "groep", "taak", "scholing", "effect"})
 
 M = TypeVar("M", bound=BaseModel)
 

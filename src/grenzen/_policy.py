@@ -20,6 +20,7 @@ from ._models import Advies, BeleidInfo, Casus, EerdereAanpak, Mentor, Signaal
 from ._read import MAX_CASE_BYTES, read_case_text
 from ._rulefile import Regel
 from ._safety import safety_problems
+from ._select import resolve_rules
 from ._validate import validate
 
 CaseInput = Casus | Mapping[str, Any] | str | bytes
@@ -46,12 +47,15 @@ class Policy:
         self.version = source.version
         self.vocabulary = source.vocabulary
         self.agreements = source.agreements
-        self.rules: list[Regel] = [item.rule for item in source.rules]
+        self.rules: list[Regel] = [item.rule for item in source.rules]  # as written, signal selectors kept
+        #: The same rules with every signal selector (``groep``, ``veiligheid``) resolved to the kinds it selects in
+        #: this policy's vocabulary: what the engine evaluates, and what every tool that walks conditions must read.
+        self.resolved_rules: list[Regel] = resolve_rules(self.rules, self.vocabulary.signalen)
         self.source = source
         self.max_case_bytes = MAX_CASE_BYTES  # the cap on a case given as text (str or bytes)
         self._info = BeleidInfo(naam=self.name, versie=self.version)
         self.layers: list[BeleidInfo] = list(source.layers) or [self._info]  # school overlays: see _layers
-        self._compiled = compile_rules(self.rules, list(self.vocabulary.scholing), list(self.vocabulary.signalen))
+        self._compiled = compile_rules(self.resolved_rules, list(self.vocabulary.scholing), list(self.vocabulary.signalen))
         self._engine = Engine(self._compiled.rulesets)
         self._index = {f"r{i}": i for i in range(len(self.rules))}
         safety = frozenset(kind for kind, term in self.vocabulary.signalen.items() if term.veiligheid)

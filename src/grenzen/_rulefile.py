@@ -44,10 +44,14 @@ class _File(BaseModel):
 
 
 class SignaalVoorwaarde(_File):
-    """A signal of (one of) these kinds, or of any kind but these, within a severity band, lasting at least N weeks."""
+    """One signal that meets every key of the block: of (one of) these kinds, or of any kind but these; of a kind in
+    one of these groups and/or with this safety flag (selectors, see ``_select``); within a severity band, lasting at
+    least N weeks."""
 
     soort: Kinds | None = None
     behalve_soort: Kinds | None = None
+    groep: Kinds | None = None
+    veiligheid: JaNee | None = None
     ernst_minstens: Ernst | None = None
     ernst_hoogstens: Ernst | None = None
     duur_minstens_weken: Weeks | None = None
@@ -133,9 +137,11 @@ class Term(_File):
 
 
 class Signaalterm(Term):
-    """A signal kind; ``veiligheid: ja`` marks a kind that must never end at the mentor."""
+    """A signal kind; ``veiligheid: ja`` marks a kind that must never end at the mentor. ``groep`` (optional) puts
+    the kind in a group that a rule can select with ``signaal: {groep: ...}``; a kind without one is in no group."""
 
     veiligheid: JaNee = False
+    groep: Kind | None = None
 
 
 class Woordenlijst(_File):

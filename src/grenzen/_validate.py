@@ -11,6 +11,7 @@ from ._compile import signals_with_polarity, term_count
 from ._load import LoadedRule, Source
 from ._models import ERNST_RANG
 from ._rulefile import Voorwaarde
+from ._select import resolve_condition, selection_problems
 
 #: Largest number of alternatives (DNF terms) one rule may expand to; see _compile.
 MAX_TERMS = 32
@@ -72,6 +73,8 @@ def _check_rule(item: LoadedRule, source: Source) -> Iterator[Problem]:
                         if name not in vocab.signalen:
                             yield _unknown(item, sub + ("signaal", key, i), "signaalsoort", name, vocab.signalen,
                                            "woordenlijst.yaml")
+                for where, message, fix in selection_problems(signal, vocab.signalen):
+                    yield _at(item, sub + ("signaal",) + where, message, fix)
             low, high = signal.ernst_minstens, signal.ernst_hoogstens
             if low and high and ERNST_RANG[low] > ERNST_RANG[high]:
                 yield _at(item, sub + ("signaal",), f"ernst_minstens ({low}) is zwaarder dan ernst_hoogstens ({high})",
@@ -82,7 +85,7 @@ def _check_rule(item: LoadedRule, source: Source) -> Iterator[Problem]:
     if any(not positive and _bounds(signal) > 1 for signal, positive in signals_with_polarity(rule.als)):
         yield _at(item, ("als",), "onder 'niet' mag een signaal hoogstens één grens hebben",
                   "splits de regel, of gebruik alleen ernst_minstens, ernst_hoogstens of duur_minstens_weken")
-    if term_count(rule.als) > MAX_TERMS:
+    if term_count(rule.als if vocab is None else resolve_condition(rule.als, vocab.signalen)) > MAX_TERMS:
         yield _at(item, ("als",), f"de voorwaarde is te ingewikkeld (meer dan {MAX_TERMS} mogelijkheden)",
                   "splits de regel in enkele eenvoudigere regels")
     destinations = source.agreements.bestemmingen

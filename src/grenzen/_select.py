@@ -1,0 +1,127 @@
+"""Signal selectors: a ``signaal`` block may choose kinds by what the vocabulary says about them.
+
+``groep: leren`` (or a list) selects the kinds whose ``groep`` in the vocabulary is one of these; ``veiligheid: ja``
+the kinds marked ``veiligheid: ja``, ``veiligheid: nee`` the others. Every key of one block holds for the same
+signal, so selectors, ``soort``, ``behalve_soort`` and the bounds combine as AND: ``{groep: leren, behalve_soort:
+[rouw], ernst_minstens: matig}`` is one signal of a ``leren`` kind other than ``rouw``, at least ``matig``.
+
+Before compiling, a block with a selector is resolved against the loaded vocabulary (overlays merged) into a plain
+``soort`` list, so that the compiler, the engine and every tool that walks conditions see ordinary kind lists
+(``Policy.resolved_rules``); the rules as written keep their selectors (``Policy.rules``, for the policy document
+and ``verschil``). Kinds an overlay adds are therefore selected like the base's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from ._errors import closest
+from ._rulefile import Regel, SignaalVoorwaarde, Signaalterm, Voorwaarde
+
+Vocabulary = Mapping[str, Signaalterm]  # the vocabulary's signal kinds
+
+
+def has_selector(signal: SignaalVoorwaarde) -> bool:
+    """Does the block choose kinds by a vocabulary property (``groep``, ``veiligheid``)?"""
+    return signal.groep is not None or signal.veiligheid is not None
+
+
+def groups(vocabulary: Vocabulary) -> list[str]:
+    """The groups the vocabulary's kinds declare, in vocabulary order."""
+    return list(dict.fromkeys(term.groep for term in vocabulary.values() if term.groep is not None))
+
+
+def selected_kinds(signal: SignaalVoorwaarde, vocabulary: Vocabulary) -> list[str]:
+    """The kinds, in vocabulary order, whose signals can meet ``signal`` (every key but the bounds)."""
+    return [kind for kind, term in vocabulary.items() if _selects(signal, kind, term)]
+
+
+def _selects(signal: SignaalVoorwaarde, kind: str, term: Signaalterm) -> bool:
+    return ((signal.soort is None or kind in signal.soort)
+            and (signal.behalve_soort is None or kind not in signal.behalve_soort)
+            and (signal.groep is None or term.groep in signal.groep)
+            and (signal.veiligheid is None or term.veiligheid == signal.veiligheid))
+
+
+def resolve_signal(signal: SignaalVoorwaarde, vocabulary: Vocabulary) -> SignaalVoorwaarde | None:
+    """``signal`` with its selectors replaced by the kinds they select (the same object when it has none); None
+    when they select no kind at all."""
+    if not has_selector(signal):
+        return signal
+    kinds = selected_kinds(signal, vocabulary)
+    if not kinds:
+        return None
+    return signal.model_copy(update={"soort": kinds, "behalve_soort": None, "groep": None, "veiligheid": None})
+
+
+#: A condition that never holds, in the condition language itself (``niet: {alle: []}``): what a block becomes when
+#: its signal selects no kind. Under ``niet`` it holds, as "no signal of no kind" always does.
+NEVER = Voorwaarde(niet=Voorwaarde(alle=[]))
+
+
+def resolve_condition(cond: Voorwaarde, vocabulary: Vocabulary) -> Voorwaarde:
+    """``cond`` with every signal selector inside it resolved (the same object when it has none)."""
+    update: dict[str, Any] = {}
+    if cond.signaal is not None:
+        signal = resolve_signal(cond.signaal, vocabulary)
+        if signal is None:
+            return NEVER  # the keys of a block all have to hold, and this one cannot
+        if signal is not cond.signaal:
+            update["signaal"] = signal
+    for key in ("alle", "een_van"):
+        children = getattr(cond, key)
+        if children:
+            resolved = [resolve_condition(child, vocabulary) for child in children]
+            if any(new is not old for new, old in zip(resolved, children)):
+                update[key] = resolved
+    if cond.niet is not None:
+        inner = resolve_condition(cond.niet, vocabulary)
+        if inner is not cond.niet:
+            update["niet"] = inner
+    return cond.model_copy(update=update) if update else cond
+
+
+def resolve_rules(rules: list[Regel], vocabulary: Vocabulary) -> list[Regel]:
+    """The rules (same order) with every signal selector resolved to the kinds of ``vocabulary``."""
+    out = []
+    for rule in rules:
+        als = resolve_condition(rule.als, vocabulary)
+        out.append(rule if als is rule.als else rule.model_copy(update={"als": als}))
+    return out
+
+
+def selection_problems(signal: SignaalVoorwaarde, vocabulary: Vocabulary,
+                       ) -> Iterator[tuple[tuple[Any, ...], str, str]]:
+    """(path inside the block, message, fix) for every group that no kind of the vocabulary declares."""
+    known = groups(vocabulary)
+    for index, name in enumerate(signal.groep or []):
+        if name in known:
+            continue
+        close = closest(name, known)
+        if close:
+            fix = f"bedoel je '{close}'?"
+        elif known:
+            fix = f"kies uit {', '.join(known)}, of geef een signaalsoort in woordenlijst.yaml 'groep: {name}'"
+        else:
+            fix = f"geef de signaalsoorten in woordenlijst.yaml een groep, bijvoorbeeld 'groep: {name}'"
+        yield ("groep", index), f"onbekende groep '{name}': geen signaalsoort in de woordenlijst heeft die groep", fix
+
+
+def kind_phrase(signal: SignaalVoorwaarde, names: Callable[[list[str]], str]) -> str:
+    """How the policy document names the signal a block asks for, without its bounds: 'een signaal ‘rouw’',
+    'een veiligheidssignaal', 'een signaal uit de groep ‘leren’ van een andere soort dan ‘rouw’'.
+    ``names`` words a list of kinds ('‘rouw’ of ‘pesten’')."""
+    text = "een veiligheidssignaal" if signal.veiligheid else "een signaal"
+    if signal.soort:
+        text += " " + names(signal.soort)
+    if signal.groep:
+        quoted = [f"‘{name}’" for name in signal.groep]
+        text += " uit de groep " + (quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " of " + quoted[-1])
+    if signal.behalve_soort:
+        text += " van een andere soort dan " + names(signal.behalve_soort)
+    if signal.veiligheid is False:
+        text += " dat geen veiligheidssignaal is"
+    if not (signal.soort or signal.groep or signal.behalve_soort or signal.veiligheid is not None):
+        text += " (van welke soort ook)"
+    return text

@@ -1,0 +1,211 @@
+"""Signal selectors (``groep``, ``veiligheid`` in a ``signaal`` block) and safety parity of a school's new kinds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from reference import engine_advice_fields, kinds_of, reference_advice
+from strategies import cases, dump, write_policy
+
+import grenzen
+from grenzen import Casus
+from grenzen._audit import _uses
+from grenzen._select import kind_phrase
+
+SEVERITIES = ["licht", "matig", "ernstig", "acuut"]
+
+
+# --- small policies --------------------------------------------------------------------------------------------
+
+VOCABULARY = {
+    "naam": "Selectoren",
+    "signalen": {
+        "huiswerk": {"label": "Huiswerk", "omschrijving": "h", "groep": "leren"},
+        "cijfers": {"label": "Cijfers", "omschrijving": "c", "groep": "leren"},
+        "pesten": {"label": "Pesten", "omschrijving": "p", "groep": "sociaal"},
+        "sexting": {"label": "Sexting", "omschrijving": "s", "groep": "sociaal", "veiligheid": "ja"},
+        "geweld": {"label": "Geweld", "omschrijving": "g", "groep": "veiligheid", "veiligheid": "ja"},
+        "overig": {"label": "Overig", "omschrijving": "o"},
+    },
+    "taken": {"gesprek": {"label": "Gesprek", "omschrijving": "g"}},
+    "scholing": {"coaching": {"label": "Coaching", "omschrijving": "c"}},
+}
+KINDS = list(VOCABULARY["signalen"])
+
+
+def _rule(rule_id: str, als: dict, route: str = "zorgteam", **extra) -> dict:
+    return {"id": rule_id, "titel": rule_id, "bron": "test", "als": als,
+            "dan": {"route": route, "urgentie": "vandaag", "uitleg": rule_id}, **extra}
+
+
+SAFE = _rule("veilig", {"signaal": {"veiligheid": "ja"}}, "extern", absoluut="ja")  # every policy must refer safety
+
+
+def _policy(tmp_path: Path, rules: list[dict], vocabulary: dict = VOCABULARY):
+    return grenzen.load_policy(write_policy(tmp_path / "regels", [SAFE, *rules], vocabulary=vocabulary))
+
+
+def _applies(policy, rule_id: str, *signals: tuple[str, str], taak: str = "gesprek") -> bool:
+    case = {"taak": taak, "signalen": [{"soort": k, "ernst": e} for k, e in signals]}
+    return rule_id in [r.regel for r in policy.advise(case).redenen]
+
+
+def test_a_selector_selects_the_kinds_of_the_vocabulary(tmp_path):
+    policy = _policy(tmp_path, [
+        _rule("leren", {"signaal": {"groep": "leren"}}),
+        _rule("twee_groepen", {"signaal": {"groep": ["leren", "sociaal"], "veiligheid": "nee"}}),
+        _rule("geen_veiligheid", {"signaal": {"veiligheid": "nee", "ernst_minstens": "matig"}}),
+        _rule("behalve", {"signaal": {"groep": "leren", "behalve_soort": "cijfers"}}),
+        _rule("soort_en_veiligheid", {"signaal": {"soort": ["pesten", "sexting"], "veiligheid": "ja"}}),
+    ])
+    selected = {rule: [k for k in KINDS if _applies(policy, rule, (k, "matig"))]
+                for rule in ("veilig", "leren", "twee_groepen", "geen_veiligheid", "behalve", "soort_en_veiligheid")}
+    assert selected == {
+        "veilig": ["sexting", "geweld"],
+        "leren": ["huiswerk", "cijfers"],
+        "twee_groepen": ["huiswerk", "cijfers", "pesten"],
+        "geen_veiligheid": ["huiswerk", "cijfers", "pesten", "overig"],  # a kind without a group is no safety kind
+        "behalve": ["huiswerk"],
+        "soort_en_veiligheid": ["sexting"],
+    }
+    assert not _applies(policy, "geen_veiligheid", ("huiswerk", "licht"))  # the bounds hold for the same signal
+    # the rules keep what was written; the engine and the tools read the kinds
+    written = {r.id: r for r in policy.rules}
+    resolved = {r.id: r for r in policy.resolved_rules}
+    assert written["veilig"].als.signaal.veiligheid is True and written["veilig"].als.signaal.soort is None
+    assert resolved["veilig"].als.signaal.soort == ["sexting", "geweld"]
+    assert resolved["veilig"].als.signaal.veiligheid is None
+
+
+def test_a_selector_under_niet_means_no_signal_of_those_kinds(tmp_path):
+    policy = _policy(tmp_path, [
+        _rule("zonder_veiligheid", {"taak": "gesprek", "niet": {"signaal": {"veiligheid": "ja"}}}, "mentor"),
+        _rule("zonder_zwaar_leren", {"taak": "gesprek",
+                                     "niet": {"signaal": {"groep": "leren", "ernst_minstens": "ernstig"}}}, "mentor"),
+    ])
+    assert _applies(policy, "zonder_veiligheid", ("pesten", "acuut"), ("overig", "licht"))
+    assert not _applies(policy, "zonder_veiligheid", ("pesten", "licht"), ("geweld", "licht"))
+    assert _applies(policy, "zonder_zwaar_leren", ("huiswerk", "matig"), ("pesten", "acuut"))
+    assert not _applies(policy, "zonder_zwaar_leren", ("cijfers", "ernstig"))
+
+
+def test_a_selection_of_no_kind_never_holds_and_its_negation_always_does(tmp_path):
+    policy = _policy(tmp_path, [
+        _rule("leeg", {"signaal": {"groep": "leren", "veiligheid": "ja"}}),
+        _rule("niet_leeg", {"taak": "gesprek", "niet": {"signaal": {"groep": "leren", "veiligheid": "ja"}}}),
+    ])
+    for kind in KINDS:
+        assert not _applies(policy, "leeg", (kind, "acuut"))
+        assert _applies(policy, "niet_leeg", (kind, "acuut"))
+
+
+def test_an_unknown_group_is_a_located_problem_with_a_hint(tmp_path):
+    directory = write_policy(tmp_path / "regels", [SAFE, _rule("r", {"alle": [{"signaal": {"groep": ["leren", "sociaa"]}}]})],
+                             vocabulary=VOCABULARY)
+    with pytest.raises(grenzen.PolicyError) as info:
+        grenzen.load_policy(directory)
+    [problem] = info.value.problems
+    assert problem.message == "onbekende groep 'sociaa': geen signaalsoort in de woordenlijst heeft die groep"
+    assert problem.fix == "bedoel je 'sociaal'?"
+    assert problem.rule == "r" and problem.file.endswith("b_thema.yaml")
+    lines = (directory / "b_thema.yaml").read_text(encoding="utf-8").splitlines()
+    assert "sociaa" in lines[problem.line - 1]
+
+
+def test_an_unknown_group_without_any_groups_says_how_to_declare_one(tmp_path):
+    vocabulary = {**VOCABULARY, "signalen": {k: {key: v for key, v in t.items() if key != "groep"}
+                                             for k, t in VOCABULARY["signalen"].items()}}
+    problems = grenzen.check_policy(write_policy(tmp_path / "r", [SAFE, _rule("r", {"signaal": {"groep": "leren"}})],
+                                                 vocabulary=vocabulary))
+    assert [(p.message, p.fix) for p in problems] == [(
+        "onbekende groep 'leren': geen signaalsoort in de woordenlijst heeft die groep",
+        "geef de signaalsoorten in woordenlijst.yaml een groep, bijvoorbeeld 'groep: leren'")]
+
+
+def test_a_group_name_follows_the_name_rules(tmp_path):
+    vocabulary = {**VOCABULARY, "signalen": {**VOCABULARY["signalen"],
+                                             "extra": {"label": "E", "omschrijving": "e", "groep": "Leren en zo"}}}
+    problems = grenzen.check_policy(write_policy(tmp_path / "r", [SAFE], vocabulary=vocabulary))
+    assert [p.message for p in problems] == ["ongeldige naam bij 'groep'"]
+
+
+def test_an_overlay_kind_is_selected_by_its_group_and_its_safety_flag(tmp_path):
+    overlay = tmp_path / "school"
+    overlay.mkdir()
+    (overlay / "laag.yaml").write_text(dump({
+        "naam": "School", "basis": str(write_policy(tmp_path / "basis", [SAFE, _rule("leren", {"signaal": {"groep": "leren"}})],
+                                                     vocabulary=VOCABULARY)),
+        "signalen": {"taalachterstand": {"label": "T", "omschrijving": "t", "groep": "leren"},
+                     "dwang": {"label": "D", "omschrijving": "d", "groep": "thuis", "veiligheid": "ja"}},
+    }), encoding="utf-8")
+    (overlay / "school.yaml").write_text(dump({"thema": "School", "regels": [
+        _rule("thuis", {"signaal": {"groep": ["thuis", "leren"]}}, "extern")]}), encoding="utf-8")
+    policy = grenzen.load_policy(overlay)
+    assert _applies(policy, "leren", ("taalachterstand", "licht"))  # a base rule selects the overlay's kind
+    assert _applies(policy, "veilig", ("dwang", "licht"))
+    assert [k for k in ["huiswerk", "taalachterstand", "dwang", "pesten"] if _applies(policy, "thuis", (k, "licht"))] \
+        == ["huiswerk", "taalachterstand", "dwang"]  # an overlay's rule uses the overlay's new group
+
+
+def test_an_audit_record_keeps_only_the_signals_a_selector_selects(tmp_path):
+    policy = _policy(tmp_path, [])
+    case = {"taak": "gesprek", "signalen": [{"soort": "geweld", "ernst": "licht"}, {"soort": "huiswerk", "ernst": "licht"}]}
+    record = policy.audit_record(case, policy.advise(case))
+    assert record.gebruikte_gegevens["signalen"] == [{"soort": "geweld", "ernst": "licht"}]
+    assert _uses(policy.resolved_rules)["kinds"] == {"sexting", "geweld"}
+
+
+@pytest.mark.parametrize(("block", "phrase"), [
+    ({"veiligheid": "ja"}, "een veiligheidssignaal"),
+    ({"veiligheid": "nee"}, "een signaal dat geen veiligheidssignaal is"),
+    ({"groep": "leren"}, "een signaal uit de groep ‘leren’"),
+    ({"groep": ["leren", "sociaal", "thuis"], "veiligheid": "ja"},
+     "een veiligheidssignaal uit de groep ‘leren’, ‘sociaal’ of ‘thuis’"),
+    ({"groep": "leren", "behalve_soort": ["a", "b"]}, "een signaal uit de groep ‘leren’ van een andere soort dan a of b"),
+    ({"soort": "a"}, "een signaal a"),
+    ({"behalve_soort": "a"}, "een signaal van een andere soort dan a"),
+    ({}, "een signaal (van welke soort ook)"),
+])
+def test_the_policy_document_names_a_selection_not_its_kinds(block, phrase):
+    from grenzen._rulefile import SignaalVoorwaarde
+
+    assert kind_phrase(SignaalVoorwaarde.model_validate(block), lambda names: " of ".join(names)) == phrase
+
+
+# --- engine and reference agree on selectors, with safety kinds in groups --------------------------------------
+
+
+@st.composite
+def _selector_rules(draw):
+    blocks = st.fixed_dictionaries({}, optional={
+        "groep": st.sampled_from(["leren", "sociaal", "veiligheid", ["leren", "veiligheid"]]),
+        "veiligheid": st.sampled_from(["ja", "nee"]),
+        "behalve_soort": st.sampled_from(["sexting", "huiswerk", ["pesten", "geweld"]]),
+        "soort": st.sampled_from(["sexting", ["huiswerk", "overig"]]),
+        "ernst_minstens": st.sampled_from(SEVERITIES),
+    }).filter(lambda b: not ("soort" in b and "behalve_soort" in b))
+    conditions = st.one_of(blocks.map(lambda b: {"signaal": b}), blocks.map(lambda b: {"niet": {"signaal": b}}),
+                           st.lists(blocks.map(lambda b: {"signaal": b}), min_size=1, max_size=3).map(
+                               lambda xs: {"een_van": xs}))
+    count = draw(st.integers(1, 5))
+    return [_rule(f"r{i}", {"alle": draw(st.lists(conditions, min_size=1, max_size=2))},
+                  draw(st.sampled_from(["mentor", "zorgteam", "extern"]))) for i in range(count)]
+
+
+_signals = st.lists(st.fixed_dictionaries({"soort": st.sampled_from(KINDS), "ernst": st.sampled_from(SEVERITIES)}),
+                    max_size=3)
+
+
+@given(_selector_rules(), st.lists(_signals, min_size=1, max_size=10))
+@settings(max_examples=int(os.environ.get("GRENZEN_DIFF_EXAMPLES", "60")), deadline=None)
+def test_engine_and_reference_agree_on_selectors(tmp_path_factory, rules, signal_lists):
+    policy = _policy(tmp_path_factory.mktemp("p"), rules)
+    safety = frozenset(k for k, t in VOCABULARY["signalen"].items() if t.get("veiligheid") == "ja")
+    for signals in signal_lists:
+        case = Casus.model_validate({"taak": "gesprek", "signalen": signals})
+        expected = reference_advice(policy.rules, policy.agreements, case, safety, kinds=kinds_of(policy))
+        assert engine_advice_fields(policy.advise(case)) == expected
