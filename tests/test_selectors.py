@@ -14,9 +14,49 @@ from strategies import cases, dump, write_policy
 import grenzen
 from grenzen import Casus
 from grenzen._audit import _uses
-from grenzen._select import kind_phrase
 
 SEVERITIES = ["licht", "matig", "ernstig", "acuut"]
+DEFAULT_GROUPS = {"leren", "sociaal", "welzijn", "thuis", "verzuim", "veiligheid"}
+NEW_KIND = "huwelijksdwang"
+
+
+@pytest.fixture(scope="module")
+def default():
+    return grenzen.load_policy()
+
+
+# --- the vocabulary --------------------------------------------------------------------------------------------
+
+
+def test_every_default_kind_declares_one_of_the_default_groups(default):
+    groups = {kind: term.groep for kind, term in default.vocabulary.signalen.items()}
+    assert set(groups.values()) == DEFAULT_GROUPS  # and so no kind lacks one (None is no group)
+
+
+def test_the_policy_document_names_the_selection_not_its_kinds(default):
+    from grenzen._render import render_policy
+
+    document = render_policy(default)
+    assert "er is een veiligheidssignaal" in document
+    assert "‘sexting en beeldmisbruik’ of" not in document  # the safety kinds are no longer listed
+
+
+def test_no_list_of_safety_kinds_remains_in_the_default_rules(default):
+    """A protection for every safety kind selects them with 'veiligheid: ja', so a kind a school adds gets it too."""
+    from grenzen._validate import walk
+
+    safety = {kind for kind, term in default.vocabulary.signalen.items() if term.veiligheid}
+    lists = [
+        (rule.id, names)
+        for rule in default.rules
+        for _, cond in walk(rule.als, ())
+        if cond.signaal is not None
+        for names in (cond.signaal.soort, cond.signaal.behalve_soort)
+        if names and len(names) > 1 and safety & set(names)
+    ]
+    assert lists == []
+    assert any(cond.signaal is not None and cond.signaal.veiligheid
+               for rule in default.rules for _, cond in walk(rule.als, ()))
 
 
 # --- small policies --------------------------------------------------------------------------------------------
@@ -159,23 +199,6 @@ def test_an_audit_record_keeps_only_the_signals_a_selector_selects(tmp_path):
     assert _uses(policy.resolved_rules)["kinds"] == {"sexting", "geweld"}
 
 
-@pytest.mark.parametrize(("block", "phrase"), [
-    ({"veiligheid": "ja"}, "een veiligheidssignaal"),
-    ({"veiligheid": "nee"}, "een signaal dat geen veiligheidssignaal is"),
-    ({"groep": "leren"}, "een signaal uit de groep ‘leren’"),
-    ({"groep": ["leren", "sociaal", "thuis"], "veiligheid": "ja"},
-     "een veiligheidssignaal uit de groep ‘leren’, ‘sociaal’ of ‘thuis’"),
-    ({"groep": "leren", "behalve_soort": ["a", "b"]}, "een signaal uit de groep ‘leren’ van een andere soort dan a of b"),
-    ({"soort": "a"}, "een signaal a"),
-    ({"behalve_soort": "a"}, "een signaal van een andere soort dan a"),
-    ({}, "een signaal (van welke soort ook)"),
-])
-def test_the_policy_document_names_a_selection_not_its_kinds(block, phrase):
-    from grenzen._rulefile import SignaalVoorwaarde
-
-    assert kind_phrase(SignaalVoorwaarde.model_validate(block), lambda names: " of ".join(names)) == phrase
-
-
 # --- engine and reference agree on selectors, with safety kinds in groups --------------------------------------
 
 
@@ -209,3 +232,70 @@ def test_engine_and_reference_agree_on_selectors(tmp_path_factory, rules, signal
         case = Casus.model_validate({"taak": "gesprek", "signalen": signals})
         expected = reference_advice(policy.rules, policy.agreements, case, safety, kinds=kinds_of(policy))
         assert engine_advice_fields(policy.advise(case)) == expected
+
+
+# --- safety parity --------------------------------------------------------------------------------------------
+
+
+def _meldcode_overlay(directory: Path) -> Path:
+    """What docs/beleid-bijhouden.md has a school do: a new meldcode form, one absolute extern rule."""
+    directory.mkdir()
+    (directory / "laag.yaml").write_text(dump({
+        "naam": "Proefschool",
+        "basis": "standaard",
+        "signalen": {NEW_KIND: {"label": "Huwelijksdwang", "omschrijving": "De leerling wordt gedwongen te trouwen.",
+                                "veiligheid": "ja", "groep": "veiligheid"}},
+    }), encoding="utf-8")
+    (directory / "meldcode.yaml").write_text(dump({"thema": "Meldcode", "regels": [{
+        "id": NEW_KIND, "titel": "Huwelijksdwang", "bron": "Meldcode", "absoluut": "ja",
+        "als": {"signaal": {"soort": NEW_KIND}},
+        "dan": {"route": "extern", "urgentie": "direct", "uitleg": "Direct melden."},
+    }]}), encoding="utf-8")
+    return directory
+
+
+def _lighter(policy, task: str, training: tuple[str, ...], signals: list[dict], safety: list[str]) -> list[str]:
+    """The default safety kinds that ``NEW_KIND`` is treated more lightly than, in ``signals`` (``K`` = the kind)."""
+    mentor_rules = {r.id for r in policy.rules if r.dan.route == "mentor"}
+
+    def outcome(kind: str) -> tuple[bool, set[str]]:
+        case = {"taak": task, "signalen": [{**s, "soort": kind if s["soort"] == "K" else s["soort"]} for s in signals],
+                "mentor": {"scholing": list(training)}}
+        advice = policy.advise(case)
+        return advice.taak_hoort_bij_mentor, {r.regel for r in advice.redenen} & mentor_rules
+
+    new_verdict, new_rules = outcome(NEW_KIND)
+    out = []
+    for kind in safety:
+        verdict, rules = outcome(kind)
+        if verdict != new_verdict or new_rules - rules:
+            out.append(kind)
+    return out
+
+
+def test_a_safety_kind_a_school_adds_is_never_treated_more_lightly_than_a_default_one(tmp_path, default):
+    """For every default safety kind K (read from the vocabulary) and a kind K' an overlay adds with 'veiligheid: ja'
+    and one absolute extern rule: in every task × training situation (none, each alone, all), at every severity,
+    alone or next to a light signal of any other kind, K' gets the same verdict as K and no mentor-route rule that
+    K does not get."""
+    policy = grenzen.load_policy(_meldcode_overlay(tmp_path / "school"))
+    vocabulary = default.vocabulary
+    safety = [kind for kind, term in vocabulary.signalen.items() if term.veiligheid]
+    others = [kind for kind, term in vocabulary.signalen.items() if not term.veiligheid]
+    assert len(safety) >= 7
+    trainings = [(), *((t,) for t in vocabulary.scholing), tuple(vocabulary.scholing)]
+    lighter: dict[tuple[str, tuple[str, ...]], set[str]] = {}
+    for task in vocabulary.taken:
+        for training in trainings:
+            found = set()
+            for severity in SEVERITIES:
+                found.update(_lighter(policy, task, training, [{"soort": "K", "ernst": severity}], safety))
+            # a second, light signal may open a training exception (scholing.yaml) that must stay shut for K'
+            for other in others:
+                found.update(_lighter(policy, task, training, [{"soort": "K", "ernst": "licht"},
+                                                               {"soort": other, "ernst": "licht"}], safety))
+            if found:
+                lighter[(task, training)] = found
+    situations = len(vocabulary.taken) * len(trainings)
+    assert not lighter, (f"'{NEW_KIND}' is lichter behandeld dan een standaard-veiligheidssoort in {len(lighter)} van "
+                         f"{situations} situaties, bijvoorbeeld {sorted(lighter.items())[:3]}")

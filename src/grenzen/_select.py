@@ -13,7 +13,7 @@ and ``verschil``). Kinds an overlay adds are therefore selected like the base's 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ._errors import closest
@@ -107,21 +107,3 @@ def selection_problems(signal: SignaalVoorwaarde, vocabulary: Vocabulary,
             fix = f"geef de signaalsoorten in woordenlijst.yaml een groep, bijvoorbeeld 'groep: {name}'"
         yield ("groep", index), f"onbekende groep '{name}': geen signaalsoort in de woordenlijst heeft die groep", fix
 
-
-def kind_phrase(signal: SignaalVoorwaarde, names: Callable[[list[str]], str]) -> str:
-    """How the policy document names the signal a block asks for, without its bounds: 'een signaal ‘rouw’',
-    'een veiligheidssignaal', 'een signaal uit de groep ‘leren’ van een andere soort dan ‘rouw’'.
-    ``names`` words a list of kinds ('‘rouw’ of ‘pesten’')."""
-    text = "een veiligheidssignaal" if signal.veiligheid else "een signaal"
-    if signal.soort:
-        text += " " + names(signal.soort)
-    if signal.groep:
-        quoted = [f"‘{name}’" for name in signal.groep]
-        text += " uit de groep " + (quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " of " + quoted[-1])
-    if signal.behalve_soort:
-        text += " van een andere soort dan " + names(signal.behalve_soort)
-    if signal.veiligheid is False:
-        text += " dat geen veiligheidssignaal is"
-    if not (signal.soort or signal.groep or signal.behalve_soort or signal.veiligheid is not None):
-        text += " (van welke soort ook)"
-    return text
