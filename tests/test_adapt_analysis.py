@@ -170,3 +170,27 @@ def test_a_signal_rule_that_says_nee_gives_one_warning_not_a_flood(tmp_path):
     assert counted >= 10 and "'fnv-" in found[0].message
     advice = policy.advise(found[0].case)
     assert advice.taak_hoort_bij_mentor is False and "tc-huwelijksdwang" in {r.regel for r in advice.redenen}
+
+
+# --- point 6: an exception that acts only next to an overlay's kind is not idle -------------------------------------
+
+CARE = {"zorgtaken_thuis": {"label": "Jonge mantelzorger", "omschrijving": "De leerling zorgt thuis voor een ziek familielid."}}
+CARE_RULE = {
+    "id": "tc-zorgtaken-rouw",
+    "titel": "Bij een jonge mantelzorger voert de mentor geen rouwgesprekken alleen",
+    "bron": "Zorgplan Testcollege",
+    "als": {"alle": [{"taak": "begeleidingsgesprekken"}, {"signaal": {"soort": "zorgtaken_thuis"}}]},
+    "dan": {"route": "zorgteam", "verwijzen_naar": ["zorgcoordinator"],
+            "uitleg": "Rouw en zorg thuis samen vragen meer dan de mentor kan bieden."},
+    # the first is set aside in a real case (below); the second needs another task and never holds here
+    "zet_opzij": ["scholing-rouwbegeleiding", "scholing-mediation"],
+}
+
+
+def test_an_exception_for_an_added_kind_under_a_default_rules_niet_is_not_idle(tmp_path):
+    policy = grenzen.load_policy(overlay(tmp_path / "school", CARE, [CARE_RULE]))
+    advice = policy.advise({"leeftijd": 14, "taak": "begeleidingsgesprekken", "mentor": {"scholing": ["rouwbegeleiding"]},
+                            "signalen": [{"soort": "rouw", "ernst": "licht"}, {"soort": "zorgtaken_thuis", "ernst": "licht"}]})
+    assert [(o.regel, o.door) for o in advice.opzij_gezet] == [("scholing-rouwbegeleiding", "tc-zorgtaken-rouw")]
+    idle = [f for f in analyse_policy(policy).findings if f.kind == "uitzondering-zonder-effect"]
+    assert [(f.rule, "'scholing-mediation'" in f.message) for f in idle] == [("tc-zorgtaken-rouw", True)]

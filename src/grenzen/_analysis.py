@@ -36,6 +36,7 @@ change.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -208,6 +209,13 @@ def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
         for key in judgement.conflicts:
             _count(conflicts, key, point)
 
+    index_of = {rule.id: i for i, rule in enumerate(rules)}
+    for index, rule in enumerate(rules):  # an exception that only acts next to another signal (issue 10, point 6)
+        for target in rule.zet_opzij:
+            t = index_of.get(target)
+            if (t is not None and seen[index].applies is not None and (index, t) not in used_exceptions
+                    and _sets_aside_in_a_pair(policy, domain, asked, index, t)):
+                used_exceptions.add((index, t))
     findings: list[Finding] = []
     loaded = {item.rule.id: item for item in policy.source.rules}
     for kind, (point, weight) in guarded.items():
@@ -331,19 +339,34 @@ def _conflicts(policy: Policy, conflicts: dict[tuple[int, int], tuple[Point, int
         weight = sum(w for _, _, w in others)
         says = rules[own].dan.taak_hoort_bij_mentor
         names = ", ".join(rules[o].id for o, _, _ in others)
-        count = f"{len(others)} regel{'s' if len(others) != 1 else ''} van de basis"
+        count = f"{len(others)} regel van de basis zegt" if len(others) == 1 else f"{len(others)} regels van de basis zeggen"
         if says is False:
-            message = (f"zegt dat de taak niet bij de mentor hoort, en {count} zeggen van wel, bijvoorbeeld "
+            message = (f"zegt dat de taak niet bij de mentor hoort, en {count} van wel, bijvoorbeeld "
                        f"'{rules[first].id}' ({weight} situatie(s)); geen van beide is een uitzondering op de ander "
                        "(nu wint 'nee'). Gaat deze regel niet over wie de taak doet, laat taak_hoort_bij_mentor dan "
                        f"weg. Moet deze regel voorgaan, schrijf dan zet_opzij: [{names}]")
         else:
-            message = (f"zegt dat de taak bij de mentor hoort, en {count} zeggen van niet, bijvoorbeeld "
+            message = (f"zegt dat de taak bij de mentor hoort, en {count} van niet, bijvoorbeeld "
                        f"'{rules[first].id}' ({weight} situatie(s)); geen van beide is een uitzondering op de ander "
                        "(nu wint 'nee'). Moet deze regel voorgaan, schrijf dan zet_opzij: "
                        f"[{names}] (een absolute regel kan niet opzij); anders laat taak_hoort_bij_mentor weg")
         findings.append(_at(loaded[rules[own].id], "conflict", message, policy, point, weight))
     return findings
+
+
+#: Cases asked per exception that the domain's pairs never showed at work (a bound on a pathological policy).
+MAX_EXCEPTION_CASES = 20_000
+
+
+def _sets_aside_in_a_pair(policy: Policy, domain: Domain, asked: list[Regel], setter: int, target: int) -> bool:
+    """Does a case with two signals (one for each rule) let ``setter`` set ``target`` aside? The domain pairs only
+    the signals that rules under ``niet`` or with several signals look at; a kind an overlay adds is often not
+    one of them, while the base rule it sets aside holds next to it."""
+    cases = itertools.islice(domain.exception_pairs(asked, setter, target), MAX_EXCEPTION_CASES)
+    for _, applicable in evaluate(policy, cases):
+        if target in applicable and setter in effective(policy.rules, applicable)[0]:
+            return True
+    return False
 
 
 def condition_rules(policy: Policy) -> list[Regel]:

@@ -117,6 +117,30 @@ class Domain:
                             base_weight * first.weight * second.weight, 2, key + (first.blocks | second.blocks,),
                             first.safety or second.safety, (first.index, second.index))
 
+    def exception_pairs(self, rules: Sequence[Regel], setter: int, target: int) -> Iterator[Point]:
+        """Cases with two signals where ``rules[setter]`` may set ``rules[target]`` aside although no single signal
+        lets both apply: one signal that the setter asks for and one that the target asks for, in every situation
+        whose task and training can meet both rules, at every age and earlier-approach class. Nothing if either
+        rule asks for no signal (then the single signals show it)."""
+        first = [item for item in self.items if self.positive[setter] & item.blocks]
+        second = [item for item in self.items if self.positive[target] & item.blocks]
+        if not first or not second:
+            return
+        tasks = _meets(self.tasks, [_required(rules[i].als, "taak") for i in (setter, target)], lambda t: {t})
+        trainings = _meets(self.trainings, [_required(rules[i].als, "scholing") for i in (setter, target)], set)
+        for (task, task_weight), (training, training_weight) in itertools.product(tasks, trainings):
+            for age in self.ages:
+                for approach in self.approaches:
+                    key = (task, training, age, repr(approach))
+                    for one in first:
+                        for other in second:
+                            if one.index == other.index:
+                                continue
+                            yield Point(_case(task, training, age, approach, [one, other]),
+                                        task_weight * training_weight * one.weight * other.weight, 2,
+                                        key + (one.blocks | other.blocks,), one.safety or other.safety,
+                                        (one.index, other.index))
+
     def size(self, pairs: bool = True) -> int:
         singles = len(self.tasks) * len(self.trainings) * len(self.ages) * len(self.approaches) * (1 + len(self.items))
         n = len(self.pair_items)
@@ -230,6 +254,11 @@ def _required(cond: Voorwaarde, name: str) -> set[str] | None:
         if inner is not None:
             found = inner if found is None else found & inner
     return found
+
+
+def _meets(classes: list[tuple[Any, int]], needs: list[set[str] | None], names: Any) -> list[tuple[Any, int]]:
+    """The (representative, weight) classes that every need (one of these names, or None: anything) allows."""
+    return [(value, weight) for value, weight in classes if all(need is None or names(value) & need for need in needs)]
 
 
 def _unique(blocks: list[Any]) -> list[Any]:
