@@ -143,6 +143,13 @@ def test_a_selection_of_no_kind_never_holds_and_its_negation_always_does(tmp_pat
         assert _applies(policy, "niet_leeg", (kind, "acuut"))
 
 
+def test_controleer_reports_a_rule_whose_selection_is_empty(tmp_path):
+    from grenzen._analysis import analyse_policy
+
+    policy = _policy(tmp_path, [_rule("leeg", {"signaal": {"groep": "leren", "veiligheid": "ja"}})])
+    assert ("nooit-van-toepassing", "leeg") in [(f.kind, f.rule) for f in analyse_policy(policy).findings]
+
+
 def test_an_unknown_group_is_a_located_problem_with_a_hint(tmp_path):
     directory = write_policy(tmp_path / "regels", [SAFE, _rule("r", {"alle": [{"signaal": {"groep": ["leren", "sociaa"]}}]})],
                              vocabulary=VOCABULARY)
