@@ -10,7 +10,7 @@ from strategies import cases, conditions
 
 from grenzen import Casus
 from grenzen._compile import (
-    GROUPS_PER_RULESET, RULES_PER_GROUP, SENTINEL, compile_rules, encode_case, negated_kinds, term_count, translate,
+    GROUPS_PER_RULESET, RULES_PER_GROUP, SENTINEL, compile_rules, encode_case, negated_bounds, term_count, translate,
     _to_json,
 )
 from grenzen._rulefile import Regel, Voorwaarde
@@ -34,18 +34,26 @@ def test_signal_of_several_kinds_is_an_or_of_per_kind_lists():
 
 def test_bounds_of_one_signal_are_an_and_chain_inside_the_array():
     assert compiled({"signaal": {"ernst_hoogstens": "ernstig", "duur_minstens_weken": 4}}) == {
-        "$iany": {"s": {"$and": [{"$gte": {"$i.e": 1}}, {"$lte": {"$i.h": 3}}, {"$gte": {"$i.d": 4}}]}}
+        "$iany": {"s": {"$and": [{"$lte": {"$i.e": 3}}, {"$gte": {"$i.d": 4}}]}}  # d >= 4 rules out the sentinel
     }
+    assert compiled({"signaal": {"ernst_hoogstens": "ernstig"}}) == {
+        "$iany": {"s": {"$and": [{"$gte": {"$i.e": 1}}, {"$lte": {"$i.e": 3}}]}}
+    }
+    assert compiled({"signaal": {"soort": "a", "ernst_hoogstens": "ernstig"}}) == {"$iany": {"s_a": {"$lte": {"$i.e": 3}}}}
 
 
 def test_negations_are_single_comparisons():
-    assert compiled({"niet": {"signaal": {"soort": "a"}}}) == {"$iall": {"s_a": {"$lt": {"$i.e": 1}}}}
-    assert compiled({"niet": {"signaal": {"ernst_hoogstens": "matig"}}}) == {"$iall": {"s": {"$gt": {"$i.h": 2}}}}
+    assert compiled({"niet": {"signaal": {"soort": "a"}}}) == {"$iall": {"s": {"$neq": {"$i.k": "a"}}}}
+    assert compiled({"niet": {"signaal": {"soort": ["a", "b"], "ernst_minstens": "ernstig"}}}) == {
+        "$iall": {"s": {"$and": [{"$neq": {"$i.ka3": "a"}}, {"$neq": {"$i.ka3": "b"}}]}}  # ka3: the kind if >= ernstig
+    }
+    assert compiled({"niet": {"signaal": {"ernst_hoogstens": "matig"}}}) == {"$iall": {"s": {"$i.kb2": "_"}}}
     assert compiled({"niet": {"leeftijd": {"vanaf": 12, "tot_en_met": 15}}}) == {
         "$or": [{"$lt": {"lft": 12}}, {"$gt": {"lft": 15}}]
     }
     assert compiled({"niet": {"taak": ["t1", "t2"]}}) == {"$and": [{"$neq": {"taak": "t1"}}, {"$neq": {"taak": "t2"}}]}
-    assert compiled({"niet": {"scholing": "x"}}) == {"t_x": 0}
+    assert compiled({"niet": {"scholing": "x"}}) == {"$iall": {"t": {"$neq": {"$i": "x"}}}}
+    assert compiled({"scholing": ["x", "y"]}) == {"$or": [{"$iany": {"t": {"$i": "x"}}}, {"$iany": {"t": {"$i": "y"}}}]}
 
 
 def test_any_kind_but_these():
@@ -53,7 +61,7 @@ def test_any_kind_but_these():
         "$iany": {"s": {"$and": [{"$gte": {"$i.e": 2}}, {"$neq": {"$i.k": "a"}}, {"$neq": {"$i.k": "b"}}]}}
     }
     negated = _to_json(translate(cond({"niet": {"signaal": {"behalve_soort": "a"}}}), True, ("a", "b", "c")))
-    assert negated == {"$and": [{"$iall": {"s_b": {"$lt": {"$i.e": 1}}}}, {"$iall": {"s_c": {"$lt": {"$i.e": 1}}}}]}
+    assert negated == {"$iall": {"s": {"$and": [{"$neq": {"$i.k": "b"}}, {"$neq": {"$i.k": "c"}}]}}}
 
 
 def test_double_negation_and_constants():
@@ -62,16 +70,17 @@ def test_double_negation_and_constants():
     assert translate(cond({"niet": {"alle": []}})) == ("false",)
 
 
-def test_term_count_and_negated_kinds():
+def test_term_count_and_negated_bounds():
     wide = {"een_van": [{"taak": "t1"}, {"taak": "t2"}]}
     assert term_count(cond({"alle": [wide, wide, {"niet": {"leeftijd": {"vanaf": 3, "tot_en_met": 9}}}]})) == 8
-    assert negated_kinds(cond({"niet": {"een_van": [{"signaal": {"soort": ["a", "b"]}}, {"niet": {"signaal": {"soort": "c"}}}]}})) == {"a", "b"}
+    assert negated_bounds(cond({"niet": {"een_van": [{"signaal": {"soort": ["a", "b"]}}, {"niet": {"signaal": {"duur_minstens_weken": 3}}}]}})) == []
+    assert negated_bounds(cond({"niet": {"een_van": [{"signaal": {"duur_minstens_weken": 3}}, {"signaal": {"ernst_minstens": "licht"}}]}})) == [(1, 4, 3)]
 
 
 def _walk(node, inside_array=False):
     if isinstance(node, dict):
         for key, value in node.items():
-            if key.startswith("$") and not key.startswith("$i."):
+            if key.startswith("$") and key != "$i" and not key.startswith("$i."):
                 yield key, inside_array
             yield from _walk(value, inside_array or key in ("$iany", "$iall"))
     elif isinstance(node, list):
@@ -119,16 +128,21 @@ def test_never_matching_rule_is_left_out_of_the_engine():
 
 
 def test_fact_layout():
-    rule = Regel.model_validate({"id": "r", "titel": "t", "bron": "b", "als": {"niet": {"signaal": {"soort": "c"}}}, "dan": {"route": "mentor", "uitleg": "u"}})
+    rule = Regel.model_validate({"id": "r", "titel": "t", "bron": "b", "als": {"alle": [
+        {"niet": {"signaal": {"soort": "c", "duur_minstens_weken": 2}}}, {"signaal": {"soort": "a"}}]},
+        "dan": {"route": "mentor", "uitleg": "u"}})
     result = compile_rules([rule], ["x", "y"])
-    case = Casus.model_validate({"taak": "t1", "signalen": [{"soort": "a", "ernst": "ernstig", "duur_weken": 2}], "mentor": {"scholing": ["y"]}})
+    case = Casus.model_validate({"taak": "t1", "signalen": [{"soort": "a", "ernst": "ernstig", "duur_weken": 2},
+                                                            {"soort": "b", "ernst": "licht"}], "mentor": {"scholing": ["y"]}})
     fact = encode_case(case, result)
     assert fact["_g0"] == 1 and fact["taak"] == "t1" and fact["lft"] == -1
-    assert (fact["t_x"], fact["t_y"], fact["ea_w"], fact["ea_e"]) == (0, 1, -1, "_")
-    assert fact["s"] == [{"e": 3, "h": 3, "d": 2, "k": "a"}, SENTINEL]  # the all-signals list carries kinds
-    assert fact["s_a"] == [{"e": 3, "h": 3, "d": 2}, SENTINEL]
-    assert fact["s_c"] == [SENTINEL]  # negated somewhere, so always present
-    assert "s_b" not in fact
+    assert (fact["t"], fact["ea_w"], fact["ea_e"]) == (["y", "_"], -1, "_")  # the trainings, then a sentinel
+    # the all-signals list carries kinds, and per bound under 'niet' the kind if the signal is within it
+    assert fact["s"] == [{"e": 3, "d": 2, "k": "a", "kw2": "a"}, {"e": 1, "d": -1, "k": "b", "kw2": "_"},
+                         {**SENTINEL, "kw2": "_"}]
+    assert fact["s_a"] == [{"e": 3, "d": 2}]  # a kind a condition names: its own list, no sentinel
+    assert "s_b" not in fact and "s_c" not in fact  # no condition reads them
+    assert len(fact) == 1 + 6 + 1  # the marker, taak, lft, t, ea_w, ea_e, s, s_a: nothing grows with the policy
 
 
 def _fact_by_hand(case: Casus, result) -> dict:
@@ -136,15 +150,20 @@ def _fact_by_hand(case: Casus, result) -> dict:
     fact = dict(result.markers)
     fact["taak"] = case.taak
     fact["lft"] = case.leeftijd if case.leeftijd is not None else -1
-    have = case.mentor.scholing if case.mentor else []
-    fact.update({f"t_{t}": int(t in have) for t in result.trainings})
+    fact["t"] = list(case.mentor.scholing if case.mentor else []) + ["_"]
     fact["ea_w"] = case.eerdere_aanpak.weken if case.eerdere_aanpak else -1
     fact["ea_e"] = case.eerdere_aanpak.effect if case.eerdere_aanpak else "_"
     items = [{"e": ["licht", "matig", "ernstig", "acuut"].index(s.ernst) + 1, "d": -1 if s.duur_weken is None else s.duur_weken, "soort": s.soort}
              for s in case.signalen]
-    fact["s"] = [{"e": i["e"], "h": i["e"], "d": i["d"], "k": i["soort"]} for i in items] + [SENTINEL]
-    for kind in set(result.kept_kinds) | {i["soort"] for i in items}:
-        fact[f"s_{kind}"] = [{"e": i["e"], "h": i["e"], "d": i["d"]} for i in items if i["soort"] == kind] + [SENTINEL]
+
+    def within(i, low, high, weeks):
+        return low <= i["e"] <= high and (weeks is None or (i["d"] >= 0 and i["d"] >= weeks))
+
+    fact["s"] = [{"e": i["e"], "d": i["d"], "k": i["soort"]} | {f: (i["soort"] if within(i, lo, hi, w) else "_")
+                                                               for f, lo, hi, w in result.bounds} for i in items]
+    fact["s"].append(SENTINEL | {f: "_" for f, *_ in result.bounds})
+    for kind in {i["soort"] for i in items} & result.listed_kinds:
+        fact[f"s_{kind}"] = [{"e": i["e"], "d": i["d"]} for i in items if i["soort"] == kind]
     return fact
 
 

@@ -101,12 +101,6 @@ def test_consent_needs_an_age_table(tmp_path):
     only(problems_of(directory), "toestemming is nodig")
 
 
-def test_too_complex_conditions_are_refused(tmp_path):
-    wide = {"een_van": [{"taak": "t1"}, {"taak": "t2"}, {"scholing": "x"}, {"scholing": "y"}]}
-    rule = {**GOOD, "als": {"alle": [wide, wide, wide]}}  # 64 alternatives
-    only(problems_of(write_policy(tmp_path / "regels", [rule])), "te ingewikkeld")
-
-
 @pytest.mark.parametrize(
     "text,fragment",
     [

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import threading
 import weakref
+from typing import Any
+
 from ._errors import EngineError
 
 try:
@@ -91,11 +93,40 @@ def _rule_name(activation: str) -> str:
     return activation[2:end]
 
 
+def _holds(circuit: Any, fired: set[str]) -> bool:
+    """Does a circuit (an engine rule name, or ("any"|"all", [circuits])) hold, given the engine rules that fired?"""
+    if isinstance(circuit, str):
+        return circuit in fired
+    kind, parts = circuit
+    if kind == "any":
+        return any(_holds(part, fired) for part in parts)
+    return all(_holds(part, fired) for part in parts)
+
+
+def _combine_parts(names: list[str], circuits: dict[str, Any]) -> list[str]:
+    """Fired engine rule names with the parts ``r<i>.<n>`` of each spread rule replaced by ``r<i>`` when its
+    circuit holds (after the names of unspread rules, in the order their first part fired)."""
+    fired = set(names)
+    whole: list[str] = []
+    spread: dict[str, None] = {}
+    for name in names:
+        owner, dot, _ = name.partition(".")
+        if dot:
+            spread[owner] = None
+        else:
+            whole.append(name)
+    return whole + [owner for owner in spread if _holds(circuits[owner], fired)]
+
+
 class Engine:
-    """Compiled rulesets of one policy, evaluated one case at a time under a lock."""
+    """Compiled rulesets of one policy, evaluated one case at a time under a lock.
+
+    ``rulesets`` may carry ``circuits`` (``_compile.Rulesets``): how the engine rules of a rule that the
+    compiler spread over several combine; ``match`` then names the rule, never its parts."""
 
     def __init__(self, rulesets: list[str]) -> None:
         self._definitions = rulesets
+        self._circuits: dict[str, Any] = getattr(rulesets, "circuits", {})
         self._lock = threading.Lock()
         self._handles: list[int] = []
         self._next_id = 0
@@ -122,7 +153,8 @@ class Engine:
                     if isinstance(exc, EngineError):
                         raise
                     raise EngineError(f"de regelengine faalde op deze casus ({type(exc).__name__})") from None
-            return list(dict.fromkeys(fired))
+            names = list(dict.fromkeys(fired))
+            return _combine_parts(names, self._circuits) if self._circuits else names
 
     @staticmethod
     def _run(handle: int, text: str) -> list[str]:

@@ -7,14 +7,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from ._errors import Problem
-from ._compile import signals_with_polarity, term_count
+from ._compile import MAX_NEGATED_BOUNDS, negated_bounds, signals_with_polarity
 from ._load import LoadedRule, Source
 from ._models import ERNST_RANG
 from ._rulefile import Voorwaarde
-from ._select import resolve_condition, selection_problems
-
-#: Largest number of alternatives (DNF terms) one rule may expand to; see _compile.
-MAX_TERMS = 32
+from ._select import selection_problems
 
 
 def validate(source: Source) -> list[Problem]:
@@ -32,6 +29,7 @@ def validate(source: Source) -> list[Problem]:
     for item in source.rules:
         problems.extend(_check_rule(item, source))
     problems.extend(_check_exceptions(source.rules, by_id, source.broken_ids))
+    problems.extend(_check_negated_bounds(source.rules))
     problems.extend(_check_consent(source))
     return problems
 
@@ -85,9 +83,6 @@ def _check_rule(item: LoadedRule, source: Source) -> Iterator[Problem]:
     if any(not positive and _bounds(signal) > 1 for signal, positive in signals_with_polarity(rule.als)):
         yield _at(item, ("als",), "onder 'niet' mag een signaal hoogstens één grens hebben",
                   "splits de regel, of gebruik alleen ernst_minstens, ernst_hoogstens of duur_minstens_weken")
-    if term_count(rule.als if vocab is None else resolve_condition(rule.als, vocab.signalen)) > MAX_TERMS:
-        yield _at(item, ("als",), f"de voorwaarde is te ingewikkeld (meer dan {MAX_TERMS} mogelijkheden)",
-                  "splits de regel in enkele eenvoudigere regels")
     destinations = source.agreements.bestemmingen
     if source.agreements_file is not None:  # with afspraken.yaml, every referral names one of its destinations
         for i, name in enumerate(rule.dan.verwijzen_naar):
@@ -96,6 +91,20 @@ def _check_rule(item: LoadedRule, source: Source) -> Iterator[Problem]:
     if rule.dan.toestemming and source.agreements.toestemming is None:
         yield _at(item, ("dan", "toestemming"), "toestemming is nodig, maar afspraken.yaml regelt niet wie die geeft",
                   "voeg 'toestemming:' met leeftijden toe aan afspraken.yaml")
+
+
+def _check_negated_bounds(rules: list[LoadedRule]) -> Iterator[Problem]:
+    """The compile limit that remains: each distinct bound of a signal under 'niet' is a field on every signal the
+    engine sees (``_compile.bound_field``), and the engine allows 255 per signal. Reported at the rule that passes it."""
+    seen: set[tuple[int, int, int | None]] = set()
+    for item in rules:
+        seen.update(negated_bounds(item.rule.als))
+        if len(seen) > MAX_NEGATED_BOUNDS:
+            yield _at(item, ("als",), f"het beleid gebruikt onder 'niet' meer dan {MAX_NEGATED_BOUNDS} verschillende "
+                      "grenzen bij signalen (ernst_minstens, ernst_hoogstens, duur_minstens_weken)",
+                      "gebruik onder 'niet' minder verschillende grenzen, bijvoorbeeld een paar vaste aantallen weken "
+                      "voor duur_minstens_weken")
+            return
 
 
 def _check_consent(source: Source) -> Iterator[Problem]:
