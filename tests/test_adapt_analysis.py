@@ -3,13 +3,15 @@ exceptions that only act next to an overlay's kind."""
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
 import grenzen
-from grenzen._analysis import analyse_policy
+from grenzen._analysis import _fewer_safety_kinds, analyse_policy
 from grenzen.cli import main
 
 FAMILY = "Neem geen contact op met de familie."
@@ -25,7 +27,8 @@ def overlay(directory: Path, kinds: dict, rules: list[dict]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "laag.yaml").write_text(_dump({"naam": "Testcollege", "basis": "standaard", "signalen": kinds}),
                                          encoding="utf-8")
-    (directory / "school.yaml").write_text(_dump({"thema": "Testcollege", "regels": rules}), encoding="utf-8")
+    if rules:
+        (directory / "school.yaml").write_text(_dump({"thema": "Testcollege", "regels": rules}), encoding="utf-8")
     return directory
 
 
@@ -194,3 +197,51 @@ def test_an_exception_for_an_added_kind_under_a_default_rules_niet_is_not_idle(t
     assert [(o.regel, o.door) for o in advice.opzij_gezet] == [("scholing-rouwbegeleiding", "tc-zorgtaken-rouw")]
     idle = [f for f in analyse_policy(policy).findings if f.kind == "uitzondering-zonder-effect"]
     assert [(f.rule, "'scholing-mediation'" in f.message) for f in idle] == [("tc-zorgtaken-rouw", True)]
+
+
+# --- point 5: a copy of the default with fewer safety kinds --------------------------------------------------------
+
+def default_copy(directory: Path, unflag: str | None = None, rename: tuple[str, str] | None = None) -> Path:
+    """The bundled default copied as a full policy, with one kind's 'veiligheid: ja' removed and one kind renamed."""
+    shutil.copytree(grenzen.load_policy().path, directory)
+    for path in directory.rglob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        if rename:
+            text = text.replace(rename[0], rename[1])
+        if unflag and path.name == "woordenlijst.yaml":
+            text, found = re.subn(rf"(\n  {unflag}:\n(?:    .*\n)*?)    veiligheid: ja\n", r"\1", text)
+            assert found == 1
+        path.write_text(text, encoding="utf-8")
+    return directory
+
+
+def test_a_copy_that_lost_safety_kinds_is_warned_with_their_names(tmp_path, capsys):
+    directory = default_copy(tmp_path / "kopie", unflag="sexting",
+                             rename=("grensoverschrijdend_personeel", "grensoverschrijdend_medewerker"))
+    policy = grenzen.load_policy(directory)  # loads: nothing refuses a kind without the flag
+    assert not policy.vocabulary.signalen["sexting"].veiligheid
+    found = [f for f in analyse_policy(policy, pairs=False).findings if f.kind == "minder-veiligheidssignalen"]
+    [finding] = found
+    assert finding.level == "waarschuwing" and finding.file.endswith("woordenlijst.yaml")
+    assert "zonder 'veiligheid: ja': sexting" in finding.message
+    assert "weggehaald: grensoverschrijdend_personeel" in finding.message
+    lines = (directory / "woordenlijst.yaml").read_text(encoding="utf-8").splitlines()
+    assert lines[finding.line - 1].strip() == "sexting:"
+
+
+def test_an_overlay_cannot_drop_a_safety_kind_but_one_on_a_copy_inherits_the_loss(tmp_path):
+    redeclared = overlay(tmp_path / "school", {"sexting": {"label": "Sexting", "omschrijving": "Zonder vlag."}}, [])
+    with pytest.raises(grenzen.PolicyError) as refused:
+        grenzen.load_policy(redeclared)
+    [problem] = refused.value.problems
+    assert "'sexting' staat al in de signalen van de basis" in problem.message
+    on_default = overlay(tmp_path / "gewoon", forced_marriage(), [MARRIAGE_RULE])
+    assert _fewer_safety_kinds(grenzen.load_policy(on_default)) == []
+    copy = default_copy(tmp_path / "kopie", unflag="zelfbeschadiging")
+    on_copy = overlay(tmp_path / "op-kopie", {}, [])
+    (on_copy / "laag.yaml").write_text(_dump({"naam": "Testcollege", "basis": "../kopie"}), encoding="utf-8")
+    [finding] = _fewer_safety_kinds(grenzen.load_policy(on_copy))
+    assert "zelfbeschadiging" in finding.message and Path(finding.file).parent.name == copy.name
+    # the bundled default itself and an unrelated policy are not judged
+    assert _fewer_safety_kinds(grenzen.load_policy()) == []
+    assert _fewer_safety_kinds(grenzen.load_policy(ROOT / "tests" / "fixtures" / "schoon")) == []

@@ -16,6 +16,9 @@ kind                       level         meaning
                                          where for another such signal the policy does not (see below)
 ``overschaduwd``           waarschuwing  the rule applies, but removing it never changes an advice
 ``uitzondering-zonder-effect``  waarschuwing  ``zet_opzij`` names a rule it never sets aside
+``minder-veiligheidssignalen``  waarschuwing  a copy of the bundled default lost safety kinds: a kind there
+                                         without ``veiligheid: ja``, or (when most of its kinds are there)
+                                         a safety kind it dropped
 ``conflict``               waarschuwing  one rule says the task belongs to the mentor, another that it
                                          does not, and neither is an exception to the other (in an overlay:
                                          one finding per rule of the writer, the other side's rules counted)
@@ -36,19 +39,21 @@ change.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ._combine import FALLBACK, SAFETY_GUARD, effective
 from ._domain import Domain, Point, build_domain
-from ._layers import _label as _layer_label
-from ._load import VOCABULARY_FILE, LoadedRule, shown_path
+from ._layers import _label as _layer_label, layer_chain
+from ._load import VOCABULARY_FILE, LoadedRule, parse_model, read_located, shown_path
 from ._models import Advies
-from ._policy import Policy
-from ._rulefile import Regel
+from ._policy import Policy, default_rules_dir
+from ._rulefile import Regel, Woordenlijst
 from ._validate import walk
 from ._yaml_out import example_yaml, indent
 
@@ -60,6 +65,7 @@ LEVELS = {
     "onsamenhangend-advies": ERROR,
     "overschaduwd": WARNING,
     "uitzondering-zonder-effect": WARNING,
+    "minder-veiligheidssignalen": WARNING,
     "conflict": WARNING,
     "niet-gedekt": WARNING,
 }
@@ -257,6 +263,7 @@ def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
                             f"'{sentence}' staat bij mentor_doet, en regel '{rules[b].id}' zet het bij "
                             "mentor_doet_niet; beide gelden samen", policy, point, weight))
     findings.extend(_conflicts(policy, conflicts, writer, loaded))
+    findings.extend(_fewer_safety_kinds(policy))
     for task, (point, weight) in uncovered.items():
         findings.append(Finding("niet-gedekt", f"bij taak '{task}' geldt in {weight} situatie(s) geen enkele regel; "
                                 "het advies valt terug op het zorgteam", _vocabulary_file(policy), 1,
@@ -367,6 +374,48 @@ def _sets_aside_in_a_pair(policy: Policy, domain: Domain, asked: list[Regel], se
         if target in applicable and setter in effective(policy.rules, applicable)[0]:
             return True
     return False
+
+
+def _fewer_safety_kinds(policy: Policy) -> list[Finding]:
+    """``minder-veiligheidssignalen``: the policy has kinds of the bundled default without their
+    ``veiligheid: ja``, or, sharing most of the default's kinds (a copy), lacks some of its safety kinds.
+    An overlay on the default cannot lose either (it only adds kinds, see ``_layers``); one on a copy can."""
+    base = layer_chain(policy.path)[0]
+    default = default_rules_dir()
+    if base.resolve() == default.resolve():
+        return []
+    theirs = _default_signals(default)
+    ours = policy.vocabulary.signalen
+    safe = [kind for kind, term in theirs.items() if term.veiligheid]
+    unflagged = [kind for kind in safe if kind in ours and not ours[kind].veiligheid]
+    copied = 2 * sum(kind in ours for kind in theirs) > len(theirs)
+    missing = [kind for kind in safe if kind not in ours] if copied else []
+    if not unflagged and not missing:
+        return []
+    parts = []
+    if unflagged:
+        parts.append(f"zonder 'veiligheid: ja': {', '.join(unflagged)}")
+    if missing:
+        parts.append(f"weggehaald: {', '.join(missing)}")
+    file = base / VOCABULARY_FILE
+    shown = shown_path(file)
+    located = read_located(file, shown, []) if file.is_file() else None
+    line, column = located.where(("signalen", unflagged[0]), key=True) if located and unflagged else (1, 1)
+    lost = len(unflagged) + len(missing)
+    message = (f"dit beleid lijkt op het standaardbeleid, maar mist {lost} veiligheidssignaal"
+               f"{'en' if lost != 1 else ''} daarvan ({'; '.join(parts)}). Voor zo'n signaal controleert grenzen niet "
+               "meer dat het nooit alleen bij de mentor blijft. Zet 'veiligheid: ja' terug, of laat de soort alleen "
+               "weg als de school dat bewust zo wil")
+    return [Finding("minder-veiligheidssignalen", message, shown, line, column)]
+
+
+@functools.lru_cache(maxsize=4)
+def _default_signals(directory: Path) -> dict[str, Any]:
+    """The signal kinds of the bundled default's vocabulary (read once)."""
+    file = directory / VOCABULARY_FILE
+    located = read_located(file, shown_path(file), [])
+    vocabulary = None if located is None else parse_model(Woordenlijst, located.data, located, str(file), [])
+    return dict(vocabulary.signalen) if vocabulary is not None else {}
 
 
 def condition_rules(policy: Policy) -> list[Regel]:
