@@ -325,3 +325,13 @@ def _leaves(circuit):
     else:
         for part in circuit[1]:
             yield from _leaves(part)
+
+
+def test_the_limits_are_in_the_writers_guide():
+    from pathlib import Path
+
+    from grenzen._compile import MAX_NEGATED_BOUNDS
+
+    guide = (Path(__file__).parents[1] / "docs" / "regels-schrijven.md").read_text(encoding="utf-8")
+    section = guide.split("## Grenzen van het beleid", 1)[1].split("\n## ", 1)[0]
+    assert f"| {MAX_NEGATED_BOUNDS} |" in section and "500 soorten" in section and "1.000 scholingen" in section
