@@ -51,7 +51,7 @@ def test_default_policy_is_clean_and_bundled(policy):
 
 
 def test_every_example_passes(policy):
-    outcomes, problems = run_examples(policy)
+    outcomes, problems, _ = run_examples(policy)
     assert not problems, [str(p) for p in problems]
     failed = [(o.name, o.differences) for o in outcomes if not o.passed]
     assert not failed
@@ -59,7 +59,7 @@ def test_every_example_passes(policy):
 
 
 def test_every_rule_has_an_example(policy):
-    outcomes, _ = run_examples(policy)
+    outcomes, _, _ = run_examples(policy)
     applied = {r.regel for o in outcomes if o.advice for r in o.advice.redenen}
     applied |= {o.regel for o in outcomes if o.advice for o in o.advice.opzij_gezet}
     assert [r.id for r in policy.rules if r.id not in applied] == []

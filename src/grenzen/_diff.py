@@ -272,7 +272,7 @@ def compare_policies(old: str | Path | Policy, new: str | Path | Policy, pairs: 
         [k for k in getattr(after.vocabulary, table) if k in getattr(before.vocabulary, table)]
         for table in ("signalen", "taken", "scholing")
     ]
-    domain = build_domain([before.rules, after.rules], *common, safety=safety_kinds(before) | safety_kinds(after))
+    domain = build_domain([before.resolved_rules, after.resolved_rules], *common, safety=safety_kinds(before) | safety_kinds(after))
     groups: dict[tuple[str, Any, Any], Change] = {}
     outcomes_old: dict[Any, tuple[Any, ...]] = {}
     outcomes_new: dict[Any, tuple[Any, ...]] = {}

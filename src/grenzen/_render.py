@@ -196,8 +196,8 @@ def _describe(cond: Voorwaarde, labels: dict[str, str]) -> str:
 
 
 def _signal(cond: SignaalVoorwaarde, labels: dict[str, str]) -> str:
-    safety = getattr(cond, "veiligheid", None)  # selectors: by safety flag and by group (see _select)
-    groups = getattr(cond, "groep", None)
+    safety = cond.veiligheid  # selectors: by safety flag and by group (see _select)
+    groups = cond.groep
     text = "er is een " + ("veiligheidssignaal" if safety is True else "signaal")
     if cond.soort:
         text += " " + _or(cond.soort, labels)
