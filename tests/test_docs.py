@@ -26,3 +26,35 @@ def test_python_examples_run(path, capsys):
 
 def test_the_integrator_guide_has_examples():
     assert len(_blocks(ROOT / "docs" / "integratie.md")) >= 6
+
+
+def _walkthrough_overlay(target: Path) -> Path:
+    """The meldcode overlay of docs/beleid-bijhouden.md section 9, written out from the page's own YAML blocks."""
+    text = (ROOT / "docs" / "beleid-bijhouden.md").read_text(encoding="utf-8")
+    section = text[text.index("## 9. "):text.index("## Wat het doorrekenen")]
+    laag, rules, examples = re.findall(r"^```yaml\n(.*?)^```", section, re.S | re.M)[:3]
+    (target / "voorbeelden").mkdir(parents=True)
+    (target / "laag.yaml").write_text(laag, encoding="utf-8")
+    (target / "meldcode.yaml").write_text(rules, encoding="utf-8")
+    (target / "voorbeelden" / "meldcode.yaml").write_text(examples, encoding="utf-8")
+    return target
+
+
+def test_the_meldcode_walkthrough_holds(tmp_path):
+    import grenzen
+
+    school = _walkthrough_overlay(tmp_path / "school")
+    policy = grenzen.load_policy(school)
+    report = grenzen.run_tests(policy)
+    assert report.ok and len(report.outcomes) == 1
+    assert grenzen.analyse_policy(policy).findings == []  # controleer --streng passes, as the page shows
+    advice = policy.advise({"leeftijd": 15, "taak": "oudercontact",
+                            "signalen": [{"soort": "huwelijksdwang", "ernst": "ernstig"}]})
+    assert advice.route == "extern" and not advice.taak_hoort_bij_mentor
+    assert not any("vaste aanspreekpunt" in step for step in advice.mentor_doet)
+    # without 'veiligheid: ja' controleer reports the incoherent advice, as the page says
+    laag = school / "laag.yaml"
+    laag.write_text(laag.read_text(encoding="utf-8").replace("    veiligheid: ja", "    veiligheid: nee"),
+                    encoding="utf-8")
+    errors = grenzen.analyse_policy(grenzen.load_policy(school)).errors
+    assert {f.kind for f in errors} == {"onsamenhangend-advies"} and len(errors) == 3
