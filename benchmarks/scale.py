@@ -21,7 +21,7 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 from bench import realistic_cases  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from reference import engine_advice_fields, reference_advice, safety_kinds_of  # noqa: E402
+from reference import engine_advice_fields, kinds_of, reference_advice, safety_kinds_of  # noqa: E402
 from strategies import cases as case_strategy  # noqa: E402
 from strategies import rule_sets, write_policy  # noqa: E402
 
@@ -32,12 +32,13 @@ from grenzen import Casus  # noqa: E402
 def differential_default(count: int, seed: int = 1) -> int:
     """Mismatches between the engine path and the reference on realistic cases over the default policy."""
     policy = grenzen.load_policy()
-    safety = safety_kinds_of(policy)
+    safety, kinds = safety_kinds_of(policy), kinds_of(policy)  # the reference looks up groups and flags itself
     mismatches = 0
     for start in range(0, count, 20_000):
         for raw in realistic_cases(policy, min(20_000, count - start), seed=seed + start):
             case = Casus.model_validate(raw)
-            if engine_advice_fields(policy.advise(case)) != reference_advice(policy.rules, policy.agreements, case, safety):
+            if engine_advice_fields(policy.advise(case)) != reference_advice(policy.rules, policy.agreements, case, safety,
+                                                                               kinds=kinds):
                 mismatches += 1
     return mismatches
 
