@@ -87,7 +87,7 @@ import grenzen
 from grenzen._batch import WorkerError, advise_lines
 good = grenzen.load_policy(sys.argv[1])
 try:
-    list(advise_lines(Path(sys.argv[2]), ['{"taak": "signaleren"}'] * 10, processes=2, policy=good))
+    list(advise_lines(Path(sys.argv[2]), ['{"taak": "signaleren"}'] * 1000, processes=2, policy=good))
 except WorkerError as exc:
     print(str(exc))
     sys.exit(3)
@@ -156,3 +156,14 @@ def test_progress_only_on_a_terminal():
     assert quiet.getvalue() == ""
     assert "#" * 30 + "] 100% · 1000 casussen" in loud.getvalue() and "[" + "#" * 15 + "." * 15 in loud.getvalue()
     assert counting.getvalue().endswith("\r1000 casussen\n") and "%" not in counting.getvalue()
+
+
+def test_an_input_smaller_than_one_chunk_starts_no_worker(monkeypatch, basis):
+    import grenzen._batch as batch
+
+    def no_workers(*args, **kwargs):
+        raise AssertionError("workers started for a small input")
+
+    monkeypatch.setattr(batch._Worker, "start_all", no_workers)
+    out = list(advise_lines(BASIS, [LINES[0]] * 10, processes=2, policy=basis))
+    assert [json.loads(o)["route"] for o in out] == ["mentor"] * 10

@@ -25,7 +25,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from itertools import islice
+from itertools import chain, islice
 from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -109,12 +109,18 @@ def advise_lines(directory: Path, lines: Iterable[str | bytes | None], processes
     """One advice line (or error object) per input line, in input order.
 
     Lines may be text or bytes (decoded as UTF-8 per line). ``policy``, when given, is ``directory`` already
-    loaded: a single process uses it instead of loading again. ``processes`` is capped at the CPU count. Raises
+    loaded: a single process uses it instead of loading again, and so does a batch whose whole input is less than one
+    chunk (``CHUNK`` lines). ``processes`` is capped at the CPU count. Raises
     ``WorkerError`` if a worker's policy does not load or a worker stops. Close the iterator (or let it finish)
     to stop the workers.
     """
-    numbered = enumerate(lines, start=1)
+    numbered: Iterator[tuple[int, Any]] = enumerate(lines, start=1)
     processes = max(1, min(processes, os.cpu_count() or 1))
+    if processes > 1 and policy is not None:
+        first = list(islice(numbered, CHUNK))
+        if len(first) < CHUNK:  # the whole input is one chunk: starting workers would cost more than they save
+            processes = 1
+        numbered = chain(first, numbered)
     if processes == 1:
         if policy is None:
             policy = load_policy(directory)
