@@ -245,3 +245,23 @@ def test_an_overlay_cannot_drop_a_safety_kind_but_one_on_a_copy_inherits_the_los
     # the bundled default itself and an unrelated policy are not judged
     assert _fewer_safety_kinds(grenzen.load_policy()) == []
     assert _fewer_safety_kinds(grenzen.load_policy(ROOT / "tests" / "fixtures" / "schoon")) == []
+
+
+# --- a misspelt group ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("group, hint", [("veilgheid", "veiligheid"), ("veiligheid", None), ("meldcode", None)])
+def test_a_misspelt_group_is_warned_with_the_group_it_likely_meant(tmp_path, group, hint):
+    from grenzen._analysis import _misspelt_groups
+
+    kinds = forced_marriage(True)
+    kinds["huwelijksdwang"]["groep"] = group
+    policy = grenzen.load_policy(overlay(tmp_path / "school", kinds, [MARRIAGE_RULE]))
+    findings = _misspelt_groups(policy)
+    if hint is None:  # a real group, or a new one that resembles none: nothing to say
+        assert findings == []
+        return
+    (finding,) = findings
+    assert finding.kind == "groep-verschrijving" and f"bedoel je '{hint}'" in finding.message
+    lines = (tmp_path / "school" / "laag.yaml").read_text(encoding="utf-8").splitlines()
+    assert finding.file.endswith("laag.yaml") and lines[finding.line - 1].strip().startswith("groep:")
+    assert [f.kind for f in grenzen.analyse_policy(policy).warnings] == ["groep-verschrijving"]

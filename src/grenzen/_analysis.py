@@ -19,6 +19,8 @@ kind                       level         meaning
 ``minder-veiligheidssignalen``  waarschuwing  a copy of the bundled default lost safety kinds: a kind there
                                          without ``veiligheid: ja``, or (when most of its kinds are there)
                                          a safety kind it dropped
+``groep-verschrijving``   waarschuwing  a kind's ``groep`` is named by no other kind and no rule, and is close to
+                                         a group that is (a typo leaves the kind out of ``groep:`` selections)
 ``conflict``               waarschuwing  one rule says the task belongs to the mentor, another that it
                                          does not, and neither is an exception to the other (in an overlay:
                                          one finding per rule of the writer, the other side's rules counted)
@@ -50,7 +52,8 @@ from typing import Any
 from ._combine import FALLBACK, SAFETY_GUARD, effective
 from ._domain import Domain, Point, build_domain
 from ._layers import _label as _layer_label, layer_chain
-from ._load import VOCABULARY_FILE, LoadedRule, parse_model, read_located, shown_path
+from ._errors import closest
+from ._load import LAYER_FILE, VOCABULARY_FILE, LoadedRule, parse_model, read_located, shown_path
 from ._models import Advies
 from ._policy import Policy, default_rules_dir
 from ._rulefile import Regel, Woordenlijst
@@ -66,6 +69,7 @@ LEVELS = {
     "overschaduwd": WARNING,
     "uitzondering-zonder-effect": WARNING,
     "minder-veiligheidssignalen": WARNING,
+    "groep-verschrijving": WARNING,
     "conflict": WARNING,
     "niet-gedekt": WARNING,
 }
@@ -264,6 +268,7 @@ def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
                             "mentor_doet_niet; beide gelden samen", policy, point, weight))
     findings.extend(_conflicts(policy, conflicts, writer, loaded))
     findings.extend(_fewer_safety_kinds(policy))
+    findings.extend(_misspelt_groups(policy))
     for task, (point, weight) in uncovered.items():
         findings.append(Finding("niet-gedekt", f"bij taak '{task}' geldt in {weight} situatie(s) geen enkele regel; "
                                 "het advies valt terug op het zorgteam", _vocabulary_file(policy), 1,
@@ -407,6 +412,40 @@ def _fewer_safety_kinds(policy: Policy) -> list[Finding]:
                "meer dat het nooit alleen bij de mentor blijft. Zet 'veiligheid: ja' terug, of laat de soort alleen "
                "weg als de school dat bewust zo wil")
     return [Finding("minder-veiligheidssignalen", message, shown, line, column)]
+
+
+def _misspelt_groups(policy: Policy) -> list[Finding]:
+    """``groep-verschrijving``: a group only one kind declares and no rule selects, close to a group in use."""
+    kinds = policy.vocabulary.signalen
+    declared: dict[str, list[str]] = {}
+    for kind, term in kinds.items():
+        if term.groep is not None:
+            declared.setdefault(term.groep, []).append(kind)
+    selected = {group for rule in policy.rules for _, cond in walk(rule.als, ())
+                if cond.signaal is not None for group in cond.signaal.groep or []}
+    findings = []
+    for group, members in declared.items():
+        others = [g for g in declared if g != group and (len(declared[g]) > 1 or g in selected)]
+        close = closest(group, others)
+        if len(members) > 1 or group in selected or close is None:
+            continue
+        shown, line, column = _declaration(policy, members[0])
+        findings.append(Finding("groep-verschrijving", f"soort '{members[0]}' is de enige in groep '{group}', en geen "
+                                f"regel noemt die groep; bedoel je '{close}'? Een 'groep:'-keuze in een regel vindt deze "
+                                "soort nu niet", shown, line, column))
+    return findings
+
+
+def _declaration(policy: Policy, kind: str) -> tuple[str, int, int]:
+    """Where a signal kind is declared: its key in woordenlijst.yaml or in an overlay's laag.yaml."""
+    for directory in reversed(layer_chain(policy.path)):
+        for name in (LAYER_FILE, VOCABULARY_FILE):
+            file = directory / name
+            located = read_located(file, shown_path(file), []) if file.is_file() else None
+            if located is not None and kind in (located.data.get("signalen") or {}):
+                line, column = located.where(("signalen", kind, "groep"), key=True)
+                return shown_path(file), line, column
+    return shown_path(policy.path / VOCABULARY_FILE), 1, 1
 
 
 @functools.lru_cache(maxsize=4)
