@@ -101,6 +101,7 @@ def test_an_added_kind_that_keeps_the_mentor_is_an_error_with_a_counterexample(t
     assert finding.file.endswith("school.yaml")  # the writer's own file, never the default's
     assert "'huwelijksdwang'" in finding.message and "'fnv-aanspreekpunt'" in finding.message
     assert "taak_hoort_bij_mentor: nee" in finding.message and finding.count > 0
+    assert ("heeft geen 'veiligheid: ja': geef de soort die vlag" in finding.message) is (not veiligheid)
     # the counterexample shows it: an absolute rule refers away, the advice still keeps the mentor
     shown = policy.advise(finding.case)
     assert shown.route == "extern" and keeps_the_mentor(shown)
@@ -265,3 +266,16 @@ def test_a_misspelt_group_is_warned_with_the_group_it_likely_meant(tmp_path, gro
     lines = (tmp_path / "school" / "laag.yaml").read_text(encoding="utf-8").splitlines()
     assert finding.file.endswith("laag.yaml") and lines[finding.line - 1].strip().startswith("groep:")
     assert [f.kind for f in grenzen.analyse_policy(policy).warnings] == ["groep-verschrijving"]
+
+
+def test_a_conflict_never_suggests_setting_aside_an_absolute_rule(tmp_path):
+    # an overlay rule that says the task is the mentor's, against the default's absolute rule that says it is not
+    kind = forced_marriage()
+    own = dict(MARRIAGE_RULE, id="tc-ouders-informeren", absoluut="nee",
+               als={"taak": "oudercontact", "signaal": {"soort": "huwelijksdwang"}},
+               dan={"route": "mentor", "taak_hoort_bij_mentor": "ja", "mentor_doet": ["Houd de ouders op de hoogte."],
+                    "uitleg": "Test."})
+    policy = grenzen.load_policy(overlay(tmp_path / "school", kind, [MARRIAGE_RULE, own]))
+    found = [f for f in conflicts(analyse_policy(policy)) if f.rule == "tc-ouders-informeren"]
+    assert found and "zet_opzij" not in found[0].message  # the only rule saying 'nee' is absolute
+    assert "absoluut en gaan altijd voor: laat taak_hoort_bij_mentor hier weg" in found[0].message

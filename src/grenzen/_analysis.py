@@ -350,7 +350,7 @@ def _conflicts(policy: Policy, conflicts: dict[tuple[int, int], tuple[Point, int
         first, point, _ = others[0]
         weight = sum(w for _, _, w in others)
         says = rules[own].dan.taak_hoort_bij_mentor
-        names = ", ".join(rules[o].id for o, _, _ in others)
+        names = ", ".join(rules[o].id for o, _, _ in others if not rules[o].absoluut)  # absolute ones stay put
         count = f"{len(others)} regel van de basis zegt" if len(others) == 1 else f"{len(others)} regels van de basis zeggen"
         if says is False:
             message = (f"zegt dat de taak niet bij de mentor hoort, en {count} van wel, bijvoorbeeld "
@@ -358,10 +358,12 @@ def _conflicts(policy: Policy, conflicts: dict[tuple[int, int], tuple[Point, int
                        "(nu wint 'nee'). Gaat deze regel niet over wie de taak doet, laat taak_hoort_bij_mentor dan "
                        f"weg. Moet deze regel voorgaan, schrijf dan zet_opzij: [{names}]")
         else:
+            fix = (f"Moet deze regel voorgaan, schrijf dan zet_opzij: [{names}]; anders laat taak_hoort_bij_mentor weg"
+                   if names else "De regels die van niet zeggen, zijn absoluut en gaan altijd voor: laat "
+                   "taak_hoort_bij_mentor hier weg")
             message = (f"zegt dat de taak bij de mentor hoort, en {count} van niet, bijvoorbeeld "
                        f"'{rules[first].id}' ({weight} situatie(s)); geen van beide is een uitzondering op de ander "
-                       "(nu wint 'nee'). Moet deze regel voorgaan, schrijf dan zet_opzij: "
-                       f"[{names}] (een absolute regel kan niet opzij); anders laat taak_hoort_bij_mentor weg")
+                       f"(nu wint 'nee'). {fix}")
         findings.append(_at(loaded[rules[own].id], "conflict", message, policy, point, weight))
     return findings
 
@@ -564,7 +566,13 @@ def _lighter_message(policy: Policy, entry: _Lighter) -> str:
         text += f". Bij een signaal '{entry.reference}' zegt {names} dat de taak dan niet bij de mentor hoort"
     else:
         text += f". Bij een signaal '{entry.reference}' is dat niet zo"
-    text += f" ({entry.weight} situatie(s)). Geef '{kind}' dezelfde bescherming: een regel over '{kind}' bij deze taak"
+    text += f" ({entry.weight} situatie(s))."
+    if not policy.vocabulary.signalen[kind].veiligheid:  # the protections of the policy select by this flag
+        text += (f" '{kind}' heeft geen 'veiligheid: ja': geef de soort die vlag, dan beschermen de regels voor "
+                 f"veiligheidssignalen haar ook. Anders: geef '{kind}' dezelfde bescherming: een regel over '{kind}'"
+                 " bij deze taak")
+    else:
+        text += f" Geef '{kind}' dezelfde bescherming: een regel over '{kind}' bij deze taak"
     fix = (["taak_hoort_bij_mentor: nee"] if entry.verdict else []) + (
         [f"zet_opzij: [{', '.join(rules[i].id for i in steps)}]"] if steps else [])
     return (text + ", met " + " en ".join(fix) + f". Hoort de taak hier wel bij de mentor, zeg dat dan met "
