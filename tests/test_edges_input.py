@@ -487,3 +487,14 @@ def test_a_file_given_as_the_rules_folder_is_named_a_file(tmp_path):
     not_a_folder.write_text("thema: x\n", encoding="utf-8")
     assert [p.message for p in grenzen.check_policy(not_a_folder)] == ["dit is een bestand, geen map"]
     assert [p.message for p in grenzen.check_policy(tmp_path / "weg")] == ["deze map bestaat niet"]
+
+
+def test_a_contract_field_in_the_wrong_block_says_where_it_belongs(basis):
+    # found by a trial: a top-level 'scholing' only listed the allowed keys; naming contract fields is safe
+    with pytest.raises(grenzen.CaseError) as info:
+        basis.advise({"taak": "signaleren", "scholing": ["rouwbegeleiding"]})
+    assert info.value.errors[0].message == "onbekend veld; 'scholing' hoort onder 'mentor'"
+    with pytest.raises(grenzen.CaseError) as info:
+        basis.advise({"taak": "signaleren", "mentor": {"ernst": "licht"}, "Sanne": 1})
+    messages = sorted(e.message for e in info.value.errors)
+    assert messages[0] == "onbekend veld; 'ernst' hoort onder 'signalen'" and "Sanne" not in str(info.value)

@@ -146,6 +146,10 @@ def _shown(loc: tuple[Any, ...]) -> str:
 
 
 _FIELDS = frozenset(name for model in (Casus, Signaal, Mentor, EerdereAanpak) for name in model.model_fields)
+#: Where each field of a nested block belongs, for "'scholing' hoort onder 'mentor'" (field names are the contract's,
+#: never the case's, so naming them is safe).
+_HOME = {name: block for block, model in (("signalen", Signaal), ("mentor", Mentor), ("eerdere_aanpak", EerdereAanpak))
+         for name in model.model_fields}
 
 _MESSAGES = {
     "missing": "verplicht veld ontbreekt",
@@ -173,7 +177,9 @@ def _field_errors(exc: ValidationError) -> list[FieldError]:
         if error["type"] in ("extra_forbidden", "invalid_key"):  # the key itself may be content (a name): never shown
             allowed = _allowed_keys(Casus, loc[:-1])
             close = closest(loc[-1], allowed) if isinstance(loc[-1], str) else None
-            hint = f"; bedoel je '{close}'?" if close else "; toegestaan: " + ", ".join(allowed)
+            home = _HOME.get(loc[-1]) if isinstance(loc[-1], str) else None  # a contract field in the wrong block
+            hint = (f"; '{loc[-1]}' hoort onder '{home}'" if home and home not in loc else
+                    f"; bedoel je '{close}'?" if close else "; toegestaan: " + ", ".join(allowed))
             out.append(FieldError(_shown(loc[:-1] + (UNKNOWN,)), "onbekend veld" + hint))
             continue
         path = _shown(loc) or "(casus)"
