@@ -284,7 +284,7 @@ class LineWriter:
     A failed write raises ``WriteError``, which names the last complete line.
     """
 
-    def __init__(self, stream: TextIO, signals: Signals | None = None, block: int = 256) -> None:
+    def __init__(self, stream: TextIO, signals: Signals, block: int = 256) -> None:
         self.binary: BinaryIO | None = getattr(stream, "buffer", None)
         self.stream, self.signals, self.block = stream, signals, block
         self.written = 0
@@ -299,7 +299,7 @@ class LineWriter:
         if not self._lines:
             return
         text = "\n".join(self._lines) + "\n"
-        with self.signals.deferred() if self.signals else _nothing():
+        with self.signals.deferred():
             try:
                 if self.binary is not None:
                     self.stream.flush()  # anything written as text before
@@ -312,11 +312,6 @@ class LineWriter:
                 raise WriteError(write_problem(exc, self.written)) from None
         self.written += len(self._lines)
         self._lines.clear()
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 def write_problem(exc: OSError, complete: int | None) -> str:
