@@ -101,14 +101,15 @@ def safety_kinds_of(policy) -> frozenset:
 
 def _by_rules(rules: list[Regel], agreements: Afspraken, case: Casus, kinds: dict) -> dict:
     applicable = [r for r in rules if holds(r.als, case, kinds)]
+
+    def names(other, r) -> bool:  # other sets r aside if both stay: its zet_opzij, or an absolute rule sending away
+        away = other.absoluut and other.dan.route != "mentor"
+        return other is not r and (r.id in other.zet_opzij or (away and r.dan.route == "mentor" and not r.absoluut))
+
     # exceptions: repeat until stable; a rule stays unless a staying rule names it
     staying = {r.id for r in applicable}
     while True:
-        new = {
-            r.id
-            for r in applicable
-            if not any(r.id in other.zet_opzij for other in applicable if other.id in staying)
-        }
+        new = {r.id for r in applicable if not any(names(o, r) for o in applicable if o.id in staying)}
         if new == staying:
             break
         staying = new
@@ -116,7 +117,7 @@ def _by_rules(rules: list[Regel], agreements: Afspraken, case: Casus, kinds: dic
     aside = []
     for r in applicable:
         if r.id not in staying:
-            by = next(o.id for o in applicable if o.id in staying and r.id in o.zet_opzij)
+            by = next(o.id for o in applicable if o.id in staying and names(o, r))
             aside.append({"regel": r.id, "door": by})
     if not kept:
         return {"route": "zorgteam", "urgentie": "deze_week", "taak_hoort_bij_mentor": False, "mentor_doet": [],
@@ -131,7 +132,10 @@ def _by_rules(rules: list[Regel], agreements: Afspraken, case: Casus, kinds: dic
                     out.append(item)
         return out
 
-    verdicts = [r.dan.taak_hoort_bij_mentor for r in kept]
+    if any(r.absoluut and r.dan.route != "mentor" for r in kept):  # then only absolute rules decide the verdict
+        verdicts = [r.dan.taak_hoort_bij_mentor for r in kept if r.absoluut]
+    else:
+        verdicts = [r.dan.taak_hoort_bij_mentor for r in kept]
     names = {k: v.naam for k, v in agreements.bestemmingen.items()}
     consent = None
     if any(r.dan.toestemming for r in kept):

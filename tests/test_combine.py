@@ -42,7 +42,8 @@ def test_reasons_strictest_first_and_lists_merged_without_duplicates(basis):
         "leeftijd": 15,
         "signalen": [{"soort": "pesten", "ernst": "ernstig"}, {"soort": "suicidaal_plan", "ernst": "licht"}],
     })
-    assert [r.route for r in advice.redenen] == ["extern", "zorgteam", "mentor"]
+    assert [r.route for r in advice.redenen] == ["extern", "zorgteam"]  # the absolute referral sets the mentor rule aside
+    assert [o.door for o in advice.opzij_gezet] == ["suicidaal-plan"]
     assert advice.verwijzen_naar == ["huisarts", "zorgcoördinator"]
     assert advice.urgentie == "direct"
     assert advice.taak_hoort_bij_mentor is False  # one rule says nee: not mentor work
@@ -88,6 +89,29 @@ def test_set_aside_exception_does_not_set_aside(tmp_path):
     assert [(o.regel, o.door) for o in with_c.opzij_gezet] == [("b", "c")]
     without_c = policy.advise({"taak": "t1"})
     assert [r.regel for r in without_c.redenen] == ["b"] and without_c.route == "mentor"
+
+
+def test_an_absolute_referral_sets_aside_every_lighter_mentor_rule(tmp_path):
+    # 'weg' refers away and is absolute: the mentor rules that are not absolute step aside, as if 'weg' named them;
+    # an absolute mentor rule stays; a rule that only a set-aside rule named comes back; only absolute rules judge
+    rules = [
+        _rule("licht", {"taak": "t1"}, taak_hoort_bij_mentor="ja", mentor_doet=["Wees aanspreekpunt voor de ouders."])
+        | {"zet_opzij": ["zorg"]},
+        _rule("zorg", {"taak": "t1"}, "zorgteam", taak_hoort_bij_mentor="ja", mentor_doet=["Bespreek het."]),
+        _rule("altijd", {"taak": "t1"}, mentor_doet=["Schrijf op wat je ziet."]) | {"absoluut": "ja"},
+        _rule("weg", {"signaal": {"soort": "a"}}, "extern", mentor_doet_niet=["Bel de ouders niet."]) | {"absoluut": "ja"},
+    ]
+    policy = grenzen.load_policy(write_policy(tmp_path / "r", rules))
+    before = policy.advise({"taak": "t1"})
+    assert [r.regel for r in before.redenen] == ["licht", "altijd"] and before.taak_hoort_bij_mentor is True
+    advice = policy.advise({"taak": "t1", "signalen": [{"soort": "a", "ernst": "licht"}]})
+    assert [r.regel for r in advice.redenen] == ["weg", "zorg", "altijd"]
+    assert [(o.regel, o.door) for o in advice.opzij_gezet] == [("licht", "weg")]
+    assert advice.mentor_doet == ["Bespreek het.", "Schrijf op wat je ziet."]
+    assert advice.taak_hoort_bij_mentor is False  # 'zorg' says ja, but it is not absolute
+    said = [*rules, _rule("ook", {"taak": "t1"}, "zorgteam", taak_hoort_bij_mentor="ja") | {"absoluut": "ja"}]
+    policy = grenzen.load_policy(write_policy(tmp_path / "s", said))
+    assert policy.advise({"taak": "t1", "signalen": [{"soort": "a", "ernst": "licht"}]}).taak_hoort_bij_mentor is True
 
 
 def test_effective_is_pure_over_indexes(basis):

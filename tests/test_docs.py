@@ -47,14 +47,20 @@ def test_the_meldcode_walkthrough_holds(tmp_path):
     policy = grenzen.load_policy(school)
     report = grenzen.run_tests(policy)
     assert report.ok and len(report.outcomes) == 1
-    assert grenzen.analyse_policy(policy).findings == []  # controleer --streng passes, as the page shows
+    analysis = grenzen.analyse_policy(policy)  # controleer --streng passes, as the page shows
+    assert analysis.errors == analysis.warnings == [] and len(analysis.notes) == 4
     advice = policy.advise({"leeftijd": 15, "taak": "oudercontact",
                             "signalen": [{"soort": "huwelijksdwang", "ernst": "ernstig"}]})
     assert advice.route == "extern" and not advice.taak_hoort_bij_mentor
     assert not any("vaste aanspreekpunt" in step for step in advice.mentor_doet)
-    # without 'veiligheid: ja' controleer reports the incoherent advice, as the page says
+    assert "fnv-aanspreekpunt" in {o.regel for o in advice.opzij_gezet}
+    # without 'veiligheid: ja' the absolute rule still protects, but the rules for every safety signal do not apply
     laag = school / "laag.yaml"
     laag.write_text(laag.read_text(encoding="utf-8").replace("    veiligheid: ja", "    veiligheid: nee"),
                     encoding="utf-8")
-    errors = grenzen.analyse_policy(grenzen.load_policy(school)).errors
-    assert {f.kind for f in errors} == {"onsamenhangend-advies"} and len(errors) == 3
+    policy = grenzen.load_policy(school)
+    assert grenzen.analyse_policy(policy).errors == []
+    unflagged = policy.advise({"leeftijd": 15, "taak": "oudercontact",
+                               "signalen": [{"soort": "huwelijksdwang", "ernst": "ernstig"}]})
+    assert unflagged.route == "extern" and not unflagged.taak_hoort_bij_mentor
+    assert "veiligheid-gesprekken-niet-alleen" not in {r.regel for r in unflagged.redenen}

@@ -11,9 +11,6 @@ kind                       level         meaning
                                          cover): only the run-time safety guard refers the case
 ``nooit-van-toepassing``   fout          no case in the domain makes the rule apply
 ``tegenstrijdig``          fout          one advice tells the mentor to do and not to do the same
-``onsamenhangend-advies``  fout          an absolute rule refers a signal away from the mentor, yet the advice
-                                         says the task belongs to the mentor or keeps a mentor rule's steps,
-                                         where for another such signal the policy does not (see below)
 ``overschaduwd``           waarschuwing  the rule applies, but removing it never changes an advice
 ``uitzondering-zonder-effect``  waarschuwing  ``zet_opzij`` names a rule it never sets aside
 ``minder-veiligheidssignalen``  waarschuwing  a copy of the bundled default lost safety kinds: a kind there
@@ -25,18 +22,15 @@ kind                       level         meaning
                                          does not, and neither is an exception to the other (in an overlay:
                                          one finding per rule of the writer, the other side's rules counted)
 ``niet-gedekt``            waarschuwing  no rule applies: the advice is the fallback
+``mentor-bij-gevaar``      let op        an absolute rule keeps the task or its steps at the mentor in a case that
+                                         an absolute rule refers away (see below)
 =========================  ============  ==========================================================
 
-``onsamenhangend-advies`` compares signals that an absolute rule refers to the zorgteam or extern ("away" signals,
-``Item.away``) with each other, in the same situation (task, training, age, earlier approach, other signal) and at
-the same severity: a signal K' is treated more lightly than K when its advice says the task belongs to the mentor
-and K's does not, or keeps a mentor-route rule's steps (``mentor_doet``) that K's advice does not have. That is
-what happens when a school adds a kind that the policy's protections name in lists (issue 10). Not every away
-signal with a mentor verdict is incoherent (signalling a problem stays the mentor's task in every safety case);
-the policy's own treatment of its other away signals is the yardstick. A rule that asks for K' itself and says
-``taak_hoort_bij_mentor: ja`` (or is the mentor rule) is the writer's explicit choice and is not reported. In an
-overlay only the signals that the writer's own absolute rules refer away are judged: the base's are not theirs to
-change.
+``mentor-bij-gevaar`` (let op) lists every situation in which an absolute rule refers the case away from the mentor
+while the advice still says the task is the mentor's or keeps a mentor-route rule's steps (issue 10, point 3). The
+combiner sets aside every non-absolute mentor-route rule next to such a rule and lets only absolute rules decide
+the verdict (``_combine.effective``), so what remains is asked for by an absolute rule: signalling or first aid
+that stays the mentor's even in danger. One finding per task and rule, with the count and a counterexample.
 """
 
 from __future__ import annotations
@@ -49,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._combine import FALLBACK, SAFETY_GUARD, effective
+from ._combine import FALLBACK, SAFETY_GUARD, effective, refers_away
 from ._domain import Domain, Point, build_domain
 from ._layers import _label as _layer_label, layer_chain
 from ._errors import closest
@@ -60,18 +54,18 @@ from ._rulefile import Regel, Woordenlijst
 from ._validate import walk
 from ._yaml_out import example_yaml, indent
 
-ERROR, WARNING = "fout", "waarschuwing"
+ERROR, WARNING, NOTE = "fout", "waarschuwing", "let op"
 LEVELS = {
     "veiligheid-bij-mentor": ERROR,
     "nooit-van-toepassing": ERROR,
     "tegenstrijdig": ERROR,
-    "onsamenhangend-advies": ERROR,
     "overschaduwd": WARNING,
     "uitzondering-zonder-effect": WARNING,
     "minder-veiligheidssignalen": WARNING,
     "groep-verschrijving": WARNING,
     "conflict": WARNING,
     "niet-gedekt": WARNING,
+    "mentor-bij-gevaar": NOTE,
 }
 
 
@@ -119,6 +113,11 @@ class Analysis:
     @property
     def warnings(self) -> list[Finding]:
         return [f for f in self.findings if f.level == WARNING]
+
+    @property
+    def notes(self) -> list[Finding]:
+        """What the writer should know but may have meant: never a reason to fail, not even with --streng."""
+        return [f for f in self.findings if f.level == NOTE]
 
 
 @dataclass
@@ -181,7 +180,7 @@ def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
     asked = condition_rules(policy)
     domain = build_domain([asked], list(vocab.signalen), list(vocab.taken), list(vocab.scholing), safety=safety)
     writer = _writer_rules(policy)
-    away: dict[tuple[Any, ...], dict[int, tuple[Point, _Judgement]]] = {}  # situation -> away signal -> advice
+    kept_at_mentor: dict[tuple[str, tuple[int, ...]], _Kept] = {}
     seen = [_Seen() for _ in rules]
     used_exceptions: set[tuple[int, int]] = set()
     uncovered: dict[str, tuple[Point, int]] = {}
@@ -204,7 +203,7 @@ def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
             _count(uncovered, point.case["taak"], point)
             continue
         if judgement.away:
-            _record_away(away, domain, point, judgement)
+            _record_kept(kept_at_mentor, policy, point, judgement)
         for i in applicable:
             if seen[i].applies is None:
                 seen[i].applies = point
@@ -261,7 +260,7 @@ def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
             findings.append(_at(loaded[rule.id], "uitzondering-zonder-effect",
                                 f"zet '{target}' opzij, maar waar deze regel geldt, geldt '{target}' nooit",
                                 policy, seen[index].applies))
-    findings.extend(_incoherent(policy, domain, away, writer, loaded))
+    findings.extend(_kept_findings(policy, kept_at_mentor, loaded))
     for (sentence, a, b), (point, weight) in contradictions.items():
         findings.append(_at(loaded[rules[a].id], "tegenstrijdig",
                             f"'{sentence}' staat bij mentor_doet, en regel '{rules[b].id}' zet het bij "
@@ -289,8 +288,6 @@ class _Judgement:
     conflicts: list[tuple[int, int]]
     away: tuple[int, ...] = ()  # kept absolute rules with route zorgteam or extern
     verdict: bool = False  # the advice says the task belongs to the mentor
-    mentor_steps: frozenset[int] = frozenset()  # kept mentor-route rules that add to mentor_doet
-    says_no: tuple[int, ...] = ()  # kept rules with taak_hoort_bij_mentor: nee
 
 
 def _judge(policy: Policy, applicable: tuple[int, ...], point: Point) -> _Judgement:
@@ -323,11 +320,9 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point) -> _Judgem
         for b in kept if rules[b].dan.taak_hoort_bij_mentor is False and (a, b) not in related
     ]
     guarded = advice.redenen[0].regel == SAFETY_GUARD.regel
-    away = tuple(i for i in kept if rules[i].absoluut and rules[i].dan.route != "mentor")
+    away = tuple(i for i in kept if refers_away(rules[i]))
     return _Judgement(kept, guarded, changers, idle, used, contradictions, conflicts, away,
-                      bool(advice.taak_hoort_bij_mentor),
-                      frozenset(i for i in kept if rules[i].dan.route == "mentor" and rules[i].dan.mentor_doet),
-                      tuple(i for i in kept if rules[i].dan.taak_hoort_bij_mentor is False))
+                      bool(advice.taak_hoort_bij_mentor))
 
 
 def _conflicts(policy: Policy, conflicts: dict[tuple[int, int], tuple[Point, int]], writer: set[int],
@@ -475,108 +470,72 @@ def _writer_rules(policy: Policy) -> set[int]:
     return {i for i, rule in enumerate(policy.rules) if layers.get(rule.id) == top}
 
 
-def _record_away(table: dict[tuple[Any, ...], dict[int, tuple[Point, _Judgement]]], domain: Domain, point: Point,
-                 judgement: _Judgement) -> None:
-    """Remember the advice of a case with an away signal, under the situation it shares with the same case with
-    another away signal instead (the other signal of a pair is part of the situation)."""
-    base = point.key[:4]
-    for position, index in enumerate(point.items):
-        if domain.items[index].away:
-            other = point.items[1 - position] if len(point.items) == 2 else None
-            table.setdefault(base + (other,), {}).setdefault(index, (point, judgement))
-
-
 @dataclass
-class _Lighter:
-    """Cases where the writer's away signal is treated more lightly than another away signal (one finding)."""
+class _Kept:
+    """Situations where an absolute rule refers the case away and the mentor keeps the task or a rule's steps."""
 
-    rule: int  # the writer's absolute rule that refers the signal away
-    kind: str
     task: str
+    away: int  # the first absolute rule that refers the case away (policy order)
     point: Point
-    reference: str  # the other kind
-    protectors: tuple[int, ...] = ()  # rules that say 'nee' for the other kind
-    steps: set[int] = field(default_factory=set)  # mentor rules kept for this kind, not for the other
-    verdict: bool = False  # the task belongs to the mentor here, not with the other kind
+    keepers: set[int] = field(default_factory=set)  # the absolute rules that keep the task or steps at the mentor
     weight: int = 0
+    verdict: bool = False  # in the counterexample the advice says the task is the mentor's
 
 
-def _incoherent(policy: Policy, domain: Domain, away: dict[tuple[Any, ...], dict[int, tuple[Point, _Judgement]]],
-                writer: set[int], loaded: dict[str, LoadedRule]) -> list[Finding]:
-    """``onsamenhangend-advies``: a writer's away signal gets the mentor (verdict or steps) where another away
-    signal of the same severity, in the same situation, does not."""
+def _record_kept(table: dict[tuple[str, tuple[int, ...]], _Kept], policy: Policy, point: Point,
+                 judgement: _Judgement) -> None:
+    """Point 3 of issue 10: every situation where an absolute rule refers the case away from the mentor while the
+    advice still says the task is the mentor's or keeps a mentor-route rule's steps. The combiner sets aside every
+    non-absolute mentor-route rule there and lets only absolute rules decide the verdict, so what is left is what
+    absolute rules ask for: counted per task and rule, one counterexample each."""
     rules = policy.rules
-    items = domain.items
-    grades = [frozenset((severity, weeks) for _, severity, weeks in members) for members in domain.members]
-    owners = {}  # away item -> the writer's absolute rule that asks for it (first in policy order)
-    for item in items:
-        if item.away:
-            owner = next((i for i in sorted(writer) if rules[i].absoluut and rules[i].dan.route != "mentor"
-                          and domain.positive[i] & item.blocks), None)
-            if owner is not None:
-                owners[item.index] = owner
-    found: dict[tuple[int, str, str], _Lighter] = {}
-    for situation in away.values():
-        for index, (point, judgement) in situation.items():
-            owner = owners.get(index)
-            if owner is None:
+    keepers = tuple(i for i in judgement.kept if (rules[i].dan.route == "mentor" and rules[i].dan.mentor_doet)
+                    or (judgement.verdict and rules[i].dan.taak_hoort_bij_mentor is True))
+    if not keepers:
+        return
+    task = point.case["taak"]
+    entry = table.get((task, keepers))
+    if entry is None:
+        entry = table[(task, keepers)] = _Kept(task, judgement.away[0], point, set(keepers), 0, judgement.verdict)
+    elif judgement.verdict and not entry.verdict:  # prefer a counterexample that shows the verdict too
+        entry.away, entry.point, entry.verdict = judgement.away[0], point, True
+    entry.weight += point.weight
+
+
+def _kept_findings(policy: Policy, table: dict[tuple[str, tuple[int, ...]], _Kept],
+                   loaded: dict[str, LoadedRule]) -> list[Finding]:
+    """``mentor-bij-gevaar``: one finding per task and rule that keeps the mentor in a case referred away."""
+    rules = policy.rules
+    merged: dict[tuple[str, int], _Kept] = {}
+    for entry in table.values():
+        for keeper in sorted(entry.keepers):
+            first = merged.get((entry.task, keeper))
+            if first is None:
+                merged[(entry.task, keeper)] = _Kept(entry.task, entry.away, entry.point, {keeper}, entry.weight,
+                                                     entry.verdict)
                 continue
-            own = items[index].blocks
-            if any(rules[i].dan.taak_hoort_bij_mentor is True and domain.positive[i] & own for i in judgement.kept):
-                continue  # a rule about this very signal says the task is the mentor's: the writer's choice
-            verdict = judgement.verdict
-            steps = {i for i in judgement.mentor_steps if not domain.positive[i] & own}
-            if not verdict and not steps:
-                continue
-            for other, (_, reference) in situation.items():
-                if other == index or not grades[other] & grades[index]:
-                    continue
-                lighter_verdict = verdict and not reference.verdict
-                extra = steps - reference.mentor_steps
-                if not lighter_verdict and not extra:
-                    continue
-                kind, task = items[index].kind, point.case["taak"]
-                entry = found.get((owner, kind, task))
-                if entry is None:
-                    entry = found[(owner, kind, task)] = _Lighter(owner, kind, task, point, items[other].kind)
-                if lighter_verdict and not entry.verdict:
-                    entry.verdict, entry.protectors, entry.reference = True, reference.says_no, items[other].kind
-                entry.steps.update(extra)
-                entry.weight += point.weight
-                break
+            first.weight += entry.weight
+            if entry.verdict and not first.verdict:
+                first.away, first.point, first.verdict = entry.away, entry.point, True
     findings = []
-    for entry in found.values():
-        findings.append(_at(loaded[rules[entry.rule].id], "onsamenhangend-advies", _lighter_message(policy, entry),
-                            policy, entry.point, entry.weight))
+    for (task, keeper), entry in merged.items():
+        rule = rules[keeper]
+        parts = []
+        if rule.dan.route == "mentor" and rule.dan.mentor_doet:
+            parts.append(f"houdt stappen voor de mentor ('{rule.dan.mentor_doet[0]}')")
+        if entry.verdict and rule.dan.taak_hoort_bij_mentor is True:
+            parts.append("zegt dat de taak bij de mentor hoort")
+        what = " en ".join(parts)
+        message = (f"{what} bij taak '{task}', ook als een absolute regel de casus wegstuurt van de mentor "
+                   f"(bijvoorbeeld '{rules[entry.away].id}', route {rules[entry.away].dan.route}; "
+                   f"{entry.weight} situatie(s)). Dat komt doordat deze regel absoluut is: zo staat het in het "
+                   "beleid. Hoort de taak bij gevaar niet bij de mentor, haal dan 'absoluut: ja' weg: dan zet de "
+                   "doorverwijzing deze regel opzij")
+        if rule.absoluut and rule.dan.route != "mentor":
+            message = (f"stuurt de casus weg van de mentor en zegt toch dat taak '{task}' bij de mentor hoort "
+                       f"({entry.weight} situatie(s)). Klopt dat niet, haal taak_hoort_bij_mentor dan weg")
+        findings.append(_at(loaded[rule.id], "mentor-bij-gevaar", message, policy, entry.point, entry.weight))
     return findings
-
-
-def _lighter_message(policy: Policy, entry: _Lighter) -> str:
-    rules = policy.rules
-    kind = entry.kind
-    text = f"stuurt een signaal '{kind}' naar {rules[entry.rule].dan.route}, maar bij taak '{entry.task}' "
-    text += "zegt het advies toch dat de taak bij de mentor hoort" if entry.verdict else "houdt het advies stappen voor de mentor"
-    steps = sorted(entry.steps)
-    if steps:
-        first = rules[steps[0]]
-        names = ", ".join(f"'{rules[i].id}'" for i in steps)
-        text += f", met de stappen van {names} ('{first.dan.mentor_doet[0]}')"
-    if entry.verdict and entry.protectors:
-        names = ", ".join(f"'{rules[i].id}'" for i in entry.protectors[:3])
-        text += f". Bij een signaal '{entry.reference}' zegt {names} dat de taak dan niet bij de mentor hoort"
-    else:
-        text += f". Bij een signaal '{entry.reference}' is dat niet zo"
-    text += f" ({entry.weight} situatie(s))."
-    if not policy.vocabulary.signalen[kind].veiligheid:  # the protections of the policy select by this flag
-        text += (f" '{kind}' heeft geen 'veiligheid: ja': geef de soort die vlag, dan beschermen de regels voor "
-                 f"veiligheidssignalen haar ook. Anders: geef '{kind}' dezelfde bescherming: een regel over '{kind}'"
-                 " bij deze taak")
-    else:
-        text += f" Geef '{kind}' dezelfde bescherming: een regel over '{kind}' bij deze taak"
-    fix = (["taak_hoort_bij_mentor: nee"] if entry.verdict else []) + (
-        [f"zet_opzij: [{', '.join(rules[i].id for i in steps)}]"] if steps else [])
-    return (text + ", met " + " en ".join(fix) + f". Hoort de taak hier wel bij de mentor, zeg dat dan met "
-            f"taak_hoort_bij_mentor: ja in een regel over '{kind}'")
 
 
 def _asks_about(rule: Regel, kind: str) -> bool:

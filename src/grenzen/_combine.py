@@ -28,21 +28,30 @@ SAFETY_GUARD = Reden(
 SAFETY_URGENCY = "vandaag"
 
 
+def refers_away(rule: Regel) -> bool:
+    """An absolute rule with route zorgteam or extern: it sets aside every lighter mentor-route rule."""
+    return rule.absoluut and rule.dan.route != "mentor"
+
+
 def effective(rules: list[Regel], applicable: Iterable[int]) -> tuple[list[int], list[tuple[int, int]]]:
     """Rules that stay after exceptions, and (set aside, by) pairs; both in policy order.
 
-    A rule is set aside when an applicable rule that is itself not set aside names it.
-    Exceptions form no cycles and never name absolute rules (checked at load). Each rule is decided
-    after every rule that names it (Kahn's order), without recursion: a chain of exceptions can be as
-    long as the policy.
+    A rule is set aside when an applicable rule that is itself not set aside names it in ``zet_opzij``, or when
+    it is a rule with route mentor that is not absolute and an applicable absolute rule refers the case away
+    (``refers_away``: as if that rule named it). Exceptions form no cycles and never name absolute rules (checked
+    at load), so absolute rules always stay. Each rule is decided after every rule that names it (Kahn's order),
+    without recursion: a chain of exceptions can be as long as the policy.
     """
     active = sorted(set(applicable))
     index_of = {rules[i].id: i for i in active}
     setters: dict[int, list[int]] = {i: [] for i in active}
     targets: dict[int, list[int]] = {i: [] for i in active}
+    lighter = [i for i in active if rules[i].dan.route == "mentor" and not rules[i].absoluut]
     for i in active:
-        for target in rules[i].zet_opzij:
-            t = index_of.get(target)
+        named = [index_of.get(target) for target in rules[i].zet_opzij]
+        if lighter and refers_away(rules[i]):
+            named += lighter
+        for t in dict.fromkeys(named):
             if t is not None and t != i:  # naming itself is refused at load
                 setters[t].append(i)
                 targets[i].append(t)
@@ -75,6 +84,8 @@ class _Part:
     destinations: tuple[str, ...]
     consent: bool
     sets_aside: frozenset[int]
+    absolute: bool
+    away: bool  # refers_away: sets aside the non-absolute mentor-route rules that apply with it
 
 
 _ROUTES = sorted(ROUTE_RANG, key=ROUTE_RANG.__getitem__)
@@ -104,6 +115,8 @@ class Combiner:
                 destinations=tuple(names[n].naam if n in names else n for n in r.dan.verwijzen_naar),
                 consent=bool(r.dan.toestemming),
                 sets_aside=frozenset(index[t] for t in r.zet_opzij if t in index),
+                absolute=r.absoluut,
+                away=refers_away(r),
             )
             for r in rules
         ]
@@ -118,7 +131,7 @@ class Combiner:
 
     def _decide(self, applicable: list[int], case: Casus) -> Advies:
         parts = self.parts
-        if any(parts[i].sets_aside for i in applicable):
+        if any(parts[i].sets_aside or parts[i].away for i in applicable):
             kept, aside = effective(self.rules, applicable)
         else:  # no exception in play: every applicable rule stays
             kept, aside = applicable, []
@@ -129,7 +142,9 @@ class Combiner:
                 beleid=self.policy,
             )
         chosen = [parts[i] for i in kept]
-        verdicts = {p.verdict for p in chosen}
+        # an absolute rule that refers the case away decides whose task it is: only absolute rules count then
+        judges = [p for p in chosen if p.absolute] if any(p.away for p in chosen) else chosen
+        verdicts = {p.verdict for p in judges}
         return Advies.model_construct(
             route=_ROUTES[max(p.route for p in chosen)],
             urgentie=_URGENCIES[max(p.urgency for p in chosen)],

@@ -71,11 +71,12 @@ def run_check(policy: Policy, args: argparse.Namespace) -> int:
     for finding in analysis.findings:
         print(finding)
         print()
-    errors, warnings = len(analysis.errors), len(analysis.warnings)
+    errors, warnings, notes = len(analysis.errors), len(analysis.warnings), len(analysis.notes)
     errors_text = f"{errors} fout{'en' if errors != 1 else ''}"
     warnings_text = f"{warnings} waarschuwing{'en' if warnings != 1 else ''}"
+    notes_text = f", {notes} keer let op (bedoeld? dan is het in orde)" if notes else ""
     print(f"Domein: {analysis.cases} situaties doorgerekend in {analysis.seconds:.1f} s; "
-          f"{errors_text}, {warnings_text}.")
+          f"{errors_text}, {warnings_text}{notes_text}.")
     if errors:
         print(f"Niet in orde: {errors_text} (zie hierboven).")
         return 1

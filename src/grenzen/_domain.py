@@ -15,8 +15,8 @@ Enumerated (see "Policy writers' toolkit" in docs/ontwerp.md):
 * pairs of signals only where they can differ from the two single signals: in the task × training classes where a
   rule asks about a signal under `niet` or about several signals, for the signal classes such rules look at and
   the classes that an absolute rule refers away from the mentor (or that are marked ``veiligheid: ja``), at a
-  typical age and without earlier approach. The latter are paired so that the analysis can compare how such
-  signals are treated next to another signal (see ``_analysis``: ``onsamenhangend-advies``).
+  typical age and without earlier approach. The latter are paired so that the analysis sees every rule that holds
+  next to a referral (see ``_analysis``: ``mentor-bij-gevaar``).
 
 The rules given must have their signal selectors resolved (``Policy.resolved_rules``): a block is read through its
 kind lists only (``_signal_matches``).
