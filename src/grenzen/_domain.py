@@ -25,27 +25,16 @@ kind lists only (``_signal_matches``).
 from __future__ import annotations
 
 import itertools
-import typing
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ._compile import signals_with_polarity
-from ._models import ERNST_RANG, Casus, Effect
+from ._models import EFFECTS, ERNST_RANG, MAX_AGE, MIN_AGE, SEVERITIES, Casus
 from ._rulefile import AanpakVoorwaarde, LeeftijdVoorwaarde, Regel, SignaalVoorwaarde, Voorwaarde
 from ._validate import walk
 
-SEVERITIES: tuple[str, ...] = tuple(ERNST_RANG)  # lightest first
-EFFECTS: tuple[str, ...] = typing.get_args(Effect)
 TYPICAL_AGE = 14
-
-
-def _age_bound(name: str) -> int:
-    """A bound (``ge``/``le``) of ``Casus.leeftijd``, so that the domain follows the case contract."""
-    return next(getattr(m, name) for m in Casus.model_fields["leeftijd"].metadata if hasattr(m, name))
-
-
-MIN_AGE, MAX_AGE = _age_bound("ge"), _age_bound("le")  # the case contract's bounds (4..25)
 
 
 @dataclass(frozen=True)

@@ -42,3 +42,8 @@ def explain(advice: Advies) -> str:
         lines.append(f"  (regel {item.regel} is opzij gezet door uitzondering {item.door})")
     lines.append(f"Beleid: {advice.beleid.naam}, versie {advice.beleid.versie}")
     return "\n".join(lines)
+
+
+def either(words: list[str]) -> str:
+    """Dutch alternatives: 'a', 'a of b', 'a, b of c'."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " of " + words[-1]

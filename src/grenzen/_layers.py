@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ._errors import PolicyError, Problem
 from ._load import (
+    default_rules_dir,
     AGREEMENTS_FILE,
     LAYER_FILE,
     Source,
@@ -56,7 +57,6 @@ class Laag(BaseModel):
 
 def layer_chain(directory: Path) -> list[Path]:
     """The directories from the full base policy up to ``directory``, following each overlay's ``basis``."""
-    from ._policy import default_rules_dir
 
     chain = [directory]
     while is_overlay(chain[0]):
@@ -135,7 +135,6 @@ def _name_default_files(source: Source, overlays: Sequence[Path]) -> None:
     """Under an overlay, the bundled policy's files are named ``standaard/<file>`` in every message (not the path
     of the installed package, which the policy writer neither knows nor edits). An overlay in a folder that is
     itself shown as ``standaard`` keeps the real paths, so that no two files share a name."""
-    from ._policy import default_rules_dir
 
     if source.directory.resolve() != default_rules_dir().resolve():
         return
@@ -158,6 +157,5 @@ def _read_layer(directory: Path, problems: list[Problem]) -> tuple[Laag, Located
 
 
 def _label(directory: Path) -> str:
-    from ._policy import default_rules_dir
 
     return DEFAULT_BASE if directory.resolve() == default_rules_dir().resolve() else directory.resolve().name

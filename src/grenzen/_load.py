@@ -6,6 +6,7 @@ import hashlib
 import types
 import typing
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -306,3 +307,11 @@ def _dict_value(tp: Any) -> Any:
         if typing.get_origin(candidate) is dict:
             return typing.get_args(candidate)[1]
     return tp
+
+
+def default_rules_dir() -> Path:
+    """The bundled default policy: inside the installed package, or ``rules/`` of a source checkout."""
+    packaged = Path(str(resources.files("grenzen"))) / "_default_rules"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "rules"

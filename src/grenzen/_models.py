@@ -8,7 +8,7 @@ against the policy's vocabulary when a policy validates a case (see
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -19,6 +19,7 @@ Ernst = Literal["licht", "matig", "ernstig", "acuut"]
 Route = Literal["mentor", "zorgteam", "extern"]
 Urgentie = Literal["direct", "vandaag", "deze_week", "regulier"]
 Effect = Literal["geen", "onvoldoende", "voldoende"]
+EFFECTS: tuple[str, ...] = get_args(Effect)
 
 #: Orders used for "at least" conditions and for combining advice (higher = heavier).
 ERNST_RANG: dict[str, int] = {"licht": 1, "matig": 2, "ernstig": 3, "acuut": 4}
@@ -26,6 +27,8 @@ ROUTE_RANG: dict[str, int] = {"mentor": 0, "zorgteam": 1, "extern": 2}
 URGENTIE_RANG: dict[str, int] = {"regulier": 0, "deze_week": 1, "vandaag": 2, "direct": 3}
 
 MAX_WEEKS = 520  # ten school years; a longer duration is a typing error
+MIN_AGE, MAX_AGE = 4, 25  # the bounds of Casus.leeftijd
+SEVERITIES: tuple[str, ...] = tuple(ERNST_RANG)  # lightest first
 KIND_PATTERN = r"^[a-z][a-z0-9_]{0,59}$"
 
 
@@ -100,7 +103,7 @@ class Casus(_Contract):
         pattern=r"^[A-Za-z0-9._:-]{1,64}$",
         description="pseudoniem kenmerk, nooit een naam (letters, cijfers, . _ : -)",
     )
-    leeftijd: int | None = Field(default=None, ge=4, le=25, description="leeftijd van de leerling")
+    leeftijd: int | None = Field(default=None, ge=MIN_AGE, le=MAX_AGE, description="leeftijd van de leerling")
     taak: TaskKind = Field(description="de taak die bij de mentor ligt")
     signalen: list[Signaal] = Field(default_factory=list, max_length=50)
     mentor: Mentor | None = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +14,7 @@ from ._compile import compile_rules, fact_json
 from ._engine import Engine
 from ._errors import CaseError, FieldError, PolicyError, Problem, closest
 from ._layers import is_overlay, layered_source
-from ._load import Source, _allowed_keys, load_source
+from ._load import Source, _allowed_keys, default_rules_dir, load_source
 from ._models import Advies, BeleidInfo, Casus, EerdereAanpak, Mentor, Signaal
 from ._read import MAX_CASE_BYTES, read_case_text
 from ._rulefile import Regel
@@ -27,14 +26,6 @@ CaseInput = Casus | Mapping[str, Any] | str | bytes
 
 if TYPE_CHECKING:
     from ._whatif import WhatIf
-
-
-def default_rules_dir() -> Path:
-    """The bundled default policy: inside the installed package, or ``rules/`` of a source checkout."""
-    packaged = Path(str(resources.files("grenzen"))) / "_default_rules"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "rules"
 
 
 class Policy:

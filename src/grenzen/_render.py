@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Union
 
-from ._explain import URGENTIE_TEKST
+from ._explain import URGENTIE_TEKST, either
 from ._load import LoadedRule
 from ._policy import Policy
 from ._rulefile import Regel, SignaalVoorwaarde, Voorwaarde
@@ -222,11 +222,6 @@ def _signal(cond: SignaalVoorwaarde, labels: dict[str, str]) -> str:
 
 def _or(names: list[str], labels: dict[str, str]) -> str:
     return either([f"‘{labels.get(n, n).lower()}’" for n in names])
-
-
-def either(words: list[str]) -> str:
-    """Dutch alternatives: 'a', 'a of b', 'a, b of c'."""
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " of " + words[-1]
 
 
 def _agreements(policy: Policy) -> list[Block]:

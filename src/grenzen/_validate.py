@@ -9,7 +9,7 @@ from typing import Any
 from ._errors import Problem
 from ._compile import MAX_NEGATED_BOUNDS, negated_bounds, signals_with_polarity
 from ._load import LoadedRule, Source
-from ._models import ERNST_RANG
+from ._models import ERNST_RANG, MAX_AGE, MIN_AGE
 from ._rulefile import Voorwaarde
 from ._select import selection_problems
 
@@ -109,7 +109,6 @@ def _check_negated_bounds(rules: list[LoadedRule]) -> Iterator[Problem]:
 
 def _check_consent(source: Source) -> Iterator[Problem]:
     """The consent table must give exactly one group for every age a case can have."""
-    from ._domain import MAX_AGE, MIN_AGE  # _domain imports this module
 
     consent = source.agreements.toestemming
     located = source.agreements_located

@@ -18,10 +18,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._domain import EFFECTS, MAX_AGE, MIN_AGE, SEVERITIES
-from ._explain import URGENTIE_TEKST
-from ._models import ERNST_RANG, MAX_WEEKS, Advies, Casus
-from ._render import either
+from ._explain import URGENTIE_TEKST, either
+from ._models import EFFECTS, ERNST_RANG, MAX_AGE, MAX_WEEKS, MIN_AGE, SEVERITIES, Advies, Casus
 from ._validate import walk
 
 if TYPE_CHECKING:
