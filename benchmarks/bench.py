@@ -26,7 +26,7 @@ from pathlib import Path
 import durable_rules_engine as dre
 
 import grenzen
-from grenzen._compile import encode_case
+from grenzen.pipeline._compile import encode_case
 
 
 def rss_mb() -> float:

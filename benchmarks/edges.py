@@ -82,7 +82,7 @@ def _write_files(folder: Path, size: int) -> dict[str, tuple[str, list[str]]]:
         f.write(row + "\n" + '{"code": "2A", "x": "' + "a" * size + '"}\n' + row + "\n")
     rules = folder / "regels"
     rules.mkdir()
-    from grenzen._policy import default_rules_dir
+    from grenzen.pipeline._policy import default_rules_dir
 
     for source in default_rules_dir().glob("*.yaml"):
         (rules / source.name).write_bytes(source.read_bytes())

@@ -15,7 +15,7 @@ import zen
 
 import grenzen
 from grenzen._models import ERNST_RANG, Casus
-from grenzen._rulefile import Voorwaarde
+from grenzen.pipeline._rulefile import Voorwaarde
 
 
 def _names(values: list[str]) -> str:
@@ -97,4 +97,4 @@ def zen_advise(policy: grenzen.Policy, decision: Any, raw: dict[str, Any]) -> gr
     """Validate like grenzen, match in ZEN, combine like grenzen."""
     case = policy.validate_case(raw)
     rows = decision.evaluate(zen_input(case))["result"]
-    return policy._combine(sorted(int(row["regel"]) for row in rows), case)
+    return policy.combine(sorted(int(row["regel"]) for row in rows), case)

@@ -7,7 +7,7 @@ combiner (only the pydantic shapes of rule files and cases).
 from __future__ import annotations
 
 from grenzen import Casus
-from grenzen._rulefile import Afspraken, Regel, Voorwaarde
+from grenzen.pipeline._rulefile import Afspraken, Regel, Voorwaarde
 
 SEVERITY = ["licht", "matig", "ernstig", "acuut"]
 ROUTES = ["mentor", "zorgteam", "extern"]

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 import grenzen
-from grenzen._analysis import _fewer_safety_kinds, analyse_policy
+from grenzen.toolkit._analysis import _fewer_safety_kinds, analyse_policy
 from grenzen.cli import main
 
 FAMILY = "Neem geen contact op met de familie."
@@ -265,7 +265,7 @@ def test_an_overlay_cannot_drop_a_safety_kind_but_one_on_a_copy_inherits_the_los
 
 @pytest.mark.parametrize("group, hint", [("veilgheid", "veiligheid"), ("veiligheid", None), ("meldcode", None)])
 def test_a_misspelt_group_is_warned_with_the_group_it_likely_meant(tmp_path, group, hint):
-    from grenzen._analysis import _misspelt_groups
+    from grenzen.toolkit._analysis import _misspelt_groups
 
     kinds = forced_marriage(True)
     kinds["huwelijksdwang"]["groep"] = group

@@ -10,10 +10,10 @@ import pytest
 from conftest import FIXTURES
 
 import grenzen
-from grenzen._coverage import run_tests
-from grenzen._diff import compare_policies, load_version
-from grenzen._policy import default_rules_dir
-from grenzen._render import render_policy
+from grenzen.toolkit._coverage import run_tests
+from grenzen.toolkit._diff import compare_policies, load_version
+from grenzen.pipeline._policy import default_rules_dir
+from grenzen.toolkit._render import render_policy
 from grenzen.cli import main
 
 BASIS = FIXTURES / "basis"
@@ -260,7 +260,7 @@ def test_the_overlay_policy_document_marks_the_default_rules_the_school_sets_asi
 def test_the_policy_document_words_signal_selectors(selector, words):
     from types import SimpleNamespace
 
-    from grenzen._render import _signal
+    from grenzen.toolkit._render import _signal
 
     blank = dict.fromkeys(("soort", "behalve_soort", "groep", "veiligheid", "ernst_hoogstens", "duur_minstens_weken"))
     condition = SimpleNamespace(**{**blank, "ernst_minstens": "ernstig", **selector})

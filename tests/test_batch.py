@@ -14,7 +14,7 @@ import pytest
 from conftest import FIXTURES
 
 import grenzen
-from grenzen._batch import Progress, advise_lines
+from grenzen.team._batch import Progress, advise_lines
 from grenzen.cli import main
 
 BASIS = FIXTURES / "basis"
@@ -57,7 +57,7 @@ def test_each_line_is_strict_json(line, message):
 
 
 def test_a_given_policy_is_not_loaded_again(monkeypatch, basis):
-    import grenzen._batch as batch
+    import grenzen.team._batch as batch
 
     def no_loading(directory):
         raise AssertionError("loaded again")
@@ -67,8 +67,8 @@ def test_a_given_policy_is_not_loaded_again(monkeypatch, basis):
 
 
 def test_cli_loads_the_policy_once(monkeypatch, tmp_path, capsys):
-    import grenzen._batch as batch
-    import grenzen.cli as cli
+    import grenzen.team._batch as batch
+    import grenzen.cli._main as cli
 
     loads = []
     real = cli.load_policy
@@ -84,7 +84,7 @@ WORKER_FAILS = """
 import json, sys
 from pathlib import Path
 import grenzen
-from grenzen._batch import WorkerError, advise_lines
+from grenzen.team._batch import WorkerError, advise_lines
 good = grenzen.load_policy(sys.argv[1])
 try:
     list(advise_lines(Path(sys.argv[2]), ['{"taak": "signaleren"}'] * 1000, processes=2, policy=good))
@@ -159,7 +159,7 @@ def test_progress_only_on_a_terminal():
 
 
 def test_an_input_smaller_than_one_chunk_starts_no_worker(monkeypatch, basis):
-    import grenzen._batch as batch
+    import grenzen.team._batch as batch
 
     def no_workers(*args, **kwargs):
         raise AssertionError("workers started for a small input")

@@ -64,7 +64,7 @@ def test_missing_case_file(capsys):
     (errno.EISDIR, "is een map"), (errno.EACCES, "geen toegang"), (errno.EIO, "onbekende fout"),
 ])
 def test_file_errors_are_dutch(monkeypatch, capsys, number, reason):
-    import grenzen.cli as cli
+    import grenzen.cli._main as cli
 
     def fail(name, mode="r"):
         raise OSError(number, "English text from the OS", name)
@@ -135,7 +135,7 @@ def test_dutch_argparse_messages_stay_in_the_calling_thread(monkeypatch, capsys)
     import argparse
     import threading
 
-    import grenzen.cli as cli
+    import grenzen.cli._main as cli
 
     build, seen = cli._parser, {}
 

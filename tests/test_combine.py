@@ -6,7 +6,7 @@ import pytest
 from strategies import write_policy
 
 import grenzen
-from grenzen._combine import effective
+from grenzen.pipeline._combine import effective
 
 ROUW = {"soort": "rouw", "ernst": "matig"}
 

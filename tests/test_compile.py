@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 from strategies import cases, conditions
 
 from grenzen import Casus
-from grenzen._compile import (
+from grenzen.pipeline._compile import (
     GROUPS_PER_RULESET, RULES_PER_GROUP, SENTINEL, compile_rules, encode_case, negated_bounds, term_count, translate,
     _to_json,
 )
-from grenzen._rulefile import Regel, Voorwaarde
+from grenzen.pipeline._rulefile import Regel, Voorwaarde
 
 ALLOWED = {"$and", "$or", "$iany", "$iall", "$gte", "$lte", "$gt", "$lt", "$neq", "$ex"}
 

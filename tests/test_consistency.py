@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import grenzen
-from grenzen._consistency import LIGHTER_COLOUR, HEAVIER_COLOUR, build_report, report_html, report_text
+from grenzen.team._consistency import LIGHTER_COLOUR, HEAVIER_COLOUR, build_report, report_html, report_text
 from grenzen.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

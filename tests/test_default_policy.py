@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 import grenzen
-from grenzen._combine import SAFETY_GUARD
-from grenzen._domain import SEVERITIES
-from grenzen._examples import run_examples
+from grenzen.pipeline._combine import SAFETY_GUARD
+from grenzen.toolkit._domain import SEVERITIES
+from grenzen.toolkit._examples import run_examples
 from grenzen._models import ROUTE_RANG
-from grenzen._policy import default_rules_dir
-from grenzen._validate import walk
+from grenzen.pipeline._policy import default_rules_dir
+from grenzen.pipeline._validate import walk
 
 # The kinds the issue names as safety signals; the vocabulary may mark more (SAFETY_KINDS reads the flags).
 ISSUE_SAFETY_KINDS = {
@@ -120,7 +120,7 @@ def test_the_policys_own_rules_refer_every_safety_signal_without_the_guard(polic
         for other in [None, *(k for k in vocab.signalen if k != kind)]:
             signals = [signal] if other is None else [signal, {"soort": other, "ernst": severity}]
             case = policy.validate_case({"taak": task, "signalen": signals, "mentor": {"scholing": training}})
-            advice = policy._combine(policy.applicable(case), case)
+            advice = policy.combine(policy.applicable(case), case)
             if advice.redenen[0].regel == SAFETY_GUARD.regel:
                 guarded.append((kind, severity, task, training, other))
     assert guarded == []

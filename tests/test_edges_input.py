@@ -23,8 +23,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import grenzen
-from grenzen._batch import LineReader, advise_lines
-from grenzen._consistency import build_report
+from grenzen.team._batch import LineReader, advise_lines
+from grenzen.team._consistency import build_report
 from grenzen.cli import main
 
 BASIS = FIXTURES / "basis"

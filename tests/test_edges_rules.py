@@ -14,10 +14,10 @@ from strategies import AGREEMENTS, VOCABULARY, write_policy
 
 import grenzen
 from grenzen import Casus
-from grenzen._audit import AuditError
-from grenzen._combine import effective
-from grenzen._rulefile import Regel
-from grenzen._yaml import YamlProblem, read_yaml
+from grenzen.pipeline._audit import AuditError
+from grenzen.pipeline._combine import effective
+from grenzen.pipeline._rulefile import Regel
+from grenzen.pipeline._yaml import YamlProblem, read_yaml
 
 # --- point 7: no recursion on sizes a user controls ---------------------------------------------------------
 
@@ -94,7 +94,7 @@ def test_a_long_exception_cycle_is_a_located_problem(tmp_path):
 
 def test_condition_nesting_is_capped_by_the_loader_so_the_recursive_walks_stay_shallow(tmp_path):
     """walk, translate and term_count recurse over nested conditions; the YAML reader caps that depth (MAX_DEPTH)."""
-    from grenzen._yaml import MAX_DEPTH
+    from grenzen.pipeline._yaml import MAX_DEPTH
 
     def nested(depth):
         cond = {"taak": "t1"}

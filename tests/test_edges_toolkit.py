@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 from strategies import dump
 
 import grenzen
-from grenzen._diff import compare_policies, load_version
+from grenzen.toolkit._diff import compare_policies, load_version
 from grenzen._errors import GrenzenError
-from grenzen._policy import default_rules_dir
-from grenzen._render import render_policy
+from grenzen.pipeline._policy import default_rules_dir
+from grenzen.toolkit._render import render_policy
 from grenzen.cli import main
 
 CLEAN = FIXTURES / "schoon"
@@ -198,7 +198,7 @@ def test_a_big_rule_file_in_a_revision_is_refused_from_its_header_without_readin
 
 @needs_git
 def test_the_revision_total_and_file_count_are_capped(tmp_path, monkeypatch, capsys):
-    import grenzen._diff as diff
+    import grenzen.toolkit._diff as diff
 
     _repo(tmp_path, monkeypatch)
     monkeypatch.setattr(diff, "MAX_REVISION_BYTES", 2_000)  # the clean fixture holds 2.6 kB of YAML

@@ -14,7 +14,7 @@ from strategies import cases, rule_sets, write_policy
 
 import grenzen
 from grenzen import Casus, EngineError
-from grenzen import _engine
+from grenzen.pipeline import _engine
 
 ALTERNATIVES = [
     {"taak": "t1"},

@@ -214,7 +214,7 @@ def test_a_product_of_alternatives(tmp_path):
 
 
 def test_negated_bounds_up_to_the_limit_load_and_one_more_is_a_located_problem(tmp_path):
-    from grenzen._compile import MAX_NEGATED_BOUNDS
+    from grenzen.pipeline._compile import MAX_NEGATED_BOUNDS
 
     vocab = vocabulary(kinds=8)
     rules = [rule(w, {"niet": {"signaal": {"soort": f"k{w % 8}", "duur_minstens_weken": w}}}) for w in range(MAX_NEGATED_BOUNDS)]
@@ -230,7 +230,7 @@ def test_negated_bounds_up_to_the_limit_load_and_one_more_is_a_located_problem(t
 
 
 def test_the_default_policy_is_far_below_the_limit_that_remains():
-    from grenzen._compile import MAX_NEGATED_BOUNDS, negated_bounds
+    from grenzen.pipeline._compile import MAX_NEGATED_BOUNDS, negated_bounds
 
     policy = grenzen.load_policy()
     used = {b for r in policy.rules for b in negated_bounds(r.als)}
@@ -298,7 +298,7 @@ big_conditions = st.recursive(
 def test_large_valid_policies_load_and_advise_without_engine_errors(tmp_path_factory, conditions, seed):
     """Generated large policies: they load (or hit the one documented refusal about bounds under 'niet'), every
     engine rule fits the engine's limits, and advice on random cases, 50 signals included, is the reference's."""
-    from grenzen._compile import MAX_NODES, TERMS_PER_GROUP
+    from grenzen.pipeline._compile import MAX_NODES, TERMS_PER_GROUP
     import json
 
     rules = [rule(i, c, ["mentor", "zorgteam", "extern"][i % 3]) for i, c in enumerate(conditions)]
@@ -330,7 +330,7 @@ def _leaves(circuit):
 def test_the_limits_are_in_the_writers_guide():
     from pathlib import Path
 
-    from grenzen._compile import MAX_NEGATED_BOUNDS
+    from grenzen.pipeline._compile import MAX_NEGATED_BOUNDS
 
     guide = (Path(__file__).parents[1] / "docs" / "regels-schrijven.md").read_text(encoding="utf-8")
     section = guide.split("## Grenzen van het beleid", 1)[1].split("\n## ", 1)[0]

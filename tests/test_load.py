@@ -12,7 +12,7 @@ from strategies import AGREEMENTS, VOCABULARY, dump, write_policy
 
 import grenzen
 from grenzen import PolicyError
-from grenzen._yaml import YamlProblem, read_yaml
+from grenzen.pipeline._yaml import YamlProblem, read_yaml
 
 GOOD = {"id": "goed", "titel": "T", "bron": "B", "als": {"taak": "t1"}, "dan": {"route": "mentor", "uitleg": "u"}}
 

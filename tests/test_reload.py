@@ -11,7 +11,7 @@ from strategies import write_policy
 
 import grenzen
 from grenzen import EngineError
-from grenzen import _engine
+from grenzen.pipeline import _engine
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 CASES = [

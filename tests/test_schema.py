@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import grenzen
-from grenzen._schema import advice_schema, case_schema, schema_text
+from grenzen.toolkit._schema import advice_schema, case_schema, schema_text
 from grenzen.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ from strategies import cases, dump, write_policy
 
 import grenzen
 from grenzen import Casus
-from grenzen._audit import _uses
+from grenzen.pipeline._audit import _uses
 
 SEVERITIES = ["licht", "matig", "ernstig", "acuut"]
 DEFAULT_GROUPS = {"leren", "sociaal", "welzijn", "thuis", "verzuim", "veiligheid"}
@@ -34,7 +34,7 @@ def test_every_default_kind_declares_one_of_the_default_groups(default):
 
 
 def test_the_policy_document_names_the_selection_not_its_kinds(default):
-    from grenzen._render import render_policy
+    from grenzen.toolkit._render import render_policy
 
     document = render_policy(default)
     assert "er is een veiligheidssignaal" in document
@@ -43,7 +43,7 @@ def test_the_policy_document_names_the_selection_not_its_kinds(default):
 
 def test_no_list_of_safety_kinds_remains_in_the_default_rules(default):
     """A protection for every safety kind selects them with 'veiligheid: ja', so a kind a school adds gets it too."""
-    from grenzen._validate import walk
+    from grenzen.pipeline._validate import walk
 
     safety = {kind for kind, term in default.vocabulary.signalen.items() if term.veiligheid}
     lists = [
@@ -144,7 +144,7 @@ def test_a_selection_of_no_kind_never_holds_and_its_negation_always_does(tmp_pat
 
 
 def test_controleer_reports_a_rule_whose_selection_is_empty(tmp_path):
-    from grenzen._analysis import analyse_policy
+    from grenzen.toolkit._analysis import analyse_policy
 
     policy = _policy(tmp_path, [_rule("leeg", {"signaal": {"groep": "leren", "veiligheid": "ja"}})])
     assert ("nooit-van-toepassing", "leeg") in [(f.kind, f.rule) for f in analyse_policy(policy).findings]

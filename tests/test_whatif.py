@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import grenzen
-from grenzen._whatif import _thresholds
+from grenzen.pipeline._whatif import _thresholds
 from grenzen.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

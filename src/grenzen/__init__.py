@@ -8,38 +8,68 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
+from typing import TYPE_CHECKING, Any
 
-from ._analysis import analyse_policy
-from ._audit import AuditError, AuditRecord, Vangnet
-from ._coverage import run_tests
-from ._diff import compare_policies
 from ._errors import CaseError, EngineError, FieldError, GrenzenError, PolicyError, Problem
-from ._explain import explain
 from ._models import Advies, BeleidInfo, Casus, EerdereAanpak, Mentor, OpzijGezet, Reden, Signaal
-from ._policy import CaseInput, Policy, check_policy, load_policy
-from ._render import render_policy
-from ._whatif import WhatIf
+from .pipeline._audit import AuditError, AuditRecord, Vangnet
+from .pipeline._explain import explain
+from .pipeline._policy import CaseInput, Policy, check_policy, load_policy
+from .pipeline._whatif import WhatIf
+
+if TYPE_CHECKING:
+    from .toolkit._analysis import Analysis, Finding, analyse_policy
+    from .toolkit._coverage import TestReport, run_tests
+    from .toolkit._diff import Change, Comparison, Difference, compare_policies
+    from .toolkit._examples import Outcome
+    from .toolkit._render import render_policy
+
+#: The policy writers' toolkit, imported on first use: advice alone never pays for it.
+_LAZY = {
+    "Analysis": "toolkit._analysis", "Finding": "toolkit._analysis", "analyse_policy": "toolkit._analysis",
+    "TestReport": "toolkit._coverage", "run_tests": "toolkit._coverage", "Outcome": "toolkit._examples",
+    "Change": "toolkit._diff", "Comparison": "toolkit._diff", "Difference": "toolkit._diff",
+    "compare_policies": "toolkit._diff", "render_policy": "toolkit._render",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'grenzen' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Advies",
+    "Analysis",
     "AuditError",
     "AuditRecord",
     "BeleidInfo",
     "CaseError",
     "CaseInput",
     "Casus",
+    "Change",
+    "Comparison",
+    "Difference",
     "EerdereAanpak",
     "EngineError",
     "FieldError",
+    "Finding",
     "GrenzenError",
     "Mentor",
     "OpzijGezet",
+    "Outcome",
     "Policy",
     "PolicyError",
     "Problem",
     "Reden",
     "Signaal",
+    "TestReport",
     "Vangnet",
     "WhatIf",
     "advise",

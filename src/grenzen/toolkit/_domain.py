@@ -29,10 +29,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._compile import signals_with_polarity
-from ._models import EFFECTS, ERNST_RANG, MAX_AGE, MIN_AGE, SEVERITIES, Casus
-from ._rulefile import AanpakVoorwaarde, LeeftijdVoorwaarde, Regel, SignaalVoorwaarde, Voorwaarde
-from ._validate import walk
+from ..pipeline._compile import signals_with_polarity
+from .._models import EFFECTS, ERNST_RANG, MAX_AGE, MIN_AGE, SEVERITIES, Casus
+from ..pipeline._rulefile import AanpakVoorwaarde, LeeftijdVoorwaarde, Regel, SignaalVoorwaarde, Voorwaarde
+from ..pipeline._validate import walk
 
 TYPICAL_AGE = 14
 

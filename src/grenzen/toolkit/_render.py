@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 from typing import Union
 
-from ._explain import URGENTIE_TEKST, either
-from ._load import LoadedRule
-from ._policy import Policy
-from ._rulefile import Regel, SignaalVoorwaarde, Voorwaarde
+from ..pipeline._explain import URGENTIE_TEKST, either
+from ..pipeline._load import LoadedRule
+from ..pipeline._policy import Policy
+from ..pipeline._rulefile import Regel, SignaalVoorwaarde, Voorwaarde
 
 # A tiny document model so that Markdown and HTML come from the same text.
 Span = tuple[str, str]  # (style, text): style "" plain, "b" bold, "c" code

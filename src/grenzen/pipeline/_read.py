@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ._errors import CaseError, FieldError
+from .._errors import CaseError, FieldError
 from ._yaml import BAD_NUMBER, MAX_DEPTH, MAX_NODES, YamlProblem, read_yaml
 
 MAX_CASE_BYTES = 1_000_000  # one case (a file, standard input, one JSON Lines line); Policy.max_case_bytes

@@ -18,7 +18,7 @@ import threading
 import weakref
 from typing import Any
 
-from ._errors import EngineError
+from .._errors import EngineError
 
 try:
     import durable_rules_engine as _dre

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
 
-from ._models import KIND_PATTERN, MAX_WEEKS, Effect, Ernst, Route, Urgentie
+from .._models import KIND_PATTERN, MAX_WEEKS, Effect, Ernst, Route, Urgentie
 
 
 def _ja_nee(value: Any) -> Any:

@@ -32,9 +32,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, BinaryIO, TextIO
 
-from ._errors import CaseError, EngineError, GrenzenError
-from ._policy import Policy, load_policy
-from ._read import MAX_CASE_BYTES, read_case_text, too_large
+from .._errors import CaseError, EngineError, GrenzenError
+from ..pipeline._policy import Policy, load_policy
+from ..pipeline._read import MAX_CASE_BYTES, read_case_text, too_large
 
 CHUNK = 500  # lines per message to a worker: about 50 ms of work, so an interrupt is answered quickly
 TOO_LONG = None  # what the line reader yields for a line over the cap (its bytes were skipped, never kept)

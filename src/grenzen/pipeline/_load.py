@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ._errors import Problem, closest
+from .._errors import Problem, closest
 from ._rulefile import Afspraken, Regel, ThemaKop, Voorwaarde, Woordenlijst
 from ._yaml import Located, YamlProblem, read_yaml
 
@@ -314,4 +314,4 @@ def default_rules_dir() -> Path:
     packaged = Path(str(resources.files("grenzen"))) / "_default_rules"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parents[2] / "rules"
+    return Path(__file__).resolve().parents[3] / "rules"

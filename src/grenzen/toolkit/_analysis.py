@@ -43,15 +43,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._combine import FALLBACK, SAFETY_GUARD, effective, refers_away
+from ..pipeline._combine import FALLBACK, SAFETY_GUARD, effective, refers_away
 from ._domain import Domain, Point, build_domain
-from ._layers import _label as _layer_label, layer_chain
-from ._errors import closest
-from ._load import LAYER_FILE, VOCABULARY_FILE, LoadedRule, parse_model, read_located, shown_path
-from ._models import Advies
-from ._policy import Policy, default_rules_dir
-from ._rulefile import Regel, Woordenlijst
-from ._validate import walk
+from ..pipeline._layers import _label as _layer_label, layer_chain
+from .._errors import closest
+from ..pipeline._load import LAYER_FILE, VOCABULARY_FILE, LoadedRule, parse_model, read_located, shown_path
+from .._models import Advies
+from ..pipeline._policy import Policy, default_rules_dir
+from ..pipeline._rulefile import Regel, Woordenlijst
+from ..pipeline._validate import walk
 from ._yaml_out import example_yaml, indent
 
 ERROR, WARNING, NOTE = "fout", "waarschuwing", "let op"
@@ -135,12 +135,12 @@ _BUILT_IN = frozenset({FALLBACK.regel, SAFETY_GUARD.regel})
 
 def safety_kinds(policy: Policy) -> frozenset[str]:
     """The signal kinds marked ``veiligheid: ja``."""
-    return frozenset(kind for kind, term in policy.vocabulary.signalen.items() if term.veiligheid)
+    return policy.safety_kinds
 
 
 def advice_for(policy: Policy, applicable: Iterable[int], point: Point) -> Advies:
     """The advice the policy's own combiner gives an enumerated case, given the rules that apply to it."""
-    return policy._combine(list(applicable), policy.validate_case(point.case))
+    return policy.combine(list(applicable), policy.validate_case(point.case))
 
 
 def decision(advice: Advies) -> tuple[Any, ...]:
@@ -294,13 +294,13 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point) -> _Judgem
     rules = policy.rules
     case = policy.validate_case(point.case)
     kept, aside = effective(rules, applicable)
-    advice = policy._combine(list(applicable), case)
+    advice = policy.combine(list(applicable), case)
     whole = decision(advice)
     changers: set[int] = set()
     idle: dict[int, list[str]] = {}
     for i in applicable:
         without = [j for j in applicable if j != i]
-        if decision(policy._combine(without, case)) != whole:
+        if decision(policy.combine(without, case)) != whole:
             changers.add(i)
         else:
             others = [rules[j].id for j in kept if j != i][:3]

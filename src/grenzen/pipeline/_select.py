@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ._errors import closest
+from .._errors import closest
 from ._rulefile import Regel, SignaalVoorwaarde, Signaalterm, Voorwaarde
 
 Vocabulary = Mapping[str, Signaalterm]  # the vocabulary's signal kinds

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from ._combine import SAFETY_GUARD
-from ._errors import GrenzenError
-from ._models import Advies, BeleidInfo, Casus, Route, Urgentie
+from .._errors import GrenzenError
+from .._models import Advies, BeleidInfo, Casus, Route, Urgentie
 from ._rulefile import Regel, Voorwaarde
 from ._validate import walk
 
@@ -139,6 +139,6 @@ def _check(policy: Policy, case: Casus, advice: Advies) -> None:
 def _guard(policy: Policy, case: Casus, advice: Advies) -> Vangnet | None:
     if not advice.redenen or advice.redenen[0].regel != SAFETY_GUARD.regel:
         return None
-    safety = {kind for kind, term in policy.vocabulary.signalen.items() if term.veiligheid}
+    safety = policy.safety_kinds
     kinds = list(dict.fromkeys(s.soort for s in case.signalen if s.soort in safety))
     return Vangnet(regel=SAFETY_GUARD.regel, signaalsoorten=kinds)

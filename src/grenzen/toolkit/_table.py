@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ._domain import SEVERITIES
-from ._models import ROUTE_RANG, Advies
-from ._policy import Policy
+from .._models import ROUTE_RANG, Advies
+from ..pipeline._policy import Policy
 
 
 @dataclass

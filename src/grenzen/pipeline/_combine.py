@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ._models import ROUTE_RANG, URGENTIE_RANG, Advies, BeleidInfo, Casus, OpzijGezet, Reden
+from .._models import ROUTE_RANG, URGENTIE_RANG, Advies, BeleidInfo, Casus, OpzijGezet, Reden
 from ._rulefile import Afspraken, Regel
 
 FALLBACK = Reden(

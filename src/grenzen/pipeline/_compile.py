@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from collections.abc import Iterator
 from typing import Any, Union
 
-from ._models import ERNST_RANG, Casus
+from .._models import ERNST_RANG, Casus
 from ._rulefile import AanpakVoorwaarde, LeeftijdVoorwaarde, Regel, SignaalVoorwaarde, Voorwaarde
 
 # --- a small boolean algebra over engine expressions -------------------------------------------

@@ -6,10 +6,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._errors import Problem
+from .._errors import Problem
 from ._examples import Outcome, run_examples
-from ._load import LoadedRule, rule_files, shown_path
-from ._policy import Policy, load_policy
+from ..pipeline._load import LoadedRule, rule_files, shown_path
+from ..pipeline._policy import Policy, load_policy
 
 
 @dataclass

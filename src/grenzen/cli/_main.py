@@ -13,11 +13,11 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
 
-from ._batch import LineReader, WriteError, write_problem
-from ._errors import GrenzenError
-from ._explain import explain
-from ._policy import Policy, default_rules_dir, load_policy
-from ._read import MAX_CASE_BYTES
+from ..team._batch import LineReader, WriteError, write_problem
+from .._errors import GrenzenError
+from ..pipeline._explain import explain
+from ..pipeline._policy import Policy, default_rules_dir, load_policy
+from ..pipeline._read import MAX_CASE_BYTES
 
 _ARGPARSE_DUTCH = {
     "usage: ": "gebruik: ",
@@ -237,7 +237,7 @@ def _advies(args: argparse.Namespace) -> int:
         data = stream.read(args.max_grootte + 4)  # the BOM, and one byte that shows the text is too large
     advice = policy.advise(data)
     if args.waarom:
-        from ._whatif import whatif_json, whatif_text
+        from ..pipeline._whatif import whatif_json, whatif_text
 
         changes = policy.what_if(data)
         print(whatif_json(advice, changes) if args.json else explain(advice) + "\n\n" + whatif_text(advice, changes))
@@ -266,7 +266,7 @@ def _processes(asked: int) -> int:
 
 
 def _advies_batch(args: argparse.Namespace) -> int:
-    from ._batch import run_batch
+    from ..team._batch import run_batch
 
     directory = _directory(args.regels)
     policy = load_policy(directory)  # a broken policy fails once, here, not in every worker
@@ -298,7 +298,7 @@ def _test(args: argparse.Namespace) -> int:
 
 
 def _tabel(args: argparse.Namespace) -> int:
-    from ._table import table_markdown
+    from ..toolkit._table import table_markdown
 
     policy = load_policy(_directory(args.map))
     if args.taak and args.taak not in policy.vocabulary.taken:
@@ -309,14 +309,14 @@ def _tabel(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from ._schema import schema_text
+    from ..toolkit._schema import schema_text
 
     sys.stdout.write(schema_text(load_policy(_directory(args.regels)), args.soort))
     return 0
 
 
 def _samenhang(args: argparse.Namespace) -> int:
-    from ._consistency import build_report, report_html, report_text
+    from ..team._consistency import build_report, report_html, report_text
 
     policy = load_policy(_directory(args.regels))
     if args.html and args.casussen != "-" and Path(args.html).exists() and os.path.samefile(args.html, args.casussen):

@@ -8,12 +8,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._errors import CaseError, EngineError, Problem
-from ._load import EXAMPLES_DIR, YAML_SUFFIXES, parse_model, read_located, shown_path
-from ._models import Advies, Route, Urgentie
-from ._policy import Policy
-from ._rulefile import JaNee
-from ._yaml import Located
+from .._errors import CaseError, EngineError, Problem
+from ..pipeline._load import EXAMPLES_DIR, YAML_SUFFIXES, parse_model, read_located, shown_path
+from .._models import Advies, Route, Urgentie
+from ..pipeline._policy import Policy
+from ..pipeline._rulefile import JaNee
+from ..pipeline._yaml import Located
 from ._yaml_out import ja_nee
 
 LIST_FIELDS = ("mentor_doet", "mentor_doet_niet", "verwijzen_naar")

@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ._analysis import analyse_policy
-from ._coverage import coverage_text, run_tests
-from ._diff import Change, Comparison, Difference, compare_policies
-from ._layers import DEFAULT_BASE
-from ._policy import Policy, load_policy
-from ._render import render_policy
-from ._yaml_out import example_yaml, indent
+from ..toolkit._analysis import analyse_policy
+from ..toolkit._coverage import coverage_text, run_tests
+from ..toolkit._diff import Change, Comparison, Difference, compare_policies
+from ..pipeline._layers import DEFAULT_BASE
+from ..pipeline._policy import Policy, load_policy
+from ..toolkit._render import render_policy
+from ..toolkit._yaml_out import example_yaml, indent
 
 
 def add_arguments(commands: argparse._SubParsersAction, test: argparse.ArgumentParser,

@@ -21,10 +21,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._errors import CaseError, EngineError
-from ._models import ROUTE_RANG, Advies
-from ._policy import Policy
-from ._read import MAX_CASE_BYTES, read_case_text, too_large
+from .._errors import CaseError, EngineError
+from .._models import ROUTE_RANG, Advies
+from ..pipeline._policy import Policy
+from ..pipeline._read import MAX_CASE_BYTES, read_case_text, too_large
 
 CODE_PATTERN = re.compile(r"(?=.*[0-9])[A-Za-z0-9][A-Za-z0-9_-]{0,11}")  # used with fullmatch: no trailing newline
 CODE_RULE = "een klas- of mentorcode (bijv. 2A, H3b, M07): letters en cijfers met minstens één cijfer, hoogstens 12 tekens"
@@ -102,7 +102,7 @@ def build_report(policy: Policy, lines: Iterable[str | bytes | None], max_bytes:
     number, never its content; the report still comes.
     """
     absolute = {rule.id for rule in policy.rules if rule.absoluut}
-    safety_kinds = {kind for kind, term in policy.vocabulary.signalen.items() if term.veiligheid}
+    safety_kinds = set(policy.safety_kinds)
     stats: dict[str, CodeStats] = {}
     skipped: list[str] = []
     cache: dict[str, tuple[Advies, bool, frozenset[str]]] = {}

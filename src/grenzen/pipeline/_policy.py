@@ -12,10 +12,10 @@ from ._audit import AuditRecord, audit_record
 from ._combine import Combiner
 from ._compile import compile_rules, fact_json
 from ._engine import Engine
-from ._errors import CaseError, FieldError, PolicyError, Problem, closest
+from .._errors import CaseError, FieldError, PolicyError, Problem, closest
 from ._layers import is_overlay, layered_source
 from ._load import Source, _allowed_keys, default_rules_dir, load_source
-from ._models import Advies, BeleidInfo, Casus, EerdereAanpak, Mentor, Signaal
+from .._models import Advies, BeleidInfo, Casus, EerdereAanpak, Mentor, Signaal
 from ._read import MAX_CASE_BYTES, read_case_text
 from ._rulefile import Regel
 from ._safety import safety_problems
@@ -49,8 +49,10 @@ class Policy:
         self._compiled = compile_rules(self.resolved_rules, list(self.vocabulary.scholing), list(self.vocabulary.signalen))
         self._engine = Engine(self._compiled.rulesets)
         self._index = {f"r{i}": i for i in range(len(self.rules))}
-        safety = frozenset(kind for kind, term in self.vocabulary.signalen.items() if term.veiligheid)
-        self._combine = Combiner(self.rules, self.agreements, self._info, safety)
+        #: The signal kinds marked ``veiligheid: ja``: they never end at the mentor (the combiner's safety guard).
+        self.safety_kinds: frozenset[str] = frozenset(
+            kind for kind, term in self.vocabulary.signalen.items() if term.veiligheid)
+        self._combiner = Combiner(self.rules, self.agreements, self._info, self.safety_kinds)
         self._context = {
             "vocabulary": {
                 "signalen": self.vocabulary.signalen,
@@ -82,7 +84,13 @@ class Policy:
     def advise(self, case: CaseInput) -> Advies:
         """The advice for one case. Raises ``CaseError`` for a bad case, ``EngineError`` if the engine fails."""
         valid = self.validate_case(case)
-        return self._combine(self.applicable(valid), valid)
+        return self._combiner(self.applicable(valid), valid)
+
+    def combine(self, applicable: Sequence[int], case: Casus) -> Advies:
+        """The advice for a valid case, given the indexes of the rules whose conditions hold (``applicable``): the
+        combination step alone, safety guard included. The toolkit uses it to ask what an advice would be
+        without a rule."""
+        return self._combiner(sorted(applicable), case)
 
     def audit_record(self, case: CaseInput, advice: Advies) -> AuditRecord:
         """What a school system may keep about ``advice``: an id, the time, the policy, only the case fields

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._models import Advies
+from .._models import Advies
 
 ROUTE_TEKST = {
     "mentor": "Dit hoort bij de mentor.",

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from ._models import Advies, Casus
-from ._rulefile import Term
-from ._policy import Policy
+from .._models import Advies, Casus
+from ..pipeline._rulefile import Term
+from ..pipeline._policy import Policy
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 Which = Literal["casus", "advies"]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._errors import PolicyError, Problem
+from .._errors import PolicyError, Problem
 from ._load import (
     default_rules_dir,
     AGREEMENTS_FILE,
@@ -33,7 +33,7 @@ from ._load import (
     rule_files,
     shown_path,
 )
-from ._models import BeleidInfo
+from .._models import BeleidInfo
 from ._rulefile import Kind, Signaalterm, Term, Text
 from ._yaml import Located
 

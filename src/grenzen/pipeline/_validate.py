@@ -6,10 +6,10 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
-from ._errors import Problem
+from .._errors import Problem
 from ._compile import MAX_NEGATED_BOUNDS, negated_bounds, signals_with_polarity
 from ._load import LoadedRule, Source
-from ._models import ERNST_RANG, MAX_AGE, MIN_AGE
+from .._models import ERNST_RANG, MAX_AGE, MIN_AGE
 from ._rulefile import Voorwaarde
 from ._select import selection_problems
 

@@ -1,0 +1,5 @@
+"""The `grenzen` command line, in Dutch."""
+
+from ._main import main
+
+__all__ = ["main"]
