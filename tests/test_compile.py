@@ -10,8 +10,8 @@ from strategies import cases, conditions
 
 from grenzen import Casus
 from grenzen.pipeline._compile import (
-    GROUPS_PER_RULESET, RULES_PER_GROUP, SENTINEL, compile_rules, encode_case, negated_bounds, term_count, translate,
-    _to_json,
+    FALSE, GROUPS_PER_RULESET, RULES_PER_GROUP, SENTINEL, TRUE, compile_rules, encode_case, negated_bounds, term_count,
+    translate, _to_json,
 )
 from grenzen.pipeline._rulefile import Regel, Voorwaarde
 
@@ -66,8 +66,8 @@ def test_any_kind_but_these():
 
 def test_double_negation_and_constants():
     assert compiled({"niet": {"niet": {"taak": "t1"}}}) == {"taak": "t1"}
-    assert translate(cond({"alle": []})) == ("true",)
-    assert translate(cond({"niet": {"alle": []}})) == ("false",)
+    assert translate(cond({"alle": []})) == TRUE
+    assert translate(cond({"niet": {"alle": []}})) == FALSE
 
 
 def test_term_count_and_negated_bounds():
@@ -96,7 +96,7 @@ def test_only_verified_operators_and_never_an_or_inside_arrays(data):
     except Exception:
         return
     expr = translate(parsed)
-    if expr[0] in ("true", "false"):
+    if expr in (TRUE, FALSE):
         return
     for operator, inside_array in _walk(_to_json(expr)):
         assert operator in ALLOWED

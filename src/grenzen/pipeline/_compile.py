@@ -24,18 +24,47 @@ Engine facts (see docs/ontwerp.md, "Driving durable_rules safely", for the traps
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from collections.abc import Iterator
-from typing import Any, Union
+from typing import Any, Literal, TypeAlias
 
 from .._models import ERNST_RANG, Casus
 from ._rulefile import AanpakVoorwaarde, LeeftijdVoorwaarde, Regel, SignaalVoorwaarde, Voorwaarde
 
 # --- a small boolean algebra over engine expressions -------------------------------------------
 
-TRUE = ("true",)
-FALSE = ("false",)
-Expr = Union[tuple[str], tuple[str, list["Expr"]], tuple[str, dict[str, Any]]]
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    """A condition that always (``True``) or never (``False``) holds; folded away before the engine sees it."""
+
+    value: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Atom:
+    """One engine test, already in durable_rules JSON (a comparison, or an ``$iany``/``$iall`` over a list)."""
+
+    test: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    """All parts hold (two or more, none an ``And`` or a ``Const``: see ``_and``)."""
+
+    parts: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    """One of the parts holds (two or more, none an ``Or`` or a ``Const``: see ``_or``)."""
+
+    parts: tuple[Expr, ...]
+
+
+Expr: TypeAlias = And | Or | Atom | Const
+TRUE = Const(True)
+FALSE = Const(False)
 
 ABSENT = -1
 NO_TEXT = "_"  # no kind, no training, no effect: names start with a letter, so this never equals one
@@ -60,34 +89,45 @@ MAX_NODES = 15
 MAX_NEGATED_BOUNDS = 200
 
 
-def _and(parts: list[Expr]) -> Expr:
+def _and(parts: Iterable[Expr]) -> Expr:
+    """The conjunction of ``parts``: constants folded, nested ``And`` flattened, one part returned as itself."""
     flat: list[Expr] = []
     for part in parts:
-        if part == FALSE:
-            return FALSE
-        if part == TRUE:
-            continue
-        flat.extend(part[1] if part[0] == "and" else [part])  # type: ignore[arg-type]
+        match part:
+            case Const(value=False):
+                return FALSE
+            case Const(value=True):
+                continue
+            case And(parts=inner):
+                flat.extend(inner)
+            case _:
+                flat.append(part)
     if not flat:
         return TRUE
-    return flat[0] if len(flat) == 1 else ("and", flat)
+    return flat[0] if len(flat) == 1 else And(tuple(flat))
 
 
-def _or(parts: list[Expr]) -> Expr:
+def _or(parts: Iterable[Expr]) -> Expr:
+    """The disjunction of ``parts``: constants folded, nested ``Or`` flattened, one part returned as itself."""
     flat: list[Expr] = []
     for part in parts:
-        if part == TRUE:
-            return TRUE
-        if part == FALSE:
-            continue
-        flat.extend(part[1] if part[0] == "or" else [part])  # type: ignore[arg-type]
+        match part:
+            case Const(value=True):
+                return TRUE
+            case Const(value=False):
+                continue
+            case Or(parts=inner):
+                flat.extend(inner)
+            case _:
+                flat.append(part)
     if not flat:
         return FALSE
-    return flat[0] if len(flat) == 1 else ("or", flat)
+    return flat[0] if len(flat) == 1 else Or(tuple(flat))
 
 
-def _atom(expr: dict[str, Any]) -> Expr:
-    return ("atom", expr)
+def _combine(parts: Iterable[Expr], conj: bool) -> Expr:
+    """``_and`` of ``parts`` if ``conj``, else ``_or``."""
+    return _and(parts) if conj else _or(parts)
 
 
 # --- conditions ---------------------------------------------------------------------------------
@@ -97,22 +137,23 @@ def translate(cond: Voorwaarde, positive: bool = True, kinds: tuple[str, ...] = 
     """A condition (or its negation) as an engine expression tree; ``kinds`` is the vocabulary's signal kinds."""
     parts: list[Expr] = []
     for name, value in _present(cond):
-        if name == "alle":
-            parts.append(_combine([translate(c, positive, kinds) for c in value], conj=positive))
-        elif name == "een_van":
-            parts.append(_combine([translate(c, positive, kinds) for c in value], conj=not positive))
-        elif name == "niet":
-            parts.append(translate(value, not positive, kinds))
-        elif name == "signaal":
-            parts.append(_signal(value, positive, kinds))
-        elif name == "taak":
-            parts.append(_choice("taak", value, positive))
-        elif name == "scholing":
-            parts.append(_training(value, positive))
-        elif name == "leeftijd":
-            parts.append(_age(value, positive))
-        elif name == "eerdere_aanpak":
-            parts.append(_approach(value, positive))
+        match name:
+            case "alle":
+                parts.append(_combine([translate(c, positive, kinds) for c in value], conj=positive))
+            case "een_van":
+                parts.append(_combine([translate(c, positive, kinds) for c in value], conj=not positive))
+            case "niet":
+                parts.append(translate(value, not positive, kinds))
+            case "signaal":
+                parts.append(_signal(value, positive, kinds))
+            case "taak":
+                parts.append(_choice("taak", value, positive))
+            case "scholing":
+                parts.append(_training(value, positive))
+            case "leeftijd":
+                parts.append(_age(value, positive))
+            case "eerdere_aanpak":
+                parts.append(_approach(value, positive))
     # several keys in one block: all must hold (negated: one of them fails)
     return _combine(parts, conj=positive)
 
@@ -120,10 +161,6 @@ def translate(cond: Voorwaarde, positive: bool = True, kinds: tuple[str, ...] = 
 def _present(cond: Voorwaarde) -> list[tuple[str, Any]]:
     """The keys a condition block uses, in declaration order (deterministic output)."""
     return [(n, getattr(cond, n)) for n in Voorwaarde.model_fields if getattr(cond, n) is not None]
-
-
-def _combine(parts: list[Expr], conj: bool) -> Expr:
-    return _and(parts) if conj else _or(parts)
 
 
 def signal_list(kind: str | None) -> str:
@@ -147,10 +184,11 @@ def bound_field(bounds: tuple[int, int, int | None]) -> str:
 
 
 def _signal(cond: SignaalVoorwaarde, positive: bool, vocabulary: tuple[str, ...]) -> Expr:
+    """A signal condition (or its negation: one ``$iall`` over the list of all signals)."""
     low, high, weeks = bounds_of(cond)
     if positive:
         lists: list[str | None] = list(cond.soort) if cond.soort else [None]
-        return _or([_atom({"$iany": {signal_list(k): _item_checks(cond, k is None)}}) for k in lists])
+        return _or([Atom({"$iany": {signal_list(k): _item_checks(cond, k is None)}}) for k in lists])
     # for every item of the list of all signals: its kind within the bounds is none of the excluded kinds
     item_field = f"$i.{bound_field((low, high, weeks))}"
     if cond.soort:
@@ -158,11 +196,11 @@ def _signal(cond: SignaalVoorwaarde, positive: bool, vocabulary: tuple[str, ...]
     elif cond.behalve_soort:  # every signal within the bounds has one of these kinds: exclude all others
         excluded = [k for k in vocabulary if k not in cond.behalve_soort]
     else:  # no signal within the bounds at all
-        return _atom({"$iall": {ALL_SIGNALS: {item_field: NO_TEXT}}})
+        return Atom({"$iall": {ALL_SIGNALS: {item_field: NO_TEXT}}})
     checks = [{"$neq": {item_field: k}} for k in excluded]
     if not checks:
         return TRUE
-    return _atom({"$iall": {ALL_SIGNALS: checks[0] if len(checks) == 1 else {"$and": checks}}})
+    return Atom({"$iall": {ALL_SIGNALS: checks[0] if len(checks) == 1 else {"$and": checks}}})
 
 
 def _item_checks(cond: SignaalVoorwaarde, shared: bool) -> dict[str, Any]:
@@ -183,39 +221,45 @@ def _item_checks(cond: SignaalVoorwaarde, shared: bool) -> dict[str, Any]:
 
 
 def _choice(fieldname: str, values: list[str], positive: bool) -> Expr:
+    """``fieldname`` is one of ``values`` (negated: none of them)."""
     if positive:
-        return _or([_atom({fieldname: v}) for v in values])
-    return _and([_atom({"$neq": {fieldname: v}}) for v in values])
+        return _or([Atom({fieldname: v}) for v in values])
+    return _and([Atom({"$neq": {fieldname: v}}) for v in values])
 
 
 def _training(values: list[str], positive: bool) -> Expr:
+    """The mentor followed one of the trainings ``values`` (negated: none of them)."""
     if positive:
-        return _or([_atom({"$iany": {TRAININGS: {"$i": v}}}) for v in values])
+        return _or([Atom({"$iany": {TRAININGS: {"$i": v}}}) for v in values])
     checks = [{"$neq": {"$i": v}} for v in dict.fromkeys(values)]  # the list ends with the sentinel "_"
-    return _atom({"$iall": {TRAININGS: checks[0] if len(checks) == 1 else {"$and": checks}}})
+    return Atom({"$iall": {TRAININGS: checks[0] if len(checks) == 1 else {"$and": checks}}})
 
 
 def _age(cond: LeeftijdVoorwaarde, positive: bool) -> Expr:
+    """The age is within the range (negated: below or above it; an unknown age is below every range)."""
     low = max(cond.vanaf or 0, 0)  # an unknown age (-1) is below every range
+    parts: list[Expr]
     if positive:
-        parts = [_atom({"$gte": {"lft": low}})]
+        parts = [Atom({"$gte": {"lft": low}})]
         if cond.tot_en_met is not None:
-            parts.append(_atom({"$lte": {"lft": cond.tot_en_met}}))
+            parts.append(Atom({"$lte": {"lft": cond.tot_en_met}}))
         return _and(parts)
-    parts = [_atom({"$lt": {"lft": low}})]
+    parts = [Atom({"$lt": {"lft": low}})]
     if cond.tot_en_met is not None:
-        parts.append(_atom({"$gt": {"lft": cond.tot_en_met}}))
+        parts.append(Atom({"$gt": {"lft": cond.tot_en_met}}))
     return _or(parts)
 
 
 def _approach(cond: AanpakVoorwaarde, positive: bool) -> Expr:
+    """The mentor's own approach lasted long enough, with one of the effects (negated: either fails)."""
     weeks = cond.weken_minstens or 0  # absent approach is -1: fails "at least 0"
+    parts: list[Expr]
     if positive:
-        parts = [_atom({"$gte": {"ea_w": weeks}})]
+        parts = [Atom({"$gte": {"ea_w": weeks}})]
         if cond.effect:
             parts.append(_choice("ea_e", list(cond.effect), True))
         return _and(parts)
-    parts = [_atom({"$lt": {"ea_w": weeks}})]
+    parts = [Atom({"$lt": {"ea_w": weeks}})]
     if cond.effect:
         parts.append(_choice("ea_e", list(cond.effect), False))
     return _or(parts)
@@ -224,13 +268,14 @@ def _approach(cond: AanpakVoorwaarde, positive: bool) -> Expr:
 def signals_with_polarity(cond: Voorwaarde, positive: bool = True) -> Iterator[tuple[SignaalVoorwaarde, bool]]:
     """Every signal condition inside ``cond``, with whether it is asked positively (even number of ``niet``)."""
     for name, value in _present(cond):
-        if name in ("alle", "een_van"):
-            for child in value:
-                yield from signals_with_polarity(child, positive)
-        elif name == "niet":
-            yield from signals_with_polarity(value, not positive)
-        elif name == "signaal":
-            yield value, positive
+        match name:
+            case "alle" | "een_van":
+                for child in value:
+                    yield from signals_with_polarity(child, positive)
+            case "niet":
+                yield from signals_with_polarity(value, not positive)
+            case "signaal":
+                yield value, positive
 
 
 def negated_bounds(cond: Voorwaarde) -> list[tuple[int, int, int | None]]:
@@ -246,17 +291,19 @@ def term_count(cond: Voorwaarde) -> int:
 
 def _measure(expr: Expr) -> tuple[int, int]:
     """(nested ``$and``/``$or`` nodes, DNF terms) of an expression as the engine builds it."""
-    tag = expr[0]
-    if tag in ("true", "false"):
-        return 0, 1
-    if tag == "atom":
-        return _json_nodes(expr[1]), 1
-    measures = [_measure(e) for e in expr[1]]  # type: ignore[union-attr]
-    return 1 + sum(n for n, _ in measures), _combined_terms(tag, [t for _, t in measures])
+    match expr:
+        case Const():
+            return 0, 1
+        case Atom(test):
+            return _json_nodes(test), 1
+        case And(parts) | Or(parts):
+            measures = [_measure(e) for e in parts]
+            return 1 + sum(n for n, _ in measures), _combined_terms([t for _, t in measures], isinstance(expr, And))
 
 
-def _combined_terms(tag: str, terms: list[int]) -> int:
-    if tag == "or":
+def _combined_terms(terms: list[int], conj: bool) -> int:
+    """DNF terms of an ``$and`` (``conj``: the product) or an ``$or`` (the sum) of parts with ``terms`` each."""
+    if not conj:
         return sum(terms)
     product = 1
     for t in terms:
@@ -265,6 +312,7 @@ def _combined_terms(tag: str, terms: list[int]) -> int:
 
 
 def _json_nodes(value: Any) -> int:
+    """``$and``/``$or`` nodes inside an atom's JSON."""
     if isinstance(value, dict):
         return sum((key in ("$and", "$or")) + _json_nodes(v) for key, v in value.items())
     if isinstance(value, list):
@@ -273,20 +321,33 @@ def _json_nodes(value: Any) -> int:
 
 
 def _to_json(expr: Expr) -> dict[str, Any]:
-    tag = expr[0]
-    if tag == "atom":
-        return expr[1]  # type: ignore[return-value]
-    if tag == "and":
-        return {"$and": [_to_json(e) for e in expr[1]]}  # type: ignore[union-attr]
-    if tag == "or":
-        return {"$or": [_to_json(e) for e in expr[1]]}  # type: ignore[union-attr]
-    raise AssertionError(tag)  # TRUE/FALSE are folded away before this point
+    """An expression as durable_rules JSON; constants are folded away before this point."""
+    match expr:
+        case Atom(test):
+            return test
+        case And(parts):
+            return {"$and": [_to_json(e) for e in parts]}
+        case Or(parts):
+            return {"$or": [_to_json(e) for e in parts]}
+        case Const():
+            raise AssertionError(expr)
 
 
 # --- spreading a condition over engine rules ------------------------------------------------------
 
-# A plan for one rule: an expression that fits one engine rule, or ("any"|"all", [plans]).
-Plan = Union[Expr, tuple[str, list[Any]]]
+
+@dataclass(frozen=True, slots=True)
+class Circuit:
+    """A rule spread over several engine rules: it holds when any/all of its parts do."""
+
+    kind: Literal["any", "all"]
+    parts: tuple[Plan, ...]
+
+
+#: A plan for one rule: an expression that fits one engine rule, or a circuit of plans.
+Plan: TypeAlias = Expr | Circuit
+#: A circuit as ``Rulesets.circuits`` holds it for the engine: an engine rule name, or ("any"|"all", [circuits]).
+CircuitNames: TypeAlias = str | tuple[str, list["CircuitNames"]]
 
 
 def _fits(nodes: int, terms: int, top_is_and: bool) -> bool:
@@ -297,56 +358,66 @@ def _fits(nodes: int, terms: int, top_is_and: bool) -> bool:
 def split(expr: Expr) -> Plan:
     """``expr`` as one engine rule if it fits, else its ``$or``/``$and`` children packed into as few engine
     rules as fit, combined by "any"/"all". Leaves always fit: an atom holds at most one ``$and``."""
-    nodes, terms = _measure(expr)
-    tag = expr[0]
-    if tag not in ("and", "or") or _fits(nodes, terms, tag == "and"):
+    match expr:
+        case And(children):
+            conj = True
+        case Or(children):
+            conj = False
+        case _:
+            return expr
+    if _fits(*_measure(expr), conj):
         return expr
-    parts: list[Plan] = []
+    plans = _pack(children, conj)
+    return Circuit("all" if conj else "any", tuple(plans)) if len(plans) > 1 else plans[0]
+
+
+def _pack(children: tuple[Expr, ...], conj: bool) -> list[Plan]:
+    """The children of an ``$and`` (``conj``) or ``$or`` that does not fit one engine rule, in order: runs of
+    children that fit together joined again, a child that fits nowhere split on its own."""
+    plans: list[Plan] = []
     chunk: list[Expr] = []
     chunk_nodes, chunk_terms = 0, 0
-    for child in expr[1]:  # type: ignore[union-attr]
+    for child in children:
         n, t = _measure(child)
-        if not _fits(n, t, child[0] == "and"):
-            parts.append(split(child))
+        if not _fits(n, t, isinstance(child, And)):
+            plans.append(split(child))
             continue
         if chunk:
-            joined_terms = _combined_terms(tag, [chunk_terms, t])
+            joined_terms = _combined_terms([chunk_terms, t], conj)
             # one alternative per true path fires: a product of alternatives would multiply the activations
-            product = tag == "and" and t > 1 and chunk_terms > 1
-            if product or not _fits(1 + chunk_nodes + n, joined_terms, tag == "and"):
-                parts.append(_or(chunk) if tag == "or" else _and(chunk))
+            product = conj and t > 1 and chunk_terms > 1
+            if product or not _fits(1 + chunk_nodes + n, joined_terms, conj):
+                plans.append(_combine(chunk, conj))
                 chunk, chunk_nodes, chunk_terms = [], 0, 0
         chunk.append(child)
         chunk_nodes += n
-        chunk_terms = t if len(chunk) == 1 else _combined_terms(tag, [chunk_terms, t])
+        chunk_terms = t if len(chunk) == 1 else _combined_terms([chunk_terms, t], conj)
     if chunk:
-        parts.append(_or(chunk) if tag == "or" else _and(chunk))
-    return ("any" if tag == "or" else "all", parts) if len(parts) > 1 else parts[0]
+        plans.append(_combine(chunk, conj))
+    return plans
 
 
-def _is_circuit(plan: Plan) -> bool:
-    return plan[0] in ("any", "all")
-
-
-def _name_leaves(plan: Plan, owner: str, leaves: list[tuple[str, Expr]]) -> Any:
+def _name_leaves(plan: Plan, owner: str, leaves: list[tuple[str, Expr]]) -> CircuitNames:
     """``plan`` with each engine rule replaced by its name ``<owner>.<n>``; the rules go to ``leaves``."""
-    if not _is_circuit(plan):
-        name = f"{owner}.{len(leaves)}"
-        leaves.append((name, plan))  # type: ignore[arg-type]
-        return name
-    return (plan[0], [_name_leaves(p, owner, leaves) for p in plan[1]])
+    match plan:
+        case Circuit(kind, parts):
+            return (kind, [_name_leaves(p, owner, leaves) for p in parts])
+        case _:
+            name = f"{owner}.{len(leaves)}"
+            leaves.append((name, plan))
+            return name
 
 
 # --- rulesets -----------------------------------------------------------------------------------
 
 
-class Rulesets(list):  # type: ignore[type-arg]
+class Rulesets(list[str]):
     """The JSON text of each engine ruleset, and ``circuits``: for a rule spread over several engine rules
     (``r<i>.<n>``), how their firings combine into ``r<i>`` (a name, or ("any"|"all", [circuits]))."""
 
-    def __init__(self, texts: list[str] = (), circuits: dict[str, Any] | None = None) -> None:  # type: ignore[assignment]
+    def __init__(self, texts: Iterable[str] = (), circuits: dict[str, CircuitNames] | None = None) -> None:
         super().__init__(texts)
-        self.circuits: dict[str, Any] = circuits or {}
+        self.circuits: dict[str, CircuitNames] = circuits or {}
 
 
 @dataclass
@@ -363,6 +434,12 @@ class Compiled:
     sentinel: str = ""  # the sentinel item of the list of all signals, as JSON
 
 
+#: One engine rule: its name, its body as durable_rules JSON (``{}``: it always holds) and its DNF terms.
+EngineRule: TypeAlias = tuple[str, dict[str, Any], int]
+#: Engine rules that share one group marker: (name, body) each.
+Group: TypeAlias = list[tuple[str, dict[str, Any]]]
+
+
 def compile_rules(rules: list[Regel], trainings: list[str], kinds: list[str] | None = None) -> Compiled:
     """Compile rules (in policy order) into small engine rulesets; ``kinds``: the vocabulary's signal kinds.
 
@@ -371,28 +448,48 @@ def compile_rules(rules: list[Regel], trainings: list[str], kinds: list[str] | N
     compiled = Compiled(rulesets=Rulesets(), markers={})
     bounds: dict[tuple[int, int, int | None], None] = {}
     listed: set[str] = set()
-    entries: list[tuple[str, dict[str, Any], int]] = []
+    entries: list[EngineRule] = []
     for index, rule in enumerate(rules):
-        for signal, positive in signals_with_polarity(rule.als):
-            if positive and signal.soort:
-                listed.update(signal.soort)
+        listed.update(_listed_kinds(rule.als))
         bounds.update(dict.fromkeys(negated_bounds(rule.als)))
-        expr = translate(rule.als, True, vocabulary)
-        if expr == FALSE:
-            compiled.never.append(index)
-            continue
-        plan = split(expr)
-        if _is_circuit(plan):
-            leaves: list[tuple[str, Expr]] = []
-            compiled.rulesets.circuits[f"r{index}"] = _name_leaves(plan, f"r{index}", leaves)
-        else:
-            leaves = [(f"r{index}", plan)]  # type: ignore[list-item]
-        for name, leaf in leaves:
-            entries.append((name, {} if leaf == TRUE else _to_json(leaf), _measure(leaf)[1]))
+        entries += _engine_rules(index, translate(rule.als, True, vocabulary), compiled)
     compiled.bounds = tuple((bound_field(b), *b) for b in bounds)
     compiled.listed_kinds = frozenset(listed)
-    groups: list[list[tuple[str, dict[str, Any]]]] = []
-    current: list[tuple[str, dict[str, Any]]] = []
+    rulesets = _rulesets(_groups(entries), compiled.markers)
+    compiled.prefix = "{" + "".join(f'"{m}":1,' for m in compiled.markers)
+    sentinel = {**SENTINEL, **{name: NO_TEXT for name, *_ in compiled.bounds}}
+    compiled.sentinel = json.dumps(sentinel, separators=(",", ":"))
+    compiled.rulesets.extend(json.dumps(rs, ensure_ascii=False, separators=(",", ":")) for rs in rulesets)
+    return compiled
+
+
+def _listed_kinds(cond: Voorwaarde) -> Iterator[str]:
+    """The kinds whose own list of signals ``cond`` reads: those of its positively asked signal conditions."""
+    for signal, positive in signals_with_polarity(cond):
+        if positive and signal.soort:
+            yield from signal.soort
+
+
+def _engine_rules(index: int, expr: Expr, compiled: Compiled) -> list[EngineRule]:
+    """The engine rules for rule ``index`` with condition ``expr``: none if it never holds (noted in
+    ``compiled.never``), one ``r<index>``, or several ``r<index>.<n>`` whose circuit goes to ``compiled.rulesets``."""
+    if expr == FALSE:
+        compiled.never.append(index)
+        return []
+    owner = f"r{index}"
+    leaves: list[tuple[str, Expr]] = []
+    match split(expr):
+        case Circuit() as circuit:
+            compiled.rulesets.circuits[owner] = _name_leaves(circuit, owner, leaves)
+        case whole:
+            leaves.append((owner, whole))
+    return [(name, {} if leaf == TRUE else _to_json(leaf), _measure(leaf)[1]) for name, leaf in leaves]
+
+
+def _groups(entries: list[EngineRule]) -> list[Group]:
+    """Engine rules in order, in groups of at most ``RULES_PER_GROUP`` rules and ``TERMS_PER_GROUP`` terms."""
+    groups: list[Group] = []
+    current: Group = []
     terms = 0
     for name, body, count in entries:
         if current and (len(current) >= RULES_PER_GROUP or terms + count > TERMS_PER_GROUP):
@@ -402,21 +499,23 @@ def compile_rules(rules: list[Regel], trainings: list[str], kinds: list[str] | N
         terms += count
     if current:
         groups.append(current)
+    return groups
+
+
+def _rulesets(groups: list[Group], markers: dict[str, int]) -> list[dict[str, Any]]:
+    """The engine rulesets: ``GROUPS_PER_RULESET`` groups each, every rule AND-ed with its group's marker
+    ``_g<n>`` (each marker used is added to ``markers``)."""
     rulesets: list[dict[str, Any]] = []
     for number, group in enumerate(groups):
         if number % GROUPS_PER_RULESET == 0:
             rulesets.append({})
         marker = f"_g{number % GROUPS_PER_RULESET}"
-        compiled.markers[marker] = 1
+        markers[marker] = 1
         for name, body in group:
             parts = [{"$ex": {marker: 1}}] + (body.get("$and") or [body] if body else [])
             condition = parts[0] if len(parts) == 1 else {"$and": parts}
             rulesets[-1][name] = {"all": [{"m": condition}]}
-    compiled.prefix = "{" + "".join(f'"{m}":1,' for m in compiled.markers)
-    sentinel = {**SENTINEL, **{name: NO_TEXT for name, *_ in compiled.bounds}}
-    compiled.sentinel = json.dumps(sentinel, separators=(",", ":"))
-    compiled.rulesets.extend(json.dumps(rs, ensure_ascii=False, separators=(",", ":")) for rs in rulesets)
-    return compiled
+    return rulesets
 
 
 def fact_json(case: Casus, compiled: Compiled) -> str:
@@ -451,4 +550,5 @@ def fact_json(case: Casus, compiled: Compiled) -> str:
 
 def encode_case(case: Casus, compiled: Compiled) -> dict[str, Any]:
     """The engine fact for a validated case, as a dict (for tests and tools; the engine gets ``fact_json``)."""
-    return json.loads(fact_json(case, compiled))
+    fact: dict[str, Any] = json.loads(fact_json(case, compiled))
+    return fact
