@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
+from typing import TypeAlias
 
 from ..pipeline._explain import URGENTIE_TEKST, either
 from ..pipeline._load import LoadedRule
@@ -13,9 +14,64 @@ from ..pipeline._policy import Policy
 from ..pipeline._rulefile import Regel, SignaalVoorwaarde, Voorwaarde
 
 # A tiny document model so that Markdown and HTML come from the same text.
-Span = tuple[str, str]  # (style, text): style "" plain, "b" bold, "c" code
-Text = list[Span]
-Block = Union[tuple[str, int, str], tuple[str, Text], tuple[str, list[Text]], tuple[str, list[str], list[list[Text]]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Plain:
+    """Text as it is."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bold:
+    """Text in bold."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A name as the rule files and cases write it (an id, a key, a command)."""
+
+    text: str
+
+
+Span: TypeAlias = Plain | Bold | Code
+Text: TypeAlias = list[Span]
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A heading of ``level`` 1 (the title) to 4 (a rule)."""
+
+    level: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """A paragraph."""
+
+    text: Text
+
+
+@dataclass(frozen=True, slots=True)
+class Bullets:
+    """A bulleted list, one text per item."""
+
+    items: list[Text]
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table: the column names, and per row one text per column."""
+
+    header: list[str]
+    rows: list[list[Text]]
+
+
+Block: TypeAlias = Heading | Paragraph | Bullets | Table
 
 ROUTE_WORDS = {"mentor": "blijft bij de mentor", "zorgteam": "naar het zorgteam", "extern": "naar externe hulp"}
 SECTIONS = (("mentor", "Hoort bij de mentor"), ("zorgteam", "Gaat naar het zorgteam"), ("extern", "Gaat naar externe hulp"))
@@ -42,60 +98,89 @@ def render_policy(policy: Policy, fmt: str = "md") -> str:
 
 
 def _document(policy: Policy) -> list[Block]:
+    """The whole policy document, section by section."""
+    aside = _set_aside_by_overlay(policy)
+    return [*_introduction(policy), *_absolute_rules(policy), *_overlay(policy, aside),
+            *_themes(policy, _labels(policy), aside), *_agreements(policy), *_vocabulary(policy)]
+
+
+def _introduction(policy: Policy) -> list[Block]:
+    """The title, the description, the version and how an advice comes about."""
     vocab = policy.vocabulary
-    labels = _labels(policy)
-    out: list[Block] = [("h", 1, policy.name)]
+    out: list[Block] = [Heading(1, policy.name)]
     if vocab.beschrijving:
-        out.append(("p", [("", vocab.beschrijving)]))
+        out.append(Paragraph([Plain(vocab.beschrijving)]))
     layers = policy.layers
     versions = " + ".join(f"{layer.naam} (versie {layer.versie})" for layer in layers) if len(layers) > 1 else ""
-    out.append(("p", [("", "Versie "), ("c", policy.version), ("", ". " + (f"Opgebouwd uit de lagen {versions}. "
-                                                                              if versions else "")
-                      + "Dit document is gemaakt met "), ("c", "grenzen beleid"),
-                      ("", " uit de regelbestanden: wie het beleid wil veranderen, past de regels aan en maakt dit "
-                           "document opnieuw.")]))
-    out.append(("h", 2, "Zo komt een advies tot stand"))
-    out.append(("ul", [
-        [("", "Alle regels waarvan de voorwaarde geldt, doen mee. Een uitzondering zet een andere regel opzij; "
-              "een absolute regel (veiligheid) kan nooit opzij worden gezet.")],
-        [("", "De zwaarste route wint (extern boven zorgteam boven mentor), en de meest dringende urgentie.")],
-        [("", "Zegt één regel dat de taak niet bij de mentor hoort, dan hoort zij niet bij de mentor.")],
-        [("", "Geldt geen enkele regel, dan gaat de casus naar het zorgteam, nooit stil naar de mentor.")],
+    out.append(Paragraph([
+        Plain("Versie "), Code(policy.version),
+        Plain(". " + (f"Opgebouwd uit de lagen {versions}. " if versions else "") + "Dit document is gemaakt met "),
+        Code("grenzen beleid"),
+        Plain(" uit de regelbestanden: wie het beleid wil veranderen, past de regels aan en maakt dit "
+              "document opnieuw."),
     ]))
-    by_id = {item.rule.id: item for item in policy.source.rules}
+    out.append(Heading(2, "Zo komt een advies tot stand"))
+    out.append(Bullets([
+        [Plain("Alle regels waarvan de voorwaarde geldt, doen mee. Een uitzondering zet een andere regel opzij; "
+               "een absolute regel (veiligheid) kan nooit opzij worden gezet.")],
+        [Plain("De zwaarste route wint (extern boven zorgteam boven mentor), en de meest dringende urgentie.")],
+        [Plain("Zegt één regel dat de taak niet bij de mentor hoort, dan hoort zij niet bij de mentor.")],
+        [Plain("Geldt geen enkele regel, dan gaat de casus naar het zorgteam, nooit stil naar de mentor.")],
+    ]))
+    return out
+
+
+def _absolute_rules(policy: Policy) -> list[Block]:
+    """"Veiligheid eerst": the absolute rules, if there are any."""
     absolute = [item for item in policy.source.rules if item.rule.absoluut]
-    if absolute:
-        out.append(("h", 2, "Veiligheid eerst"))
-        out.append(("p", [("", "Deze regels zijn absoluut: geen uitzondering zet ze opzij, ook niet met scholing.")]))
-        out.append(("ul", [[("b", item.rule.titel), ("", f" — {ROUTE_WORDS[item.rule.dan.route]}, "
-                                                         f"{URGENTIE_TEKST[item.rule.dan.urgentie]} ("),
-                            ("c", item.rule.id), ("", ")")] for item in absolute]))
-    aside = _set_aside_by_overlay(policy)
-    if aside:
-        out.append(("h", 2, "Waar de school afwijkt van de basis"))
-        out.append(("p", [("", "Deze regels uit de basis (het beleid waarop de school bouwt) zet de school opzij "
-                               "met een eigen regel. Geldt die eigen regel, dan telt de regel uit de basis niet mee.")]))
-        out.append(("ul", [[("b", by_id[target].rule.titel), ("", " ("), ("c", target), ("", ") — opzij gezet door ")]
-                           + _join_codes([setter.rule.id for setter in setters]) for target, setters in aside.items()]))
+    if not absolute:
+        return []
+    return [
+        Heading(2, "Veiligheid eerst"),
+        Paragraph([Plain("Deze regels zijn absoluut: geen uitzondering zet ze opzij, ook niet met scholing.")]),
+        Bullets([[Bold(item.rule.titel),
+                  Plain(f" — {ROUTE_WORDS[item.rule.dan.route]}, {URGENTIE_TEKST[item.rule.dan.urgentie]} ("),
+                  Code(item.rule.id), Plain(")")] for item in absolute]),
+    ]
+
+
+def _overlay(policy: Policy, aside: dict[str, list[LoadedRule]]) -> list[Block]:
+    """Where the school departs from its base: the base rules that a school rule sets aside, if any."""
+    if not aside:
+        return []
+    by_id = {item.rule.id: item for item in policy.source.rules}
+    items: list[Text] = []
+    for target, setters in aside.items():
+        rule: Text = [Bold(by_id[target].rule.titel), Plain(" ("), Code(target), Plain(") — opzij gezet door ")]
+        items.append(rule + _join_codes([setter.rule.id for setter in setters]))
+    return [
+        Heading(2, "Waar de school afwijkt van de basis"),
+        Paragraph([Plain("Deze regels uit de basis (het beleid waarop de school bouwt) zet de school opzij "
+                         "met een eigen regel. Geldt die eigen regel, dan telt de regel uit de basis niet mee.")]),
+        Bullets(items),
+    ]
+
+
+def _themes(policy: Policy, labels: dict[str, str], aside: dict[str, list[LoadedRule]]) -> list[Block]:
+    """One section per theme (those with an absolute rule first), its rules by route, absolute rules first."""
     themes: dict[str, list[LoadedRule]] = {}
     for item in policy.source.rules:
         themes.setdefault(item.theme, []).append(item)
     order = sorted(themes, key=lambda t: (not any(i.rule.absoluut for i in themes[t]), list(themes).index(t)))
+    out: list[Block] = []
     for theme in order:
-        out.append(("h", 2, theme))
+        out.append(Heading(2, theme))
         description = _theme_description(themes[theme][0])
         if description:
-            out.append(("p", [("", description)]))
+            out.append(Paragraph([Plain(description)]))
         items = sorted(themes[theme], key=lambda i: not i.rule.absoluut)
         for route, title in SECTIONS:
             chosen = [i for i in items if i.rule.dan.route == route]
             if not chosen:
                 continue
-            out.append(("h", 3, title))
+            out.append(Heading(3, title))
             for item in chosen:
                 out.extend(_rule(item, labels, policy, aside.get(item.rule.id, [])))
-    out.extend(_agreements(policy))
-    out.extend(_vocabulary(policy))
     return out
 
 
@@ -119,43 +204,45 @@ def _set_aside_by_overlay(policy: Policy) -> dict[str, list[LoadedRule]]:
 
 
 def _rule(item: LoadedRule, labels: dict[str, str], policy: Policy, set_aside_by: list[LoadedRule]) -> list[Block]:
+    """One rule: its heading and a list of what it asks, advises and why."""
     rule: Regel = item.rule
     then = rule.dan
     advice = f"{ROUTE_WORDS[then.route]}, {URGENTIE_TEKST[then.urgentie]}"
     if then.taak_hoort_bij_mentor is not None:
         advice += "; de taak hoort " + ("" if then.taak_hoort_bij_mentor else "niet ") + "bij de mentor"
     lines: list[Text] = [
-        [("b", "Wanneer: "), ("", _describe(rule.als, labels))],
-        [("b", "Advies: "), ("", advice)],
+        [Bold("Wanneer: "), Plain(_describe(rule.als, labels))],
+        [Bold("Advies: "), Plain(advice)],
     ]
     if then.mentor_doet:
-        lines.append([("b", "De mentor doet: "), ("", " ".join(then.mentor_doet))])
+        lines.append([Bold("De mentor doet: "), Plain(" ".join(then.mentor_doet))])
     if then.mentor_doet_niet:
-        lines.append([("b", "De mentor doet niet: "), ("", " ".join(then.mentor_doet_niet))])
+        lines.append([Bold("De mentor doet niet: "), Plain(" ".join(then.mentor_doet_niet))])
     if then.verwijzen_naar:
         names = policy.agreements.bestemmingen
-        lines.append([("b", "Verwijzen naar: "), ("", ", ".join(names[n].naam if n in names else n
-                                                               for n in then.verwijzen_naar))])
+        lines.append([Bold("Verwijzen naar: "),
+                      Plain(", ".join(names[n].naam if n in names else n for n in then.verwijzen_naar))])
     if then.toestemming is not None:
-        lines.append([("b", "Toestemming: "), ("", "nodig (wie toestemming geeft, staat bij de verwijsafspraken)"
-                                                    if then.toestemming else "niet nodig (meldplicht of meldrecht)")])
+        lines.append([Bold("Toestemming: "), Plain("nodig (wie toestemming geeft, staat bij de verwijsafspraken)"
+                                                   if then.toestemming else "niet nodig (meldplicht of meldrecht)")])
     if rule.zet_opzij:
-        lines.append([("b", "Uitzondering op: ")] + _join_codes(rule.zet_opzij))
+        lines.append([Bold("Uitzondering op: ")] + _join_codes(rule.zet_opzij))
     if set_aside_by:
-        lines.append([("b", "Opzij gezet door de school: ")] + _join_codes([s.rule.id for s in set_aside_by])
-                     + [("", "; als die regel geldt, telt deze regel niet mee.")])
-    lines.append([("b", "Waarom: "), ("", then.uitleg)])
-    lines.append([("b", "Bron: "), ("", " ".join(rule.bron.split()) + " — "), ("c", _where(item, policy))])
+        lines.append([Bold("Opzij gezet door de school: ")] + _join_codes([s.rule.id for s in set_aside_by])
+                     + [Plain("; als die regel geldt, telt deze regel niet mee.")])
+    lines.append([Bold("Waarom: "), Plain(then.uitleg)])
+    lines.append([Bold("Bron: "), Plain(" ".join(rule.bron.split()) + " — "), Code(_where(item, policy))])
     title = rule.titel + (" (absoluut)" if rule.absoluut else "")
-    return [("h", 4, f"{title} · {rule.id}"), ("ul", lines)]
+    return [Heading(4, f"{title} · {rule.id}"), Bullets(lines)]
 
 
 def _join_codes(names: list[str]) -> Text:
+    """``names`` as code, separated by commas."""
     spans: Text = []
     for index, name in enumerate(names):
         if index:
-            spans.append(("", ", "))
-        spans.append(("c", name))
+            spans.append(Plain(", "))
+        spans.append(Code(name))
     return spans
 
 
@@ -225,22 +312,22 @@ def _or(names: list[str], labels: dict[str, str]) -> str:
 
 
 def _agreements(policy: Policy) -> list[Block]:
-    out: list[Block] = [("h", 2, "Verwijsafspraken")]
+    out: list[Block] = [Heading(2, "Verwijsafspraken")]
     destinations = policy.agreements.bestemmingen
     if destinations:
         rows = [_row(d.naam, "binnen de school" if d.soort == "intern" else "buiten de school",
                      " ".join((d.omschrijving or "").split()), " ".join((d.bron or "").split()))
                 for d in destinations.values()]
-        out.append(("table", ["wie", "waar", "wat", "bron"], rows))
+        out.append(Table(["wie", "waar", "wat", "bron"], rows))
     consent = policy.agreements.toestemming
     if consent is not None:
-        out.append(("p", [("", "Is voor een verwijzing toestemming nodig, dan geeft die:")]))
+        out.append(Paragraph([Plain("Is voor een verwijzing toestemming nodig, dan geeft die:")]))
         rows = []
         for group in consent.leeftijden:
             rows.append(_row(age_group(group.vanaf, group.tot_en_met), group.wie))
         rows.append(_row("leeftijd onbekend", consent.onbekende_leeftijd))
-        out.append(("table", ["leeftijd", "toestemming van"], rows))
-        out.append(("p", [("b", "Bron: "), ("", " ".join(consent.bron.split()))]))
+        out.append(Table(["leeftijd", "toestemming van"], rows))
+        out.append(Paragraph([Bold("Bron: "), Plain(" ".join(consent.bron.split()))]))
     return out
 
 
@@ -266,24 +353,36 @@ def _labels(policy: Policy) -> dict[str, str]:
 
 def _vocabulary(policy: Policy) -> list[Block]:
     vocab = policy.vocabulary
-    out: list[Block] = [("h", 2, "Woordenlijst")]
+    out: list[Block] = [Heading(2, "Woordenlijst")]
     for title, table in (("Signalen", vocab.signalen), ("Taken", vocab.taken), ("Scholing", vocab.scholing)):
         if table:
-            out.append(("h", 3, title))
-            out.append(("table", ["naam", "betekenis", "in een casus"],
-                        [[*_row(t.label, " ".join(t.omschrijving.split())), [("c", k)]] for k, t in table.items()]))
+            out.append(Heading(3, title))
+            out.append(Table(["naam", "betekenis", "in een casus"],
+                        [[*_row(t.label, " ".join(t.omschrijving.split())), [Code(k)]] for k, t in table.items()]))
     return out
 
 
 def _row(*cells: str) -> list[Text]:
-    return [[("", cell)] for cell in cells]
+    return [[Plain(cell)] for cell in cells]
 
 
 # --- output -------------------------------------------------------------------------------------
 
 
 def _md_text(spans: Text) -> str:
-    return "".join(_bold(_md_plain(t)) if s == "b" else _md_code(t) if s == "c" else _md_plain(t) for s, t in spans)
+    """Styled text as Markdown."""
+    return "".join(_md_span(span) for span in spans)
+
+
+def _md_span(span: Span) -> str:
+    """One run of styled text as Markdown."""
+    match span:
+        case Bold(text):
+            return _bold(_md_plain(text))
+        case Code(text):
+            return _md_code(text)
+        case Plain(text):
+            return _md_plain(text)
 
 
 def _md_plain(text: str) -> str:
@@ -303,52 +402,67 @@ def _bold(text: str) -> str:
 
 
 def _markdown(blocks: list[Block]) -> str:
+    """The document as Markdown: each block followed by an empty line."""
     lines: list[str] = []
     for block in blocks:
-        kind = block[0]
-        if kind == "h":
-            lines += [("#" * block[1]) + " " + _md_plain(block[2]), ""]  # type: ignore[misc, arg-type]
-        elif kind == "p":
-            lines += [_md_text(block[1]), ""]  # type: ignore[arg-type]
-        elif kind == "ul":
-            lines += ["- " + _md_text(item) for item in block[1]] + [""]  # type: ignore[union-attr]
-        elif kind == "table":
-            header, rows = block[1], block[2]  # type: ignore[misc]
-            lines.append("| " + " | ".join(header) + " |")
-            lines.append("|" + "---|" * len(header))
-            lines += ["| " + " | ".join(_md_text(cell).replace("|", "/") for cell in row) + " |" for row in rows]
-            lines.append("")
+        lines += _md_block(block)
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _md_block(block: Block) -> list[str]:
+    """One block as Markdown lines, the empty line after it included."""
+    match block:
+        case Heading(level, text):
+            return ["#" * level + " " + _md_plain(text), ""]
+        case Paragraph(text):
+            return [_md_text(text), ""]
+        case Bullets(items):
+            return ["- " + _md_text(item) for item in items] + [""]
+        case Table(header, rows):
+            return (["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+                    + ["| " + " | ".join(_md_text(cell).replace("|", "/") for cell in row) + " |" for row in rows]
+                    + [""])
+
+
 def _html_text(spans: Text) -> str:
-    out = []
-    for style, text in spans:
-        escaped = html.escape(text)
-        out.append(f"<strong>{escaped}</strong>" if style == "b" else f"<code>{escaped}</code>" if style == "c"
-                   else escaped)
-    return "".join(out)
+    """Styled text as HTML, every text escaped."""
+    return "".join(_html_span(span) for span in spans)
+
+
+def _html_span(span: Span) -> str:
+    """One run of styled text as HTML."""
+    match span:
+        case Bold(text):
+            return f"<strong>{html.escape(text)}</strong>"
+        case Code(text):
+            return f"<code>{html.escape(text)}</code>"
+        case Plain(text):
+            return html.escape(text)
 
 
 def _html(blocks: list[Block], title: str) -> str:
+    """The document as a standalone HTML page that loads and runs nothing."""
     lines = ["<!DOCTYPE html>", '<html lang="nl">', "<head>", '<meta charset="utf-8">', CSP_META,
              f"<title>{html.escape(title)}</title>",
-             "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
-             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}</style>",
+             ("<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
+              "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}</style>"),
              "</head>", "<body>"]
     for block in blocks:
-        kind = block[0]
-        if kind == "h":
-            level = block[1]  # type: ignore[misc]
-            lines.append(f"<h{level}>{html.escape(block[2])}</h{level}>")  # type: ignore[arg-type]
-        elif kind == "p":
-            lines.append(f"<p>{_html_text(block[1])}</p>")  # type: ignore[arg-type]
-        elif kind == "ul":
-            lines.append("<ul>" + "".join(f"<li>{_html_text(i)}</li>" for i in block[1]) + "</ul>")  # type: ignore[union-attr]
-        elif kind == "table":
-            header, rows = block[1], block[2]  # type: ignore[misc]
-            lines.append("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr>")
-            lines += ["<tr>" + "".join(f"<td>{_html_text(c)}</td>" for c in row) + "</tr>" for row in rows]
-            lines.append("</table>")
+        lines += _html_block(block)
     lines += ["</body>", "</html>"]
     return "\n".join(lines) + "\n"
+
+
+def _html_block(block: Block) -> list[str]:
+    """One block as HTML lines."""
+    match block:
+        case Heading(level, text):
+            return [f"<h{level}>{html.escape(text)}</h{level}>"]
+        case Paragraph(text):
+            return [f"<p>{_html_text(text)}</p>"]
+        case Bullets(items):
+            return ["<ul>" + "".join(f"<li>{_html_text(i)}</li>" for i in items) + "</ul>"]
+        case Table(header, rows):
+            return (["<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr>"]
+                    + ["<tr>" + "".join(f"<td>{_html_text(c)}</td>" for c in row) + "</tr>" for row in rows]
+                    + ["</table>"])
