@@ -137,7 +137,7 @@ def test_dutch_argparse_messages_stay_in_the_calling_thread(monkeypatch, capsys)
 
     import grenzen.cli._main as cli
 
-    build, seen = cli._parser, {}
+    build, seen = cli.build_parser, {}
 
     def parser_while_another_thread_runs():
         other = threading.Thread(target=lambda: seen.update(other=argparse._("usage: ")))
@@ -147,7 +147,7 @@ def test_dutch_argparse_messages_stay_in_the_calling_thread(monkeypatch, capsys)
         return build()
 
     original = argparse._
-    monkeypatch.setattr(cli, "_parser", parser_while_another_thread_runs)
+    monkeypatch.setattr(cli, "build_parser", parser_while_another_thread_runs)
     with pytest.raises(SystemExit):
         main([])
     assert seen == {"own": "gebruik: ", "other": "usage: "}

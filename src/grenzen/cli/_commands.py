@@ -1,45 +1,85 @@
-"""Output of the policy writers' commands (test, controleer, verschil, beleid), in Dutch. Used by ``cli``."""
+"""The policy writers' commands (controleer, test, verschil, beleid): their options, handlers and Dutch output."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .._errors import GrenzenError
+from ..pipeline._layers import DEFAULT_BASE
+from ..pipeline._load import default_rules_dir
+from ..pipeline._policy import load_policy
 from ..toolkit._analysis import analyse_policy
 from ..toolkit._coverage import coverage_text, run_tests
 from ..toolkit._diff import Change, Comparison, Difference, compare_policies
-from ..pipeline._layers import DEFAULT_BASE
-from ..pipeline._policy import Policy, load_policy
 from ..toolkit._render import render_policy
 from ..toolkit._yaml_out import example_yaml, indent
 
+if TYPE_CHECKING:
+    from typing import TypeAlias
 
-def add_arguments(commands: argparse._SubParsersAction, test: argparse.ArgumentParser,
-                  controleer: argparse.ArgumentParser) -> None:
-    """The options of ``test`` and ``controleer``, and the commands ``verschil`` and ``beleid``."""
-    test.add_argument("--dekking", action="store_true", help="toon per regel of een voorbeeld hem oefent, en een percentage")
-    test.add_argument("--minimaal-dekking", metavar="P", type=float,
-                      help="mislukt als minder dan P procent van de regels geoefend wordt (toont de dekking)")
+    Commands: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]  # the parser's subcommands
+
+MAP_HELP = "map met regelbestanden (standaard: meegeleverd)"
+
+
+def add_writers_commands(commands: Commands) -> None:
+    """The commands ``controleer``, ``test``, ``verschil`` and ``beleid``, each with its handler."""
+    controleer = commands.add_parser(
+        "controleer", help="controleer een map met regels", description="Controleer een map met regelbestanden."
+    )
+    controleer.add_argument("map", metavar="MAP", nargs="?", help=MAP_HELP)
     controleer.add_argument("--streng", action="store_true", help="ook waarschuwingen laten de controle mislukken")
     controleer.add_argument("--alleen-laden", action="store_true",
-                            help="alleen laden en controleren op fouten in de bestanden, zonder het domein door te rekenen")
+                            help="alleen laden en controleren op fouten in de bestanden, "
+                                 "zonder het domein door te rekenen")
+    controleer.set_defaults(handler=run_check)
+    test = commands.add_parser(
+        "test", help="draai de voorbeeldcasussen", description="Draai de voorbeeldcasussen van een map met regels."
+    )
+    test.add_argument("map", metavar="MAP", nargs="?", help=MAP_HELP)
+    test.add_argument("--dekking", action="store_true",
+                      help="toon per regel of een voorbeeld hem oefent, en een percentage")
+    test.add_argument("--minimaal-dekking", metavar="P", type=float,
+                      help="mislukt als minder dan P procent van de regels geoefend wordt (toont de dekking)")
+    test.set_defaults(handler=run_test)
+    _add_verschil_and_beleid(commands)
+
+
+def _add_verschil_and_beleid(commands: Commands) -> None:
+    """The commands ``verschil`` and ``beleid``, each with its handler."""
     verschil = commands.add_parser(
         "verschil", help="vergelijk twee versies van het beleid",
         description="Vergelijk twee versies van het beleid op alle voorbeelden en op alle situaties die het beleid "
                     "onderscheidt. Een versie is een map of een git-versie als REVISIE:MAP, bijvoorbeeld HEAD~1:rules.")
     verschil.add_argument("oud", metavar="OUD", help="de oude versie (map of REVISIE:MAP)")
     verschil.add_argument("nieuw", metavar="NIEUW", help="de nieuwe versie (map of REVISIE:MAP)")
+    verschil.set_defaults(handler=run_diff)
     beleid = commands.add_parser(
         "beleid", help="maak het leesbare beleidsdocument",
         description="Maak van de regels het leesbare beleidsdocument van de school (Markdown of HTML).")
-    beleid.add_argument("map", metavar="MAP", nargs="?", help="map met regelbestanden (standaard: meegeleverd)")
+    beleid.add_argument("map", metavar="MAP", nargs="?", help=MAP_HELP)
     beleid.add_argument("--formaat", choices=("md", "html"), default="md", help="md (standaard) of html")
+    beleid.set_defaults(handler=run_render)
 
 
-def run_test(policy: Policy, args: argparse.Namespace) -> int:
-    report = run_tests(policy)
+def rules_dir(value: str | None) -> Path:
+    """The folder given, or the bundled default policy."""
+    return Path(value) if value else default_rules_dir()
+
+
+def folder_not_file(value: str | None) -> None:
+    """A rules file given where the folder is meant: say which folder to give instead."""
+    if value is not None and Path(value).is_file():
+        raise GrenzenError(f"'{value}' is een bestand. Geef de map met de regelbestanden, niet één bestand; "
+                           f"hier is dat de map '{Path(value).parent}'.")
+
+
+def run_test(args: argparse.Namespace) -> int:
+    """``grenzen test``: the examples of a policy, what failed, the coverage if asked."""
+    report = run_tests(load_policy(rules_dir(args.map)))
     for problem in report.problems:
         print(problem, file=sys.stderr)
     for outcome in report.failed:
@@ -48,8 +88,8 @@ def run_test(policy: Policy, args: argparse.Namespace) -> int:
             print(f"    {difference}")
         if outcome.advice is not None:
             print("    regels: " + ", ".join(r.regel for r in outcome.advice.redenen))
-    minimum = getattr(args, "minimaal_dekking", None)
-    if getattr(args, "dekking", False) or minimum is not None:
+    minimum: float | None = args.minimaal_dekking
+    if args.dekking or minimum is not None:
         print(coverage_text(report))
     failed = len(report.failed) + report.unreadable
     print(f"{len(report.outcomes) - len(report.failed)} geslaagd, {failed} mislukt"
@@ -60,10 +100,12 @@ def run_test(policy: Policy, args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def run_check(policy: Policy, args: argparse.Namespace) -> int:
-    """The verdict comes last, after the findings: 'In orde' never stands above an error."""
+def run_check(args: argparse.Namespace) -> int:
+    """``grenzen controleer``; the verdict comes last, after the findings: 'In orde' never stands above an error."""
+    folder_not_file(args.map)
+    policy = load_policy(rules_dir(args.map))
     loaded = f"{policy.name} (versie {policy.version}), {len(policy.rules)} regels"
-    if getattr(args, "alleen_laden", False):
+    if args.alleen_laden:
         print(f"In orde: {loaded}. Alleen geladen; het domein is niet doorgerekend.")
         return 0
     print(f"Geladen: {loaded}.")
@@ -88,6 +130,9 @@ def run_check(policy: Policy, args: argparse.Namespace) -> int:
 
 
 def run_diff(args: argparse.Namespace) -> int:
+    """``grenzen verschil``: what changed between two versions of a policy; 1 if a safety signal lost its guard."""
+    folder_not_file(args.oud)
+    folder_not_file(args.nieuw)
     for spec in (args.oud, args.nieuw):
         if spec == DEFAULT_BASE and Path(spec).is_dir():
             print(f"Let op: '{DEFAULT_BASE}' is het meegeleverde standaardbeleid. Bedoelt u de map met die naam, "
@@ -98,8 +143,9 @@ def run_diff(args: argparse.Namespace) -> int:
     print(f"Nieuw: {new.name} (versie {new.version}), {len(new.rules)} regels")
     _print_texts(result)
     print()
+    skipped = result.examples_skipped
     print(f"Voorbeelden: {result.examples_changed} van {result.examples_run} casussen krijgen een ander advies"
-          + (f" ({result.examples_skipped} overgeslagen: een versie kent een soort niet)" if result.examples_skipped else ""))
+          + (f" ({skipped} overgeslagen: een versie kent een soort niet)" if skipped else ""))
     for change in result.examples:
         print(f"  {_change(change)}: {change.cases} casus{'sen' if change.cases != 1 else ''}, "
               f"bijvoorbeeld {change.example}")
@@ -142,9 +188,15 @@ def _print_texts(result: Comparison) -> None:
         for difference in consent:
             where = difference.name or "bron"
             print(f"  {where}: {_value(difference.old)} → {_value(difference.new)}")
+    _print_rules(result)
+
+
+def _print_rules(result: Comparison) -> None:
+    """The rules that came, went or changed, and each changed key of a rule (``verschil``)."""
     if result.rules_added or result.rules_removed or result.rules_changed:
         print()
-    for label, names in (("nieuw", result.rules_added), ("weg", result.rules_removed), ("gewijzigd", result.rules_changed)):
+    changed = (("nieuw", result.rules_added), ("weg", result.rules_removed), ("gewijzigd", result.rules_changed))
+    for label, names in changed:
         if names:
             print(f"Regels {label}: {', '.join(names)}")
     shown = None
@@ -157,6 +209,7 @@ def _print_texts(result: Comparison) -> None:
 
 
 def _vocabulary_line(difference: Difference) -> str:
+    """A kind that came, went or changed; a safety signal that lost its guard is an error."""
     noun = PART_NAMES[difference.part]
     if difference.error and difference.field:
         return (f"FOUT: {noun} {difference.name} is geen veiligheidssignaal meer: 'veiligheid: ja' is weggehaald.")
@@ -201,15 +254,18 @@ def _value(value: Any) -> str:
 
 
 def _count(number: int, one: str, many: str) -> str:
+    """'1 signaal is' or '2 signalen zijn'."""
     return f"{number} {one} is" if number == 1 else f"{number} {many} zijn"
 
 
-def run_render(args: argparse.Namespace, directory: Path) -> int:
-    print(render_policy(load_policy(directory), args.formaat), end="")
+def run_render(args: argparse.Namespace) -> int:
+    """``grenzen beleid``: the readable policy document."""
+    print(render_policy(load_policy(rules_dir(args.map)), args.formaat), end="")
     return 0
 
 
 def _change(change: Change) -> str:
+    """One changed field of the advice, old → new, in the words of the output."""
     show = {True: "ja", False: "nee"}
     names = {"route": "route", "urgentie": "urgentie", "taak_hoort_bij_mentor": "taak hoort bij mentor"}
     return f"{names[change.field]} {show.get(change.old, change.old)} → {show.get(change.new, change.new)}"
