@@ -86,6 +86,7 @@ DANGER_TASKS = {"signaleren": "fnv-signaleren", "overleggen": "overleggen-hoort-
 
 # --- point 3: an absolute rule that refers away never leaves the task or a lighter rule's steps at the mentor ------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("veiligheid", [True, False], ids=["veiligheid-ja", "zonder-vlag"])
 def test_an_added_kind_referred_away_never_keeps_the_mentor(tmp_path, veiligheid):
     # the issue's overlay: a meldcode form with one absolute rule, route extern, urgency direct. Before, task
@@ -124,6 +125,7 @@ OWN_PARENTS = dict(MARRIAGE_RULE, id="tc-ouders-informeren", als={"taak": "ouder
                         "uitleg": "Test."})
 
 
+@pytest.mark.slow
 def test_every_situation_that_keeps_the_mentor_in_a_referred_case_is_reported(tmp_path, capsys):
     # only an absolute rule can keep the mentor in a case referred away; controleer lists each task and rule
     directory = overlay(tmp_path / "school", forced_marriage(), [MARRIAGE_RULE, OWN_PARENTS])
@@ -165,6 +167,7 @@ def conflicts(analysis):
     return [f for f in analysis.findings if f.kind == "conflict"]
 
 
+@pytest.mark.slow
 def test_the_docs_overlay_rule_without_its_exceptions_is_one_conflict_at_the_writers_rule(tmp_path):
     rule = docs_overlay_rule()
     assert rule["dan"]["taak_hoort_bij_mentor"] == "nee" and rule["zet_opzij"]
@@ -177,6 +180,7 @@ def test_the_docs_overlay_rule_without_its_exceptions_is_one_conflict_at_the_wri
     assert "zet_opzij: [" in finding.message and finding.case["taak"] == "loopbaangesprek"
 
 
+@pytest.mark.slow
 def test_a_signal_rule_that_says_nee_gives_one_warning_not_a_flood(tmp_path):
     rule = dict(MARRIAGE_RULE, dan=dict(MARRIAGE_RULE["dan"], taak_hoort_bij_mentor="nee"))
     policy = grenzen.load_policy(overlay(tmp_path / "school", forced_marriage(), [rule]))
@@ -204,6 +208,7 @@ CARE_RULE = {
 }
 
 
+@pytest.mark.slow
 def test_an_exception_for_an_added_kind_under_a_default_rules_niet_is_not_idle(tmp_path):
     policy = grenzen.load_policy(overlay(tmp_path / "school", CARE, [CARE_RULE]))
     advice = policy.advise({"leeftijd": 14, "taak": "begeleidingsgesprekken", "mentor": {"scholing": ["rouwbegeleiding"]},
@@ -229,6 +234,7 @@ def default_copy(directory: Path, unflag: str | None = None, rename: tuple[str, 
     return directory
 
 
+@pytest.mark.slow
 def test_a_copy_that_lost_safety_kinds_is_warned_with_their_names(tmp_path, capsys):
     directory = default_copy(tmp_path / "kopie", unflag="sexting",
                              rename=("grensoverschrijdend_personeel", "grensoverschrijdend_medewerker"))
@@ -243,6 +249,7 @@ def test_a_copy_that_lost_safety_kinds_is_warned_with_their_names(tmp_path, caps
     assert lines[finding.line - 1].strip() == "sexting:"
 
 
+@pytest.mark.slow
 def test_an_overlay_cannot_drop_a_safety_kind_but_one_on_a_copy_inherits_the_loss(tmp_path):
     redeclared = overlay(tmp_path / "school", {"sexting": {"label": "Sexting", "omschrijving": "Zonder vlag."}}, [])
     with pytest.raises(grenzen.PolicyError) as refused:
@@ -263,6 +270,7 @@ def test_an_overlay_cannot_drop_a_safety_kind_but_one_on_a_copy_inherits_the_los
 
 # --- a misspelt group ---------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("group, hint", [("veilgheid", "veiligheid"), ("veiligheid", None), ("meldcode", None)])
 def test_a_misspelt_group_is_warned_with_the_group_it_likely_meant(tmp_path, group, hint):
     from grenzen.toolkit._analysis import _misspelt_groups
@@ -281,6 +289,7 @@ def test_a_misspelt_group_is_warned_with_the_group_it_likely_meant(tmp_path, gro
     assert [f.kind for f in grenzen.analyse_policy(policy).warnings] == ["groep-verschrijving"]
 
 
+@pytest.mark.slow
 def test_a_conflict_never_suggests_setting_aside_an_absolute_rule(tmp_path):
     # an overlay rule that says the task is the mentor's, against the default's absolute rule that says it is not
     kind = forced_marriage()

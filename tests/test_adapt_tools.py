@@ -110,6 +110,7 @@ def test_standaard_is_the_bundled_policy_and_a_folder_of_that_name_is_dot_slash_
     assert "schrijf dan ./standaard" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_verschil_standaard_on_a_modified_copy_of_the_default(tmp_path, capsys):
     copy = tmp_path / "kopie"
     shutil.copytree(default_rules_dir(), copy, ignore=shutil.ignore_patterns("voorbeelden"))
@@ -154,6 +155,7 @@ def test_messages_about_the_default_in_an_overlay_name_its_files_standaard(tmp_p
     assert not any(str(default_rules_dir()) in str(p) for p in problems)
 
 
+@pytest.mark.slow
 def test_an_overlay_in_a_folder_called_standaard_keeps_real_paths(tmp_path, monkeypatch):
     shutil.copytree(SCHOOL, tmp_path / "standaard")
     monkeypatch.chdir(tmp_path)
@@ -238,6 +240,7 @@ def test_a_broken_example_file_hides_no_other_example_and_counts_as_failed(tmp_p
     assert "b.yaml:2:" in captured.err and "c.yaml:" in captured.err
 
 
+@pytest.mark.slow
 def test_the_overlay_policy_document_marks_the_default_rules_the_school_sets_aside():
     text = render_policy(grenzen.load_policy(SCHOOL))
     section = text[text.index("## Waar de school afwijkt van de basis"):text.index("## Veiligheid\n")]

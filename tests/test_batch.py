@@ -94,6 +94,7 @@ except WorkerError as exc:
 """
 
 
+@pytest.mark.slow
 def test_a_worker_that_cannot_load_the_policy_ends_the_batch(tmp_path):
     # the parent's policy loads; the workers are given a directory that does not: this used to respawn
     # workers forever (multiprocessing.Pool restarts a worker whose initializer raised)
@@ -112,6 +113,7 @@ def test_a_worker_that_cannot_load_the_policy_ends_the_batch(tmp_path):
     assert out.startswith("Een werkproces kon het beleid niet laden") and "Traceback" not in out
 
 
+@pytest.mark.slow
 def test_processes_give_the_same_lines():
     many = [LINES[0], LINES[2], LINES[5]] * 700
     assert list(advise_lines(BASIS, many, processes=2)) == list(advise_lines(BASIS, many, processes=1))

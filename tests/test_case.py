@@ -120,6 +120,7 @@ junk = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=400)
 @given(st.one_of(junk, st.fixed_dictionaries({"taak": junk, "signalen": junk}, optional={"leeftijd": junk, "mentor": junk})))
 def test_any_input_gives_an_advice_or_a_case_error(basis, value):

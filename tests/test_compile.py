@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 
 from hypothesis import given, settings
@@ -88,6 +90,7 @@ def _walk(node, inside_array=False):
             yield from _walk(item, inside_array)
 
 
+@pytest.mark.slow
 @settings(max_examples=500)
 @given(conditions)
 def test_only_verified_operators_and_never_an_or_inside_arrays(data):
@@ -167,6 +170,7 @@ def _fact_by_hand(case: Casus, result) -> dict:
     return fact
 
 
+@pytest.mark.slow
 @settings(max_examples=300)
 @given(st.lists(conditions, min_size=1, max_size=4), cases)
 def test_fact_text_matches_the_documented_layout(conds, raw):

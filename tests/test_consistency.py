@@ -40,6 +40,7 @@ def report(policy, history):
     return build_report(policy, history[0])
 
 
+@pytest.mark.slow
 def test_report_finds_every_planted_deviation(report, history):
     _, plan = history
     assert report.cases == 10_000 and not report.skipped
@@ -215,6 +216,7 @@ def _png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
     ]
 
 
+@pytest.mark.slow
 def test_html_report_renders_in_a_headless_browser(tmp_path, report):
     page = tmp_path / "samenhang.html"
     page.write_text(report_html(report), encoding="utf-8")

@@ -109,6 +109,7 @@ def test_safety_kinds_come_from_the_vocabulary_and_include_the_issues_seven():
     assert ISSUE_SAFETY_KINDS <= set(SAFETY_KINDS)
 
 
+@pytest.mark.slow
 def test_the_policys_own_rules_refer_every_safety_signal_without_the_guard(policy):
     """Every safety kind x severity x task x (no, each, all trainings), alone and with each other kind (at the
     same severity): the rules themselves refer it; the run-time safety guard never has to."""
@@ -126,6 +127,7 @@ def test_the_policys_own_rules_refer_every_safety_signal_without_the_guard(polic
     assert guarded == []
 
 
+@pytest.mark.slow
 def test_safety_signals_never_end_at_the_mentor(policy):
     trainings = [[]] + [[t] for t in policy.vocabulary.scholing] + [list(policy.vocabulary.scholing)]
     for kind, severity, task, training in itertools.product(SAFETY_KINDS, SEVERITIES, policy.vocabulary.taken, trainings):
@@ -150,6 +152,7 @@ def test_safety_rules_are_absolute(policy):
         assert any(r.absoluut and r.dan.route != "mentor" for r in by_kind.get(kind, [])), kind
 
 
+@pytest.mark.slow
 def test_raising_severity_never_lowers_the_route_without_an_exception(policy):
     trainings = [[]] + [[t] for t in policy.vocabulary.scholing]
     for kind, task, training in itertools.product(policy.vocabulary.signalen, policy.vocabulary.taken, trainings):

@@ -34,6 +34,7 @@ def _agree(policy, raw_cases):
         assert got == expected, (raw, [r.id for r in policy.rules])
 
 
+@pytest.mark.slow
 @given(rule_sets(), st.lists(cases, min_size=1, max_size=25))
 @settings(max_examples=int(os.environ.get("GRENZEN_DIFF_EXAMPLES", "300")))
 def test_engine_agrees_with_reference(rules, raw_cases):
@@ -47,6 +48,7 @@ def test_engine_agrees_with_reference_on_larger_policies(rules, raw_cases):
     _agree(_load(rules), raw_cases)
 
 
+@pytest.mark.slow
 @given(rule_sets(), st.lists(cases, min_size=1, max_size=15), st.sampled_from(["a", "b"]))
 @settings(max_examples=150)
 def test_engine_agrees_with_reference_when_a_kind_is_marked_safety(rules, raw_cases, kind):

@@ -40,6 +40,7 @@ def _walkthrough_overlay(target: Path) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_the_meldcode_walkthrough_holds(tmp_path):
     import grenzen
 

@@ -79,6 +79,7 @@ def test_one_reader_gives_every_channel_the_same_refusal(basis, tmp_path, capsys
         assert report.cases == 1 and len(report.skipped) == 1 and report.skipped[0].startswith("regel 2: ")
 
 
+@pytest.mark.slow
 def test_duplicate_key_in_a_batch_line_never_becomes_mentor(tmp_path):
     path = tmp_path / "casussen.jsonl"
     path.write_text(GOOD + "\n" + SUICIDE_DUPLICATE + "\n" + GOOD + "\n", encoding="utf-8")
@@ -104,6 +105,7 @@ def test_yaml_tags_and_aliases_are_refused_in_a_case(basis):
 
 # --- streams -------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_stdin_as_dash_and_as_dev_stdin_for_one_case_and_for_lines():
     for args in (["advies", "-"], ["advies", "/dev/stdin"]):
         result = _run(args + ["--json", "--regels", str(BASIS)], stdin=b"taak: signaleren\n")
@@ -224,6 +226,7 @@ def _alive(group: int) -> list[str]:
     return [state for _, pgrp, state, _ in _processes() if pgrp == group and state != "Z"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum, whole_group", [(signal.SIGINT, True), (signal.SIGTERM, False)])
 def test_interrupt_during_processes_ends_quickly_at_a_line_boundary(tmp_path, signum, whole_group):
     path, out = _big_batch(tmp_path), tmp_path / "uit.jsonl"
@@ -332,6 +335,7 @@ def test_a_long_line_is_skipped_without_holding_it(tmp_path, capsys):
     assert [json.loads(o).get("route") for o in capsys.readouterr().out.splitlines()] == ["mentor", None, "mentor"]
 
 
+@pytest.mark.slow
 def test_a_huge_single_case_file_costs_little_memory(tmp_path):
     path = tmp_path / "casus.json"
     with open(path, "wb") as file:
@@ -402,6 +406,7 @@ def test_no_case_error_carries_case_content(basis, case):
     assert MARKER not in text and MARKER.lower() not in text and "Vries" not in text
 
 
+@pytest.mark.slow
 def test_ctrl_c_while_the_workers_start_leaves_no_traceback(tmp_path):
     # the workers start with SIGINT blocked (they ignore it once running); starting multiprocessing's resource
     # tracker unblocked it again in the parent, so workers spawned after it died with a KeyboardInterrupt traceback
@@ -431,6 +436,7 @@ def _shell(command: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
                           env={**os.environ, "PYTHONPATH": str(src), "G": f"{sys.executable} -m grenzen"})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["advies casus.yaml", "tabel", "controleer --alleen-laden", "schema casus"])
 def test_closed_or_full_standard_output_is_a_dutch_write_error(tmp_path, command):
     (tmp_path / "casus.yaml").write_text("taak: signaleren\n", encoding="utf-8")
@@ -442,6 +448,7 @@ def test_closed_or_full_standard_output_is_a_dutch_write_error(tmp_path, command
         assert "Traceback" not in result.stderr and "lezen" not in result.stderr
 
 
+@pytest.mark.slow
 def test_closed_standard_input_is_a_dutch_read_error(tmp_path):
     for flags in ("", " --jsonl"):
         result = _shell(f"$G advies -{flags} <&-", tmp_path)

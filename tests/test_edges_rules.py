@@ -44,6 +44,7 @@ def _expected_chain(length: int, backwards: bool) -> tuple[list[str], list[tuple
     return [f"r{i}" for i in kept], [(f"r{i}", f"r{j}") for i, j in aside]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backwards", [False, True], ids=["regel-i-zet-i-min-1-opzij", "regel-i-zet-i-plus-1-opzij"])
 def test_a_chain_of_5000_exceptions_loads_and_advises_fast(tmp_path, backwards):
     length = 5000
@@ -62,6 +63,7 @@ def test_a_chain_of_5000_exceptions_loads_and_advises_fast(tmp_path, backwards):
     assert loaded - start < 30, f"laden duurde {loaded - start:.2f}s"
 
 
+@pytest.mark.slow
 def test_effective_meets_the_documented_definition_on_a_long_chain():
     """Every kept rule is named by no kept rule; every set-aside rule by a kept one (unique for an acyclic graph)."""
     rules = [Regel.model_validate(r) for r in _chain(20_000)]
@@ -73,6 +75,7 @@ def test_effective_meets_the_documented_definition_on_a_long_chain():
     assert sorted(kept + [i for i, _ in aside]) == list(range(len(rules)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backwards", [False, True])
 def test_a_chain_agrees_with_the_reference_evaluator(tmp_path, backwards):
     policy = grenzen.load_policy(write_policy(tmp_path / "r", _chain(200, backwards)))
@@ -80,6 +83,7 @@ def test_a_chain_agrees_with_the_reference_evaluator(tmp_path, backwards):
     assert engine_advice_fields(policy.advise(case)) == reference_advice(policy.rules, policy.agreements, case)
 
 
+@pytest.mark.slow
 def test_a_long_exception_cycle_is_a_located_problem(tmp_path):
     rules = _chain(3000, backwards=True)
     rules[-1]["zet_opzij"] = ["r0"]  # closes the chain into one long cycle
@@ -331,6 +335,7 @@ def _check_number(directory, field, text, negated=False):
     return policy
 
 
+@pytest.mark.slow
 @settings(max_examples=400)
 @given(st.sampled_from(sorted(FIELDS)), numbers, st.booleans())
 def test_every_number_in_a_rule_directory_loads_in_range_or_is_a_located_dutch_problem(tmp_path_factory, field, text,

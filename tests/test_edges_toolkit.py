@@ -307,6 +307,7 @@ MARKUP = st.text(alphabet=st.sampled_from(list("<>&[]()!\\`*_#|:/ \n\r\tajvscrip
 @settings(max_examples=300)
 @given(title=st.one_of(st.text(max_size=60), MARKUP), explanation=st.one_of(st.text(max_size=60), MARKUP),
        name=st.one_of(st.text(max_size=20), MARKUP), layer=st.one_of(st.text(max_size=20), MARKUP))
+@pytest.mark.slow
 def test_markdown_never_carries_markup_from_a_rule_text(clean_policy, title, explanation, name, layer):
     policy = copy.copy(clean_policy)
     first, *rest = clean_policy.source.rules

@@ -43,6 +43,7 @@ def _policy(tmp_path: Path, rules: list[dict]) -> grenzen.Policy:
     return grenzen.load_policy(write_policy(tmp_path / "regels", rules))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("count,width", [(300, 1), (300, 8), (320, 32)])
 def test_large_policies_where_every_branch_matches(tmp_path, count, width):
     # 32 alternatives per rule (the most the validator allows), all true at once, in 320 rules:
@@ -61,6 +62,7 @@ def test_large_policies_where_every_branch_matches(tmp_path, count, width):
     assert policy.advise({"taak": "t2"}).redenen  # still usable, and a case that matches less
 
 
+@pytest.mark.slow
 def test_more_than_512_rules_on_one_field(tmp_path):
     # the engine hangs with > 512 children under one node; grouping keeps every node small
     rules = [_rule(i, {"leeftijd": {"vanaf": 4 + i % 20, "tot_en_met": 25}}) for i in range(600)]
@@ -125,6 +127,7 @@ def _threaded(policy, raw_cases, threads=8):
     return wrong, errors
 
 
+@pytest.mark.slow
 @settings(max_examples=5)
 @given(rule_sets(min_rules=6, max_rules=10), st.lists(cases, min_size=10, max_size=30))
 def test_threads_share_one_policy_without_wrong_answers(tmp_path_factory, rules, raw_cases):
@@ -136,6 +139,7 @@ def test_threads_share_one_policy_without_wrong_answers(tmp_path_factory, rules,
     assert not errors and not wrong
 
 
+@pytest.mark.slow
 def test_reload_while_other_threads_evaluate(tmp_path):
     rules = [_rule(i, ALTERNATIVES[i % 8], ["mentor", "zorgteam", "extern"][i % 3]) for i in range(40)]
     policy = _policy(tmp_path / "a", rules)
@@ -187,6 +191,7 @@ def _rss_kib() -> int:
     raise AssertionError("no VmRSS")
 
 
+@pytest.mark.slow
 def test_memory_does_not_grow_per_case(tmp_path):
     rules = [_rule(i, ALTERNATIVES[i % 8]) for i in range(40)]
     policy = _policy(tmp_path, rules)

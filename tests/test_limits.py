@@ -155,6 +155,7 @@ def test_100_kinds_with_two_bounds(tmp_path):
     agree_on_random_cases(policy, vocab, named)
 
 
+@pytest.mark.slow
 def test_one_of_100_alternatives(tmp_path):
     vocab = vocabulary(kinds=200, trainings=10)
     alternatives = []
@@ -173,6 +174,7 @@ def test_one_of_100_alternatives(tmp_path):
     agree_on_random_cases(policy, vocab, kinds(200), count=600)
 
 
+@pytest.mark.slow
 def test_1000_trainings(tmp_path):
     vocab = vocabulary(kinds=4, trainings=1000)
     all_trainings = list(vocab["scholing"])
@@ -185,6 +187,7 @@ def test_1000_trainings(tmp_path):
     agree_on_random_cases(policy, vocab)
 
 
+@pytest.mark.slow
 def test_1000_negated_kinds(tmp_path):
     vocab = vocabulary(kinds=1000)
     every = kinds(1000)
@@ -213,6 +216,7 @@ def test_a_product_of_alternatives(tmp_path):
 # --- what remains: checked at load, located, in Dutch ----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_negated_bounds_up_to_the_limit_load_and_one_more_is_a_located_problem(tmp_path):
     from grenzen.pipeline._compile import MAX_NEGATED_BOUNDS
 
@@ -294,6 +298,7 @@ big_conditions = st.recursive(
 @pytest.mark.slow
 @settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                   HealthCheck.function_scoped_fixture])
+@pytest.mark.slow
 @given(st.lists(big_conditions, min_size=1, max_size=6), st.integers(0, 2**32))
 def test_large_valid_policies_load_and_advise_without_engine_errors(tmp_path_factory, conditions, seed):
     """Generated large policies: they load (or hit the one documented refusal about bounds under 'niet'), every

@@ -163,6 +163,7 @@ yaml_texts = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300)
 @given(yaml_texts)
 def test_any_broken_file_gives_located_problems_never_a_crash(tmp_path_factory, text):
@@ -174,6 +175,7 @@ def test_any_broken_file_gives_located_problems_never_a_crash(tmp_path_factory, 
         assert exc.problems and all(p.line >= 1 and p.column >= 1 and p.message for p in exc.problems)
 
 
+@pytest.mark.slow
 @settings(max_examples=200)
 @given(st.data())
 def test_mutated_valid_rules_never_crash(tmp_path_factory, data):
@@ -279,6 +281,7 @@ def test_huge_file_is_refused_fast(tmp_path):
     ),
     st.text(max_size=12),
 )
+@pytest.mark.slow
 def test_unicode_text_loads_and_unicode_ids_are_located_errors(tmp_path_factory, text, rule_id):
     rule = {**GOOD, "titel": text, "bron": text, "dan": {"route": "mentor", "uitleg": text}}
     policy = grenzen.load_policy(write_policy(tmp_path_factory.mktemp("u") / "regels", [rule]))

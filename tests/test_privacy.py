@@ -72,6 +72,7 @@ NO_NETWORK = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_no_network_at_import_or_run_time():
     result = subprocess.run([sys.executable, "-c", NO_NETWORK], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import os
 
 from hypothesis import assume, given, settings
@@ -21,6 +23,7 @@ def _load(rules):
             assume(False)
 
 
+@pytest.mark.slow
 @settings(max_examples=60)
 @given(rule_sets(), st.lists(cases, min_size=1, max_size=10))
 def test_same_case_same_advice_whoever_asks(rules, raw_cases):
@@ -34,6 +37,7 @@ def test_same_case_same_advice_whoever_asks(rules, raw_cases):
         assert first.advise(raw) == second.advise(raw) == first.advise(dict(raw))
 
 
+@pytest.mark.slow
 @settings(max_examples=60)
 @given(rule_sets(), st.lists(cases, min_size=1, max_size=10))
 def test_nothing_applies_means_zorgteam(rules, raw_cases):
@@ -53,6 +57,7 @@ def monotone_rule_sets(draw):
     return rules
 
 
+@pytest.mark.slow
 @settings(max_examples=int(os.environ.get("GRENZEN_PROPERTY_EXAMPLES", "150")))
 @given(monotone_rule_sets(), cases, st.data())
 def test_raising_a_severity_never_lowers_the_route_unless_an_exception_applies(rules, raw, data):

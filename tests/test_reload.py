@@ -58,6 +58,7 @@ def _assert_gone(handle: int) -> None:
         _engine._dre.get_state(handle, _engine.SESSION)
 
 
+@pytest.mark.slow
 def test_reloading_the_default_policy_does_not_grow_memory():
     # Each load runs the safety check through the engine, so each ruleset has a live session of
     # about 1.4 MB; before the fix delete_ruleset left it behind (~70 MB over these 50 reloads).
@@ -89,6 +90,7 @@ def test_a_dropped_policy_frees_its_rulesets_and_sessions(tmp_path, freed):
         _assert_gone(handle)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("history", ["never used", "matched nothing", "fired"])
 def test_freeing_is_safe_whatever_the_session_went_through(history, freed):
     # delete_state on a session that never started an action frees uninitialised pointers (a crash

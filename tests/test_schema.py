@@ -171,6 +171,7 @@ def _model_accepts(policy, case) -> bool:
     return True
 
 
+@pytest.mark.slow
 @settings(max_examples=600)
 @given(data=st.data())
 def test_schema_and_models_agree_on_generated_good_and_bad_cases(data, policy, case_validator):

@@ -230,6 +230,7 @@ _signals = st.lists(st.fixed_dictionaries({"soort": st.sampled_from(KINDS), "ern
                     max_size=3)
 
 
+@pytest.mark.slow
 @given(_selector_rules(), st.lists(_signals, min_size=1, max_size=10))
 @settings(max_examples=int(os.environ.get("GRENZEN_DIFF_EXAMPLES", "60")), deadline=None)
 def test_engine_and_reference_agree_on_selectors(tmp_path_factory, rules, signal_lists):
@@ -280,6 +281,7 @@ def _lighter(policy, task: str, training: tuple[str, ...], signals: list[dict], 
     return out
 
 
+@pytest.mark.slow
 def test_a_safety_kind_a_school_adds_is_never_treated_more_lightly_than_a_default_one(tmp_path, default):
     """For every default safety kind K (read from the vocabulary) and a kind K' an overlay adds with 'veiligheid: ja'
     and one absolute extern rule: in every task × training situation (none, each alone, all), at every severity,

@@ -123,6 +123,7 @@ def test_domain_classes_stand_for_every_grid_case():
     }
     assert grid == represented
 
+@pytest.mark.slow
 def test_bundled_policy_is_clean_under_streng_and_fully_covered(default, capsys):
     analysis = analyse_policy(default)
     assert [str(f).splitlines()[0] for f in analysis.errors + analysis.warnings] == []
@@ -216,6 +217,7 @@ def test_beleid_command(capsys):
     assert "<h1>Gegenereerd beleid</h1>" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_school_overlay_on_the_default(default):
     school = grenzen.load_policy(SCHOOL)
     assert [layer.naam for layer in school.layers] == [default.name, "Beleid mentoraat Voorbeeldcollege"]
@@ -250,6 +252,7 @@ def test_overlay_cannot_set_aside_an_absolute_default_rule(tmp_path):
     assert "bestaat al" in str(info.value)
 
 
+@pytest.mark.slow
 def test_overlay_chain_and_errors(tmp_path):
     first = tmp_path / "bestuur"
     shutil.copytree(SCHOOL, first)

@@ -125,6 +125,7 @@ def _check_nearest(policy, base, before, changes):
         assert changes_it == any(label in c.als for c in found.get("mentor.scholing", []))
 
 
+@pytest.mark.slow
 def test_mourning_case_reads_as_als_dan(policy):
     case = {"leeftijd": 14, "taak": "begeleidingsgesprekken", "signalen": [{"soort": "rouw", "ernst": "matig", "duur_weken": 3}]}
     changes = _check(policy, case)
@@ -163,6 +164,7 @@ def cases(draw, policy):
     return case
 
 
+@pytest.mark.slow
 @settings(max_examples=25)
 @given(data=st.data())
 def test_generated_cases(policy, data):
@@ -175,6 +177,7 @@ def test_what_if_refuses_a_bad_case_without_echoing_it(policy):
     assert "Fatima" not in str(info.value)
 
 
+@pytest.mark.slow
 def test_cli_waarom(tmp_path, capsys):
     path = tmp_path / "casus.yaml"
     path.write_text("leeftijd: 14\ntaak: begeleidingsgesprekken\nsignalen: [{soort: rouw, ernst: matig}]\n", encoding="utf-8")
