@@ -179,5 +179,5 @@ def test_broken_engine_build_gives_a_fix(tmp_path):
 def test_readme_commands_and_ci_agree():
     root = Path(__file__).resolve().parents[1]
     lines = [l for l in (root / "README.md").read_text(encoding="utf-8").splitlines() if l.startswith("python3 -m venv")]
-    assert len(lines) == 2 and "grenzen advies" in lines[0] and lines[1].endswith("python -m pytest")
+    assert len(lines) == 2 and "grenzen advies" in lines[0] and lines[1].endswith("python -m pytest --slow")
     assert lines[1] in (root / ".ci" / "run").read_text(encoding="utf-8")
