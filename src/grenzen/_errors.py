@@ -27,6 +27,9 @@ class Problem:
     message: str
     fix: str = ""
     rule: str | None = None
+    #: A stable machine code for the kind of problem (e.g. ``onbekende-sleutel``, ``dubbele-sleutel``): test and
+    #: act on this, not on the Dutch message, which may be reworded.
+    code: str = ""
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
@@ -56,6 +59,7 @@ class FieldError:
 
     field: str
     message: str
+    code: str = ""  # a stable machine code (e.g. ``verplicht-veld-ontbreekt``), as ``Problem.code``
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from ._errors import closest
+from ._translate import did_you_mean
 
 Ernst = Literal["licht", "matig", "ernstig", "acuut"]
 Route = Literal["mentor", "zorgteam", "extern"]
@@ -45,8 +45,7 @@ def _known(value: Any, info: ValidationInfo, table: str, what: str) -> Any:
         return value
     known = vocabulary[table]
     if value not in known:  # the message names the field and the policy's kinds, never the case's value
-        close = closest(value, known)
-        hint = f"; bedoel je '{close}'?" if close else "; zie de woordenlijst van het beleid"
+        hint = "; " + (did_you_mean(value, known) or "zie de woordenlijst van het beleid")
         raise PydanticCustomError("onbekende_soort", f"onbekende {what} (niet in de woordenlijst){hint}")
     return value
 

@@ -68,10 +68,11 @@ def layer_chain(directory: Path) -> list[Path]:
         if not parent.is_dir():
             raise PolicyError([Problem(shown, line, column, f"de basis '{target}' is geen map",
                                        f"laat 'basis' naar een map met regels wijzen, of schrijf '{DEFAULT_BASE}' "
-                                       "voor het meegeleverde beleid")])
+                                       "voor het meegeleverde beleid", code="basis-geen-map")])
         if parent.resolve() in {p.resolve() for p in chain} or len(chain) >= MAX_LAYERS:
             raise PolicyError([Problem(shown, line, column, "de lagen verwijzen in een kring naar "
-                                       "elkaar of zijn te diep", "laat 'basis' naar een volledig beleid wijzen")])
+                                       "elkaar of zijn te diep", "laat 'basis' naar een volledig beleid wijzen",
+                                       code="lagen-in-een-kring")])
         chain.insert(0, parent)
     return chain
 
@@ -86,7 +87,8 @@ def layered_source(layers: Sequence[str | Path]) -> Source:
         _name_default_files(merged, paths[1:])
     if is_overlay(paths[0]):
         merged.problems.append(Problem(shown_path(paths[0] / LAYER_FILE), 1, 1, "de onderste laag moet een volledig "
-                                       "beleid zijn", "begin met het standaardbeleid of een map met woordenlijst.yaml"))
+                                       "beleid zijn", "begin met het standaardbeleid of een map met woordenlijst.yaml",
+                                       code="onderste-laag-onvolledig"))
         return merged
     if merged.vocabulary is None:
         return merged
@@ -109,7 +111,7 @@ def layered_source(layers: Sequence[str | Path]) -> Source:
                     line, column = located.where((table, kind), key=True)
                     merged.problems.append(Problem(shown_path(path / LAYER_FILE), line, column,
                                                    f"'{kind}' staat al in de {table} van de basis",
-                                                   "kies een andere naam of laat hem weg"))
+                                                   "kies een andere naam of laat hem weg", code="al-in-de-basis"))
             additions[table] = {**known, **getattr(header, table)}
         vocabulary = vocabulary.model_copy(update=additions)
         if (path / AGREEMENTS_FILE).is_file():

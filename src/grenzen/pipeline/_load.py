@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from .._translate import context, did_you_mean, fill, wording
 from .._errors import Problem, closest
 from ._rulefile import Afspraken, Regel, ThemaKop, Voorwaarde, Woordenlijst
 from ._yaml import Located, YamlProblem, read_yaml
@@ -89,7 +90,8 @@ def load_source(directory: Path) -> Source:
     if not directory.is_dir():
         source.problems.append(
             Problem(str(directory), 1, 1, "dit is een bestand, geen map" if directory.exists() else
-                    "deze map bestaat niet", "geef de map met regelbestanden op")
+                    "deze map bestaat niet", "geef de map met regelbestanden op",
+                    code="geen-map")
         )
         return source
     source.version = version_of(directory)
@@ -103,6 +105,7 @@ def load_source(directory: Path) -> Source:
                 1,
                 "de woordenlijst ontbreekt",
                 f"maak {VOCABULARY_FILE} met naam, signalen, taken en scholing",
+                code="woordenlijst-ontbreekt",
             )
         )
     for path in files:
@@ -133,7 +136,8 @@ def load_source(directory: Path) -> Source:
                 source.rules.append(LoadedRule(rule, shown, header.thema, line, col, located, path_))
     if not source.rules and not overlay and not any(p.file.endswith((".yaml", ".yml")) for p in source.problems):
         source.problems.append(
-            Problem(str(directory), 1, 1, "er staan geen regels in deze map", "voeg een themabestand met 'regels:' toe")
+            Problem(str(directory), 1, 1, "er staan geen regels in deze map", "voeg een themabestand met 'regels:' toe",
+                    code="geen-regels")
         )
     return source
 
@@ -153,21 +157,23 @@ def read_located(path: Path, shown: str, problems: list[Problem], first_key: str
     with path.open("rb") as file:
         raw = file.read(MAX_FILE_BYTES + 1)  # never more: a huge file costs neither time nor memory
     if len(raw) > MAX_FILE_BYTES:
-        problems.append(Problem(shown, 1, 1, "het bestand is te groot (meer dan 2 MB)", "splits het in thema's"))
+        problems.append(Problem(shown, 1, 1, "het bestand is te groot (meer dan 2 MB)", "splits het in thema's",
+                                code="bestand-te-groot"))
         return None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        problems.append(Problem(shown, 1, 1, "het bestand is geen UTF-8-tekst", "sla het op als UTF-8"))
+        problems.append(Problem(shown, 1, 1, "het bestand is geen UTF-8-tekst", "sla het op als UTF-8", code="geen-utf8"))
         return None
     try:
         located = read_yaml(text)
     except YamlProblem as exc:
-        problems.append(Problem(shown, exc.line, exc.column, exc.message))
+        problems.append(Problem(shown, exc.line, exc.column, exc.message, code=exc.code))
         return None
     if not isinstance(located.data, dict):
         first = first_key or FIRST_KEY.get(path.name, "thema")
-        problems.append(Problem(shown, 1, 1, "het bestand moet een blok met sleutels zijn", f"begin met '{first}:'"))
+        problems.append(Problem(shown, 1, 1, "het bestand moet een blok met sleutels zijn", f"begin met '{first}:'",
+                                code="geen-blok"))
         return None
     return located
 
@@ -191,62 +197,32 @@ def translate_error(error: Any, model: type[BaseModel], located: Located, shown:
     relative = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
     path = prefix + relative
     kind = error["type"]
-    ctx = error.get("ctx") or {}
+    ctx = context(error)
     rule_id = _rule_id(located, path)
     last = path[-1] if path else ""
     name = _named(path)
-    fix = ""
+    said = wording(kind)
+    code = said.code
     if kind == "extra_forbidden":
         allowed = sorted(_allowed_keys(model, relative[:-1]))
-        close = closest(str(last), allowed)
-        message = f"onbekende sleutel '{last}'"
-        fix = f"bedoel je '{close}'?" if close else "toegestaan zijn: " + ", ".join(allowed)
+        fix = did_you_mean(str(last), allowed) or "toegestaan zijn: " + ", ".join(allowed)
         line, col = located.where(path, key=True)
-        return Problem(shown, line, col, message, fix, rule_id)
+        return Problem(shown, line, col, fill(said.rule, last=last), fix, rule_id, code)
+    message, fix = fill(said.rule, name=name, last=last, **ctx), fill(said.fix, last=last, **ctx)
     if kind == "missing":
-        message = f"verplichte sleutel '{last}' ontbreekt"
-        fix = f"voeg '{last}:' toe"
         path = path[:-1]
-    elif kind == "literal_error":
-        message = f"ongeldige waarde voor {name}"
-        fix = "kies uit " + str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
-    elif kind == "string_pattern_mismatch":
-        if "[key]" in error["loc"]:
-            message = "ongeldige naam in de lijst"
-        else:
-            message = f"ongeldige naam bij {name}"
-        fix = "gebruik kleine letters, cijfers, '_' (en bij regel-id's '-'), beginnend met een letter"
-    elif kind in ("int_parsing", "int_type", "int_from_float"):
-        message, fix = f"{name} moet een geheel getal zijn", "schrijf een getal zonder komma, bijvoorbeeld 4"
-    elif kind in ("bool_parsing", "bool_type"):
-        message, fix = f"{name} moet ja of nee zijn", "schrijf ja of nee"
+    elif kind == "string_pattern_mismatch" and "[key]" in error["loc"]:
+        message = "ongeldige naam in de lijst"
     elif kind == "list_type" and last in ONE_OR_MANY:
-        message = f"{name} moet een naam of een lijst van namen zijn"
+        code, message = "geen-naam-of-lijst", f"{name} moet een naam of een lijst van namen zijn"
         fix = f"schrijf bijvoorbeeld '{last}: naam' of '{last}: [naam1, naam2]'"
-    elif kind == "list_type":
-        message, fix = f"{name} moet een lijst zijn", "zet elk item op een eigen regel die begint met '- '"
-    elif kind in ("dict_type", "model_type", "model_attributes_type"):
-        message, fix = f"{name} moet een blok met sleutels zijn", "zet de sleutels ingesprongen onder deze regel"
-    elif kind in ("string_type",):
-        message, fix = f"{name} moet tekst zijn", "zet de tekst eventueel tussen aanhalingstekens"
-    elif kind in ("too_short", "string_too_short"):
-        message, fix = f"{name} mag niet leeg zijn", "vul minstens één waarde in"
-    elif kind in ("too_long", "string_too_long"):
-        message, fix = f"{name} is te lang", "maak het korter"
-    elif kind in ("greater_than_equal", "less_than_equal"):
-        bound = ctx.get("ge", ctx.get("le"))
-        word = "minstens" if kind == "greater_than_equal" else "hoogstens"
-        message, fix = f"{name} moet {word} {bound} zijn", f"kies een waarde van {word} {bound}"
     elif kind == "value_error" and "behalve_soort" in error["msg"]:
-        message = "soort en behalve_soort staan samen in één signaal"
-        fix = "gebruik één van beide"
+        code, message, fix = "soort-en-behalve-soort", "soort en behalve_soort staan samen in één signaal", "gebruik één van beide"
     elif kind == "value_error" and "lege voorwaarde" in error["msg"]:
-        message = "lege voorwaarde"
+        code, message = "lege-voorwaarde", "lege voorwaarde"
         fix = "gebruik een van: " + ", ".join(Voorwaarde.model_fields)
-    else:
-        message, fix = f"ongeldige waarde bij {name}", "zie de handleiding voor regelbestanden"
     line, col = located.where(path)
-    return Problem(shown, line, col, message, fix, rule_id)
+    return Problem(shown, line, col, message, fix, rule_id, code)
 
 
 def _named(path: tuple[Any, ...]) -> str:

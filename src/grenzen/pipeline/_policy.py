@@ -12,7 +12,8 @@ from ._audit import AuditRecord, audit_record
 from ._combine import Combiner
 from ._compile import compile_rules, fact_json
 from ._engine import Engine
-from .._errors import CaseError, FieldError, PolicyError, Problem, closest
+from .._errors import CaseError, FieldError, PolicyError, Problem
+from .._translate import context, did_you_mean, fill, wording
 from ._layers import is_overlay, layered_source
 from ._load import Source, _allowed_keys, default_rules_dir, load_source
 from .._models import Advies, BeleidInfo, Casus, EerdereAanpak, Mentor, Signaal
@@ -150,46 +151,19 @@ _FIELDS = frozenset(name for model in (Casus, Signaal, Mentor, EerdereAanpak) fo
 _HOME = {name: block for block, model in (("signalen", Signaal), ("mentor", Mentor), ("eerdere_aanpak", EerdereAanpak))
          for name in model.model_fields}
 
-_MESSAGES = {
-    "missing": "verplicht veld ontbreekt",
-    "literal_error": "ongeldige waarde; kies uit {expected}",
-    "string_pattern_mismatch": "ongeldige tekens of lengte",
-    "int_parsing": "moet een geheel getal zijn",
-    "int_type": "moet een geheel getal zijn",
-    "int_from_float": "moet een geheel getal zijn",
-    "greater_than_equal": "moet minstens {ge} zijn",
-    "less_than_equal": "mag hoogstens {le} zijn",
-    "list_type": "moet een lijst zijn",
-    "too_long": "de lijst is te lang (hoogstens {max_length})",
-    "string_type": "moet tekst zijn",
-    "model_type": "moet een object met velden zijn",
-    "model_attributes_type": "moet een object met velden zijn",
-    "dict_type": "moet een object met velden zijn",
-    "string_unicode": "bevat ongeldige tekens",
-}
-
-
 def _field_errors(exc: ValidationError) -> list[FieldError]:
     out = []
     for error in exc.errors(include_input=False, include_url=False):
         loc = tuple(error["loc"])
+        said = wording(error["type"])
         if error["type"] in ("extra_forbidden", "invalid_key"):  # the key itself may be content (a name): never shown
             allowed = _allowed_keys(Casus, loc[:-1])
-            close = closest(loc[-1], allowed) if isinstance(loc[-1], str) else None
             home = _HOME.get(loc[-1]) if isinstance(loc[-1], str) else None  # a contract field in the wrong block
-            hint = (f"; '{loc[-1]}' hoort onder '{home}'" if home and home not in loc else
-                    f"; bedoel je '{close}'?" if close else "; toegestaan: " + ", ".join(allowed))
-            out.append(FieldError(_shown(loc[:-1] + (UNKNOWN,)), "onbekend veld" + hint))
-            continue
-        path = _shown(loc) or "(casus)"
-        ctx = {k: str(v).replace("'", "").replace(" or ", ", ") for k, v in (error.get("ctx") or {}).items()}
-        if error["type"] == "onbekende_soort":
-            out.append(FieldError(path, error["msg"]))
-            continue
-        template = _MESSAGES.get(error["type"], "ongeldige waarde")
-        try:
-            message = template.format(**ctx)
-        except KeyError:
-            message = template
-        out.append(FieldError(path, message))
+            hint = (f"'{loc[-1]}' hoort onder '{home}'" if home and home not in loc else
+                    did_you_mean(loc[-1], allowed) or "toegestaan: " + ", ".join(allowed))
+            out.append(FieldError(_shown(loc[:-1] + (UNKNOWN,)), f"onbekend veld; {hint}", "onbekende-sleutel"))
+        elif error["type"] == "onbekende_soort":
+            out.append(FieldError(_shown(loc) or "(casus)", error["msg"], "onbekende-naam"))
+        else:
+            out.append(FieldError(_shown(loc) or "(casus)", fill(said.case, **context(error)), said.code))
     return out

@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from .._errors import CaseError, FieldError
-from ._yaml import BAD_NUMBER, MAX_DEPTH, MAX_NODES, YamlProblem, read_yaml
+from ._yaml import ALIASES, BAD_NUMBER, MAX_DEPTH, MAX_NODES, NO_TAGS, ODD_NUMBER, YamlProblem, read_yaml
 
 MAX_CASE_BYTES = 1_000_000  # one case (a file, standard input, one JSON Lines line); Policy.max_case_bytes
 
@@ -66,8 +66,20 @@ def read_case_text(text: str | bytes, *, json_only: bool = False, max_bytes: int
     """The object a case text holds (JSON, or YAML unless ``json_only``); ``CaseError`` on ``(casus)`` otherwise."""
     message = _problem(text, json_only, max_bytes)
     if isinstance(message, str):
-        raise CaseError([FieldError("(casus)", message)])
+        raise CaseError([FieldError("(casus)", message, code_of(message))])
     return message
+
+
+#: The stable code of each refusal; a message ends with its refusal's text (a position may come before it).
+_CODES = {EMPTY: "leeg", NOT_UTF8: "geen-utf8", NOT_JSON: "geen-geldige-json", NOT_OBJECT: "geen-object",
+          TOO_DEEP: "te-diep", DUPLICATE: "dubbele-sleutel", BAD_NUMBER: "ongeldig-getal", ODD_NUMBER: "vreemd-getal",
+          NO_TAGS: "tag", ALIASES: "anker"}
+
+
+def code_of(message: str) -> str:
+    """The stable code of a refusal message of this reader (``te-groot`` for the size cap)."""
+    return next((code for text, code in _CODES.items() if message.endswith(text)),
+                "te-groot" if message.startswith("de tekst is te groot") else "geen-geldige-yaml")
 
 
 def _problem(text: str | bytes, json_only: bool, max_bytes: int) -> dict[str, Any] | str:

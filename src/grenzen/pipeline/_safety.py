@@ -53,6 +53,7 @@ def safety_problems(policy: Policy, source: Source) -> list[Problem]:
                     f"beleid, bij taak '{task}'{with_training}; regels: {', '.join(rules) or 'geen'}",
                     f"geef '{kind}' een absolute regel met route zorgteam of extern",
                     first.rule.id if first else None,
+                    "veiligheid-bij-mentor",
                 )
             )
             break  # one counterexample per kind is enough to act on

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .._errors import closest
+from .._translate import did_you_mean
 from ._rulefile import Regel, SignaalVoorwaarde, Signaalterm, Voorwaarde
 
 Vocabulary = Mapping[str, Signaalterm]  # the vocabulary's signal kinds
@@ -98,9 +98,9 @@ def selection_problems(signal: SignaalVoorwaarde, vocabulary: Vocabulary,
     for index, name in enumerate(signal.groep or []):
         if name in known:
             continue
-        close = closest(name, known)
-        if close:
-            fix = f"bedoel je '{close}'?"
+        hint = did_you_mean(name, known)
+        if hint:
+            fix = hint
         elif known:
             fix = f"kies uit {', '.join(known)}, of geef een signaalsoort in woordenlijst.yaml 'groep: {name}'"
         else:

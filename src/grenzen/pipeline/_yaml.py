@@ -52,11 +52,12 @@ class Located:
 class YamlProblem(Exception):
     """A YAML text that cannot be read; message in Dutch, with position."""
 
-    def __init__(self, message: str, line: int, column: int) -> None:
+    def __init__(self, message: str, line: int, column: int, code: str = "geen-geldige-yaml") -> None:
         super().__init__(message)
         self.message = message
         self.line = line
         self.column = column
+        self.code = code  # stable, as Problem.code
 
 
 _SCALAR_TAGS = {
@@ -73,7 +74,8 @@ def _pos(node: yaml.Node) -> tuple[int, int]:
 
 
 # Messages never quote the text itself: the same reader parses cases, whose content must not be echoed.
-_NO_TAGS = "YAML-tags (!...) zijn niet toegestaan; schrijf de waarde gewoon uit"
+NO_TAGS = "YAML-tags (!...) zijn niet toegestaan; schrijf de waarde gewoon uit"
+ALIASES = "ankers en verwijzingen (& en *) zijn niet toegestaan; schrijf de waarde uit"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: same nodes, ~10x faster
 
 
@@ -85,12 +87,13 @@ def read_yaml(text: str) -> Located:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         if "single document" in str(exc.context):
-            raise YamlProblem("een bestand mag maar één YAML-document bevatten (verwijder '---')", line, col) from None
+            raise YamlProblem("een bestand mag maar één YAML-document bevatten (verwijder '---')", line, col,
+                              "meer-documenten") from None
         raise YamlProblem(
             "dit is geen geldige YAML; controleer hier de inspringing, dubbele punten en aanhalingstekens", line, col
         ) from None
     except yaml.YAMLError:
-        raise YamlProblem("dit is geen geldige YAML (onleesbare tekens?)", 1, 1) from None
+        raise YamlProblem("dit is geen geldige YAML (onleesbare tekens?)", 1, 1, "onleesbaar") from None
     located = Located(data=None)
     if node is None:
         return located
@@ -100,41 +103,42 @@ def read_yaml(text: str) -> Located:
 
 def _build(node: yaml.Node, path: Path_, out: Located, depth: int, counter: list[int], seen: set[int]) -> Any:
     if id(node) in seen:  # the composer shares the node of an anchor with every alias to it
-        raise YamlProblem("ankers en verwijzingen (& en *) zijn niet toegestaan; schrijf de waarde uit", *_pos(node))
+        raise YamlProblem(ALIASES, *_pos(node), "anker")
     seen.add(id(node))
     counter[0] += 1
     if depth > MAX_DEPTH or counter[0] > MAX_NODES:
         raise YamlProblem(
-            "het bestand is te diep genest of te groot; splits het op", *_pos(node)
+            "het bestand is te diep genest of te groot; splits het op", *_pos(node), "te-diep-of-te-groot"
         )
     out.positions[path] = _pos(node)
     if isinstance(node, yaml.ScalarNode):
         if node.tag != _RESOLVER.resolve(yaml.ScalarNode, node.value, (node.style in (None, ""), False)):
-            raise YamlProblem(_NO_TAGS, *_pos(node))  # an explicit tag: !!int "14", !!str 5, !!python/...
+            raise YamlProblem(NO_TAGS, *_pos(node), "tag")  # an explicit tag: !!int "14", !!str 5, !!python/...
         if node.tag not in _SCALAR_TAGS:  # a date, '=': kept as the text it is, as JSON would have it
             return node.value
         if node.tag == _INT and not _DECIMAL.fullmatch(node.value):  # YAML 1.1 reads 017 as 15, 1:30 as 90
-            raise YamlProblem(ODD_NUMBER, *_pos(node))
+            raise YamlProblem(ODD_NUMBER, *_pos(node), "vreemd-getal")
         try:
             value = out.constructor.construct_object(node)
         except ValueError:  # an integer with more digits than Python converts (sys.get_int_max_str_digits)
-            raise YamlProblem(BAD_NUMBER, *_pos(node)) from None
+            raise YamlProblem(BAD_NUMBER, *_pos(node), "ongeldig-getal") from None
         if isinstance(value, float) and not math.isfinite(value):  # .nan, .inf, 1.0e+400
-            raise YamlProblem(BAD_NUMBER, *_pos(node))
+            raise YamlProblem(BAD_NUMBER, *_pos(node), "ongeldig-getal")
         return value
     if isinstance(node, yaml.SequenceNode):
         if node.tag != "tag:yaml.org,2002:seq":
-            raise YamlProblem(_NO_TAGS, *_pos(node))
+            raise YamlProblem(NO_TAGS, *_pos(node), "tag")
         return [_build(item, path + (i,), out, depth + 1, counter, seen) for i, item in enumerate(node.value)]
     if node.tag != "tag:yaml.org,2002:map":
-        raise YamlProblem(_NO_TAGS, *_pos(node))
+        raise YamlProblem(NO_TAGS, *_pos(node), "tag")
     result: dict[str, Any] = {}
     for key_node, value_node in node.value:
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
-            raise YamlProblem("een sleutel moet tekst zijn", *_pos(key_node))
+            raise YamlProblem("een sleutel moet tekst zijn", *_pos(key_node), "sleutel-geen-tekst")
         key = key_node.value
         if key in result:
-            raise YamlProblem("deze sleutel staat twee keer in hetzelfde blok; voeg ze samen", *_pos(key_node))
+            raise YamlProblem("deze sleutel staat twee keer in hetzelfde blok; voeg ze samen", *_pos(key_node),
+                              "dubbele-sleutel")
         out.key_positions[path + (key,)] = _pos(key_node)
         result[key] = _build(value_node, path + (key,), out, depth + 1, counter, seen)
     return result

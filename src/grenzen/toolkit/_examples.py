@@ -98,7 +98,7 @@ def read_examples(directory: Path, problems: list[Problem]) -> list[ExampleFile]
             located = read_located(path, shown, problems, first_key="voorbeelden")
         except OSError:
             problems.append(Problem(shown, 1, 1, "het bestand kan niet gelezen worden",
-                                    "controleer of het bestand bestaat en leesbaar is"))
+                                    "controleer of het bestand bestaat en leesbaar is", code="onleesbaar-bestand"))
             located = None
         if located is None or not parse_model(Voorbeelden, located.data, located, shown, problems):
             found.append(ExampleFile(path, shown, None, broken=1))
@@ -127,7 +127,7 @@ def run_examples(policy: Policy, directory: Path | None = None) -> tuple[list[Ou
     if not files and not problems:
         problems.append(Problem(shown_path(folder / EXAMPLES_DIR), 1, 1, "er zijn geen voorbeelden om te testen",
                                 f"zet voorbeeldcasussen met hun verwachte advies in {EXAMPLES_DIR}/*.yaml "
-                                "(zie docs/beleid-bijhouden.md)"))
+                                "(zie docs/beleid-bijhouden.md)", code="geen-voorbeelden"))
     return outcomes, problems, sum(f.broken for f in files)
 
 
