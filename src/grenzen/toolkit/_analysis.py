@@ -47,9 +47,10 @@ from ..pipeline._combine import FALLBACK, SAFETY_GUARD, effective, refers_away
 from ._domain import Domain, Point, build_domain
 from ..pipeline._layers import _label as _layer_label, layer_chain
 from .._errors import closest
-from ..pipeline._load import LAYER_FILE, VOCABULARY_FILE, LoadedRule, parse_model, read_located, shown_path
+from ..pipeline._load import (LAYER_FILE, VOCABULARY_FILE, LoadedRule, default_rules_dir, parse_model,
+                              read_located, shown_path)
 from .._models import Advies
-from ..pipeline._policy import Policy, default_rules_dir
+from ..pipeline._policy import Policy
 from ..pipeline._rulefile import Regel, Woordenlijst
 from ..pipeline._validate import walk
 from ._yaml_out import example_yaml, indent
@@ -171,110 +172,185 @@ def evaluate(policy: Policy, points: Any, cache: dict[tuple[Any, ...], tuple[int
         yield point, applicable
 
 
+@dataclass
+class _Collected:
+    """What one pass over the domain gathered: the input of every finding kind that needs the engine."""
+
+    policy: Policy
+    asked: list[Regel]  # the rules with their signal selectors resolved (``condition_rules``)
+    domain: Domain
+    seen: list[_Seen]  # per rule
+    loaded: dict[str, LoadedRule]  # where each rule is written
+    cases: int = 0
+    used_exceptions: set[tuple[int, int]] = field(default_factory=set)
+    uncovered: dict[str, tuple[Point, int]] = field(default_factory=dict)  # per task
+    guarded: dict[str, tuple[Point, int]] = field(default_factory=dict)  # per safety kind
+    guarded_by: dict[str, list[int]] = field(default_factory=dict)  # per safety kind: the rules kept there
+    contradictions: dict[tuple[str, int, int], tuple[Point, int]] = field(default_factory=dict)
+    conflicts: dict[tuple[int, int], tuple[Point, int]] = field(default_factory=dict)
+    kept_at_mentor: dict[tuple[str, tuple[int, ...]], _Kept] = field(default_factory=dict)
+
+
 def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
     """Enumerate the policy's domain in the engine and report gaps, shadows, dead rules and conflicts."""
     started = time.perf_counter()
-    rules = policy.rules
     vocab = policy.vocabulary
-    safety = safety_kinds(policy)
     asked = condition_rules(policy)
-    domain = build_domain([asked], list(vocab.signalen), list(vocab.taken), list(vocab.scholing), safety=safety)
-    writer = _writer_rules(policy)
-    kept_at_mentor: dict[tuple[str, tuple[int, ...]], _Kept] = {}
-    seen = [_Seen() for _ in rules]
-    used_exceptions: set[tuple[int, int]] = set()
-    uncovered: dict[str, tuple[Point, int]] = {}
-    guarded: dict[str, tuple[Point, int]] = {}
-    guarded_by: dict[str, list[int]] = {}
-    contradictions: dict[tuple[str, int, int], tuple[Point, int]] = {}
-    conflicts: dict[tuple[int, int], tuple[Point, int]] = {}
+    domain = build_domain([asked], list(vocab.signalen), list(vocab.taken), list(vocab.scholing),
+                          safety=safety_kinds(policy))
+    state = _collect(policy, asked, domain, pairs)
+    _add_exceptions_in_pairs(state)
+    findings = [
+        *_safety_at_mentor(state),
+        *_never_applies(state),
+        *_shadowed(state),
+        *_idle_exceptions(state),
+        *_kept_findings(policy, state.kept_at_mentor, state.loaded),
+        *_contradictions(state),
+        *_conflicts(policy, state.conflicts, _writer_rules(policy), state.loaded),
+        *_fewer_safety_kinds(policy),
+        *_misspelt_groups(policy),
+        *_uncovered(state),
+    ]
+    order = list(LEVELS)
+    findings.sort(key=lambda f: (order.index(f.kind), f.file, f.line, f.message))
+    return Analysis(findings, state.cases, time.perf_counter() - started, domain)
+
+
+def _collect(policy: Policy, asked: list[Regel], domain: Domain, pairs: bool) -> _Collected:
+    """Put every enumerated case to the engine once and record what each rule did there."""
+    state = _Collected(policy, asked, domain, [_Seen() for _ in policy.rules],
+                       {item.rule.id: item for item in policy.source.rules})
     judged: dict[tuple[tuple[int, ...], bool], _Judgement] = {}
-    cases = 0
     for point, applicable in evaluate(policy, domain.points(pairs)):
-        cases += 1
+        state.cases += 1
         judgement = judged.get((applicable, point.safety))
         if judgement is None:
             judgement = judged[(applicable, point.safety)] = _judge(policy, applicable, point)
-        if judgement.guarded:
-            kind = next(s["soort"] for s in point.case["signalen"] if s["soort"] in safety)
-            _count(guarded, kind, point)
-            guarded_by.setdefault(kind, judgement.kept)
-        if not judgement.kept:
-            _count(uncovered, point.case["taak"], point)
-            continue
-        if judgement.away:
-            _record_kept(kept_at_mentor, policy, point, judgement)
-        for i in applicable:
-            if seen[i].applies is None:
-                seen[i].applies = point
-        for i in judgement.changers:
-            seen[i].changes = True
-        for i, by in judgement.idle.items():
-            if seen[i].idle is None:
-                seen[i].idle, seen[i].idle_by = point, by
-        used_exceptions |= judgement.used
-        for key in judgement.contradictions:
-            _count(contradictions, key, point)
-        for key in judgement.conflicts:
-            _count(conflicts, key, point)
+        _record(state, point, applicable, judgement)
+    return state
 
+
+def _record(state: _Collected, point: Point, applicable: tuple[int, ...], judgement: _Judgement) -> None:
+    """Add one enumerated case and its judgement to what was collected."""
+    if judgement.guarded:
+        kind = next(s["soort"] for s in point.case["signalen"] if s["soort"] in state.policy.safety_kinds)
+        _count(state.guarded, kind, point)
+        state.guarded_by.setdefault(kind, judgement.kept)
+    if not judgement.kept:
+        _count(state.uncovered, point.case["taak"], point)
+        return
+    if judgement.away:
+        _record_kept(state.kept_at_mentor, state.policy, point, judgement)
+    _record_rules(state.seen, point, applicable, judgement)
+    state.used_exceptions |= judgement.used
+    for contradiction in judgement.contradictions:
+        _count(state.contradictions, contradiction, point)
+    for pair in judgement.conflicts:
+        _count(state.conflicts, pair, point)
+
+
+def _record_rules(seen: list[_Seen], point: Point, applicable: tuple[int, ...], judgement: _Judgement) -> None:
+    """The first case each rule applies in, whether it ever changes an advice, and a case where it does not."""
+    for i in applicable:
+        if seen[i].applies is None:
+            seen[i].applies = point
+    for i in judgement.changers:
+        seen[i].changes = True
+    for i, by in judgement.idle.items():
+        if seen[i].idle is None:
+            seen[i].idle, seen[i].idle_by = point, by
+
+
+def _add_exceptions_in_pairs(state: _Collected) -> None:
+    """Count as used an exception that only acts next to another signal (issue 10, point 6)."""
+    rules = state.policy.rules
     index_of = {rule.id: i for i, rule in enumerate(rules)}
-    for index, rule in enumerate(rules):  # an exception that only acts next to another signal (issue 10, point 6)
+    for index, rule in enumerate(rules):
+        if state.seen[index].applies is None:
+            continue
         for target in rule.zet_opzij:
             t = index_of.get(target)
-            if (t is not None and seen[index].applies is not None and (index, t) not in used_exceptions
-                    and _sets_aside_in_a_pair(policy, domain, asked, index, t)):
-                used_exceptions.add((index, t))
+            if (t is not None and (index, t) not in state.used_exceptions
+                    and _sets_aside_in_a_pair(state.policy, state.domain, state.asked, index, t)):
+                state.used_exceptions.add((index, t))
+
+
+def _safety_at_mentor(state: _Collected) -> list[Finding]:
+    """``veiligheid-bij-mentor``: a safety kind that only the safety guard refers away, at the rule that keeps it
+    at the mentor (the one about this kind first), or at the vocabulary if no mentor rule holds there."""
+    policy, rules = state.policy, state.policy.rules
     findings: list[Finding] = []
-    loaded = {item.rule.id: item for item in policy.source.rules}
-    for kind, (point, weight) in guarded.items():
-        kept = guarded_by[kind]
+    for kind, (point, weight) in state.guarded.items():
+        kept = state.guarded_by[kind]
         mentor = sorted((i for i in kept if rules[i].dan.route == "mentor"),
-                        key=lambda i: not _asks_about(asked[i], kind))  # the rule about this kind first
+                        key=lambda i: not _asks_about(state.asked[i], kind))  # the rule about this kind first
         names = ", ".join(f"'{rules[i].id}'" for i in kept[:4]) or "geen"
         message = (f"veiligheidssignaal '{kind}' eindigt in {weight} situatie(s) volgens de regels bij de mentor of "
                    f"valt buiten het beleid (regels: {names}); alleen het vangnet '{SAFETY_GUARD.regel}' verwijst "
                    f"dan door. Geef '{kind}' een regel met route zorgteam of extern die ook hier geldt")
         if mentor:
-            findings.append(_at(loaded[rules[mentor[0]].id], "veiligheid-bij-mentor", message, policy, point, weight))
+            findings.append(_at(state.loaded[rules[mentor[0]].id], "veiligheid-bij-mentor", message, policy, point,
+                                weight))
         else:
             findings.append(Finding("veiligheid-bij-mentor", message, _vocabulary_file(policy), 1, case=point.case,
                                     expected=_now(policy, point), count=weight))
+    return findings
+
+
+def _never_applies(state: _Collected) -> list[Finding]:
+    """``nooit-van-toepassing``: a rule that no case of the domain makes apply."""
+    return [_at(state.loaded[rule.id], "nooit-van-toepassing",
+                "geen enkele situatie in het domein laat deze regel gelden; "
+                "controleer of de voorwaarden elkaar niet uitsluiten")
+            for rule, seen in zip(state.policy.rules, state.seen) if seen.applies is None]
+
+
+def _shadowed(state: _Collected) -> list[Finding]:
+    """``overschaduwd``: a rule that applies but never changes an advice."""
+    findings: list[Finding] = []
+    for rule, seen in zip(state.policy.rules, state.seen):
+        if seen.applies is None or seen.changes or seen.idle is None:
+            continue
+        by = ", ".join(f"'{r}'" for r in seen.idle_by)
+        findings.append(_at(state.loaded[rule.id], "overschaduwd",
+                            f"de regel verandert nooit een advies: waar hij geldt, geven {by} al hetzelfde "
+                            "of zetten hem opzij", state.policy, seen.idle))
+    return findings
+
+
+def _idle_exceptions(state: _Collected) -> list[Finding]:
+    """``uitzondering-zonder-effect``: a rule that applies but never sets aside a rule its ``zet_opzij`` names."""
+    rules = state.policy.rules
+    findings: list[Finding] = []
     for index, rule in enumerate(rules):
-        item = loaded[rule.id]
-        state = seen[index]
-        if state.applies is None:
-            findings.append(_at(item, "nooit-van-toepassing",
-                                "geen enkele situatie in het domein laat deze regel gelden; "
-                                "controleer of de voorwaarden elkaar niet uitsluiten"))
-        elif not state.changes and state.idle is not None:
-            by = ", ".join(f"'{r}'" for r in state.idle_by)
-            findings.append(_at(item, "overschaduwd",
-                                f"de regel verandert nooit een advies: waar hij geldt, geven {by} al hetzelfde "
-                                "of zetten hem opzij", policy, state.idle))
-    for index, rule in enumerate(rules):
+        applies = state.seen[index].applies
         for target in rule.zet_opzij:
             target_index = next((i for i, r in enumerate(rules) if r.id == target), None)
-            if target_index is None or (index, target_index) in used_exceptions or seen[index].applies is None:
+            if target_index is None or (index, target_index) in state.used_exceptions or applies is None:
                 continue
-            findings.append(_at(loaded[rule.id], "uitzondering-zonder-effect",
+            findings.append(_at(state.loaded[rule.id], "uitzondering-zonder-effect",
                                 f"zet '{target}' opzij, maar waar deze regel geldt, geldt '{target}' nooit",
-                                policy, seen[index].applies))
-    findings.extend(_kept_findings(policy, kept_at_mentor, loaded))
-    for (sentence, a, b), (point, weight) in contradictions.items():
-        findings.append(_at(loaded[rules[a].id], "tegenstrijdig",
-                            f"'{sentence}' staat bij mentor_doet, en regel '{rules[b].id}' zet het bij "
-                            "mentor_doet_niet; beide gelden samen", policy, point, weight))
-    findings.extend(_conflicts(policy, conflicts, writer, loaded))
-    findings.extend(_fewer_safety_kinds(policy))
-    findings.extend(_misspelt_groups(policy))
-    for task, (point, weight) in uncovered.items():
-        findings.append(Finding("niet-gedekt", f"bij taak '{task}' geldt in {weight} situatie(s) geen enkele regel; "
-                                "het advies valt terug op het zorgteam", _vocabulary_file(policy), 1,
-                                case=point.case, expected=_now(policy, point), count=weight))
-    order = list(LEVELS)
-    findings.sort(key=lambda f: (order.index(f.kind), f.file, f.line, f.message))
-    return Analysis(findings, cases, time.perf_counter() - started, domain)
+                                state.policy, applies))
+    return findings
+
+
+def _contradictions(state: _Collected) -> list[Finding]:
+    """``tegenstrijdig``: one advice puts the same sentence under mentor_doet and mentor_doet_niet."""
+    rules = state.policy.rules
+    return [_at(state.loaded[rules[a].id], "tegenstrijdig",
+                f"'{sentence}' staat bij mentor_doet, en regel '{rules[b].id}' zet het bij "
+                "mentor_doet_niet; beide gelden samen", state.policy, point, weight)
+            for (sentence, a, b), (point, weight) in state.contradictions.items()]
+
+
+def _uncovered(state: _Collected) -> list[Finding]:
+    """``niet-gedekt``: per task, the cases where no rule applies (the advice is the fallback)."""
+    policy = state.policy
+    return [Finding("niet-gedekt", f"bij taak '{task}' geldt in {weight} situatie(s) geen enkele regel; "
+                    "het advies valt terug op het zorgteam", _vocabulary_file(policy), 1,
+                    case=point.case, expected=_now(policy, point), count=weight)
+            for task, (point, weight) in state.uncovered.items()]
 
 
 @dataclass
