@@ -150,6 +150,17 @@ def _case(task: str, training: tuple[str, ...], age: int | None, approach: dict[
     return case
 
 
+@dataclass
+class _Questions:
+    """What the rules' condition blocks ask about a case, each kind of question apart."""
+
+    tasks: list[tuple[str, ...]]  # the task lists
+    trainings: list[tuple[str, ...]]  # the training lists
+    signals: list[SignaalVoorwaarde]  # the distinct signal blocks
+    ages: list[LeeftijdVoorwaarde]
+    approaches: list[AanpakVoorwaarde]  # the distinct earlier-approach blocks
+
+
 def build_domain(rule_sets: Iterable[list[Regel]], kinds: Sequence[str], tasks: Sequence[str],
                  trainings: Sequence[str], safety: frozenset[str] = frozenset()) -> Domain:
     """The classes of the given vocabulary under every question the given rule sets ask.
@@ -158,49 +169,114 @@ def build_domain(rule_sets: Iterable[list[Regel]], kinds: Sequence[str], tasks: 
     with other kinds.
     """
     rules = [rule for rules in rule_sets for rule in rules]
-    conditions = [cond for rule in rules for _, cond in walk(rule.als, ())]
-    task_lists = [tuple(c.taak) for c in conditions if c.taak]
-    training_lists = [tuple(c.scholing) for c in conditions if c.scholing]
-    signal_blocks = _unique([c.signaal for c in conditions if c.signaal is not None])
-    age_blocks = [c.leeftijd for c in conditions if c.leeftijd is not None]
-    approach_blocks = _unique([c.eerdere_aanpak for c in conditions if c.eerdere_aanpak is not None])
+    asked = _questions(rules)
+    task_classes = _classes(tasks, lambda t: tuple(t in group for group in asked.tasks))
+    training_classes = _classes(trainings, lambda t: tuple(t in group for group in asked.trainings))
+    training_sets = _training_sets(rules, training_classes)
+    item_classes = _classes(_signal_grid(kinds, asked.signals),
+                            lambda p: (p[0] in safety, *(_signal_matches(b, *p) for b in asked.signals)))
+    positive = _positive_blocks(rules, asked.signals)
+    items = _items(item_classes, asked.signals, _away_blocks(rules, positive), safety)
+    interacting = [rule for rule in rules if _interacts(rule)]
+    return Domain(
+        tasks=[(members[0], len(members)) for members in task_classes],
+        trainings=training_sets,
+        items=items,
+        ages=_ages(asked.ages),
+        approaches=_approaches(asked.approaches),
+        pair_contexts=_pair_contexts(interacting, task_classes, training_classes, training_sets),
+        pair_items=_pair_items(interacting, items),
+        blocks=asked.signals,
+        positive=positive,
+        members=item_classes,
+    )
 
-    task_classes = _classes(tasks, lambda t: tuple(t in group for group in task_lists))
-    task_rep = {t: members[0] for members in task_classes for t in members}
-    training_classes = _classes(trainings, lambda t: tuple(t in group for group in training_lists))
-    training_rep = {t: members[0] for members in training_classes for t in members}
-    training_sets: list[tuple[tuple[str, ...], int]] = [((), 1)] + [((m[0],), len(m)) for m in training_classes]
+
+def _questions(rules: list[Regel]) -> _Questions:
+    """Every question the rules' conditions ask, gathered from all their condition blocks."""
+    conditions = [cond for rule in rules for _, cond in walk(rule.als, ())]
+    return _Questions(
+        tasks=[tuple(c.taak) for c in conditions if c.taak],
+        trainings=[tuple(c.scholing) for c in conditions if c.scholing],
+        signals=_unique([c.signaal for c in conditions if c.signaal is not None]),
+        ages=[c.leeftijd for c in conditions if c.leeftijd is not None],
+        approaches=_unique([c.eerdere_aanpak for c in conditions if c.eerdere_aanpak is not None]),
+    )
+
+
+def _representatives(classes: list[list[str]]) -> dict[str, str]:
+    """Each value's class representative (its first member)."""
+    return {value: members[0] for members in classes for value in members}
+
+
+def _training_sets(rules: list[Regel], training_classes: list[list[str]]) -> list[tuple[tuple[str, ...], int]]:
+    """No training, each training class, and each combination of classes that a rule needs at once."""
+    training_rep = _representatives(training_classes)
+    sets: list[tuple[tuple[str, ...], int]] = [((), 1)] + [((m[0],), len(m)) for m in training_classes]
     for rule in rules:  # a rule that needs several trainings at once gets that combination
         needed = tuple(sorted({training_rep[t] for t in _required(rule.als, "scholing") or () if t in training_rep}))
-        if len(needed) > 1 and needed not in [s for s, _ in training_sets]:
-            training_sets.append((needed, 1))
+        if len(needed) > 1 and needed not in [s for s, _ in sets]:
+            sets.append((needed, 1))
+    return sets
 
-    weeks: list[int | None] = [None] + sorted({b.duur_minstens_weken for b in signal_blocks
+
+def _signal_grid(kinds: Sequence[str], blocks: list[SignaalVoorwaarde]) -> list[tuple[str, str, int | None]]:
+    """Every (kind, severity, duration) point: no duration, and each duration bound the blocks use."""
+    weeks: list[int | None] = [None] + sorted({b.duur_minstens_weken for b in blocks
                                                if b.duur_minstens_weken is not None})
-    grid = [(k, s, w) for k in kinds for s in SEVERITIES for w in weeks]
-    item_classes = _classes(grid, lambda p: (p[0] in safety, *(_signal_matches(b, *p) for b in signal_blocks)))
-    block_index = {block.model_dump_json(): i for i, block in enumerate(signal_blocks)}
-    positive = [frozenset(block_index[block.model_dump_json()] for block, sign in signals_with_polarity(rule.als)
-                          if sign) for rule in rules]
-    away_blocks = frozenset().union(*(positive[i] for i, rule in enumerate(rules)
-                                      if rule.absoluut and rule.dan.route != "mentor"))
+    return [(k, s, w) for k in kinds for s in SEVERITIES for w in weeks]
+
+
+def _positive_blocks(rules: list[Regel], blocks: list[SignaalVoorwaarde]) -> list[frozenset[int]]:
+    """Per rule: the indexes of the signal blocks it asks for positively (not under ``niet``)."""
+    block_index = {block.model_dump_json(): i for i, block in enumerate(blocks)}
+    return [frozenset(block_index[block.model_dump_json()] for block, sign in signals_with_polarity(rule.als) if sign)
+            for rule in rules]
+
+
+def _away_blocks(rules: list[Regel], positive: list[frozenset[int]]) -> frozenset[int]:
+    """The signal blocks that an absolute rule referring away from the mentor asks for."""
+    return frozenset[int]().union(*(positive[i] for i, rule in enumerate(rules)
+                                    if rule.absoluut and rule.dan.route != "mentor"))
+
+
+def _items(item_classes: list[list[tuple[str, str, int | None]]], blocks: list[SignaalVoorwaarde],
+           away_blocks: frozenset[int], safety: frozenset[str]) -> list[Item]:
+    """One signal class each: its first grid point, the class size and the blocks that point matches."""
     items = []
     for index, m in enumerate(item_classes):
-        matched = frozenset(i for i, b in enumerate(signal_blocks) if _signal_matches(b, *m[0]))
+        matched = frozenset(i for i, b in enumerate(blocks) if _signal_matches(b, *m[0]))
         items.append(Item(m[0][0], m[0][1], m[0][2], len(m), matched, m[0][0] in safety, bool(matched & away_blocks),
                           index))
-    approach_grid: list[tuple[int, str] | None] = [None] + [
-        (w, e) for w in sorted({0} | {b.weken_minstens or 0 for b in approach_blocks}) for e in EFFECTS
-    ]
-    approach_classes = _classes(approach_grid, lambda a: tuple(_approach_matches(b, a) for b in approach_blocks))
+    return items
 
-    # Pairs of signals can only differ from their two single signals through a rule that asks about a signal
-    # under 'niet' or about more than one signal; only where such a rule can hold, and only for signals that
-    # such a rule looks at, are pairs enumerated.
-    interacting = [rule for rule in rules if _interacts(rule)]
+
+def _approaches(blocks: list[AanpakVoorwaarde]) -> list[dict[str, Any] | None]:
+    """No earlier approach, and one per class of (weeks, effect) under the policy's earlier-approach blocks."""
+    grid: list[tuple[int, str] | None] = [None] + [
+        (w, e) for w in sorted({0} | {b.weken_minstens or 0 for b in blocks}) for e in EFFECTS
+    ]
+    classes = _classes(grid, lambda a: tuple(_approach_matches(b, a) for b in blocks))
+    return [None if m[0] is None else {"weken": m[0][0], "effect": m[0][1]} for m in classes]
+
+
+def _pair_items(interacting: list[Regel], items: list[Item]) -> list[Item]:
+    """The signal classes paired: safety kinds, kinds referred away, and those the interacting rules look at."""
     watched = _unique([block for rule in interacting for block, _ in signals_with_polarity(rule.als)])
-    pair_items = [i for i in items
-                  if i.safety or i.away or any(_signal_matches(b, i.kind, i.severity, i.weeks) for b in watched)]
+    return [i for i in items
+            if i.safety or i.away or any(_signal_matches(b, i.kind, i.severity, i.weeks) for b in watched)]
+
+
+def _pair_contexts(interacting: list[Regel], task_classes: list[list[str]], training_classes: list[list[str]],
+                   training_sets: list[tuple[tuple[str, ...], int]]) -> list[tuple[str, tuple[str, ...], int]]:
+    """(task, training set, weight) wherever an interacting rule can hold.
+
+    Pairs of signals can only differ from their two single signals through a rule that asks about a signal under
+    'niet' or about more than one signal; only where such a rule can hold, and only for signals that such a rule
+    looks at (``_pair_items``), are pairs enumerated.
+    """
+    task_rep = _representatives(task_classes)
+    training_rep = _representatives(training_classes)
     weight_of = dict(training_sets)
     task_weight = {members[0]: len(members) for members in task_classes}
     contexts: dict[tuple[str, tuple[str, ...]], int] = {}
@@ -210,21 +286,9 @@ def build_domain(rule_sets: Iterable[list[Regel]], kinds: Sequence[str], tasks: 
         needed_trainings = _required(rule.als, "scholing")
         rule_trainings = [s for s, _ in training_sets
                           if needed_trainings is None or {training_rep.get(x) for x in needed_trainings} & set(s)]
-        for task in rule_tasks:
-            for training in rule_trainings:
-                contexts[(task, training)] = task_weight[task] * weight_of[training]
-    return Domain(
-        tasks=[(members[0], len(members)) for members in task_classes],
-        trainings=training_sets,
-        items=items,
-        ages=_ages(age_blocks),
-        approaches=[None if m[0] is None else {"weken": m[0][0], "effect": m[0][1]} for m in approach_classes],
-        pair_contexts=[(task, training, weight) for (task, training), weight in contexts.items()],
-        pair_items=pair_items,
-        blocks=signal_blocks,
-        positive=positive,
-        members=item_classes,
-    )
+        for task, training in itertools.product(rule_tasks, rule_trainings):
+            contexts[(task, training)] = task_weight[task] * weight_of[training]
+    return [(task, training, weight) for (task, training), weight in contexts.items()]
 
 
 def _interacts(rule: Regel) -> bool:
