@@ -10,7 +10,7 @@ from .._errors import Problem
 from ._compile import MAX_NEGATED_BOUNDS, negated_bounds, signals_with_polarity
 from ._load import LoadedRule, Source
 from .._models import ERNST_RANG, MAX_AGE, MIN_AGE
-from ._rulefile import Voorwaarde
+from ._rulefile import SignaalVoorwaarde, Voorwaarde, Woordenlijst
 from ._select import selection_problems
 
 
@@ -53,44 +53,71 @@ def _unknown(item: LoadedRule, sub: tuple[Any, ...], what: str, name: str, known
 
 
 def _check_rule(item: LoadedRule, source: Source) -> Iterator[Problem]:
-    rule, vocab = item.rule, source.vocabulary
-    for sub, cond in walk(rule.als, ("als",)):
-        if vocab is not None:
-            for field, table, what in (
-                ("taak", vocab.taken, "taak"),
-                ("scholing", vocab.scholing, "scholing"),
-            ):
-                for i, name in enumerate(getattr(cond, field) or []):
-                    if name not in table:
-                        yield _unknown(item, sub + (field, i), what, name, table, "woordenlijst.yaml")
-        signal = cond.signaal
-        if signal is not None:
-            if vocab is not None:
-                for key in ("soort", "behalve_soort"):
-                    for i, name in enumerate(getattr(signal, key) or []):
-                        if name not in vocab.signalen:
-                            yield _unknown(item, sub + ("signaal", key, i), "signaalsoort", name, vocab.signalen,
-                                           "woordenlijst.yaml")
-                for where, message, fix in selection_problems(signal, vocab.signalen):
-                    yield _at(item, sub + ("signaal",) + where, message, fix)
-            low, high = signal.ernst_minstens, signal.ernst_hoogstens
-            if low and high and ERNST_RANG[low] > ERNST_RANG[high]:
-                yield _at(item, sub + ("signaal",), f"ernst_minstens ({low}) is zwaarder dan ernst_hoogstens ({high})",
-                          "draai de grenzen om")
-        age = cond.leeftijd
-        if age is not None and age.vanaf is not None and age.tot_en_met is not None and age.vanaf > age.tot_en_met:
-            yield _at(item, sub + ("leeftijd",), "vanaf is groter dan tot_en_met", "draai de grenzen om")
-    if any(not positive and _bounds(signal) > 1 for signal, positive in signals_with_polarity(rule.als)):
+    """The problems of one rule: its conditions, its bounds under 'niet', and what its consequence names."""
+    for sub, cond in walk(item.rule.als, ("als",)):
+        yield from _check_condition(item, source.vocabulary, sub, cond)
+    if any(not positive and _bounds(signal) > 1 for signal, positive in signals_with_polarity(item.rule.als)):
         yield _at(item, ("als",), "onder 'niet' mag een signaal hoogstens één grens hebben",
                   "splits de regel, of gebruik alleen ernst_minstens, ernst_hoogstens of duur_minstens_weken")
-    destinations = source.agreements.bestemmingen
-    if source.agreements_file is not None:  # with afspraken.yaml, every referral names one of its destinations
-        for i, name in enumerate(rule.dan.verwijzen_naar):
-            if name not in destinations:
-                yield _unknown(item, ("dan", "verwijzen_naar", i), "bestemming", name, destinations, "afspraken.yaml")
-    if rule.dan.toestemming and source.agreements.toestemming is None:
+    yield from _check_destinations(item, source)
+    if item.rule.dan.toestemming and source.agreements.toestemming is None:
         yield _at(item, ("dan", "toestemming"), "toestemming is nodig, maar afspraken.yaml regelt niet wie die geeft",
                   "voeg 'toestemming:' met leeftijden toe aan afspraken.yaml")
+
+
+def _check_condition(item: LoadedRule, vocab: Woordenlijst | None, sub: tuple[Any, ...],
+                     cond: Voorwaarde) -> Iterator[Problem]:
+    """One condition block: the terms it names (with a vocabulary), its signal block and its age range."""
+    if vocab is not None:
+        yield from _check_terms(item, vocab, sub, cond)
+    if cond.signaal is not None:
+        yield from _check_signal(item, vocab, sub + ("signaal",), cond.signaal)
+    age = cond.leeftijd
+    if age is not None and age.vanaf is not None and age.tot_en_met is not None and age.vanaf > age.tot_en_met:
+        yield _at(item, sub + ("leeftijd",), "vanaf is groter dan tot_en_met", "draai de grenzen om")
+
+
+def _check_terms(item: LoadedRule, vocab: Woordenlijst, sub: tuple[Any, ...], cond: Voorwaarde) -> Iterator[Problem]:
+    """The tasks and trainings a condition block names are in the vocabulary."""
+    for field, table, what in (
+        ("taak", vocab.taken, "taak"),
+        ("scholing", vocab.scholing, "scholing"),
+    ):
+        for i, name in enumerate(getattr(cond, field) or []):
+            if name not in table:
+                yield _unknown(item, sub + (field, i), what, name, table, "woordenlijst.yaml")
+
+
+def _check_signal(item: LoadedRule, vocab: Woordenlijst | None, sub: tuple[Any, ...],
+                  signal: SignaalVoorwaarde) -> Iterator[Problem]:
+    """A signal block (at ``sub``): its kinds and selectors (with a vocabulary), and its severity bounds."""
+    if vocab is not None:
+        yield from _check_signal_kinds(item, vocab, sub, signal)
+    low, high = signal.ernst_minstens, signal.ernst_hoogstens
+    if low and high and ERNST_RANG[low] > ERNST_RANG[high]:
+        yield _at(item, sub, f"ernst_minstens ({low}) is zwaarder dan ernst_hoogstens ({high})",
+                  "draai de grenzen om")
+
+
+def _check_signal_kinds(item: LoadedRule, vocab: Woordenlijst, sub: tuple[Any, ...],
+                        signal: SignaalVoorwaarde) -> Iterator[Problem]:
+    """The kinds a signal block names are in the vocabulary, and its selectors select something."""
+    for key in ("soort", "behalve_soort"):
+        for i, name in enumerate(getattr(signal, key) or []):
+            if name not in vocab.signalen:
+                yield _unknown(item, sub + (key, i), "signaalsoort", name, vocab.signalen, "woordenlijst.yaml")
+    for where, message, fix in selection_problems(signal, vocab.signalen):
+        yield _at(item, sub + where, message, fix)
+
+
+def _check_destinations(item: LoadedRule, source: Source) -> Iterator[Problem]:
+    """With afspraken.yaml, every referral names one of its destinations."""
+    if source.agreements_file is None:
+        return
+    destinations = source.agreements.bestemmingen
+    for i, name in enumerate(item.rule.dan.verwijzen_naar):
+        if name not in destinations:
+            yield _unknown(item, ("dan", "verwijzen_naar", i), "bestemming", name, destinations, "afspraken.yaml")
 
 
 def _check_negated_bounds(rules: list[LoadedRule]) -> Iterator[Problem]:
@@ -142,7 +169,8 @@ def _ranges(ages: list[int]) -> str:
     """Sorted ages as Dutch ranges: '4 tot en met 11, 20'."""
     parts: list[str] = []
     start = previous = ages[0]
-    for age in ages[1:] + [None]:  # type: ignore[list-item]
+    following: list[int | None] = [*ages[1:], None]  # None closes the last range
+    for age in following:
         if age is not None and age == previous + 1:
             previous = age
             continue
