@@ -14,13 +14,13 @@ and RSS at start and end. Ratios are computed within the run. One thread (the en
 from __future__ import annotations
 
 import argparse
-from array import array
 import json
 import os
 import random
 import statistics
 import sys
 import time
+from array import array
 from pathlib import Path
 
 import durable_rules_engine as dre

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 import grenzen
-from grenzen.toolkit._analysis import _fewer_safety_kinds, analyse_policy
 from grenzen.cli import main
+from grenzen.toolkit._analysis import _fewer_safety_kinds, analyse_policy
 
 FAMILY = "Neem geen contact op met de familie."
 CONTACT = "Wees het vaste aanspreekpunt voor de leerling en de ouders."

@@ -10,11 +10,11 @@ import pytest
 from conftest import FIXTURES
 
 import grenzen
+from grenzen.cli import main
+from grenzen.pipeline._policy import default_rules_dir
 from grenzen.toolkit._coverage import run_tests
 from grenzen.toolkit._diff import compare_policies, load_version
-from grenzen.pipeline._policy import default_rules_dir
 from grenzen.toolkit._render import render_policy
-from grenzen.cli import main
 
 BASIS = FIXTURES / "basis"
 SCHOOL = FIXTURES / "school"

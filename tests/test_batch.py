@@ -14,8 +14,8 @@ import pytest
 from conftest import FIXTURES
 
 import grenzen
-from grenzen.team._batch import Progress, advise_lines
 from grenzen.cli import main
+from grenzen.team._batch import Progress, advise_lines
 
 BASIS = FIXTURES / "basis"
 LINES = [
@@ -67,8 +67,8 @@ def test_a_given_policy_is_not_loaded_again(monkeypatch, basis):
 
 
 def test_cli_loads_the_policy_once(monkeypatch, tmp_path, capsys):
-    import grenzen.team._batch as batch
     import grenzen.cli._main as cli
+    import grenzen.team._batch as batch
 
     loads = []
     real = cli.load_policy

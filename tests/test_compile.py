@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-import pytest
-
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import cases, conditions
 
 from grenzen import Casus
 from grenzen.pipeline._compile import (
-    FALSE, GROUPS_PER_RULESET, RULES_PER_GROUP, SENTINEL, TRUE, compile_rules, encode_case, negated_bounds, term_count,
-    translate, _to_json,
+    FALSE,
+    GROUPS_PER_RULESET,
+    RULES_PER_GROUP,
+    SENTINEL,
+    TRUE,
+    _to_json,
+    compile_rules,
+    encode_case,
+    negated_bounds,
+    term_count,
+    translate,
 )
 from grenzen.pipeline._rulefile import Regel, Voorwaarde
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import grenzen
-from grenzen.team._consistency import LIGHTER_COLOUR, HEAVIER_COLOUR, build_report, report_html, report_text
 from grenzen.cli import main
+from grenzen.team._consistency import HEAVIER_COLOUR, LIGHTER_COLOUR, build_report, report_html, report_text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -88,7 +88,7 @@ def test_lines_with_names_or_mistakes_are_skipped_without_echoing_them(tmp_path,
     html = tmp_path / "rapport.html"
     assert main(["samenhang", path, "--html", str(html)]) == 0
     out = capsys.readouterr().out
-    assert f"regel 2: " in out and message in out and "regel 3: kolom 2: geen geldige JSON" in out
+    assert "regel 2: " in out and message in out and "regel 3: kolom 2: geen geldige JSON" in out
     for shown in (out, html.read_text(encoding="utf-8")):
         assert "Fatima" not in shown and "Vries" not in shown and "huisarts" not in shown
 

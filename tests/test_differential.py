@@ -52,9 +52,10 @@ def test_engine_agrees_with_reference_on_larger_policies(rules, raw_cases):
 @given(rule_sets(), st.lists(cases, min_size=1, max_size=15), st.sampled_from(["a", "b"]))
 @settings(max_examples=150)
 def test_engine_agrees_with_reference_when_a_kind_is_marked_safety(rules, raw_cases, kind):
-    from strategies import VOCABULARY, write_policy
     import tempfile
     from pathlib import Path
+
+    from strategies import VOCABULARY, write_policy
 
     vocabulary = {**VOCABULARY, "signalen": {**VOCABULARY["signalen"], kind: {"label": "X", "omschrijving": "x", "veiligheid": "ja"}}}
     with tempfile.TemporaryDirectory() as tmp:

@@ -23,9 +23,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import grenzen
+from grenzen.cli import main
 from grenzen.team._batch import LineReader, advise_lines
 from grenzen.team._consistency import build_report
-from grenzen.cli import main
 
 BASIS = FIXTURES / "basis"
 GRENZEN = [sys.executable, "-m", "grenzen"]

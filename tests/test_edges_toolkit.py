@@ -24,11 +24,11 @@ from hypothesis import strategies as st
 from strategies import dump
 
 import grenzen
-from grenzen.toolkit._diff import compare_policies, load_version
 from grenzen._errors import GrenzenError
-from grenzen.pipeline._policy import default_rules_dir
-from grenzen.toolkit._render import render_policy
 from grenzen.cli import main
+from grenzen.pipeline._policy import default_rules_dir
+from grenzen.toolkit._diff import compare_policies, load_version
+from grenzen.toolkit._render import render_policy
 
 CLEAN = FIXTURES / "schoon"
 GIT = shutil.which("git")

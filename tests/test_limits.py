@@ -303,8 +303,9 @@ big_conditions = st.recursive(
 def test_large_valid_policies_load_and_advise_without_engine_errors(tmp_path_factory, conditions, seed):
     """Generated large policies: they load (or hit the one documented refusal about bounds under 'niet'), every
     engine rule fits the engine's limits, and advice on random cases, 50 signals included, is the reference's."""
-    from grenzen.pipeline._compile import MAX_NODES, TERMS_PER_GROUP
     import json
+
+    from grenzen.pipeline._compile import MAX_NODES
 
     rules = [rule(i, c, ["mentor", "zorgteam", "extern"][i % 3]) for i, c in enumerate(conditions)]
     try:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 import os
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from strategies import SEVERITIES, cases, monotone_conditions, policy_dir, rule_sets

@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import grenzen
-from grenzen.toolkit._schema import advice_schema, case_schema, schema_text
 from grenzen.cli import main
+from grenzen.toolkit._schema import advice_schema, case_schema, schema_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "schema"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from reference import engine_advice_fields, kinds_of, reference_advice
-from strategies import cases, dump, write_policy
+from strategies import dump, write_policy
 
 import grenzen
 from grenzen import Casus

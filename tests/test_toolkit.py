@@ -13,12 +13,12 @@ from conftest import FIXTURES
 from strategies import write_policy
 
 import grenzen
+from grenzen.cli import main
+from grenzen.pipeline._policy import default_rules_dir
 from grenzen.toolkit._analysis import analyse_policy
 from grenzen.toolkit._coverage import run_tests
 from grenzen.toolkit._diff import compare_policies
-from grenzen.pipeline._policy import default_rules_dir
 from grenzen.toolkit._render import render_policy
-from grenzen.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 PLANTED = FIXTURES / "geplant"

@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import grenzen
-from grenzen.pipeline._whatif import _thresholds
 from grenzen.cli import main
+from grenzen.pipeline._whatif import _thresholds
 
 ROOT = Path(__file__).resolve().parents[1]
 SEVERITIES = ["licht", "matig", "ernstig", "acuut"]

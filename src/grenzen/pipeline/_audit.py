@@ -11,14 +11,14 @@ and it names the safety guard when the guard changed the advice.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ._combine import SAFETY_GUARD
 from .._errors import GrenzenError
 from .._models import Advies, BeleidInfo, Casus, Route, Urgentie
+from ._combine import SAFETY_GUARD
 from ._rulefile import Regel, Voorwaarde
 from ._validate import walk
 
@@ -111,7 +111,7 @@ def audit_record(policy: Policy, case: Casus, advice: Advies) -> AuditRecord:
         used["eerdere_aanpak"] = case.eerdere_aanpak.model_dump()
     return AuditRecord(
         advies_id=uuid.uuid4().hex,
-        tijd=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        tijd=datetime.now(UTC).isoformat(timespec="seconds"),
         beleid=advice.beleid,
         route=advice.route,
         urgentie=advice.urgentie,

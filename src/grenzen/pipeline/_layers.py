@@ -21,11 +21,12 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from .._errors import PolicyError, Problem
+from .._models import BeleidInfo
 from ._load import (
-    default_rules_dir,
     AGREEMENTS_FILE,
     LAYER_FILE,
     Source,
+    default_rules_dir,
     is_overlay,
     load_source,
     parse_model,
@@ -33,7 +34,6 @@ from ._load import (
     rule_files,
     shown_path,
 )
-from .._models import BeleidInfo
 from ._rulefile import Kind, Signaalterm, Term, Text
 from ._yaml import Located
 

@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from .._errors import CaseError, FieldError, PolicyError, Problem
+from .._models import Advies, BeleidInfo, Casus, EerdereAanpak, Mentor, Signaal
+from .._translate import context, did_you_mean, fill, wording
 from ._audit import AuditRecord, audit_record
 from ._combine import Combiner
 from ._compile import compile_rules, fact_json
 from ._engine import Engine
-from .._errors import CaseError, FieldError, PolicyError, Problem
-from .._translate import context, did_you_mean, fill, wording
 from ._layers import is_overlay, layered_source
 from ._load import Source, _allowed_keys, default_rules_dir, load_source
-from .._models import Advies, BeleidInfo, Casus, EerdereAanpak, Mentor, Signaal
 from ._read import MAX_CASE_BYTES, read_case_text
 from ._rulefile import Regel
 from ._safety import safety_problems

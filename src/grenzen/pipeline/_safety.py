@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._combine import FALLBACK, SAFETY_GUARD
 from .._errors import Problem
+from ._combine import FALLBACK, SAFETY_GUARD
 from ._load import VOCABULARY_FILE, shown_path
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .._translate import did_you_mean
-from ._rulefile import Regel, SignaalVoorwaarde, Signaalterm, Voorwaarde
+from ._rulefile import Regel, Signaalterm, SignaalVoorwaarde, Voorwaarde
 
 Vocabulary = Mapping[str, Signaalterm]  # the vocabulary's signal kinds
 

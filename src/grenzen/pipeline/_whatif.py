@@ -18,8 +18,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._explain import URGENTIE_TEKST, either
 from .._models import EFFECTS, ERNST_RANG, MAX_AGE, MAX_WEEKS, MIN_AGE, SEVERITIES, Advies, Casus
+from ._explain import URGENTIE_TEKST, either
 from ._validate import walk
 
 if TYPE_CHECKING:

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._errors import Problem
-from ._examples import Outcome, run_examples
 from ..pipeline._load import LoadedRule, rule_files, shown_path
 from ..pipeline._policy import Policy, load_policy
+from ._examples import Outcome, run_examples
 
 
 @dataclass

@@ -16,15 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ._analysis import advice_for, evaluate, safety_kinds
-from ._domain import Point, build_domain
 from .._errors import CaseError, GrenzenError
-from ._examples import read_examples
 from ..pipeline._layers import DEFAULT_BASE, MAX_LAYERS, _read_layer
 from ..pipeline._load import MAX_FILE_BYTES, YAML_SUFFIXES, is_overlay
 from ..pipeline._policy import Policy, default_rules_dir, load_policy
-from ._render import age_group, describe_condition
 from ..pipeline._rulefile import Regel, Toestemming
+from ._analysis import advice_for, evaluate, safety_kinds
+from ._domain import Point, build_domain
+from ._examples import read_examples
+from ._render import age_group, describe_condition
 
 FIELDS = ("route", "urgentie", "taak_hoort_bij_mentor")
 #: Caps on a policy read from a git revision, checked in the tar headers before any content is read; each YAML

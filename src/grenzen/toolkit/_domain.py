@@ -29,8 +29,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._models import EFFECTS, ERNST_RANG, MAX_AGE, MIN_AGE, SEVERITIES
 from ..pipeline._compile import signals_with_polarity
-from .._models import EFFECTS, ERNST_RANG, MAX_AGE, MIN_AGE, SEVERITIES, Casus
 from ..pipeline._rulefile import AanpakVoorwaarde, LeeftijdVoorwaarde, Regel, SignaalVoorwaarde, Voorwaarde
 from ..pipeline._validate import walk
 

@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from .._errors import CaseError, EngineError, Problem
-from ..pipeline._load import EXAMPLES_DIR, YAML_SUFFIXES, parse_model, read_located, shown_path
 from .._models import Advies, Route, Urgentie
+from ..pipeline._load import EXAMPLES_DIR, YAML_SUFFIXES, parse_model, read_located, shown_path
 from ..pipeline._policy import Policy
 from ..pipeline._rulefile import JaNee
 from ..pipeline._yaml import Located

@@ -13,8 +13,8 @@ import json
 from typing import Any, Literal
 
 from .._models import Advies, Casus
-from ..pipeline._rulefile import Term
 from ..pipeline._policy import Policy
+from ..pipeline._rulefile import Term
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 Which = Literal["casus", "advies"]

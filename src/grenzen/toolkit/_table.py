@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._domain import SEVERITIES
 from .._models import ROUTE_RANG, Advies
 from ..pipeline._policy import Policy
+from ._domain import SEVERITIES
 
 
 @dataclass
