@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .._translate import context, did_you_mean, fill, wording
-from .._errors import Problem, closest
+from .._errors import Problem
 from ._rulefile import Afspraken, Regel, ThemaKop, Voorwaarde, Woordenlijst
 from ._yaml import Located, YamlProblem, read_yaml
 

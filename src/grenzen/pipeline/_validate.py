@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from typing import Any
 
 from .._errors import Problem
+from .._translate import did_you_mean
 from ._compile import MAX_NEGATED_BOUNDS, negated_bounds, signals_with_polarity
 from ._load import LoadedRule, Source
 from .._models import ERNST_RANG, MAX_AGE, MIN_AGE
@@ -22,7 +22,8 @@ def validate(source: Source) -> list[Problem]:
         first = by_id.get(item.rule.id)
         if first is not None:
             problems.append(
-                _at(item, ("id",), f"de id '{item.rule.id}' bestaat al ({first.file}:{first.line})", "kies een andere id")
+                _at(item, ("id",), f"de id '{item.rule.id}' bestaat al ({first.file}:{first.line})", "kies een andere id",
+                    "dubbele-id")
             )
         else:
             by_id[item.rule.id] = item
@@ -34,22 +35,22 @@ def validate(source: Source) -> list[Problem]:
     return problems
 
 
-def _at(item: LoadedRule, sub: tuple[Any, ...], message: str, fix: str = "", key: bool = False) -> Problem:
-    line, col = item.located.where(item.path + sub, key=key)
-    return Problem(item.file, line, col, message, fix, item.rule.id)
+def _at(item: LoadedRule, sub: tuple[Any, ...], message: str, fix: str, code: str) -> Problem:
+    line, col = item.located.where(item.path + sub)
+    return Problem(item.file, line, col, message, fix, item.rule.id, code)
 
 
 def _unknown(item: LoadedRule, sub: tuple[Any, ...], what: str, name: str, known: dict[str, Any], file: str) -> Problem:
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    if close:
-        fix = f"bedoel je '{close[0]}'?"
+    hint = did_you_mean(name, known)
+    if hint:
+        fix = hint
     elif not known:
         fix = f"voeg '{name}' toe aan {file}"
     elif len(known) <= 12:
         fix = "kies uit " + ", ".join(known) + f", of voeg '{name}' toe aan {file}"
     else:
         fix = f"voeg '{name}' toe aan {file} of kies een bestaande {what}"
-    return _at(item, sub, f"onbekende {what} '{name}'", fix)
+    return _at(item, sub, f"onbekende {what} '{name}'", fix, "onbekende-naam")
 
 
 def _check_rule(item: LoadedRule, source: Source) -> Iterator[Problem]:
@@ -58,11 +59,12 @@ def _check_rule(item: LoadedRule, source: Source) -> Iterator[Problem]:
         yield from _check_condition(item, source.vocabulary, sub, cond)
     if any(not positive and _bounds(signal) > 1 for signal, positive in signals_with_polarity(item.rule.als)):
         yield _at(item, ("als",), "onder 'niet' mag een signaal hoogstens één grens hebben",
-                  "splits de regel, of gebruik alleen ernst_minstens, ernst_hoogstens of duur_minstens_weken")
+                  "splits de regel, of gebruik alleen ernst_minstens, ernst_hoogstens of duur_minstens_weken",
+                  "niet-met-twee-grenzen")
     yield from _check_destinations(item, source)
     if item.rule.dan.toestemming and source.agreements.toestemming is None:
         yield _at(item, ("dan", "toestemming"), "toestemming is nodig, maar afspraken.yaml regelt niet wie die geeft",
-                  "voeg 'toestemming:' met leeftijden toe aan afspraken.yaml")
+                  "voeg 'toestemming:' met leeftijden toe aan afspraken.yaml", "toestemming-zonder-afspraken")
 
 
 def _check_condition(item: LoadedRule, vocab: Woordenlijst | None, sub: tuple[Any, ...],
@@ -74,7 +76,8 @@ def _check_condition(item: LoadedRule, vocab: Woordenlijst | None, sub: tuple[An
         yield from _check_signal(item, vocab, sub + ("signaal",), cond.signaal)
     age = cond.leeftijd
     if age is not None and age.vanaf is not None and age.tot_en_met is not None and age.vanaf > age.tot_en_met:
-        yield _at(item, sub + ("leeftijd",), "vanaf is groter dan tot_en_met", "draai de grenzen om")
+        yield _at(item, sub + ("leeftijd",), "vanaf is groter dan tot_en_met", "draai de grenzen om",
+                  "grenzen-omgedraaid")
 
 
 def _check_terms(item: LoadedRule, vocab: Woordenlijst, sub: tuple[Any, ...], cond: Voorwaarde) -> Iterator[Problem]:
@@ -96,7 +99,7 @@ def _check_signal(item: LoadedRule, vocab: Woordenlijst | None, sub: tuple[Any, 
     low, high = signal.ernst_minstens, signal.ernst_hoogstens
     if low and high and ERNST_RANG[low] > ERNST_RANG[high]:
         yield _at(item, sub, f"ernst_minstens ({low}) is zwaarder dan ernst_hoogstens ({high})",
-                  "draai de grenzen om")
+                  "draai de grenzen om", "grenzen-omgedraaid")
 
 
 def _check_signal_kinds(item: LoadedRule, vocab: Woordenlijst, sub: tuple[Any, ...],
@@ -107,7 +110,7 @@ def _check_signal_kinds(item: LoadedRule, vocab: Woordenlijst, sub: tuple[Any, .
             if name not in vocab.signalen:
                 yield _unknown(item, sub + (key, i), "signaalsoort", name, vocab.signalen, "woordenlijst.yaml")
     for where, message, fix in selection_problems(signal, vocab.signalen):
-        yield _at(item, sub + where, message, fix)
+        yield _at(item, sub + where, message, fix, "onbekende-groep")
 
 
 def _check_destinations(item: LoadedRule, source: Source) -> Iterator[Problem]:
@@ -130,7 +133,7 @@ def _check_negated_bounds(rules: list[LoadedRule]) -> Iterator[Problem]:
             yield _at(item, ("als",), f"het beleid gebruikt onder 'niet' meer dan {MAX_NEGATED_BOUNDS} verschillende "
                       "grenzen bij signalen (ernst_minstens, ernst_hoogstens, duur_minstens_weken)",
                       "gebruik onder 'niet' minder verschillende grenzen, bijvoorbeeld een paar vaste aantallen weken "
-                      "voor duur_minstens_weken")
+                      "voor duur_minstens_weken", "te-veel-grenzen-onder-niet")
             return
 
 
@@ -154,7 +157,8 @@ def _check_consent(source: Source) -> Iterator[Problem]:
         yield Problem(source.agreements_file, line, column,
                       f"de leeftijden {_ranges(missing)} vallen in geen enkele groep van 'toestemming'",
                       f"geef elke leeftijd van {MIN_AGE} tot en met {MAX_AGE} precies één groep (met vanaf en "
-                      "tot_en_met); 'onbekende_leeftijd' geldt alleen als de leeftijd niet bekend is")
+                      "tot_en_met); 'onbekende_leeftijd' geldt alleen als de leeftijd niet bekend is",
+                      code="leeftijd-zonder-groep")
     double = [age for age, found in groups.items() if len(found) > 1]
     if double:
         second = groups[double[0]][1]
@@ -162,7 +166,8 @@ def _check_consent(source: Source) -> Iterator[Problem]:
         yield Problem(source.agreements_file, line, column,
                       f"de leeftijden {_ranges(double)} vallen in meer dan één groep van 'toestemming' "
                       f"(onder andere groep {groups[double[0]][0] + 1} en {second + 1})",
-                      "laat de groepen niet overlappen: elke leeftijd hoort bij precies één groep")
+                      "laat de groepen niet overlappen: elke leeftijd hoort bij precies één groep",
+                      code="leeftijd-in-twee-groepen")
 
 
 def _ranges(ages: list[int]) -> str:
@@ -199,14 +204,15 @@ def _check_exceptions(rules: list[LoadedRule], by_id: dict[str, LoadedRule], bro
         for i, target in enumerate(item.rule.zet_opzij):
             sub = ("zet_opzij", i)
             if target == item.rule.id:
-                yield _at(item, sub, "een regel kan zichzelf niet opzij zetten", "haal deze id weg")
+                yield _at(item, sub, "een regel kan zichzelf niet opzij zetten", "haal deze id weg",
+                          "zet-zichzelf-opzij")
             elif target in broken:
                 continue  # that rule has its own problem already
             elif target not in by_id:
                 yield _unknown(item, sub, "regel", target, by_id, "een themabestand")
             elif by_id[target].rule.absoluut:
                 yield _at(item, sub, f"regel '{target}' is absoluut (veiligheid) en kan niet opzij gezet worden",
-                          f"haal '{target}' weg uit zet_opzij")
+                          f"haal '{target}' weg uit zet_opzij", "absolute-regel-opzij")
     yield from _cycles(rules, by_id)
 
 
@@ -233,7 +239,7 @@ def _cycles(rules: list[LoadedRule], by_id: dict[str, LoadedRule]) -> Iterator[P
                     reported.add(key)
                     chain = " → ".join(cycle + [cycle[0]])
                     yield _at(by_id[cycle[0]], ("zet_opzij",), f"uitzonderingen vormen een kring: {chain}",
-                              "laat één van deze regels de ander niet meer opzij zetten")
+                              "laat één van deze regels de ander niet meer opzij zetten", "kring-van-uitzonderingen")
             elif nxt not in state:
                 state[nxt] = 1
                 path.append(nxt)

@@ -46,7 +46,7 @@ from typing import Any
 from ..pipeline._combine import FALLBACK, SAFETY_GUARD, effective, refers_away
 from ._domain import Domain, Point, build_domain
 from ..pipeline._layers import _label as _layer_label, layer_chain
-from .._errors import closest
+from .._translate import did_you_mean
 from ..pipeline._load import (LAYER_FILE, VOCABULARY_FILE, LoadedRule, default_rules_dir, parse_model,
                               read_located, shown_path)
 from .._models import Advies
@@ -499,12 +499,12 @@ def _misspelt_groups(policy: Policy) -> list[Finding]:
     findings = []
     for group, members in declared.items():
         others = [g for g in declared if g != group and (len(declared[g]) > 1 or g in selected)]
-        close = closest(group, others)
-        if len(members) > 1 or group in selected or close is None:
+        hint = did_you_mean(group, others)
+        if len(members) > 1 or group in selected or hint is None:
             continue
         shown, line, column = _declaration(policy, members[0])
         findings.append(Finding("groep-verschrijving", f"soort '{members[0]}' is de enige in groep '{group}', en geen "
-                                f"regel noemt die groep; bedoel je '{close}'? Een 'groep:'-keuze in een regel vindt deze "
+                                f"regel noemt die groep; {hint} Een 'groep:'-keuze in een regel vindt deze "
                                 "soort nu niet", shown, line, column))
     return findings
 

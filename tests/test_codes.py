@@ -1,0 +1,97 @@
+"""Errors carry stable codes (issue 13, point 8): tests and programs act on the code, never on the Dutch text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import dump, write_policy
+
+import grenzen
+from grenzen import CaseError, PolicyError
+
+GOOD = {"id": "goed", "titel": "T", "bron": "B", "als": {"taak": "t1"}, "dan": {"route": "mentor", "uitleg": "u"}}
+
+
+def case_codes(case) -> list[tuple[str, str]]:
+    with pytest.raises(CaseError) as info:
+        grenzen.advise(case)
+    return [(e.field, e.code) for e in info.value.errors]
+
+
+@pytest.mark.parametrize("case, expected", [
+    ({"signalen": []}, [("taak", "verplicht-veld-ontbreekt")]),
+    ({"taak": "signaleren", "naam": "x"}, [("<onbekend veld>", "onbekende-sleutel")]),
+    ({"taak": "signaleren", "signalen": [{"soort": "pestn", "ernst": "licht"}]}, [("signalen.0.soort", "onbekende-naam")]),
+    ({"taak": "signaleren", "signalen": [{"soort": "pesten", "ernst": "heel erg"}]}, [("signalen.0.ernst", "ongeldige-keuze")]),
+    ({"taak": "signaleren", "leeftijd": 3}, [("leeftijd", "te-klein")]),
+    ({"taak": "signaleren", "leeftijd": 30}, [("leeftijd", "te-groot")]),
+    ({"taak": "signaleren", "leeftijd": "oud"}, [("leeftijd", "geen-geheel-getal")]),
+    ({"taak": "signaleren", "signalen": "pesten"}, [("signalen", "geen-lijst")]),
+    ('{"taak": "signaleren", "taak": "oudercontact"}', [("(casus)", "dubbele-sleutel")]),
+    ('{"taak": "signaleren", "leeftijd": NaN}', [("(casus)", "ongeldig-getal")]),
+    ("", [("(casus)", "leeg")]),
+    ("[1, 2]", [("(casus)", "geen-object")]),
+    ("taak: signaleren\nleeftijd: !!int \"14\"", [("(casus)", "tag")]),
+    ("a: &x 1\nb: *x", [("(casus)", "anker")]),
+    ("leeftijd: 017\ntaak: signaleren", [("(casus)", "vreemd-getal")]),
+    (b"\xff\xfe", [("(casus)", "geen-utf8")]),
+    ("x" * 1_000_001, [("(casus)", "te-groot")]),
+])
+def test_case_errors_have_codes(case, expected):
+    assert case_codes(case) == expected
+
+
+@settings(max_examples=200)
+@given(st.dictionaries(st.sampled_from(["taak", "leeftijd", "signalen", "mentor", "eerdere_aanpak", "x"]),
+                       st.one_of(st.none(), st.integers(-5, 40), st.text(max_size=5), st.lists(st.integers(), max_size=2))))
+def test_every_case_error_has_a_code(case):
+    try:
+        grenzen.advise(case)
+    except CaseError as exc:
+        assert all(e.code for e in exc.errors), exc.errors
+
+
+def problem_codes(directory: Path) -> set[str]:
+    with pytest.raises(PolicyError) as info:
+        grenzen.load_policy(directory)
+    assert all(p.code for p in info.value.problems), [str(p) for p in info.value.problems]
+    return {p.code for p in info.value.problems}
+
+
+def with_theme(tmp_path: Path, text: str) -> Path:
+    directory = write_policy(tmp_path / "regels", [GOOD])
+    (directory / "c_fout.yaml").write_text(text, encoding="utf-8")
+    return directory
+
+
+@pytest.mark.parametrize("rule, code", [
+    ({**GOOD, "id": "b", "alss": {"taak": "t1"}}, "onbekende-sleutel"),
+    ({k: v for k, v in {**GOOD, "id": "b"}.items() if k != "bron"}, "verplicht-veld-ontbreekt"),
+    ({**GOOD, "id": "b", "absoluut": "misschien"}, "geen-ja-nee"),
+    ({**GOOD, "id": "b", "dan": {"route": "ergens", "uitleg": "u"}}, "ongeldige-keuze"),
+    ({**GOOD, "id": "B b"}, "ongeldige-naam"),
+    ({**GOOD}, "dubbele-id"),
+    ({**GOOD, "id": "b", "als": {"signaal": {"soort": "onbekend"}}}, "onbekende-naam"),
+    ({**GOOD, "id": "b", "zet_opzij": ["b"]}, "zet-zichzelf-opzij"),
+    ({**GOOD, "id": "b", "als": {"leeftijd": {"vanaf": 16, "tot_en_met": 12}}}, "grenzen-omgedraaid"),
+    ({**GOOD, "id": "b", "als": {"signaal": {"groep": "geen_groep"}}}, "onbekende-groep"),
+])
+def test_rule_file_problems_have_codes(tmp_path, rule, code):
+    assert code in problem_codes(with_theme(tmp_path, dump({"thema": "C", "regels": [rule]})))
+
+
+@pytest.mark.parametrize("text, code", [
+    ("thema: C\nthema: D\nregels: []\n", "dubbele-sleutel"),
+    ("thema: &a C\nregels: [*a]\n", "anker"),
+    ("thema: C\nregels:\n  - [\n", "geen-geldige-yaml"),
+    ("- een lijst\n", "geen-blok"),
+])
+def test_yaml_problems_have_codes(tmp_path, text, code):
+    assert code in problem_codes(with_theme(tmp_path, text))
+
+
+def test_a_missing_folder_has_a_code(tmp_path):
+    assert problem_codes(tmp_path / "nergens") == {"geen-map"}
