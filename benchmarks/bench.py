@@ -58,7 +58,8 @@ def realistic_cases(policy: grenzen.Policy, count: int, seed: int = 7) -> list[d
         if rng.random() < 0.3:
             case["mentor"] = {"scholing": rng.sample(trainings, rng.randint(1, 2))}
         if rng.random() < 0.3:
-            case["eerdere_aanpak"] = {"weken": rng.randint(0, 12), "effect": rng.choice(["geen", "onvoldoende", "voldoende"])}
+            case["eerdere_aanpak"] = {"weken": rng.randint(0, 12),
+                                      "effect": rng.choice(["geen", "onvoldoende", "voldoende"])}
         out.append(case)
     return out
 
@@ -74,10 +75,9 @@ def bare_engine(policy: grenzen.Policy, facts: list) -> float:
         text = fact if isinstance(fact, str) else json.dumps(fact, ensure_ascii=False)
         for handle in handles:
             code, state = dre.assert_fact(handle, text)
-            if code == 0:
-                if dre.start_action_for_state(handle, state) is not None:
-                    while dre.complete_and_start_action(handle, state) is not None:
-                        pass
+            if code == 0 and dre.start_action_for_state(handle, state) is not None:
+                while dre.complete_and_start_action(handle, state) is not None:
+                    pass
             dre.retract_fact(handle, text)
     elapsed = time.perf_counter() - start
     for handle in handles:

@@ -63,7 +63,8 @@ def main() -> int:
           f"{args.cases} advices each, {elapsed / args.times * 1000:.0f} ms per reload")
     print(f"RSS: {rss_start:.1f} MB at start, {rss_before:.1f} MB after {args.warm_up} warm-up reloads, "
           f"{rss_after:.1f} MB after {args.times} reloads")
-    print(f"growth: {rss_after - rss_before:+.1f} MB ({(rss_after - rss_before) * 1024 / args.times:+.1f} KB per reload)")
+    growth = rss_after - rss_before
+    print(f"growth: {growth:+.1f} MB ({growth * 1024 / args.times:+.1f} KB per reload)")
     return 0
 
 

@@ -37,8 +37,8 @@ def differential_default(count: int, seed: int = 1) -> int:
     for start in range(0, count, 20_000):
         for raw in realistic_cases(policy, min(20_000, count - start), seed=seed + start):
             case = Casus.model_validate(raw)
-            if engine_advice_fields(policy.advise(case)) != reference_advice(policy.rules, policy.agreements, case, safety,
-                                                                               kinds=kinds):
+            expected = reference_advice(policy.rules, policy.agreements, case, safety, kinds=kinds)
+            if engine_advice_fields(policy.advise(case)) != expected:
                 mismatches += 1
     return mismatches
 
@@ -51,7 +51,8 @@ def differential_generated(count: int, per_policy: int = 200) -> tuple[int, int,
 
     @settings(max_examples=max(1, count // per_policy), phases=[Phase.generate], database=None, deadline=None,
               suppress_health_check=list(HealthCheck))
-    @given(rule_sets(min_rules=3, max_rules=30), st.lists(case_strategy, min_size=per_policy // 4, max_size=per_policy // 4))
+    @given(rule_sets(min_rules=3, max_rules=30),
+           st.lists(case_strategy, min_size=per_policy // 4, max_size=per_policy // 4))
     def one_policy(rules, raw_cases):
         with tempfile.TemporaryDirectory() as tmp:
             try:
@@ -118,7 +119,8 @@ def main() -> int:
         print(f"default policy: {args.cases} realistic cases, {m1} mismatches ({time.perf_counter() - t0:.0f} s)")
         t1 = time.perf_counter()
         policies, cases, m2 = differential_generated(args.cases)
-        print(f"generated policies: {policies} policies, {cases} cases, {m2} mismatches ({time.perf_counter() - t1:.0f} s)")
+        print(f"generated policies: {policies} policies, {cases} cases, {m2} mismatches "
+              f"({time.perf_counter() - t1:.0f} s)")
         return 1 if m1 or m2 else 0
     wrong, errors = threads(args.threads, args.per_thread)
     print(f"{args.threads} threads x {args.per_thread} cases on one policy while reloading: {wrong} wrong, "

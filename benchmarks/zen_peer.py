@@ -15,11 +15,25 @@ import zen
 
 import grenzen
 from grenzen._models import ERNST_RANG, Casus
-from grenzen.pipeline._rulefile import Voorwaarde
+from grenzen.pipeline._rulefile import SignaalVoorwaarde, Voorwaarde
 
 
 def _names(values: list[str]) -> str:
     return "[" + ", ".join(f"'{v}'" for v in values) + "]"
+
+
+def _signal_expression(s: SignaalVoorwaarde) -> str:
+    """A ``signaal`` block: some signal of the case meets all of its keys."""
+    checks = [f"#.e >= {ERNST_RANG[s.ernst_minstens] if s.ernst_minstens else 1}"]
+    if s.soort:
+        checks.append(f"#.soort in {_names(s.soort)}")
+    if s.behalve_soort:
+        checks.append(f"not (#.soort in {_names(s.behalve_soort)})")
+    if s.ernst_hoogstens:
+        checks.append(f"#.e <= {ERNST_RANG[s.ernst_hoogstens]}")
+    if s.duur_minstens_weken is not None:
+        checks.append(f"#.d >= {s.duur_minstens_weken}")
+    return f"some(signalen, {' and '.join(checks)})"
 
 
 def expression(cond: Voorwaarde) -> str:
@@ -32,17 +46,7 @@ def expression(cond: Voorwaarde) -> str:
     if cond.niet is not None:
         parts.append(f"not ({expression(cond.niet)})")
     if cond.signaal is not None:
-        s = cond.signaal
-        checks = [f"#.e >= {ERNST_RANG[s.ernst_minstens] if s.ernst_minstens else 1}"]
-        if s.soort:
-            checks.append(f"#.soort in {_names(s.soort)}")
-        if s.behalve_soort:
-            checks.append(f"not (#.soort in {_names(s.behalve_soort)})")
-        if s.ernst_hoogstens:
-            checks.append(f"#.e <= {ERNST_RANG[s.ernst_hoogstens]}")
-        if s.duur_minstens_weken is not None:
-            checks.append(f"#.d >= {s.duur_minstens_weken}")
-        parts.append(f"some(signalen, {' and '.join(checks)})")
+        parts.append(_signal_expression(cond.signaal))
     if cond.taak is not None:
         parts.append(f"taak in {_names(cond.taak)}")
     if cond.scholing is not None:

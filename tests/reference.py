@@ -99,6 +99,18 @@ def safety_kinds_of(policy) -> frozenset:
     return frozenset(k for k, t in policy.vocabulary.signalen.items() if t.veiligheid)
 
 
+def _consent(agreements: Afspraken, case: Casus):
+    """Whose consent the agreements ask at the case's age."""
+    t = agreements.toestemming
+    consent = t.onbekende_leeftijd
+    if case.leeftijd is not None:
+        for g in t.leeftijden:
+            if (g.vanaf is None or case.leeftijd >= g.vanaf) and (g.tot_en_met is None or case.leeftijd <= g.tot_en_met):
+                consent = g.wie
+                break
+    return consent
+
+
 def _by_rules(rules: list[Regel], agreements: Afspraken, case: Casus, kinds: dict) -> dict:
     applicable = [r for r in rules if holds(r.als, case, kinds)]
 
@@ -137,15 +149,7 @@ def _by_rules(rules: list[Regel], agreements: Afspraken, case: Casus, kinds: dic
     else:
         verdicts = [r.dan.taak_hoort_bij_mentor for r in kept]
     names = {k: v.naam for k, v in agreements.bestemmingen.items()}
-    consent = None
-    if any(r.dan.toestemming for r in kept):
-        t = agreements.toestemming
-        consent = t.onbekende_leeftijd
-        if case.leeftijd is not None:
-            for g in t.leeftijden:
-                if (g.vanaf is None or case.leeftijd >= g.vanaf) and (g.tot_en_met is None or case.leeftijd <= g.tot_en_met):
-                    consent = g.wie
-                    break
+    consent = _consent(agreements, case) if any(r.dan.toestemming for r in kept) else None
     by_route = sorted(kept, key=lambda r: -ROUTES.index(r.dan.route))  # stable: policy order within a route
     return {
         "route": max((r.dan.route for r in kept), key=ROUTES.index),

@@ -48,7 +48,7 @@ def _differences(a: dict, b: dict, path=""):
         if isinstance(x, dict) and isinstance(y, dict):
             out |= _differences(x, y, where + ".")
         elif key == "signalen" and isinstance(x, list) and isinstance(y, list) and len(x) == len(y):
-            for i, (s, t) in enumerate(zip(x, y)):
+            for i, (s, t) in enumerate(zip(x, y, strict=True)):
                 out |= _differences(s, t, f"{where}.{i}.")
         elif x != y:
             out.add(where)
@@ -90,18 +90,18 @@ def _check_nearest(policy, base, before, changes):
     data = base.model_dump(exclude_none=True)
     top = max(durations + [0]) + 3
     for i, signal in enumerate(base.signalen):
-        def with_signal(**change):
+        def with_signal(i=i, **change):  # i bound now: the function is used within this iteration only anyway
             copy = json.loads(json.dumps(data))
             copy["signalen"][i].update(change)
             copy["signalen"][i] = {k: v for k, v in copy["signalen"][i].items() if v is not None}
             return copy
 
         expect_nearest(f"signalen.{i}.ernst", signal.ernst, SEVERITIES, lambda v: with_signal(ernst=v),
-                       lambda c: c.signalen[i].ernst)
+                       lambda c, i=i: c.signalen[i].ernst)
         if signal.duur_weken is None or signal.duur_weken <= top:
             axis = [None, *range(0, top + 1)]
             expect_nearest(f"signalen.{i}.duur_weken", signal.duur_weken, axis,
-                           lambda v: with_signal(duur_weken=v), lambda c: c.signalen[i].duur_weken)
+                           lambda v: with_signal(duur_weken=v), lambda c, i=i: c.signalen[i].duur_weken)
         changing = {k for k in policy.vocabulary.signalen if k != signal.soort and outcome(with_signal(soort=k)) != before}
         reported = {c.case.signalen[i].soort for c in found.get(f"signalen.{i}.soort", [])}
         assert reported <= changing

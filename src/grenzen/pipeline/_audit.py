@@ -98,7 +98,8 @@ def audit_record(policy: Policy, case: Casus, advice: Advies) -> AuditRecord:
     if uses["leeftijd"] and case.leeftijd is not None:
         used["leeftijd"] = case.leeftijd
     signals = [
-        {"soort": s.soort, "ernst": s.ernst} | ({"duur_weken": s.duur_weken} if uses["duration"] and s.duur_weken is not None else {})
+        {"soort": s.soort, "ernst": s.ernst}
+        | ({"duur_weken": s.duur_weken} if uses["duration"] and s.duur_weken is not None else {})
         for s in case.signalen
         if uses["all_kinds"] or s.soort in uses["kinds"]
     ]

@@ -124,9 +124,9 @@ class Combiner:
     def __call__(self, applicable: list[int], case: Casus) -> Advies:
         """The advice for a case, given the (sorted) indexes of the rules whose conditions hold."""
         advice = self._decide(applicable, case)
-        if self.safety_kinds and (advice.route == "mentor" or advice.redenen[0] is FALLBACK):
-            if any(s.soort in self.safety_kinds for s in case.signalen):
-                return self._guard(advice)
+        if (self.safety_kinds and (advice.route == "mentor" or advice.redenen[0] is FALLBACK)
+                and any(s.soort in self.safety_kinds for s in case.signalen)):
+            return self._guard(advice)
         return advice
 
     def _decide(self, applicable: list[int], case: Casus) -> Advies:

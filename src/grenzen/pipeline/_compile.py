@@ -525,8 +525,9 @@ def fact_json(case: Casus, compiled: Compiled) -> str:
     case model has checked against ``KIND_PATTERN`` or a literal, so nothing needs escaping.
     """
     have = case.mentor.scholing if case.mentor else ()
-    parts = [compiled.prefix, '"taak":"', case.taak, '","lft":', str(case.leeftijd if case.leeftijd is not None else ABSENT),
-             ',"t":[', *[f'"{name}",' for name in have], '"_"]']
+    age = case.leeftijd if case.leeftijd is not None else ABSENT
+    parts = [compiled.prefix, '"taak":"', case.taak, '","lft":', str(age), ',"t":[', *[f'"{name}",' for name in have],
+             '"_"]']
     tried = case.eerdere_aanpak
     parts.append(f',"ea_w":{tried.weken},"ea_e":"{tried.effect}"' if tried else f',"ea_w":{ABSENT},"ea_e":"{NO_TEXT}"')
     everything: list[str] = []
@@ -535,7 +536,8 @@ def fact_json(case: Casus, compiled: Compiled) -> str:
         rank, weeks, kind = ERNST_RANG[signal.ernst], signal.duur_weken, signal.soort
         body = f'"e":{rank},"d":{weeks if weeks is not None else ABSENT}'
         within = "".join(
-            f',"{name}":"{kind if low <= rank <= high and (least is None or (weeks is not None and weeks >= least)) else NO_TEXT}"'
+            f',"{name}":"{kind}"' if low <= rank <= high and (least is None or (weeks is not None and weeks >= least))
+            else f',"{name}":"{NO_TEXT}"'
             for name, low, high, least in compiled.bounds
         )
         everything.append(f'{{{body},"k":"{kind}"{within}}}')

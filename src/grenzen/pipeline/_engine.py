@@ -14,6 +14,7 @@ engine's memory".
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import weakref
 from typing import Any
@@ -74,10 +75,8 @@ def _release(handle: int) -> None:
             _dre.delete_state(handle, SESSION)
     except Exception:  # pragma: no cover - best effort; never let freeing break a caller
         pass
-    try:
+    with contextlib.suppress(Exception):  # best effort at garbage collection
         _dre.delete_ruleset(handle)
-    except Exception:  # pragma: no cover - best effort at garbage collection
-        pass
 
 
 def _release_all(handles: list[int]) -> None:
@@ -177,7 +176,5 @@ class Engine:
 
     def _recover(self) -> None:
         """Throw the rulesets away and build them again: no half-drained session survives."""
-        try:
+        with contextlib.suppress(EngineError):  # the definitions compiled before
             self._build()
-        except EngineError:  # pragma: no cover - the definitions compiled before
-            pass

@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .._translate import context, did_you_mean, fill, wording
 from .._errors import Problem
+from .._translate import context, did_you_mean, fill, wording
 from ._rulefile import Afspraken, Regel, ThemaKop, Voorwaarde, Woordenlijst
 from ._yaml import Located, YamlProblem, read_yaml
 
@@ -121,25 +121,30 @@ def load_source(directory: Path) -> Source:
             source.agreements = parse_model(Afspraken, located.data, located, shown, source.problems) or Afspraken()
             source.agreements_file, source.agreements_located = shown, located
         else:
-            header = parse_model(ThemaKop, located.data, located, shown, source.problems)
-            if header is None:
-                continue
-            source.themes[shown] = header.thema
-            for index, raw in enumerate(header.regels):
-                path_ = ("regels", index)
-                rule = parse_model(Regel, raw, located, shown, source.problems, path_)
-                if rule is None:
-                    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-                        source.broken_ids.add(raw["id"])
-                    continue
-                line, col = located.where(path_)
-                source.rules.append(LoadedRule(rule, shown, header.thema, line, col, located, path_))
+            _read_theme(source, located, shown)
     if not source.rules and not overlay and not any(p.file.endswith((".yaml", ".yml")) for p in source.problems):
         source.problems.append(
             Problem(str(directory), 1, 1, "er staan geen regels in deze map", "voeg een themabestand met 'regels:' toe",
                     code="geen-regels")
         )
     return source
+
+
+def _read_theme(source: Source, located: Located, shown: str) -> None:
+    """A theme file: its header, and each rule that has the right shape (the ids of the others are kept)."""
+    header = parse_model(ThemaKop, located.data, located, shown, source.problems)
+    if header is None:
+        return
+    source.themes[shown] = header.thema
+    for index, raw in enumerate(header.regels):
+        path_ = ("regels", index)
+        rule = parse_model(Regel, raw, located, shown, source.problems, path_)
+        if rule is None:
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                source.broken_ids.add(raw["id"])
+            continue
+        line, col = located.where(path_)
+        source.rules.append(LoadedRule(rule, shown, header.thema, line, col, located, path_))
 
 
 def shown_path(path: Path) -> str:
@@ -163,7 +168,8 @@ def read_located(path: Path, shown: str, problems: list[Problem], first_key: str
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        problems.append(Problem(shown, 1, 1, "het bestand is geen UTF-8-tekst", "sla het op als UTF-8", code="geen-utf8"))
+        problems.append(Problem(shown, 1, 1, "het bestand is geen UTF-8-tekst", "sla het op als UTF-8",
+                                code="geen-utf8"))
         return None
     try:
         located = read_yaml(text)
@@ -217,7 +223,8 @@ def translate_error(error: Any, model: type[BaseModel], located: Located, shown:
         code, message = "geen-naam-of-lijst", f"{name} moet een naam of een lijst van namen zijn"
         fix = f"schrijf bijvoorbeeld '{last}: naam' of '{last}: [naam1, naam2]'"
     elif kind == "value_error" and "behalve_soort" in error["msg"]:
-        code, message, fix = "soort-en-behalve-soort", "soort en behalve_soort staan samen in één signaal", "gebruik één van beide"
+        code, message = "soort-en-behalve-soort", "soort en behalve_soort staan samen in één signaal"
+        fix = "gebruik één van beide"
     elif kind == "value_error" and "lege voorwaarde" in error["msg"]:
         code, message = "lege-voorwaarde", "lege voorwaarde"
         fix = "gebruik een van: " + ", ".join(Voorwaarde.model_fields)

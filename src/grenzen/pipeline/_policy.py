@@ -47,7 +47,8 @@ class Policy:
         self.max_case_bytes = MAX_CASE_BYTES  # the cap on a case given as text (str or bytes)
         self._info = BeleidInfo(naam=self.name, versie=self.version)
         self.layers: list[BeleidInfo] = list(source.layers) or [self._info]  # school overlays: see _layers
-        self._compiled = compile_rules(self.resolved_rules, list(self.vocabulary.scholing), list(self.vocabulary.signalen))
+        self._compiled = compile_rules(self.resolved_rules, list(self.vocabulary.scholing),
+                                       list(self.vocabulary.signalen))
         self._engine = Engine(self._compiled.rulesets)
         self._index = {f"r{i}": i for i in range(len(self.rules))}
         #: The signal kinds marked ``veiligheid: ja``: they never end at the mentor (the combiner's safety guard).

@@ -101,7 +101,8 @@ def _problem(text: str | bytes, json_only: bool, max_bytes: int) -> dict[str, An
     if not text.strip():
         return EMPTY
     data = _json(text)
-    if isinstance(data, _Failed) and data.message in (NOT_JSON, DUPLICATE) and not (json_only and data.message == NOT_JSON):
+    if (isinstance(data, _Failed) and data.message in (NOT_JSON, DUPLICATE)
+            and not (json_only and data.message == NOT_JSON)):
         located = _yaml(text)  # YAML, or where the duplicate key of a JSON text is
         if not json_only or (isinstance(located, _Failed) and located.message == DUPLICATE):
             data = located

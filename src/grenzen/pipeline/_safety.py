@@ -44,7 +44,8 @@ def safety_problems(policy: Policy, source: Source) -> list[Problem]:
             training, advice = failing
             rules = [r.regel for r in advice.redenen[1:] if r.regel != FALLBACK.regel]
             first = by_id.get(rules[0]) if rules else None
-            where = (first.file, first.line, first.column) if first else (shown_path(source.directory / VOCABULARY_FILE), 1, 1)
+            where = ((first.file, first.line, first.column) if first
+                     else (shown_path(source.directory / VOCABULARY_FILE), 1, 1))
             with_training = f" en scholing {', '.join(training)}" if training else ""
             problems.append(
                 Problem(

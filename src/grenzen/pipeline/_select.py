@@ -73,7 +73,7 @@ def resolve_condition(cond: Voorwaarde, vocabulary: Vocabulary) -> Voorwaarde:
         children = getattr(cond, key)
         if children:
             resolved = [resolve_condition(child, vocabulary) for child in children]
-            if any(new is not old for new, old in zip(resolved, children)):
+            if any(new is not old for new, old in zip(resolved, children, strict=True)):
                 update[key] = resolved
     if cond.niet is not None:
         inner = resolve_condition(cond.niet, vocabulary)

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from .._errors import Problem
+from .._models import ERNST_RANG, MAX_AGE, MIN_AGE
 from .._translate import did_you_mean
 from ._compile import MAX_NEGATED_BOUNDS, negated_bounds, signals_with_polarity
 from ._load import LoadedRule, Source
-from .._models import ERNST_RANG, MAX_AGE, MIN_AGE
 from ._rulefile import SignaalVoorwaarde, Voorwaarde, Woordenlijst
 from ._select import selection_problems
 
@@ -22,8 +22,8 @@ def validate(source: Source) -> list[Problem]:
         first = by_id.get(item.rule.id)
         if first is not None:
             problems.append(
-                _at(item, ("id",), f"de id '{item.rule.id}' bestaat al ({first.file}:{first.line})", "kies een andere id",
-                    "dubbele-id")
+                _at(item, ("id",), f"de id '{item.rule.id}' bestaat al ({first.file}:{first.line})",
+                    "kies een andere id", "dubbele-id")
             )
         else:
             by_id[item.rule.id] = item
@@ -125,7 +125,8 @@ def _check_destinations(item: LoadedRule, source: Source) -> Iterator[Problem]:
 
 def _check_negated_bounds(rules: list[LoadedRule]) -> Iterator[Problem]:
     """The compile limit that remains: each distinct bound of a signal under 'niet' is a field on every signal the
-    engine sees (``_compile.bound_field``), and the engine allows 255 per signal. Reported at the rule that passes it."""
+    engine sees (``_compile.bound_field``), and the engine allows 255 per signal. Reported at the rule that passes
+    it."""
     seen: set[tuple[int, int, int | None]] = set()
     for item in rules:
         seen.update(negated_bounds(item.rule.als))

@@ -107,7 +107,7 @@ class _Explorer:
             found = self._ask(field, "", make(option))
             if found is not None:
                 groups.setdefault(self._key(found.advice), []).append(found)
-        for key, found in groups.items():
+        for found in groups.values():
             options_of = [item.case for item in found]
             first = found[0]
             yield WhatIf(field, describe(options_of), first.dan, first.case, first.advice)
@@ -144,7 +144,8 @@ class _Explorer:
 
         up = [s for s in SEVERITIES if ERNST_RANG[s] > rank]
         down = [s for s in reversed(SEVERITIES) if ERNST_RANG[s] < rank]
-        yield from _present(self._nearest(f"{field}.ernst", up, severity), self._nearest(f"{field}.ernst", down, severity))
+        yield from _present(self._nearest(f"{field}.ernst", up, severity),
+                            self._nearest(f"{field}.ernst", down, severity))
 
         def duration(value: int | None) -> tuple[str, dict[str, Any]]:
             return (f"het signaal {name} {_weeks(value)} duurde in plaats van {_weeks(signal.duur_weken)}",

@@ -112,19 +112,7 @@ def _build(node: yaml.Node, path: Path_, out: Located, depth: int, counter: list
         )
     out.positions[path] = _pos(node)
     if isinstance(node, yaml.ScalarNode):
-        if node.tag != _RESOLVER.resolve(yaml.ScalarNode, node.value, (node.style in (None, ""), False)):
-            raise YamlProblem(NO_TAGS, *_pos(node), "tag")  # an explicit tag: !!int "14", !!str 5, !!python/...
-        if node.tag not in _SCALAR_TAGS:  # a date, '=': kept as the text it is, as JSON would have it
-            return node.value
-        if node.tag == _INT and not _DECIMAL.fullmatch(node.value):  # YAML 1.1 reads 017 as 15, 1:30 as 90
-            raise YamlProblem(ODD_NUMBER, *_pos(node), "vreemd-getal")
-        try:
-            value = out.constructor.construct_object(node)
-        except ValueError:  # an integer with more digits than Python converts (sys.get_int_max_str_digits)
-            raise YamlProblem(BAD_NUMBER, *_pos(node), "ongeldig-getal") from None
-        if isinstance(value, float) and not math.isfinite(value):  # .nan, .inf, 1.0e+400
-            raise YamlProblem(BAD_NUMBER, *_pos(node), "ongeldig-getal")
-        return value
+        return _scalar(node, out)
     if isinstance(node, yaml.SequenceNode):
         if node.tag != "tag:yaml.org,2002:seq":
             raise YamlProblem(NO_TAGS, *_pos(node), "tag")
@@ -142,3 +130,20 @@ def _build(node: yaml.Node, path: Path_, out: Located, depth: int, counter: list
         out.key_positions[path + (key,)] = _pos(key_node)
         result[key] = _build(value_node, path + (key,), out, depth + 1, counter, seen)
     return result
+
+
+def _scalar(node: yaml.ScalarNode, out: Located) -> Any:
+    """A scalar as JSON would have it: no explicit tags, decimal integers, finite numbers; other text as text."""
+    if node.tag != _RESOLVER.resolve(yaml.ScalarNode, node.value, (node.style in (None, ""), False)):
+        raise YamlProblem(NO_TAGS, *_pos(node), "tag")  # an explicit tag: !!int "14", !!str 5, !!python/...
+    if node.tag not in _SCALAR_TAGS:  # a date, '=': kept as the text it is, as JSON would have it
+        return node.value
+    if node.tag == _INT and not _DECIMAL.fullmatch(node.value):  # YAML 1.1 reads 017 as 15, 1:30 as 90
+        raise YamlProblem(ODD_NUMBER, *_pos(node), "vreemd-getal")
+    try:
+        value = out.constructor.construct_object(node)
+    except ValueError:  # an integer with more digits than Python converts (sys.get_int_max_str_digits)
+        raise YamlProblem(BAD_NUMBER, *_pos(node), "ongeldig-getal") from None
+    if isinstance(value, float) and not math.isfinite(value):  # .nan, .inf, 1.0e+400
+        raise YamlProblem(BAD_NUMBER, *_pos(node), "ongeldig-getal")
+    return value

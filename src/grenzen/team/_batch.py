@@ -24,7 +24,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from itertools import chain, islice
 from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
@@ -192,10 +192,8 @@ class _Worker:
         with _signals_blocked():
             for worker in workers:
                 if not kill:
-                    try:
+                    with suppress(OSError):
                         worker.conn.send(None)
-                    except OSError:
-                        pass
                     worker.process.join(timeout=2.0)
                 if worker.process.is_alive():
                     worker.process.kill()
@@ -316,7 +314,8 @@ class LineWriter:
 
 def write_problem(exc: OSError, complete: int | None) -> str:
     """A Dutch message for a failed write of the output; with ``complete``, how far the output is complete."""
-    reason = {errno.ENOSPC: "de schijf is vol", errno.EPIPE: "de uitvoer is gesloten"}.get(exc.errno or 0, "schrijffout")
+    reasons = {errno.ENOSPC: "de schijf is vol", errno.EPIPE: "de uitvoer is gesloten"}
+    reason = reasons.get(exc.errno or 0, "schrijffout")
     if complete is None:
         return f"Kan de uitvoer niet schrijven ({reason})."
     done = f"volledig tot en met regel {complete}" if complete else "leeg of onvolledig"
@@ -355,10 +354,8 @@ def run_batch(policy: Policy, directory: Path, stream: BinaryIO, processes: int 
             signals.ignore()
             results.close()
             progress.close()
-            try:
+            with suppress(WriteError):
                 writer.flush()  # the whole lines already advised
-            except WriteError:
-                pass
             written = f"{_lines(writer.written)} geschreven; de uitvoer is volledig tot en met regel {writer.written}"
             if isinstance(exc, Interrupted):
                 print(f"Onderbroken ({exc}): {written}.", file=err)

@@ -8,7 +8,8 @@ Input is JSON Lines, one past case per line::
 at most 12 characters), ``casus`` a case in the contract, ``route`` the route actually taken. Other keys are
 refused, so no name can travel along. The report counts, per code, the cases whose actual route was lighter
 ("te licht") or heavier ("te zwaar") than the advice, safety cases first (a signal whose kind the vocabulary
-marks ``veiligheid: ja``, or advice from an absolute rule), and marks codes that deviate clearly more than the others (a one-sided binomial z-score against the other codes).
+marks ``veiligheid: ja``, or advice from an absolute rule), and marks codes that deviate clearly more than the
+others (a one-sided binomial z-score against the other codes).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from ..pipeline._policy import Policy
 from ..pipeline._read import MAX_CASE_BYTES, read_case_text, too_large
 
 CODE_PATTERN = re.compile(r"(?=.*[0-9])[A-Za-z0-9][A-Za-z0-9_-]{0,11}")  # used with fullmatch: no trailing newline
-CODE_RULE = "een klas- of mentorcode (bijv. 2A, H3b, M07): letters en cijfers met minstens één cijfer, hoogstens 12 tekens"
+CODE_RULE = ("een klas- of mentorcode (bijv. 2A, H3b, M07): letters en cijfers met minstens één cijfer, "
+             "hoogstens 12 tekens")
 KEYS = {"code", "casus", "route"}
 NOTABLE_Z = 3.0  # a code is "opvallend" when its deviation count is this many standard deviations above the rest
 MIN_NOTABLE = 3  # ... and it has at least this many deviations in that direction
@@ -213,7 +215,8 @@ def report_text(report: Report) -> str:
     if unsafe:
         lines.append(f"   {'code':<12} {'veiligheid':>10} {'te licht':>9} {'te zwaar':>9}  advies→gekozen")
         for c in unsafe:
-            lines.append(f"   {c.code:<12} {c.safety_cases:>10} {c.safety_lighter:>9} {c.safety_heavier:>9}  {_pairs(c, True)}")
+            lines.append(f"   {c.code:<12} {c.safety_cases:>10} {c.safety_lighter:>9} {c.safety_heavier:>9}  "
+                         f"{_pairs(c, True)}")
     else:
         lines.append("   Geen afwijkingen bij veiligheidscasussen.")
     lines += [

@@ -43,16 +43,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..pipeline._combine import FALLBACK, SAFETY_GUARD, effective, refers_away
-from ._domain import Domain, Point, build_domain
-from ..pipeline._layers import _label as _layer_label, layer_chain
-from .._translate import did_you_mean
-from ..pipeline._load import (LAYER_FILE, VOCABULARY_FILE, LoadedRule, default_rules_dir, parse_model,
-                              read_located, shown_path)
 from .._models import Advies
+from .._translate import did_you_mean
+from ..pipeline._combine import FALLBACK, SAFETY_GUARD, effective, refers_away
+from ..pipeline._layers import _label as _layer_label
+from ..pipeline._layers import layer_chain
+from ..pipeline._load import (
+    LAYER_FILE,
+    VOCABULARY_FILE,
+    LoadedRule,
+    default_rules_dir,
+    parse_model,
+    read_located,
+    shown_path,
+)
 from ..pipeline._policy import Policy
 from ..pipeline._rulefile import Regel, Woordenlijst
 from ..pipeline._validate import walk
+from ._domain import Domain, Point, build_domain
 from ._yaml_out import example_yaml, indent
 
 ERROR, WARNING, NOTE = "fout", "waarschuwing", "let op"
@@ -303,13 +311,13 @@ def _never_applies(state: _Collected) -> list[Finding]:
     return [_at(state.loaded[rule.id], "nooit-van-toepassing",
                 "geen enkele situatie in het domein laat deze regel gelden; "
                 "controleer of de voorwaarden elkaar niet uitsluiten")
-            for rule, seen in zip(state.policy.rules, state.seen) if seen.applies is None]
+            for rule, seen in zip(state.policy.rules, state.seen, strict=True) if seen.applies is None]
 
 
 def _shadowed(state: _Collected) -> list[Finding]:
     """``overschaduwd``: a rule that applies but never changes an advice."""
     findings: list[Finding] = []
-    for rule, seen in zip(state.policy.rules, state.seen):
+    for rule, seen in zip(state.policy.rules, state.seen, strict=True):
         if seen.applies is None or seen.changes or seen.idle is None:
             continue
         by = ", ".join(f"'{r}'" for r in seen.idle_by)
@@ -415,14 +423,16 @@ def _conflicts(policy: Policy, conflicts: dict[tuple[int, int], tuple[Point, int
             continue
         findings.append(_at(loaded[rules[a].id], "conflict",
                             f"zegt dat de taak bij de mentor hoort, regel '{rules[b].id}' zegt van niet; geen van "
-                            "beide is een uitzondering op de ander (nu wint 'nee'). Leg met zet_opzij vast wie voorgaat",
+                            "beide is een uitzondering op de ander (nu wint 'nee'). "
+                            "Leg met zet_opzij vast wie voorgaat",
                             policy, point, weight))
     for own, others in grouped.items():
         first, point, _ = others[0]
         weight = sum(w for _, _, w in others)
         says = rules[own].dan.taak_hoort_bij_mentor
         names = ", ".join(rules[o].id for o, _, _ in others if not rules[o].absoluut)  # absolute ones stay put
-        count = f"{len(others)} regel van de basis zegt" if len(others) == 1 else f"{len(others)} regels van de basis zeggen"
+        count = (f"{len(others)} regel van de basis zegt" if len(others) == 1
+                 else f"{len(others)} regels van de basis zeggen")
         if says is False:
             message = (f"zegt dat de taak niet bij de mentor hoort, en {count} van wel, bijvoorbeeld "
                        f"'{rules[first].id}' ({weight} situatie(s)); geen van beide is een uitzondering op de ander "

@@ -268,20 +268,22 @@ def compare_policies(old: str | Path | Policy, new: str | Path | Policy, pairs: 
         _rules_diff(result)
         compare_texts(result)
         _examples(result)
-    common = [
+    kinds, tasks, trainings = (
         [k for k in getattr(after.vocabulary, table) if k in getattr(before.vocabulary, table)]
         for table in ("signalen", "taken", "scholing")
-    ]
-    domain = build_domain([before.resolved_rules, after.resolved_rules], *common, safety=safety_kinds(before) | safety_kinds(after))
+    )
+    domain = build_domain([before.resolved_rules, after.resolved_rules], kinds, tasks, trainings,
+                          safety=safety_kinds(before) | safety_kinds(after))
     groups: dict[tuple[str, Any, Any], Change] = {}
     outcomes_old: dict[Any, tuple[Any, ...]] = {}
     outcomes_new: dict[Any, tuple[Any, ...]] = {}
     pairs_new = evaluate(after, domain.points(pairs), {})
-    for (point, applicable_old), (_, applicable_new) in zip(evaluate(before, domain.points(pairs), {}), pairs_new):
+    for (point, applicable_old), (_, applicable_new) in zip(evaluate(before, domain.points(pairs), {}), pairs_new,
+                                                             strict=True):
         result.domain_cases += 1
         changed = False
         for name, was, now in zip(FIELDS, _outcome(before, point, applicable_old, outcomes_old),
-                                  _outcome(after, point, applicable_new, outcomes_new)):
+                                  _outcome(after, point, applicable_new, outcomes_new), strict=True):
             if was != now:
                 changed = True
                 change = groups.setdefault((name, was, now), Change(name, was, now, case=point.case))

@@ -339,9 +339,7 @@ def _signal_matches(block: SignaalVoorwaarde, kind: str, severity: str, weeks: i
         return False
     if block.ernst_hoogstens and rank > ERNST_RANG[block.ernst_hoogstens]:
         return False
-    if block.duur_minstens_weken is not None and (weeks is None or weeks < block.duur_minstens_weken):
-        return False
-    return True
+    return block.duur_minstens_weken is None or (weeks is not None and weeks >= block.duur_minstens_weken)
 
 
 def _approach_matches(block: AanpakVoorwaarde, approach: tuple[int, str] | None) -> bool:
@@ -363,7 +361,7 @@ def _ages(blocks: list[LeeftijdVoorwaarde]) -> list[int | None]:
             cuts.add(block.tot_en_met + 1)
     starts = sorted(c for c in cuts if MIN_AGE <= c <= MAX_AGE)
     ages: list[int | None] = []
-    for start, end in zip(starts, starts[1:] + [MAX_AGE + 1]):
+    for start, end in zip(starts, starts[1:] + [MAX_AGE + 1], strict=True):
         ages.append(TYPICAL_AGE if start <= TYPICAL_AGE < end else start)
     return [None] + ages
 

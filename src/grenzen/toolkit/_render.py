@@ -74,7 +74,8 @@ class Table:
 Block: TypeAlias = Heading | Paragraph | Bullets | Table
 
 ROUTE_WORDS = {"mentor": "blijft bij de mentor", "zorgteam": "naar het zorgteam", "extern": "naar externe hulp"}
-SECTIONS = (("mentor", "Hoort bij de mentor"), ("zorgteam", "Gaat naar het zorgteam"), ("extern", "Gaat naar externe hulp"))
+SECTIONS = (("mentor", "Hoort bij de mentor"), ("zorgteam", "Gaat naar het zorgteam"),
+            ("extern", "Gaat naar externe hulp"))
 #: The HTML page loads nothing and runs nothing, whatever a rule text holds.
 CSP_META = '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">'
 #: Characters of a rule text that Markdown would read as markup: HTML (``<``, ``>``, ``&`` become entities) and

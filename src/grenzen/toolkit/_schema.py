@@ -25,7 +25,8 @@ _DESCRIPTIONS: dict[tuple[str, str | None], str] = {
         "Een casus: de taak die bij de mentor ligt en wat er met de leerling speelt. "
         "Zonder namen; onbekende velden worden geweigerd."
     ),
-    ("Casus", "id"): "Pseudoniem kenmerk van de casus, nooit een naam (letters, cijfers, . _ : -; hoogstens 64 tekens).",
+    ("Casus", "id"): ("Pseudoniem kenmerk van de casus, nooit een naam "
+                      "(letters, cijfers, . _ : -; hoogstens 64 tekens)."),
     ("Casus", "leeftijd"): "Leeftijd van de leerling in jaren (4 tot en met 25); weglaten of null als onbekend.",
     ("Casus", "taak"): "De taak die bij de mentor ligt, een sleutel uit de woordenlijst (taken).",
     ("Casus", "signalen"): "Wat de mentor opmerkt; hoogstens 50 signalen.",
