@@ -49,7 +49,8 @@ def _with_release_rule(definition: str) -> str:
 
 def _create(name: str, definition: str) -> int:
     try:
-        return _dre.create_ruleset(name, _with_release_rule(definition))
+        handle: int = _dre.create_ruleset(name, _with_release_rule(definition))
+        return handle
     except _dre.error as exc:
         raise EngineError(f"de regelengine weigert het gecompileerde beleid ({exc})") from None
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -22,11 +23,9 @@ from ._rulefile import Regel
 from ._safety import safety_problems
 from ._select import resolve_rules
 from ._validate import validate
+from ._whatif import WhatIf  # at run time too: typing.get_type_hints(Policy.what_if) needs it
 
 CaseInput = Casus | Mapping[str, Any] | str | bytes
-
-if TYPE_CHECKING:
-    from ._whatif import WhatIf
 
 
 class Policy:
@@ -113,10 +112,12 @@ def load_policy(path: str | Path | Sequence[str | Path] | None = None) -> Policy
     A list stacks school overlays on a full policy (``[default_rules_dir(), "school/"]``); a directory with
     ``laag.yaml`` is such an overlay on its own ``basis`` (see ``_layers``).
     """
-    if isinstance(path, (list, tuple)) or (path is not None and is_overlay(Path(path))):
-        source = layered_source(path if isinstance(path, (list, tuple)) else [path])
-    else:
-        source = load_source(Path(path) if path is not None else default_rules_dir())
+    if path is None:
+        source = load_source(default_rules_dir())
+    elif isinstance(path, (str, os.PathLike)):
+        source = layered_source([path]) if is_overlay(Path(path)) else load_source(Path(path))
+    else:  # a sequence of layers
+        source = layered_source(path)
     problems = list(source.problems)
     if source.vocabulary is not None:
         problems.extend(validate(source))

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 def safety_problems(policy: Policy, source: Source) -> list[Problem]:
     """One problem per safety kind that can end at the mentor, with a counterexample."""
     vocabulary = policy.vocabulary
-    trainings = [[]] + [[t] for t in vocabulary.scholing] + ([list(vocabulary.scholing)] if vocabulary.scholing else [])
+    trainings: list[list[str]] = [[]] + [[t] for t in vocabulary.scholing]
+    trainings += [list(vocabulary.scholing)] if vocabulary.scholing else []
     by_id = {item.rule.id: item for item in source.rules}
     problems = []
     for kind, term in vocabulary.signalen.items():

@@ -107,9 +107,9 @@ class _Explorer:
             found = self._ask(field, "", make(option))
             if found is not None:
                 groups.setdefault(self._key(found.advice), []).append(found)
-        for found in groups.values():
-            options_of = [item.case for item in found]
-            first = found[0]
+        for group in groups.values():
+            options_of = [item.case for item in group]
+            first = group[0]
             yield WhatIf(field, describe(options_of), first.dan, first.case, first.advice)
 
     def changes(self) -> Iterator[WhatIf]:

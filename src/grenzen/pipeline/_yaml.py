@@ -134,7 +134,9 @@ def _build(node: yaml.Node, path: Path_, out: Located, depth: int, counter: list
 
 def _scalar(node: yaml.ScalarNode, out: Located) -> Any:
     """A scalar as JSON would have it: no explicit tags, decimal integers, finite numbers; other text as text."""
-    if node.tag != _RESOLVER.resolve(yaml.ScalarNode, node.value, (node.style in (None, ""), False)):
+    # types-PyYAML leaves Resolver.resolve unannotated; it returns the implicit tag (a str)
+    implicit = _RESOLVER.resolve(yaml.ScalarNode, node.value, (node.style in (None, ""), False))  # type: ignore[no-untyped-call]
+    if node.tag != implicit:
         raise YamlProblem(NO_TAGS, *_pos(node), "tag")  # an explicit tag: !!int "14", !!str 5, !!python/...
     if node.tag not in _SCALAR_TAGS:  # a date, '=': kept as the text it is, as JSON would have it
         return node.value

@@ -23,7 +23,7 @@ import stat
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from itertools import chain, islice
 from multiprocessing import resource_tracker
@@ -105,7 +105,7 @@ class LineReader:
 
 
 def advise_lines(directory: Path, lines: Iterable[str | bytes | None], processes: int = 1,
-                 policy: Policy | None = None, max_bytes: int = MAX_CASE_BYTES) -> Iterator[str]:
+                 policy: Policy | None = None, max_bytes: int = MAX_CASE_BYTES) -> Generator[str, None, None]:
     """One advice line (or error object) per input line, in input order.
 
     Lines may be text or bytes (decoded as UTF-8 per line). ``policy``, when given, is ``directory`` already

@@ -18,8 +18,8 @@ from typing import Any
 
 from .._errors import CaseError, GrenzenError
 from ..pipeline._layers import DEFAULT_BASE, MAX_LAYERS, _read_layer
-from ..pipeline._load import MAX_FILE_BYTES, YAML_SUFFIXES, is_overlay
-from ..pipeline._policy import Policy, default_rules_dir, load_policy
+from ..pipeline._load import MAX_FILE_BYTES, YAML_SUFFIXES, default_rules_dir, is_overlay
+from ..pipeline._policy import Policy, load_policy
 from ..pipeline._rulefile import Regel, Toestemming
 from ._analysis import advice_for, evaluate, safety_kinds
 from ._domain import Point, build_domain

@@ -10,6 +10,7 @@ is for school systems that do not run Python.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from .._models import Advies, Casus
@@ -106,7 +107,7 @@ def _describe(definition: dict[str, Any], name: str) -> None:
         prop["description"] = _DESCRIPTIONS[(name, key)]
 
 
-def _enum(target: dict[str, Any], terms: dict[str, Term]) -> None:
+def _enum(target: dict[str, Any], terms: Mapping[str, Term]) -> None:
     """Replace a kind's pattern by the policy's keys; keep their Dutch label and description alongside."""
     target.pop("pattern", None)
     target["type"] = "string"

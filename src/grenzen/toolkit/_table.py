@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._models import ROUTE_RANG, Advies
+from .._models import ROUTE_RANG, SEVERITIES, Advies
 from ..pipeline._policy import Policy
-from ._domain import SEVERITIES
 
 
 @dataclass
@@ -25,7 +24,8 @@ def route_table(policy: Policy, task: str | None = None, age: int = 14) -> tuple
     trainings: list[list[str]] = [[]] + [[t] for t in policy.vocabulary.scholing]
     rows = []
     for kind in policy.vocabulary.signalen:
-        cells, lowest = [], []
+        cells: list[Advies] = []
+        lowest: list[str] = []
         for severity in SEVERITIES:
             signal = {"soort": kind, "ernst": severity}
             cells.append(policy.advise({"taak": chosen, "leeftijd": age, "signalen": [signal]}))
