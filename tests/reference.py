@@ -102,6 +102,7 @@ def safety_kinds_of(policy) -> frozenset:
 def _consent(agreements: Afspraken, case: Casus):
     """Whose consent the agreements ask at the case's age."""
     t = agreements.toestemming
+    assert t is not None  # a policy whose rules ask consent has agreements on it (toestemming-zonder-afspraken)
     consent = t.onbekende_leeftijd
     if case.leeftijd is not None:
         for g in t.leeftijden:
@@ -148,7 +149,7 @@ def _by_rules(rules: list[Regel], agreements: Afspraken, case: Casus, kinds: dic
         verdicts = [r.dan.taak_hoort_bij_mentor for r in kept if r.absoluut]
     else:
         verdicts = [r.dan.taak_hoort_bij_mentor for r in kept]
-    names = {k: v.naam for k, v in agreements.bestemmingen.items()}
+    destinations = {k: v.naam for k, v in agreements.bestemmingen.items()}
     consent = _consent(agreements, case) if any(r.dan.toestemming for r in kept) else None
     by_route = sorted(kept, key=lambda r: -ROUTES.index(r.dan.route))  # stable: policy order within a route
     return {
@@ -157,7 +158,7 @@ def _by_rules(rules: list[Regel], agreements: Afspraken, case: Casus, kinds: dic
         "taak_hoort_bij_mentor": False not in verdicts and True in verdicts,
         "mentor_doet": merged(lambda r: r.dan.mentor_doet),
         "mentor_doet_niet": merged(lambda r: r.dan.mentor_doet_niet),
-        "verwijzen_naar": merged(lambda r: [names.get(n, n) for n in r.dan.verwijzen_naar]),
+        "verwijzen_naar": merged(lambda r: [destinations.get(n, n) for n in r.dan.verwijzen_naar]),
         "toestemming": consent,
         "redenen": [r.id for r in by_route],
         "opzij_gezet": aside,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import yaml
 from hypothesis import strategies as st
@@ -22,14 +23,14 @@ EFFECTS = ["geen", "onvoldoende", "voldoende"]
 GROUP_OF = {"c": "g1", "d": "g2"}
 GROUPS = sorted(set(GROUP_OF.values()))
 
-VOCABULARY = {
+VOCABULARY: dict[str, Any] = {
     "naam": "Gegenereerd beleid",
     "signalen": {k: {"label": k.upper(), "omschrijving": f"signaal {k}"} | ({"groep": GROUP_OF[k]} if k in GROUP_OF else {})
                  for k in KINDS},
     "taken": {t: {"label": t.upper(), "omschrijving": f"taak {t}"} for t in TASKS},
     "scholing": {x: {"label": x.upper(), "omschrijving": f"scholing {x}"} for x in TRAININGS},
 }
-AGREEMENTS = {
+AGREEMENTS: dict[str, Any] = {
     "bestemmingen": {
         "zc": {"naam": "zorgcoördinator", "soort": "intern"},
         "ha": {"naam": "huisarts", "soort": "extern"},
@@ -128,7 +129,7 @@ conditions = st.recursive(
 @st.composite
 def rule_sets(draw, min_rules: int = 1, max_rules: int = 8, exceptions: bool = True):
     count = draw(st.integers(min_rules, max_rules))
-    rules = []
+    rules: list[dict[str, Any]] = []
     for i in range(count):
         absolute = draw(st.integers(0, 5)) == 0
         rule = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -39,7 +40,7 @@ def forced_marriage(veiligheid: bool = True) -> dict:
     return {"huwelijksdwang": term}
 
 
-MARRIAGE_RULE = {
+MARRIAGE_RULE: dict[str, Any] = {
     "id": "tc-huwelijksdwang",
     "titel": "Huwelijksdwang, direct naar Veilig Thuis",
     "bron": "Meldcode",

@@ -11,7 +11,7 @@ from conftest import FIXTURES
 
 import grenzen
 from grenzen.cli import main
-from grenzen.pipeline._policy import default_rules_dir
+from grenzen.pipeline._load import default_rules_dir
 from grenzen.toolkit._coverage import run_tests
 from grenzen.toolkit._diff import compare_policies, load_version
 from grenzen.toolkit._render import render_policy
@@ -261,10 +261,9 @@ def test_the_overlay_policy_document_marks_the_default_rules_the_school_sets_asi
     ({}, "er is een signaal (van welke soort ook), minstens ernstig"),
 ])
 def test_the_policy_document_words_signal_selectors(selector, words):
-    from types import SimpleNamespace
-
+    from grenzen.pipeline._rulefile import SignaalVoorwaarde
     from grenzen.toolkit._render import _signal
 
     blank = dict.fromkeys(("soort", "behalve_soort", "groep", "veiligheid", "ernst_hoogstens", "duur_minstens_weken"))
-    condition = SimpleNamespace(**{**blank, "ernst_minstens": "ernstig", **selector})
+    condition = SignaalVoorwaarde.model_construct(**{**blank, "ernst_minstens": "ernstig", **selector})
     assert _signal(condition, {"pesten": "Pesten"}) == words

@@ -71,9 +71,14 @@ def test_cli_loads_the_policy_once(monkeypatch, tmp_path, capsys):
     import grenzen.team._batch as batch
 
     loads = []
-    real = cli.load_policy
-    monkeypatch.setattr(cli, "load_policy", lambda d: loads.append(d) or real(d))
-    monkeypatch.setattr(batch, "load_policy", lambda d: loads.append(d) or real(d))
+    real = grenzen.load_policy  # the function cli and batch imported
+
+    def counted(d):
+        loads.append(d)
+        return real(d)
+
+    monkeypatch.setattr(cli, "load_policy", counted)
+    monkeypatch.setattr(batch, "load_policy", counted)
     path = tmp_path / "casussen.jsonl"
     path.write_text(LINES[0] + "\n", encoding="utf-8")
     assert main(["advies", str(path), "--regels", str(BASIS), "--processen", "1"]) == 0

@@ -137,21 +137,25 @@ def test_dutch_argparse_messages_stay_in_the_calling_thread(monkeypatch, capsys)
 
     import grenzen.cli._main as cli
 
-    build, seen = cli.build_parser, {}
+    build = cli.build_parser
+    seen: dict[str, str] = {}
+
+    def gettext(text: str) -> str:  # argparse's own gettext alias, looked up at each call (typeshed leaves it out)
+        return vars(argparse)["_"](text)
 
     def parser_while_another_thread_runs():
-        other = threading.Thread(target=lambda: seen.update(other=argparse._("usage: ")))
+        other = threading.Thread(target=lambda: seen.update(other=gettext("usage: ")))
         other.start()
         other.join()
-        seen["own"] = argparse._("usage: ")
+        seen["own"] = gettext("usage: ")
         return build()
 
-    original = argparse._
+    original = vars(argparse)["_"]
     monkeypatch.setattr(cli, "build_parser", parser_while_another_thread_runs)
     with pytest.raises(SystemExit):
         main([])
     assert seen == {"own": "gebruik: ", "other": "usage: "}
-    assert argparse._ is original
+    assert vars(argparse)["_"] is original
     capsys.readouterr()
 
 

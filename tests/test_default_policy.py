@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import grenzen
-from grenzen._models import ROUTE_RANG
+from grenzen._models import ROUTE_RANG, SEVERITIES
 from grenzen.pipeline._combine import SAFETY_GUARD
-from grenzen.pipeline._policy import default_rules_dir
+from grenzen.pipeline._load import default_rules_dir
 from grenzen.pipeline._validate import walk
-from grenzen.toolkit._domain import SEVERITIES
 from grenzen.toolkit._examples import run_examples
 
 # The kinds the issue names as safety signals; the vocabulary may mark more (SAFETY_KINDS reads the flags).
@@ -61,12 +61,12 @@ def test_every_example_passes(policy):
 def test_every_rule_has_an_example(policy):
     outcomes, _, _ = run_examples(policy)
     applied = {r.regel for o in outcomes if o.advice for r in o.advice.redenen}
-    applied |= {o.regel for o in outcomes if o.advice for o in o.advice.opzij_gezet}
+    applied |= {a.regel for o in outcomes if o.advice for a in o.advice.opzij_gezet}
     assert [r.id for r in policy.rules if r.id not in applied] == []
 
 
 def test_every_vocabulary_kind_is_used_by_a_rule(policy):
-    used = {"signalen": set(), "taken": set(), "scholing": set()}
+    used: dict[str, set[str]] = {"signalen": set(), "taken": set(), "scholing": set()}
     for rule in policy.rules:
         for _, cond in walk(rule.als, ()):
             used["taken"] |= set(cond.taak or [])
@@ -142,7 +142,7 @@ def test_safety_signals_never_end_at_the_mentor(policy):
 
 
 def test_safety_rules_are_absolute(policy):
-    by_kind = {}
+    by_kind: dict[str, list[Any]] = {}
     for rule in policy.rules:
         for _, cond in walk(rule.als, ()):
             if cond.signaal and cond.signaal.soort:

@@ -55,7 +55,7 @@ def _run(args, stdin=None, **kw):
     return subprocess.run(GRENZEN + args, input=stdin, capture_output=True, env=env, timeout=120, **kw)
 
 
-def _single_messages(policy, text: str) -> list[str]:
+def _single_messages(policy, text: str | bytes) -> list[str]:
     with pytest.raises(grenzen.CaseError) as info:
         policy.advise(text)
     return [e.message for e in info.value.errors]
@@ -280,6 +280,7 @@ def test_a_closed_pipe_names_the_last_complete_line(tmp_path):
     process = subprocess.Popen(GRENZEN + ["advies", str(path), "--regels", str(BASIS)], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(src)})
     with process:
+        assert process.stdout is not None and process.stderr is not None
         first = process.stdout.readline()
         process.stdout.close()  # like `| head -1`
         err = process.stderr.read().decode()
@@ -397,7 +398,8 @@ MARKER = "GEHEIM-Sanne"
 def test_no_case_error_carries_case_content(basis, case):
     with pytest.raises(grenzen.CaseError) as info:
         basis.advise(case)
-    seen, error = [], info.value
+    seen = []
+    error: BaseException | None = info.value
     while error is not None:  # the whole chain: __cause__ and __context__
         seen.append(error)
         error = error.__cause__ or error.__context__

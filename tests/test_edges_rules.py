@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 import pytest
 import yaml
@@ -101,7 +102,7 @@ def test_condition_nesting_is_capped_by_the_loader_so_the_recursive_walks_stay_s
     from grenzen.pipeline._yaml import MAX_DEPTH
 
     def nested(depth):
-        cond = {"taak": "t1"}
+        cond: dict[str, Any] = {"taak": "t1"}
         for _ in range(depth):
             cond = {"niet": cond}
         return cond
@@ -297,7 +298,7 @@ numbers = st.one_of(
 )
 
 ENGLISH = re.compile(r"\b(Input|should|must|valid|Value|error|integer|number|float|finite)\b")
-CASES = [{"taak": "t1"},
+CASES: list[dict[str, Any]] = [{"taak": "t1"},
          {"taak": "t2", "leeftijd": 4, "signalen": [{"soort": "a", "ernst": "acuut", "duur_weken": 520}]},
          {"taak": "t3", "leeftijd": 25, "eerdere_aanpak": {"weken": 520, "effect": "geen"},
           "mentor": {"scholing": ["x"]},

@@ -26,7 +26,7 @@ from strategies import dump
 import grenzen
 from grenzen._errors import GrenzenError
 from grenzen.cli import main
-from grenzen.pipeline._policy import default_rules_dir
+from grenzen.pipeline._load import default_rules_dir
 from grenzen.toolkit._diff import compare_policies, load_version
 from grenzen.toolkit._render import render_policy
 
@@ -39,6 +39,7 @@ needs_git = pytest.mark.skipif(GIT is None, reason="git ontbreekt")
 
 
 def _git(repo: Path, *args: str) -> None:
+    assert GIT is not None  # the tests that get here are marked needs_git
     subprocess.run([GIT, *args], cwd=repo, check=True, capture_output=True)
 
 
@@ -66,6 +67,7 @@ def _fake_git(tmp_path: Path, monkeypatch, tar: Path | None = None) -> Path:
     script = bin_dir / "git"
     script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{log}"\n{serve}exec "{GIT}" "$@"\n', encoding="utf-8")
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    assert GIT is not None  # the tests that get here are marked needs_git
     monkeypatch.setenv("PATH", f"{bin_dir}:{Path(GIT).parent}")
     return log
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 import threading
 from pathlib import Path
+from typing import Any
 
+import durable_rules_engine as _dre  # the C extension grenzen.pipeline._engine drives
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,7 +18,7 @@ import grenzen
 from grenzen import Casus, EngineError
 from grenzen.pipeline import _engine
 
-ALTERNATIVES = [
+ALTERNATIVES: list[dict[str, Any]] = [
     {"taak": "t1"},
     {"scholing": "x"},
     {"leeftijd": {"vanaf": 4}},
@@ -26,7 +28,7 @@ ALTERNATIVES = [
     {"niet": {"taak": "t2"}},
     {"niet": {"signaal": {"soort": "b"}}},
 ]
-EVERYTHING_TRUE = {
+EVERYTHING_TRUE: dict[str, Any] = {
     "taak": "t1",
     "leeftijd": 12,
     "mentor": {"scholing": ["x"]},
@@ -164,22 +166,22 @@ def test_reload_while_other_threads_evaluate(tmp_path):
 
 def test_engine_failure_is_an_error_for_that_case_and_the_policy_recovers(tmp_path, monkeypatch):
     policy = _policy(tmp_path, [_rule(0, {"taak": "t1"})])
-    real = _engine._dre.assert_fact
+    real = _dre.assert_fact
 
     def broken(handle, text):
-        raise _engine._dre.error("Could not assert fact, error code: 303")
+        raise _dre.error("Could not assert fact, error code: 303")
 
-    monkeypatch.setattr(_engine._dre, "assert_fact", broken)
+    monkeypatch.setattr(_dre, "assert_fact", broken)
     with pytest.raises(EngineError) as info:
         policy.advise({"taak": "t1"})
     assert "t1" not in str(info.value)  # names no case content
-    monkeypatch.setattr(_engine._dre, "assert_fact", real)
+    monkeypatch.setattr(_dre, "assert_fact", real)
     assert policy.advise({"taak": "t1"}).route == "mentor"
 
 
 def test_engine_reporting_a_duplicate_fact_is_an_error_not_an_empty_match(tmp_path, monkeypatch):
     policy = _policy(tmp_path, [_rule(0, {"taak": "t1"})])
-    monkeypatch.setattr(_engine._dre, "assert_fact", lambda handle, text: (_engine.ALREADY_ASSERTED, 0))
+    monkeypatch.setattr(_dre, "assert_fact", lambda handle, text: (_engine.ALREADY_ASSERTED, 0))
     with pytest.raises(EngineError):
         policy.advise({"taak": "t1"})
 

@@ -33,7 +33,7 @@ def _imports(path: Path) -> set[str]:
     package = _module(path) if path.name == "__init__.py" else _module(path).rpartition(".")[0]
     skipped = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
                for child in node.body for n in ast.walk(child)}
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(tree):
         if id(node) in skipped:
             continue

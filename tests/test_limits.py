@@ -9,6 +9,7 @@ advise and agree with the reference evaluator. What remains is refused at load a
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -44,7 +45,7 @@ def kinds(n: int, start: int = 0) -> list[str]:
     return [f"k{i}" for i in range(start, start + n)]
 
 
-def random_case(rng: random.Random, vocab: dict, hot: list[str] = ()) -> dict:
+def random_case(rng: random.Random, vocab: dict, hot: Sequence[str] = ()) -> dict:
     """A case over the whole vocabulary, often with kinds from ``hot`` (the kinds the rules name)."""
     all_kinds, trainings = list(vocab["signalen"]), list(vocab["scholing"])
     signals = []
@@ -71,7 +72,7 @@ def agree(policy: grenzen.Policy, raw_cases: list[dict]) -> None:
         assert engine_advice_fields(policy.advise(case)) == expected, raw
 
 
-def agree_on_random_cases(policy: grenzen.Policy, vocab: dict, hot: list[str] = (), count: int = 300, seed: int = 1):
+def agree_on_random_cases(policy: grenzen.Policy, vocab: dict, hot: Sequence[str] = (), count: int = 300, seed: int = 1):
     rng = random.Random(seed)
     agree(policy, [random_case(rng, vocab, hot) for _ in range(count)])
 

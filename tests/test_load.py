@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -14,7 +15,7 @@ import grenzen
 from grenzen import PolicyError
 from grenzen.pipeline._yaml import YamlProblem, read_yaml
 
-GOOD = {"id": "goed", "titel": "T", "bron": "B", "als": {"taak": "t1"}, "dan": {"route": "mentor", "uitleg": "u"}}
+GOOD: dict[str, Any] = {"id": "goed", "titel": "T", "bron": "B", "als": {"taak": "t1"}, "dan": {"route": "mentor", "uitleg": "u"}}
 
 
 def problems_of(directory: Path) -> list[grenzen.Problem]:
@@ -180,7 +181,7 @@ def test_any_broken_file_gives_located_problems_never_a_crash(tmp_path_factory, 
 @given(st.data())
 def test_mutated_valid_rules_never_crash(tmp_path_factory, data):
     """Take a valid rule and break one value at a random path: a PolicyError or a valid policy."""
-    rule = {
+    rule: dict[str, Any] = {
         "id": "r-x", "titel": "T", "bron": "B", "absoluut": "nee",
         "als": {"alle": [{"signaal": {"soort": ["a", "b"], "ernst_minstens": "matig"}}, {"niet": {"taak": "t2"}}]},
         "dan": {"route": "zorgteam", "urgentie": "vandaag", "verwijzen_naar": ["zc"], "uitleg": "u"},
@@ -250,7 +251,7 @@ def test_safety_kind_that_can_end_at_the_mentor_is_refused(tmp_path):
 
 
 def test_deep_nesting_is_a_located_problem_not_a_recursion_error(tmp_path):
-    cond = {"taak": "t1"}
+    cond: dict[str, Any] = {"taak": "t1"}
     for _ in range(300):
         cond = {"niet": cond}
     directory = write_policy(tmp_path / "regels", [{**GOOD, "als": cond}])
@@ -259,7 +260,7 @@ def test_deep_nesting_is_a_located_problem_not_a_recursion_error(tmp_path):
 
 
 def test_nesting_within_the_limit_still_compiles(tmp_path):
-    cond = {"taak": "t1"}
+    cond: dict[str, Any] = {"taak": "t1"}
     for _ in range(24):  # an even number of negations: the task condition itself
         cond = {"niet": cond}
     policy = grenzen.load_policy(write_policy(tmp_path / "regels", [{**GOOD, "als": cond}]))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import gc
 import os
 from pathlib import Path
+from typing import Any
 
+import durable_rules_engine as _dre  # the C extension grenzen.pipeline._engine drives
 import pytest
 from strategies import write_policy
 
@@ -14,7 +16,7 @@ from grenzen import EngineError
 from grenzen.pipeline import _engine
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
-CASES = [
+CASES: list[dict[str, Any]] = [
     {"taak": "t1"},
     {"taak": "t2", "leeftijd": 12, "signalen": [{"soort": "a", "ernst": "acuut"}]},
     {"taak": "t3", "signalen": [{"soort": "b", "ernst": "licht", "duur_weken": 2}]},
@@ -38,7 +40,7 @@ def _policy(directory: Path, route: str = "mentor") -> grenzen.Policy:
 def freed(monkeypatch):
     """Records what the driver frees: ``("state", handle, sid)`` and ``("ruleset", handle)``, in order."""
     log: list[tuple] = []
-    delete_state, delete_ruleset = _engine._dre.delete_state, _engine._dre.delete_ruleset
+    delete_state, delete_ruleset = _dre.delete_state, _dre.delete_ruleset
 
     def spy_state(handle, sid):
         log.append(("state", handle, sid))
@@ -48,21 +50,21 @@ def freed(monkeypatch):
         log.append(("ruleset", handle))
         return delete_ruleset(handle)
 
-    monkeypatch.setattr(_engine._dre, "delete_state", spy_state)
-    monkeypatch.setattr(_engine._dre, "delete_ruleset", spy_ruleset)
+    monkeypatch.setattr(_dre, "delete_state", spy_state)
+    monkeypatch.setattr(_dre, "delete_ruleset", spy_ruleset)
     return log
 
 
 def _assert_gone(handle: int) -> None:
-    with pytest.raises(_engine._dre.error, match="error code: 111"):  # ERR_INVALID_HANDLE
-        _engine._dre.get_state(handle, _engine.SESSION)
+    with pytest.raises(_dre.error, match="error code: 111"):  # ERR_INVALID_HANDLE
+        _dre.get_state(handle, _engine.SESSION)
 
 
 @pytest.mark.slow
 def test_reloading_the_default_policy_does_not_grow_memory():
     # Each load runs the safety check through the engine, so each ruleset has a live session of
     # about 1.4 MB; before the fix delete_ruleset left it behind (~70 MB over these 50 reloads).
-    cases = [{"taak": "signaleren"}, {"taak": "signaleren", "leeftijd": 14}]
+    cases: list[dict[str, Any]] = [{"taak": "signaleren"}, {"taak": "signaleren", "leeftijd": 14}]
 
     def reload() -> None:
         policy = grenzen.load_policy()
@@ -128,18 +130,18 @@ def test_recovery_after_an_interrupted_drain_frees_the_old_session(tmp_path, mon
     # The engine fails halfway through a case's activations: the session stays leased. Recovery
     # rebuilds the rulesets and must free the old ones with their (leased) session, not leak them.
     policy = _policy(tmp_path / "a")
-    real = _engine._dre.complete_and_start_action
+    real = _dre.complete_and_start_action
 
     def broken(handle, state):
-        raise _engine._dre.error("Could not complete action, error code: 304")
+        raise _dre.error("Could not complete action, error code: 304")
 
     for _ in range(20):
         old = list(policy._engine._handles)
-        monkeypatch.setattr(_engine._dre, "complete_and_start_action", broken)
+        monkeypatch.setattr(_dre, "complete_and_start_action", broken)
         with pytest.raises(EngineError) as info:
             policy.advise(CASES[1])
         assert "acuut" not in str(info.value)  # names no case content
-        monkeypatch.setattr(_engine._dre, "complete_and_start_action", real)
+        monkeypatch.setattr(_dre, "complete_and_start_action", real)
         for handle in old:
             assert ("state", handle, _engine.SESSION) in freed
             _assert_gone(handle)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -61,7 +62,7 @@ def test_no_list_of_safety_kinds_remains_in_the_default_rules(default):
 
 # --- small policies --------------------------------------------------------------------------------------------
 
-VOCABULARY = {
+VOCABULARY: dict[str, Any] = {
     "naam": "Selectoren",
     "signalen": {
         "huiswerk": {"label": "Huiswerk", "omschrijving": "h", "groep": "leren"},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -71,7 +72,7 @@ def _check(policy, data):
 
 def _check_nearest(policy, base, before, changes):
     durations, ages, weeks = _thresholds(policy)
-    found = {}
+    found: dict[str, list[Any]] = {}
     for change in changes:
         found.setdefault(change.field, []).append(change)
 

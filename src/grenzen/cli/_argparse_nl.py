@@ -44,6 +44,7 @@ def parse_in_dutch(build: Callable[[], argparse.ArgumentParser], argv: Sequence[
     """Build the parser with ``build`` and parse ``argv``, with argparse's own texts in Dutch for this thread."""
     me = threading.get_ident()
     with _LOCK:
+        # argparse._ is argparse's module-level gettext alias; typeshed leaves that private name out, hence the ignores
         original: Callable[[str], str] = argparse._  # type: ignore[attr-defined]
 
         def dutch(text: str) -> str:

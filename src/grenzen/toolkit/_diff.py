@@ -234,7 +234,7 @@ def _extract(spec: str, tree: str, target: Path) -> None:
         timer.cancel()
         if process.poll() is None:
             process.kill()
-        process.stdout.close()  # type: ignore[union-attr]
+        process.stdout.close()  # type: ignore[union-attr]  # stdout=PIPE, never None (asserted in the try)
         process.wait()
 
 
