@@ -225,6 +225,9 @@ def translate_error(error: Any, model: type[BaseModel], located: Located, shown:
     elif kind == "value_error" and "behalve_soort" in error["msg"]:
         code, message = "soort-en-behalve-soort", "soort en behalve_soort staan samen in één signaal"
         fix = "gebruik één van beide"
+    elif kind == "value_error" and "ernst_bron zonder ernst" in error["msg"]:
+        code, message = "ernst-bron-zonder-ernst", "'ernst_bron' staat er, maar 'ernst' niet"
+        fix = "zet onder 'ernst:' wat licht, matig, ernstig en acuut bij deze soort betekenen, of haal 'ernst_bron' weg"
     elif kind == "value_error" and "lege voorwaarde" in error["msg"]:
         code, message = "lege-voorwaarde", "lege voorwaarde"
         fix = "gebruik een van: " + ", ".join(Voorwaarde.model_fields)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
 
-from .._models import KIND_PATTERN, MAX_WEEKS, Effect, Ernst, Route, Urgentie
+from .._models import KIND_PATTERN, MAX_WEEKS, SEVERITIES, Effect, Ernst, Route, Urgentie
 
 
 def _ja_nee(value: Any) -> Any:
@@ -136,12 +136,38 @@ class Term(_File):
     omschrijving: Text
 
 
+class ErnstAnkers(_File):
+    """What each severity means for one signal kind, in observable terms (the anchors); every severity optional."""
+
+    licht: Text | None = None
+    matig: Text | None = None
+    ernstig: Text | None = None
+    acuut: Text | None = None
+
+    def anchors(self) -> dict[str, str]:
+        """The anchors given, in severity order (licht first): severity -> text."""
+        return {severity: text for severity in SEVERITIES if (text := getattr(self, severity)) is not None}
+
+
 class Signaalterm(Term):
     """A signal kind; ``veiligheid: ja`` marks a kind that must never end at the mentor. ``groep`` (optional) puts
-    the kind in a group that a rule can select with ``signaal: {groep: ...}``; a kind without one is in no group."""
+    the kind in a group that a rule can select with ``signaal: {groep: ...}``; a kind without one is in no group.
+    ``ernst`` (optional) says what each severity means for this kind, ``ernst_bron`` where that comes from."""
 
     veiligheid: JaNee = False
     groep: Kind | None = None
+    ernst: ErnstAnkers | None = None
+    ernst_bron: Text | None = None
+
+    @model_validator(mode="after")
+    def _source_of_anchors(self) -> Signaalterm:
+        if self.ernst_bron is not None and self.ernst is None:
+            raise ValueError("ernst_bron zonder ernst")
+        return self
+
+    def anchors(self) -> dict[str, str]:
+        """What each severity means for this kind (severity -> text, licht first); empty when the policy says not."""
+        return self.ernst.anchors() if self.ernst is not None else {}
 
 
 class Woordenlijst(_File):

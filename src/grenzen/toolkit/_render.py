@@ -360,6 +360,28 @@ def _vocabulary(policy: Policy) -> list[Block]:
             out.append(Heading(3, title))
             out.append(Table(["naam", "betekenis", "in een casus"],
                         [[*_row(t.label, " ".join(t.omschrijving.split())), [Code(k)]] for k, t in table.items()]))
+        if title == "Signalen":
+            out += _severity_anchors(policy)
+    return out
+
+
+def _severity_anchors(policy: Policy) -> list[Block]:
+    """Per signal kind whose vocabulary entry says so, what each severity means, with the source."""
+    kinds = [(key, term) for key, term in policy.vocabulary.signalen.items() if term.anchors()]
+    if not kinds:
+        return []
+    out: list[Block] = [
+        Heading(3, "Wat een ernst betekent"),
+        Paragraph([Plain("Bij deze soorten zegt het beleid wat elke ernst betekent, in wat de mentor kan zien. "
+                         "Kies bij een casus de ernst die het best past; de regels rekenen met die ernst.")]),
+    ]
+    for key, term in kinds:
+        out.append(Paragraph([Bold(term.label), Plain(" ("), Code(key), Plain(")")]))
+        items: list[Text] = [[Bold(f"{severity}: "), Plain(" ".join(text.split()))]
+                             for severity, text in term.anchors().items()]
+        if term.ernst_bron:
+            items.append([Bold("Bron: "), Plain(" ".join(term.ernst_bron.split()))])
+        out.append(Bullets(items))
     return out
 
 

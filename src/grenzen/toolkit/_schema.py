@@ -13,9 +13,9 @@ import json
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from .._models import Advies, Casus
+from .._models import SEVERITIES, Advies, Casus
 from ..pipeline._policy import Policy
-from ..pipeline._rulefile import Term
+from ..pipeline._rulefile import Signaalterm, Term
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 Which = Literal["casus", "advies"]
@@ -76,6 +76,7 @@ def case_schema(policy: Policy) -> dict[str, Any]:
     _enum(schema["properties"]["taak"], vocabulary.taken)
     _enum(defs["Signaal"]["properties"]["soort"], vocabulary.signalen)
     _enum(defs["Mentor"]["properties"]["scholing"]["items"], vocabulary.scholing)
+    _anchors(defs["Signaal"], vocabulary.signalen)
     return schema
 
 
@@ -105,6 +106,31 @@ def _describe(definition: dict[str, Any], name: str) -> None:
     for key, prop in definition.get("properties", {}).items():
         prop.pop("title", None)
         prop["description"] = _DESCRIPTIONS[(name, key)]
+
+
+def _anchors(signal: dict[str, Any], kinds: Mapping[str, Signaalterm]) -> None:
+    """What each severity means per kind (the vocabulary's ``ernst``), if the policy says: one ``if``/``then`` per kind
+    with anchors, whose ``then`` lists every severity as a ``oneOf`` of constants with the anchor as description.
+    It only annotates: the constants are all four severities, so what validates stays the same."""
+    parts = []
+    for key, term in kinds.items():
+        anchors = term.anchors()
+        if not anchors:
+            continue
+        about = f"Wat de ernst betekent bij '{term.label}'" + (f" (bron: {_one_line(term.ernst_bron)})."
+                                                              if term.ernst_bron else ".")
+        options = [{"const": severity} | ({"description": _one_line(anchors[severity])} if severity in anchors else {})
+                   for severity in SEVERITIES]
+        parts.append({"if": {"properties": {"soort": {"const": key}}, "required": ["soort"]},
+                      "then": {"properties": {"ernst": {"description": about, "oneOf": options}}}})
+    if parts:
+        signal["properties"]["ernst"]["description"] += (
+            " Wat elke ernst bij een soort betekent, staat per soort onder allOf (if soort, then ernst).")
+        signal["allOf"] = parts
+
+
+def _one_line(text: str | None) -> str:
+    return " ".join((text or "").split())
 
 
 def _enum(target: dict[str, Any], terms: Mapping[str, Term]) -> None:

@@ -54,4 +54,19 @@ def table_markdown(policy: Policy, task: str | None = None) -> str:
     for row in rows:
         cells = [f"{a.route} ({a.urgentie})" for a in row.cells]
         lines.append(f"| {row.kind} | " + " | ".join(cells) + " | " + " / ".join(row.lowest) + " |")
-    return "\n".join(lines)
+    return "\n".join(lines + severity_anchors(policy))
+
+
+def severity_anchors(policy: Policy) -> list[str]:
+    """Per signal kind whose vocabulary entry says so, what each severity means (with the source), as Markdown
+    lines after the table; nothing when no kind has anchors."""
+    kinds = [(key, term) for key, term in policy.vocabulary.signalen.items() if term.anchors()]
+    if not kinds:
+        return []
+    lines = ["", "Wat de ernst betekent, per signaalsoort (uit de woordenlijst):"]
+    for key, term in kinds:
+        lines += ["", f"**{term.label}** (`{key}`)", ""]
+        lines += [f"- {severity}: {' '.join(text.split())}" for severity, text in term.anchors().items()]
+        if term.ernst_bron:
+            lines.append(f"- bron: {' '.join(term.ernst_bron.split())}")
+    return lines
