@@ -1,27 +1,39 @@
-"""Throughput, latency and memory of advise() on the bundled default policy, in one run.
+"""Latency, throughput and memory of advise() on the bundled default policy and its peers, interleaved in one run.
 
     python benchmarks/bench.py --cases 200000
 
-Reports, for the same realistic generated cases:
-  * grenzen: ``Policy.advise(dict)`` with validation, engine matching, exceptions and full explanations;
-  * bare engine: the same compiled rulesets through the raw durable_rules C API (assert, drain,
-    retract) on pre-encoded facts: the floor for this engine;
-  * zen-engine (GoRules ZEN, if installed): the same rules as one "collect" decision table, with the
-    same validation and combination; the advice must be identical (mismatches are counted);
-and RSS at start and end. Ratios are computed within the run. One thread (the engine holds the GIL).
+Times, on the same realistic generated cases, per advice:
+  * grenzen: ``Policy.advise(dict)``: validation, engine matching, exceptions and full explanations;
+  * bare engine: the same compiled rulesets through the raw durable_rules C API (assert, drain, retract) on
+    pre-encoded fact texts: the floor for this engine; and the same with fact dicts serialised by ``json.dumps``;
+  * zen array (GoRules ZEN, if installed): all rule conditions of the policy in ONE compiled ZEN expression that
+    returns the indexes of the rules that hold, with grenzen's own validation and combination (``zen_peer``);
+  * zen table: the same conditions as one "collect" decision table (the old, slower peer; ``--no-table`` skips it).
+The ZEN peers' advice must equal ``Policy.advise`` on every case (mismatches are counted before timing).
+
+Interleaved: the cases are cut into rounds; in each round every variant runs the same slice of cases, and the
+order of the variants changes from round to round (rotated, and reversed every other pass), so drift of a shared
+machine (other processes, CPU frequency) falls on all variants alike. Ratios are computed within the run. One
+thread (the engine holds the GIL). RSS is the whole process's.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import math
 import os
 import random
 import statistics
 import sys
 import time
 from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import durable_rules_engine as dre
 
@@ -29,9 +41,10 @@ import grenzen
 from grenzen.pipeline._compile import encode_case
 
 
-def rss_mb() -> float:
+def rss_mb(key: str = "VmRSS") -> float:
+    """The process's resident memory in MB (``VmHWM``: its peak so far)."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{key}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -64,96 +77,218 @@ def realistic_cases(policy: grenzen.Policy, count: int, seed: int = 7) -> list[d
     return out
 
 
-def bare_engine(policy: grenzen.Policy, facts: list) -> float:
-    """Seconds for the raw C API loop on the same rulesets (fresh handles, same definitions).
+class BareEngine:
+    """The policy's compiled rulesets under fresh handles, driven through the raw C API: assert, drain, retract."""
 
-    ``facts`` are JSON texts (the strictest floor) or dicts (serialised with ``json.dumps`` in the loop,
-    as a plain user of the engine would)."""
-    handles = [dre.create_ruleset(f"bench{i}", text) for i, text in enumerate(policy._compiled.rulesets)]
-    start = time.perf_counter()
-    for fact in facts:
-        text = fact if isinstance(fact, str) else json.dumps(fact, ensure_ascii=False)
-        for handle in handles:
+    def __init__(self, policy: grenzen.Policy) -> None:
+        self.handles = [dre.create_ruleset(f"bench{i}", text) for i, text in enumerate(policy._compiled.rulesets)]
+
+    def run(self, text: str) -> None:
+        for handle in self.handles:
             code, state = dre.assert_fact(handle, text)
             if code == 0 and dre.start_action_for_state(handle, state) is not None:
                 while dre.complete_and_start_action(handle, state) is not None:
                     pass
             dre.retract_fact(handle, text)
-    elapsed = time.perf_counter() - start
-    for handle in handles:
-        dre.delete_ruleset(handle)
-    return elapsed
+
+    def run_dict(self, fact: dict) -> None:
+        """As a plain user of the engine would: the fact dict serialised in the loop."""
+        self.run(json.dumps(fact, ensure_ascii=False))
+
+    def close(self) -> None:
+        for handle in self.handles:
+            dre.delete_ruleset(handle)
+
+
+@dataclass
+class Variant:
+    name: str
+    note: str
+    run: Callable[[Any], object]  # one advice (or one engine pass) for one input
+    inputs: str  # "cases", "texts" or "dicts": what ``run`` takes
+    share: int  # how many cases of each round's slice it is timed on (all, or the first ``share``)
+    latencies: array = field(default_factory=lambda: array("d"))
+    wall: float = 0.0
+    cpu: float = 0.0
+    rss_growth: float = 0.0  # MB, summed over its slices (RSS after minus before)
+
+
+def time_slice(variant: Variant, items: list) -> None:
+    """Run ``variant`` on ``items``, one timed call each; wall and process CPU time of the whole slice."""
+    run, clock, out = variant.run, time.perf_counter, variant.latencies
+    gc.collect()  # garbage of the variant before is not this one's to collect
+    rss0 = rss_mb()
+    wall0, cpu0 = clock(), time.process_time()
+    for item in items:
+        start = clock()
+        run(item)
+        out.append(clock() - start)
+    variant.wall += clock() - wall0
+    variant.cpu += time.process_time() - cpu0
+    variant.rss_growth += rss_mb() - rss0
+
+
+def fact_texts(policy: grenzen.Policy, cases: list[dict], first: int) -> list[str]:
+    """Engine facts for ``cases`` as JSON text, pre-encoded (each with its own id, as the engine needs)."""
+    out = []
+    for i, case in enumerate(cases, first):
+        fact = encode_case(policy.validate_case(case), policy._compiled)
+        out.append(json.dumps({**fact, "sid": "0", "id": f"b{i}"}, ensure_ascii=False, separators=(",", ":")))
+    return out
+
+
+def round_orders(names: list[str], rounds: int) -> list[list[str]]:
+    """The order of the variants in each round: rotated by one each round, reversed on every other pass."""
+    orders = []
+    for r in range(rounds):
+        shift = r % len(names)
+        order = names[shift:] + names[:shift]
+        orders.append(order[::-1] if (r // len(names)) % 2 else order)
+    return orders
+
+
+def percentile(values: list[float], q: float) -> float:
+    return values[min(len(values) - 1, int(len(values) * q))]
+
+
+def timer_overhead() -> float:
+    clock = time.perf_counter
+    best = math.inf
+    for _ in range(5):
+        start = clock()
+        for _ in range(100_000):
+            clock()
+        best = min(best, (clock() - start) / 100_000)
+    return best
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=200_000, help="advices timed per variant (default 200000)")
+    parser.add_argument("--distinct", type=int, default=20_000, help="distinct generated cases, cycled")
+    parser.add_argument("--rounds", type=int, default=20, help="interleaved rounds (default 20)")
+    parser.add_argument("--regels", default=None, help="rules directory (default: bundled policy)")
+    parser.add_argument("--no-table", action="store_true", help="leave out the (slow) ZEN decision-table peer")
+    parser.add_argument("--table-cases", type=int, default=50_000,
+                        help="advices timed in the ZEN decision table at most (it is ~10x slower; default 50000)")
+    return parser.parse_args()
+
+
+def check_peers(policy: grenzen.Policy, cases: list[dict], peers: dict[str, Callable[[dict], grenzen.Advies]],
+                ) -> tuple[dict[str, int], dict[str, int], float]:
+    """Mismatches of each peer's advice with ``Policy.advise`` on ``cases``; routes and reasons per advice."""
+    mismatches = dict.fromkeys(peers, 0)
+    routes = {"mentor": 0, "zorgteam": 0, "extern": 0}
+    reasons = 0
+    for case in cases:
+        ours = policy.advise(case)
+        routes[ours.route] += 1
+        reasons += len(ours.redenen)
+        for name, peer in peers.items():
+            mismatches[name] += peer(case) != ours
+    return mismatches, routes, reasons / max(len(cases), 1)
+
+
+def make_variants(policy: grenzen.Policy, args: argparse.Namespace, bare: BareEngine,
+                  ) -> tuple[list[Variant], dict[str, Callable[[dict], grenzen.Advies]], str]:
+    variants = [
+        Variant("grenzen", "Policy.advise(dict): validate, engine, combine, explain", policy.advise, "cases", 0),
+        Variant("bare engine", "same rulesets, raw C API, pre-encoded fact texts", bare.run, "texts", 0),
+        Variant("bare, dicts", "same, fact dicts serialised with json.dumps", bare.run_dict, "dicts", 0),
+    ]
+    peers: dict[str, Callable[[dict], grenzen.Advies]] = {}
+    try:
+        import zen  # noqa: F401
+        from zen_peer import array_advise, compiled_array, decision_table, table_advise
+    except ImportError:
+        return variants, peers, "zen-engine not installed (pip install -e '.[bench]'): ZEN peers left out"
+    compiled = compiled_array(policy)
+    peers["zen array"] = lambda case: array_advise(policy, compiled, case)
+    variants.append(Variant("zen array", "one compiled ZEN expression, same validation and combination",
+                            peers["zen array"], "cases", 0))
+    if not args.no_table:
+        decision = decision_table(policy)
+        peers["zen table"] = lambda case: table_advise(policy, decision, case)
+        variants.append(Variant("zen table", "one ZEN collect decision table (old peer), same validation and "
+                                "combination", peers["zen table"], "cases", 0))
+    return variants, peers, f"zen-engine {version('zen-engine')}"
+
+
+def run_rounds(policy: grenzen.Policy, cases: list[dict], variants: list[Variant], args: argparse.Namespace) -> None:
+    """Every variant on the same slices of cases, round by round, in changing order."""
+    rounds = max(1, min(args.rounds, args.cases))
+    bounds = [args.cases * r // rounds for r in range(rounds + 1)]
+    table_per_round = math.ceil(min(args.cases, args.table_cases) / rounds)
+    for variant in variants:
+        variant.share = table_per_round if variant.name == "zen table" else args.cases
+    by_name = {v.name: v for v in variants}
+    for r, order in enumerate(round_orders(list(by_name), rounds)):
+        lo, hi = bounds[r], bounds[r + 1]
+        chunk = [cases[i % len(cases)] for i in range(lo, hi)]
+        texts = fact_texts(policy, chunk, lo)  # untimed, rebuilt per round: memory stays one slice
+        inputs = {"cases": chunk, "texts": texts, "dicts": [json.loads(t) for t in texts]}
+        for name in order:
+            variant = by_name[name]
+            time_slice(variant, inputs[variant.inputs][: variant.share])
+
+
+def report(variants: list[Variant], overhead: float) -> None:
+    stats: dict[str, dict[str, float]] = {}
+    print(f"{'variant':<12} {'advices':>8} {'p50 µs':>7} {'p90 µs':>7} {'p99 µs':>7} {'mean µs':>8} {'adv/s':>7} "
+          f"{'cpu%':>5} {'ΔRSS MB':>7}  what")
+    for v in variants:
+        lat = sorted(v.latencies)
+        s = stats[v.name] = {"p50": percentile(lat, 0.5) * 1e6, "p90": percentile(lat, 0.9) * 1e6,
+                             "p99": percentile(lat, 0.99) * 1e6, "mean": statistics.fmean(lat) * 1e6}
+        print(f"{v.name:<12} {len(lat):>8} {s['p50']:>7.1f} {s['p90']:>7.1f} {s['p99']:>7.1f} {s['mean']:>8.1f} "
+              f"{len(lat) / v.wall:>7.0f} {100 * v.cpu / v.wall:>5.0f} {v.rss_growth:>+7.1f}  {v.note}")
+    print(f"(per advice, each timed alone with perf_counter; timer overhead {overhead * 1e9:.0f} ns per reading, "
+          f"not subtracted; adv/s = advices / wall time of the variant's slices; cpu% = process CPU / wall: below 100 "
+          f"the process waited for a core; ΔRSS = growth of the process's RSS during the variant's slices)")
+    pairs = [("zen array", "grenzen"), ("zen table", "grenzen"), ("zen table", "zen array"),
+             ("grenzen", "bare engine"), ("grenzen", "bare, dicts"), ("zen array", "bare engine")]
+    print("ratios, time per advice, within this run:")
+    for a, b in pairs:
+        if a in stats and b in stats:
+            print(f"  {a + ' / ' + b:<26} " + "   ".join(
+                f"{key} {stats[a][key] / stats[b][key]:5.2f}x" for key in ("p50", "p90", "p99", "mean")))
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=200_000, help="number of advices (default 200000)")
-    parser.add_argument("--distinct", type=int, default=20_000, help="distinct generated cases, cycled")
-    parser.add_argument("--regels", default=None, help="rules directory (default: bundled policy)")
-    parser.add_argument("--peer-cases", type=int, default=50_000, help="advices timed in zen-engine (it is slower)")
-    args = parser.parse_args()
-
+    args = parse_args()
     start_load = time.perf_counter()
     policy = grenzen.load_policy(args.regels)
     load_ms = (time.perf_counter() - start_load) * 1000
+    rss_loaded = rss_mb()
     cases = realistic_cases(policy, args.distinct)
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; policy {policy.name!r} {len(policy.rules)} rules, "
-          f"{len(policy._compiled.rulesets)} engine rulesets; load+compile {load_ms:.0f} ms")
+    print(f"python {sys.version.split()[0]}, durable-rules {version('durable-rules')}; {os.cpu_count()} cores "
+          f"(shared with other processes: load average {os.getloadavg()[0]:.2f} at start)")
+    print(f"policy {policy.name!r}: {len(policy.rules)} rules, {len(policy._compiled.rulesets)} engine rulesets; "
+          f"load+compile {load_ms:.0f} ms")
 
-    for case in cases[:2000]:  # warm up
-        policy.advise(case)
-    latencies = array("d", bytes(8 * args.cases))  # preallocated: the list must not count as growth
+    bare = BareEngine(policy)
+    variants, peers, peer_note = make_variants(policy, args, bare)
+    print(peer_note)
+    checked = cases[: min(len(cases), args.cases)]  # every distinct case the run uses; doubles as warm-up
+    mismatches, routes, reasons = check_peers(policy, checked, peers)
+    for text in fact_texts(policy, checked[:2000], -2000):  # warm up the bare engine too
+        bare.run(text)
+    overhead = timer_overhead()
     rss_start = rss_mb()
-    routes = {"mentor": 0, "zorgteam": 0, "extern": 0}
-    reasons = 0
-    t0 = time.perf_counter()
-    for i in range(args.cases):
-        a = time.perf_counter()
-        advice = policy.advise(cases[i % len(cases)])
-        latencies[i] = time.perf_counter() - a
-        routes[advice.route] += 1
-        reasons += len(advice.redenen)
-    ours = time.perf_counter() - t0
+
+    run_rounds(policy, cases, variants, args)
     rss_end = rss_mb()
+    bare.close()
 
-    facts = []
-    for i in range(args.cases):
-        fact = encode_case(policy.validate_case(cases[i % len(cases)]), policy._compiled)
-        facts.append(json.dumps({**fact, "sid": "0", "id": f"b{i}"}, ensure_ascii=False, separators=(",", ":")))
-    bare = bare_engine(policy, facts)
-    bare_dicts = bare_engine(policy, [json.loads(text) for text in facts[: min(len(facts), 100_000)]])
-    bare_dicts *= len(facts) / min(len(facts), 100_000)
-
-    peer = None
-    try:
-        from zen_peer import decision_table, zen_advise
-    except ImportError:
-        print("zen-engine not installed (pip install zen-engine): peer comparison skipped")
-    else:
-        decision = decision_table(policy)
-        distinct = cases[: min(len(cases), args.cases)]
-        mismatches = sum(zen_advise(policy, decision, c) != policy.advise(c) for c in distinct)
-        peer_cases = min(args.cases, args.peer_cases)
-        t0 = time.perf_counter()
-        for i in range(peer_cases):
-            zen_advise(policy, decision, cases[i % len(cases)])
-        peer = (time.perf_counter() - t0) * args.cases / peer_cases  # scaled to the same number of advices
-
-    latencies = sorted(latencies)
-    p50 = latencies[len(latencies) // 2] * 1e6
-    p99 = latencies[int(len(latencies) * 0.99)] * 1e6
-    print(f"grenzen advise():  {args.cases / ours:9.0f} advices/s  p50 {p50:.0f} µs  p99 {p99:.0f} µs  "
-          f"(mean {statistics.fmean(latencies) * 1e6:.0f} µs; {reasons / args.cases:.1f} reasons/advice)")
-    print(f"bare engine:       {args.cases / bare:9.0f} cases/s   (same rulesets, raw C API, pre-encoded facts)")
-    print(f"bare engine, dicts:{args.cases / bare_dicts:9.0f} cases/s   (same, fact dicts serialised with json.dumps)")
-    print(f"ratio ours/bare:   {ours / bare:.2f}x time (pre-encoded)   {ours / bare_dicts:.2f}x time (from dicts)")
-    if peer is not None:
-        print(f"zen-engine table:  {args.cases / peer:9.0f} advices/s  (same validation and combination; "
-              f"{mismatches} mismatches on {len(distinct)} distinct cases)")
-        print(f"ratio ours/zen:    {ours / peer:.2f}x time")
-    print(f"routes: {routes}")
-    print(f"RSS: {rss_start:.1f} MB after warm-up, {rss_end:.1f} MB after {args.cases} advices "
-          f"({rss_end - rss_start:+.1f} MB)")
+    print(f"{args.cases} cases ({len(checked)} distinct, cycled) in {max(1, min(args.rounds, args.cases))} "
+          f"interleaved rounds; load average {os.getloadavg()[0]:.2f} at end")
+    report(variants, overhead)
+    for name, count in mismatches.items():
+        print(f"{name}: {count} mismatches with Policy.advise on {len(checked)} distinct cases")
+    print(f"routes (grenzen, distinct cases): {routes}; {reasons:.1f} reasons/advice")
+    peak = max(rss_mb("VmHWM"), rss_end)  # VmHWM is updated lazily
+    print(f"RSS: {rss_loaded:.1f} MB after load, {rss_start:.1f} MB after checks and warm-up, {rss_end:.1f} MB after "
+          f"the rounds ({rss_end - rss_start:+.1f} MB); peak {peak:.1f} MB (whole process, all variants)")
     return 0
 
 
