@@ -69,6 +69,13 @@ def holds(cond: Voorwaarde, case: Casus, kinds: dict | None = None) -> bool:
             and (a.vanaf is None or case.leeftijd >= a.vanaf)
             and (a.tot_en_met is None or case.leeftijd <= a.tot_en_met)
         )
+    if cond.leerjaar is not None:
+        y = cond.leerjaar
+        checks.append(
+            case.leerjaar is not None
+            and (y.vanaf is None or case.leerjaar >= y.vanaf)
+            and (y.tot_en_met is None or case.leerjaar <= y.tot_en_met)
+        )
     if cond.eerdere_aanpak is not None:
         e, tried = cond.eerdere_aanpak, case.eerdere_aanpak
         checks.append(

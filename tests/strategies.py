@@ -88,6 +88,16 @@ def age_conditions(draw):
 
 
 @st.composite
+def school_year_conditions(draw):
+    cond = {}
+    if draw(st.booleans()):
+        cond["vanaf"] = draw(st.integers(1, 6))
+    if draw(st.booleans()) or not cond:
+        cond["tot_en_met"] = draw(st.integers(cond.get("vanaf", 1), 6))
+    return {"leerjaar": cond}
+
+
+@st.composite
 def approach_conditions(draw):
     cond = {}
     if draw(st.booleans()):
@@ -103,6 +113,7 @@ atoms = st.one_of(
     st.builds(lambda t: {"taak": t}, one_or_many(TASKS)),
     st.builds(lambda x: {"scholing": x}, one_or_many(TRAININGS)),
     age_conditions(),
+    school_year_conditions(),
     approach_conditions(),
 )
 
@@ -168,6 +179,7 @@ cases = st.fixed_dictionaries(
     {"taak": st.sampled_from(TASKS), "signalen": st.lists(signals, max_size=4)},
     optional={
         "leeftijd": st.integers(4, 25),
+        "leerjaar": st.integers(1, 6),
         "mentor": st.builds(lambda xs: {"scholing": xs}, st.lists(st.sampled_from(TRAININGS), max_size=2, unique=True)),
         "eerdere_aanpak": st.fixed_dictionaries({"weken": st.integers(0, 12), "effect": st.sampled_from(EFFECTS)}),
     },
@@ -217,7 +229,8 @@ def _rising_signal(draw):
 
 #: Conditions without ``niet`` and without upper severity bounds: raising a severity can only make more hold.
 monotone_conditions = st.recursive(
-    st.one_of(_rising_signal(), _rising_signal(), st.builds(lambda t: {"taak": t}, one_or_many(TASKS)), age_conditions()),
+    st.one_of(_rising_signal(), _rising_signal(), st.builds(lambda t: {"taak": t}, one_or_many(TASKS)), age_conditions(),
+              school_year_conditions()),
     lambda children: st.one_of(
         st.builds(lambda xs: {"alle": xs}, st.lists(children, max_size=3)),
         st.builds(lambda xs: {"een_van": xs}, st.lists(children, min_size=1, max_size=3)),

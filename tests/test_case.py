@@ -51,7 +51,7 @@ def test_dict_json_yaml_and_model_give_the_same_advice(basis):
 @pytest.mark.parametrize(
     "patch,field,fragment",
     [
-        ({"naam": "Jan Jansen"}, "<onbekend veld>", "onbekend veld; toegestaan: id, leeftijd, taak"),
+        ({"naam": "Jan Jansen"}, "<onbekend veld>", "onbekend veld; toegestaan: id, leeftijd, leerjaar, taak"),
         ({"signalen": [{"soort": "rouw", "ernst": "matig", "duur": 3}]}, "signalen.0.<onbekend veld>",
          "toegestaan: soort, ernst, duur_weken"),
         ({"taak": None}, "taak", "tekst"),

@@ -146,14 +146,14 @@ def test_fact_layout():
     case = Casus.model_validate({"taak": "t1", "signalen": [{"soort": "a", "ernst": "ernstig", "duur_weken": 2},
                                                             {"soort": "b", "ernst": "licht"}], "mentor": {"scholing": ["y"]}})
     fact = encode_case(case, result)
-    assert fact["_g0"] == 1 and fact["taak"] == "t1" and fact["lft"] == -1
+    assert fact["_g0"] == 1 and fact["taak"] == "t1" and fact["lft"] == -1 and fact["lj"] == -1
     assert (fact["t"], fact["ea_w"], fact["ea_e"]) == (["y", "_"], -1, "_")  # the trainings, then a sentinel
     # the all-signals list carries kinds, and per bound under 'niet' the kind if the signal is within it
     assert fact["s"] == [{"e": 3, "d": 2, "k": "a", "kw2": "a"}, {"e": 1, "d": -1, "k": "b", "kw2": "_"},
                          {**SENTINEL, "kw2": "_"}]
     assert fact["s_a"] == [{"e": 3, "d": 2}]  # a kind a condition names: its own list, no sentinel
     assert "s_b" not in fact and "s_c" not in fact  # no condition reads them
-    assert len(fact) == 1 + 6 + 1  # the marker, taak, lft, t, ea_w, ea_e, s, s_a: nothing grows with the policy
+    assert len(fact) == 1 + 7 + 1  # the marker, taak, lft, lj, t, ea_w, ea_e, s, s_a: nothing grows with the policy
 
 
 def _fact_by_hand(case: Casus, result) -> dict:
@@ -161,6 +161,7 @@ def _fact_by_hand(case: Casus, result) -> dict:
     fact = dict(result.markers)
     fact["taak"] = case.taak
     fact["lft"] = case.leeftijd if case.leeftijd is not None else -1
+    fact["lj"] = case.leerjaar if case.leerjaar is not None else -1
     fact["t"] = list(case.mentor.scholing if case.mentor else []) + ["_"]
     fact["ea_w"] = case.eerdere_aanpak.weken if case.eerdere_aanpak else -1
     fact["ea_e"] = case.eerdere_aanpak.effect if case.eerdere_aanpak else "_"

@@ -58,7 +58,7 @@ class AuditRecord(BaseModel):
 
 def _uses(rules: list[Regel]) -> dict[str, Any]:
     """Which case fields the conditions of these rules read."""
-    uses: dict[str, Any] = {"taak": False, "leeftijd": False, "kinds": set(), "all_kinds": False,
+    uses: dict[str, Any] = {"taak": False, "leeftijd": False, "leerjaar": False, "kinds": set(), "all_kinds": False,
                             "duration": False, "trainings": set(), "approach": False}
     for rule in rules:
         for _, cond in walk(rule.als, ()):
@@ -69,6 +69,7 @@ def _uses(rules: list[Regel]) -> dict[str, Any]:
 def _note(cond: Voorwaarde, uses: dict[str, Any]) -> None:
     uses["taak"] |= cond.taak is not None
     uses["leeftijd"] |= cond.leeftijd is not None
+    uses["leerjaar"] |= cond.leerjaar is not None
     uses["approach"] |= cond.eerdere_aanpak is not None
     uses["trainings"] |= set(cond.scholing or [])
     if cond.signaal is not None:
@@ -97,6 +98,8 @@ def audit_record(policy: Policy, case: Casus, advice: Advies) -> AuditRecord:
         used["taak"] = case.taak
     if uses["leeftijd"] and case.leeftijd is not None:
         used["leeftijd"] = case.leeftijd
+    if uses["leerjaar"] and case.leerjaar is not None:
+        used["leerjaar"] = case.leerjaar
     signals = [
         {"soort": s.soort, "ernst": s.ernst}
         | ({"duur_weken": s.duur_weken} if uses["duration"] and s.duur_weken is not None else {})

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
 from .._models import ERNST_RANG, Casus
-from ._rulefile import AanpakVoorwaarde, LeeftijdVoorwaarde, Regel, SignaalVoorwaarde, Voorwaarde
+from ._rulefile import AanpakVoorwaarde, LeeftijdVoorwaarde, LeerjaarVoorwaarde, Regel, SignaalVoorwaarde, Voorwaarde
 
 # --- a small boolean algebra over engine expressions -------------------------------------------
 
@@ -71,6 +71,7 @@ NO_TEXT = "_"  # no kind, no training, no effect: names start with a letter, so 
 ALL_SIGNALS = "s"
 TRAININGS = "t"
 KIND = "k"  # the item field with the signal's kind, in the list of all signals
+RANGE_FIELDS = {"leeftijd": "lft", "leerjaar": "lj"}  # the fact fields of the range conditions (-1: unknown)
 # The sentinel item of the list of all signals: severity 0 < any real one, duration -1, no kind. The
 # compiled policy adds its bound fields (``Compiled.bounds``), all ``"_"``.
 SENTINEL = {"e": 0, "d": ABSENT, KIND: NO_TEXT}
@@ -150,8 +151,8 @@ def translate(cond: Voorwaarde, positive: bool = True, kinds: tuple[str, ...] = 
                 parts.append(_choice("taak", value, positive))
             case "scholing":
                 parts.append(_training(value, positive))
-            case "leeftijd":
-                parts.append(_age(value, positive))
+            case "leeftijd" | "leerjaar":
+                parts.append(_range(RANGE_FIELDS[name], value, positive))
             case "eerdere_aanpak":
                 parts.append(_approach(value, positive))
     # several keys in one block: all must hold (negated: one of them fails)
@@ -235,18 +236,19 @@ def _training(values: list[str], positive: bool) -> Expr:
     return Atom({"$iall": {TRAININGS: checks[0] if len(checks) == 1 else {"$and": checks}}})
 
 
-def _age(cond: LeeftijdVoorwaarde, positive: bool) -> Expr:
-    """The age is within the range (negated: below or above it; an unknown age is below every range)."""
-    low = max(cond.vanaf or 0, 0)  # an unknown age (-1) is below every range
+def _range(name: str, cond: LeeftijdVoorwaarde | LeerjaarVoorwaarde, positive: bool) -> Expr:
+    """The age or school year (fact field ``name``) is within the range (negated: below or above it; an unknown
+    value, -1, is below every range)."""
+    low = max(cond.vanaf or 0, 0)  # an unknown value (-1) is below every range
     parts: list[Expr]
     if positive:
-        parts = [Atom({"$gte": {"lft": low}})]
+        parts = [Atom({"$gte": {name: low}})]
         if cond.tot_en_met is not None:
-            parts.append(Atom({"$lte": {"lft": cond.tot_en_met}}))
+            parts.append(Atom({"$lte": {name: cond.tot_en_met}}))
         return _and(parts)
-    parts = [Atom({"$lt": {"lft": low}})]
+    parts = [Atom({"$lt": {name: low}})]
     if cond.tot_en_met is not None:
-        parts.append(Atom({"$gt": {"lft": cond.tot_en_met}}))
+        parts.append(Atom({"$gt": {name: cond.tot_en_met}}))
     return _or(parts)
 
 
@@ -526,8 +528,9 @@ def fact_json(case: Casus, compiled: Compiled) -> str:
     """
     have = case.mentor.scholing if case.mentor else ()
     age = case.leeftijd if case.leeftijd is not None else ABSENT
-    parts = [compiled.prefix, '"taak":"', case.taak, '","lft":', str(age), ',"t":[', *[f'"{name}",' for name in have],
-             '"_"]']
+    year = case.leerjaar if case.leerjaar is not None else ABSENT
+    parts = [compiled.prefix, '"taak":"', case.taak, '","lft":', str(age), ',"lj":', str(year), ',"t":[',
+             *[f'"{name}",' for name in have], '"_"]']
     tried = case.eerdere_aanpak
     parts.append(f',"ea_w":{tried.weken},"ea_e":"{tried.effect}"' if tried else f',"ea_w":{ABSENT},"ea_e":"{NO_TEXT}"')
     everything: list[str] = []

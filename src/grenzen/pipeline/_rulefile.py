@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
 
-from .._models import KIND_PATTERN, MAX_WEEKS, SEVERITIES, Effect, Ernst, Route, Urgentie
+from .._models import KIND_PATTERN, MAX_WEEKS, MAX_YEAR, MIN_YEAR, SEVERITIES, Effect, Ernst, Route, Urgentie
 
 
 def _ja_nee(value: Any) -> Any:
@@ -26,6 +26,8 @@ JaNee = Annotated[bool, BeforeValidator(_ja_nee), Strict()]
 #: compares them as 64-bit integers, far inside.
 Age = Annotated[int, Strict(), Field(ge=0, le=30)]
 Weeks = Annotated[int, Strict(), Field(ge=0, le=MAX_WEEKS)]
+#: School years in rules: the same 1-6 as a case's ``leerjaar`` (a bound outside it could only be a typing error).
+SchoolYear = Annotated[int, Strict(), Field(ge=MIN_YEAR, le=MAX_YEAR)]
 Kind = Annotated[str, Field(pattern=KIND_PATTERN)]
 RuleId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,79}$")]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
@@ -70,6 +72,13 @@ class LeeftijdVoorwaarde(_File):
     tot_en_met: Age | None = None
 
 
+class LeerjaarVoorwaarde(_File):
+    """The student's school year lies in this range (an unknown school year satisfies no range)."""
+
+    vanaf: SchoolYear | None = None
+    tot_en_met: SchoolYear | None = None
+
+
 class AanpakVoorwaarde(_File):
     """The mentor already tried for at least N weeks, with (one of) these effects."""
 
@@ -87,6 +96,7 @@ class Voorwaarde(_File):
     taak: Kinds | None = None
     scholing: Kinds | None = None
     leeftijd: LeeftijdVoorwaarde | None = None
+    leerjaar: LeerjaarVoorwaarde | None = None
     eerdere_aanpak: AanpakVoorwaarde | None = None
 
     @model_validator(mode="after")

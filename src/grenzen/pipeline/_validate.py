@@ -74,10 +74,10 @@ def _check_condition(item: LoadedRule, vocab: Woordenlijst | None, sub: tuple[An
         yield from _check_terms(item, vocab, sub, cond)
     if cond.signaal is not None:
         yield from _check_signal(item, vocab, sub + ("signaal",), cond.signaal)
-    age = cond.leeftijd
-    if age is not None and age.vanaf is not None and age.tot_en_met is not None and age.vanaf > age.tot_en_met:
-        yield _at(item, sub + ("leeftijd",), "vanaf is groter dan tot_en_met", "draai de grenzen om",
-                  "grenzen-omgedraaid")
+    for name, span in (("leeftijd", cond.leeftijd), ("leerjaar", cond.leerjaar)):
+        if span is not None and span.vanaf is not None and span.tot_en_met is not None and span.vanaf > span.tot_en_met:
+            yield _at(item, sub + (name,), "vanaf is groter dan tot_en_met", "draai de grenzen om",
+                      "grenzen-omgedraaid")
 
 
 def _check_terms(item: LoadedRule, vocab: Woordenlijst, sub: tuple[Any, ...], cond: Voorwaarde) -> Iterator[Problem]:

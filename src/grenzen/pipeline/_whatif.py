@@ -6,7 +6,8 @@ ages and weeks with ``>=`` against numbers written in the rules, so between two 
 change, and asking at each threshold (and just below it) finds the nearest value that changes it.
 
 One change at a time: one signal's severity, duration or kind, leaving a signal out, the task, one training
-more or less, the age, and what the mentor already tried. For ordered values (severity, duration, age, weeks)
+more or less, the age, the school year, and what the mentor already tried. For ordered values (severity, duration,
+age, school year, weeks)
 only the nearest value in each direction that changes the advice is given; for kinds and tasks every
 alternative that changes it, grouped by the advice it leads to.
 """
@@ -18,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .._models import EFFECTS, ERNST_RANG, MAX_AGE, MAX_WEEKS, MIN_AGE, SEVERITIES, Advies, Casus
+from .._models import EFFECTS, ERNST_RANG, MAX_AGE, MAX_WEEKS, MAX_YEAR, MIN_AGE, MIN_YEAR, SEVERITIES, Advies, Casus
 from ._explain import URGENTIE_TEKST, either
 from ._validate import walk
 
@@ -79,6 +80,7 @@ class _Explorer:
         self.base = case.model_dump(exclude_none=True)
         self.outcome = self._key(policy.advise(case))
         self.durations, self.ages, self.weeks = _thresholds(policy)
+        self.years = _year_thresholds(policy)
         self.vocabulary = policy.vocabulary
 
     @staticmethod
@@ -118,6 +120,7 @@ class _Explorer:
         yield from self._task()
         yield from self._trainings()
         yield from self._age()
+        yield from self._school_year()
         yield from self._approach()
 
     # --- signals -----------------------------------------------------------------------------------------
@@ -221,6 +224,22 @@ class _Explorer:
         younger = [a for a in reversed(self.ages) if a < current] + ([None] if age is not None else [])
         yield from _present(self._nearest("leeftijd", older, make), self._nearest("leeftijd", younger, make))
 
+    def _school_year(self) -> Iterator[WhatIf]:
+        year = self.case.leerjaar
+        current = -1 if year is None else year
+
+        def make(value: int | None) -> tuple[str, dict[str, Any]]:
+            data = _copy(self.base)
+            data.pop("leerjaar", None)
+            if value is None:
+                return "het leerjaar onbekend was", data
+            now = "een onbekend leerjaar" if year is None else f"leerjaar {year}"
+            return f"de leerling in leerjaar {value} zat in plaats van {now}", data | {"leerjaar": value}
+
+        higher = [y for y in self.years if y > current]
+        lower = [y for y in reversed(self.years) if y < current] + ([None] if year is not None else [])
+        yield from _present(self._nearest("leerjaar", higher, make), self._nearest("leerjaar", lower, make))
+
     def _approach(self) -> Iterator[WhatIf]:
         tried = self.case.eerdere_aanpak
         if tried is None:
@@ -283,6 +302,19 @@ def _thresholds(policy: Policy) -> tuple[list[int], list[int], list[int]]:
         sorted(a for a in ages if MIN_AGE <= a <= MAX_AGE),
         sorted(w for w in weeks if 0 <= w <= MAX_WEEKS),
     )
+
+
+def _year_thresholds(policy: Policy) -> list[int]:
+    """The school years worth asking about: each bound of a ``leerjaar`` condition and the one below it (a range
+    without ``vanaf`` starts at leerjaar 1: it needs a known school year)."""
+    years: set[int] = set()
+    for rule in policy.rules:
+        for _, cond in walk(rule.als, ()):
+            if cond.leerjaar is not None:
+                years.update(_edge(cond.leerjaar.vanaf or MIN_YEAR))
+                if cond.leerjaar.tot_en_met is not None:
+                    years.update(_edge(cond.leerjaar.tot_en_met + 1))
+    return sorted(y for y in years if MIN_YEAR <= y <= MAX_YEAR)
 
 
 def _edge(threshold: int) -> tuple[int, int]:

@@ -1,8 +1,8 @@
 """The finite domain of a policy: every case it can tell apart, one representative per class.
 
 The condition language observes a case only through a few questions: is the task one of these, does the
-mentor have one of these trainings, is there a signal matching this ``signaal`` block, does the age lie in
-this range, does the earlier approach meet this block. Two values that answer every question of the policy
+mentor have one of these trainings, is there a signal matching this ``signaal`` block, does the age (or the school
+year) lie in this range, does the earlier approach meet this block. Two values that answer every question of the policy
 the same way are interchangeable: no rule can tell them apart. So instead of the infinite set of cases we
 enumerate one representative per class, and weigh it by how many grid points (kind × severity × task ×
 training) it stands for. Which rules apply to a representative is always asked of the engine
@@ -11,12 +11,12 @@ training) it stands for. Which rules apply to a representative is always asked o
 Enumerated (see "Policy writers' toolkit" in docs/ontwerp.md):
 
 * every task class × (no training, each single training class) × (no signal, each single signal class),
-  for each age class and each earlier-approach class;
+  for each age class, each school-year class and each earlier-approach class;
 * pairs of signals only where they can differ from the two single signals: in the task × training classes where a
   rule asks about a signal under `niet` or about several signals, for the signal classes such rules look at and
   the classes that an absolute rule refers away from the mentor (or that are marked ``veiligheid: ja``), at a
-  typical age and without earlier approach. The latter are paired so that the analysis sees every rule that holds
-  next to a referral (see ``_analysis``: ``mentor-bij-gevaar``).
+  typical age and school year and without earlier approach. The latter are paired so that the analysis sees every
+  rule that holds next to a referral (see ``_analysis``: ``mentor-bij-gevaar``).
 
 The rules given must have their signal selectors resolved (``Policy.resolved_rules``): a block is read through its
 kind lists only (``_signal_matches``).
@@ -29,12 +29,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._models import EFFECTS, ERNST_RANG, MAX_AGE, MIN_AGE, SEVERITIES
+from .._models import EFFECTS, ERNST_RANG, MAX_AGE, MAX_YEAR, MIN_AGE, MIN_YEAR, SEVERITIES
 from ..pipeline._compile import signals_with_polarity
-from ..pipeline._rulefile import AanpakVoorwaarde, LeeftijdVoorwaarde, Regel, SignaalVoorwaarde, Voorwaarde
+from ..pipeline._rulefile import (
+    AanpakVoorwaarde,
+    LeeftijdVoorwaarde,
+    LeerjaarVoorwaarde,
+    Regel,
+    SignaalVoorwaarde,
+    Voorwaarde,
+)
 from ..pipeline._validate import walk
 
 TYPICAL_AGE = 14
+TYPICAL_YEAR = 2  # the pairs are at the class of school year 2, when the policy asks about school years
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,7 @@ class Domain:
     items: list[Item]
     ages: list[int | None]
     approaches: list[dict[str, Any] | None]
+    years: list[int | None] = field(default_factory=lambda: [None])  # school-year classes (None: not given)
     pair_contexts: list[tuple[str, tuple[str, ...], int]] = field(default_factory=list)  # task, training, weight
     pair_items: list[Item] = field(default_factory=list)
     blocks: list[SignaalVoorwaarde] = field(default_factory=list)  # the distinct signal blocks (Item.blocks)
@@ -89,28 +98,30 @@ class Domain:
         for task, task_weight in self.tasks:
             for training, training_weight in self.trainings:
                 base_weight = task_weight * training_weight
-                for age in self.ages:
+                for age, year in itertools.product(self.ages, self.years):
                     for approach in self.approaches:
-                        key = (task, training, age, repr(approach))
-                        yield Point(_case(task, training, age, approach, []), base_weight, 0, key + (frozenset(),))
+                        key = (task, training, age, year, repr(approach))
+                        yield Point(_case(task, training, age, approach, [], year), base_weight, 0,
+                                    key + (frozenset(),))
                         for item in self.items:
-                            yield Point(_case(task, training, age, approach, [item]), base_weight * item.weight, 1,
-                                        key + (item.blocks,), item.safety, (item.index,))
+                            yield Point(_case(task, training, age, approach, [item], year), base_weight * item.weight,
+                                        1, key + (item.blocks,), item.safety, (item.index,))
         if not pairs:
             return
         age = TYPICAL_AGE if TYPICAL_AGE in self.ages else self.ages[0]
+        year = max((y for y in self.years if y is not None and y <= TYPICAL_YEAR), default=self.years[0])
         for task, training, base_weight in self.pair_contexts:
-            key = (task, training, age, repr(None))
+            key = (task, training, age, year, repr(None))
             for first, second in itertools.combinations(self.pair_items, 2):
-                yield Point(_case(task, training, age, None, [first, second]),
+                yield Point(_case(task, training, age, None, [first, second], year),
                             base_weight * first.weight * second.weight, 2, key + (first.blocks | second.blocks,),
                             first.safety or second.safety, (first.index, second.index))
 
     def exception_pairs(self, rules: Sequence[Regel], setter: int, target: int) -> Iterator[Point]:
         """Cases with two signals where ``rules[setter]`` may set ``rules[target]`` aside although no single signal
         lets both apply: one signal that the setter asks for and one that the target asks for, in every situation
-        whose task and training can meet both rules, at every age and earlier-approach class. Nothing if either
-        rule asks for no signal (then the single signals show it)."""
+        whose task and training can meet both rules, at every age, school-year and earlier-approach class. Nothing if
+        either rule asks for no signal (then the single signals show it)."""
         first = [item for item in self.items if self.positive[setter] & item.blocks]
         second = [item for item in self.items if self.positive[target] & item.blocks]
         if not first or not second:
@@ -118,29 +129,32 @@ class Domain:
         tasks = _meets(self.tasks, [_required(rules[i].als, "taak") for i in (setter, target)], lambda t: {t})
         trainings = _meets(self.trainings, [_required(rules[i].als, "scholing") for i in (setter, target)], set)
         for (task, task_weight), (training, training_weight) in itertools.product(tasks, trainings):
-            for age in self.ages:
+            for age, year in itertools.product(self.ages, self.years):
                 for approach in self.approaches:
-                    key = (task, training, age, repr(approach))
+                    key = (task, training, age, year, repr(approach))
                     for one in first:
                         for other in second:
                             if one.index == other.index:
                                 continue
-                            yield Point(_case(task, training, age, approach, [one, other]),
+                            yield Point(_case(task, training, age, approach, [one, other], year),
                                         task_weight * training_weight * one.weight * other.weight, 2,
                                         key + (one.blocks | other.blocks,), one.safety or other.safety,
                                         (one.index, other.index))
 
     def size(self, pairs: bool = True) -> int:
-        singles = len(self.tasks) * len(self.trainings) * len(self.ages) * len(self.approaches) * (1 + len(self.items))
+        singles = (len(self.tasks) * len(self.trainings) * len(self.ages) * len(self.years) * len(self.approaches)
+                   * (1 + len(self.items)))
         n = len(self.pair_items)
         return singles + (len(self.pair_contexts) * n * (n - 1) // 2 if pairs else 0)
 
 
 def _case(task: str, training: tuple[str, ...], age: int | None, approach: dict[str, Any] | None,
-          items: Sequence[Item]) -> dict[str, Any]:
+          items: Sequence[Item], year: int | None = None) -> dict[str, Any]:
     case: dict[str, Any] = {}
     if age is not None:
         case["leeftijd"] = age
+    if year is not None:
+        case["leerjaar"] = year
     case["taak"] = task
     case["signalen"] = [item.signal() for item in items]
     if training:
@@ -158,6 +172,7 @@ class _Questions:
     trainings: list[tuple[str, ...]]  # the training lists
     signals: list[SignaalVoorwaarde]  # the distinct signal blocks
     ages: list[LeeftijdVoorwaarde]
+    years: list[LeerjaarVoorwaarde]
     approaches: list[AanpakVoorwaarde]  # the distinct earlier-approach blocks
 
 
@@ -184,6 +199,7 @@ def build_domain(rule_sets: Iterable[list[Regel]], kinds: Sequence[str], tasks: 
         items=items,
         ages=_ages(asked.ages),
         approaches=_approaches(asked.approaches),
+        years=_years(asked.years),
         pair_contexts=_pair_contexts(interacting, task_classes, training_classes, training_sets),
         pair_items=_pair_items(interacting, items),
         blocks=asked.signals,
@@ -200,6 +216,7 @@ def _questions(rules: list[Regel]) -> _Questions:
         trainings=[tuple(c.scholing) for c in conditions if c.scholing],
         signals=_unique([c.signaal for c in conditions if c.signaal is not None]),
         ages=[c.leeftijd for c in conditions if c.leeftijd is not None],
+        years=[c.leerjaar for c in conditions if c.leerjaar is not None],
         approaches=_unique([c.eerdere_aanpak for c in conditions if c.eerdere_aanpak is not None]),
     )
 
@@ -365,3 +382,17 @@ def _ages(blocks: list[LeeftijdVoorwaarde]) -> list[int | None]:
         ages.append(TYPICAL_AGE if start <= TYPICAL_AGE < end else start)
     return [None] + ages
 
+
+
+def _years(blocks: list[LeerjaarVoorwaarde]) -> list[int | None]:
+    """No school year (when the policy never asks, only that), else unknown and one school year per interval between
+    the policy's school-year bounds (the lowest year of each)."""
+    if not blocks:
+        return [None]
+    cuts = {MIN_YEAR}
+    for block in blocks:
+        if block.vanaf is not None:
+            cuts.add(block.vanaf)
+        if block.tot_en_met is not None:
+            cuts.add(block.tot_en_met + 1)
+    return [None, *sorted(c for c in cuts if MIN_YEAR <= c <= MAX_YEAR)]

@@ -262,13 +262,9 @@ def _describe(cond: Voorwaarde, labels: dict[str, str]) -> str:
     if cond.signaal is not None:
         parts.append(_signal(cond.signaal, labels))
     if cond.leeftijd is not None:
-        low, high = cond.leeftijd.vanaf, cond.leeftijd.tot_en_met
-        if low is not None and high is not None:
-            parts.append(f"de leerling is {low} tot en met {high} jaar")
-        elif low is not None:
-            parts.append(f"de leerling is minstens {low} jaar")
-        else:
-            parts.append(f"de leerling is hoogstens {high} jaar")
+        parts.append(_ages(cond.leeftijd.vanaf, cond.leeftijd.tot_en_met))
+    if cond.leerjaar is not None:
+        parts.append(school_years(cond.leerjaar.vanaf, cond.leerjaar.tot_en_met))
     if cond.eerdere_aanpak is not None:
         text = f"de mentor pakt het al minstens {cond.eerdere_aanpak.weken_minstens or 0} weken zelf aan"
         if cond.eerdere_aanpak.effect:
@@ -306,6 +302,28 @@ def _signal(cond: SignaalVoorwaarde, labels: dict[str, str]) -> str:
     if cond.duur_minstens_weken is not None:
         text += f", dat minstens {cond.duur_minstens_weken} weken duurt"
     return text
+
+
+def _ages(low: int | None, high: int | None) -> str:
+    """An age range of a condition in words."""
+    if low is not None and high is not None:
+        return f"de leerling is {low} tot en met {high} jaar"
+    if low is not None:
+        return f"de leerling is minstens {low} jaar"
+    return f"de leerling is hoogstens {high} jaar"
+
+
+def school_years(low: int | None, high: int | None) -> str:
+    """A school-year range in words: 'de leerling zit in leerjaar 1 of 2', 'in leerjaar 3 of hoger', 'in leerjaar 1
+    tot en met 3'; a range without bounds (or only 'vanaf 1') says that the school year is known."""
+    if high is None:
+        return "het leerjaar is bekend" if low is None or low <= 1 else f"de leerling zit in leerjaar {low} of hoger"
+    low = 1 if low is None else low
+    if low == high:
+        return f"de leerling zit in leerjaar {low}"
+    if high == low + 1:
+        return f"de leerling zit in leerjaar {low} of {high}"
+    return f"de leerling zit in leerjaar {low} tot en met {high}"
 
 
 def _or(names: list[str], labels: dict[str, str]) -> str:

@@ -29,6 +29,8 @@ _DESCRIPTIONS: dict[tuple[str, str | None], str] = {
     ("Casus", "id"): ("Pseudoniem kenmerk van de casus, nooit een naam "
                       "(letters, cijfers, . _ : -; hoogstens 64 tekens)."),
     ("Casus", "leeftijd"): "Leeftijd van de leerling in jaren (4 tot en met 25); weglaten of null als onbekend.",
+    ("Casus", "leerjaar"): ("Leerjaar van de leerling (1 tot en met 6; klas 1 is het eerste jaar van de "
+                            "middelbare school); weglaten of null als onbekend."),
     ("Casus", "taak"): "De taak die bij de mentor ligt, een sleutel uit de woordenlijst (taken).",
     ("Casus", "signalen"): "Wat de mentor opmerkt; hoogstens 50 signalen.",
     ("Casus", "mentor"): "Wat de mentor meebrengt; weglaten of null als niets bekend is.",
