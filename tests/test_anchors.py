@@ -129,7 +129,7 @@ def test_anchors_are_in_the_policy_document(policy, fmt):
         assert f"- **Bron:** {BRON}" in text
 
 
-@pytest.mark.parametrize("fixture", ["basis", "schoon", "school"])
+@pytest.mark.parametrize("fixture", ["basis", "schoon", "geplant"])
 def test_a_policy_without_anchors_renders_as_before(fixture):
     """No anchors, no new section: the document, the table and the schema carry nothing about them."""
     policy = grenzen.load_policy(FIXTURES / fixture)
@@ -208,3 +208,15 @@ def test_an_overlay_can_anchor_its_own_kinds(tmp_path):
     policy = grenzen.load_policy(tmp_path)
     assert policy.vocabulary.signalen["schoolangst"].anchors() == {"licht": "Zegt er soms iets over."}
     assert "Zegt er soms iets over." in grenzen.render_policy(policy)
+
+
+def test_every_anchor_of_the_default_policy_is_shown():
+    """Whatever anchors the bundled policy has: each is in the document, the table and the case schema."""
+    policy = grenzen.load_policy()
+    document, table = grenzen.render_policy(policy), table_markdown(policy)
+    schema = schema_text(policy, "casus")
+    for term in policy.vocabulary.signalen.values():
+        for anchor in term.anchors().values():
+            shown = " ".join(anchor.split())
+            assert shown in table and json.dumps(shown, ensure_ascii=False) in schema
+            assert shown.replace("[", "\\[").replace("]", "\\]").replace("&", "&amp;") in document
