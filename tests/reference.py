@@ -40,23 +40,11 @@ def holds(cond: Voorwaarde, case: Casus, kinds: dict | None = None) -> bool:
     if cond.niet is not None:
         checks.append(not holds(cond.niet, case, kinds))
     if cond.signaal is not None:
-        s = cond.signaal
-        checks.append(
-            any(
-                (s.soort is None or sig.soort in s.soort)
-                and (s.behalve_soort is None or sig.soort not in s.behalve_soort)
-                # selectors: the signal's own kind, looked up in the vocabulary
-                and (s.groep is None or kinds[sig.soort]["groep"] in s.groep)
-                and (s.veiligheid is None or kinds[sig.soort]["veiligheid"] == s.veiligheid)
-                and (s.ernst_minstens is None or SEVERITY.index(sig.ernst) >= SEVERITY.index(s.ernst_minstens))
-                and (s.ernst_hoogstens is None or SEVERITY.index(sig.ernst) <= SEVERITY.index(s.ernst_hoogstens))
-                and (
-                    s.duur_minstens_weken is None
-                    or (sig.duur_weken is not None and sig.duur_weken >= s.duur_minstens_weken)
-                )
-                for sig in case.signalen
-            )
-        )
+        checks.append(any(_meets(cond.signaal, sig, kinds) for sig in case.signalen))
+    if cond.aantal_signalen is not None:
+        # at least N signals of the case meet every other key of the block; each signal counts
+        n = cond.aantal_signalen
+        checks.append(sum(_meets(n, sig, kinds) for sig in case.signalen) >= n.minstens)
     if cond.taak is not None:
         checks.append(case.taak in cond.taak)
     if cond.scholing is not None:
@@ -84,6 +72,20 @@ def holds(cond: Voorwaarde, case: Casus, kinds: dict | None = None) -> bool:
             and (e.effect is None or tried.effect in e.effect)
         )
     return all(checks)
+
+
+def _meets(s, sig, kinds: dict) -> bool:
+    """Does one signal of the case meet every key of a ``signaal`` block (or of an ``aantal_signalen`` block)?"""
+    return (
+        (s.soort is None or sig.soort in s.soort)
+        and (s.behalve_soort is None or sig.soort not in s.behalve_soort)
+        # selectors: the signal's own kind, looked up in the vocabulary
+        and (s.groep is None or kinds[sig.soort]["groep"] in s.groep)
+        and (s.veiligheid is None or kinds[sig.soort]["veiligheid"] == s.veiligheid)
+        and (s.ernst_minstens is None or SEVERITY.index(sig.ernst) >= SEVERITY.index(s.ernst_minstens))
+        and (s.ernst_hoogstens is None or SEVERITY.index(sig.ernst) <= SEVERITY.index(s.ernst_hoogstens))
+        and (s.duur_minstens_weken is None or (sig.duur_weken is not None and sig.duur_weken >= s.duur_minstens_weken))
+    )
 
 
 def reference_advice(rules: list[Regel], agreements: Afspraken, case: Casus, safety_kinds=frozenset(),

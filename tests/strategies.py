@@ -78,6 +78,16 @@ def signal_conditions(draw):
 
 
 @st.composite
+def count_conditions(draw):
+    """``aantal_signalen``: the keys of a signal block (any number of bounds: no limit under niet), and minstens."""
+    block = dict(draw(signal_conditions())["signaal"])
+    if draw(st.booleans()) and "ernst_hoogstens" not in block:
+        block["ernst_hoogstens"] = draw(st.sampled_from(SEVERITIES[SEVERITIES.index(block.get("ernst_minstens", "licht")):]))
+    block["minstens"] = draw(st.integers(1, 4))
+    return {"aantal_signalen": block}
+
+
+@st.composite
 def age_conditions(draw):
     cond = {}
     if draw(st.booleans()):
@@ -115,6 +125,7 @@ atoms = st.one_of(
     age_conditions(),
     school_year_conditions(),
     approach_conditions(),
+    count_conditions(),
 )
 
 

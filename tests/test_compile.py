@@ -176,6 +176,9 @@ def _fact_by_hand(case: Casus, result) -> dict:
     fact["s"].append(SENTINEL | {f: "_" for f, *_ in result.bounds})
     for kind in {i["soort"] for i in items} & result.listed_kinds:
         fact[f"s_{kind}"] = [{"e": i["e"], "d": i["d"]} for i in items if i["soort"] == kind]
+    for name, kinds, excluded, low, high, weeks in result.counts:  # per counting block: how many signals it counts
+        fact[name] = sum(1 for i in items if (kinds is None or i["soort"] in kinds) and i["soort"] not in excluded
+                         and within(i, low, high, weeks))
     return fact
 
 

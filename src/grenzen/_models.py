@@ -28,6 +28,7 @@ URGENTIE_RANG: dict[str, int] = {"regulier": 0, "deze_week": 1, "vandaag": 2, "d
 
 MAX_WEEKS = 520  # ten school years; a longer duration is a typing error
 MIN_AGE, MAX_AGE = 4, 25  # the bounds of Casus.leeftijd
+MAX_SIGNALS = 50  # signals per case
 MIN_YEAR, MAX_YEAR = 1, 6  # the bounds of Casus.leerjaar (secondary school: vwo has six years)
 SEVERITIES: tuple[str, ...] = tuple(ERNST_RANG)  # lightest first
 KIND_PATTERN = r"^[a-z][a-z0-9_]{0,59}$"
@@ -106,7 +107,7 @@ class Casus(_Contract):
     leeftijd: int | None = Field(default=None, ge=MIN_AGE, le=MAX_AGE, description="leeftijd van de leerling")
     leerjaar: int | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR, description="leerjaar van de leerling")
     taak: TaskKind = Field(description="de taak die bij de mentor ligt")
-    signalen: list[Signaal] = Field(default_factory=list, max_length=50)
+    signalen: list[Signaal] = Field(default_factory=list, max_length=MAX_SIGNALS)
     mentor: Mentor | None = None
     eerdere_aanpak: EerdereAanpak | None = None
 

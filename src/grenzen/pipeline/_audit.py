@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from .._errors import GrenzenError
 from .._models import Advies, BeleidInfo, Casus, Route, Urgentie
 from ._combine import SAFETY_GUARD
-from ._rulefile import Regel, Voorwaarde
+from ._rulefile import Regel, Voorwaarde, signal_blocks
 from ._validate import walk
 
 if TYPE_CHECKING:
@@ -72,12 +72,12 @@ def _note(cond: Voorwaarde, uses: dict[str, Any]) -> None:
     uses["leerjaar"] |= cond.leerjaar is not None
     uses["approach"] |= cond.eerdere_aanpak is not None
     uses["trainings"] |= set(cond.scholing or [])
-    if cond.signaal is not None:
-        if cond.signaal.soort:
-            uses["kinds"] |= set(cond.signaal.soort)
+    for block in signal_blocks(cond):  # a signal block, and a counting block (aantal_signalen)
+        if block.soort:
+            uses["kinds"] |= set(block.soort)
         else:
             uses["all_kinds"] = True
-        uses["duration"] |= cond.signaal.duur_minstens_weken is not None
+        uses["duration"] |= block.duur_minstens_weken is not None
 
 
 def audit_record(policy: Policy, case: Casus, advice: Advies) -> AuditRecord:

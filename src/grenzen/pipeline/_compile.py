@@ -23,13 +23,22 @@ Engine facts (see docs/ontwerp.md, "Driving durable_rules safely", for the traps
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
 from .._models import ERNST_RANG, Casus
-from ._rulefile import AanpakVoorwaarde, LeeftijdVoorwaarde, LeerjaarVoorwaarde, Regel, SignaalVoorwaarde, Voorwaarde
+from ._rulefile import (
+    AanpakVoorwaarde,
+    AantalVoorwaarde,
+    LeeftijdVoorwaarde,
+    LeerjaarVoorwaarde,
+    Regel,
+    SignaalVoorwaarde,
+    Voorwaarde,
+)
 
 # --- a small boolean algebra over engine expressions -------------------------------------------
 
@@ -88,6 +97,9 @@ MAX_NODES = 15
 #: Most distinct bound combinations negated signal conditions may use: each is one field on every item
 #: of the list of all signals, and an item may have 255 properties (error 302) with ``e``, ``d``, ``k``.
 MAX_NEGATED_BOUNDS = 200
+#: Most distinct counting blocks (``aantal_signalen`` without ``minstens``) a policy may use: each is one number on
+#: every fact, beside at most 16 group markers, 7 fixed fields and 50 lists of one kind (255 in all, error 302).
+MAX_COUNTS = 150
 
 
 def _and(parts: Iterable[Expr]) -> Expr:
@@ -147,6 +159,8 @@ def translate(cond: Voorwaarde, positive: bool = True, kinds: tuple[str, ...] = 
                 parts.append(translate(value, not positive, kinds))
             case "signaal":
                 parts.append(_signal(value, positive, kinds))
+            case "aantal_signalen":
+                parts.append(Atom({"$gte" if positive else "$lt": {count_field(value): value.minstens}}))
             case "taak":
                 parts.append(_choice("taak", value, positive))
             case "scholing":
@@ -202,6 +216,18 @@ def _signal(cond: SignaalVoorwaarde, positive: bool, vocabulary: tuple[str, ...]
     if not checks:
         return TRUE
     return Atom({"$iall": {ALL_SIGNALS: checks[0] if len(checks) == 1 else {"$and": checks}}})
+
+
+def counted(block: SignaalVoorwaarde) -> SignaalVoorwaarde:
+    """What a counting block counts: the signals that meet every key but ``minstens`` (a plain signal block)."""
+    return SignaalVoorwaarde.model_validate(block.model_dump(exclude={"minstens"}, exclude_none=True))
+
+
+def count_field(block: SignaalVoorwaarde) -> str:
+    """The fact field that holds how many of the case's signals meet ``block`` (its ``minstens`` aside): named by a
+    hash of what it counts, so that equal blocks share one field whatever their ``minstens``."""
+    text = counted(block).model_dump_json(exclude_none=True)
+    return "n_" + hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def _item_checks(cond: SignaalVoorwaarde, shared: bool) -> dict[str, Any]:
@@ -278,6 +304,19 @@ def signals_with_polarity(cond: Voorwaarde, positive: bool = True) -> Iterator[t
                 yield from signals_with_polarity(value, not positive)
             case "signaal":
                 yield value, positive
+
+
+def counting_blocks(cond: Voorwaarde) -> Iterator[AantalVoorwaarde]:
+    """Every ``aantal_signalen`` block inside ``cond``, whatever its polarity."""
+    for name, value in _present(cond):
+        match name:
+            case "alle" | "een_van":
+                for child in value:
+                    yield from counting_blocks(child)
+            case "niet":
+                yield from counting_blocks(value)
+            case "aantal_signalen":
+                yield value
 
 
 def negated_bounds(cond: Voorwaarde) -> list[tuple[int, int, int | None]]:
@@ -430,6 +469,8 @@ class Compiled:
     markers: dict[str, int]  # every group marker field, set to 1 on each fact
     never: list[int] = field(default_factory=list)  # rules whose condition can never hold
     bounds: tuple[tuple[str, int, int, int | None], ...] = ()  # (item field, low, high, weeks) under negation
+    #: per distinct counting block: (fact field, its kinds or None for any, kinds it excludes, low, high, weeks)
+    counts: tuple[tuple[str, frozenset[str] | None, frozenset[str], int, int, int | None], ...] = ()
     listed_kinds: frozenset[str] = frozenset()  # kinds whose own list some condition reads
 
     prefix: str = "{"  # start of every fact: the group markers
@@ -450,13 +491,17 @@ def compile_rules(rules: list[Regel], trainings: list[str], kinds: list[str] | N
     compiled = Compiled(rulesets=Rulesets(), markers={})
     bounds: dict[tuple[int, int, int | None], None] = {}
     listed: set[str] = set()
+    counts: dict[str, SignaalVoorwaarde] = {}
     entries: list[EngineRule] = []
     for index, rule in enumerate(rules):
         listed.update(_listed_kinds(rule.als))
         bounds.update(dict.fromkeys(negated_bounds(rule.als)))
+        counts.update((count_field(block), block) for block in counting_blocks(rule.als))
         entries += _engine_rules(index, translate(rule.als, True, vocabulary), compiled)
     compiled.bounds = tuple((bound_field(b), *b) for b in bounds)
     compiled.listed_kinds = frozenset(listed)
+    compiled.counts = tuple((name, frozenset(block.soort) if block.soort else None,
+                             frozenset(block.behalve_soort or ()), *bounds_of(block)) for name, block in counts.items())
     rulesets = _rulesets(_groups(entries), compiled.markers)
     compiled.prefix = "{" + "".join(f'"{m}":1,' for m in compiled.markers)
     sentinel = {**SENTINEL, **{name: NO_TEXT for name, *_ in compiled.bounds}}
@@ -547,6 +592,12 @@ def fact_json(case: Casus, compiled: Compiled) -> str:
         if kind in compiled.listed_kinds:
             by_kind.setdefault(kind, []).append(f"{{{body}}}")
     parts.append(',"s":[' + ",".join(everything + [compiled.sentinel]) + "]")
+    for name, kinds, excluded, low, high, least in compiled.counts:
+        number = sum(1 for signal in case.signalen
+                     if (kinds is None or signal.soort in kinds) and signal.soort not in excluded
+                     and low <= ERNST_RANG[signal.ernst] <= high
+                     and (least is None or (signal.duur_weken is not None and signal.duur_weken >= least)))
+        parts.append(f',"{name}":{number}')
     for kind, items in by_kind.items():
         parts.append(f',"{signal_list(kind)}":[' + ",".join(items) + "]")
     parts.append("}")

@@ -11,7 +11,18 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
 
-from .._models import KIND_PATTERN, MAX_WEEKS, MAX_YEAR, MIN_YEAR, SEVERITIES, Effect, Ernst, Route, Urgentie
+from .._models import (
+    KIND_PATTERN,
+    MAX_SIGNALS,
+    MAX_WEEKS,
+    MAX_YEAR,
+    MIN_YEAR,
+    SEVERITIES,
+    Effect,
+    Ernst,
+    Route,
+    Urgentie,
+)
 
 
 def _ja_nee(value: Any) -> Any:
@@ -65,6 +76,13 @@ class SignaalVoorwaarde(_File):
         return self
 
 
+class AantalVoorwaarde(SignaalVoorwaarde):
+    """At least ``minstens`` signals of the case each meet every other key of the block (as in a ``signaal`` block):
+    accumulating problems. Each signal counts, also two of the same kind."""
+
+    minstens: Annotated[int, Strict(), Field(ge=1, le=MAX_SIGNALS)]
+
+
 class LeeftijdVoorwaarde(_File):
     """The student's age lies in this range (an unknown age satisfies no range)."""
 
@@ -93,6 +111,7 @@ class Voorwaarde(_File):
     een_van: list[Voorwaarde] | None = Field(default=None, min_length=1)
     niet: Voorwaarde | None = None
     signaal: SignaalVoorwaarde | None = None
+    aantal_signalen: AantalVoorwaarde | None = None
     taak: Kinds | None = None
     scholing: Kinds | None = None
     leeftijd: LeeftijdVoorwaarde | None = None
@@ -104,6 +123,11 @@ class Voorwaarde(_File):
         if not self.model_fields_set:
             raise ValueError("lege voorwaarde")
         return self
+
+
+def signal_blocks(cond: Voorwaarde) -> list[SignaalVoorwaarde]:
+    """The blocks of one condition block that pick signals: its ``signaal`` and its ``aantal_signalen``."""
+    return [block for block in (cond.signaal, cond.aantal_signalen) if block is not None]
 
 
 class Gevolg(_File):

@@ -63,12 +63,15 @@ NEVER = Voorwaarde(niet=Voorwaarde(alle=[]))
 def resolve_condition(cond: Voorwaarde, vocabulary: Vocabulary) -> Voorwaarde:
     """``cond`` with every signal selector inside it resolved (the same object when it has none)."""
     update: dict[str, Any] = {}
-    if cond.signaal is not None:
-        signal = resolve_signal(cond.signaal, vocabulary)
+    for key in ("signaal", "aantal_signalen"):
+        block = getattr(cond, key)
+        if block is None:
+            continue
+        signal = resolve_signal(block, vocabulary)
         if signal is None:
-            return NEVER  # the keys of a block all have to hold, and this one cannot
-        if signal is not cond.signaal:
-            update["signaal"] = signal
+            return NEVER  # the keys of a block all have to hold, and this one cannot (nor can a count of no kind)
+        if signal is not block:
+            update[key] = signal
     for key in ("alle", "een_van"):
         children = getattr(cond, key)
         if children:

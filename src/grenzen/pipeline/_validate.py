@@ -8,7 +8,14 @@ from typing import Any
 from .._errors import Problem
 from .._models import ERNST_RANG, MAX_AGE, MIN_AGE
 from .._translate import did_you_mean
-from ._compile import MAX_NEGATED_BOUNDS, negated_bounds, signals_with_polarity
+from ._compile import (
+    MAX_COUNTS,
+    MAX_NEGATED_BOUNDS,
+    count_field,
+    counting_blocks,
+    negated_bounds,
+    signals_with_polarity,
+)
 from ._load import LoadedRule, Source
 from ._rulefile import SignaalVoorwaarde, Voorwaarde, Woordenlijst
 from ._select import selection_problems
@@ -31,6 +38,7 @@ def validate(source: Source) -> list[Problem]:
         problems.extend(_check_rule(item, source))
     problems.extend(_check_exceptions(source.rules, by_id, source.broken_ids))
     problems.extend(_check_negated_bounds(source.rules))
+    problems.extend(_check_counts(source.rules))
     problems.extend(_check_consent(source))
     return problems
 
@@ -74,6 +82,8 @@ def _check_condition(item: LoadedRule, vocab: Woordenlijst | None, sub: tuple[An
         yield from _check_terms(item, vocab, sub, cond)
     if cond.signaal is not None:
         yield from _check_signal(item, vocab, sub + ("signaal",), cond.signaal)
+    if cond.aantal_signalen is not None:
+        yield from _check_signal(item, vocab, sub + ("aantal_signalen",), cond.aantal_signalen)
     for name, span in (("leeftijd", cond.leeftijd), ("leerjaar", cond.leerjaar)):
         if span is not None and span.vanaf is not None and span.tot_en_met is not None and span.vanaf > span.tot_en_met:
             yield _at(item, sub + (name,), "vanaf is groter dan tot_en_met", "draai de grenzen om",
@@ -135,6 +145,20 @@ def _check_negated_bounds(rules: list[LoadedRule]) -> Iterator[Problem]:
                       "grenzen bij signalen (ernst_minstens, ernst_hoogstens, duur_minstens_weken)",
                       "gebruik onder 'niet' minder verschillende grenzen, bijvoorbeeld een paar vaste aantallen weken "
                       "voor duur_minstens_weken", "te-veel-grenzen-onder-niet")
+            return
+
+
+def _check_counts(rules: list[LoadedRule]) -> Iterator[Problem]:
+    """Each distinct counting block (``aantal_signalen`` without ``minstens``) is a number on every fact the engine
+    sees, and a fact may have 255 fields. Reported at the rule that passes the limit. (Blocks are counted as
+    written: a selector may resolve to the same kinds as another block, so this is an upper bound.)"""
+    seen: set[str] = set()
+    for item in rules:
+        seen.update(count_field(block) for block in counting_blocks(item.rule.als))
+        if len(seen) > MAX_COUNTS:
+            yield _at(item, ("als",), f"het beleid telt signalen op meer dan {MAX_COUNTS} verschillende manieren "
+                      "(aantal_signalen)", "gebruik in aantal_signalen minder verschillende combinaties van soort, "
+                      "groep, ernst en duur; 'minstens' mag wel steeds anders zijn", "te-veel-tellingen")
             return
 
 

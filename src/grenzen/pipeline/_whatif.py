@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._models import EFFECTS, ERNST_RANG, MAX_AGE, MAX_WEEKS, MAX_YEAR, MIN_AGE, MIN_YEAR, SEVERITIES, Advies, Casus
 from ._explain import URGENTIE_TEKST, either
+from ._rulefile import signal_blocks
 from ._validate import walk
 
 if TYPE_CHECKING:
@@ -287,8 +288,9 @@ def _thresholds(policy: Policy) -> tuple[list[int], list[int], list[int]]:
     weeks: set[int] = set()
     for rule in policy.rules:
         for _, cond in walk(rule.als, ()):
-            if cond.signaal is not None and cond.signaal.duur_minstens_weken is not None:
-                durations.update(_edge(cond.signaal.duur_minstens_weken))
+            for block in signal_blocks(cond):
+                if block.duur_minstens_weken is not None:
+                    durations.update(_edge(block.duur_minstens_weken))
             if cond.leeftijd is not None:
                 if cond.leeftijd.vanaf is not None:
                     ages.update(_edge(cond.leeftijd.vanaf))

@@ -58,7 +58,7 @@ from ..pipeline._load import (
     shown_path,
 )
 from ..pipeline._policy import Policy
-from ..pipeline._rulefile import Regel, Woordenlijst
+from ..pipeline._rulefile import Regel, Woordenlijst, signal_blocks
 from ..pipeline._validate import walk
 from ._domain import Domain, Point, build_domain
 from ._yaml_out import example_yaml, indent
@@ -505,7 +505,7 @@ def _misspelt_groups(policy: Policy) -> list[Finding]:
         if term.groep is not None:
             declared.setdefault(term.groep, []).append(kind)
     selected = {group for rule in policy.rules for _, cond in walk(rule.als, ())
-                if cond.signaal is not None for group in cond.signaal.groep or []}
+                for block in signal_blocks(cond) for group in block.groep or []}
     findings = []
     for group, members in declared.items():
         others = [g for g in declared if g != group and (len(declared[g]) > 1 or g in selected)]
@@ -625,7 +625,7 @@ def _kept_findings(policy: Policy, table: dict[tuple[str, tuple[int, ...]], _Kep
 
 
 def _asks_about(rule: Regel, kind: str) -> bool:
-    return any(cond.signaal is not None and kind in (cond.signaal.soort or []) for _, cond in walk(rule.als, ()))
+    return any(kind in (block.soort or []) for _, cond in walk(rule.als, ()) for block in signal_blocks(cond))
 
 
 def _count(table: dict[Any, tuple[Point, int]], key: Any, point: Point) -> None:

@@ -16,7 +16,15 @@ Enumerated (see "Policy writers' toolkit" in docs/ontwerp.md):
   rule asks about a signal under `niet` or about several signals, for the signal classes such rules look at and
   the classes that an absolute rule refers away from the mentor (or that are marked ``veiligheid: ja``), at a
   typical age and school year and without earlier approach. The latter are paired so that the analysis sees every
-  rule that holds next to a referral (see ``_analysis``: ``mentor-bij-gevaar``).
+  rule that holds next to a referral (see ``_analysis``: ``mentor-bij-gevaar``);
+* for each counting block (``aantal_signalen``) and each ``minstens`` N of 2 or more that a rule uses with it: in the
+  task × training classes where such a rule can hold, per signal class the block counts, a case with that signal and
+  N - 1 other counted signals (other classes where there are, else the same again), and one with a signal fewer (if
+  that leaves two or more); at every age, school-year and earlier-approach class when such a rule also asks about
+  those, else at the typical ones.
+
+A counting block counts like a signal block, so its signals are classes of their own (``blocks``); the key of a case
+with several signals also says how many of its signals each counting block counts.
 
 The rules given must have their signal selectors resolved (``Policy.resolved_rules``): a block is read through its
 kind lists only (``_signal_matches``).
@@ -30,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._models import EFFECTS, ERNST_RANG, MAX_AGE, MAX_YEAR, MIN_AGE, MIN_YEAR, SEVERITIES
-from ..pipeline._compile import signals_with_polarity
+from ..pipeline._compile import counted, counting_blocks, signals_with_polarity
 from ..pipeline._rulefile import (
     AanpakVoorwaarde,
     LeeftijdVoorwaarde,
@@ -71,7 +79,7 @@ class Point:
 
     case: dict[str, Any]
     weight: int
-    signals: int  # 0, 1 or 2
+    signals: int  # how many signals: 0, 1 or 2, or more for a counting block (count_points)
     key: tuple[Any, ...] = ()  # equal keys: no rule can tell the two cases apart
     safety: bool = False  # a signal of a safety kind is present
     items: tuple[int, ...] = ()  # the signals' classes (indexes into Domain.items), in the case's order
@@ -92,6 +100,15 @@ class Domain:
     blocks: list[SignaalVoorwaarde] = field(default_factory=list)  # the distinct signal blocks (Item.blocks)
     positive: list[frozenset[int]] = field(default_factory=list)  # per rule: the blocks it asks for positively
     members: list[list[tuple[str, str, int | None]]] = field(default_factory=list)  # per item: its grid points
+    counting: list[int] = field(default_factory=list)  # the blocks (indexes into blocks) that a rule counts
+    count_points: list[Point] = field(default_factory=list)  # the cases with N signals for counting blocks
+
+    def key_of(self, items: Sequence[Item]) -> tuple[Any, ...]:
+        """What rules can see of these signals: the blocks they match and, per counting block, how many match."""
+        blocks = items[0].blocks if len(items) == 1 else frozenset[int]().union(*(item.blocks for item in items))
+        if not self.counting:
+            return blocks, ()
+        return blocks, tuple(sum(block in item.blocks for item in items) for block in self.counting)
 
     def points(self, pairs: bool = True) -> Iterator[Point]:
         """Every enumerated case, in a stable order."""
@@ -102,10 +119,10 @@ class Domain:
                     for approach in self.approaches:
                         key = (task, training, age, year, repr(approach))
                         yield Point(_case(task, training, age, approach, [], year), base_weight, 0,
-                                    key + (frozenset(),))
+                                    key + self.key_of([]))
                         for item in self.items:
                             yield Point(_case(task, training, age, approach, [item], year), base_weight * item.weight,
-                                        1, key + (item.blocks,), item.safety, (item.index,))
+                                        1, key + self.key_of([item]), item.safety, (item.index,))
         if not pairs:
             return
         age = TYPICAL_AGE if TYPICAL_AGE in self.ages else self.ages[0]
@@ -114,8 +131,9 @@ class Domain:
             key = (task, training, age, year, repr(None))
             for first, second in itertools.combinations(self.pair_items, 2):
                 yield Point(_case(task, training, age, None, [first, second], year),
-                            base_weight * first.weight * second.weight, 2, key + (first.blocks | second.blocks,),
+                            base_weight * first.weight * second.weight, 2, key + self.key_of([first, second]),
                             first.safety or second.safety, (first.index, second.index))
+        yield from self.count_points
 
     def exception_pairs(self, rules: Sequence[Regel], setter: int, target: int) -> Iterator[Point]:
         """Cases with two signals where ``rules[setter]`` may set ``rules[target]`` aside although no single signal
@@ -138,14 +156,14 @@ class Domain:
                                 continue
                             yield Point(_case(task, training, age, approach, [one, other], year),
                                         task_weight * training_weight * one.weight * other.weight, 2,
-                                        key + (one.blocks | other.blocks,), one.safety or other.safety,
+                                        key + self.key_of([one, other]), one.safety or other.safety,
                                         (one.index, other.index))
 
     def size(self, pairs: bool = True) -> int:
         singles = (len(self.tasks) * len(self.trainings) * len(self.ages) * len(self.years) * len(self.approaches)
                    * (1 + len(self.items)))
         n = len(self.pair_items)
-        return singles + (len(self.pair_contexts) * n * (n - 1) // 2 if pairs else 0)
+        return singles + (len(self.pair_contexts) * n * (n - 1) // 2 + len(self.count_points) if pairs else 0)
 
 
 def _case(task: str, training: tuple[str, ...], age: int | None, approach: dict[str, Any] | None,
@@ -170,7 +188,8 @@ class _Questions:
 
     tasks: list[tuple[str, ...]]  # the task lists
     trainings: list[tuple[str, ...]]  # the training lists
-    signals: list[SignaalVoorwaarde]  # the distinct signal blocks
+    signals: list[SignaalVoorwaarde]  # the distinct signal blocks, counting blocks (without minstens) included
+    counting: list[SignaalVoorwaarde]  # the distinct counting blocks, without minstens
     ages: list[LeeftijdVoorwaarde]
     years: list[LeerjaarVoorwaarde]
     approaches: list[AanpakVoorwaarde]  # the distinct earlier-approach blocks
@@ -193,7 +212,7 @@ def build_domain(rule_sets: Iterable[list[Regel]], kinds: Sequence[str], tasks: 
     positive = _positive_blocks(rules, asked.signals)
     items = _items(item_classes, asked.signals, _away_blocks(rules, positive), safety)
     interacting = [rule for rule in rules if _interacts(rule)]
-    return Domain(
+    domain = Domain(
         tasks=[(members[0], len(members)) for members in task_classes],
         trainings=training_sets,
         items=items,
@@ -205,16 +224,21 @@ def build_domain(rule_sets: Iterable[list[Regel]], kinds: Sequence[str], tasks: 
         blocks=asked.signals,
         positive=positive,
         members=item_classes,
+        counting=[_index_of(asked.signals, block) for block in asked.counting],
     )
+    domain.count_points = list(_count_points(domain, rules, task_classes, training_classes, training_sets))
+    return domain
 
 
 def _questions(rules: list[Regel]) -> _Questions:
     """Every question the rules' conditions ask, gathered from all their condition blocks."""
     conditions = [cond for rule in rules for _, cond in walk(rule.als, ())]
+    counting = _unique([counted(c.aantal_signalen) for c in conditions if c.aantal_signalen is not None])
     return _Questions(
         tasks=[tuple(c.taak) for c in conditions if c.taak],
         trainings=[tuple(c.scholing) for c in conditions if c.scholing],
-        signals=_unique([c.signaal for c in conditions if c.signaal is not None]),
+        signals=_unique([c.signaal for c in conditions if c.signaal is not None] + counting),
+        counting=counting,
         ages=[c.leeftijd for c in conditions if c.leeftijd is not None],
         years=[c.leerjaar for c in conditions if c.leerjaar is not None],
         approaches=_unique([c.eerdere_aanpak for c in conditions if c.eerdere_aanpak is not None]),
@@ -396,3 +420,44 @@ def _years(blocks: list[LeerjaarVoorwaarde]) -> list[int | None]:
         if block.tot_en_met is not None:
             cuts.add(block.tot_en_met + 1)
     return [None, *sorted(c for c in cuts if MIN_YEAR <= c <= MAX_YEAR)]
+
+
+def _index_of(blocks: list[SignaalVoorwaarde], block: SignaalVoorwaarde) -> int:
+    text = block.model_dump_json()
+    return next(i for i, b in enumerate(blocks) if b.model_dump_json() == text)
+
+
+def _count_points(domain: Domain, rules: list[Regel], task_classes: list[list[str]],
+                  training_classes: list[list[str]], training_sets: list[tuple[tuple[str, ...], int]],
+                  ) -> Iterator[Point]:
+    """The cases with N signals that counting blocks need (see the module's docstring), in a stable order."""
+    for block in domain.counting:
+        text = domain.blocks[block].model_dump_json()
+        users = [rule for rule in rules
+                 if any(counted(c).model_dump_json() == text for c in counting_blocks(rule.als))]
+        thresholds = sorted({c.minstens for rule in users for c in counting_blocks(rule.als)
+                             if counted(c).model_dump_json() == text and c.minstens > 1})
+        matching = [item for item in domain.items if block in item.blocks]
+        if not thresholds or not matching:
+            continue
+        asks = [cond for rule in users for _, cond in walk(rule.als, ())]
+        ages = domain.ages if any(c.leeftijd is not None for c in asks) else [
+            TYPICAL_AGE if TYPICAL_AGE in domain.ages else domain.ages[0]]
+        years = domain.years if any(c.leerjaar is not None for c in asks) else [
+            max((y for y in domain.years if y is not None and y <= TYPICAL_YEAR), default=domain.years[0])]
+        approaches = domain.approaches if any(c.eerdere_aanpak is not None for c in asks) else [None]
+        contexts = _pair_contexts(users, task_classes, training_classes, training_sets)
+        sizes = sorted({size for n in thresholds for size in (n - 1, n) if size >= 2})
+        for task, training, base_weight in contexts:
+            for age, year, approach in itertools.product(ages, years, approaches):
+                key = (task, training, age, year, repr(approach))
+                for lead in matching:
+                    others = [item for item in matching if item is not lead] or [lead]
+                    for size in sizes:
+                        chosen = [lead, *itertools.islice(itertools.cycle(others), size - 1)]
+                        weight = base_weight
+                        for item in chosen:
+                            weight *= item.weight
+                        yield Point(_case(task, training, age, approach, chosen, year), weight, size,
+                                    key + domain.key_of(chosen), any(item.safety for item in chosen),
+                                    tuple(item.index for item in chosen))

@@ -261,6 +261,8 @@ def _describe(cond: Voorwaarde, labels: dict[str, str]) -> str:
         parts.append("de mentor volgde scholing in " + _or(cond.scholing, labels))
     if cond.signaal is not None:
         parts.append(_signal(cond.signaal, labels))
+    if cond.aantal_signalen is not None:
+        parts.append(_signal(cond.aantal_signalen, labels, cond.aantal_signalen.minstens))
     if cond.leeftijd is not None:
         parts.append(_ages(cond.leeftijd.vanaf, cond.leeftijd.tot_en_met))
     if cond.leerjaar is not None:
@@ -279,10 +281,14 @@ def _describe(cond: Voorwaarde, labels: dict[str, str]) -> str:
     return " en ".join(parts) if parts else "altijd"
 
 
-def _signal(cond: SignaalVoorwaarde, labels: dict[str, str]) -> str:
+def _signal(cond: SignaalVoorwaarde, labels: dict[str, str], count: int | None = None) -> str:
+    """A signal block in words ("er is een signaal ..."), or with ``count`` a counting block ("er zijn minstens 3
+    signalen ..., elk minstens matig")."""
+    many = count is not None and count > 1
     safety = cond.veiligheid  # selectors: by safety flag and by group (see _select)
     groups = cond.groep
-    text = "er is een " + ("veiligheidssignaal" if safety is True else "signaal")
+    noun = ("veiligheidssign" if safety is True else "sign") + ("alen" if many else "aal")
+    text = "er is een " + noun if count is None else ("er zijn" if many else "er is") + f" minstens {count} {noun}"
     if cond.soort:
         text += " " + _or(cond.soort, labels)
     elif cond.behalve_soort:
@@ -290,17 +296,19 @@ def _signal(cond: SignaalVoorwaarde, labels: dict[str, str]) -> str:
     if groups:
         text += " uit de groep " + either([f"‘{group}’" for group in groups])
     if safety is False:
-        text += " dat geen veiligheidssignaal is"
+        text += " die geen veiligheidssignalen zijn" if many else " dat geen veiligheidssignaal is"
     if not (cond.soort or cond.behalve_soort or groups or safety is not None):
         text += " (van welke soort ook)"
+    each = ", elk" if many else ","
     if cond.ernst_minstens and cond.ernst_hoogstens:
-        text += f", ernst {cond.ernst_minstens} tot en met {cond.ernst_hoogstens}"
+        text += f"{each} ernst {cond.ernst_minstens} tot en met {cond.ernst_hoogstens}"
     elif cond.ernst_minstens:
-        text += f", minstens {cond.ernst_minstens}"
+        text += f"{each} minstens {cond.ernst_minstens}"
     elif cond.ernst_hoogstens:
-        text += f", hoogstens {cond.ernst_hoogstens}"
+        text += f"{each} hoogstens {cond.ernst_hoogstens}"
     if cond.duur_minstens_weken is not None:
-        text += f", dat minstens {cond.duur_minstens_weken} weken duurt"
+        text += (f", die elk minstens {cond.duur_minstens_weken} weken duren" if many
+                 else f", dat minstens {cond.duur_minstens_weken} weken duurt")
     return text
 
 
