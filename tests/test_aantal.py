@@ -265,7 +265,7 @@ def test_the_policy_document_words_the_count(policy):
 
 def test_what_if_finds_the_signal_that_tips_the_count(policy):
     case = {"taak": "t1", "signalen": [signal("c"), signal("d")]}
-    changes = {c.field: str(c) for c in policy.what_if(case)}
+    changes = {c.path: str(c) for c in policy.what_if(case)}
     assert "signalen" in changes and "dan mentor" in changes["signalen"]
     assert changes["signalen.1.duur_weken"].startswith("Als het signaal 'D' 3 weken duurde in plaats van 6 weken")
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import grenzen
-from grenzen._models import ROUTE_RANG, SEVERITIES
+from grenzen._models import ROUTE_RANK, SEVERITIES
 from grenzen.pipeline._combine import SAFETY_GUARD
 from grenzen.pipeline._load import default_rules_dir
 from grenzen.pipeline._validate import walk
@@ -160,7 +160,7 @@ def test_raising_severity_never_lowers_the_route_without_an_exception(policy):
         for severity in SEVERITIES:
             advice = policy.advise({"taak": task, "mentor": {"scholing": training},
                                     "signalen": [{"soort": kind, "ernst": severity}]})
-            if previous is not None and ROUTE_RANG[advice.route] < ROUTE_RANG[previous.route]:
+            if previous is not None and ROUTE_RANK[advice.route] < ROUTE_RANK[previous.route]:
                 assert advice.opzij_gezet, (kind, task, training, severity)
             previous = advice
 

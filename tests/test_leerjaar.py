@@ -283,7 +283,7 @@ def test_the_policy_document_words_the_condition(policy):
 
 
 def test_what_if_suggests_another_school_year(policy):
-    changes = [c for c in policy.what_if({"taak": "t1", "leerjaar": 2}) if c.field == "leerjaar"]
+    changes = [c for c in policy.what_if({"taak": "t1", "leerjaar": 2}) if c.path == "leerjaar"]
     assert [str(c) for c in changes] == [
         "Als de leerling in leerjaar 3 zat in plaats van leerjaar 2, dan zorgteam, in de gewone mentorcyclus.",
         "Als het leerjaar onbekend was, dan zorgteam, vandaag nog.",
@@ -293,12 +293,12 @@ def test_what_if_suggests_another_school_year(policy):
 
 
 def test_what_if_from_an_unknown_school_year(policy):
-    changes = [str(c) for c in policy.what_if({"taak": "t2"}) if c.field == "leerjaar"]
+    changes = [str(c) for c in policy.what_if({"taak": "t2"}) if c.path == "leerjaar"]
     assert changes == ["Als de leerling in leerjaar 1 zat in plaats van een onbekend leerjaar, dan mentor, deze week."]
 
 
 def test_what_if_leaves_the_school_year_alone_when_no_rule_asks(basis):
-    assert not [c for c in basis.what_if({"taak": "signaleren", "leerjaar": 2}) if c.field == "leerjaar"]
+    assert not [c for c in basis.what_if({"taak": "signaleren", "leerjaar": 2}) if c.path == "leerjaar"]
 
 
 def test_the_audit_record_keeps_the_school_year_only_when_a_rule_read_it(policy):

@@ -74,7 +74,7 @@ def _check_nearest(policy, base, before, changes):
     durations, ages, weeks = _thresholds(policy)
     found: dict[str, list[Any]] = {}
     for change in changes:
-        found.setdefault(change.field, []).append(change)
+        found.setdefault(change.path, []).append(change)
 
     def outcome(data):
         return _key(policy.advise(data))
@@ -106,7 +106,7 @@ def _check_nearest(policy, base, before, changes):
         changing = {k for k in policy.vocabulary.signalen if k != signal.soort and outcome(with_signal(soort=k)) != before}
         reported = {c.case.signalen[i].soort for c in found.get(f"signalen.{i}.soort", [])}
         assert reported <= changing
-        named = " ".join(c.als for c in found.get(f"signalen.{i}.soort", []))
+        named = " ".join(c.change for c in found.get(f"signalen.{i}.soort", []))
         assert all(f"'{policy.vocabulary.signalen[k].label}'" in named for k in changing)
     axis = [None, *range(4, 26)]
     expect_nearest("leeftijd", base.leeftijd, axis, lambda v: {**data, "leeftijd": v}, lambda c: c.leeftijd)
@@ -116,14 +116,14 @@ def _check_nearest(policy, base, before, changes):
                        lambda v: {**data, "eerdere_aanpak": {**data["eerdere_aanpak"], "weken": v}},
                        lambda c: c.eerdere_aanpak.weken)
     tasks = {t for t in policy.vocabulary.taken if t != base.taak and outcome({**data, "taak": t}) != before}
-    named = " ".join(c.als for c in found.get("taak", []))
+    named = " ".join(c.change for c in found.get("taak", []))
     assert all(f"'{policy.vocabulary.taken[t].label}'" in named for t in tasks)
     held = set(base.mentor.scholing) if base.mentor else set()
     for training in policy.vocabulary.scholing:
         new = sorted(held ^ {training})
         changes_it = outcome({**data, "mentor": {"scholing": new}}) != before
         label = f"'{policy.vocabulary.scholing[training].label}'"
-        assert changes_it == any(label in c.als for c in found.get("mentor.scholing", []))
+        assert changes_it == any(label in c.change for c in found.get("mentor.scholing", []))
 
 
 @pytest.mark.slow
@@ -139,7 +139,7 @@ def test_duration_and_weeks_thresholds_are_found(policy):
     case = {"leeftijd": 13, "taak": "verzuimgesprek", "signalen": [{"soort": "verzuim", "ernst": "matig", "duur_weken": 1}],
             "eerdere_aanpak": {"weken": 2, "effect": "onvoldoende"}}
     changes = _check(policy, case)
-    assert {c.field for c in changes} >= {"eerdere_aanpak.weken"}
+    assert {c.path for c in changes} >= {"eerdere_aanpak.weken"}
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "rules" / "voorbeelden").glob("*.yaml")), ids=lambda p: p.stem)
@@ -192,3 +192,11 @@ def test_cli_waarom(tmp_path, capsys):
     assert {"veld": "mentor.scholing", "route": "mentor", "urgentie": "deze_week"}.items() <= next(
         item for item in data["wat_als"] if item["veld"] == "mentor.scholing"
     ).items()
+
+
+def test_the_names_before_0_2_still_work_with_a_warning(policy):
+    case = {"taak": "begeleidingsgesprekken", "signalen": [{"soort": "rouw", "ernst": "matig"}]}
+    change = policy.what_if(case)[0]
+    for old, new in (("field", "path"), ("als", "change"), ("dan", "outcome")):
+        with pytest.warns(DeprecationWarning, match=f"WhatIf.{new}"):
+            assert getattr(change, old) == getattr(change, new)

@@ -22,15 +22,15 @@ Effect = Literal["geen", "onvoldoende", "voldoende"]
 EFFECTS: tuple[str, ...] = get_args(Effect)
 
 #: Orders used for "at least" conditions and for combining advice (higher = heavier).
-ERNST_RANG: dict[str, int] = {"licht": 1, "matig": 2, "ernstig": 3, "acuut": 4}
-ROUTE_RANG: dict[str, int] = {"mentor": 0, "zorgteam": 1, "extern": 2}
-URGENTIE_RANG: dict[str, int] = {"regulier": 0, "deze_week": 1, "vandaag": 2, "direct": 3}
+SEVERITY_RANK: dict[str, int] = {"licht": 1, "matig": 2, "ernstig": 3, "acuut": 4}
+ROUTE_RANK: dict[str, int] = {"mentor": 0, "zorgteam": 1, "extern": 2}
+URGENCY_RANK: dict[str, int] = {"regulier": 0, "deze_week": 1, "vandaag": 2, "direct": 3}
 
 MAX_WEEKS = 520  # ten school years; a longer duration is a typing error
 MIN_AGE, MAX_AGE = 4, 25  # the bounds of Casus.leeftijd
 MAX_SIGNALS = 50  # signals per case
 MIN_YEAR, MAX_YEAR = 1, 6  # the bounds of Casus.leerjaar (secondary school: vwo has six years)
-SEVERITIES: tuple[str, ...] = tuple(ERNST_RANG)  # lightest first
+SEVERITIES: tuple[str, ...] = tuple(SEVERITY_RANK)  # lightest first
 KIND_PATTERN = r"^[a-z][a-z0-9_]{0,59}$"
 
 

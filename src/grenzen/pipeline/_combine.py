@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .._models import ROUTE_RANG, URGENTIE_RANG, Advies, BeleidInfo, Casus, OpzijGezet, Reden
+from .._models import ROUTE_RANK, URGENCY_RANK, Advies, BeleidInfo, Casus, OpzijGezet, Reden
 from ._rulefile import Afspraken, Regel
 
 FALLBACK = Reden(
@@ -88,8 +88,8 @@ class _Part:
     away: bool  # refers_away: sets aside the non-absolute mentor-route rules that apply with it
 
 
-_ROUTES = sorted(ROUTE_RANG, key=ROUTE_RANG.__getitem__)
-_URGENCIES = sorted(URGENTIE_RANG, key=URGENTIE_RANG.__getitem__)
+_ROUTES = sorted(ROUTE_RANK, key=ROUTE_RANK.__getitem__)
+_URGENCIES = sorted(URGENCY_RANK, key=URGENCY_RANK.__getitem__)
 
 
 class Combiner:
@@ -107,8 +107,8 @@ class Combiner:
         self.parts = [
             _Part(
                 reason=Reden(regel=r.id, titel=r.titel, bron=r.bron, uitleg=r.dan.uitleg, route=r.dan.route),
-                route=ROUTE_RANG[r.dan.route],
-                urgency=URGENTIE_RANG[r.dan.urgentie],
+                route=ROUTE_RANK[r.dan.route],
+                urgency=URGENCY_RANK[r.dan.urgentie],
                 verdict=r.dan.taak_hoort_bij_mentor,
                 does=tuple(r.dan.mentor_doet),
                 does_not=tuple(r.dan.mentor_doet_niet),
@@ -161,7 +161,7 @@ class Combiner:
     @staticmethod
     def _guard(advice: Advies) -> Advies:
         """A safety signal that the rules left at the mentor (or did not cover): zorgteam, today."""
-        urgency = max(advice.urgentie, SAFETY_URGENCY, key=URGENTIE_RANG.__getitem__)
+        urgency = max(advice.urgentie, SAFETY_URGENCY, key=URGENCY_RANK.__getitem__)
         return advice.model_copy(
             update={
                 "route": "zorgteam",

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
-from .._models import ERNST_RANG, Casus
+from .._models import SEVERITY_RANK, Casus
 from ._rulefile import (
     AanpakVoorwaarde,
     AantalVoorwaarde,
@@ -185,8 +185,8 @@ def signal_list(kind: str | None) -> str:
 
 def bounds_of(cond: SignaalVoorwaarde) -> tuple[int, int, int | None]:
     """A signal condition's severity band (1-4) and least duration (``None``: any, unknown included)."""
-    low = ERNST_RANG[cond.ernst_minstens] if cond.ernst_minstens else 1
-    high = ERNST_RANG[cond.ernst_hoogstens] if cond.ernst_hoogstens else 4
+    low = SEVERITY_RANK[cond.ernst_minstens] if cond.ernst_minstens else 1
+    high = SEVERITY_RANK[cond.ernst_hoogstens] if cond.ernst_hoogstens else 4
     return low, high, cond.duur_minstens_weken
 
 
@@ -581,7 +581,7 @@ def fact_json(case: Casus, compiled: Compiled) -> str:
     everything: list[str] = []
     by_kind: dict[str, list[str]] = {}
     for signal in case.signalen:
-        rank, weeks, kind = ERNST_RANG[signal.ernst], signal.duur_weken, signal.soort
+        rank, weeks, kind = SEVERITY_RANK[signal.ernst], signal.duur_weken, signal.soort
         body = f'"e":{rank},"d":{weeks if weeks is not None else ABSENT}'
         within = "".join(
             f',"{name}":"{kind}"' if low <= rank <= high and (least is None or (weeks is not None and weeks >= least))
@@ -595,7 +595,7 @@ def fact_json(case: Casus, compiled: Compiled) -> str:
     for name, kinds, excluded, low, high, least in compiled.counts:
         number = sum(1 for signal in case.signalen
                      if (kinds is None or signal.soort in kinds) and signal.soort not in excluded
-                     and low <= ERNST_RANG[signal.ernst] <= high
+                     and low <= SEVERITY_RANK[signal.ernst] <= high
                      and (least is None or (signal.duur_weken is not None and signal.duur_weken >= least)))
         parts.append(f',"{name}":{number}')
     for kind, items in by_kind.items():

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from .._models import Advies
 
-ROUTE_TEKST = {
+#: What a mentor reads: the route as a sentence (an advice) and as a phrase (a rule in the policy document).
+ROUTE_SENTENCES = {
     "mentor": "Dit hoort bij de mentor.",
     "zorgteam": "Verwijs naar het zorgteam.",
     "extern": "Dit vraagt externe hulp.",
 }
-URGENTIE_TEKST = {
+ROUTE_WORDS = {"mentor": "blijft bij de mentor", "zorgteam": "naar het zorgteam", "extern": "naar externe hulp"}
+URGENCY_WORDS = {
     "direct": "direct, nu",
     "vandaag": "vandaag nog",
     "deze_week": "deze week",
@@ -20,8 +22,8 @@ URGENTIE_TEKST = {
 def explain(advice: Advies) -> str:
     """Readable text: route, urgency, what to do and not to do, and every reason with its source."""
     lines = [
-        f"Advies: {advice.route.upper()} — {ROUTE_TEKST[advice.route]}",
-        f"Wanneer: {URGENTIE_TEKST[advice.urgentie]}",
+        f"Advies: {advice.route.upper()} — {ROUTE_SENTENCES[advice.route]}",
+        f"Wanneer: {URGENCY_WORDS[advice.urgentie]}",
         "De gevraagde taak hoort "
         + ("bij de mentor." if advice.taak_hoort_bij_mentor else "niet bij de mentor."),
     ]

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .._errors import Problem
-from .._models import ERNST_RANG, MAX_AGE, MIN_AGE
+from .._models import MAX_AGE, MIN_AGE, SEVERITY_RANK
 from .._translate import did_you_mean
 from ._compile import (
     MAX_COUNTS,
@@ -107,7 +107,7 @@ def _check_signal(item: LoadedRule, vocab: Woordenlijst | None, sub: tuple[Any, 
     if vocab is not None:
         yield from _check_signal_kinds(item, vocab, sub, signal)
     low, high = signal.ernst_minstens, signal.ernst_hoogstens
-    if low and high and ERNST_RANG[low] > ERNST_RANG[high]:
+    if low and high and SEVERITY_RANK[low] > SEVERITY_RANK[high]:
         yield _at(item, sub, f"ernst_minstens ({low}) is zwaarder dan ernst_hoogstens ({high})",
                   "draai de grenzen om", "grenzen-omgedraaid")
 

@@ -15,12 +15,13 @@ alternative that changes it, grouped by the advice it leads to.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .._models import EFFECTS, ERNST_RANG, MAX_AGE, MAX_WEEKS, MAX_YEAR, MIN_AGE, MIN_YEAR, SEVERITIES, Advies, Casus
-from ._explain import URGENTIE_TEKST, either
+from .._models import EFFECTS, MAX_AGE, MAX_WEEKS, MAX_YEAR, MIN_AGE, MIN_YEAR, SEVERITIES, SEVERITY_RANK, Advies, Casus
+from ._explain import URGENCY_WORDS, either
 from ._rulefile import signal_blocks
 from ._validate import walk
 
@@ -32,18 +33,42 @@ if TYPE_CHECKING:
 class WhatIf:
     """One change to the case and the advice it would get.
 
-    ``field`` is the changed field's path in the case (e.g. ``signalen.0.ernst``); ``als`` describes the change and
-    ``dan`` the resulting advice, both in Dutch; ``case`` is the changed case and ``advice`` its full advice.
+    ``path`` is the changed field's path in the case (e.g. ``signalen.0.ernst``); ``change`` describes the change and
+    ``outcome`` the resulting advice, both in Dutch; ``case`` is the changed case and ``advice`` its full advice.
+    The JSON form keeps the contract's Dutch keys (``veld``, ``als``, ``dan``).
     """
 
-    field: str
-    als: str
-    dan: str
+    path: str
+    change: str
+    outcome: str
     case: Casus
     advice: Advies
 
     def __str__(self) -> str:
-        return f"Als {self.als}, dan {self.dan}."
+        return f"Als {self.change}, dan {self.outcome}."
+
+    # The names before 0.2 (Dutch beside English); kept one minor version, with a warning.
+    @property
+    def field(self) -> str:
+        """Deprecated: use ``path``."""
+        _deprecated("field", "path")
+        return self.path
+
+    @property
+    def als(self) -> str:
+        """Deprecated: use ``change``."""
+        _deprecated("als", "change")
+        return self.change
+
+    @property
+    def dan(self) -> str:
+        """Deprecated: use ``outcome``."""
+        _deprecated("dan", "outcome")
+        return self.outcome
+
+
+def _deprecated(old: str, new: str) -> None:
+    warnings.warn(f"WhatIf.{old} is deprecated; use WhatIf.{new}", DeprecationWarning, stacklevel=3)
 
 
 def what_if(policy: Policy, case: CaseInput) -> list[WhatIf]:
@@ -53,7 +78,7 @@ def what_if(policy: Policy, case: CaseInput) -> list[WhatIf]:
 
 
 def outcome_text(advice: Advies) -> str:
-    return f"{advice.route}, {URGENTIE_TEKST[advice.urgentie]}"
+    return f"{advice.route}, {URGENCY_WORDS[advice.urgentie]}"
 
 
 def whatif_text(advice: Advies, changes: list[WhatIf]) -> str:
@@ -68,7 +93,7 @@ def whatif_text(advice: Advies, changes: list[WhatIf]) -> str:
 def whatif_json(advice: Advies, changes: list[WhatIf]) -> str:
     """``{"advies": ..., "wat_als": [...]}`` for ``grenzen advies --json --waarom``."""
     items = [
-        {"veld": c.field, "als": c.als, "dan": c.dan, "route": c.advice.route, "urgentie": c.advice.urgentie}
+        {"veld": c.path, "als": c.change, "dan": c.outcome, "route": c.advice.route, "urgentie": c.advice.urgentie}
         for c in changes
     ]
     return json.dumps({"advies": advice.model_dump(mode="json"), "wat_als": items}, indent=2, ensure_ascii=False)
@@ -113,7 +138,7 @@ class _Explorer:
         for group in groups.values():
             options_of = [item.case for item in group]
             first = group[0]
-            yield WhatIf(field, describe(options_of), first.dan, first.case, first.advice)
+            yield WhatIf(field, describe(options_of), first.outcome, first.case, first.advice)
 
     def changes(self) -> Iterator[WhatIf]:
         for index in range(len(self.case.signalen)):
@@ -140,14 +165,14 @@ class _Explorer:
         signal = self.case.signalen[index]
         name = self._signal_name(index)
         field = f"signalen.{index}"
-        rank = ERNST_RANG[signal.ernst]
+        rank = SEVERITY_RANK[signal.ernst]
 
         def severity(value: str) -> tuple[str, dict[str, Any]]:
             return (f"het signaal {name} {value} was in plaats van {signal.ernst}",
                     self._with_signal(index, ernst=value))
 
-        up = [s for s in SEVERITIES if ERNST_RANG[s] > rank]
-        down = [s for s in reversed(SEVERITIES) if ERNST_RANG[s] < rank]
+        up = [s for s in SEVERITIES if SEVERITY_RANK[s] > rank]
+        down = [s for s in reversed(SEVERITIES) if SEVERITY_RANK[s] < rank]
         yield from _present(self._nearest(f"{field}.ernst", up, severity),
                             self._nearest(f"{field}.ernst", down, severity))
 

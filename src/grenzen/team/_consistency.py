@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._errors import CaseError, EngineError
-from .._models import ROUTE_RANG, Advies
+from .._models import ROUTE_RANK, Advies
 from ..pipeline._policy import Policy
 from ..pipeline._read import MAX_CASE_BYTES, read_case_text, too_large
 
@@ -92,7 +92,7 @@ def line_problems(record: Any) -> list[str]:
         problems.append(f"code moet {CODE_RULE} zijn; nooit een naam")
     if "casus" in record and not isinstance(record["casus"], dict):
         problems.append("veld 'casus' moet een JSON-object zijn")
-    if "route" in record and record["route"] not in ROUTE_RANG:
+    if "route" in record and record["route"] not in ROUTE_RANK:
         problems.append("route moet mentor, zorgteam of extern zijn")
     return problems
 
@@ -155,7 +155,7 @@ def _use_line(policy: Policy, line: str | bytes | None, max_bytes: int, stats: d
 def _count(entry: CodeStats, advice: Advies, safety: bool, kinds: frozenset[str], route: str) -> None:
     entry.cases += 1
     entry.safety_cases += safety
-    step = ROUTE_RANG[route] - ROUTE_RANG[advice.route]
+    step = ROUTE_RANK[route] - ROUTE_RANK[advice.route]
     if step == 0:
         return
     lighter = step < 0

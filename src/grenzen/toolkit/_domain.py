@@ -37,7 +37,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._models import EFFECTS, ERNST_RANG, MAX_AGE, MAX_YEAR, MIN_AGE, MIN_YEAR, SEVERITIES
+from .._models import EFFECTS, MAX_AGE, MAX_YEAR, MIN_AGE, MIN_YEAR, SEVERITIES, SEVERITY_RANK
 from ..pipeline._compile import counted, counting_blocks, signals_with_polarity
 from ..pipeline._rulefile import (
     AanpakVoorwaarde,
@@ -375,10 +375,10 @@ def _signal_matches(block: SignaalVoorwaarde, kind: str, severity: str, weeks: i
         return False
     if block.behalve_soort and kind in block.behalve_soort:
         return False
-    rank = ERNST_RANG[severity]
-    if block.ernst_minstens and rank < ERNST_RANG[block.ernst_minstens]:
+    rank = SEVERITY_RANK[severity]
+    if block.ernst_minstens and rank < SEVERITY_RANK[block.ernst_minstens]:
         return False
-    if block.ernst_hoogstens and rank > ERNST_RANG[block.ernst_hoogstens]:
+    if block.ernst_hoogstens and rank > SEVERITY_RANK[block.ernst_hoogstens]:
         return False
     return block.duur_minstens_weken is None or (weeks is not None and weeks >= block.duur_minstens_weken)
 

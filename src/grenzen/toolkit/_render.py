@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeAlias
 
-from ..pipeline._explain import URGENTIE_TEKST, either
+from ..pipeline._explain import ROUTE_WORDS, URGENCY_WORDS, either
 from ..pipeline._load import LoadedRule
 from ..pipeline._policy import Policy
 from ..pipeline._rulefile import Regel, SignaalVoorwaarde, Voorwaarde
@@ -73,7 +73,6 @@ class Table:
 
 Block: TypeAlias = Heading | Paragraph | Bullets | Table
 
-ROUTE_WORDS = {"mentor": "blijft bij de mentor", "zorgteam": "naar het zorgteam", "extern": "naar externe hulp"}
 SECTIONS = (("mentor", "Hoort bij de mentor"), ("zorgteam", "Gaat naar het zorgteam"),
             ("extern", "Gaat naar externe hulp"))
 #: The HTML page loads nothing and runs nothing, whatever a rule text holds.
@@ -140,7 +139,7 @@ def _absolute_rules(policy: Policy) -> list[Block]:
         Heading(2, "Veiligheid eerst"),
         Paragraph([Plain("Deze regels zijn absoluut: geen uitzondering zet ze opzij, ook niet met scholing.")]),
         Bullets([[Bold(item.rule.titel),
-                  Plain(f" — {ROUTE_WORDS[item.rule.dan.route]}, {URGENTIE_TEKST[item.rule.dan.urgentie]} ("),
+                  Plain(f" — {ROUTE_WORDS[item.rule.dan.route]}, {URGENCY_WORDS[item.rule.dan.urgentie]} ("),
                   Code(item.rule.id), Plain(")")] for item in absolute]),
     ]
 
@@ -208,7 +207,7 @@ def _rule(item: LoadedRule, labels: dict[str, str], policy: Policy, set_aside_by
     """One rule: its heading and a list of what it asks, advises and why."""
     rule: Regel = item.rule
     then = rule.dan
-    advice = f"{ROUTE_WORDS[then.route]}, {URGENTIE_TEKST[then.urgentie]}"
+    advice = f"{ROUTE_WORDS[then.route]}, {URGENCY_WORDS[then.urgentie]}"
     if then.taak_hoort_bij_mentor is not None:
         advice += "; de taak hoort " + ("" if then.taak_hoort_bij_mentor else "niet ") + "bij de mentor"
     lines: list[Text] = [

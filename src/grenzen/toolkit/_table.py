@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._models import ROUTE_RANG, SEVERITIES, Advies
+from .._models import ROUTE_RANK, SEVERITIES, Advies
 from ..pipeline._policy import Policy
 
 
@@ -34,7 +34,7 @@ def route_table(policy: Policy, task: str | None = None, age: int = 14) -> tuple
                 for t in tasks
                 for s in trainings
             ]
-            lowest.append(min(routes, key=ROUTE_RANG.__getitem__))
+            lowest.append(min(routes, key=ROUTE_RANK.__getitem__))
         rows.append(Row(kind, cells, lowest))
     return chosen, rows
 
