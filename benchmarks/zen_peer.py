@@ -29,7 +29,7 @@ from typing import Any
 import zen
 
 import grenzen
-from grenzen._models import ERNST_RANG, Casus
+from grenzen._models import SEVERITY_RANK, Casus
 from grenzen.pipeline._rulefile import SignaalVoorwaarde, Voorwaarde
 
 
@@ -47,9 +47,9 @@ def _signal_expression(s: SignaalVoorwaarde) -> str:
     if s.behalve_soort:
         checks.append(f"not (#.soort in {_names(s.behalve_soort)})")
     if s.ernst_minstens:
-        checks.append(f"#.e >= {ERNST_RANG[s.ernst_minstens]}")
+        checks.append(f"#.e >= {SEVERITY_RANK[s.ernst_minstens]}")
     if s.ernst_hoogstens:
-        checks.append(f"#.e <= {ERNST_RANG[s.ernst_hoogstens]}")
+        checks.append(f"#.e <= {SEVERITY_RANK[s.ernst_hoogstens]}")
     if s.duur_minstens_weken is not None:
         checks.append(f"#.d != null and #.d >= {s.duur_minstens_weken}")
     return f"some(signalen, {' and '.join(checks) or 'true'})"
@@ -130,7 +130,7 @@ def zen_input(case: Casus) -> dict[str, Any]:
         "lft": case.leeftijd,
         "scholing": list(case.mentor.scholing) if case.mentor else [],
         "ea": {"w": tried.weken, "e": tried.effect} if tried else None,
-        "signalen": [{"soort": s.soort, "e": ERNST_RANG[s.ernst], "d": s.duur_weken} for s in case.signalen],
+        "signalen": [{"soort": s.soort, "e": SEVERITY_RANK[s.ernst], "d": s.duur_weken} for s in case.signalen],
     }
 
 
