@@ -227,6 +227,22 @@ def test_controleer_finds_a_count_that_never_holds(tmp_path):
     assert [f.rule for f in analysis.findings if f.kind == "nooit-van-toepassing"] == ["nooit"]
 
 
+def test_controleer_sees_an_exception_that_allows_only_some_kinds_next_to_the_count(tmp_path):
+    # A trained mentor's exception: kind c only, nothing else at matig or worse; it sets the pile-up rule aside.
+    # The pile-up rule then only meets the exception with three signals of kind c (found: an exception with effect).
+    exception = rule("alleen-c", {"alle": [{"signaal": {"soort": "c"}},
+                                           {"niet": {"signaal": {"behalve_soort": ["c"], "ernst_minstens": "matig"}}}]})
+    directory = write_policy(tmp_path / "regels", [
+        rule("drie", {"aantal_signalen": {"minstens": 3, "ernst_minstens": "matig"}}, "zorgteam"),
+        exception | {"zet_opzij": ["drie"]},
+        rule("rest", {"taak": ["t1", "t2", "t3"]}),
+    ])
+    analysis = grenzen.analyse_policy(grenzen.load_policy(directory))
+    assert not [f for f in analysis.findings if f.kind == "uitzondering-zonder-effect"], [
+        str(f) for f in analysis.findings]
+    assert any([s["soort"] for s in p.case["signalen"]] == ["c"] * 3 for p in analysis.domain.count_points)
+
+
 def test_controleer_with_a_count_that_asks_about_the_earlier_approach(tmp_path):
     directory = write_policy(tmp_path / "regels", [
         rule("na-aanpak", {"aantal_signalen": {"minstens": 2}, "eerdere_aanpak": {"effect": "geen"}}, "zorgteam"),

@@ -19,8 +19,9 @@ Enumerated (see "Policy writers' toolkit" in docs/ontwerp.md):
   rule that holds next to a referral (see ``_analysis``: ``mentor-bij-gevaar``);
 * for each counting block (``aantal_signalen``) and each ``minstens`` N of 2 or more that a rule uses with it: in the
   task × training classes where such a rule can hold, per signal class the block counts, a case with that signal and
-  N - 1 other counted signals (other classes where there are, else the same again), and one with a signal fewer (if
-  that leaves two or more); at every age, school-year and earlier-approach class when such a rule also asks about
+  N - 1 other counted signals (other classes where there are), one with N signals of that class alone (so a rule
+  that allows only some kinds next to the count meets it too), and each with a signal fewer (if that leaves two or
+  more); at every age, school-year and earlier-approach class when such a rule also asks about
   those, else at the typical ones.
 
 A counting block counts like a signal block, so its signals are classes of their own (``blocks``); the key of a case
@@ -452,9 +453,10 @@ def _count_points(domain: Domain, rules: list[Regel], task_classes: list[list[st
             for age, year, approach in itertools.product(ages, years, approaches):
                 key = (task, training, age, year, repr(approach))
                 for lead in matching:
-                    others = [item for item in matching if item is not lead] or [lead]
-                    for size in sizes:
-                        chosen = [lead, *itertools.islice(itertools.cycle(others), size - 1)]
+                    others = [item for item in matching if item is not lead]
+                    fills = [others, [lead]] if others else [[lead]]
+                    for size, fill in itertools.product(sizes, fills):
+                        chosen = [lead, *itertools.islice(itertools.cycle(fill), size - 1)]
                         weight = base_weight
                         for item in chosen:
                             weight *= item.weight
