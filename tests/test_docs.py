@@ -51,7 +51,7 @@ def test_the_meldcode_walkthrough_holds(tmp_path):
     analysis = grenzen.analyse_policy(policy)  # controleer --streng passes, as the page shows
     assert analysis.errors == analysis.warnings == [] and len(analysis.notes) == 4
     advice = policy.advise({"leeftijd": 15, "taak": "oudercontact",
-                            "signalen": [{"soort": "huwelijksdwang", "ernst": "ernstig"}]})
+                            "signalen": [{"soort": "relatiegeweld", "ernst": "ernstig"}]})
     assert advice.route == "extern" and not advice.taak_hoort_bij_mentor
     assert not any("vaste aanspreekpunt" in step for step in advice.mentor_doet)
     assert "fnv-aanspreekpunt" in {o.regel for o in advice.opzij_gezet}
@@ -62,6 +62,6 @@ def test_the_meldcode_walkthrough_holds(tmp_path):
     policy = grenzen.load_policy(school)
     assert grenzen.analyse_policy(policy).errors == []
     unflagged = policy.advise({"leeftijd": 15, "taak": "oudercontact",
-                               "signalen": [{"soort": "huwelijksdwang", "ernst": "ernstig"}]})
+                               "signalen": [{"soort": "relatiegeweld", "ernst": "ernstig"}]})
     assert unflagged.route == "extern" and not unflagged.taak_hoort_bij_mentor
     assert "veiligheid-gesprekken-niet-alleen" not in {r.regel for r in unflagged.redenen}
