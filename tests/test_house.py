@@ -12,7 +12,7 @@ import grenzen
 
 SRC = Path(grenzen.__file__).resolve().parent
 #: bottom up; a module may import from its own layer or a lower one, never a higher one
-LAYERS = {"contract": 0, "pipeline": 1, "toolkit": 2, "team": 3, "cli": 4, "api": 5}
+LAYERS = {"contract": 0, "pipeline": 1, "toolkit": 2, "team": 3, "cli": 4, "server": 4, "api": 5}
 
 
 def _module(path: Path) -> str:

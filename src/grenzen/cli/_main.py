@@ -17,6 +17,7 @@ from .._errors import GrenzenError
 from ..pipeline._explain import explain
 from ..pipeline._policy import load_policy
 from ..pipeline._read import MAX_CASE_BYTES
+from ..server._command import add_serve_command
 from ..team._batch import LineReader, WriteError, write_problem
 from ._argparse_nl import parse_in_dutch, whole_number
 from ._commands import MAP_HELP, add_writers_commands, rules_dir
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_tabel(commands)
     _add_schema(commands)
     _add_samenhang(commands)
+    add_serve_command(commands)  # grenzen serve (the server extra)
     return parser
 
 

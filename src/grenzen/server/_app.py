@@ -1,0 +1,256 @@
+"""The decision service: the JSON API under ``/v1/``, the OpenAPI document, and the mentors' pages (``_web``).
+
+Request bodies are read by the library's own strict reader (``pipeline._read``: duplicate keys, odd numbers and deep
+nesting refused), never by FastAPI's parser, and errors have the batch mode's shape:
+``{"fout": {"fouten": [{"veld", "melding"}]}}``, naming fields, never values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from .. import __version__
+from .._errors import CaseError, EngineError, FieldError
+from .._models import Advies
+from ..pipeline._policy import Policy
+from ..pipeline._read import too_large
+from ..pipeline._whatif import what_if
+from ..toolkit._schema import advice_schema, case_schema
+from ._answers import (
+    AdviesMetId,
+    BatchAntwoord,
+    BeleidAntwoord,
+    Fout,
+    Gereed,
+    Gezondheid,
+    Herladen,
+    Verandering,
+    WatAlsAntwoord,
+    fout,
+    policy_answer,
+)
+from ._decisions import DecisionLog
+from ._guard import NO_ADVICE, Guard
+from ._holder import PolicyHolder
+from ._openapi import BATCH_BODY, CASE_BODY, openapi_document
+from ._request import BodyTooLarge, read_json, request_policy
+from ._settings import MAX_BATCH, Settings
+from ._web import add_web_routes
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Fout, "description": "geen geldig token"},
+    413: {"model": Fout, "description": "de tekst is te groot"},
+    422: {"model": Fout, "description": "de casus past niet bij het contract of de woordenlijst"},
+    503: {"model": Fout, "description": "geen advies — leg de casus voor aan het zorgteam"},
+}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The whole service for ``settings`` (default: from the environment ``grenzen serve`` set up)."""
+    settings = settings or Settings.from_environment()
+    _log_to_stderr()
+    holder = PolicyHolder(settings.rules, settings.max_bytes)
+    log = DecisionLog(settings.decision_log, settings.activity)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        with suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread (tests), no SIGHUP
+            loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, holder.reload))
+        yield
+        with suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.remove_signal_handler(signal.SIGHUP)
+        log.close()
+
+    app = FastAPI(title="grenzen", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None,
+                  description="Hoort deze taak bij de mentor, bij het zorgteam of bij externe hulp? "
+                              "Advies met redenen uit het beleid van de school.")
+    app.state.holder, app.state.settings, app.state.log = holder, settings, log
+    _errors(app)
+    _advice_routes(app, settings, log)
+    _policy_routes(app, holder, settings)
+    add_web_routes(app)
+    app.add_middleware(Guard, holder=holder, settings=settings)
+    return app
+
+
+def _log_to_stderr() -> None:
+    """The service's own messages (reloads, unexpected failures: never case content) on standard error."""
+    log = logging.getLogger("grenzen.server")
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     grenzen: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+
+
+def _errors(app: FastAPI) -> None:
+    """Every error answer in the batch mode's shape, in Dutch, without content."""
+
+    @app.exception_handler(CaseError)
+    async def case_error(request: Request, exc: CaseError) -> Response:
+        return JSONResponse(_fouten(exc.errors), status_code=422)
+
+    @app.exception_handler(EngineError)
+    async def engine_error(request: Request, exc: EngineError) -> Response:
+        return JSONResponse(fout("(engine)", f"{exc}; {NO_ADVICE}"), status_code=503)
+
+    @app.exception_handler(BodyTooLarge)
+    async def body_too_large(request: Request, exc: BodyTooLarge) -> Response:
+        cap = app.state.settings.max_bytes
+        return JSONResponse(fout("(casus)", too_large(cap)), status_code=413, headers={"connection": "close"})
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        message = {404: "deze pagina bestaat niet", 405: "deze methode kan hier niet"}.get(
+            exc.status_code, "het verzoek kan niet worden verwerkt")
+        return JSONResponse(fout("(verzoek)", message), status_code=exc.status_code, headers=exc.headers)
+
+
+def _fouten(errors: list[FieldError], number: int | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"fouten": [{"veld": e.field, "melding": e.message} for e in errors]}
+    if number is not None:
+        body["nummer"] = number
+    return {"fout": body}
+
+
+def advise(policy: Policy, data: dict[str, Any], log: DecisionLog, path: str, trace: str | None) -> dict[str, Any]:
+    """The advice on one case as JSON, with the case's id; logged when the decision log is on."""
+    if log.enabled:
+        case = policy.validate_case(data)
+        advice = policy.advise(case)
+        log.write(policy, case, advice, path, trace)
+    else:
+        advice = policy.advise(data)
+    return _with_id(advice, data)
+
+
+def _with_id(advice: Advies, data: dict[str, Any]) -> dict[str, Any]:
+    """The advice JSON with the case's ``id`` (already validated against its pattern, so safe to echo)."""
+    return {**advice.model_dump(mode="json"), "id": data.get("id")}
+
+
+def _batch_item(policy: Policy, item: Any, number: int, log: DecisionLog, trace: str | None) -> dict[str, Any]:
+    """One case of a batch: its advice, or its error object (never raises)."""
+    if not isinstance(item, dict):
+        return _fouten([FieldError("(casus)", "moet een object met velden zijn", "geen-object")], number)
+    try:
+        return advise(policy, item, log, "grenzen/v1/advies/batch", trace)
+    except CaseError as exc:
+        return _fouten(exc.errors, number)
+    except EngineError as exc:
+        return _fouten([FieldError("(engine)", f"{exc}; {NO_ADVICE}", "engine")], number)
+    except Exception as exc:  # noqa: BLE001 - one bad case never stops a batch (type name only: no content)
+        return _fouten([FieldError("(casus)", f"onverwachte fout bij deze casus ({type(exc).__name__}); {NO_ADVICE}",
+                                   "onverwacht")], number)
+
+
+def _batch_cases(data: dict[str, Any]) -> list[Any]:
+    """The list under ``casussen``, at most ``MAX_BATCH`` long; ``CaseError`` otherwise."""
+    extra = [key for key in data if key != "casussen"]
+    if extra:
+        raise CaseError([FieldError("<onbekend veld>", "onbekend veld; toegestaan: casussen", "onbekende-sleutel")])
+    cases = data.get("casussen")
+    if not isinstance(cases, list):
+        raise CaseError([FieldError("casussen", "moet een lijst van casussen zijn", "geen-lijst")])
+    if len(cases) > MAX_BATCH:
+        raise CaseError([FieldError("casussen", f"hoogstens {MAX_BATCH} casussen per verzoek; "
+                                                "deel de lijst op", "te-groot")])
+    return cases
+
+
+def _advice_routes(app: FastAPI, settings: Settings, log: DecisionLog) -> None:
+    """POST /v1/advies, /v1/advies/batch, /v1/wat-als."""
+
+    @app.post("/v1/advies", response_model=AdviesMetId, responses=ERRORS, openapi_extra=CASE_BODY,
+              summary="Advies op één casus", tags=["advies"])
+    async def advies(request: Request) -> Response:
+        data = await read_json(request, settings.max_bytes)
+        policy = request_policy(request)
+        answer = advise(policy, data, log, "grenzen/v1/advies", request.headers.get("traceparent"))
+        return JSONResponse(answer)
+
+    @app.post("/v1/advies/batch", response_model=BatchAntwoord, responses=ERRORS, openapi_extra=BATCH_BODY,
+              summary=f"Advies op hoogstens {MAX_BATCH} casussen, in volgorde", tags=["advies"])
+    async def batch(request: Request) -> Response:
+        cases = _batch_cases(await read_json(request, settings.max_bytes))
+        policy = request_policy(request)
+        trace = request.headers.get("traceparent")
+        results = await run_in_threadpool(
+            lambda: [_batch_item(policy, item, n, log, trace) for n, item in enumerate(cases, start=1)])
+        return JSONResponse({"resultaten": results, "beleid": {"naam": policy.name, "versie": policy.version}})
+
+    @app.post("/v1/wat-als", response_model=WatAlsAntwoord, responses=ERRORS, openapi_extra=CASE_BODY,
+              summary="Advies en de kleinste veranderingen die het zouden veranderen", tags=["advies"])
+    async def wat_als(request: Request) -> Response:
+        data = await read_json(request, settings.max_bytes)
+        policy = request_policy(request)
+        advice = policy.advise(data)
+        changes = await run_in_threadpool(what_if, policy, data)
+        items = [Verandering(veld=c.path, als=c.change, dan=c.outcome, route=c.advice.route,
+                             urgentie=c.advice.urgentie).model_dump() for c in changes]
+        return JSONResponse({"advies": _with_id(advice, data), "wat_als": items})
+
+
+def _policy_routes(app: FastAPI, holder: PolicyHolder, settings: Settings) -> None:
+    """The policy, its schemas, health, readiness, reload, and the OpenAPI document with its page."""
+
+    @app.get("/v1/beleid", response_model=BeleidAntwoord, responses={401: ERRORS[401]},
+             summary="Het beleid: naam, versie, lagen en woordenlijst", tags=["beleid"])
+    async def beleid(request: Request) -> BeleidAntwoord:
+        return policy_answer(request_policy(request))
+
+    @app.get("/v1/schema/casus", responses={401: ERRORS[401]}, tags=["beleid"],
+             summary="JSON Schema (draft 2020-12) van de casus voor dit beleid")
+    async def schema_casus(request: Request) -> dict[str, Any]:
+        return case_schema(request_policy(request))
+
+    @app.get("/v1/schema/advies", responses={401: ERRORS[401]}, tags=["beleid"],
+             summary="JSON Schema (draft 2020-12) van het advies")
+    async def schema_advies(request: Request) -> dict[str, Any]:
+        return advice_schema(request_policy(request))
+
+    @app.get("/v1/gezondheid", response_model=Gezondheid, tags=["beheer"], summary="Leeft de dienst? (geen token)")
+    async def gezondheid() -> Gezondheid:
+        return Gezondheid(status="ok")
+
+    @app.get("/v1/gereed", response_model=Gereed, responses={401: ERRORS[401]}, tags=["beheer"],
+             summary="Is er een beleid geladen?")
+    async def gereed(request: Request) -> Gereed:
+        policy = request_policy(request)
+        return Gereed(status="gereed", beleid={"naam": policy.name, "versie": policy.version})  # type: ignore[arg-type]
+
+    @app.post("/v1/beheer/herladen", response_model=Herladen, responses={401: ERRORS[401], 422: ERRORS[422]},
+              tags=["beheer"], summary="Laad het beleid opnieuw; bij een fout blijft het oude werken")
+    async def herladen(request: Request) -> Response:
+        outcome = await run_in_threadpool(holder.reload)
+        if outcome.ok and settings.workers > 1:
+            os.kill(os.getppid(), signal.SIGHUP)  # the supervisor passes it on: every worker reloads
+        info = {"naam": outcome.policy.name, "versie": outcome.policy.version}
+        if outcome.ok:
+            return JSONResponse({"herladen": True, "beleid": info}, headers=_version(outcome.policy))
+        problems = [{"veld": f"{p.file}:{p.line}" if p.line else str(p.file or "(regels)"), "melding": p.message}
+                    for p in outcome.problems] or [{"veld": "(regels)", "melding": outcome.message}]
+        return JSONResponse({"herladen": False, "beleid": info, "fout": {"fouten": problems}}, status_code=422)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(openapi_document(app, request_policy(request)))
+
+
+def _version(policy: Policy) -> dict[str, str]:
+    """The header of a policy that is newer than the one the request started with."""
+    return {"x-grenzen-beleidsversie": policy.version}

@@ -1,0 +1,105 @@
+"""The mentors' form as a case: the fields of the two steps (what is going on; how serious) into the contract's
+shape, and the library's field errors back onto the form's own words and inputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from .._errors import FieldError
+from .._models import EFFECTS, MAX_SIGNALS, SEVERITIES
+from ..pipeline._policy import Policy
+
+MAX_FIELDS = 1000  # a form has far fewer; more is not a form of ours
+
+Form = dict[str, list[str]]
+
+
+def parse_form(body: bytes) -> Form:
+    """An ``application/x-www-form-urlencoded`` body (bytes that are not UTF-8 are replaced, never shown)."""
+    try:
+        return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except ValueError:  # more fields than MAX_FIELDS
+        return {}
+
+
+def first(form: Form, name: str) -> str:
+    """The first value of a field, stripped; empty when absent."""
+    return (form.get(name) or [""])[0].strip()
+
+
+def chosen_kinds(form: Form, policy: Policy) -> list[str]:
+    """The signal kinds ticked, in the vocabulary's order, each once, at most ``MAX_SIGNALS``."""
+    ticked = set(form.get("soort", []))
+    return [kind for kind in policy.vocabulary.signalen if kind in ticked][:MAX_SIGNALS]
+
+
+def _number(text: str) -> int | str | None:
+    """A whole number typed in a field: empty is unknown, digits a number, anything else is left to the contract."""
+    if not text:
+        return None
+    return int(text) if text.isdigit() and len(text) < 6 else text
+
+
+def case_from_form(form: Form, policy: Policy, with_signals: bool = True) -> dict[str, object]:
+    """The case the form describes (step 1 alone without signals, to check it before step 2)."""
+    case: dict[str, object] = {"taak": first(form, "taak")}
+    for key in ("leeftijd", "leerjaar"):
+        if (value := _number(first(form, key))) is not None:
+            case[key] = value
+    trainings = [t for t in form.get("scholing", []) if t]
+    if trainings:
+        case["mentor"] = {"scholing": trainings[:MAX_SIGNALS]}
+    effect = first(form, "aanpak_effect")
+    if effect in EFFECTS:
+        weeks = _number(first(form, "aanpak_weken"))
+        case["eerdere_aanpak"] = {"weken": 0 if weeks is None else weeks, "effect": effect}
+    if with_signals:
+        signals: list[dict[str, object]] = []
+        for kind in chosen_kinds(form, policy):
+            signal: dict[str, object] = {"soort": kind}
+            if (severity := first(form, f"ernst_{kind}")) in SEVERITIES:
+                signal["ernst"] = severity
+            if (weeks := _number(first(form, f"duur_{kind}"))) is not None:
+                signal["duur_weken"] = weeks
+            signals.append(signal)
+        if signals:
+            case["signalen"] = signals
+    return case
+
+
+@dataclass(frozen=True)
+class FormError:
+    """One problem as the form shows it: what (in the form's words), the message, and the input to go to."""
+
+    what: str
+    message: str
+    target: str
+
+
+_WORDS = {"taak": ("Taak", "taak"), "leeftijd": ("Leeftijd", "leeftijd"), "leerjaar": ("Leerjaar", "leerjaar"),
+          "eerdere_aanpak.weken": ("Hoe lang al zelf aangepakt", "aanpak_weken"),
+          "eerdere_aanpak.effect": ("Wat het opleverde", "aanpak_effect_geen")}
+
+
+def form_errors(errors: list[FieldError], case: dict[str, object], policy: Policy) -> list[FormError]:
+    """The library's field errors in the form's words (a signal by its label), each linked to its input."""
+    signals = case.get("signalen")
+    kinds = [s["soort"] for s in signals if isinstance(s, dict)] if isinstance(signals, list) else []
+    out = []
+    for error in errors:
+        parts = error.field.split(".")
+        if parts[0] == "signalen" and len(parts) >= 2 and parts[1].isdigit() and int(parts[1]) < len(kinds):
+            kind = str(kinds[int(parts[1])])
+            label = policy.vocabulary.signalen[kind].label if kind in policy.vocabulary.signalen else kind
+            if parts[-1] == "ernst":
+                message = "kies hoe ernstig het is" if "ontbreekt" in error.message else error.message
+                out.append(FormError(f"{label}: ernst", message, f"ernst_{kind}_licht"))
+            else:
+                out.append(FormError(f"{label}: hoe lang al", error.message, f"duur_{kind}"))
+        elif parts[0] == "mentor":
+            out.append(FormError("Scholing van de mentor", error.message, "scholing"))
+        else:
+            what, target = _WORDS.get(error.field, ("Casus", "taak"))
+            out.append(FormError(what, error.message, target))
+    return out

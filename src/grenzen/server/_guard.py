@@ -1,0 +1,95 @@
+"""Around every request: the policy it is answered with, the token, the body cap, the headers of every answer,
+and a last net that turns any unexpected failure into a Dutch answer without content (never a traceback of a case).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from ..pipeline._read import too_large
+from ._answers import fout
+from ._holder import PolicyHolder
+from ._settings import Settings
+
+LOG = logging.getLogger("grenzen.server")
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+VERSION_HEADER = "x-grenzen-beleidsversie"
+NO_ADVICE = "geen advies — leg de casus voor aan het zorgteam"
+NO_TOKEN = "geen geldig token: stuur de kop 'Authorization: Bearer <token>'"
+OPEN_PATHS = frozenset({"/v1/gezondheid"})  # liveness: a load balancer asks it without a token
+#: The page loads nothing from elsewhere and runs no script: styles from this server, forms only to this server.
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
+       "frame-ancestors 'none'")
+_ALWAYS = [(b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store"),
+           (b"referrer-policy", b"no-referrer")]
+_HTML = [(b"content-security-policy", CSP.encode()), (b"x-frame-options", b"DENY"),
+         (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+         (b"cross-origin-opener-policy", b"same-origin"), (b"cross-origin-resource-policy", b"same-origin")]
+
+
+class Guard:
+    """ASGI middleware: policy per request, token, body cap, headers, last net."""
+
+    def __init__(self, app: ASGIApp, holder: PolicyHolder, settings: Settings) -> None:
+        self.app, self.holder, self.settings = app, holder, settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        policy = self.holder.policy  # taken once: this request is answered by this policy, whatever reloads
+        scope.setdefault("state", {})["policy"] = policy
+        version = policy.version.encode("ascii", "replace")
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = list(message.get("headers", []))
+                if not any(k.lower() == VERSION_HEADER.encode() for k, _ in headers):  # a reload names its new one
+                    headers.append((VERSION_HEADER.encode(), version))
+                headers += _ALWAYS
+                if any(k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers):
+                    headers += _HTML
+                message["headers"] = headers
+            await send(message)
+
+        refusal = self._refusal(scope)
+        try:
+            if refusal is not None:
+                await _send_json(send_with_headers, *refusal)
+                return
+            await self.app(scope, receive, send_with_headers)
+        except Exception as exc:  # noqa: BLE001 - the type only: an exception's text may hold case content
+            LOG.error("Onverwachte fout bij %s %s (%s)", scope.get("method"), scope.get("path"), type(exc).__name__)
+            if not started:
+                await _send_json(send_with_headers, 500, fout("(verzoek)", f"onverwachte fout; {NO_ADVICE}"), [])
+
+    def _refusal(self, scope: Scope) -> tuple[int, dict[str, Any], list[tuple[bytes, bytes]]] | None:
+        """401 without a valid token on /v1/ (liveness aside), 413 when the declared body is over the cap."""
+        headers = dict((k.lower(), v) for k, v in scope.get("headers", []))
+        path: str = scope.get("path", "")
+        if path.startswith("/v1/") and path not in OPEN_PATHS:
+            authorization = headers.get(b"authorization", b"").decode("latin-1")
+            if not self.settings.token_ok(authorization):
+                return 401, fout("(verzoek)", NO_TOKEN), [(b"www-authenticate", b'Bearer realm="grenzen"')]
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.settings.max_bytes:
+            return 413, fout("(casus)", too_large(self.settings.max_bytes)), [(b"connection", b"close")]
+        return None
+
+
+async def _send_json(send: Send, status: int, body: dict[str, Any], extra: list[tuple[bytes, bytes]]) -> None:
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()), *extra]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": data})

@@ -1,0 +1,64 @@
+"""The policy a service answers with, and its reload: load and check the new one, then swap it in atomically.
+
+A request takes ``holder.policy`` once, at its start, and answers with that policy to the end (its advice and its
+version header agree). A reload builds a whole new ``Policy`` beside the serving one, outside any request; only
+when it loads and passes its load-time checks does one assignment put it in place. Requests that still hold the
+old policy finish with it; it is freed when the last of them is done. A policy that fails to load changes nothing:
+the old one goes on serving, and the reasons (located problems of the rule files) are returned and logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .._errors import GrenzenError, PolicyError, Problem
+from ..pipeline._policy import Policy, load_policy
+
+LOG = logging.getLogger("grenzen.server")
+
+
+@dataclass(frozen=True)
+class Reload:
+    """The outcome of one reload: whether the new policy serves now, and the problems if it does not."""
+
+    ok: bool
+    policy: Policy
+    problems: list[Problem] = field(default_factory=list)
+    message: str = ""
+
+
+class PolicyHolder:
+    """The serving policy of one process; ``reload()`` is safe from any thread, one reload at a time."""
+
+    def __init__(self, rules: Path | None, max_bytes: int) -> None:
+        self.rules, self.max_bytes = rules, max_bytes
+        self.policy = self._load()  # a policy that does not load stops the start: there is nothing to serve
+        self.reloads = 0
+        self._lock = threading.Lock()
+
+    def _load(self) -> Policy:
+        policy = load_policy(self.rules)
+        policy.max_case_bytes = self.max_bytes
+        return policy
+
+    def reload(self) -> Reload:
+        """Load the rules again; on success swap the new policy in, otherwise keep the old one serving."""
+        with self._lock:
+            old = self.policy
+            try:
+                new = self._load()
+            except PolicyError as exc:
+                LOG.error("Herladen mislukt; het oude beleid (versie %s) blijft werken:\n%s", old.version, exc)
+                return Reload(False, old, list(exc.problems), str(exc))
+            except (GrenzenError, OSError) as exc:  # e.g. the rules folder is gone or unreadable
+                LOG.error("Herladen mislukt (%s); het oude beleid (versie %s) blijft werken.",
+                          type(exc).__name__, old.version)
+                return Reload(False, old, [], f"het beleid kon niet geladen worden ({type(exc).__name__})")
+            self.policy = new  # one assignment: a request sees the old policy or the new one, never a mix
+            self.reloads += 1
+            del old
+            LOG.info("Beleid herladen: %s, versie %s.", new.name, new.version)
+            return Reload(True, new)

@@ -1,0 +1,61 @@
+"""The OpenAPI document: the routes and answers from FastAPI (pydantic models), the case from the policy's own JSON
+Schema (``toolkit._schema``: the vocabulary's kinds as enums, the severity anchors), rebuilt per policy version."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from ..pipeline._policy import Policy
+from ..toolkit._schema import case_schema
+from ._settings import MAX_BATCH
+
+_CASE_REF = {"$ref": "#/components/schemas/Casus"}
+CASE_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {"application/json": {"schema": _CASE_REF}}}}
+BATCH_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/Batch"}}}}}
+_cache: dict[tuple[int, str], dict[str, Any]] = {}
+
+
+def openapi_document(app: FastAPI, policy: Policy) -> dict[str, Any]:
+    """The document for this app and policy (cached per policy version)."""
+    key = (id(app), policy.version)
+    if key not in _cache:
+        _cache.clear()  # only the serving policy's document is kept
+        _cache[key] = _build(app, policy)
+    return _cache[key]
+
+
+def _build(app: FastAPI, policy: Policy) -> dict[str, Any]:
+    document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    document["info"]["x-beleid"] = {"naam": policy.name, "versie": policy.version}
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    case = _refs(copy.deepcopy(case_schema(policy)))
+    for name, definition in case.pop("$defs", {}).items():
+        schemas[name] = definition
+    case.pop("$schema", None)
+    schemas["Casus"] = case
+    schemas["Batch"] = {
+        "type": "object", "description": f"Hoogstens {MAX_BATCH} casussen; het antwoord heeft ze in dezelfde volgorde.",
+        "properties": {"casussen": {"type": "array", "items": _CASE_REF, "maxItems": MAX_BATCH}},
+        "required": ["casussen"], "additionalProperties": False,
+    }
+    document["components"]["securitySchemes"] = {"token": {"type": "http", "scheme": "bearer"}}
+    for path, operations in document["paths"].items():
+        if path.startswith("/v1/") and path != "/v1/gezondheid":
+            for operation in operations.values():
+                operation["security"] = [{"token": []}]
+    return document
+
+
+def _refs(node: Any) -> Any:
+    """JSON Schema's ``#/$defs/X`` as OpenAPI's ``#/components/schemas/X``."""
+    if isinstance(node, dict):
+        return {k: (v.replace("#/$defs/", "#/components/schemas/") if k == "$ref" and isinstance(v, str)
+                    else _refs(v)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_refs(item) for item in node]
+    return node

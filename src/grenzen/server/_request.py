@@ -1,0 +1,36 @@
+"""What every route reads from a request: the policy it is answered with, and its body within the cap."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+
+from ..pipeline._policy import Policy
+from ..pipeline._read import read_case_text
+
+
+class BodyTooLarge(Exception):
+    """A body over the cap (one without a Content-Length header: chunked)."""
+
+
+def request_policy(request: Request) -> Policy:
+    """The policy this request is answered with (taken once by the guard)."""
+    policy: Policy = request.state.policy
+    return policy
+
+
+async def read_body(request: Request, cap: int) -> bytes:
+    """The body, at most ``cap`` bytes (a larger one is refused as soon as it is larger)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json(request: Request, cap: int) -> dict[str, Any]:
+    """The body as one JSON object, read by the library's strict case reader."""
+    return read_case_text(await read_body(request, cap), json_only=True, max_bytes=cap)

@@ -1,0 +1,137 @@
+"""The mentors' pages, rendered on the server (Jinja2), in plain Dutch, without JavaScript and storing nothing.
+
+``/`` asks what is going on (task, age, school year, training, what was tried, which signals), ``/ernst`` how
+serious each signal is (each severity with the policy's own anchor text beside it) and how long it lasts,
+``/advies`` gives the advice: route and urgency first, then what to do and not to do, where to refer (with what the
+agreements say about the destination), consent, the reasons with their sources, and what would change it.
+``/beleid`` is the rendered policy, ``/docs`` the API's reference page.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
+
+from .._errors import CaseError, EngineError
+from .._models import EFFECTS, MAX_YEAR, MIN_YEAR, SEVERITIES, Advies
+from ..pipeline._explain import ROUTE_SENTENCES, URGENCY_WORDS
+from ..pipeline._policy import Policy
+from ..pipeline._whatif import what_if
+from ..toolkit._render import render_policy
+from ._form import Form, FormError, case_from_form, chosen_kinds, form_errors, parse_form
+from ._openapi import openapi_document
+from ._request import read_body, request_policy
+
+_ENV = Environment(loader=PackageLoader("grenzen.server", "templates"), autoescape=select_autoescape(default=True),
+                   trim_blocks=True, lstrip_blocks=True)
+_CSS = resources.files("grenzen.server").joinpath("static/stijl.css").read_bytes()
+_BODY = re.compile(r"<body>(.*)</body>", re.S)
+GROUP_WORDS = {"leren": "Leren en school", "sociaal": "Sociaal en groep", "verzuim": "Verzuim",
+               "welzijn": "Welzijn en gezondheid", "thuis": "Thuis", "veiligheid": "Veiligheid"}
+SEVERITY_WORDS = {"licht": "Licht", "matig": "Matig", "ernstig": "Ernstig", "acuut": "Acuut"}
+EFFECT_WORDS = {"geen": "Geen effect", "onvoldoende": "Te weinig effect", "voldoende": "Genoeg effect"}
+ROUTE_TITLES = {"mentor": "Dit hoort bij de mentor", "zorgteam": "Naar het zorgteam", "extern": "Externe hulp nodig"}
+
+
+def _page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
+    return HTMLResponse(_ENV.get_template(name).render(**values), status_code=status)
+
+
+def _groups(policy: Policy) -> list[tuple[str, list[tuple[str, Any]]]]:
+    """The signal kinds by group, in the vocabulary's order (kinds without a group last)."""
+    groups: dict[str, list[tuple[str, Any]]] = {}
+    for kind, term in policy.vocabulary.signalen.items():
+        groups.setdefault(term.groep or "", []).append((kind, term))
+    return [(GROUP_WORDS.get(g, g.capitalize() if g else "Overig"), kinds)
+            for g, kinds in sorted(groups.items(), key=lambda item: item[0] == "")]
+
+
+def _common(policy: Policy) -> dict[str, Any]:
+    return {"policy": policy, "years": range(MIN_YEAR, MAX_YEAR + 1), "effects": EFFECTS,
+            "effect_words": EFFECT_WORDS, "severities": SEVERITIES, "severity_words": SEVERITY_WORDS}
+
+
+def _step_one(policy: Policy, form: Form, errors: list[FormError], status: int = 200) -> HTMLResponse:
+    return _page("vraag.html", status, **_common(policy), groups=_groups(policy), form=form, errors=errors,
+                 ticked=set(chosen_kinds(form, policy)))
+
+
+def _step_two(policy: Policy, form: Form, errors: list[FormError], status: int = 200) -> HTMLResponse:
+    kinds = [(kind, policy.vocabulary.signalen[kind]) for kind in chosen_kinds(form, policy)]
+    hidden = [(name, value) for name, values in form.items()
+              if name in ("taak", "leeftijd", "leerjaar", "scholing", "aanpak_effect", "aanpak_weken", "soort")
+              for value in values]
+    return _page("ernst.html", status, **_common(policy), kinds=kinds, form=form, errors=errors, hidden=hidden)
+
+
+def _destinations(policy: Policy, advice: Advies) -> list[tuple[str, str | None]]:
+    """Each destination named in the advice, with the agreements' description of it (who they are, how to reach)."""
+    by_name = {d.naam: d for d in policy.agreements.bestemmingen.values()} if policy.agreements else {}
+    return [(name, by_name[name].omschrijving if name in by_name else None) for name in advice.verwijzen_naar]
+
+
+async def _advice_page(policy: Policy, form: Form) -> HTMLResponse:
+    case = case_from_form(form, policy)
+    try:
+        advice = policy.advise(case)
+        changes = await run_in_threadpool(what_if, policy, case)
+    except CaseError as exc:
+        errors = form_errors(exc.errors, case, policy)
+        if chosen_kinds(form, policy):
+            return _step_two(policy, form, errors, 422)
+        return _step_one(policy, form, errors, 422)
+    except EngineError:
+        return _page("geen-advies.html", 503, policy=policy)
+    return _page("advies.html", advice=advice, changes=changes, route_title=ROUTE_TITLES[advice.route],
+                 route_sentence=ROUTE_SENTENCES[advice.route], urgency=URGENCY_WORDS[advice.urgentie],
+                 destinations=_destinations(policy, advice), policy=policy)
+
+
+async def _form_of(request: Request) -> Form:
+    return parse_form(await read_body(request, request.app.state.settings.max_bytes))
+
+
+def add_web_routes(app: FastAPI) -> None:
+    """The pages: /, /ernst, /advies, /beleid, /docs and the style sheet."""
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def vraag(request: Request) -> HTMLResponse:
+        return _step_one(request_policy(request), {}, [])
+
+    @app.post("/ernst", response_class=HTMLResponse, include_in_schema=False)
+    async def ernst(request: Request) -> HTMLResponse:
+        policy, form = request_policy(request), await _form_of(request)
+        case = case_from_form(form, policy, with_signals=False)
+        try:
+            policy.validate_case(case)
+        except CaseError as exc:
+            return _step_one(policy, form, form_errors(exc.errors, case, policy), 422)
+        if not chosen_kinds(form, policy):
+            return await _advice_page(policy, form)
+        return _step_two(policy, form, [])
+
+    @app.post("/advies", response_class=HTMLResponse, include_in_schema=False)
+    async def advies(request: Request) -> HTMLResponse:
+        return await _advice_page(request_policy(request), await _form_of(request))
+
+    @app.get("/beleid", response_class=HTMLResponse, include_in_schema=False)
+    async def beleid(request: Request) -> HTMLResponse:
+        policy = request_policy(request)
+        document = await run_in_threadpool(render_policy, policy, "html")
+        found = _BODY.search(document)
+        return _page("beleid.html", policy=policy, body=Markup(found.group(1) if found else ""))  # noqa: S704
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    async def docs(request: Request) -> HTMLResponse:
+        document = openapi_document(app, request_policy(request))
+        return _page("docs.html", policy=request_policy(request), document=document)
+
+    @app.get("/stijl.css", include_in_schema=False)
+    async def stijl() -> Response:
+        return Response(_CSS, media_type="text/css")
