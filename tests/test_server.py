@@ -1,0 +1,454 @@
+"""The decision service over HTTP: every endpoint, every error shape, tokens, the body cap, reload, the decision log."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi")
+
+from test_server_support import TOKEN, live, random_cases  # noqa: E402
+
+import grenzen  # noqa: E402
+from grenzen.server._command import check  # noqa: E402
+from grenzen.server._settings import Settings, is_loopback, read_tokens  # noqa: E402
+
+CASE = {"id": "casus-2024-117", "leeftijd": 14, "taak": "begeleidingsgesprekken",
+        "signalen": [{"soort": "rouw", "ernst": "matig", "duur_weken": 3}]}
+SECRET = "Jantje-de-Vries"  # stands for case content that must never come back in an error
+
+
+@pytest.fixture(scope="module")
+def server():
+    with live() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    with server.client() as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return grenzen.load_policy()
+
+
+def test_import_grenzen_does_not_import_the_server():
+    code = ("import sys, grenzen, grenzen.cli; grenzen.advise({'taak': 'signaleren'}); "
+            "from grenzen.cli._main import build_parser; build_parser(); "
+            "print(sorted(m for m in ('fastapi', 'starlette', 'uvicorn', 'jinja2') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_advies_gives_the_librarys_advice_with_the_case_id(client, policy):
+    response = client.post("/v1/advies", content=json.dumps(CASE))
+    assert response.status_code == 200
+    body = response.json()
+    assert body.pop("id") == "casus-2024-117"
+    assert body == policy.advise(CASE).model_dump(mode="json")
+    assert response.headers["x-grenzen-beleidsversie"] == policy.version
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
+    assert "access-control-allow-origin" not in response.headers  # no CORS
+
+
+def test_advies_without_id_echoes_null(client):
+    assert client.post("/v1/advies", json={"taak": "signaleren"}).json()["id"] is None
+
+
+@pytest.mark.parametrize(("body", "field", "message"), [
+    (b'{"taak": "signaleren", "taak": "signaleren"}', "(casus)",
+     "kolom 24: deze sleutel staat twee keer in hetzelfde blok; voeg ze samen"),
+    (b'{"taak": "signaleren", "leeftijd": 1e400}', "(casus)", "dit getal is te groot of geen gewoon getal"),
+    (b'{"taak": "signaleren", "leeftijd": NaN}', "(casus)", "dit getal is te groot of geen gewoon getal"),
+    (b'["taak"]', "(casus)", "moet een object met velden zijn (een JSON-object of een YAML-blok)"),
+    (b"taak: signaleren", "(casus)", "kolom 1: geen geldige JSON"),
+    (b"", "(casus)", "de tekst is leeg"),
+    (b"\xff\xfe", "(casus)", "de tekst is geen UTF-8"),
+    (b"[" * 100 + b"]" * 100, "(casus)", "de tekst is te diep genest"),
+    (json.dumps({"taak": "signaleren", "leeftijd": 40}).encode(), "leeftijd", "mag hoogstens 25 zijn"),
+])
+def test_a_bad_case_is_422_in_the_batch_shape(client, body, field, message):
+    response = client.post("/v1/advies", content=body)
+    assert response.status_code == 422
+    assert response.json() == {"fout": {"fouten": [{"veld": field, "melding": message}]}}
+
+
+def test_errors_never_echo_case_content(client):
+    for case in ({"taak": "signaleren", SECRET: 1}, {"taak": SECRET},
+                 {"taak": "signaleren", "signalen": [{"soort": SECRET, "ernst": "licht"}]},
+                 {"taak": "signaleren", "leeftijd": SECRET}, {"taak": "signaleren", "id": SECRET + " "}):
+        for path in ("/v1/advies", "/v1/wat-als"):
+            response = client.post(path, json=case)
+            assert response.status_code == 422, (path, case)
+            assert SECRET not in response.text and SECRET.lower() not in response.text.lower()
+            assert set(response.json()) == {"fout"}
+    batch = client.post("/v1/advies/batch", json={"casussen": [{"taak": SECRET}]})
+    assert SECRET not in batch.text
+
+
+def test_batch_answers_each_case_in_order(client, policy):
+    cases = [CASE, {"taak": "signaleren", "leeftijd": 40}, "geen object", {"taak": "signaleren"}]
+    response = client.post("/v1/advies/batch", json={"casussen": cases})
+    assert response.status_code == 200
+    results = response.json()["resultaten"]
+    assert len(results) == 4
+    assert results[0]["route"] == policy.advise(CASE).route and results[0]["id"] == CASE["id"]
+    assert results[1] == {"fout": {"fouten": [{"veld": "leeftijd", "melding": "mag hoogstens 25 zijn"}], "nummer": 2}}
+    assert results[2]["fout"]["nummer"] == 3 and results[2]["fout"]["fouten"][0]["veld"] == "(casus)"
+    assert results[3]["route"] == policy.advise({"taak": "signaleren"}).route
+    assert response.json()["beleid"] == {"naam": policy.name, "versie": policy.version}
+
+
+def test_batch_limits_and_shape(client):
+    too_many = client.post("/v1/advies/batch", json={"casussen": [{"taak": "signaleren"}] * 1001})
+    assert too_many.status_code == 422
+    assert too_many.json()["fout"]["fouten"][0]["veld"] == "casussen"
+    assert len(client.post("/v1/advies/batch", json={"casussen": [{"taak": "signaleren"}] * 1000})
+               .json()["resultaten"]) == 1000
+    bodies: list[dict] = [{"casussen": {}}, {}, {"casussen": [], "extra": 1}]
+    for body in bodies:
+        assert client.post("/v1/advies/batch", json=body).status_code == 422, body
+    assert client.post("/v1/advies/batch", json={"casussen": []}).json()["resultaten"] == []
+
+
+def test_wat_als_is_the_librarys_what_if(client, policy):
+    case = {"leeftijd": 14, "taak": "begeleidingsgesprekken", "signalen": [{"soort": "rouw", "ernst": "matig"}]}
+    body = client.post("/v1/wat-als", json=case).json()
+    expected = policy.what_if(case)
+    assert [item["veld"] for item in body["wat_als"]] == [c.path for c in expected]
+    assert [f"Als {item['als']}, dan {item['dan']}." for item in body["wat_als"]] == [str(c) for c in expected]
+    assert body["advies"]["route"] == policy.advise(case).route
+
+
+def test_beleid_has_the_vocabulary_with_labels_groups_and_anchors(client, policy):
+    body = client.get("/v1/beleid").json()
+    assert (body["naam"], body["versie"]) == (policy.name, policy.version)
+    assert body["lagen"] == [{"naam": policy.name, "versie": policy.version}]
+    signals = body["woordenlijst"]["signalen"]
+    assert set(signals) == set(policy.vocabulary.signalen)
+    for kind, term in policy.vocabulary.signalen.items():
+        assert signals[kind]["label"] == term.label and signals[kind]["groep"] == term.groep
+        assert signals[kind]["ernst"] == term.anchors() and signals[kind]["veiligheid"] == term.veiligheid
+    assert set(body["woordenlijst"]["taken"]) == set(policy.vocabulary.taken)
+
+
+def test_schemas_are_the_toolkits(client, policy):
+    from grenzen.toolkit._schema import advice_schema, case_schema
+
+    assert client.get("/v1/schema/casus").json() == case_schema(policy)
+    assert client.get("/v1/schema/advies").json() == advice_schema(policy)
+
+
+def test_health_and_readiness(client, policy):
+    assert client.get("/v1/gezondheid").json() == {"status": "ok"}
+    assert client.get("/v1/gereed").json() == {"status": "gereed",
+                                               "beleid": {"naam": policy.name, "versie": policy.version}}
+
+
+def test_openapi_document_and_docs_page(client, policy):
+    document = client.get("/openapi.json").json()
+    assert document["openapi"].startswith("3.1")
+    assert {"/v1/advies", "/v1/advies/batch", "/v1/wat-als", "/v1/beleid", "/v1/schema/casus", "/v1/schema/advies",
+            "/v1/gezondheid", "/v1/gereed", "/v1/beheer/herladen"} <= set(document["paths"])
+    casus = document["components"]["schemas"]["Casus"]
+    assert casus["properties"]["taak"]["enum"] == list(policy.vocabulary.taken)
+    assert "#/$defs/" not in json.dumps(document)
+    assert document["info"]["x-beleid"]["versie"] == policy.version
+    page = client.get("/docs")
+    assert page.status_code == 200 and "/v1/advies/batch" in page.text
+    assert "cdn" not in page.text.lower() and "<script" not in page.text
+
+
+def test_unknown_paths_and_methods_are_dutch(client):
+    assert client.get("/v1/niets").json() == {"fout": {"fouten": [{"veld": "(verzoek)",
+                                                                   "melding": "deze pagina bestaat niet"}]}}
+    wrong = client.get("/v1/advies")
+    assert wrong.status_code == 405 and wrong.json()["fout"]["fouten"][0]["melding"] == "deze methode kan hier niet"
+    assert "x-grenzen-beleidsversie" in wrong.headers
+
+
+def test_body_over_the_cap_is_413():
+    with live(Settings(max_bytes=2000)) as server, server.client() as client:
+        big = json.dumps({"taak": "signaleren", "id": "x" * 3000}).encode()
+        response = client.post("/v1/advies", content=big)
+        assert response.status_code == 413
+        assert response.json() == {"fout": {"fouten": [{"veld": "(casus)",
+                                                         "melding": "de tekst is te groot (meer dan 2.000 bytes)"}]}}
+
+        def chunked():  # no Content-Length: refused while it streams
+            for _ in range(10):
+                yield b" " * 1000
+
+        streamed = client.post("/v1/advies", content=chunked())
+        assert streamed.status_code == 413
+        assert client.post("/v1/advies", json={"taak": "signaleren"}).status_code == 200
+
+
+def test_tokens():
+    with live(Settings(tokens=(TOKEN, "een-tweede-token-van-16"))) as server:
+        with server.client() as anonymous:
+            refused = anonymous.post("/v1/advies", json={"taak": "signaleren"})
+            assert refused.status_code == 401
+            assert refused.headers["www-authenticate"].startswith("Bearer")
+            assert refused.json()["fout"]["fouten"][0]["veld"] == "(verzoek)"
+            for path in ("/v1/beleid", "/v1/gereed", "/v1/schema/casus"):
+                assert anonymous.get(path).status_code == 401
+            assert anonymous.post("/v1/beheer/herladen").status_code == 401
+            assert anonymous.get("/v1/gezondheid").status_code == 200  # liveness needs no token
+            assert anonymous.get("/v1/gereed", headers={"authorization": "Bearer fout-token"}).status_code == 401
+            assert anonymous.get("/v1/gereed", headers={"authorization": TOKEN}).status_code == 401  # no scheme
+        for token in (TOKEN, "een-tweede-token-van-16"):
+            with server.client(token) as client:
+                assert client.post("/v1/advies", json={"taak": "signaleren"}).status_code == 200
+
+
+def test_token_file_and_settings(tmp_path, monkeypatch):
+    tokens = tmp_path / "tokens"
+    tokens.write_text(f"# de koppeling met het leerlingvolgsysteem\n{TOKEN}\n\nnog-een-token-van-lengte\n")
+    assert read_tokens(tokens) == (TOKEN, "nog-een-token-van-lengte")
+    tokens.write_text("kort\n")
+    with pytest.raises(grenzen.GrenzenError, match="korter dan 16"):
+        read_tokens(tokens)
+    monkeypatch.setenv("GRENZEN_TOKEN", TOKEN)
+    monkeypatch.delenv("GRENZEN_TOKEN_BESTAND", raising=False)
+    assert Settings.from_environment().tokens == (TOKEN,)
+    assert Settings(tokens=(TOKEN,)).token_ok(f"bearer {TOKEN}") and not Settings(tokens=(TOKEN,)).token_ok(None)
+
+
+def _args(**given):
+    import argparse
+
+    values = {"port": 8000, "workers": 1, "max_grootte": 1_000_000, "token_bestand": None, "host": "127.0.0.1",
+              "zonder_token": False} | given
+    return argparse.Namespace(**values)
+
+
+def test_serve_refuses_another_address_without_a_token(monkeypatch):
+    monkeypatch.delenv("GRENZEN_TOKEN", raising=False)
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1") and is_loopback("127.8.0.1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.0.2.7") and not is_loopback("school.example")
+    check(_args())
+    with pytest.raises(grenzen.GrenzenError, match="zonder token"):
+        check(_args(host="0.0.0.0"))
+    check(_args(host="0.0.0.0", zonder_token=True))
+    monkeypatch.setenv("GRENZEN_TOKEN", TOKEN)
+    check(_args(host="0.0.0.0"))
+    for wrong in ({"port": 0}, {"workers": 0}, {"max_grootte": 10}):
+        with pytest.raises(grenzen.GrenzenError):
+            check(_args(**wrong))
+
+
+def test_serve_command_refuses_in_dutch(monkeypatch):
+    from grenzen.cli import main
+
+    monkeypatch.delenv("GRENZEN_TOKEN", raising=False)
+    assert main(["serve", "--host", "0.0.0.0"]) == 1
+    assert main(["serve", "--regels", "/geen/map"]) == 1
+
+
+def test_engine_failure_is_503_and_no_advice(monkeypatch):
+    with live() as server, server.client() as client:
+        def broken(*args, **kwargs):
+            raise grenzen.EngineError("de regelmachine faalde")
+
+        monkeypatch.setattr(server.holder.policy, "advise", broken)
+        response = client.post("/v1/advies", json={"taak": "signaleren"})
+        assert response.status_code == 503
+        assert response.json() == {"fout": {"fouten": [{
+            "veld": "(engine)", "melding": "de regelmachine faalde; geen advies — leg de casus voor aan het zorgteam"}]}}
+        batch = client.post("/v1/advies/batch", json={"casussen": [{"taak": "signaleren"}]}).json()
+        assert batch["resultaten"][0]["fout"]["fouten"][0]["veld"] == "(engine)"
+        page = client.post("/advies", data={"taak": "signaleren"})
+        assert page.status_code == 503 and "leg de casus voor aan het zorgteam" in page.text
+
+
+def test_an_unexpected_failure_is_500_without_content(monkeypatch):
+    with live() as server, server.client() as client:
+        def broken(*args, **kwargs):
+            raise KeyError(SECRET)
+
+        monkeypatch.setattr(server.holder.policy, "advise", broken)
+        response = client.post("/v1/advies", json={"taak": "signaleren"})
+        assert response.status_code == 500 and SECRET not in response.text
+        assert "zorgteam" in response.json()["fout"]["fouten"][0]["melding"]
+
+
+def _copy_rules(tmp_path: Path) -> Path:
+    from grenzen.pipeline._load import default_rules_dir
+
+    target = tmp_path / "regels"
+    shutil.copytree(default_rules_dir(), target)
+    return target
+
+
+def test_reload_swaps_and_a_broken_policy_keeps_the_old_one(tmp_path):
+    rules = _copy_rules(tmp_path)
+    with live(Settings(rules=rules)) as server, server.client() as client:
+        before = client.get("/v1/gereed").json()["beleid"]["versie"]
+        vocabulary = rules / "woordenlijst.yaml"
+        good = vocabulary.read_text(encoding="utf-8")
+        vocabulary.write_text(good + "\n# een opmerking verandert de versie\n", encoding="utf-8")
+        reloaded = client.post("/v1/beheer/herladen")
+        assert reloaded.status_code == 200 and reloaded.json()["herladen"] is True
+        after = reloaded.json()["beleid"]["versie"]
+        assert after != before and reloaded.headers["x-grenzen-beleidsversie"] == after
+        assert client.post("/v1/advies", json={"taak": "signaleren"}).json()["beleid"]["versie"] == after
+        vocabulary.write_text(good + "\nnaam: [\n", encoding="utf-8")
+        refused = client.post("/v1/beheer/herladen")
+        assert refused.status_code == 422 and refused.json()["herladen"] is False
+        assert refused.json()["beleid"]["versie"] == after
+        problem = refused.json()["fout"]["fouten"][0]
+        assert "woordenlijst.yaml:" in problem["veld"] and "geen geldige YAML" in problem["melding"]
+        assert client.post("/v1/advies", json={"taak": "signaleren"}).json()["beleid"]["versie"] == after
+
+
+@pytest.mark.slow
+def test_requests_during_reloads_all_succeed(tmp_path):
+    import threading
+
+    rules = _copy_rules(tmp_path)
+    with live(Settings(rules=rules)) as server:
+        failures, done = [], threading.Event()
+
+        def ask():
+            with server.client() as client:
+                while not done.is_set():
+                    response = client.post("/v1/advies", json=CASE)
+                    if response.status_code != 200 or response.json()["route"] != "zorgteam":
+                        failures.append(response.status_code)
+
+        threads = [threading.Thread(target=ask) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        with server.client() as client:
+            for _ in range(5):
+                assert client.post("/v1/beheer/herladen").json()["herladen"] is True
+        done.set()
+        for thread in threads:
+            thread.join()
+        assert failures == [] and server.holder.reloads == 5
+
+
+def test_decision_log_has_only_audit_fields(tmp_path, policy):
+    log = tmp_path / "beslissingen.jsonl"
+    with live(Settings(decision_log=log, activity="va-0042")) as server, server.client() as client:
+        case = dict(CASE, leerjaar=2)
+        trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        client.post("/v1/advies", json=case, headers={"traceparent": trace})
+        client.post("/v1/advies", json=case, headers={"traceparent": "00-" + SECRET})
+        client.post("/v1/advies/batch", json={"casussen": [case, {"taak": SECRET}]})
+    lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 3  # two advices and the one valid case of the batch
+    first = lines[0]
+    record = policy.audit_record(case, policy.advise(case))
+    assert first["input"] == record.gebruikte_gegevens
+    assert first["result"]["route"] == record.route and first["result"]["regels"] == record.regels
+    assert first["bundles"] == {policy.name: {"revision": policy.version}}
+    assert first["labels"] == {"app": "grenzen", "verwerkingsactiviteit": "va-0042"}
+    assert first["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736" and first["span_id"] == "00f067aa0ba902b7"
+    assert "trace_id" not in lines[1] and lines[2]["path"] == "grenzen/v1/advies/batch"
+    text = log.read_text(encoding="utf-8")
+    assert "casus-2024-117" not in text and SECRET not in text and len({e["decision_id"] for e in lines}) == 3
+    assert oct(log.stat().st_mode & 0o777) == "0o600"
+
+
+def test_decision_log_is_off_by_default(server, monkeypatch):
+    assert Settings().decision_log is None and not server.app.state.log.enabled
+    monkeypatch.setattr(os, "write", lambda *a: pytest.fail("the decision log wrote"))
+    with server.client() as client:
+        assert client.post("/v1/advies", json=CASE).status_code == 200
+
+
+def test_no_outgoing_network(monkeypatch, client):
+    seen = []
+    original = socket.socket.connect
+
+    def watch(self, address):
+        seen.append(address)
+        return original(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", watch)
+    for path in ("/", "/beleid", "/docs", "/openapi.json", "/v1/beleid"):
+        client.get(path)
+    client.post("/v1/wat-als", json=CASE)
+    client.post("/advies", data={"taak": "signaleren", "soort": "rouw", "ernst_rouw": "matig"})
+    assert all(isinstance(a, tuple) and a[0] == "127.0.0.1" for a in seen)  # only the test's own client
+
+
+def test_the_service_gives_the_librarys_advice_for_random_cases(client, policy):
+    cases = random_cases(policy, 1000)
+    results = client.post("/v1/advies/batch", json={"casussen": cases}).json()["resultaten"]
+    for case, result in zip(cases, results, strict=True):
+        assert result.pop("id") == case["id"]
+        assert result == policy.advise(case).model_dump(mode="json")
+
+
+@pytest.mark.slow
+def test_one_request_per_case_for_1000_random_cases(client, policy):
+    for case in random_cases(policy, 1000, seed=15):
+        body = client.post("/v1/advies", json=case).json()
+        assert body.pop("id") == case["id"] and body == policy.advise(case).model_dump(mode="json")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(url: str, proc: subprocess.Popen, token: str | None = None) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        try:
+            if httpx.get(url + "/v1/gezondheid", timeout=1, trust_env=False).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("grenzen serve did not start")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [1, 2])
+def test_grenzen_serve_reloads_on_sighup(tmp_path, workers):
+    import httpx
+
+    rules = _copy_rules(tmp_path)
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRENZEN_")} | {"GRENZEN_TOKEN": TOKEN}
+    proc = subprocess.Popen([sys.executable, "-m", "grenzen", "serve", "--regels", str(rules), "--port", str(port),
+                             "--workers", str(workers)], env=env, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    headers = {"authorization": f"Bearer {TOKEN}"}
+    try:
+        _wait(url, proc)
+        before = httpx.get(url + "/v1/gereed", headers=headers, trust_env=False).json()["beleid"]["versie"]
+        (rules / "woordenlijst.yaml").write_text((rules / "woordenlijst.yaml").read_text() + "\n# nieuw\n")
+        proc.send_signal(signal.SIGHUP)
+        deadline, versions = time.monotonic() + 30, {before}
+        while time.monotonic() < deadline:  # every worker answers with the new version
+            versions = {httpx.get(url + "/v1/gereed", headers=headers, trust_env=False).json()["beleid"]["versie"]
+                        for _ in range(8)}
+            if before not in versions:
+                break
+            time.sleep(0.2)
+        assert before not in versions and len(versions) == 1
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert "Beleid herladen" in err
