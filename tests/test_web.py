@@ -1,0 +1,110 @@
+"""The mentors' pages over HTTP, without a browser: the two steps, the advice, errors on the form, the headers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytest.importorskip("fastapi")
+
+from test_server_support import live  # noqa: E402
+
+import grenzen  # noqa: E402
+from grenzen.pipeline._explain import URGENCY_WORDS  # noqa: E402
+from grenzen.server._guard import CSP  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    with live() as server, server.client() as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return grenzen.load_policy()
+
+
+def test_step_one_is_built_from_the_vocabulary(client, policy):
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert page.headers["content-security-policy"] == CSP and page.headers["x-frame-options"] == "DENY"
+    html = page.text
+    assert '<html lang="nl">' in html and "<script" not in html and "http" not in html.split("<body>")[0]
+    for kind, term in policy.vocabulary.signalen.items():
+        assert f'id="soort_{kind}"' in html and term.label.replace("'", "&#39;") in html
+    for kind in policy.vocabulary.taken:
+        assert f'<option value="{kind}"' in html
+    for kind in policy.vocabulary.scholing:
+        assert f'id="scholing_{kind}"' in html
+
+
+def test_step_two_shows_each_severitys_anchor(client, policy):
+    kinds = [k for k, t in policy.vocabulary.signalen.items() if t.anchors()][:2]
+    page = client.post("/ernst", data={"taak": "signaleren", "leeftijd": "14", "soort": kinds})
+    assert page.status_code == 200
+    for kind in kinds:
+        for severity, anchor in policy.vocabulary.signalen[kind].anchors().items():
+            label = re.search(rf'<label for="ernst_{kind}_{severity}">(.*?)</label>', page.text, re.S)
+            assert label is not None
+            assert anchor.replace("'", "&#39;").replace('"', "&#34;") in label.group(1)
+    assert '<input type="hidden" name="leeftijd" value="14">' in page.text
+
+
+def test_the_advice_page_is_the_librarys_advice(client, policy):
+    form = {"taak": "begeleidingsgesprekken", "leeftijd": "14", "soort": "rouw", "ernst_rouw": "matig",
+            "duur_rouw": "3"}
+    page = client.post("/advies", data=form)
+    case = {"taak": "begeleidingsgesprekken", "leeftijd": 14,
+            "signalen": [{"soort": "rouw", "ernst": "matig", "duur_weken": 3}]}
+    advice = policy.advise(case)
+    text = page.text
+    assert page.status_code == 200
+    first = text.index("<h2", text.index("<main"))
+    assert URGENCY_WORDS[advice.urgentie] in text[first:first + 200]  # route and urgency first
+    for step in advice.mentor_doet + advice.mentor_doet_niet:
+        assert step.replace("'", "&#39;").replace('"', "&#34;") in text
+    for reason in advice.redenen:
+        assert reason.titel.replace("'", "&#39;") in text
+    for change in policy.what_if(case):
+        assert str(change).replace("'", "&#39;") in text
+
+
+def test_destinations_come_with_their_description(client, policy):
+    page = client.post("/advies", data={"taak": "signaleren", "soort": "suicidaal_plan", "ernst_suicidaal_plan":
+                                        "ernstig", "leeftijd": "15"})
+    advice = policy.advise({"taak": "signaleren", "leeftijd": 15,
+                            "signalen": [{"soort": "suicidaal_plan", "ernst": "ernstig"}]})
+    assert advice.verwijzen_naar
+    for name in advice.verwijzen_naar:
+        assert f"<dt>{name}</dt>" in page.text.replace("&#39;", "'")
+    assert advice.toestemming is None or advice.toestemming.replace("'", "&#39;") in page.text
+
+
+def test_no_signals_goes_straight_to_the_advice(client):
+    page = client.post("/ernst", data={"taak": "signaleren"})
+    assert page.status_code == 200 and "<h1>Advies</h1>" in page.text
+
+
+def test_errors_are_shown_on_the_form_and_values_kept(client):
+    page = client.post("/ernst", data={"taak": "signaleren", "leeftijd": "40", "soort": "pesten"})
+    assert page.status_code == 422
+    assert 'role="alert"' in page.text and "Leeftijd: mag hoogstens 25 zijn" in page.text
+    assert 'href="#leeftijd"' in page.text and 'value="40"' in page.text
+    assert 'id="soort_pesten" name="soort" value="pesten" aria-describedby="uitleg_pesten" checked' in page.text
+    missing = client.post("/advies", data={"taak": "signaleren", "soort": "pesten"})
+    assert missing.status_code == 422 and "Pesten: ernst: kies hoe ernstig het is" in missing.text
+    assert 'href="#ernst_pesten_licht"' in missing.text
+
+
+def test_nothing_is_stored_or_set(client):
+    page = client.post("/advies", data={"taak": "signaleren"})
+    assert "set-cookie" not in page.headers and page.headers["cache-control"] == "no-store"
+
+
+def test_the_policy_page_is_the_rendered_policy(client, policy):
+    page = client.get("/beleid")
+    assert page.status_code == 200 and f"<h1>{policy.name}</h1>" in page.text
+    assert "<style>" not in page.text  # the page's own style sheet; CSP allows no inline style
+    assert client.get("/stijl.css").headers["content-type"].startswith("text/css")
