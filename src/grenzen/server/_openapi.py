@@ -40,7 +40,9 @@ def _build(app: FastAPI, policy: Policy) -> dict[str, Any]:
     schemas["Casus"] = case
     schemas["Batch"] = {
         "type": "object", "description": f"Hoogstens {MAX_BATCH} casussen; het antwoord heeft ze in dezelfde volgorde.",
-        "properties": {"casussen": {"type": "array", "items": _CASE_REF, "maxItems": MAX_BATCH}},
+        # a case that does not fit gets its own error object in the answer (200), so any item is accepted
+        "properties": {"casussen": {"type": "array", "maxItems": MAX_BATCH, "items": {"anyOf": [
+            _CASE_REF, {"description": "iets anders dan een geldige casus: het antwoord heeft er een foutobject"}]}}},
         "required": ["casussen"], "additionalProperties": False,
     }
     document["components"]["securitySchemes"] = {"token": {"type": "http", "scheme": "bearer"}}
