@@ -198,11 +198,11 @@ def _advice_routes(app: FastAPI, settings: Settings, log: DecisionLog) -> None:
     async def wat_als(request: Request) -> Response:
         data = await read_json(request, settings.max_bytes)
         policy = request_policy(request)
-        advice = policy.advise(data)
+        answer = advise(policy, data, log, "grenzen/v1/wat-als", request.headers.get("traceparent"))
         changes = await run_in_threadpool(what_if, policy, data)
         items = [Verandering(veld=c.path, als=c.change, dan=c.outcome, route=c.advice.route,
                              urgentie=c.advice.urgentie).model_dump() for c in changes]
-        return JSONResponse({"advies": _with_id(advice, data), "wat_als": items})
+        return JSONResponse({"advies": answer, "wat_als": items})
 
 
 def _policy_routes(app: FastAPI, holder: PolicyHolder, settings: Settings) -> None:
