@@ -18,6 +18,7 @@ from ._combine import FALLBACK, SAFETY_GUARD
 from ._load import VOCABULARY_FILE, shown_path
 
 if TYPE_CHECKING:
+    from .._models import Advies
     from ._load import Source
     from ._policy import Policy
 
@@ -32,11 +33,19 @@ def safety_problems(policy: Policy, source: Source) -> list[Problem]:
     for kind, term in vocabulary.signalen.items():
         if not term.veiligheid:
             continue
+        # The combination reads a case's signals and age, never its task or trainings: within one kind the advice
+        # follows from the rules that hold, so it is combined once per set of them (2,618 cases, 374 sets in the
+        # default policy). Every case still goes through validation and the engine.
+        combined: dict[tuple[int, ...], Advies] = {}
         for task in vocabulary.taken:
             failing = None
             for training in trainings:
-                case = {"taak": task, "signalen": [{"soort": kind, "ernst": "acuut"}], "mentor": {"scholing": training}}
-                advice = policy.advise(case)
+                case = policy.validate_case(
+                    {"taak": task, "signalen": [{"soort": kind, "ernst": "acuut"}], "mentor": {"scholing": training}})
+                applicable = tuple(policy.applicable(case))
+                advice = combined.get(applicable)
+                if advice is None:
+                    advice = combined[applicable] = policy.combine(applicable, case)
                 if advice.redenen[0].regel == SAFETY_GUARD.regel:
                     failing = (training, advice)
                     break
