@@ -12,22 +12,37 @@ import importlib
 import threading
 from typing import TYPE_CHECKING, Any
 
-from ._errors import CaseError, EngineError, FieldError, GrenzenError, PolicyError, Problem
-from ._models import Advies, BeleidInfo, Casus, EerdereAanpak, Mentor, OpzijGezet, Reden, Signaal
-from .pipeline._audit import AuditError, AuditRecord, Vangnet
-from .pipeline._explain import explain
-from .pipeline._policy import CaseInput, Policy, check_policy, load_policy
-from .pipeline._whatif import WhatIf
+try:  # the engine's C extension (cheap to import): a broken build fails at import, with its fix, not at first use
+    import durable_rules_engine  # noqa: F401
+except ImportError:
+    from .pipeline import _engine  # noqa: F401  (raises the ImportError that says how to build it)
+
+    raise
 
 if TYPE_CHECKING:
+    from ._errors import CaseError, EngineError, FieldError, GrenzenError, PolicyError, Problem
+    from ._models import Advies, BeleidInfo, Casus, EerdereAanpak, Mentor, OpzijGezet, Reden, Signaal
+    from .pipeline._audit import AuditError, AuditRecord, Vangnet
+    from .pipeline._explain import explain
+    from .pipeline._policy import CaseInput, Policy, check_policy, load_policy
+    from .pipeline._whatif import WhatIf
     from .toolkit._analysis import Analysis, Finding, analyse_policy
     from .toolkit._coverage import TestReport, run_tests
     from .toolkit._diff import Change, Comparison, Difference, compare_policies
     from .toolkit._examples import Outcome
     from .toolkit._render import render_policy
 
-#: The policy writers' toolkit, imported on first use: advice alone never pays for it.
+#: Every public name, imported on first use: ``import grenzen`` itself loads neither pydantic nor the engine (a
+#: program pays for what it touches; the policy writers' toolkit only when it is used).
 _LAZY = {
+    "CaseError": "_errors", "EngineError": "_errors", "FieldError": "_errors", "GrenzenError": "_errors",
+    "PolicyError": "_errors", "Problem": "_errors",
+    "Advies": "_models", "BeleidInfo": "_models", "Casus": "_models", "EerdereAanpak": "_models", "Mentor": "_models",
+    "OpzijGezet": "_models", "Reden": "_models", "Signaal": "_models",
+    "AuditError": "pipeline._audit", "AuditRecord": "pipeline._audit", "Vangnet": "pipeline._audit",
+    "explain": "pipeline._explain", "WhatIf": "pipeline._whatif",
+    "CaseInput": "pipeline._policy", "Policy": "pipeline._policy", "check_policy": "pipeline._policy",
+    "load_policy": "pipeline._policy",
     "Analysis": "toolkit._analysis", "Finding": "toolkit._analysis", "analyse_policy": "toolkit._analysis",
     "TestReport": "toolkit._coverage", "run_tests": "toolkit._coverage", "Outcome": "toolkit._examples",
     "Change": "toolkit._diff", "Comparison": "toolkit._diff", "Difference": "toolkit._diff",
@@ -36,12 +51,21 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "advise":  # defined below; its annotations name CaseInput and Advies, so those come first
+        for needed in ("CaseInput", "Advies"):
+            __getattr__(needed)
+        globals()["advise"] = _advise
+        return _advise
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'grenzen' has no attribute {name!r}")
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [
@@ -88,11 +112,18 @@ _default: Policy | None = None
 _default_lock = threading.Lock()
 
 
-def advise(case: CaseInput) -> Advies:
+def _advise(case: CaseInput) -> Advies:
     """Advice for one case under the bundled default policy (loaded once, on first use)."""
     global _default
     if _default is None:
         with _default_lock:
             if _default is None:
+                from .pipeline._policy import load_policy
+
                 _default = load_policy()
     return _default.advise(case)
+
+
+_advise.__name__ = _advise.__qualname__ = "advise"
+if TYPE_CHECKING:
+    advise = _advise
