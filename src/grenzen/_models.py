@@ -35,9 +35,10 @@ KIND_PATTERN = r"^[a-z][a-z0-9_]{0,59}$"
 
 
 class _Contract(BaseModel):
-    """Strict JSON contract: unknown keys are errors; input is never echoed in errors."""
+    """Strict JSON contract: unknown keys are errors; input is never echoed in errors. Each model's validator is
+    built on its first use (``defer_build``), not at import."""
 
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, frozen=True, defer_build=True)
 
 
 def _known(value: Any, info: ValidationInfo, table: str, what: str) -> Any:

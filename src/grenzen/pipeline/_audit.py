@@ -34,7 +34,7 @@ class AuditError(GrenzenError, ValueError):
 class Vangnet(BaseModel):
     """The safety guard changed the advice: a signal of a ``veiligheid: ja`` kind would have stayed at the mentor."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     regel: str
     signaalsoorten: list[str]
@@ -43,7 +43,7 @@ class Vangnet(BaseModel):
 class AuditRecord(BaseModel):
     """One advice as a school system may store it (Dutch JSON keys, like the advice)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     advies_id: str
     tijd: str

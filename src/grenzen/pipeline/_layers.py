@@ -46,7 +46,7 @@ MAX_LAYERS = 8
 class Laag(BaseModel):
     """``laag.yaml``: the overlay's name, what it builds on, and the kinds it adds."""
 
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, defer_build=True)
     naam: Text
     basis: str = DEFAULT_BASE
     beschrijving: Text | None = None

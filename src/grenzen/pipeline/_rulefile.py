@@ -53,7 +53,8 @@ Effects = Annotated[list[Effect], BeforeValidator(_one_or_many), Field(min_lengt
 
 
 class _File(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=False, hide_input_in_errors=True)
+    # defer_build: each model's validator is built on its first use, not at import
+    model_config = ConfigDict(extra="forbid", strict=False, hide_input_in_errors=True, defer_build=True)
 
 
 class SignaalVoorwaarde(_File):

@@ -55,9 +55,10 @@ def resolve_signal(signal: SignaalVoorwaarde, vocabulary: Vocabulary) -> Signaal
     return signal.model_copy(update={"soort": kinds, "behalve_soort": None, "groep": None, "veiligheid": None})
 
 
-#: A condition that never holds, in the condition language itself (``niet: {alle: []}``): what a block becomes when
-#: its signal selects no kind. Under ``niet`` it holds, as "no signal of no kind" always does.
-NEVER = Voorwaarde(niet=Voorwaarde(alle=[]))
+def never() -> Voorwaarde:
+    """A condition that never holds, in the condition language itself (``niet: {alle: []}``): what a block becomes
+    when its signal selects no kind. Under ``niet`` it holds, as "no signal of no kind" always does."""
+    return Voorwaarde(niet=Voorwaarde(alle=[]))
 
 
 def resolve_condition(cond: Voorwaarde, vocabulary: Vocabulary) -> Voorwaarde:
@@ -69,7 +70,7 @@ def resolve_condition(cond: Voorwaarde, vocabulary: Vocabulary) -> Voorwaarde:
             continue
         signal = resolve_signal(block, vocabulary)
         if signal is None:
-            return NEVER  # the keys of a block all have to hold, and this one cannot (nor can a count of no kind)
+            return never()  # the keys of a block all have to hold, and this one cannot (nor can a count of no kind)
         if signal is not block:
             update[key] = signal
     for key in ("alle", "een_van"):
