@@ -39,6 +39,11 @@ def _names(values: list[str]) -> str:
 
 def _signal_expression(s: SignaalVoorwaarde) -> str:
     """A ``signaal`` block: some signal of the case meets all of its keys."""
+    return f"some(signalen, {_signal_checks(s)})"
+
+
+def _signal_checks(s: SignaalVoorwaarde) -> str:
+    """What one signal (``#``) must meet for a ``signaal`` block (or what an ``aantal_signalen`` block counts)."""
     if s.groep is not None or s.veiligheid is not None:
         raise ValueError("signal selector left: give the rules with selectors resolved (Policy.resolved_rules)")
     checks = []
@@ -52,7 +57,7 @@ def _signal_expression(s: SignaalVoorwaarde) -> str:
         checks.append(f"#.e <= {SEVERITY_RANK[s.ernst_hoogstens]}")
     if s.duur_minstens_weken is not None:
         checks.append(f"#.d != null and #.d >= {s.duur_minstens_weken}")
-    return f"some(signalen, {' and '.join(checks) or 'true'})"
+    return " and ".join(checks) or "true"
 
 
 def _range(name: str, low: int | None, high: int | None) -> str:
@@ -76,12 +81,23 @@ def expression(cond: Voorwaarde) -> str:
         parts.append(f"not {expression(cond.niet)}")
     if cond.signaal is not None:
         parts.append(_signal_expression(cond.signaal))
+    if cond.aantal_signalen is not None:
+        parts.append(f"count(signalen, {_signal_checks(cond.aantal_signalen)}) >= {cond.aantal_signalen.minstens}")
+    parts += _plain_parts(cond)
+    return "(" + " and ".join(parts) + ")"
+
+
+def _plain_parts(cond: Voorwaarde) -> list[str]:
+    """The keys of a block that are neither signals nor nesting: task, training, age, school year, approach."""
+    parts = []
     if cond.taak is not None:
         parts.append(f"taak in {_names(cond.taak)}")
     if cond.scholing is not None:
         parts.append(f"some(scholing, # in {_names(cond.scholing)})")
     if cond.leeftijd is not None:
         parts.append(_range("lft", cond.leeftijd.vanaf, cond.leeftijd.tot_en_met))
+    if cond.leerjaar is not None:
+        parts.append(_range("lj", cond.leerjaar.vanaf, cond.leerjaar.tot_en_met))
     if cond.eerdere_aanpak is not None:
         tried = ["ea != null"]
         if cond.eerdere_aanpak.weken_minstens is not None:
@@ -89,7 +105,7 @@ def expression(cond: Voorwaarde) -> str:
         if cond.eerdere_aanpak.effect:
             tried.append(f"ea.e in {_names(cond.eerdere_aanpak.effect)}")
         parts.append("(" + " and ".join(tried) + ")")
-    return "(" + " and ".join(parts) + ")"
+    return parts
 
 
 def array_expression(policy: grenzen.Policy) -> str:
@@ -128,6 +144,7 @@ def zen_input(case: Casus) -> dict[str, Any]:
     return {
         "taak": case.taak,
         "lft": case.leeftijd,
+        "lj": case.leerjaar,
         "scholing": list(case.mentor.scholing) if case.mentor else [],
         "ea": {"w": tried.weken, "e": tried.effect} if tried else None,
         "signalen": [{"soort": s.soort, "e": SEVERITY_RANK[s.ernst], "d": s.duur_weken} for s in case.signalen],

@@ -171,3 +171,18 @@ def test_the_guard_does_not_touch_advice_that_already_refers(tmp_path):
     advice = _safety_policy(tmp_path, rules).advise({"taak": "t2", "signalen": [{"soort": "a", "ernst": "licht"}]})
     assert (advice.route, advice.urgentie) == ("extern", "direct")
     assert "veiligheid-nooit-alleen-bij-mentor" not in [r.regel for r in advice.redenen]
+
+
+def test_the_fast_advice_constructor_makes_what_model_construct_makes(basis):
+    from grenzen.pipeline._combine import _advies
+
+    advice = basis.advise({"leeftijd": 14, "taak": "begeleidingsgesprekken", "mentor": {"scholing": ["rouwbegeleiding"]},
+                           "signalen": [{"soort": "rouw", "ernst": "matig"}, {"soort": "pesten", "ernst": "licht"}]})
+    values = {name: getattr(advice, name) for name in grenzen.Advies.model_fields}
+    fast, slow = _advies(**values), grenzen.Advies.model_construct(**values)
+    assert fast == slow and type(fast) is grenzen.Advies
+    assert fast.model_dump_json() == slow.model_dump_json() == advice.model_dump_json()
+    assert fast.model_fields_set == slow.model_fields_set
+    assert grenzen.Advies.model_validate(fast.model_dump()) == fast  # a valid advice, as the contract says
+    with pytest.raises(Exception, match="frozen"):
+        fast.route = "mentor"

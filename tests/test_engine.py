@@ -204,3 +204,29 @@ def test_memory_does_not_grow_per_case(tmp_path):
     for i in range(30000):
         policy.advise(raw[i % 2])
     assert _rss_kib() - start < 2048  # a leak of one session per case would be ~0.5 MB each
+
+
+def _left_behind(policy: grenzen.Policy) -> list[str]:
+    """The facts still held in the engine session of each of the policy's rulesets."""
+    return [facts for handle in policy._engine._handles if (facts := _dre.get_facts(handle, _engine.SESSION)) != "[]"]
+
+
+def test_retract_leaves_no_fact_behind(tmp_path, monkeypatch):
+    # a policy spread over several rulesets (17 groups of 12), and the default policy with its exceptions
+    spread = _policy(tmp_path, [_rule(i, ALTERNATIVES[i % 8]) for i in range(17 * 12)])
+    default = grenzen.load_policy()
+    rng = random.Random(5)
+    kinds, tasks = sorted(default.vocabulary.signalen), sorted(default.vocabulary.taken)
+    for _ in range(300):
+        signals = [{"soort": rng.choice(kinds), "ernst": rng.choice(["licht", "matig", "ernstig", "acuut"])}
+                   for _ in range(rng.randint(0, 4))]
+        default.advise({"taak": rng.choice(tasks), "leeftijd": rng.randint(11, 19), "signalen": signals})
+        spread.advise(EVERYTHING_TRUE if rng.random() < 0.5 else {"taak": "t2"})
+    assert len(spread._engine._handles) > 1
+    assert _left_behind(default) == [] and _left_behind(spread) == []
+    # the check has teeth: a retraction that names another fact leaves the case's fact behind
+    real = _engine.Engine._run
+    monkeypatch.setattr(_engine.Engine, "_run", staticmethod(
+        lambda handle, text, retraction: real(handle, text, retraction.replace('"id":"c', '"id":"x'))))
+    spread.advise({"taak": "t1"})
+    assert _left_behind(spread)

@@ -143,21 +143,28 @@ class Engine:
         """Names of every rule whose condition holds for ``fact`` (a JSON object), deduplicated, in firing order."""
         with self._lock:
             self._next_id += 1
-            text = f'{fact[:-1]},"sid":"{SESSION}","id":"c{self._next_id}"}}'
+            ident = f'"sid":"{SESSION}","id":"c{self._next_id}"}}'
+            text = f"{fact[:-1]},{ident}"
+            retraction = "{" + ident
             fired: list[str] = []
             for handle in self._handles:
                 try:
-                    fired.extend(self._run(handle, text))
+                    fired.extend(self._run(handle, text, retraction))
                 except Exception as exc:
                     self._recover()
                     if isinstance(exc, EngineError):
                         raise
                     raise EngineError(f"de regelengine faalde op deze casus ({type(exc).__name__})") from None
             names = list(dict.fromkeys(fired))
-            return _combine_parts(names, self._circuits) if self._circuits else names
+            if self._circuits and any("." in name for name in names):  # a part of a spread rule fired
+                return _combine_parts(names, self._circuits)
+            return names
 
     @staticmethod
-    def _run(handle: int, text: str) -> list[str]:
+    def _run(handle: int, text: str, retraction: str) -> list[str]:
+        """Assert ``text``, drain its activations, retract it by ``retraction`` (its ``sid`` and ``id`` alone: the
+        engine finds a fact to retract by its id, src/rules/events.c ``handleMessageCore``, so it need not parse the
+        whole fact again)."""
         result = _dre.assert_fact(handle, text)
         code, state = result if isinstance(result, tuple) else (result, None)
         if code == NOT_HANDLED:
@@ -169,10 +176,11 @@ class Engine:
             action = _dre.start_action_for_state(handle, state)
             if action is not None:
                 fired.append(_rule_name(action[1]))
-                while (more := _dre.complete_and_start_action(handle, state)) is not None:
+                complete = _dre.complete_and_start_action
+                while (more := complete(handle, state)) is not None:
                     fired.append(_rule_name(more))
         finally:
-            _dre.retract_fact(handle, text)
+            _dre.retract_fact(handle, retraction)
         return fired
 
     def _recover(self) -> None:
