@@ -29,19 +29,23 @@ def safety_problems(policy: Policy, source: Source) -> list[Problem]:
     trainings: list[list[str]] = [[]] + [[t] for t in vocabulary.scholing]
     trainings += [list(vocabulary.scholing)] if vocabulary.scholing else []
     by_id = {item.rule.id: item for item in source.rules}
+    first_task = next(iter(vocabulary.taken))
     problems = []
     for kind, term in vocabulary.signalen.items():
         if not term.veiligheid:
             continue
+        # One validated case per training; for the other tasks (each the vocabulary's own) a copy with that task.
         # The combination reads a case's signals and age, never its task or trainings: within one kind the advice
         # follows from the rules that hold, so it is combined once per set of them (2,618 cases, 374 sets in the
-        # default policy). Every case still goes through validation and the engine.
+        # default policy). Every case goes through the engine.
+        signal = {"soort": kind, "ernst": "acuut"}
+        cases = [policy.validate_case({"taak": first_task, "signalen": [signal], "mentor": {"scholing": training}})
+                 for training in trainings]
         combined: dict[tuple[int, ...], Advies] = {}
         for task in vocabulary.taken:
             failing = None
-            for training in trainings:
-                case = policy.validate_case(
-                    {"taak": task, "signalen": [{"soort": kind, "ernst": "acuut"}], "mentor": {"scholing": training}})
+            for training, validated in zip(trainings, cases, strict=True):
+                case = validated if task == first_task else validated.model_copy(update={"taak": task})
                 applicable = tuple(policy.applicable(case))
                 advice = combined.get(applicable)
                 if advice is None:
