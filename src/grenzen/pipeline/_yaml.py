@@ -22,6 +22,9 @@ MAX_NODES = 200_000
 BAD_NUMBER = "dit getal is te groot of geen gewoon getal"
 ODD_NUMBER = "schrijf dit getal gewoon uit, zonder voorloopnul, 0x, 0b, '_' of ':'"
 _INT = "tag:yaml.org,2002:int"
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
 _RESOLVER = yaml.resolver.Resolver()  # the implicit tag of a scalar: any other tag was written explicitly
 _DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 
@@ -106,46 +109,53 @@ def _build(node: yaml.Node, path: Path_, out: Located, depth: int, counter: list
         raise YamlProblem(ALIASES, *_pos(node), "anker")
     seen.add(id(node))
     counter[0] += 1
+    mark = node.start_mark
+    where = (mark.line + 1, mark.column + 1)
     if depth > MAX_DEPTH or counter[0] > MAX_NODES:
-        raise YamlProblem(
-            "het bestand is te diep genest of te groot; splits het op", *_pos(node), "te-diep-of-te-groot"
-        )
-    out.positions[path] = _pos(node)
+        raise YamlProblem("het bestand is te diep genest of te groot; splits het op", *where, "te-diep-of-te-groot")
+    out.positions[path] = where
     if isinstance(node, yaml.ScalarNode):
-        return _scalar(node, out)
+        return _scalar(node, where, out)
     if isinstance(node, yaml.SequenceNode):
-        if node.tag != "tag:yaml.org,2002:seq":
-            raise YamlProblem(NO_TAGS, *_pos(node), "tag")
-        return [_build(item, path + (i,), out, depth + 1, counter, seen) for i, item in enumerate(node.value)]
-    if node.tag != "tag:yaml.org,2002:map":
-        raise YamlProblem(NO_TAGS, *_pos(node), "tag")
+        if node.tag != _SEQ:
+            raise YamlProblem(NO_TAGS, *where, "tag")
+        return [_build(item, (*path, i), out, depth + 1, counter, seen) for i, item in enumerate(node.value)]
+    if node.tag != _MAP:
+        raise YamlProblem(NO_TAGS, *where, "tag")
     result: dict[str, Any] = {}
+    key_positions = out.key_positions
     for key_node, value_node in node.value:
-        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
             raise YamlProblem("een sleutel moet tekst zijn", *_pos(key_node), "sleutel-geen-tekst")
         key = key_node.value
         if key in result:
             raise YamlProblem("deze sleutel staat twee keer in hetzelfde blok; voeg ze samen", *_pos(key_node),
                               "dubbele-sleutel")
-        out.key_positions[path + (key,)] = _pos(key_node)
-        result[key] = _build(value_node, path + (key,), out, depth + 1, counter, seen)
+        sub = (*path, key)
+        key_positions[sub] = _pos(key_node)
+        result[key] = _build(value_node, sub, out, depth + 1, counter, seen)
     return result
 
 
-def _scalar(node: yaml.ScalarNode, out: Located) -> Any:
+def _scalar(node: yaml.ScalarNode, where: tuple[int, int], out: Located) -> Any:
     """A scalar as JSON would have it: no explicit tags, decimal integers, finite numbers; other text as text."""
-    # types-PyYAML leaves Resolver.resolve unannotated; it returns the implicit tag (a str)
-    implicit = _RESOLVER.resolve(yaml.ScalarNode, node.value, (node.style in (None, ""), False))  # type: ignore[no-untyped-call]
-    if node.tag != implicit:
-        raise YamlProblem(NO_TAGS, *_pos(node), "tag")  # an explicit tag: !!int "14", !!str 5, !!python/...
-    if node.tag not in _SCALAR_TAGS:  # a date, '=': kept as the text it is, as JSON would have it
-        return node.value
-    if node.tag == _INT and not _DECIMAL.fullmatch(node.value):  # YAML 1.1 reads 017 as 15, 1:30 as 90
-        raise YamlProblem(ODD_NUMBER, *_pos(node), "vreemd-getal")
-    try:
-        value = out.constructor.construct_object(node)
-    except ValueError:  # an integer with more digits than Python converts (sys.get_int_max_str_digits)
-        raise YamlProblem(BAD_NUMBER, *_pos(node), "ongeldig-getal") from None
-    if isinstance(value, float) and not math.isfinite(value):  # .nan, .inf, 1.0e+400
-        raise YamlProblem(BAD_NUMBER, *_pos(node), "ongeldig-getal")
-    return value
+    tag, value = node.tag, node.value
+    # The implicit tag: a plain scalar's depends on its text, a quoted one's is always str. (types-PyYAML leaves
+    # Resolver.resolve unannotated; it returns the implicit tag, a str.)
+    plain = node.style in (None, "")
+    implicit = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) if plain else _STR  # type: ignore[no-untyped-call]
+    if tag != implicit:
+        raise YamlProblem(NO_TAGS, *where, "tag")  # an explicit tag: !!int "14", !!str 5, !!python/...
+    if tag == _STR or tag not in _SCALAR_TAGS:  # text; a date, '=': kept as the text it is, as JSON would have it
+        return value
+    if tag == _INT:
+        if not _DECIMAL.fullmatch(value):  # YAML 1.1 reads 017 as 15, 1:30 as 90
+            raise YamlProblem(ODD_NUMBER, *where, "vreemd-getal")
+        try:
+            return int(value)  # what PyYAML's constructor gives for a decimal integer
+        except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+            raise YamlProblem(BAD_NUMBER, *where, "ongeldig-getal") from None
+    constructed = out.constructor.construct_object(node)  # null, bool, float
+    if isinstance(constructed, float) and not math.isfinite(constructed):  # .nan, .inf, 1.0e+400
+        raise YamlProblem(BAD_NUMBER, *where, "ongeldig-getal")
+    return constructed
