@@ -259,8 +259,8 @@ def test_serve_command_refuses_in_dutch(monkeypatch):
     assert main(["serve", "--regels", "/geen/map"]) == 1
 
 
-def test_engine_failure_is_503_and_no_advice(monkeypatch):
-    with live() as server, server.client() as client:
+def test_engine_failure_is_503_and_no_advice(server, monkeypatch):
+    with server.client() as client:
         def broken(*args, **kwargs):
             raise grenzen.EngineError("de regelmachine faalde")
 
@@ -275,8 +275,8 @@ def test_engine_failure_is_503_and_no_advice(monkeypatch):
         assert page.status_code == 503 and "leg de casus voor aan het zorgteam" in page.text
 
 
-def test_an_unexpected_failure_is_500_without_content(monkeypatch):
-    with live() as server, server.client() as client:
+def test_an_unexpected_failure_is_500_without_content(server, monkeypatch):
+    with server.client() as client:
         def broken(*args, **kwargs):
             raise KeyError(SECRET)
 
@@ -294,6 +294,7 @@ def _copy_rules(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_reload_swaps_and_a_broken_policy_keeps_the_old_one(tmp_path):
     rules = _copy_rules(tmp_path)
     with live(Settings(rules=rules)) as server, server.client() as client:
@@ -342,6 +343,7 @@ def test_requests_during_reloads_all_succeed(tmp_path):
         assert failures == [] and server.holder.reloads == 5
 
 
+@pytest.mark.slow
 def test_decision_log_has_only_audit_fields(tmp_path, policy):
     log = tmp_path / "beslissingen.jsonl"
     with live(Settings(decision_log=log, activity="va-0042")) as server, server.client() as client:
