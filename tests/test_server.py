@@ -259,6 +259,14 @@ def test_serve_command_refuses_in_dutch(monkeypatch):
     assert main(["serve", "--regels", "/geen/map"]) == 1
 
 
+def test_serve_without_the_extra_says_how_to_install_it(monkeypatch, capsys):
+    from grenzen.cli import main
+
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # as if grenzen[server] was not installed
+    assert main(["serve"]) == 1
+    assert "pip install 'grenzen[server]'" in capsys.readouterr().err
+
+
 def test_engine_failure_is_503_and_no_advice(server, monkeypatch):
     with server.client() as client:
         def broken(*args, **kwargs):

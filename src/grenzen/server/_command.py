@@ -34,8 +34,9 @@ def add_serve_command(commands: Commands) -> None:
         description="Start de adviesdienst: de HTTP API onder /v1/ (OpenAPI op /openapi.json) en de webpagina "
                     "voor mentoren op /. Stuur SIGHUP of POST /v1/beheer/herladen om het beleid opnieuw te laden.")
     serve.add_argument("--regels", metavar="MAP", help="map met regelbestanden (standaard: het meegeleverde beleid)")
-    serve.add_argument("--host", default="127.0.0.1", help="adres om op te luisteren (standaard 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="poort (standaard 8000)")
+    serve.add_argument("--host", metavar="ADRES", default="127.0.0.1",
+                       help="adres om op te luisteren (standaard 127.0.0.1)")
+    serve.add_argument("--port", metavar="POORT", type=int, default=8000, help="poort (standaard 8000)")
     serve.add_argument("--workers", metavar="N", type=int, default=1, help="aantal werkprocessen (standaard 1)")
     serve.add_argument("--token-bestand", metavar="BESTAND",
                        help="bestand met toegangstokens, één per regel (of zet GRENZEN_TOKEN)")
