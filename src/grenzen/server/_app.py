@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 
 from .. import __version__
 from .._errors import CaseError, EngineError, FieldError
-from .._models import Advies
+from .._models import Advies, BeleidInfo
 from ..pipeline._policy import Policy
 from ..pipeline._read import too_large
 from ..pipeline._whatif import what_if
@@ -231,7 +231,7 @@ def _policy_routes(app: FastAPI, holder: PolicyHolder, settings: Settings) -> No
              summary="Is er een beleid geladen?")
     async def gereed(request: Request) -> Gereed:
         policy = request_policy(request)
-        return Gereed(status="gereed", beleid={"naam": policy.name, "versie": policy.version})  # type: ignore[arg-type]
+        return Gereed(status="gereed", beleid=BeleidInfo(naam=policy.name, versie=policy.version))
 
     @app.post("/v1/beheer/herladen", response_model=Herladen, responses={401: ERRORS[401], 422: ERRORS[422]},
               tags=["beheer"], summary="Laad het beleid opnieuw; bij een fout blijft het oude werken")
