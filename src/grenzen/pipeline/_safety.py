@@ -11,16 +11,20 @@ severity, pairs of signals) and reports every case where the guard fires.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .._errors import Problem
 from ._combine import FALLBACK, SAFETY_GUARD
 from ._load import VOCABULARY_FILE, shown_path
+from ._validate import walk
 
 if TYPE_CHECKING:
-    from .._models import Advies
-    from ._load import Source
+    from .._models import Advies, Casus
+    from ._load import LoadedRule, Source
     from ._policy import Policy
+    from ._rulefile import Voorwaarde
 
 
 def safety_problems(policy: Policy, source: Source) -> list[Problem]:
@@ -30,46 +34,96 @@ def safety_problems(policy: Policy, source: Source) -> list[Problem]:
     trainings += [list(vocabulary.scholing)] if vocabulary.scholing else []
     by_id = {item.rule.id: item for item in source.rules}
     first_task = next(iter(vocabulary.taken))
+    split = _Split(policy, source)
     problems = []
     for kind, term in vocabulary.signalen.items():
         if not term.veiligheid:
             continue
-        # One validated case per training; for the other tasks (each the vocabulary's own) a copy with that task.
-        # The combination reads a case's signals and age, never its task or trainings: within one kind the advice
-        # follows from the rules that hold, so it is combined once per set of them (2,618 cases, 374 sets in the
-        # default policy). Every case goes through the engine.
+        # One validated case per training (with the first task); for the other tasks (each the vocabulary's own) a
+        # copy with that task. The combination reads a case's signals and age, never its task or trainings: within
+        # one kind the advice follows from the rules that hold, so it is combined once per set of them (2,618 cases,
+        # 374 sets in the default policy).
         signal = {"soort": kind, "ernst": "acuut"}
         cases = [policy.validate_case({"taak": first_task, "signalen": [signal], "mentor": {"scholing": training}})
                  for training in trainings]
+        first = [tuple(policy.applicable(case)) for case in cases]
         combined: dict[tuple[int, ...], Advies] = {}
         for task in vocabulary.taken:
             failing = None
-            for training, validated in zip(trainings, cases, strict=True):
-                case = validated if task == first_task else validated.model_copy(update={"taak": task})
-                applicable = tuple(policy.applicable(case))
+            for index, case, applicable in split.holding(task, first_task, cases, first):
                 advice = combined.get(applicable)
                 if advice is None:
                     advice = combined[applicable] = policy.combine(applicable, case)
                 if advice.redenen[0].regel == SAFETY_GUARD.regel:
-                    failing = (training, advice)
+                    failing = (trainings[index], advice)
                     break
             if failing is None:
                 continue
-            training, advice = failing
-            rules = [r.regel for r in advice.redenen[1:] if r.regel != FALLBACK.regel]
-            first = by_id.get(rules[0]) if rules else None
-            where = ((first.file, first.line, first.column) if first
-                     else (shown_path(source.directory / VOCABULARY_FILE), 1, 1))
-            with_training = f" en scholing {', '.join(training)}" if training else ""
-            problems.append(
-                Problem(
-                    *where,
-                    f"veiligheidssignaal '{kind}' (acuut) eindigt volgens de regels bij de mentor of valt buiten het "
-                    f"beleid, bij taak '{task}'{with_training}; regels: {', '.join(rules) or 'geen'}",
-                    f"geef '{kind}' een absolute regel met route zorgteam of extern",
-                    first.rule.id if first else None,
-                    "veiligheid-bij-mentor",
-                )
-            )
+            problems.append(_problem(source, by_id, kind, task, *failing))
             break  # one counterexample per kind is enough to act on
     return problems
+
+
+def _problem(source: Source, by_id: dict[str, LoadedRule], kind: str, task: str, training: list[str],
+             advice: Advies) -> Problem:
+    """The problem of a safety kind whose case (``task``, ``training``) the rules leave at the mentor."""
+    rules = [r.regel for r in advice.redenen[1:] if r.regel != FALLBACK.regel]
+    first = by_id.get(rules[0]) if rules else None
+    where = ((first.file, first.line, first.column) if first
+             else (shown_path(source.directory / VOCABULARY_FILE), 1, 1))
+    with_training = f" en scholing {', '.join(training)}" if training else ""
+    return Problem(
+        *where,
+        f"veiligheidssignaal '{kind}' (acuut) eindigt volgens de regels bij de mentor of valt buiten het "
+        f"beleid, bij taak '{task}'{with_training}; regels: {', '.join(rules) or 'geen'}",
+        f"geef '{kind}' een absolute regel met route zorgteam of extern",
+        first.rule.id if first else None,
+        "veiligheid-bij-mentor",
+    )
+
+
+class _Split:
+    """The rules that hold for the check's cases, with fewer calls of the whole engine.
+
+    A condition reads only the case fields its keys name: a rule without ``scholing`` in its condition holds or not
+    whatever the mentor's trainings, one without ``taak`` whatever the task. So for a task other than the first and
+    some training, the rules that hold are: those that hold for (that task, no training) and read no training; those
+    that hold for (the first task, that training) and read trainings but not the task; and, of the rules that read
+    both, those that a policy of only these rules (its own small engine) finds. Every answer still comes from an
+    engine; in the default policy 5 of 130 rules read both, and the whole engine runs 476 times instead of 2,618.
+    """
+
+    def __init__(self, policy: Policy, source: Source) -> None:
+        self.policy = policy
+        reads = [_reads(rule.als) for rule in policy.rules]
+        self.no_training = frozenset(i for i, (_, training) in enumerate(reads) if not training)
+        self.training_only = frozenset(i for i, (task, training) in enumerate(reads) if training and not task)
+        self.both = [i for i, (task, training) in enumerate(reads) if task and training]
+        self.both_policy = (type(policy)(replace(source, rules=[source.rules[i] for i in self.both]))
+                            if self.both else None)
+
+    def holding(self, task: str, first_task: str, cases: list[Casus], first: list[tuple[int, ...]],
+                ) -> Iterator[tuple[int, Casus, tuple[int, ...]]]:
+        """For ``task``: each training's index, its case and the rules that hold, in order (``cases`` and ``first``:
+        the first task's, per training). Lazy: the caller stops at the first case the guard has to refer."""
+        untrained: tuple[int, ...] = ()
+        for index, validated in enumerate(cases):
+            if task == first_task:
+                yield index, validated, first[index]
+                continue
+            case = validated.model_copy(update={"taak": task})
+            if index == 0:  # no training (the first of the trainings): the whole engine
+                untrained = tuple(self.policy.applicable(case))
+                yield index, case, untrained
+                continue
+            held = [i for i in untrained if i in self.no_training]
+            held += [i for i in first[index] if i in self.training_only]
+            if self.both_policy is not None:
+                held += [self.both[j] for j in self.both_policy.applicable(case)]
+            yield index, case, tuple(sorted(held))
+
+
+def _reads(condition: Voorwaarde) -> tuple[bool, bool]:
+    """Whether a condition reads the case's task, and whether it reads the mentor's trainings."""
+    blocks = [cond for _, cond in walk(condition, ())]
+    return any(c.taak is not None for c in blocks), any(c.scholing is not None for c in blocks)
