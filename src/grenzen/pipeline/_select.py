@@ -98,6 +98,8 @@ def resolve_rules(rules: list[Regel], vocabulary: Vocabulary) -> list[Regel]:
 def selection_problems(signal: SignaalVoorwaarde, vocabulary: Vocabulary,
                        ) -> Iterator[tuple[tuple[Any, ...], str, str]]:
     """(path inside the block, message, fix) for every group that no kind of the vocabulary declares."""
+    if not signal.groep:
+        return
     known = groups(vocabulary)
     for index, name in enumerate(signal.groep or []):
         if name in known:
