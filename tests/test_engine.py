@@ -230,3 +230,28 @@ def test_retract_leaves_no_fact_behind(tmp_path, monkeypatch):
         lambda handle, text, retraction: real(handle, text, retraction.replace('"id":"c', '"id":"x'))))
     spread.advise({"taak": "t1"})
     assert _left_behind(spread)
+
+
+@pytest.mark.slow
+@settings(max_examples=6, deadline=None)
+@given(raw_cases=st.lists(cases, min_size=60, max_size=60), seed=st.integers(0, 2**16))
+def test_a_policy_split_by_task_visits_fewer_rulesets_and_agrees_with_the_reference(tmp_path_factory, raw_cases, seed):
+    # 700 rules, too many for one ruleset: the rules that need a task go to rulesets packed by task
+    rng = random.Random(seed)
+    tasks = ["t1", "t2", "t3"]
+    rules = []
+    for i in range(700):
+        cond = ALTERNATIVES[rng.randrange(8)]
+        shape = rng.randrange(4)
+        if shape == 1:
+            cond = {"alle": [{"taak": rng.sample(tasks, rng.randint(1, 2))}, cond]}
+        elif shape == 2:
+            cond = {"alle": [{"alle": [{"taak": rng.choice(tasks)}, cond]}, {"niet": {"taak": rng.choice(tasks)}}]}
+        rules.append(_rule(i, cond, rng.choice(["mentor", "zorgteam", "extern"])))
+    policy = grenzen.load_policy(write_policy(tmp_path_factory.mktemp("gesplitst") / "regels", rules))
+    rulesets = policy._compiled.rulesets
+    assert rulesets.by_task is not None
+    assert all(len(rulesets.visit(t) or ()) < len(rulesets) for t in tasks)
+    for raw in raw_cases:
+        case = Casus.model_validate(raw)
+        assert engine_advice_fields(policy.advise(case)) == reference_advice(policy.rules, policy.agreements, case)

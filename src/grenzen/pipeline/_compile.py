@@ -306,6 +306,19 @@ def signals_with_polarity(cond: Voorwaarde, positive: bool = True) -> Iterator[t
                 yield value, positive
 
 
+def required_values(cond: Voorwaarde, name: str) -> set[str] | None:
+    """Values of ``taak``/``scholing`` the condition needs (one of them), if it needs any; else None."""
+    found: set[str] | None = None
+    value = getattr(cond, name)
+    if value:
+        found = set(value)
+    for child in cond.alle or []:
+        inner = required_values(child, name)
+        if inner is not None:
+            found = inner if found is None else found & inner
+    return found
+
+
 def counting_blocks(cond: Voorwaarde) -> Iterator[AantalVoorwaarde]:
     """Every ``aantal_signalen`` block inside ``cond``, whatever its polarity."""
     for name, value in _present(cond):
@@ -454,11 +467,23 @@ def _name_leaves(plan: Plan, owner: str, leaves: list[tuple[str, Expr]]) -> Circ
 
 class Rulesets(list[str]):
     """The JSON text of each engine ruleset, and ``circuits``: for a rule spread over several engine rules
-    (``r<i>.<n>``), how their firings combine into ``r<i>`` (a name, or ("any"|"all", [circuits]))."""
+    (``r<i>.<n>``), how their firings combine into ``r<i>`` (a name, or ("any"|"all", [circuits])).
+
+    ``by_task``: for a policy too large for one ruleset, the indexes of the rulesets a case with that task must
+    visit (those of the rules that ask for no task, and those holding the rules that can apply to it); a task not
+    listed visits ``common``. None: every case visits every ruleset."""
 
     def __init__(self, texts: Iterable[str] = (), circuits: dict[str, CircuitNames] | None = None) -> None:
         super().__init__(texts)
         self.circuits: dict[str, CircuitNames] = circuits or {}
+        self.by_task: dict[str, list[int]] | None = None
+        self.common: list[int] = []
+
+    def visit(self, task: str) -> list[int] | None:
+        """The rulesets to visit for a case with this task (None: all)."""
+        if self.by_task is None:
+            return None
+        return self.by_task.get(task, self.common)
 
 
 @dataclass
@@ -492,22 +517,68 @@ def compile_rules(rules: list[Regel], trainings: list[str], kinds: list[str] | N
     bounds: dict[tuple[int, int, int | None], None] = {}
     listed: set[str] = set()
     counts: dict[str, SignaalVoorwaarde] = {}
-    entries: list[EngineRule] = []
+    per_rule: list[list[EngineRule]] = []
     for index, rule in enumerate(rules):
         listed.update(_listed_kinds(rule.als))
         bounds.update(dict.fromkeys(negated_bounds(rule.als)))
         counts.update((count_field(block), block) for block in counting_blocks(rule.als))
-        entries += _engine_rules(index, translate(rule.als, True, vocabulary), compiled)
+        per_rule.append(_engine_rules(index, translate(rule.als, True, vocabulary), compiled))
+    entries = [entry for rule_entries in per_rule for entry in rule_entries]
+    groups = _groups(entries)
+    if len(groups) <= GROUPS_PER_RULESET:  # one ruleset: every case visits it
+        rulesets = _rulesets(groups, compiled.markers)
+    else:
+        rulesets = _rulesets_by_task(rules, per_rule, compiled)
     compiled.bounds = tuple((bound_field(b), *b) for b in bounds)
     compiled.listed_kinds = frozenset(listed)
     compiled.counts = tuple((name, frozenset(block.soort) if block.soort else None,
                              frozenset(block.behalve_soort or ()), *bounds_of(block)) for name, block in counts.items())
-    rulesets = _rulesets(_groups(entries), compiled.markers)
     compiled.prefix = "{" + "".join(f'"{m}":1,' for m in compiled.markers)
     sentinel = {**SENTINEL, **{name: NO_TEXT for name, *_ in compiled.bounds}}
     compiled.sentinel = json.dumps(sentinel, separators=(",", ":"))
     compiled.rulesets.extend(json.dumps(rs, ensure_ascii=False, separators=(",", ":")) for rs in rulesets)
     return compiled
+
+
+def _rulesets_by_task(rules: list[Regel], per_rule: list[list[EngineRule]], compiled: Compiled,
+                      ) -> list[dict[str, Any]]:
+    """The rulesets of a policy too large for one: those of the rules that ask for no task (``common``), then the
+    rules that need one of some tasks, packed by task: each pack holds the rules of one or more tasks (a rule that
+    needs several tasks may be in several packs), at most about one ruleset's worth. ``compiled.rulesets.by_task``
+    then says which rulesets a case with a given task visits: the common ones and its pack's."""
+    capacity = RULES_PER_GROUP * GROUPS_PER_RULESET
+    common: list[int] = []
+    by_task: dict[str, list[int]] = {}
+    for index, rule in enumerate(rules):
+        tasks = required_values(rule.als, "taak")
+        if tasks is None:
+            common.append(index)
+        for task in sorted(tasks or ()):
+            by_task.setdefault(task, []).append(index)
+    rulesets: list[dict[str, Any]] = []
+
+    def add(indexes: Iterable[int]) -> list[int]:
+        entries = [entry for i in sorted(indexes) for entry in per_rule[i]]
+        made = _rulesets(_groups(entries), compiled.markers) if entries else []
+        rulesets.extend(made)
+        return list(range(len(rulesets) - len(made), len(rulesets)))
+
+    shared = add(common)
+    visits: dict[str, list[int]] = {}
+    pack: set[int] = set()
+    members: list[str] = []
+    for task, indexes in [*by_task.items(), ("", [])]:  # the empty task closes the last pack
+        if members and (not task or len(pack | set(indexes)) > capacity):
+            made = add(pack)
+            for member in members:
+                visits[member] = shared + made
+            pack, members = set(), []
+        if task:
+            pack.update(indexes)
+            members.append(task)
+    compiled.rulesets.by_task = visits
+    compiled.rulesets.common = shared
+    return rulesets
 
 
 def _listed_kinds(cond: Voorwaarde) -> Iterator[str]:

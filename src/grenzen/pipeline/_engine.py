@@ -139,15 +139,17 @@ class Engine:
         self._handles[:] = fresh  # same list object: the finalizer sees the current handles
         _release_all(old)
 
-    def match(self, fact: str) -> list[str]:
-        """Names of every rule whose condition holds for ``fact`` (a JSON object), deduplicated, in firing order."""
+    def match(self, fact: str, visit: list[int] | None = None) -> list[str]:
+        """Names of every rule whose condition holds for ``fact`` (a JSON object), deduplicated, in firing order;
+        ``visit``: the indexes of the rulesets to ask (None: all; ``Rulesets.visit``)."""
         with self._lock:
             self._next_id += 1
             ident = f'"sid":"{SESSION}","id":"c{self._next_id}"}}'
             text = f"{fact[:-1]},{ident}"
             retraction = "{" + ident
             fired: list[str] = []
-            for handle in self._handles:
+            handles = self._handles if visit is None else [self._handles[i] for i in visit]
+            for handle in handles:
                 try:
                     fired.extend(self._run(handle, text, retraction))
                 except Exception as exc:

@@ -79,7 +79,7 @@ class Policy:
 
     def applicable(self, case: Casus) -> list[int]:
         """Indexes of the rules whose condition holds (before exceptions), as the engine finds them."""
-        names = self._engine.match(fact_json(case, self._compiled))
+        names = self._engine.match(fact_json(case, self._compiled), self._compiled.rulesets.visit(case.taak))
         return sorted(self._index[name] for name in names)
 
     def advise(self, case: CaseInput) -> Advies:

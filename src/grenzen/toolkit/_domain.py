@@ -39,14 +39,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._models import EFFECTS, MAX_AGE, MAX_YEAR, MIN_AGE, MIN_YEAR, SEVERITIES, SEVERITY_RANK
-from ..pipeline._compile import counted, counting_blocks, signals_with_polarity
+from ..pipeline._compile import counted, counting_blocks, required_values, signals_with_polarity
 from ..pipeline._rulefile import (
     AanpakVoorwaarde,
     LeeftijdVoorwaarde,
     LeerjaarVoorwaarde,
     Regel,
     SignaalVoorwaarde,
-    Voorwaarde,
 )
 from ..pipeline._validate import walk
 
@@ -145,8 +144,8 @@ class Domain:
         second = [item for item in self.items if self.positive[target] & item.blocks]
         if not first or not second:
             return
-        tasks = _meets(self.tasks, [_required(rules[i].als, "taak") for i in (setter, target)], lambda t: {t})
-        trainings = _meets(self.trainings, [_required(rules[i].als, "scholing") for i in (setter, target)], set)
+        tasks = _meets(self.tasks, [required_values(rules[i].als, "taak") for i in (setter, target)], lambda t: {t})
+        trainings = _meets(self.trainings, [required_values(rules[i].als, "scholing") for i in (setter, target)], set)
         for (task, task_weight), (training, training_weight) in itertools.product(tasks, trainings):
             for age, year in itertools.product(self.ages, self.years):
                 for approach in self.approaches:
@@ -256,7 +255,8 @@ def _training_sets(rules: list[Regel], training_classes: list[list[str]]) -> lis
     training_rep = _representatives(training_classes)
     sets: list[tuple[tuple[str, ...], int]] = [((), 1)] + [((m[0],), len(m)) for m in training_classes]
     for rule in rules:  # a rule that needs several trainings at once gets that combination
-        needed = tuple(sorted({training_rep[t] for t in _required(rule.als, "scholing") or () if t in training_rep}))
+        wanted = required_values(rule.als, "scholing") or ()
+        needed = tuple(sorted({training_rep[t] for t in wanted if t in training_rep}))
         if len(needed) > 1 and needed not in [s for s, _ in sets]:
             sets.append((needed, 1))
     return sets
@@ -323,9 +323,9 @@ def _pair_contexts(interacting: list[Regel], task_classes: list[list[str]], trai
     task_weight = {members[0]: len(members) for members in task_classes}
     contexts: dict[tuple[str, tuple[str, ...]], int] = {}
     for rule in interacting:
-        needed_tasks = _required(rule.als, "taak")
+        needed_tasks = required_values(rule.als, "taak")
         rule_tasks = [t for t in task_weight if needed_tasks is None or t in {task_rep[x] for x in needed_tasks}]
-        needed_trainings = _required(rule.als, "scholing")
+        needed_trainings = required_values(rule.als, "scholing")
         rule_trainings = [s for s, _ in training_sets
                           if needed_trainings is None or {training_rep.get(x) for x in needed_trainings} & set(s)]
         for task, training in itertools.product(rule_tasks, rule_trainings):
@@ -336,19 +336,6 @@ def _pair_contexts(interacting: list[Regel], task_classes: list[list[str]], trai
 def _interacts(rule: Regel) -> bool:
     blocks = list(signals_with_polarity(rule.als))
     return len(blocks) > 1 or any(not positive for _, positive in blocks)
-
-
-def _required(cond: Voorwaarde, name: str) -> set[str] | None:
-    """Values of ``taak``/``scholing`` the condition needs (one of them), if it needs any; else None."""
-    found: set[str] | None = None
-    value = getattr(cond, name)
-    if value:
-        found = set(value)
-    for child in cond.alle or []:
-        inner = _required(child, name)
-        if inner is not None:
-            found = inner if found is None else found & inner
-    return found
 
 
 def _meets(classes: list[tuple[Any, int]], needs: list[set[str] | None], names: Any) -> list[tuple[Any, int]]:
