@@ -184,7 +184,7 @@ def test_body_over_the_cap_is_413():
     with live(Settings(max_bytes=2000)) as server, server.client() as client:
         big = json.dumps({"taak": "signaleren", "id": "x" * 3000}).encode()
         response = client.post("/v1/advies", content=big)
-        assert response.status_code == 413
+        assert response.status_code == 413 and response.headers["x-grenzen-beleidsversie"]
         assert response.json() == {"fout": {"fouten": [{"veld": "(casus)",
                                                          "melding": "de tekst is te groot (meer dan 2.000 bytes)"}]}}
 
@@ -203,6 +203,7 @@ def test_tokens():
             refused = anonymous.post("/v1/advies", json={"taak": "signaleren"})
             assert refused.status_code == 401
             assert refused.headers["www-authenticate"].startswith("Bearer")
+            assert refused.headers["x-grenzen-beleidsversie"] == server.holder.policy.version  # every answer has it
             assert refused.json()["fout"]["fouten"][0]["veld"] == "(verzoek)"
             for path in ("/v1/beleid", "/v1/gereed", "/v1/schema/casus"):
                 assert anonymous.get(path).status_code == 401
