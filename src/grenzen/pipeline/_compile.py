@@ -48,6 +48,7 @@ class Const:
     """A condition that always (``True``) or never (``False``) holds; folded away before the engine sees it."""
 
     value: bool
+    size: tuple[int, int] = field(default=(0, 1), init=False, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,11 @@ class Atom:
     """One engine test, already in durable_rules JSON (a comparison, or an ``$iany``/``$iall`` over a list)."""
 
     test: dict[str, Any]
+    #: (``$and``/``$or`` nodes, DNF terms) as the engine builds it (``_measure``), worked out once
+    size: tuple[int, int] = field(default=(0, 1), init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "size", (_json_nodes(self.test), 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +68,10 @@ class And:
     """All parts hold (two or more, none an ``And`` or a ``Const``: see ``_and``)."""
 
     parts: tuple[Expr, ...]
+    size: tuple[int, int] = field(default=(0, 1), init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "size", _joined(self.parts, True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +79,10 @@ class Or:
     """One of the parts holds (two or more, none an ``Or`` or a ``Const``: see ``_or``)."""
 
     parts: tuple[Expr, ...]
+    size: tuple[int, int] = field(default=(0, 1), init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "size", _joined(self.parts, False))
 
 
 Expr: TypeAlias = And | Or | Atom | Const
@@ -174,8 +188,9 @@ def translate(cond: Voorwaarde, positive: bool = True, kinds: tuple[str, ...] = 
 
 
 def _present(cond: Voorwaarde) -> list[tuple[str, Any]]:
-    """The keys a condition block uses, in declaration order (deterministic output)."""
-    return [(n, getattr(cond, n)) for n in Voorwaarde.model_fields if getattr(cond, n) is not None]
+    """The keys a condition block uses, in declaration order (deterministic output; a model's ``__dict__`` holds its
+    fields in that order)."""
+    return [(n, v) for n, v in cond.__dict__.items() if v is not None]
 
 
 def signal_list(kind: str | None) -> str:
@@ -344,15 +359,13 @@ def term_count(cond: Voorwaarde) -> int:
 
 
 def _measure(expr: Expr) -> tuple[int, int]:
-    """(nested ``$and``/``$or`` nodes, DNF terms) of an expression as the engine builds it."""
-    match expr:
-        case Const():
-            return 0, 1
-        case Atom(test):
-            return _json_nodes(test), 1
-        case And(parts) | Or(parts):
-            measures = [_measure(e) for e in parts]
-            return 1 + sum(n for n, _ in measures), _combined_terms([t for _, t in measures], isinstance(expr, And))
+    """(nested ``$and``/``$or`` nodes, DNF terms) of an expression as the engine builds it (kept on each node)."""
+    return expr.size
+
+
+def _joined(parts: tuple[Expr, ...], conj: bool) -> tuple[int, int]:
+    """The size of an ``$and`` (``conj``) or ``$or`` of ``parts``: one node more than theirs, and their terms."""
+    return 1 + sum(p.size[0] for p in parts), _combined_terms([p.size[1] for p in parts], conj)
 
 
 def _combined_terms(terms: list[int], conj: bool) -> int:
