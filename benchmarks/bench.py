@@ -11,6 +11,12 @@ Times, on the same realistic generated cases, per advice:
   * zen table: the same conditions as one "collect" decision table (the old, slower peer; ``--no-table`` skips it).
 The ZEN peers' advice must equal ``Policy.advise`` on every case (mismatches are counted before timing).
 
+Then (each can be left out, see --help): the scale table (``scaling.py``: generated policies of 100-3,000 rules x
+cases of 1-30 signals, and their load times), start-up (``startup.py``: ``import grenzen``, ``load_policy()``,
+``grenzen advies voorbeelden/casus.yaml``), the authoring loop (``grenzen controleer --streng`` on the default policy
+and on the school overlay in tests/fixtures) and batch (``grenzen advies --jsonl`` with 1 and 2 processes), each
+command run ``--repeat`` times interleaved, medians of wall and CPU time.
+
 Interleaved: the cases are cut into rounds; in each round every variant runs the same slice of cases, and the
 order of the variants changes from round to round (rotated, and reversed every other pass), so drift of a shared
 machine (other processes, CPU frequency) falls on all variants alike. Ratios are computed within the run. One
@@ -25,8 +31,11 @@ import json
 import math
 import os
 import random
+import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from array import array
 from collections.abc import Callable
@@ -171,6 +180,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--no-table", action="store_true", help="leave out the (slow) ZEN decision-table peer")
     parser.add_argument("--table-cases", type=int, default=50_000,
                         help="advices timed in the ZEN decision table at most (it is ~10x slower; default 50000)")
+    parser.add_argument("--no-scale", action="store_true", help="leave out the scale table (benchmarks/scaling.py)")
+    parser.add_argument("--no-startup", action="store_true", help="leave out import/load/cli (benchmarks/startup.py)")
+    parser.add_argument("--no-authoring", action="store_true", help="leave out the controleer timings")
+    parser.add_argument("--no-batch", action="store_true", help="leave out the batch timings (1 and 2 processes)")
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions of each timed command (default 3)")
     return parser.parse_args()
 
 
@@ -289,7 +303,73 @@ def main() -> int:
     peak = max(rss_mb("VmHWM"), rss_end)  # VmHWM is updated lazily
     print(f"RSS: {rss_loaded:.1f} MB after load, {rss_start:.1f} MB after checks and warm-up, {rss_end:.1f} MB after "
           f"the rounds ({rss_end - rss_start:+.1f} MB); peak {peak:.1f} MB (whole process, all variants)")
+    extras(policy, args)
     return 0
+
+
+def timed_commands(commands: dict[str, list[str]], repeat: int, stdin: Path | None = None,
+                   ) -> dict[str, tuple[float, float]]:
+    """Median (wall s, CPU s of the child) of each command, run ``repeat`` times interleaved (rotating order)."""
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    names = list(commands)
+    for r in range(repeat):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            with open(stdin or os.devnull, "rb") as source:
+                subprocess.run(commands[name], stdin=source, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               check=False)
+            wall = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            samples[name].append((wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime))
+    return {name: (statistics.median(w for w, _ in got), statistics.median(c for _, c in got))
+            for name, got in samples.items()}
+
+
+def authoring(repeat: int) -> None:
+    """Point 3: ``grenzen controleer --streng`` on the default policy and on a school overlay, end to end."""
+    cli = [str(Path(sys.executable).with_name("grenzen"))]
+    school = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "school"
+    results = timed_commands({"controleer --streng (standaard)": [*cli, "controleer", "--streng"],
+                              "controleer --streng (school)": [*cli, "controleer", "--streng", str(school)]}, repeat)
+    print("authoring loop (target: < 1 s on the default policy, < 2 s with a school overlay):")
+    for name, (wall, cpu) in results.items():
+        print(f"  {name:<34} {wall:6.2f} s wall  {cpu:6.2f} s CPU")
+
+
+def batch(policy: grenzen.Policy, repeat: int, lines: int = 20_000) -> None:
+    """Point 4: ``grenzen advies --jsonl`` over ``lines`` realistic cases with 1 and 2 processes (target >= 1.7x)."""
+    cli = [str(Path(sys.executable).with_name("grenzen")), "advies", "--jsonl", "-"]
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as handle:
+        for case in realistic_cases(policy, lines, seed=3):
+            handle.write(json.dumps(case) + "\n")
+    try:
+        results = timed_commands({str(n): [*cli, "--processen", str(n)] for n in (1, 2)}, repeat, Path(handle.name))
+    finally:
+        os.unlink(handle.name)
+    (one, cpu_one), (two, cpu_two) = results["1"], results["2"]
+    print(f"batch, {lines} lines (target: 2 processes >= 1.7x one on 2 cores): 1 process {one:.2f} s "
+          f"({cpu_one:.2f} s CPU), 2 processes {two:.2f} s ({cpu_two:.2f} s CPU): {one / two:.2f}x")
+
+
+def extras(policy: grenzen.Policy, args: argparse.Namespace) -> None:
+    """The scale table (point 2), start-up (point 3), the authoring loop (point 3) and batch (point 4)."""
+    if not args.no_scale:
+        import scaling
+
+        print("\nscale: CPU ms per advice on generated policies (target: 3,000 rules <= 0.6 ms, load <= 1 s)")
+        scaling.main(["--cases", "1000", "--rounds", "3"])
+    if not args.no_startup:
+        import startup
+
+        print("\nstart-up (targets: import grenzen < 100 ms, grenzen advies casus.yaml < 300 ms):")
+        startup.main(["--repeat", str(max(5, args.repeat))])
+    if not args.no_authoring:
+        print()
+        authoring(args.repeat)
+    if not args.no_batch:
+        print()
+        batch(policy, args.repeat)
 
 
 if __name__ == "__main__":
