@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -13,6 +12,8 @@ def closest(name: str, options: Iterable[str]) -> str | None:
     """The option a misspelt ``name`` most likely meant, for a "bedoel je ...?" hint; None if none is close."""
     if len(name) > MAX_SUGGESTED:
         return None
+    import difflib  # only when a name is unknown: not every run pays for the import
+
     matches = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
     return matches[0] if matches else None
 
