@@ -108,3 +108,30 @@ def test_the_policy_page_is_the_rendered_policy(client, policy):
     assert page.status_code == 200 and f"<h1>{policy.name}</h1>" in page.text
     assert "<style>" not in page.text  # the page's own style sheet; CSP allows no inline style
     assert client.get("/stijl.css").headers["content-type"].startswith("text/css")
+
+
+def _hidden_fields(html: str) -> list[tuple[str, str]]:
+    return re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html)
+
+
+def test_the_answers_go_back_to_each_step_without_being_kept(client):
+    form = {"taak": "begeleidingsgesprekken", "leeftijd": "14", "leerjaar": "2", "scholing": "rouwbegeleiding",
+            "aanpak_effect": "onvoldoende", "aanpak_weken": "4", "soort": ["rouw", "pesten"], "ernst_rouw": "matig",
+            "duur_rouw": "3", "ernst_pesten": "licht"}
+    advice = client.post("/advies", data=form)
+    carried = _hidden_fields(advice.text)
+    assert sorted(carried) == sorted((k, v) for k, values in form.items()
+                                     for v in (values if isinstance(values, list) else [values]))
+    data: dict[str, list[str]] = {}
+    for name, value in carried:
+        data.setdefault(name, []).append(value)
+    step_two = client.post("/ernst", data=data)
+    assert 'id="ernst_rouw_matig" name="ernst_rouw" value="matig" required checked' in step_two.text
+    assert 'id="duur_rouw" name="duur_rouw" type="number"' in step_two.text and 'value="3"' in step_two.text
+    step_one = client.post("/", data=data)
+    assert step_one.status_code == 200
+    for checked in ('id="soort_rouw" name="soort" value="rouw" aria-describedby="uitleg_rouw" checked',
+                    'id="scholing_rouwbegeleiding" name="scholing" value="rouwbegeleiding" checked',
+                    'id="aanpak_effect_onvoldoende" name="aanpak_effect" value="onvoldoende" checked',
+                    '<option value="2" selected>', '<option value="begeleidingsgesprekken" selected>'):
+        assert checked in step_one.text, checked

@@ -136,6 +136,10 @@ def test_the_form_without_javascript_gives_the_librarys_advice(browser, server, 
     assert heading.startswith({"mentor": "Dit hoort bij de mentor", "zorgteam": "Naar het zorgteam",
                                "extern": "Externe hulp nodig"}[advice.route])
     assert page.locator(".redenen > li").count() == len(advice.redenen)
+    page.click("text=Ernst of duur aanpassen")  # back, with the answers carried in the form, not stored
+    assert page.is_checked("#ernst_rouw_matig")
+    page.click("text=Terug: signalen aanpassen")
+    assert page.is_checked("#soort_rouw") and page.input_value("#leeftijd") == "14"
     page.goto(server.url + "/beleid")
     context.close()
     assert violations == []

@@ -63,12 +63,21 @@ def _step_one(policy: Policy, form: Form, errors: list[FormError], status: int =
                  ticked=set(chosen_kinds(form, policy)))
 
 
+_STEP_ONE_FIELDS = ("taak", "leeftijd", "leerjaar", "scholing", "aanpak_effect", "aanpak_weken", "soort")
+
+
+def _hidden(form: Form, policy: Policy, with_signals: bool) -> list[tuple[str, str]]:
+    """The form's answers as hidden fields, to carry them to the next step or back (nothing is kept on the server)."""
+    names = set(_STEP_ONE_FIELDS)
+    if with_signals:
+        names |= {f"{field}_{kind}" for kind in chosen_kinds(form, policy) for field in ("ernst", "duur")}
+    return [(name, value) for name, values in form.items() if name in names for value in values]
+
+
 def _step_two(policy: Policy, form: Form, errors: list[FormError], status: int = 200) -> HTMLResponse:
     kinds = [(kind, policy.vocabulary.signalen[kind]) for kind in chosen_kinds(form, policy)]
-    hidden = [(name, value) for name, values in form.items()
-              if name in ("taak", "leeftijd", "leerjaar", "scholing", "aanpak_effect", "aanpak_weken", "soort")
-              for value in values]
-    return _page("ernst.html", status, **_common(policy), kinds=kinds, form=form, errors=errors, hidden=hidden)
+    return _page("ernst.html", status, **_common(policy), kinds=kinds, form=form, errors=errors,
+                 hidden=_hidden(form, policy, with_signals=False))
 
 
 def _destinations(policy: Policy, advice: Advies) -> list[tuple[str, str | None]]:
@@ -91,7 +100,8 @@ async def _advice_page(policy: Policy, form: Form) -> HTMLResponse:
         return _page("geen-advies.html", 503, policy=policy)
     return _page("advies.html", advice=advice, changes=changes, route_title=ROUTE_TITLES[advice.route],
                  route_sentence=ROUTE_SENTENCES[advice.route], urgency=URGENCY_WORDS[advice.urgentie],
-                 destinations=_destinations(policy, advice), policy=policy)
+                 destinations=_destinations(policy, advice), policy=policy,
+                 hidden=_hidden(form, policy, with_signals=True), has_signals=bool(chosen_kinds(form, policy)))
 
 
 async def _form_of(request: Request) -> Form:
@@ -103,6 +113,10 @@ def add_web_routes(app: FastAPI) -> None:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def vraag(request: Request) -> HTMLResponse:
         return _step_one(request_policy(request), {}, [])
+
+    @app.post("/", response_class=HTMLResponse, include_in_schema=False)
+    async def vraag_aanpassen(request: Request) -> HTMLResponse:  # back to step 1 with the answers given
+        return _step_one(request_policy(request), await _form_of(request), [])
 
     @app.post("/ernst", response_class=HTMLResponse, include_in_schema=False)
     async def ernst(request: Request) -> HTMLResponse:
