@@ -61,6 +61,7 @@ from ..pipeline._policy import Policy
 from ..pipeline._rulefile import Regel, Woordenlijst, signal_blocks
 from ..pipeline._validate import walk
 from ._domain import Domain, Point, build_domain
+from ._factored import Factored
 from ._yaml_out import example_yaml, indent
 
 ERROR, WARNING, NOTE = "fout", "waarschuwing", "let op"
@@ -169,12 +170,14 @@ def decision(advice: Advies) -> tuple[Any, ...]:
 
 def evaluate(policy: Policy, points: Any, cache: dict[tuple[Any, ...], tuple[int, ...]] | None = None,
              ) -> Any:
-    """(point, applicable rule indexes) for each point, asking the engine once per class of cases."""
+    """(point, applicable rule indexes) for each point, asking the engine once per class of cases (and each group of
+    rules once per class of what it reads: ``_factored``)."""
     cache = {} if cache is None else cache
+    factored = Factored(policy)
     for point in points:
         applicable = cache.get(point.key) if point.key else None
         if applicable is None:
-            applicable = tuple(policy.applicable(policy.validate_case(point.case)))
+            applicable = factored.applicable(point.case)
             if point.key:
                 cache[point.key] = applicable
         yield point, applicable

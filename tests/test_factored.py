@@ -1,0 +1,72 @@
+"""controleer's factored evaluation (toolkit/_factored): one small engine per group of rules that read the same case
+fields, asked once per class of what the group sees, finds exactly the rules the whole engine finds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from strategies import policy_dir, rule_sets
+
+import grenzen
+from grenzen.toolkit._analysis import condition_rules
+from grenzen.toolkit._domain import build_domain
+from grenzen.toolkit._factored import Factored, reads
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _domain_points(policy: grenzen.Policy, pairs: bool = True):
+    vocab = policy.vocabulary
+    domain = build_domain([condition_rules(policy)], list(vocab.signalen), list(vocab.taken), list(vocab.scholing),
+                          safety=policy.safety_kinds)
+    return domain.points(pairs)
+
+
+def _disagreements(policy: grenzen.Policy, step: int = 1) -> list[dict]:
+    """The enumerated cases (every ``step``-th) on which the factored answer differs from the whole engine's."""
+    factored = Factored(policy)
+    wrong = []
+    for n, point in enumerate(_domain_points(policy)):
+        if n % step:
+            continue
+        whole = tuple(policy.applicable(policy.validate_case(point.case)))
+        if factored.applicable(point.case) != whole:
+            wrong.append(point.case)
+    return wrong
+
+
+def test_a_condition_reads_the_fields_its_keys_name():
+    cond = grenzen.pipeline._rulefile.Voorwaarde.model_validate(
+        {"alle": [{"taak": "t"}, {"niet": {"een_van": [{"leeftijd": {"vanaf": 18}}, {"aantal_signalen": {"minstens": 2}}]}}]})
+    assert reads(cond) == {"taak", "leeftijd", "signalen"}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rules=rule_sets())
+def test_factored_answers_equal_the_whole_engine_on_generated_policies(rules):
+    with policy_dir(rules) as directory:
+        try:
+            policy = grenzen.load_policy(directory)
+        except grenzen.PolicyError:
+            assume(False)
+        assert _disagreements(policy) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("overlay", [None, ROOT / "tests" / "fixtures" / "school"], ids=["standaard", "school"])
+def test_factored_answers_equal_the_whole_engine_on_the_default_domain(overlay):
+    policy = grenzen.load_policy(overlay)
+    groups = Factored(policy).groups
+    assert len(groups) > 3 and max(len(g.indexes) for g in groups) < len(policy.rules)
+    assert _disagreements(policy, step=7) == []  # every 7th of ~300,000 enumerated cases: the whole engine is slow
+
+
+def test_the_default_domain_asks_each_group_far_fewer_cases(basis):
+    factored = Factored(basis)
+    points = list(_domain_points(basis))
+    for point in points:
+        factored.applicable(point.case)
+    asked = sum(len(g.answers) for g in factored.groups)
+    assert asked * 5 < len(points) * len(factored.groups)
