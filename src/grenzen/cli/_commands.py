@@ -11,14 +11,12 @@ from .._errors import GrenzenError
 from ..pipeline._layers import DEFAULT_BASE
 from ..pipeline._load import default_rules_dir
 from ..pipeline._policy import load_policy
-from ..toolkit._analysis import analyse_policy
-from ..toolkit._coverage import coverage_text, run_tests
-from ..toolkit._diff import Change, Comparison, Difference, compare_policies
-from ..toolkit._render import render_policy
-from ..toolkit._yaml_out import example_yaml, indent
 
+# The toolkit is imported by each handler when it runs: ``grenzen advies`` never pays for it.
 if TYPE_CHECKING:
     from typing import TypeAlias
+
+    from ..toolkit._diff import Change, Comparison, Difference
 
     Commands: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]  # the parser's subcommands
 
@@ -79,6 +77,8 @@ def folder_not_file(value: str | None) -> None:
 
 def run_test(args: argparse.Namespace) -> int:
     """``grenzen test``: the examples of a policy, what failed, the coverage if asked."""
+    from ..toolkit._coverage import coverage_text, run_tests
+
     report = run_tests(load_policy(rules_dir(args.map)))
     for problem in report.problems:
         print(problem, file=sys.stderr)
@@ -109,6 +109,8 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"In orde: {loaded}. Alleen geladen; het domein is niet doorgerekend.")
         return 0
     print(f"Geladen: {loaded}.")
+    from ..toolkit._analysis import analyse_policy
+
     analysis = analyse_policy(policy)
     for finding in analysis.findings:
         print(finding)
@@ -137,6 +139,9 @@ def run_diff(args: argparse.Namespace) -> int:
         if spec == DEFAULT_BASE and Path(spec).is_dir():
             print(f"Let op: '{DEFAULT_BASE}' is het meegeleverde standaardbeleid. Bedoelt u de map met die naam, "
                   f"schrijf dan ./{DEFAULT_BASE}.", file=sys.stderr)
+    from ..toolkit._diff import compare_policies
+    from ..toolkit._yaml_out import example_yaml, indent
+
     result = compare_policies(args.oud, args.nieuw)
     old, new = result.old, result.new
     print(f"Oud:   {old.name} (versie {old.version}), {len(old.rules)} regels")
@@ -260,6 +265,8 @@ def _count(number: int, one: str, many: str) -> str:
 
 def run_render(args: argparse.Namespace) -> int:
     """``grenzen beleid``: the readable policy document."""
+    from ..toolkit._render import render_policy
+
     print(render_policy(load_policy(rules_dir(args.map)), args.formaat), end="")
     return 0
 
