@@ -54,30 +54,40 @@ class _Group:
     task_patterns: dict[str, tuple[bool, ...]] = field(default_factory=dict)
     answers: dict[tuple[Any, ...], tuple[int, ...]] = field(default_factory=dict)
 
-    @property
-    def reads_rest(self) -> bool:
-        return not self.fields.isdisjoint(("leeftijd", "leerjaar", "eerdere_aanpak"))
+    # what the group reads, worked out once (``__post_init__``)
+    reads_task: bool = field(init=False, default=False)
+    reads_trainings: bool = field(init=False, default=False)
+    reads_signals: bool = field(init=False, default=False)
+    reads_rest: bool = field(init=False, default=False)
+    rest_mask: tuple[bool, ...] = field(init=False, default=())
+
+    def __post_init__(self) -> None:
+        fields = self.fields
+        self.reads_task, self.reads_trainings = "taak" in fields, "scholing" in fields
+        self.reads_signals = "signalen" in fields
+        self.rest_mask = tuple(name in fields for name in ("leeftijd", "leerjaar", "eerdere_aanpak"))
+        self.reads_rest = any(self.rest_mask)
 
     def key(self, task: str, trainings: frozenset[str], looks: tuple[tuple[str, str, int | None], ...],
             rest: tuple[Any, Any, Any]) -> tuple[Any, ...]:
         """All that this group's rules can see of a case (its task, trainings, signals as (kind, severity, weeks),
         and (age, school year, approach))."""
-        fields = self.fields
-        seen_task = self.task_patterns.get(task)
-        if seen_task is None:
-            seen_task = self.task_patterns[task] = tuple(task in names for names in self.tasks)
-        key: tuple[Any, ...] = (seen_task if "taak" in fields else None,
-                                self.trainings & trainings if "scholing" in fields else None)
-        if "signalen" in fields:
+        key: tuple[Any, ...] = ()
+        if self.reads_task:
+            seen_task = self.task_patterns.get(task)
+            if seen_task is None:
+                seen_task = self.task_patterns[task] = tuple(task in names for names in self.tasks)
+            key = (seen_task,)
+        if self.reads_trainings:
+            key += (self.trainings & trainings,)
+        if self.reads_signals:
             signature = self.signature
             if len(looks) == 1:
                 key += (signature(looks[0]),)
             else:
-                key += tuple(sorted(signature(look) for look in looks))
+                key += (tuple(sorted([signature(look) for look in looks])),)
         if self.reads_rest:
-            age, year, tried = rest
-            key += (age if "leeftijd" in fields else None, year if "leerjaar" in fields else None,
-                    tried if "eerdere_aanpak" in fields else None)
+            key += tuple(value if wanted else None for value, wanted in zip(rest, self.rest_mask, strict=True))
         return key
 
     def signature(self, look: tuple[str, str, int | None]) -> int:
