@@ -105,8 +105,9 @@ class _Split:
         self.both_policy = (type(policy)(replace(source, rules=[source.rules[i] for i in self.both]))
                             if self.both else None)
         blocks = [cond for i in self.both for _, cond in walk(policy.rules[i].als, ())]
-        self.task_lists = [frozenset(cond.taak) for cond in blocks if cond.taak is not None]
+        self.task_lists = list(dict.fromkeys(frozenset(cond.taak) for cond in blocks if cond.taak is not None))
         self.named_trainings = frozenset(name for cond in blocks for name in cond.scholing or ())
+        self._task_patterns: dict[str, tuple[bool, ...]] = {}
 
     def of_kind(self, first_task: str, trainings: list[list[str]], cases: list[Casus]) -> _KindSplit:
         """The split for the cases of one kind of signal: ``cases`` has the first task with each training."""
@@ -114,7 +115,10 @@ class _Split:
 
     def pattern(self, task: str, training: list[str]) -> tuple[tuple[bool, ...], frozenset[str]]:
         """All that the rules reading both task and trainings can see of a task and a training."""
-        return tuple(task in names for names in self.task_lists), self.named_trainings.intersection(training)
+        seen = self._task_patterns.get(task)
+        if seen is None:  # once per task: a large policy names hundreds of task lists
+            seen = self._task_patterns[task] = tuple(task in names for names in self.task_lists)
+        return seen, self.named_trainings.intersection(training)
 
 
 class _KindSplit:
