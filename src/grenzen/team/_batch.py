@@ -22,7 +22,6 @@ import signal
 import stat
 import sys
 import threading
-from collections import deque
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from itertools import chain, islice
@@ -77,6 +76,8 @@ def advise_line(policy: Policy, line: str | bytes | None, number: int, max_bytes
         return json.dumps({"fout": {"regelnummer": number, "fouten": fouten}}, ensure_ascii=False)
     except EngineError as exc:
         return error_line(number, "(engine)", f"{exc}; geen advies — leg de casus voor aan het zorgteam")
+    except Interrupted:  # Ctrl-C or SIGTERM while this line was advised: the batch stops, the line is not an error
+        raise
     except Exception as exc:  # noqa: BLE001 - one bad line never stops a batch (type name only: no content)
         return error_line(number, "(casus)", f"onverwachte fout bij deze regel ({type(exc).__name__}); "
                                              "geen advies — leg de casus voor aan het zorgteam")
@@ -127,28 +128,50 @@ def advise_lines(directory: Path, lines: Iterable[str | bytes | None], processes
         for number, line in numbered:
             yield advise_line(policy, line, number, max_bytes)
         return
-    yield from _parallel(directory, numbered, processes, max_bytes)
+    yield from _parallel(directory, numbered, processes, max_bytes, policy)
 
 
-def _parallel(directory: Path, numbered: Iterator[tuple[int, Any]], processes: int, max_bytes: int) -> Iterator[str]:
-    workers = _Worker.start_all(directory, processes, max_bytes)
+def _parallel(directory: Path, numbered: Iterator[tuple[int, Any]], processes: int, max_bytes: int,
+              policy: Policy | None = None) -> Iterator[str]:
+    """The lines advised over ``processes`` processes, in input order. With ``policy`` (already loaded here) this
+    process is one of them: it starts one worker fewer, advises on its own until a worker has loaded the policy, and
+    then takes a chunk in every round beside the workers' chunks."""
+    local = policy is not None
+    workers = _Worker.start_all(directory, processes - 1 if local else processes, max_bytes, wait=not local)
     try:
-        busy: deque[_Worker] = deque()
-        for worker in workers:
-            if chunk := list(islice(numbered, CHUNK)):
-                worker.conn.send(chunk)
-                busy.append(worker)
-        while busy:
-            worker = busy.popleft()
-            results = worker.receive()
-            if chunk := list(islice(numbered, CHUNK)):  # keep the worker busy while the parent writes
-                worker.conn.send(chunk)
-                busy.append(worker)
-            yield from results
+        if policy is not None:
+            while not any(worker.conn.poll() for worker in workers):  # the workers are still loading the policy
+                if not (chunk := list(islice(numbered, CHUNK))):
+                    break
+                yield from (advise_line(policy, line, number, max_bytes) for number, line in chunk)
+            for worker in workers:
+                worker.ready()
+        busy = _deal(workers, numbered)
+        while True:  # a round: each busy worker advises one chunk, this process the next one
+            own = list(islice(numbered, CHUNK)) if policy is not None else []
+            advised = [advise_line(policy, line, number, max_bytes) for number, line in own] if policy else []
+            done = [worker.receive() for worker in busy]
+            busy = _deal(workers, numbered)  # the next round starts before this one is written
+            for results in done:
+                yield from results
+            yield from advised
+            if not busy and not own:
+                break
     except BaseException:  # an interrupt, a closed iterator, a worker that stopped: no worker is left behind
         _Worker.stop_all(workers, kill=True)
         raise
     _Worker.stop_all(workers, kill=False)
+
+
+def _deal(workers: list[_Worker], numbered: Iterator[tuple[int, Any]]) -> list[_Worker]:
+    """Send the next chunk to each worker, in order, while there are lines; the workers that got one."""
+    busy = []
+    for worker in workers:
+        if not (chunk := list(islice(numbered, CHUNK))):
+            break
+        worker.conn.send(chunk)
+        busy.append(worker)
+    return busy
 
 
 class _Worker:
@@ -163,9 +186,16 @@ class _Worker:
         except (EOFError, OSError):
             raise WorkerError("Een werkproces stopte onverwacht; de uitvoer is onvolledig.") from None
 
+    def ready(self) -> None:
+        """Wait for the worker's first message: its policy loaded, or why not (``WorkerError``)."""
+        kind, message = self.receive()
+        if kind != "klaar":
+            raise WorkerError(message)
+
     @staticmethod
-    def start_all(directory: Path, processes: int, max_bytes: int) -> list[_Worker]:
-        """Start workers with SIGINT and SIGTERM blocked (a child inherits the mask), then wait until each is ready."""
+    def start_all(directory: Path, processes: int, max_bytes: int, wait: bool = True) -> list[_Worker]:
+        """Start workers with SIGINT and SIGTERM blocked (a child inherits the mask), then (``wait``) wait until each is
+        ready; else the caller calls ``ready`` on each before sending it work."""
         context = multiprocessing.get_context("spawn")
         workers: list[_Worker] = []
         try:
@@ -177,10 +207,9 @@ class _Worker:
                     process.start()
                     child.close()
                     workers.append(_Worker(parent, process))
-            for worker in workers:
-                kind, message = worker.receive()
-                if kind != "klaar":
-                    raise WorkerError(message)
+            if wait:
+                for worker in workers:
+                    worker.ready()
         except BaseException:
             _Worker.stop_all(workers, kill=True)
             raise
