@@ -227,12 +227,15 @@ def _alive(group: int) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("signum, whole_group", [(signal.SIGINT, True), (signal.SIGTERM, False)])
-def test_interrupt_during_processes_ends_quickly_at_a_line_boundary(tmp_path, signum, whole_group):
+@pytest.mark.parametrize("processes, signum, whole_group",
+                         [("2", signal.SIGINT, True), ("2", signal.SIGTERM, False), ("1", signal.SIGINT, True)])
+def test_interrupt_during_processes_ends_quickly_at_a_line_boundary(tmp_path, processes, signum, whole_group):
+    # with one process (and with --processen 2, where this process advises too) the signal mostly lands while a
+    # line is advised: it must stop the batch, not become an error line
     path, out = _big_batch(tmp_path), tmp_path / "uit.jsonl"
     src = Path(grenzen.__file__).resolve().parents[1]
     with open(out, "wb") as sink:
-        process = subprocess.Popen(GRENZEN + ["advies", str(path), "--regels", str(BASIS), "--processen", "2"],
+        process = subprocess.Popen(GRENZEN + ["advies", str(path), "--regels", str(BASIS), "--processen", processes],
                                    stdout=sink, stderr=subprocess.PIPE, start_new_session=True,
                                    env={**os.environ, "PYTHONPATH": str(src)})
         deadline = time.monotonic() + 60

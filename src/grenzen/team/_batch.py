@@ -61,11 +61,24 @@ def error_line(number: int, field: str, message: str) -> str:
                       ensure_ascii=False)
 
 
+#: True while a line is advised in this process: a signal then waits for the line to finish (``Signals``), so it
+#: never lands inside the engine or the validation, whose own error handling would turn it into an error line.
+_advising = [False]
+
+
 def advise_line(policy: Policy, line: str | bytes | None, number: int, max_bytes: int = MAX_CASE_BYTES) -> str:
     """One input line → one output line: the advice JSON, or an error object naming fields, never values.
 
     ``None`` stands for a line the reader skipped because it was longer than ``max_bytes``. Never raises.
     """
+    _advising[0] = True
+    try:
+        return _advise_line(policy, line, number, max_bytes)
+    finally:
+        _advising[0] = False
+
+
+def _advise_line(policy: Policy, line: str | bytes | None, number: int, max_bytes: int) -> str:
     if line is TOO_LONG:
         return error_line(number, "(casus)", too_large(max_bytes))
     try:
@@ -76,8 +89,6 @@ def advise_line(policy: Policy, line: str | bytes | None, number: int, max_bytes
         return json.dumps({"fout": {"regelnummer": number, "fouten": fouten}}, ensure_ascii=False)
     except EngineError as exc:
         return error_line(number, "(engine)", f"{exc}; geen advies — leg de casus voor aan het zorgteam")
-    except Interrupted:  # Ctrl-C or SIGTERM while this line was advised: the batch stops, the line is not an error
-        raise
     except Exception as exc:  # noqa: BLE001 - one bad line never stops a batch (type name only: no content)
         return error_line(number, "(casus)", f"onverwachte fout bij deze regel ({type(exc).__name__}); "
                                              "geen advies — leg de casus voor aan het zorgteam")
@@ -265,7 +276,8 @@ def _serve(conn: Connection, directory: str, max_bytes: int) -> None:
 
 
 class Signals:
-    """SIGINT and SIGTERM raise ``Interrupted``, except inside ``deferred()``, which finishes first.
+    """SIGINT and SIGTERM raise ``Interrupted``, except inside ``deferred()``, which finishes first, and while a line is
+    advised (``check`` raises it after that line).
 
     Only the main thread can receive signals; elsewhere this does nothing.
     """
@@ -289,10 +301,16 @@ class Signals:
         self.deferring = True
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if self.deferring:
+        if self.deferring or _advising[0]:  # acted on at the next safe point (``check``, or the end of ``deferred``)
             self.pending = signum
             return
         raise Interrupted(signum)
+
+    def check(self) -> None:
+        """Between lines: raise ``Interrupted`` for a signal that came while a line was advised."""
+        if self.pending and not self.deferring:
+            signum, self.pending = self.pending, 0  # raised once: the cleanup after it must not raise it again
+            raise Interrupted(signum)
 
     @contextmanager
     def deferred(self) -> Iterator[None]:
@@ -378,6 +396,7 @@ def run_batch(policy: Policy, directory: Path, stream: BinaryIO, processes: int 
                 failed += line.startswith('{"fout"')
                 writer.write(line)
                 progress.step(reader.consumed)
+                signals.check()
             writer.flush()
         except (Interrupted, WorkerError) as exc:
             signals.ignore()
