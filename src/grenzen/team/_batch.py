@@ -283,7 +283,7 @@ class Signals:
     """
 
     def __init__(self) -> None:
-        self.deferring, self.pending = False, 0
+        self.deferring, self.ignoring, self.pending = False, False, 0
         self._old: dict[int, Any] = {}
 
     def __enter__(self) -> Signals:
@@ -297,18 +297,18 @@ class Signals:
             signal.signal(signum, handler)
 
     def ignore(self) -> None:
-        """From now on a signal only is noted (while a run ends after the first one)."""
-        self.deferring = True
+        """From now on a signal is only noted, never raised (while a run ends after the first one)."""
+        self.ignoring = True
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if self.deferring or _advising[0]:  # acted on at the next safe point (``check``, or the end of ``deferred``)
+        if self.deferring or self.ignoring or _advising[0]:  # acted on at the next safe point (``check``, ``deferred``)
             self.pending = signum
             return
         raise Interrupted(signum)
 
     def check(self) -> None:
         """Between lines: raise ``Interrupted`` for a signal that came while a line was advised."""
-        if self.pending and not self.deferring:
+        if self.pending and not (self.deferring or self.ignoring):
             signum, self.pending = self.pending, 0  # raised once: the cleanup after it must not raise it again
             raise Interrupted(signum)
 
@@ -319,8 +319,7 @@ class Signals:
             yield
         finally:
             self.deferring = False
-        if self.pending:
-            raise Interrupted(self.pending)
+        self.check()
 
 
 class LineWriter:
