@@ -84,6 +84,7 @@ def layered_source(layers: Sequence[str | Path]) -> Source:
         paths = layer_chain(paths[0])
     merged = load_source(paths[0])
     if len(paths) > 1:
+        merged.digest = ""  # the digest is of one directory; a layered policy has none
         _name_default_files(merged, paths[1:])
     if is_overlay(paths[0]):
         merged.problems.append(Problem(shown_path(paths[0] / LAYER_FILE), 1, 1, "de onderste laag moet een volledig "

@@ -50,6 +50,7 @@ class Source:
 
     directory: Path
     version: str
+    digest: str = ""  # digest_of(directory); empty for a layered source
     vocabulary: Woordenlijst | None = None
     agreements: Afspraken = field(default_factory=Afspraken)
     rules: list[LoadedRule] = field(default_factory=list)
@@ -67,8 +68,8 @@ def rule_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in YAML_SUFFIXES)
 
 
-def version_of(directory: Path) -> str:
-    """A short hash of the policy files' names and content."""
+def digest_of(directory: Path) -> str:
+    """The SHA-256 of the policy files' names and content, in hex (the version is its first 12 digits)."""
     digest = hashlib.sha256()
     for path in rule_files(directory):
         digest.update(path.name.encode() + b"\0")
@@ -76,7 +77,7 @@ def version_of(directory: Path) -> str:
             while block := file.read(1 << 20):  # in blocks: a huge file (refused later) never sits in memory
                 digest.update(block)
         digest.update(b"\0")
-    return digest.hexdigest()[:12]
+    return digest.hexdigest()
 
 
 def is_overlay(directory: Path) -> bool:
@@ -94,7 +95,8 @@ def load_source(directory: Path) -> Source:
                     code="geen-map")
         )
         return source
-    source.version = version_of(directory)
+    source.digest = digest_of(directory)
+    source.version = source.digest[:12]
     files = rule_files(directory)
     overlay = is_overlay(directory)
     if VOCABULARY_FILE not in [p.name for p in files] and not overlay:

@@ -13,6 +13,7 @@ from .._errors import CaseError, FieldError, PolicyError, Problem
 from .._models import Advies, BeleidInfo, Casus, EerdereAanpak, Mentor, Signaal
 from .._translate import context, did_you_mean, fill, wording
 from ._audit import AuditRecord, audit_record
+from ._checked import CHECKED
 from ._combine import Combiner
 from ._compile import compile_rules, fact_json
 from ._engine import Engine
@@ -124,7 +125,7 @@ def load_policy(path: str | Path | Sequence[str | Path] | None = None) -> Policy
     if problems:
         raise PolicyError(problems)
     policy = Policy(source)
-    unsafe = safety_problems(policy, source)
+    unsafe = [] if source.digest in CHECKED else safety_problems(policy, source)
     if unsafe:
         raise PolicyError(unsafe)
     return policy
