@@ -22,6 +22,8 @@ kind                       level         meaning
                                          does not, and neither is an exception to the other (in an overlay:
                                          one finding per rule of the writer, the other side's rules counted)
 ``niet-gedekt``            waarschuwing  no rule applies: the advice is the fallback
+``lange-zin``, ``moeilijk-woord``, ``lage-leesscore``  waarschuwing  a text a mentor reads is hard to read
+                                         (``_readability``; a ``# leesbaarheid: <reden>`` comment justifies it)
 ``mentor-bij-gevaar``      let op        an absolute rule keeps the task or its steps at the mentor in a case that
                                          an absolute rule refers away (see below)
 =========================  ============  ==========================================================
@@ -62,6 +64,8 @@ from ..pipeline._rulefile import Regel, Woordenlijst, signal_blocks
 from ..pipeline._validate import walk
 from ._domain import Domain, Point, build_domain
 from ._factored import Factored
+from ._readability import KINDS as PLAIN_LANGUAGE
+from ._readability import Readability, Text, check_rules
 from ._yaml_out import example_yaml, indent
 
 ERROR, WARNING, NOTE = "fout", "waarschuwing", "let op"
@@ -75,6 +79,7 @@ LEVELS = {
     "groep-verschrijving": WARNING,
     "conflict": WARNING,
     "niet-gedekt": WARNING,
+    **dict.fromkeys(PLAIN_LANGUAGE, WARNING),
     "mentor-bij-gevaar": NOTE,
 }
 
@@ -115,6 +120,7 @@ class Analysis:
     cases: int  # enumerated cases
     seconds: float
     domain: Domain = field(repr=False)
+    justified: list[Text] = field(default_factory=list)  # hard texts with a reason: counted, not shown
 
     @property
     def errors(self) -> list[Finding]:
@@ -211,6 +217,7 @@ def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
                           safety=safety_kinds(policy))
     state = _collect(policy, asked, domain, pairs)
     _add_exceptions_in_pairs(state)
+    language = _plain_language(policy)
     findings = [
         *_safety_at_mentor(state),
         *_never_applies(state),
@@ -222,10 +229,17 @@ def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
         *_fewer_safety_kinds(policy),
         *_misspelt_groups(policy),
         *_uncovered(state),
+        *(Finding(r.kind, r.message, r.file, r.line, r.column, r.rule) for r in language.remarks),
     ]
     order = list(LEVELS)
     findings.sort(key=lambda f: (order.index(f.kind), f.file, f.line, f.message))
-    return Analysis(findings, state.cases, time.perf_counter() - started, domain)
+    return Analysis(findings, state.cases, time.perf_counter() - started, domain, language.justified)
+
+
+def _plain_language(policy: Policy) -> Readability:
+    """The readability warnings of the texts in the writer's own rules (in an overlay: not the base's)."""
+    writer = {policy.rules[i].id for i in _writer_rules(policy)}
+    return check_rules(item for item in policy.source.rules if item.rule.id in writer)
 
 
 def _collect(policy: Policy, asked: list[Regel], domain: Domain, pairs: bool) -> _Collected:

@@ -1,0 +1,218 @@
+"""Plain-language warnings for the texts a mentor reads (``grenzen controleer``, issue 15, point 4).
+
+Checked per rule: ``titel``, ``dan.uitleg`` and every line of ``dan.mentor_doet`` and ``dan.mentor_doet_niet``.
+Three kinds of warning, never an error (the school decides):
+
+==================  ========================================================================================
+kind                meaning
+==================  ========================================================================================
+``lange-zin``       a sentence of more than ``SENTENCE_LIMIT`` words
+``moeilijk-woord``  a word of the short ``JARGON`` list; the message names a plainer word
+``lage-leesscore``  a Flesch-Douma score below ``SCORE_LIMIT``, for a text of at least ``SCORE_MIN_WORDS`` words
+==================  ========================================================================================
+
+A writer who keeps the hard text on purpose writes a reason in a comment on the text's line or on the comment lines
+directly above it: ``# leesbaarheid: <reden>``. Its warnings are then not shown but counted (``justified``), so a
+reason is visible, not a silent switch.
+
+Thresholds and their basis:
+
+* ``SENTENCE_LIMIT`` 20: Onze Taal advises an average of 15 to 20 words per sentence
+  (https://onzetaal.nl/taalloket/lengte-van-zinnen). Taking 20 as a limit for every sentence (not the average) is
+  this project's choice: a mentor reads one instruction at a time.
+* ``SCORE_LIMIT`` 60: in Douma's own table of scores 60-70 is "normaal" and 45-60 "tamelijk moeilijk"
+  (quoted at https://dbnl.org/tekst/_taa014197701_01/_taa014197701_01_0089.php; nl.wikipedia "Leesbaarheid":
+  60-70 "lager middelbaar onderwijs"). No source we found ties a Flesch-Douma score to language level B1; warning
+  below "normaal" is this project's choice.
+* The score itself comes from textstat with ``set_lang("nl")``: 206.835 - 0.93 x words per sentence - 77 x syllables
+  per word (textstat ``LANG_CONFIGS["nl"]``, syllables by Pyphen's Dutch hyphenation). That is Douma's formula:
+  206.84 - 0.77 x syllables per 100 words - 0.93 x words per sentence.
+
+textstat (with nltk) is imported only when a score is needed, so ``import grenzen`` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..pipeline._load import LoadedRule
+
+SENTENCE_LIMIT = 20
+SCORE_LIMIT = 60.0
+#: Douma's formula was made for samples of about 100 words. In a short text one word weighs heavily: with 20 words
+#: one syllable more or less moves the score by 77 / 20, about 4 points, less than half a band of Douma's table
+#: (10 points); with a title of 5 words it moves 15 points. Below this many words no score is given.
+SCORE_MIN_WORDS = 20
+
+LONG_SENTENCE, HARD_WORD, LOW_SCORE = "lange-zin", "moeilijk-woord", "lage-leesscore"
+KINDS = (LONG_SENTENCE, HARD_WORD, LOW_SCORE)
+
+#: Words mentors and parents often do not know: the word shown, the forms it matches (the whole word, lower case)
+#: and a plainer way to say it. Kept short on purpose; names people must know (meldcode, Veilig Thuis, zorgteam,
+#: aandachtsfunctionaris) are not jargon here.
+JARGON: dict[str, tuple[str, str]] = {
+    "multidisciplinair": (r"multidisciplinaire?", "met hulpverleners van verschillende vakken samen"),
+    "interventie": (r"interventies?", "aanpak of hulp"),
+    "casuïstiek": (r"casu[iï]stiek", "het bespreken van leerlingen"),
+    "casusoverleg": (r"casusoverleg(gen)?", "overleg over de leerling"),
+    "signalering": (r"signaleringen?", "wat u ziet en hoort"),
+    "risicotaxatie": (r"risicotaxaties?", "inschatting van het gevaar"),
+    "bagatelliseren": (r"(ge)?bagatellise\w*", "afdoen als iets kleins"),
+    "escaleren": (r"(ge)?escal(eer|eren|eert|eerde|eerden|eerd|atie|aties)", "uit de hand lopen, erger worden"),
+    "adequaat": (r"adequate?", "goed of passend"),
+    "indien": (r"indien", "als"),
+    "tevens": (r"tevens", "ook"),
+    "middels": (r"middels", "met of door"),
+}
+_JARGON = [(re.compile(pattern), word, plain) for word, (pattern, plain) in JARGON.items()]
+
+#: The comment that gives a reason for hard language; the reason may not be empty.
+JUSTIFICATION = re.compile(r"(?:^|\s)#\s*leesbaarheid\s*:\s*\S", re.IGNORECASE)
+_COMMENT_LINE = re.compile(r"^\s*#")
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True)
+class Text:
+    """One text a mentor reads, with where it stands."""
+
+    file: str
+    line: int
+    column: int
+    rule: str
+    field: str  # titel, uitleg, mentor_doet or mentor_doet_niet
+    text: str
+
+
+@dataclass(frozen=True)
+class Remark:
+    """One readability warning at a text (``_analysis`` makes a ``Finding`` of it)."""
+
+    kind: str
+    message: str
+    file: str
+    line: int
+    column: int
+    rule: str
+
+
+@dataclass
+class Readability:
+    """What ``check_rules`` found: the warnings shown, and the texts whose warnings a reason silenced."""
+
+    remarks: list[Remark] = field(default_factory=list)
+    justified: list[Text] = field(default_factory=list)
+    texts: int = 0
+
+
+def mentor_texts(items: Iterable[LoadedRule]) -> Iterator[Text]:
+    """Every text a mentor reads in these rules, located at its key (titel, uitleg) or its list item."""
+    for item in items:
+        where = item.located.where
+        rule, path = item.rule, item.path
+        yield Text(item.file, *where((*path, "titel"), key=True), rule.id, "titel", rule.titel)
+        yield Text(item.file, *where((*path, "dan", "uitleg"), key=True), rule.id, "uitleg", rule.dan.uitleg)
+        for name in ("mentor_doet", "mentor_doet_niet"):
+            for index, text in enumerate(getattr(rule.dan, name)):
+                yield Text(item.file, *where((*path, "dan", name, index)), rule.id, name, text)
+
+
+def check_rules(items: Iterable[LoadedRule]) -> Readability:
+    """The readability warnings of these rules' mentor texts; a text with a ``# leesbaarheid:`` reason is counted
+    as justified instead."""
+    result = Readability()
+    files: dict[str, list[str]] = {}  # read again for the comments (the YAML reader drops them), once per call
+    for text in mentor_texts(items):
+        result.texts += 1
+        problems = list(problems_of(text.text))
+        if not problems:
+            continue
+        if text.file not in files:
+            files[text.file] = _lines(Path(text.file))
+        if justified(files[text.file], text.line):
+            result.justified.append(text)
+            continue
+        result.remarks += [Remark(kind, f"{text.field}: {message}", text.file, text.line, text.column, text.rule)
+                           for kind, message in problems]
+    return result
+
+
+def problems_of(text: str) -> Iterator[tuple[str, str]]:
+    """(kind, Dutch message) for each readability problem of one text."""
+    long = [n for n in map(len, map(words, sentences(text))) if n > SENTENCE_LIMIT]
+    if long:
+        which = "een zin" if len(long) == 1 else f"{len(long)} zinnen"
+        yield LONG_SENTENCE, (f"{which} van meer dan {SENTENCE_LIMIT} woorden (de langste: {max(long)} woorden). "
+                              "Knip de zin in kortere zinnen")
+    for word, plain in hard_words(text):
+        yield HARD_WORD, f"'{word}' is een moeilijk woord; schrijf liever '{plain}'"
+    score = flesch_douma(text)
+    if score is not None and score < SCORE_LIMIT:
+        yield LOW_SCORE, (f"leesscore {score:.0f} (Flesch-Douma; onder {SCORE_LIMIT:.0f} is een tekst tamelijk "
+                          "moeilijk). Schrijf kortere zinnen en kortere woorden")
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a text: split after '.', '!' or '?' followed by a space."""
+    return [part for part in _SENTENCE_END.split(text.strip()) if part]
+
+
+def words(text: str) -> list[str]:
+    """The words of a text (letters and digits; a hyphen or apostrophe inside a word keeps it one word)."""
+    return _WORD.findall(text)
+
+
+def hard_words(text: str) -> list[tuple[str, str]]:
+    """(word as written, plainer alternative) for each jargon word in the text, once each."""
+    found: dict[str, tuple[str, str]] = {}
+    for written in words(text):
+        lower = written.lower()
+        for pattern, word, plain in _JARGON:
+            if word not in found and pattern.fullmatch(lower):
+                found[word] = (written, plain)
+    return list(found.values())
+
+
+def flesch_douma(text: str) -> float | None:
+    """The Flesch-Douma score of a text (higher is easier), or None below ``SCORE_MIN_WORDS`` words."""
+    if len(words(text)) < SCORE_MIN_WORDS:
+        return None
+    return float(_textstat().flesch_reading_ease(text))
+
+
+@functools.cache
+def _textstat() -> Any:
+    """textstat set to Dutch, imported on first use (it loads nltk: far too slow for ``import grenzen``)."""
+    import textstat  # type: ignore[import-untyped]
+
+    textstat.set_lang("nl")
+    return textstat
+
+
+def justified(lines: list[str], line: int) -> bool:
+    """Does a ``# leesbaarheid: <reden>`` comment stand on this line (1-based) of a file, or on the comment lines
+    directly above it?"""
+    if not 1 <= line <= len(lines):
+        return False
+    if JUSTIFICATION.search(lines[line - 1]):
+        return True
+    above = line - 2
+    while above >= 0 and _COMMENT_LINE.match(lines[above]):
+        if JUSTIFICATION.search(lines[above]):
+            return True
+        above -= 1
+    return False
+
+
+def _lines(path: Path) -> list[str]:
+    """The lines of a rule file ([] if it cannot be read: then no reason is found)."""
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
