@@ -20,7 +20,7 @@ from ..pipeline._read import MAX_CASE_BYTES
 from ..server._command import add_serve_command
 from ..team._batch import LineReader, WriteError, write_problem
 from ._argparse_nl import parse_in_dutch, whole_number
-from ._commands import MAP_HELP, add_writers_commands, rules_dir
+from ._commands import MAP_HELP, add_writers_commands, folder_not_file, rules_dir
 
 if TYPE_CHECKING:
     from ._commands import Commands
@@ -36,6 +36,9 @@ _OS_DUTCH = {
 _WRITE_ERRORS = {errno.EPIPE, errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
 MAX_CAP = 100_000_000  # the highest --max-grootte: one case of 100 MB
 _RULES_HELP = "map met regelbestanden (standaard: het meegeleverde beleid)"
+#: The schemas ``grenzen schema`` shows (``toolkit._schema.SCHEMAS``; not imported here: ``advies`` never loads the
+#: toolkit).
+_SCHEMAS = ("casus", "advies", "regels", "woordenlijst", "afspraken", "voorbeelden", "laag")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,13 +92,17 @@ def _add_schema(commands: Commands) -> None:
     """The command ``schema``."""
     schema = commands.add_parser(
         "schema",
-        help="toon het JSON Schema van de casus of het advies",
-        description="Toon het JSON Schema (draft 2020-12) van de casus of het advies, "
-        "met de woordenlijst van het beleid.",
+        help="toon het JSON Schema van de casus, het advies of een regelbestand",
+        description="Toon het JSON Schema (draft 2020-12) van de casus of het advies, met de woordenlijst van het "
+        "beleid. Of van een soort regelbestand (regels, woordenlijst, afspraken, voorbeelden, laag): daarmee helpt "
+        "een editor u bij het schrijven, met aanvullen, uitleg en rode strepen onder fouten.",
     )
-    schema.add_argument("soort", metavar="SOORT", nargs="?", choices=["casus", "advies"], default="casus",
-                        help="casus (standaard) of advies")
+    schema.add_argument("soort", metavar="SOORT", nargs="?", choices=_SCHEMAS, default="casus",
+                        help="casus (standaard), advies, regels, woordenlijst, afspraken, voorbeelden of laag")
     schema.add_argument("--regels", metavar="MAP", help=_RULES_HELP)
+    schema.add_argument("--bijwerken", metavar="MAP",
+                        help="schrijf de schema's van alle regelbestanden van MAP in MAP/schema/ (na een nieuwe "
+                             "soort, taak, scholing of bestemming), in plaats van één schema te tonen")
     schema.set_defaults(handler=_schema)
 
 
@@ -227,10 +234,23 @@ def _tabel(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    """``grenzen schema``: the JSON Schema of the case or the advice."""
-    from ..toolkit._schema import schema_text
+    """``grenzen schema``: the JSON Schema of the case, the advice or a kind of rule file; with --bijwerken the
+    schemas of a folder's rule files, written into its ``schema/`` folder."""
+    from ..toolkit._schema import schema_text, write_schemas
 
-    sys.stdout.write(schema_text(load_policy(rules_dir(args.regels)), args.soort))
+    if args.bijwerken is None:
+        sys.stdout.write(schema_text(load_policy(rules_dir(args.regels)), args.soort))
+        return 0
+    if args.regels is not None:
+        raise GrenzenError("Gebruik --bijwerken MAP zonder --regels: de schema's komen uit MAP zelf.")
+    folder = Path(args.bijwerken)
+    folder_not_file(args.bijwerken)
+    try:
+        written = write_schemas(load_policy(folder), folder, _write_atomically)
+    except OSError as exc:
+        print(_os_problem(exc, "schrijven"), file=sys.stderr)
+        return 1
+    print(f"Bijgewerkt in {folder / 'schema'}: {', '.join(path.name for path in written)}")
     return 0
 
 
