@@ -60,7 +60,7 @@ JARGON: dict[str, tuple[str, str]] = {
     "interventie": (r"interventies?", "aanpak of hulp"),
     "casuïstiek": (r"casu[iï]stiek", "het bespreken van leerlingen"),
     "casusoverleg": (r"casusoverleg(gen)?", "overleg over de leerling"),
-    "signalering": (r"signaleringen?", "wat u ziet en hoort"),
+    "signalering": (r"signaleringen?", "wat je ziet en hoort"),
     "risicotaxatie": (r"risicotaxaties?", "inschatting van het gevaar"),
     "bagatelliseren": (r"(ge)?bagatellise\w*", "afdoen als iets kleins"),
     "escaleren": (r"(ge)?escal(eer|eren|eert|eerde|eerden|eerd|atie|aties)", "uit de hand lopen, erger worden"),
@@ -154,7 +154,8 @@ def problems_of(text: str) -> Iterator[tuple[str, str]]:
         yield HARD_WORD, f"'{word}' is een moeilijk woord; schrijf liever '{plain}'"
     score = flesch_douma(text)
     if score is not None and score < SCORE_LIMIT:
-        yield LOW_SCORE, (f"leesscore {score:.0f} (Flesch-Douma; onder {SCORE_LIMIT:.0f} is een tekst tamelijk "
+        shown = f"{score:.1f}".replace(".", ",")  # one decimal: 59,6 is below 60, "60" would not look it
+        yield LOW_SCORE, (f"leesscore {shown} (Flesch-Douma; onder {SCORE_LIMIT:.0f} is een tekst tamelijk "
                           "moeilijk). Schrijf kortere zinnen en kortere woorden")
 
 
