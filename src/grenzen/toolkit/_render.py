@@ -1,4 +1,7 @@
-"""``grenzen beleid``: the rule set as the school's readable policy document (Markdown or HTML), deterministic."""
+"""``grenzen beleid``: the rule set as the school's readable policy document (Markdown or HTML), deterministic.
+
+The document is built once as a list of blocks (:func:`policy_blocks`); Markdown and HTML are rendered here, Word
+in ``_docx``."""
 
 from __future__ import annotations
 
@@ -37,7 +40,23 @@ class Code:
     text: str
 
 
-Span: TypeAlias = Plain | Bold | Code
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A web address in a source, shown as ``text`` (the address itself) and linked where the format can."""
+
+    text: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A label that marks where a school overlay changes its base ("Opzij gezet door de school:"): bold in Markdown,
+    highlighted in HTML and Word, always with its words so that it does not depend on colour."""
+
+    text: str
+
+
+Span: TypeAlias = Plain | Bold | Code | Link | Mark
 Text: TypeAlias = list[Span]
 
 
@@ -82,11 +101,30 @@ CSP_META = '<meta http-equiv="Content-Security-Policy" content="default-src \'no
 MD_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\\": "\\\\", "`": "\\`", "[": "\\[", "]": "\\]"}
 MD_SPECIAL = re.compile("[" + re.escape("".join(MD_ESCAPES)) + "]")
 LINE_BREAK = re.compile(r"[ \t]*[\r\n]+[ \t]*")  # a rule text never starts a Markdown block of its own
+#: A web address in a source text: http(s) only, up to white space, without the punctuation that ends a sentence.
+URL = re.compile(r"https?://[^\s<>\"'`\\]+[^\s<>\"'`\\.,;:!?)\]]")
+#: How the HTML page looks on screen and on paper: no page chrome (the HTML has none), each theme on a new page,
+#: a link followed by its address where the link text is not the address, tables and headings not split badly.
+HTML_STYLE = (
+    "body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
+    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}"
+    "a{overflow-wrap:anywhere}.school{background:#fde9c8;color:#7a3b00;padding:0 .2em}"
+    "@media print{@page{margin:2cm}"
+    "body{max-width:none;margin:0;font-family:Georgia,serif;font-size:11pt;color:#000;background:#fff}"
+    "nav,header,footer,button,form,.geen-print{display:none!important}"
+    "h2{break-before:page;page-break-before:always}h2:first-of-type{break-before:auto;page-break-before:auto}"
+    "h1,h2,h3,h4{break-after:avoid;page-break-after:avoid;break-inside:avoid}"
+    "a{color:#000;text-decoration:underline}a:not(.url)[href]::after{content:\" (\" attr(href) \")\"}"
+    "table{width:100%}thead{display:table-header-group}"
+    "tr,li{break-inside:avoid;page-break-inside:avoid}"
+    "p,li{orphans:3;widows:3}"
+    ".school{border:1px solid #7a3b00;-webkit-print-color-adjust:exact;print-color-adjust:exact}}"
+)
 
 
 def render_policy(policy: Policy, fmt: str = "md") -> str:
     """The policy document as Markdown (``md``) or a standalone HTML page (``html``)."""
-    blocks = _document(policy)
+    blocks = policy_blocks(policy)
     if fmt == "html":
         return _html(blocks, policy.name)
     if fmt != "md":
@@ -97,8 +135,8 @@ def render_policy(policy: Policy, fmt: str = "md") -> str:
 # --- content ------------------------------------------------------------------------------------
 
 
-def _document(policy: Policy) -> list[Block]:
-    """The whole policy document, section by section."""
+def policy_blocks(policy: Policy) -> list[Block]:
+    """The whole policy document, section by section, as blocks for a renderer (Markdown, HTML, Word)."""
     aside = _set_aside_by_overlay(policy)
     return [*_introduction(policy), *_absolute_rules(policy), *_overlay(policy, aside),
             *_themes(policy, _labels(policy), aside), *_agreements(policy), *_vocabulary(policy)]
@@ -228,12 +266,26 @@ def _rule(item: LoadedRule, labels: dict[str, str], policy: Policy, set_aside_by
     if rule.zet_opzij:
         lines.append([Bold("Uitzondering op: ")] + _join_codes(rule.zet_opzij))
     if set_aside_by:
-        lines.append([Bold("Opzij gezet door de school: ")] + _join_codes([s.rule.id for s in set_aside_by])
-                     + [Plain("; als die regel geldt, telt deze regel niet mee.")])
+        lines.append([Mark("Opzij gezet door de school:"), Plain(" "), *_join_codes([s.rule.id for s in set_aside_by]),
+                      Plain("; als die regel geldt, telt deze regel niet mee.")])
     lines.append([Bold("Waarom: "), Plain(then.uitleg)])
-    lines.append([Bold("Bron: "), Plain(" ".join(rule.bron.split()) + " — "), Code(_where(item, policy))])
+    lines.append([Bold("Bron: "), *linked(" ".join(rule.bron.split()) + " — "), Code(_where(item, policy))])
     title = rule.titel + (" (absoluut)" if rule.absoluut else "")
     return [Heading(4, f"{title} · {rule.id}"), Bullets(lines)]
+
+
+def linked(text: str) -> Text:
+    """``text`` as plain text, with every web address in it as a link."""
+    spans: Text = []
+    start = 0
+    for found in URL.finditer(text):
+        if found.start() > start:
+            spans.append(Plain(text[start:found.start()]))
+        spans.append(Link(found.group(), found.group()))
+        start = found.end()
+    if start < len(text) or not spans:
+        spans.append(Plain(text[start:]))
+    return spans
 
 
 def _join_codes(names: list[str]) -> Text:
@@ -341,8 +393,8 @@ def _agreements(policy: Policy) -> list[Block]:
     out: list[Block] = [Heading(2, "Verwijsafspraken")]
     destinations = policy.agreements.bestemmingen
     if destinations:
-        rows = [_row(d.naam, "binnen de school" if d.soort == "intern" else "buiten de school",
-                     " ".join((d.omschrijving or "").split()), " ".join((d.bron or "").split()))
+        rows = [[*_row(d.naam, "binnen de school" if d.soort == "intern" else "buiten de school",
+                       " ".join((d.omschrijving or "").split())), linked(" ".join((d.bron or "").split()))]
                 for d in destinations.values()]
         out.append(Table(["wie", "waar", "wat", "bron"], rows))
     consent = policy.agreements.toestemming
@@ -353,7 +405,7 @@ def _agreements(policy: Policy) -> list[Block]:
             rows.append(_row(age_group(group.vanaf, group.tot_en_met), group.wie))
         rows.append(_row("leeftijd onbekend", consent.onbekende_leeftijd))
         out.append(Table(["leeftijd", "toestemming van"], rows))
-        out.append(Paragraph([Bold("Bron: "), Plain(" ".join(consent.bron.split()))]))
+        out.append(Paragraph([Bold("Bron: "), *linked(" ".join(consent.bron.split()))]))
     return out
 
 
@@ -405,7 +457,7 @@ def _severity_anchors(policy: Policy) -> list[Block]:
         items: list[Text] = [[Bold(f"{severity}: "), Plain(" ".join(text.split()))]
                              for severity, text in term.anchors().items()]
         if term.ernst_bron:
-            items.append([Bold("Bron: "), Plain(" ".join(term.ernst_bron.split()))])
+            items.append([Bold("Bron: "), *linked(" ".join(term.ernst_bron.split()))])
         out.append(Bullets(items))
     return out
 
@@ -425,11 +477,11 @@ def _md_text(spans: Text) -> str:
 def _md_span(span: Span) -> str:
     """One run of styled text as Markdown."""
     match span:
-        case Bold(text):
+        case Bold(text) | Mark(text):
             return _bold(_md_plain(text))
         case Code(text):
             return _md_code(text)
-        case Plain(text):
+        case Plain(text) | Link(text):
             return _md_plain(text)
 
 
@@ -484,6 +536,11 @@ def _html_span(span: Span) -> str:
             return f"<strong>{html.escape(text)}</strong>"
         case Code(text):
             return f"<code>{html.escape(text)}</code>"
+        case Mark(text):
+            return f'<strong class="school">{html.escape(text)}</strong>'
+        case Link(text, url):
+            shown = ' class="url"' if text == url else ""
+            return f'<a href="{html.escape(url)}"{shown}>{html.escape(text)}</a>'
         case Plain(text):
             return html.escape(text)
 
@@ -492,8 +549,7 @@ def _html(blocks: list[Block], title: str) -> str:
     """The document as a standalone HTML page that loads and runs nothing."""
     lines = ["<!DOCTYPE html>", '<html lang="nl">', "<head>", '<meta charset="utf-8">', CSP_META,
              f"<title>{html.escape(title)}</title>",
-             ("<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
-              "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}</style>"),
+             f"<style>{HTML_STYLE}</style>",
              "</head>", "<body>"]
     for block in blocks:
         lines += _html_block(block)
@@ -511,6 +567,7 @@ def _html_block(block: Block) -> list[str]:
         case Bullets(items):
             return ["<ul>" + "".join(f"<li>{_html_text(i)}</li>" for i in items) + "</ul>"]
         case Table(header, rows):
-            return (["<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr>"]
+            return (["<table><thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr></thead>",
+                     "<tbody>"]
                     + ["<tr>" + "".join(f"<td>{_html_text(c)}</td>" for c in row) + "</tr>" for row in rows]
-                    + ["</table>"])
+                    + ["</tbody></table>"])
