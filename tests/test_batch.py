@@ -15,6 +15,7 @@ from conftest import FIXTURES
 
 import grenzen
 from grenzen.cli import main
+from grenzen.team import _batch
 from grenzen.team._batch import Progress, advise_lines
 
 BASIS = FIXTURES / "basis"
@@ -122,6 +123,20 @@ def test_a_worker_that_cannot_load_the_policy_ends_the_batch(tmp_path):
 def test_processes_give_the_same_lines():
     many = [LINES[0], LINES[2], LINES[5]] * 700
     assert list(advise_lines(BASIS, many, processes=2)) == list(advise_lines(BASIS, many, processes=1))
+
+
+@pytest.mark.slow
+def test_this_process_advising_a_changing_share_keeps_the_order(monkeypatch, basis):
+    # With the policy given, this process advises too, with a share that moves round by round (_next_share);
+    # a tiny CHUNK makes many rounds. Every line carries its own id, so a line out of place shows.
+    monkeypatch.setattr(_batch, "CHUNK", 16)
+    many = [json.loads(LINES[(2, 5, 0)[i % 3]]) | {"id": f"c{i}"} for i in range(20_000)]  # more than it advises alone
+    lines = [json.dumps(case) for case in many] + ["geen json {"]
+    shares: list[int] = []
+    real = _batch._next_share
+    monkeypatch.setattr(_batch, "_next_share", lambda share, busy: shares.append(real(share, busy)) or shares[-1])
+    assert list(advise_lines(BASIS, lines, processes=2, policy=basis)) == list(advise_lines(BASIS, lines))
+    assert shares and all(16 // 8 <= share <= 16 for share in shares)
 
 
 def test_cli_batch_file(tmp_path, capsys):

@@ -158,9 +158,12 @@ def _parallel(directory: Path, numbered: Iterator[tuple[int, Any]], processes: i
             for worker in workers:
                 worker.ready()
         busy = _deal(workers, numbered)
+        share = CHUNK
         while True:  # a round: each busy worker advises one chunk, this process the next one
-            own = list(islice(numbered, CHUNK)) if policy is not None else []
+            own = list(islice(numbered, share)) if policy is not None else []
             advised = [advise_line(policy, line, number, max_bytes) for number, line in own] if policy else []
+            if own:
+                share = _next_share(share, busy)
             done = [worker.receive() for worker in busy]
             busy = _deal(workers, numbered)  # the next round starts before this one is written
             for results in done:
@@ -172,6 +175,16 @@ def _parallel(directory: Path, numbered: Iterator[tuple[int, Any]], processes: i
         _Worker.stop_all(workers, kill=True)
         raise
     _Worker.stop_all(workers, kill=False)
+
+
+def _next_share(share: int, busy: list[_Worker]) -> int:
+    """This process's chunk in the next round. Besides its own chunk it receives and writes every worker's lines, so
+    an equal chunk makes the workers wait for it: when they are all done by the time its own chunk is, it takes a
+    little less next round; when one is still busy, a little more (between an eighth of a chunk and a whole one)."""
+    step = CHUNK // 16
+    if all(worker.conn.poll() for worker in busy):
+        return max(CHUNK // 8, share - step)
+    return min(CHUNK, share + step)
 
 
 def _deal(workers: list[_Worker], numbered: Iterator[tuple[int, Any]]) -> list[_Worker]:
