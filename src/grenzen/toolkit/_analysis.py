@@ -22,8 +22,10 @@ kind                       level         meaning
                                          does not, and neither is an exception to the other (in an overlay:
                                          one finding per rule of the writer, the other side's rules counted)
 ``niet-gedekt``            waarschuwing  no rule applies: the advice is the fallback
-``lange-zin``, ``moeilijk-woord``, ``lage-leesscore``  waarschuwing  a text a mentor reads is hard to read
-                                         (``_readability``; a ``# leesbaarheid: <reden>`` comment justifies it)
+``lange-zin``              waarschuwing  a text a mentor reads has a sentence of more than 20 words
+``moeilijk-woord``         waarschuwing  ... uses a word of a short jargon list (the message gives a plainer one)
+``lage-leesscore``         waarschuwing  ... of 20 words or more has a Flesch-Douma score below 60 (all three:
+                                         ``_readability``; a ``# leesbaarheid: <reden>`` comment justifies a text)
 ``mentor-bij-gevaar``      let op        an absolute rule keeps the task or its steps at the mentor in a case that
                                          an absolute rule refers away (see below)
 =========================  ============  ==========================================================
