@@ -100,24 +100,34 @@ def test_referral_agreements_and_consent_are_tables_with_a_header_row(word, scho
         assert all(row._tr.trPr.find(f"{W}cantSplit") is not None for row in table.rows[1:])
 
 
-def test_the_schools_changes_are_marked_with_words_and_colour(word):
-    marked = [p for p in word.paragraphs if p.text.startswith("Opzij gezet door de school: vc-loopbaan-decaan")]
-    assert len(marked) == 3
+@pytest.mark.parametrize("label, count", [("Opzij gezet door de school:", 3), ("Toegevoegd door de school:", 3)])
+def test_the_schools_changes_are_marked_with_words_and_colour(word, label, count):
+    marked = [p for p in word.paragraphs if p.text.startswith(label)]
+    assert len(marked) == count
     for paragraph in marked:
-        label = paragraph.runs[0]
-        assert label.text == "Opzij gezet door de school:" and label.bold
-        assert label.font.color.rgb is not None
-        shading = label._r.rPr.find(f"{W}shd")
+        run = paragraph.runs[0]
+        assert run.text == label and run.bold and run.font.color.rgb is not None
+        shading = run._r.rPr.find(f"{W}shd")
         assert shading is not None and shading.get(f"{W}fill") not in (None, "auto", "FFFFFF")
+
+
+def test_the_overview_of_the_schools_changes(word, school):
     overview = _styled(word, "List Bullet")
     for rule in ("loopbaankeuze-licht-matig", "tumult-vaardigheden", "loopbaangesprek-eerste-lijn"):
-        assert any(f"({rule}) — opzij gezet door vc-loopbaan-decaan" in line for line in overview)
+        assert f"({rule}) — opzij gezet door vc-loopbaan-decaan" in "\n".join(overview)
+    own = [item.rule for item in school.source.rules if school.source.rule_layers[item.rule.id] == "school"]
+    assert len(own) == 3
+    for rule in own:
+        assert f"{rule.titel} ({rule.id})" in overview
+    rules = [p.text for p in word.paragraphs if p.style.name in ("Heading 3", "List Bullet")]
+    for rule in own:  # the label is the first line under the rule's own heading
+        assert rules[rules.index(f"{rule.titel} · {rule.id}") + 1].startswith("Toegevoegd door de school:")
 
 
 def test_the_default_policy_has_no_marks(tmp_path):
     document = docx.Document(str(_write(grenzen.load_policy(), tmp_path / "standaard.docx")))
     text = _all_text(document)
-    assert "Opzij gezet" not in text and "Waar de school afwijkt" not in text
+    assert "Opzij gezet" not in text and "Toegevoegd door" not in text and "Waar de school afwijkt" not in text
     assert [p.text for p in document.paragraphs if p.style.name == "Title"] == [grenzen.load_policy().name]
 
 
@@ -190,6 +200,7 @@ def test_only_http_addresses_become_links_without_the_punctuation_after_them():
 def test_markdown_is_unchanged_by_links_and_marks(school):
     text = render_policy(school)
     assert "**Opzij gezet door de school:** `vc-loopbaan-decaan`" in text
+    assert "- **Toegevoegd door de school:** deze regel staat niet in de basis." in text
     assert "[" not in text.replace("\\[", "") and "<http" not in text
 
 

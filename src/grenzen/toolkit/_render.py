@@ -50,8 +50,8 @@ class Link:
 
 @dataclass(frozen=True, slots=True)
 class Mark:
-    """A label that marks where a school overlay changes its base ("Opzij gezet door de school:"): bold in Markdown,
-    highlighted in HTML and Word, always with its words so that it does not depend on colour."""
+    """A label that marks where a school overlay changes its base ("Opzij gezet door de school:", "Toegevoegd door
+    de school:"): bold in Markdown, highlighted in HTML and Word, always in words so that it does not rest on colour."""
 
     text: str
 
@@ -183,20 +183,32 @@ def _absolute_rules(policy: Policy) -> list[Block]:
 
 
 def _overlay(policy: Policy, aside: dict[str, list[LoadedRule]]) -> list[Block]:
-    """Where the school departs from its base: the base rules that a school rule sets aside, if any."""
-    if not aside:
+    """Where the school departs from its base: the base rules that a school rule sets aside, and the rules the school
+    adds, if any."""
+    added = [item for item in policy.source.rules if _added_by_overlay(item, policy)]
+    if not aside and not added:
         return []
-    by_id = {item.rule.id: item for item in policy.source.rules}
-    items: list[Text] = []
-    for target, setters in aside.items():
-        rule: Text = [Bold(by_id[target].rule.titel), Plain(" ("), Code(target), Plain(") — opzij gezet door ")]
-        items.append(rule + _join_codes([setter.rule.id for setter in setters]))
-    return [
-        Heading(2, "Waar de school afwijkt van de basis"),
-        Paragraph([Plain("Deze regels uit de basis (het beleid waarop de school bouwt) zet de school opzij "
-                         "met een eigen regel. Geldt die eigen regel, dan telt de regel uit de basis niet mee.")]),
-        Bullets(items),
-    ]
+    out: list[Block] = [Heading(2, "Waar de school afwijkt van de basis")]
+    if aside:
+        by_id = {item.rule.id: item for item in policy.source.rules}
+        items: list[Text] = []
+        for target, setters in aside.items():
+            rule: Text = [Bold(by_id[target].rule.titel), Plain(" ("), Code(target), Plain(") — opzij gezet door ")]
+            items.append(rule + _join_codes([setter.rule.id for setter in setters]))
+        out += [Paragraph([Plain("Deze regels uit de basis (het beleid waarop de school bouwt) zet de school "
+                                 "opzij met een eigen regel. Geldt die eigen regel, dan telt de regel uit de basis "
+                                 "niet mee.")]),
+                Bullets(items)]
+    if added:
+        out += [Paragraph([Plain("Deze regels heeft de school zelf toegevoegd; ze staan niet in de basis.")]),
+                Bullets([[Bold(item.rule.titel), Plain(" ("), Code(item.rule.id), Plain(")")] for item in added])]
+    return out
+
+
+def _added_by_overlay(item: LoadedRule, policy: Policy) -> bool:
+    """Whether a rule comes from a layer above the base (a school overlay), not from the base itself."""
+    layers, rules = policy.source.rule_layers, policy.source.rules
+    return len(policy.layers) > 1 and layers.get(item.rule.id) != layers.get(rules[0].rule.id)
 
 
 def _themes(policy: Policy, labels: dict[str, str], aside: dict[str, list[LoadedRule]]) -> list[Block]:
@@ -252,6 +264,8 @@ def _rule(item: LoadedRule, labels: dict[str, str], policy: Policy, set_aside_by
         [Bold("Wanneer: "), Plain(_describe(rule.als, labels))],
         [Bold("Advies: "), Plain(advice)],
     ]
+    if _added_by_overlay(item, policy):
+        lines.insert(0, [Mark("Toegevoegd door de school:"), Plain(" deze regel staat niet in de basis.")])
     if then.mentor_doet:
         lines.append([Bold("De mentor doet: "), Plain(" ".join(then.mentor_doet))])
     if then.mentor_doet_niet:
