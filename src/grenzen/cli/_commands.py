@@ -1,4 +1,5 @@
-"""The policy writers' commands (controleer, test, verschil, beleid): their options, handlers and Dutch output."""
+"""The policy writers' commands (nieuw, controleer, test, verschil, beleid): their options, handlers and Dutch
+output."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._errors import GrenzenError
-from ..pipeline._layers import DEFAULT_BASE
+from ..pipeline._layers import DEFAULT_BASE, is_overlay
 from ..pipeline._load import default_rules_dir
 from ..pipeline._policy import load_policy
 
@@ -16,6 +17,8 @@ from ..pipeline._policy import load_policy
 if TYPE_CHECKING:
     from typing import TypeAlias
 
+    from ..pipeline._policy import Policy
+    from ..toolkit._analysis import Finding
     from ..toolkit._diff import Change, Comparison, Difference
 
     Commands: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]  # the parser's subcommands
@@ -24,7 +27,17 @@ MAP_HELP = "map met regelbestanden (standaard: meegeleverd)"
 
 
 def add_writers_commands(commands: Commands) -> None:
-    """The commands ``controleer``, ``test``, ``verschil`` and ``beleid``, each with its handler."""
+    """The commands ``nieuw``, ``controleer``, ``test``, ``verschil`` and ``beleid``, each with its handler."""
+    nieuw = commands.add_parser(
+        "nieuw", help="maak een nieuw beleid voor uw school, bovenop het standaardbeleid",
+        description="Maak een nieuwe map met het beleid van uw school, bovenop het standaardbeleid: laag.yaml, een "
+                    "bestand met een voorbeeldregel, een voorbeeldcasus, hulp voor de editor en LEESMIJ.md met de "
+                    "volgende stappen. Een map die al bestaat, blijft zoals hij is.")
+    nieuw.add_argument("map", metavar="MAP", help="de nieuwe map (die mag nog niet bestaan)")
+    nieuw.add_argument("--naam", metavar="NAAM",
+                       help="de naam van het beleid, bijvoorbeeld \"Beleid mentoraat Voorbeeldcollege\" "
+                            "(standaard: Beleid mentoraat en de naam van de map)")
+    nieuw.set_defaults(handler=run_new)
     controleer = commands.add_parser(
         "controleer", help="controleer een map met regels", description="Controleer een map met regelbestanden."
     )
@@ -75,6 +88,21 @@ def folder_not_file(value: str | None) -> None:
                            f"hier is dat de map '{Path(value).parent}'.")
 
 
+def run_new(args: argparse.Namespace) -> int:
+    """``grenzen nieuw``: a school's overlay, ready to check and test; what was made and what comes next."""
+    from ..toolkit._scaffold import README_FILE, create_overlay, default_name
+
+    folder = Path(args.map)
+    name = args.naam if args.naam is not None else default_name(folder)
+    made = create_overlay(folder, name)
+    print(f"Gemaakt: {folder} ({name})")
+    for path in made:
+        print(f"  {path.relative_to(folder)}")
+    shown = f'"{folder}"' if " " in str(folder) else str(folder)
+    print(f"Lees nu {folder / README_FILE}. Probeer daarna: grenzen controleer {shown} en grenzen test {shown}")
+    return 0
+
+
 def run_test(args: argparse.Namespace) -> int:
     """``grenzen test``: the examples of a policy, what failed, the coverage if asked."""
     from ..toolkit._coverage import coverage_text, run_tests
@@ -112,15 +140,22 @@ def run_check(args: argparse.Namespace) -> int:
     from ..toolkit._analysis import analyse_policy
 
     analysis = analyse_policy(policy)
+    base_notes = _base_notes(policy, analysis.findings)
     for finding in analysis.findings:
-        print(finding)
-        print()
-    errors, warnings, notes = len(analysis.errors), len(analysis.warnings), len(analysis.notes)
+        if finding not in base_notes:
+            print(finding)
+            print()
+    errors, warnings, notes = len(analysis.errors), len(analysis.warnings), len(analysis.notes) - len(base_notes)
     errors_text = f"{errors} fout{'en' if errors != 1 else ''}"
     warnings_text = f"{warnings} waarschuwing{'en' if warnings != 1 else ''}"
     notes_text = f", {notes} keer let op (bedoeld? dan is het in orde)" if notes else ""
     print(f"Domein: {analysis.cases} situaties doorgerekend in {analysis.seconds:.1f} s; "
           f"{errors_text}, {warnings_text}{notes_text}.")
+    if base_notes:
+        where = ("grenzen controleer (zonder map)" if all(f.file.startswith(f"{DEFAULT_BASE}/") for f in base_notes)
+                 else "grenzen controleer met de map van de basis")
+        print(f"Niet getoond: {len(base_notes)} keer let op over de basis, niet over uw eigen bestanden. "
+              f"Die ziet u met {where}.")
     if errors:
         print(f"Niet in orde: {errors_text} (zie hierboven).")
         return 1
@@ -129,6 +164,19 @@ def run_check(args: argparse.Namespace) -> int:
         return 1
     print(f"In orde: {loaded}" + (f", met {warnings_text}." if warnings else "."))
     return 0
+
+
+def _base_notes(policy: Policy, findings: list[Finding]) -> list[Finding]:
+    """In an overlay: the notes ('let op', never a failure) at files of the policy it builds on. They are the base's
+    own (the default policy has four), and a school cannot change those files: ``controleer`` counts them on one
+    line instead of showing them above the school's own findings. Errors and warnings are always shown."""
+    from ..toolkit._analysis import NOTE
+
+    if not is_overlay(policy.path):
+        return []
+    own = policy.path.resolve()
+    return [f for f in findings
+            if f.level == NOTE and own not in (Path(f.file).resolve(), Path(f.file).resolve().parent)]
 
 
 def run_diff(args: argparse.Namespace) -> int:

@@ -1,0 +1,136 @@
+"""``grenzen nieuw``: a school's overlay that checks and tests at once, validates against its schemas, and never
+overwrites or half-writes a folder."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+from test_rule_schemas import HEADER, _check_jsonschema
+
+import grenzen
+from grenzen.cli import main
+from grenzen.toolkit import _scaffold
+
+FILES = ["LEESMIJ.md", "laag.yaml", "schema/afspraken.schema.json", "schema/laag.schema.json",
+         "schema/regels.schema.json", "schema/voorbeelden.schema.json", "school.yaml", "voorbeelden/school.yaml"]
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def school(tmp_path, capsys) -> Path:
+    folder = tmp_path / "school"
+    assert main(["nieuw", str(folder), "--naam", "Beleid mentoraat Voorbeeldcollege"]) == 0
+    out = capsys.readouterr().out
+    assert "Gemaakt" in out and "LEESMIJ.md" in out and "grenzen controleer" in out
+    return folder
+
+
+def test_creates_an_overlay_that_loads_and_tests(school, capsys):
+    assert _files(school) == FILES
+    assert main(["controleer", "--alleen-laden", str(school)]) == 0
+    assert main(["test", str(school), "--dekking"]) == 0
+    out = capsys.readouterr().out
+    assert "1 geslaagd, 0 mislukt" in out and "1 van 1 regels geoefend (100%)" in out
+    policy = grenzen.load_policy(school)
+    assert policy.name == "Standaardbeleid mentoraat (grenzen) + Beleid mentoraat Voorbeeldcollege"
+    assert [rule.id for rule in policy.rules if rule.id.startswith("school-")] == [_scaffold.RULE_ID]
+
+
+@pytest.mark.slow
+def test_controleer_passes_strictly_and_shows_only_the_schools_own_findings(school, capsys):
+    assert main(["controleer", "--streng", str(school)]) == 0
+    out = capsys.readouterr().out
+    assert "0 fouten, 0 waarschuwingen." in out and "standaard/" not in out and "Tegenvoorbeeld" not in out
+    assert "Niet getoond: 4 keer let op over de basis" in out and "grenzen controleer (zonder map)" in out
+
+
+def test_every_created_yaml_file_names_its_schema_and_validates(school):
+    for path in sorted(school.rglob("*.yaml")):
+        found = HEADER.match(path.read_text(encoding="utf-8"))
+        assert found, path
+        schema = (path.parent / found.group(1)).resolve()
+        assert schema.is_relative_to(school.resolve()) and schema.is_file()
+        run = _check_jsonschema(schema, path)
+        assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_the_commented_example_works_once_uncommented(school, capsys):
+    for name in ("school.yaml", "voorbeelden/school.yaml"):
+        path = school / name
+        text = path.read_text(encoding="utf-8")
+        start = text.index("  # - ")
+        tail = re.sub(r"^  # ?", "  ", text[start:], flags=re.M)
+        path.write_text(text[:start] + tail, encoding="utf-8")
+    assert main(["test", str(school)]) == 0
+    assert "2 geslaagd, 0 mislukt" in capsys.readouterr().out
+    theme = yaml.safe_load((school / "school.yaml").read_text(encoding="utf-8"))
+    run = _check_jsonschema(school / "schema" / "regels.schema.json", school / "school.yaml")
+    assert len(theme["regels"]) == 2 and run.returncode == 0, run.stdout
+
+
+def test_the_name_defaults_to_the_folder_and_stays_text(tmp_path, capsys):
+    assert main(["nieuw", str(tmp_path / "de-linde")]) == 0
+    assert grenzen.load_policy(tmp_path / "de-linde").layers[-1].naam == "Beleid mentoraat de-linde"
+    odd = 'Beleid: "ja" # 12'
+    assert main(["nieuw", str(tmp_path / "vreemd"), "--naam", odd]) == 0
+    assert grenzen.load_policy(tmp_path / "vreemd").layers[-1].naam == odd
+    assert main(["nieuw", str(tmp_path / "leeg"), "--naam", " "]) == 1
+    assert "mag niet leeg zijn" in capsys.readouterr().err and not (tmp_path / "leeg").exists()
+
+
+def test_refuses_an_existing_folder_and_writes_nothing(school, capsys):
+    (school / "school.yaml").write_text("# mijn eigen werk\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in school.rglob("*") if p.is_file()}
+    assert main(["nieuw", str(school)]) == 1
+    err = capsys.readouterr().err
+    assert "Er is al een map" in err and "overschrijft niets" in err and "Traceback" not in err
+    assert {p: p.read_bytes() for p in school.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in school.parent.iterdir()) == ["school"]  # no half-made folder beside it
+    file = school.parent / "bestand.txt"
+    file.write_text("x", encoding="utf-8")
+    assert main(["nieuw", str(file)]) == 1
+    assert "Er is al een bestand" in capsys.readouterr().err and file.read_text(encoding="utf-8") == "x"
+
+
+def test_a_parent_that_does_not_exist(tmp_path, capsys):
+    assert main(["nieuw", str(tmp_path / "nergens" / "school")]) == 1
+    err = capsys.readouterr().err
+    assert f"De map '{tmp_path / 'nergens'}' bestaat niet" in err and "Traceback" not in err
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root may write anywhere")
+def test_a_folder_without_write_permission(tmp_path, capsys):
+    locked = tmp_path / "alleen-lezen"
+    locked.mkdir(mode=0o555)
+    try:
+        assert main(["nieuw", str(locked / "school")]) == 1
+    finally:
+        locked.chmod(0o755)
+    assert "geen toegang" in capsys.readouterr().err
+
+
+def test_no_permission_or_a_failure_halfway_leaves_nothing(tmp_path, monkeypatch, capsys):
+    def refused(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refused)
+    assert main(["nieuw", str(tmp_path / "school")]) == 1
+    assert "Kan de map" in (err := capsys.readouterr().err) and "geen toegang" in err and "Traceback" not in err
+    monkeypatch.undo()
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(_scaffold, "write_schemas", full_disk)
+    assert main(["nieuw", str(tmp_path / "school")]) == 1
+    assert "de schijf is vol" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
