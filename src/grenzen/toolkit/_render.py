@@ -115,7 +115,7 @@ HTML_STYLE = (
     "h2{break-before:page;page-break-before:always}h2:first-of-type{break-before:auto;page-break-before:auto}"
     "h1,h2,h3,h4{break-after:avoid;page-break-after:avoid;break-inside:avoid}"
     "a{color:#000;text-decoration:underline}a:not(.url)[href]::after{content:\" (\" attr(href) \")\"}"
-    "table{width:100%}thead{display:table-header-group}"
+    "table{width:100%}thead{display:table-header-group}td,th{vertical-align:top}"
     "tr,li{break-inside:avoid;page-break-inside:avoid}"
     "p,li{orphans:3;widows:3}"
     ".school{border:1px solid #7a3b00;-webkit-print-color-adjust:exact;print-color-adjust:exact}}"
