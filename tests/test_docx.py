@@ -56,6 +56,10 @@ def test_the_title_the_version_and_date_line_and_a4(word, school):
     properties = word.core_properties
     assert properties.title == school.name and properties.language == "nl-NL"
     assert properties.created.date() == DAY
+    defaults = word.styles.element.xpath("w:docDefaults/w:rPrDefault/w:rPr/w:lang")
+    assert [d.get(f"{W}val") for d in defaults] == ["nl-NL"], "Dutch spelling check"
+    mode = word.settings.element.xpath("w:compat/w:compatSetting[@w:name='compatibilityMode']")
+    assert [m.get(f"{W}val") for m in mode] == ["15"], "not opened in compatibility mode"
 
 
 def test_every_theme_is_a_heading_and_every_rule_a_heading_below_it(word, school):

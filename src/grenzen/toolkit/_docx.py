@@ -125,7 +125,7 @@ def _setup(document: WordDocument, policy: Policy, today: date) -> None:
     styles = document.styles
     normal = styles["Normal"]
     normal.font.name, normal.font.size = FONT, Pt(10.5)
-    _language(normal.element, "nl-NL")
+    _language_and_mode(document, "nl-NL")
     for name, size in (("Title", 24), ("Subtitle", 11), ("Heading 1", 16), ("Heading 2", 13), ("Heading 3", 11)):
         font = styles[name].font
         font.name, font.size, font.color.rgb = FONT, Pt(size), RGBColor.from_string(INK)
@@ -174,15 +174,18 @@ def _field(paragraph: WordParagraph, instruction: str) -> None:
     paragraph._p.append(field)
 
 
-def _language(style_element: object, tag: str) -> None:
-    """Mark a style's text as language ``tag``, for Word's spelling check and hyphenation."""
-    from docx.oxml import OxmlElement
+def _language_and_mode(document: WordDocument, tag: str) -> None:
+    """All text in language ``tag`` (Word's spelling check and hyphenation), and the file in the mode of current Word
+    (15), so that Word does not open it in compatibility mode (the template says Word 2010, 14)."""
     from docx.oxml.ns import qn
 
-    properties = style_element.get_or_add_rPr()  # type: ignore[attr-defined]
-    language = OxmlElement("w:lang")
-    language.set(qn("w:val"), tag)
-    properties.append(language)
+    for language in document.styles.element.xpath("w:docDefaults/w:rPrDefault/w:rPr/w:lang"):
+        language.set(qn("w:val"), tag)
+    settings = document.settings.element
+    for language in settings.xpath("w:themeFontLang"):
+        language.set(qn("w:val"), tag)
+    for mode in settings.xpath("w:compat/w:compatSetting[@w:name='compatibilityMode']"):
+        mode.set(qn("w:val"), "15")
 
 
 # --- blocks and spans ---------------------------------------------------------------------------
