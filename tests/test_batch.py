@@ -134,7 +134,12 @@ def test_this_process_advising_a_changing_share_keeps_the_order(monkeypatch, bas
     lines = [json.dumps(case) for case in many] + ["geen json {"]
     shares: list[int] = []
     real = _batch._next_share
-    monkeypatch.setattr(_batch, "_next_share", lambda share, busy: shares.append(real(share, busy)) or shares[-1])
+
+    def noted(share: int, busy: list[_batch._Worker]) -> int:
+        shares.append(real(share, busy))
+        return shares[-1]
+
+    monkeypatch.setattr(_batch, "_next_share", noted)
     assert list(advise_lines(BASIS, lines, processes=2, policy=basis)) == list(advise_lines(BASIS, lines))
     assert shares and all(16 // 8 <= share <= 16 for share in shares)
 

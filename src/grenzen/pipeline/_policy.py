@@ -13,7 +13,6 @@ from .._errors import CaseError, FieldError, PolicyError, Problem
 from .._models import Advies, BeleidInfo, Casus, EerdereAanpak, Mentor, Signaal
 from .._translate import context, did_you_mean, fill, wording
 from ._audit import AuditRecord, audit_record
-from ._checked import CHECKED
 from ._combine import Combiner
 from ._compile import compile_rules, fact_json
 from ._engine import Engine
@@ -21,7 +20,7 @@ from ._layers import is_overlay, layered_source
 from ._load import Source, _allowed_keys, default_rules_dir, load_source
 from ._read import MAX_CASE_BYTES, read_case_text
 from ._rulefile import Regel
-from ._safety import safety_problems
+from ._safety import CHECKED, safety_problems
 from ._select import resolve_rules
 from ._validate import validate
 from ._whatif import WhatIf  # at run time too: typing.get_type_hints(Policy.what_if) needs it
