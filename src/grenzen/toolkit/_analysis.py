@@ -249,11 +249,12 @@ def _collect(policy: Policy, asked: list[Regel], domain: Domain, pairs: bool) ->
     state = _Collected(policy, asked, domain, [_Seen() for _ in policy.rules],
                        {item.rule.id: item for item in policy.source.rules})
     judged: dict[tuple[tuple[int, ...], bool], _Judgement] = {}
+    decided: dict[tuple[tuple[int, ...], bool], tuple[Any, ...]] = {}
     for point, applicable in evaluate(policy, domain.points(pairs)):
         state.cases += 1
         judgement = judged.get((applicable, point.safety))
         if judgement is None:
-            judgement = judged[(applicable, point.safety)] = _judge(policy, applicable, point)
+            judgement = judged[(applicable, point.safety)] = _judge(policy, applicable, point, decided)
         _record(state, point, applicable, judgement)
     return state
 
@@ -393,17 +394,24 @@ class _Judgement:
     verdict: bool = False  # the advice says the task belongs to the mentor
 
 
-def _judge(policy: Policy, applicable: tuple[int, ...], point: Point) -> _Judgement:
+def _judge(policy: Policy, applicable: tuple[int, ...], point: Point,
+           decided: dict[tuple[tuple[int, ...], bool], tuple[Any, ...]]) -> _Judgement:
+    """What the rules that hold for ``point`` do there: which change the advice, which sit idle, and so on.
+    ``decided`` keeps the ``decision`` of each set of rules with and without a safety signal, shared by all points:
+    it reads of the case only whether a safety signal is present (the guard) and whether there is consent at all."""
     rules = policy.rules
     case = policy.validate_case(point.case)
     kept, aside = effective(rules, applicable)
     advice = policy.combine(list(applicable), case)
-    whole = decision(advice)
+    whole = decided.setdefault((applicable, point.safety), decision(advice))
     changers: set[int] = set()
     idle: dict[int, list[str]] = {}
     for i in applicable:
-        without = [j for j in applicable if j != i]
-        if decision(policy.combine(without, case)) != whole:
+        without = tuple(j for j in applicable if j != i)
+        other = decided.get((without, point.safety))
+        if other is None:
+            other = decided[(without, point.safety)] = decision(policy.combine(list(without), case))
+        if other != whole:
             changers.add(i)
         else:
             others = [rules[j].id for j in kept if j != i][:3]
