@@ -134,3 +134,53 @@ def test_no_permission_or_a_failure_halfway_leaves_nothing(tmp_path, monkeypatch
     assert main(["nieuw", str(tmp_path / "school")]) == 1
     assert "de schijf is vol" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+# --- docs/beleid-bijhouden.md starts from grenzen nieuw: its steps hold -------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "beleid-bijhouden.md"
+
+
+def _section_yaml(number: int) -> list[str]:
+    text = DOCS.read_text(encoding="utf-8")
+    section = text[text.index(f"## {number}. "):text.index(f"## {number + 1}. ")]
+    return re.findall(r"^```yaml\n(.*?)^```", section, re.S | re.M)
+
+
+def _walkthrough(tmp_path: Path) -> Path:
+    """The school of the walk-through: made by grenzen nieuw, with the rule of section 3 and the example of 5."""
+    school = tmp_path / "school"
+    assert main(["nieuw", str(school), "--naam", "Beleid mentoraat Voorbeeldcollege"]) == 0
+    for name, block in (("school.yaml", _section_yaml(3)[0]), ("voorbeelden/school.yaml", _section_yaml(5)[0])):
+        path = school / name
+        text = path.read_text(encoding="utf-8")
+        at = text.index("\n  # ") + 1  # below the first rule or example, above the commented one
+        path.write_text(text[:at] + block + "\n" + text[at:], encoding="utf-8")
+    return school
+
+
+def test_the_walkthrough_rule_and_example_pass(tmp_path, capsys):
+    school = _walkthrough(tmp_path)
+    assert main(["test", "--dekking", str(school)]) == 0
+    out = capsys.readouterr().out
+    assert "2 van 2 regels geoefend (100%)" in out and "2 geslaagd, 0 mislukt" in out
+    for path in (school / "school.yaml", school / "voorbeelden" / "school.yaml"):
+        found = HEADER.match(path.read_text(encoding="utf-8"))
+        assert found and _check_jsonschema((path.parent / found.group(1)).resolve(), path).returncode == 0
+
+
+def test_the_walkthrough_shows_the_message_controleer_gives(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["nieuw", "school"]) == 0
+    theme = tmp_path / "school" / "school.yaml"
+    theme.write_text(theme.read_text(encoding="utf-8").replace("    titel:", "    tietel:", 1), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["controleer", "school"]) == 1
+    shown = next(line for line in DOCS.read_text(encoding="utf-8").splitlines() if "onbekende sleutel 'tietel'" in line)
+    assert shown in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_walkthrough_school_passes_controleer_strictly(tmp_path, capsys):
+    assert main(["controleer", "--streng", str(_walkthrough(tmp_path))]) == 0
+    assert "0 fouten, 0 waarschuwingen." in capsys.readouterr().out
