@@ -184,3 +184,19 @@ def test_the_walkthrough_shows_the_message_controleer_gives(tmp_path, monkeypatc
 def test_the_walkthrough_school_passes_controleer_strictly(tmp_path, capsys):
     assert main(["controleer", "--streng", str(_walkthrough(tmp_path))]) == 0
     assert "0 fouten, 0 waarschuwingen." in capsys.readouterr().out
+
+
+def test_controleer_says_when_the_editor_help_no_longer_fits(school, capsys):
+    assert main(["controleer", "--alleen-laden", str(school)]) == 0
+    assert "hulp voor de editor" not in capsys.readouterr().out
+    laag = school / "laag.yaml"
+    laag.write_text(laag.read_text(encoding="utf-8") + "taken:\n  huisbezoek: {label: Huisbezoek, omschrijving: h}\n",
+                    encoding="utf-8")
+    assert main(["controleer", "--alleen-laden", str(school)]) == 0  # said, never a failure
+    out = capsys.readouterr().out
+    assert "de hulp voor de editor" in out and "regels.schema.json" in out
+    assert f"grenzen schema --bijwerken {school}" in out
+    assert main(["schema", "--bijwerken", str(school)]) == 0
+    capsys.readouterr()
+    assert main(["controleer", "--alleen-laden", str(school)]) == 0
+    assert "hulp voor de editor" not in capsys.readouterr().out

@@ -133,6 +133,7 @@ def run_check(args: argparse.Namespace) -> int:
     folder_not_file(args.map)
     policy = load_policy(rules_dir(args.map))
     loaded = f"{policy.name} (versie {policy.version}), {len(policy.rules)} regels"
+    _say_if_schemas_are_stale(policy, args.map)
     if args.alleen_laden:
         print(f"In orde: {loaded}. Alleen geladen; het domein is niet doorgerekend.")
         return 0
@@ -164,6 +165,19 @@ def run_check(args: argparse.Namespace) -> int:
         return 1
     print(f"In orde: {loaded}" + (f", met {warnings_text}." if warnings else "."))
     return 0
+
+
+def _say_if_schemas_are_stale(policy: Policy, given: str | None) -> None:
+    """The editor help in the folder's ``schema/`` (made by ``grenzen nieuw``) no longer fits the policy, for
+    instance after a new kind in laag.yaml: the editor would underline that kind. Said, never a failure."""
+    from ..toolkit._schema import stale_schemas
+
+    stale = stale_schemas(policy)
+    if stale:
+        folder = given if given is not None else str(policy.path)
+        shown = f'"{folder}"' if " " in folder else folder
+        print(f"Let op: de hulp voor de editor in {Path(folder) / 'schema'} past niet meer bij het beleid "
+              f"({', '.join(stale)}). Werk hem bij met: grenzen schema --bijwerken {shown}")
 
 
 def _base_notes(policy: Policy, findings: list[Finding]) -> list[Finding]:

@@ -386,6 +386,24 @@ def write_schemas(policy: Policy, folder: Path, write: Callable[[Path, str], Non
     return written
 
 
+def stale_schemas(policy: Policy) -> list[str]:
+    """The schema files in the policy folder's ``schema/`` that are missing or no longer what this policy makes
+    (empty when the folder has no ``schema/``, as the bundled ``rules/``, whose schemas are in docs/schema/)."""
+    folder = policy.path / SCHEMA_DIR
+    if not folder.is_dir():
+        return []
+    stale = []
+    for which in folder_schemas(policy):
+        path = folder / f"{which}.schema.json"
+        try:
+            current = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            current = None
+        if current != schema_text(policy, which):
+            stale.append(path.name)
+    return stale
+
+
 def _plain(model: type[BaseModel]) -> dict[str, Any]:
     schema: dict[str, Any] = model.model_json_schema()
     return schema
