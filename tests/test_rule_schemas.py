@@ -183,5 +183,7 @@ def test_cli_updates_the_schemas_of_a_folder(tmp_path, capsys):
     assert "eigen_soort" in regels["$defs"]["Signaalsoort"]["enum"]
     assert main(["schema", "--bijwerken", str(school), "--regels", str(school)]) == 1
     assert "zonder --regels" in capsys.readouterr().err
+    assert main(["schema", "regels", "--bijwerken", str(school)]) == 1
+    assert "zonder SOORT" in capsys.readouterr().err
     assert main(["schema", "--bijwerken", str(tmp_path / "nergens")]) == 1
     assert "bestaat niet" in capsys.readouterr().err

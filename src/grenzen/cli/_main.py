@@ -97,7 +97,7 @@ def _add_schema(commands: Commands) -> None:
         "beleid. Of van een soort regelbestand (regels, woordenlijst, afspraken, voorbeelden, laag): daarmee helpt "
         "een editor u bij het schrijven, met aanvullen, uitleg en rode strepen onder fouten.",
     )
-    schema.add_argument("soort", metavar="SOORT", nargs="?", choices=_SCHEMAS, default="casus",
+    schema.add_argument("soort", metavar="SOORT", nargs="?", choices=_SCHEMAS, default=None,
                         help="casus (standaard), advies, regels, woordenlijst, afspraken, voorbeelden of laag")
     schema.add_argument("--regels", metavar="MAP", help=_RULES_HELP)
     schema.add_argument("--bijwerken", metavar="MAP",
@@ -239,10 +239,11 @@ def _schema(args: argparse.Namespace) -> int:
     from ..toolkit._schema import schema_text, write_schemas
 
     if args.bijwerken is None:
-        sys.stdout.write(schema_text(load_policy(rules_dir(args.regels)), args.soort))
+        sys.stdout.write(schema_text(load_policy(rules_dir(args.regels)), args.soort or "casus"))
         return 0
-    if args.regels is not None:
-        raise GrenzenError("Gebruik --bijwerken MAP zonder --regels: de schema's komen uit MAP zelf.")
+    if args.regels is not None or args.soort is not None:
+        raise GrenzenError("Gebruik --bijwerken MAP zonder SOORT en zonder --regels: grenzen schrijft dan de schema's "
+                           "van alle regelbestanden, uit MAP zelf.")
     folder = Path(args.bijwerken)
     folder_not_file(args.bijwerken)
     try:
