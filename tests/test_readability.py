@@ -81,7 +81,9 @@ def test_a_reason_above_the_text_silences_it_and_is_counted(tmp_path, capsys, co
     assert [f.kind for f in analysis.findings] == []
     [text] = analysis.justified
     assert (text.rule, text.field, text.line) == ("t1-basis", "uitleg", line_of(directory / "a_thema.yaml", "    uitleg:"))
+    capsys.readouterr()
     assert main(["controleer", "--streng", str(directory)]) == 0
+    assert "1 tekst heeft moeilijke taal met een reden erbij" in capsys.readouterr().out
 
 
 def test_a_reason_on_the_line_itself_counts_and_an_empty_one_does_not(tmp_path):

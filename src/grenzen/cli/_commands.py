@@ -4,7 +4,11 @@ output."""
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
+import tempfile
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,9 +74,12 @@ def _add_verschil_and_beleid(commands: Commands) -> None:
     verschil.set_defaults(handler=run_diff)
     beleid = commands.add_parser(
         "beleid", help="maak het leesbare beleidsdocument",
-        description="Maak van de regels het leesbare beleidsdocument van de school (Markdown of HTML).")
+        description="Maak van de regels het leesbare beleidsdocument van de school (Markdown, HTML of Word).")
     beleid.add_argument("map", metavar="MAP", nargs="?", help=MAP_HELP)
-    beleid.add_argument("--formaat", choices=("md", "html"), default="md", help="md (standaard) of html")
+    beleid.add_argument("--formaat", choices=("md", "html", "docx"), default="md",
+                        help="md (standaard), html of docx (een Word-bestand, met -o)")
+    beleid.add_argument("-o", "--uitvoer", metavar="BESTAND",
+                        help="schrijf naar dit bestand (nodig bij docx); een bestaand bestand wordt vervangen")
     beleid.set_defaults(handler=run_render)
 
 
@@ -152,6 +159,10 @@ def run_check(args: argparse.Namespace) -> int:
     notes_text = f", {notes} keer let op (bedoeld? dan is het in orde)" if notes else ""
     print(f"Domein: {analysis.cases} situaties doorgerekend in {analysis.seconds:.1f} s; "
           f"{errors_text}, {warnings_text}{notes_text}.")
+    if analysis.justified:
+        n = len(analysis.justified)
+        print(f"{n} {'tekst heeft' if n == 1 else 'teksten hebben'} moeilijke taal met een reden erbij "
+              "('# leesbaarheid: …'); die staan hierboven niet als waarschuwing.")
     if base_notes:
         where = ("grenzen controleer (zonder map)" if all(f.file.startswith(f"{DEFAULT_BASE}/") for f in base_notes)
                  else "grenzen controleer met de map van de basis")
@@ -329,7 +340,33 @@ def run_render(args: argparse.Namespace) -> int:
     """``grenzen beleid``: the readable policy document."""
     from ..toolkit._render import render_policy
 
-    print(render_policy(load_policy(rules_dir(args.map)), args.formaat), end="")
+    if args.formaat == "docx":
+        return _render_docx(args)
+    text = render_policy(load_policy(rules_dir(args.map)), args.formaat)
+    if not args.uitvoer:
+        print(text, end="")
+        return 0
+    try:
+        write_atomically(Path(args.uitvoer), text)
+    except OSError as exc:
+        print(os_problem(exc, "schrijven"), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _render_docx(args: argparse.Namespace) -> int:
+    """``grenzen beleid --formaat docx -o BESTAND``: the policy document as a Word file (needs python-docx)."""
+    from ..toolkit._docx import NEEDS_OUTPUT, write_docx
+
+    if not args.uitvoer:
+        raise GrenzenError(NEEDS_OUTPUT)
+    policy = load_policy(rules_dir(args.map))
+    try:
+        write_docx(policy, args.uitvoer)
+    except OSError as exc:
+        print(os_problem(exc, "schrijven"), file=sys.stderr)
+        return 1
+    print(f"Word-bestand geschreven: {args.uitvoer}")
     return 0
 
 
@@ -338,3 +375,40 @@ def _change(change: Change) -> str:
     show = {True: "ja", False: "nee"}
     names = {"route": "route", "urgentie": "urgentie", "taak_hoort_bij_mentor": "taak hoort bij mentor"}
     return f"{names[change.field]} {show.get(change.old, change.old)} → {show.get(change.new, change.new)}"
+
+
+OS_DUTCH = {
+    errno.ENOENT: "bestand of map bestaat niet",
+    errno.EISDIR: "is een map",
+    errno.EACCES: "geen toegang",
+    errno.EPERM: "geen toegang",
+    errno.ENOTDIR: "een deel van het pad is geen map",
+    errno.ENOSPC: "de schijf is vol",
+}
+
+
+def os_problem(exc: OSError, verb: str) -> str:
+    """A Dutch message for a file that could not be read or written (the OS's own text is English)."""
+    reason = OS_DUTCH.get(exc.errno or 0, "onbekende fout")
+    return f"Kan het bestand niet {verb}: {exc.filename} ({reason})" if exc.filename else f"Kan niet {verb} ({reason})"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a whole file or nothing: a temporary file beside it, then a rename over it."""
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException as exc:
+        with suppress(OSError):
+            os.unlink(temporary)
+        if isinstance(exc, OSError):  # name the file the user asked for, not the temporary one
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        raise

@@ -7,9 +7,8 @@ import argparse
 import errno
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -20,19 +19,11 @@ from ..pipeline._read import MAX_CASE_BYTES
 from ..server._command import add_serve_command
 from ..team._batch import LineReader, WriteError, write_problem
 from ._argparse_nl import parse_in_dutch, whole_number
-from ._commands import MAP_HELP, add_writers_commands, folder_not_file, rules_dir
+from ._commands import MAP_HELP, add_writers_commands, folder_not_file, os_problem, rules_dir, write_atomically
 
 if TYPE_CHECKING:
     from ._commands import Commands
 
-_OS_DUTCH = {
-    errno.ENOENT: "bestand of map bestaat niet",
-    errno.EISDIR: "is een map",
-    errno.EACCES: "geen toegang",
-    errno.EPERM: "geen toegang",
-    errno.ENOTDIR: "een deel van het pad is geen map",
-    errno.ENOSPC: "de schijf is vol",
-}
 _WRITE_ERRORS = {errno.EPIPE, errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
 MAX_CAP = 100_000_000  # the highest --max-grootte: one case of 100 MB
 _RULES_HELP = "map met regelbestanden (standaard: het meegeleverde beleid)"
@@ -146,17 +137,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(write_problem(exc, None), file=sys.stderr)
             _drop_stdout()
             return 1
-        print(_os_problem(exc, "lezen"), file=sys.stderr)
+        print(os_problem(exc, "lezen"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # Ctrl-C outside a batch (a batch answers it itself, see _batch.run_batch)
         print("Onderbroken.", file=sys.stderr)
         return 130
-
-
-def _os_problem(exc: OSError, verb: str) -> str:
-    """A Dutch message for a file that could not be read or written (the OS's own text is English)."""
-    reason = _OS_DUTCH.get(exc.errno or 0, "onbekende fout")
-    return f"Kan het bestand niet {verb}: {exc.filename} ({reason})" if exc.filename else f"Kan niet {verb} ({reason})"
 
 
 def _drop_stdout() -> None:
@@ -247,9 +232,9 @@ def _schema(args: argparse.Namespace) -> int:
     folder = Path(args.bijwerken)
     folder_not_file(args.bijwerken)
     try:
-        written = write_schemas(load_policy(folder), folder, _write_atomically)
+        written = write_schemas(load_policy(folder), folder, write_atomically)
     except OSError as exc:
-        print(_os_problem(exc, "schrijven"), file=sys.stderr)
+        print(os_problem(exc, "schrijven"), file=sys.stderr)
         return 1
     print(f"Bijgewerkt in {folder / 'schema'}: {', '.join(path.name for path in written)}")
     return 0
@@ -267,36 +252,15 @@ def _samenhang(args: argparse.Namespace) -> int:
     print(report_text(report))
     if args.html:
         try:
-            _write_atomically(Path(args.html), report_html(report))
+            write_atomically(Path(args.html), report_html(report))
         except OSError as exc:
-            print(_os_problem(exc, "schrijven"), file=sys.stderr)
+            print(os_problem(exc, "schrijven"), file=sys.stderr)
             return 1
         print(f"HTML-pagina geschreven: {args.html}")
     if not report.cases:
         print("Geen bruikbare casussen gevonden.", file=sys.stderr)
         return 1
     return 0
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write a whole file or nothing: a temporary file beside it, then a rename over it."""
-    try:
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise OSError(exc.errno, exc.strerror, str(path)) from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException as exc:
-        with suppress(OSError):
-            os.unlink(temporary)
-        if isinstance(exc, OSError):  # name the file the user asked for, not the temporary one
-            raise OSError(exc.errno, exc.strerror, str(path)) from None
-        raise
 
 
 if __name__ == "__main__":  # pragma: no cover
