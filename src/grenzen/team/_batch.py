@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import errno
 import json
-import multiprocessing
 import os
 import signal
 import stat
@@ -25,15 +24,17 @@ import threading
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from itertools import chain, islice
-from multiprocessing import resource_tracker
-from multiprocessing.connection import Connection
 from pathlib import Path
 from types import FrameType
-from typing import Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from .._errors import CaseError, EngineError, GrenzenError
 from ..pipeline._policy import Policy, load_policy
 from ..pipeline._read import MAX_CASE_BYTES, read_case_text, too_large
+
+if TYPE_CHECKING:  # multiprocessing is imported when a batch starts workers, not by every grenzen command
+    import multiprocessing.process
+    from multiprocessing.connection import Connection
 
 CHUNK = 500  # lines per message to a worker: about 50 ms of work, so an interrupt is answered quickly
 TOO_LONG = None  # what the line reader yields for a line over the cap (its bytes were skipped, never kept)
@@ -220,6 +221,9 @@ class _Worker:
     def start_all(directory: Path, processes: int, max_bytes: int, wait: bool = True) -> list[_Worker]:
         """Start workers with SIGINT and SIGTERM blocked (a child inherits the mask), then (``wait``) wait until each is
         ready; else the caller calls ``ready`` on each before sending it work."""
+        import multiprocessing
+        from multiprocessing import resource_tracker
+
         context = multiprocessing.get_context("spawn")
         workers: list[_Worker] = []
         try:
