@@ -29,9 +29,9 @@ def test_the_integrator_guide_has_examples():
 
 
 def _walkthrough_overlay(target: Path) -> Path:
-    """The meldcode overlay of docs/beleid-bijhouden.md section 9, written out from the page's own YAML blocks."""
+    """The meldcode overlay of docs/beleid-bijhouden.md section 8, written out from the page's own YAML blocks."""
     text = (ROOT / "docs" / "beleid-bijhouden.md").read_text(encoding="utf-8")
-    section = text[text.index("## 9. "):text.index("## Wat het doorrekenen")]
+    section = text[text.index("## 8. "):text.index("## 9. ")]
     laag, rules, examples = re.findall(r"^```yaml\n(.*?)^```", section, re.S | re.M)[:3]
     (target / "voorbeelden").mkdir(parents=True)
     (target / "laag.yaml").write_text(laag, encoding="utf-8")
