@@ -11,28 +11,35 @@ from strategies import policy_dir, rule_sets
 
 import grenzen
 from grenzen.toolkit._analysis import condition_rules
-from grenzen.toolkit._domain import build_domain
+from grenzen.toolkit._domain import Domain, build_domain
 from grenzen.toolkit._factored import Factored, reads
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _domain_points(policy: grenzen.Policy, pairs: bool = True):
+def _domain(policy: grenzen.Policy) -> Domain:
     vocab = policy.vocabulary
-    domain = build_domain([condition_rules(policy)], list(vocab.signalen), list(vocab.taken), list(vocab.scholing),
-                          safety=policy.safety_kinds)
-    return domain.points(pairs)
+    return build_domain([condition_rules(policy)], list(vocab.signalen), list(vocab.taken), list(vocab.scholing),
+                        safety=policy.safety_kinds)
+
+
+def _domain_points(policy: grenzen.Policy, pairs: bool = True):
+    return _domain(policy).points(pairs)
 
 
 def _disagreements(policy: grenzen.Policy, step: int = 1) -> list[dict]:
-    """The enumerated cases (every ``step``-th) on which the factored answer differs from the whole engine's."""
-    factored = Factored(policy)
+    """The enumerated cases (every ``step``-th) on which a factored answer differs from the whole engine's: per block
+    (``answers``, what controleer asks), per enumerated point (``applicable_at``, what ``evaluate`` asks) and per
+    case dict (``applicable``), each with its own caches."""
+    by_block, by_point, by_case = Factored(policy), Factored(policy), Factored(policy)
     wrong = []
-    for n, point in enumerate(_domain_points(policy)):
+    points = (pair for block in _domain(policy).case_blocks()
+              for pair in zip(block.points(), by_block.answers(block), strict=True))
+    for n, (point, found) in enumerate(points):
         if n % step:
             continue
         whole = tuple(policy.applicable(policy.validate_case(point.case)))
-        if factored.applicable(point.case) != whole:
+        if not found == by_point.applicable_at(point) == by_case.applicable(point.case) == whole:
             wrong.append(point.case)
     return wrong
 

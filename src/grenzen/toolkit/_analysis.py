@@ -64,7 +64,7 @@ from ..pipeline._load import (
 from ..pipeline._policy import Policy
 from ..pipeline._rulefile import Regel, Woordenlijst, signal_blocks
 from ..pipeline._validate import walk
-from ._domain import Domain, Point, build_domain
+from ._domain import Block, Domain, Point, build_domain
 from ._factored import Factored
 from ._readability import KINDS as PLAIN_LANGUAGE
 from ._readability import Readability, Text, check_rules
@@ -178,17 +178,11 @@ def decision(advice: Advies) -> tuple[Any, ...]:
 
 def evaluate(policy: Policy, points: Any, cache: dict[tuple[Any, ...], tuple[int, ...]] | None = None,
              ) -> Any:
-    """(point, applicable rule indexes) for each point, asking the engine once per class of cases (and each group of
-    rules once per class of what it reads: ``_factored``)."""
-    cache = {} if cache is None else cache
+    """(point, applicable rule indexes) for each enumerated point, asking each group of rules once per class of what
+    it reads (``_factored``). ``cache`` is no longer used (the groups keep their answers); it stays for callers."""
     factored = Factored(policy)
     for point in points:
-        applicable = cache.get(point.key) if point.key else None
-        if applicable is None:
-            applicable = factored.applicable(point.case)
-            if point.key:
-                cache[point.key] = applicable
-        yield point, applicable
+        yield point, factored.applicable_at(point)
 
 
 @dataclass
@@ -245,18 +239,47 @@ def _plain_language(policy: Policy) -> Readability:
 
 
 def _collect(policy: Policy, asked: list[Regel], domain: Domain, pairs: bool) -> _Collected:
-    """Put every enumerated case to the engine once and record what each rule did there."""
+    """Put every enumerated case to the engine once and record what each rule did there.
+
+    Cases with the same applicable rules, task and safety signal get the same judgement and are recorded alike, so
+    they are recorded once, in the order of their first cases, as the first case with the weight of them all
+    (``_classes``): every count, and every example (the first case that shows something), is what recording case by
+    case gives."""
     state = _Collected(policy, asked, domain, [_Seen() for _ in policy.rules],
                        {item.rule.id: item for item in policy.source.rules})
     judged: dict[tuple[tuple[int, ...], bool], _Judgement] = {}
     decided: dict[tuple[tuple[int, ...], bool], tuple[Any, ...]] = {}
-    for point, applicable in evaluate(policy, domain.points(pairs)):
-        state.cases += 1
-        judgement = judged.get((applicable, point.safety))
+    for (applicable, _, guard), (point, count) in _classes(policy, domain, pairs).items():
+        state.cases += count
+        safety = guard is not None
+        judgement = judged.get((applicable, safety))
         if judgement is None:
-            judgement = judged[(applicable, point.safety)] = _judge(policy, applicable, point, decided)
+            judgement = judged[(applicable, safety)] = _judge(policy, applicable, point, decided)
         _record(state, point, applicable, judgement)
     return state
+
+
+def _classes(policy: Policy, domain: Domain, pairs: bool,
+             ) -> dict[tuple[tuple[int, ...], str, str | None], tuple[Point, int]]:
+    """The enumerated cases by (applicable rules, task, kind of the first safety signal): per class its first case
+    with the weight of the whole class, and the number of cases; in the order of the first cases."""
+    factored = Factored(policy)
+    first: dict[tuple[tuple[int, ...], str, str | None], tuple[Block, int]] = {}
+    weights: dict[tuple[tuple[int, ...], str, str | None], int] = {}
+    counts: dict[tuple[tuple[int, ...], str, str | None], int] = {}
+    for block in domain.case_blocks(pairs):
+        task, base = block.context.task, block.context.weight
+        signals = block.signals
+        for position, (applicable, guard, weight) in enumerate(
+                zip(factored.answers(block), signals.guards, signals.weights, strict=True)):
+            key = (applicable, task, guard)
+            if key in weights:
+                weights[key] += base * weight
+                counts[key] += 1
+            else:
+                first[key], weights[key], counts[key] = (block, position), base * weight, 1
+    return {key: (Point(block.context, block.signals.cases[position], weights[key]), counts[key])
+            for key, (block, position) in first.items()}
 
 
 def _record(state: _Collected, point: Point, applicable: tuple[int, ...], judgement: _Judgement) -> None:

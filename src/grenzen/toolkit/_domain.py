@@ -33,7 +33,9 @@ kind lists only (``_signal_matches``).
 
 from __future__ import annotations
 
+import functools
 import itertools
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,16 +75,73 @@ class Item:
         return out
 
 
+@dataclass(frozen=True, eq=False)
+class Context:
+    """What the cases of a block share: everything but their signals, and the grid points that stands for."""
+
+    task: str
+    training: tuple[str, ...]
+    age: int | None
+    year: int | None
+    approach: dict[str, Any] | None
+    weight: int  # task class size × training class size
+
+
+@dataclass(frozen=True, eq=False)
+class Signals:
+    """The signal lists of a block's cases, in enumeration order; one object shared by every block with these lists
+    (the analysis caches by it)."""
+
+    cases: list[tuple[Item, ...]]
+    weights: list[int] = field(init=False)  # per case: the product of its signals' class sizes
+    guards: list[str | None] = field(init=False)  # per case: the kind of its first safety signal, if any
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "weights", [math.prod(item.weight for item in case) for case in self.cases])
+        object.__setattr__(self, "guards", [next((i.kind for i in case if i.safety), None) for case in self.cases])
+
+
+@dataclass(frozen=True)
+class Block:
+    """Enumerated cases that differ only in their signals: one context, each of ``signals.cases``."""
+
+    context: Context
+    signals: Signals
+
+    def points(self) -> Iterator[Point]:
+        base = self.context.weight
+        for members, weight in zip(self.signals.cases, self.signals.weights, strict=True):
+            yield Point(self.context, members, base * weight)
+
+
 @dataclass(frozen=True)
 class Point:
-    """One enumerated case: the case in the contract's format and the grid points it stands for."""
+    """One enumerated case: its context, its signals' classes and the grid points it stands for. The case in the
+    contract's format is built when asked for (most points never need it)."""
 
-    case: dict[str, Any]
+    context: Context
+    members: tuple[Item, ...]  # the signals' classes, in the case's order
     weight: int
-    signals: int  # how many signals: 0, 1 or 2, or more for a counting block (count_points)
-    key: tuple[Any, ...] = ()  # equal keys: no rule can tell the two cases apart
-    safety: bool = False  # a signal of a safety kind is present
-    items: tuple[int, ...] = ()  # the signals' classes (indexes into Domain.items), in the case's order
+
+    @functools.cached_property
+    def case(self) -> dict[str, Any]:
+        context = self.context
+        return _case(context.task, context.training, context.age, context.approach, self.members, context.year)
+
+    @property
+    def signals(self) -> int:
+        """How many signals: 0, 1 or 2, or more for a counting block (``count_blocks``)."""
+        return len(self.members)
+
+    @property
+    def safety(self) -> bool:
+        """A signal of a safety kind is present."""
+        return any(item.safety for item in self.members)
+
+    @property
+    def items(self) -> tuple[int, ...]:
+        """The signals' classes as indexes into ``Domain.items``."""
+        return tuple(item.index for item in self.members)
 
 
 @dataclass
@@ -101,39 +160,36 @@ class Domain:
     positive: list[frozenset[int]] = field(default_factory=list)  # per rule: the blocks it asks for positively
     members: list[list[tuple[str, str, int | None]]] = field(default_factory=list)  # per item: its grid points
     counting: list[int] = field(default_factory=list)  # the blocks (indexes into blocks) that a rule counts
-    count_points: list[Point] = field(default_factory=list)  # the cases with N signals for counting blocks
+    count_blocks: list[Block] = field(default_factory=list)  # the cases with N signals for counting blocks
 
-    def key_of(self, items: Sequence[Item]) -> tuple[Any, ...]:
-        """What rules can see of these signals: the blocks they match and, per counting block, how many match."""
-        blocks = items[0].blocks if len(items) == 1 else frozenset[int]().union(*(item.blocks for item in items))
-        if not self.counting:
-            return blocks, ()
-        return blocks, tuple(sum(block in item.blocks for item in items) for block in self.counting)
+    @property
+    def count_points(self) -> list[Point]:
+        """The cases with N signals that counting blocks need."""
+        return [point for block in self.count_blocks for point in block.points()]
 
     def points(self, pairs: bool = True) -> Iterator[Point]:
         """Every enumerated case, in a stable order."""
+        for block in self.case_blocks(pairs):
+            yield from block.points()
+
+    def case_blocks(self, pairs: bool = True) -> Iterator[Block]:
+        """Every enumerated case, a block of cases with the same context at a time, in the order of ``points``:
+        per context no signal and each signal class; then the pairs; then the counting cases."""
+        singles = Signals([(), *((item,) for item in self.items)])
         for task, task_weight in self.tasks:
             for training, training_weight in self.trainings:
-                base_weight = task_weight * training_weight
                 for age, year in itertools.product(self.ages, self.years):
                     for approach in self.approaches:
-                        key = (task, training, age, year, repr(approach))
-                        yield Point(_case(task, training, age, approach, [], year), base_weight, 0,
-                                    key + self.key_of([]))
-                        for item in self.items:
-                            yield Point(_case(task, training, age, approach, [item], year), base_weight * item.weight,
-                                        1, key + self.key_of([item]), item.safety, (item.index,))
+                        yield Block(Context(task, training, age, year, approach, task_weight * training_weight),
+                                    singles)
         if not pairs:
             return
         age = TYPICAL_AGE if TYPICAL_AGE in self.ages else self.ages[0]
         year = max((y for y in self.years if y is not None and y <= TYPICAL_YEAR), default=self.years[0])
+        both = Signals(list(itertools.combinations(self.pair_items, 2)))
         for task, training, base_weight in self.pair_contexts:
-            key = (task, training, age, year, repr(None))
-            for first, second in itertools.combinations(self.pair_items, 2):
-                yield Point(_case(task, training, age, None, [first, second], year),
-                            base_weight * first.weight * second.weight, 2, key + self.key_of([first, second]),
-                            first.safety or second.safety, (first.index, second.index))
-        yield from self.count_points
+            yield Block(Context(task, training, age, year, None, base_weight), both)
+        yield from self.count_blocks
 
     def exception_pairs(self, rules: Sequence[Regel], setter: int, target: int) -> Iterator[Point]:
         """Cases with two signals where ``rules[setter]`` may set ``rules[target]`` aside although no single signal
@@ -144,26 +200,21 @@ class Domain:
         second = [item for item in self.items if self.positive[target] & item.blocks]
         if not first or not second:
             return
+        both = Signals([(one, other) for one in first for other in second if one.index != other.index])
         tasks = _meets(self.tasks, [required_values(rules[i].als, "taak") for i in (setter, target)], lambda t: {t})
         trainings = _meets(self.trainings, [required_values(rules[i].als, "scholing") for i in (setter, target)], set)
         for (task, task_weight), (training, training_weight) in itertools.product(tasks, trainings):
             for age, year in itertools.product(self.ages, self.years):
                 for approach in self.approaches:
-                    key = (task, training, age, year, repr(approach))
-                    for one in first:
-                        for other in second:
-                            if one.index == other.index:
-                                continue
-                            yield Point(_case(task, training, age, approach, [one, other], year),
-                                        task_weight * training_weight * one.weight * other.weight, 2,
-                                        key + self.key_of([one, other]), one.safety or other.safety,
-                                        (one.index, other.index))
+                    context = Context(task, training, age, year, approach, task_weight * training_weight)
+                    yield from Block(context, both).points()
 
     def size(self, pairs: bool = True) -> int:
         singles = (len(self.tasks) * len(self.trainings) * len(self.ages) * len(self.years) * len(self.approaches)
                    * (1 + len(self.items)))
         n = len(self.pair_items)
-        return singles + (len(self.pair_contexts) * n * (n - 1) // 2 + len(self.count_points) if pairs else 0)
+        counts = sum(len(block.signals.cases) for block in self.count_blocks)
+        return singles + (len(self.pair_contexts) * n * (n - 1) // 2 + counts if pairs else 0)
 
 
 def _case(task: str, training: tuple[str, ...], age: int | None, approach: dict[str, Any] | None,
@@ -226,7 +277,7 @@ def build_domain(rule_sets: Iterable[list[Regel]], kinds: Sequence[str], tasks: 
         members=item_classes,
         counting=[_index_of(asked.signals, block) for block in asked.counting],
     )
-    domain.count_points = list(_count_points(domain, rules, task_classes, training_classes, training_sets))
+    domain.count_blocks = list(_count_blocks(domain, rules, task_classes, training_classes, training_sets))
     return domain
 
 
@@ -415,9 +466,9 @@ def _index_of(blocks: list[SignaalVoorwaarde], block: SignaalVoorwaarde) -> int:
     return next(i for i, b in enumerate(blocks) if b.model_dump_json() == text)
 
 
-def _count_points(domain: Domain, rules: list[Regel], task_classes: list[list[str]],
+def _count_blocks(domain: Domain, rules: list[Regel], task_classes: list[list[str]],
                   training_classes: list[list[str]], training_sets: list[tuple[tuple[str, ...], int]],
-                  ) -> Iterator[Point]:
+                  ) -> Iterator[Block]:
     """The cases with N signals that counting blocks need (see the module's docstring), in a stable order."""
     for block in domain.counting:
         text = domain.blocks[block].model_dump_json()
@@ -434,19 +485,18 @@ def _count_points(domain: Domain, rules: list[Regel], task_classes: list[list[st
         years = domain.years if any(c.leerjaar is not None for c in asks) else [
             max((y for y in domain.years if y is not None and y <= TYPICAL_YEAR), default=domain.years[0])]
         approaches = domain.approaches if any(c.eerdere_aanpak is not None for c in asks) else [None]
-        contexts = _pair_contexts(users, task_classes, training_classes, training_sets)
         sizes = sorted({size for n in thresholds for size in (n - 1, n) if size >= 2})
-        for task, training, base_weight in contexts:
+        piles = Signals(list(_piles(matching, sizes)))
+        for task, training, base_weight in _pair_contexts(users, task_classes, training_classes, training_sets):
             for age, year, approach in itertools.product(ages, years, approaches):
-                key = (task, training, age, year, repr(approach))
-                for lead in matching:
-                    others = [item for item in matching if item is not lead]
-                    fills = [others, [lead]] if others else [[lead]]
-                    for size, fill in itertools.product(sizes, fills):
-                        chosen = [lead, *itertools.islice(itertools.cycle(fill), size - 1)]
-                        weight = base_weight
-                        for item in chosen:
-                            weight *= item.weight
-                        yield Point(_case(task, training, age, approach, chosen, year), weight, size,
-                                    key + domain.key_of(chosen), any(item.safety for item in chosen),
-                                    tuple(item.index for item in chosen))
+                yield Block(Context(task, training, age, year, approach, base_weight), piles)
+
+
+def _piles(matching: list[Item], sizes: list[int]) -> Iterator[tuple[Item, ...]]:
+    """Per counted signal class (the lead): N signals with N - 1 others (other classes where there are) and N of the
+    lead's class alone, for each size."""
+    for lead in matching:
+        others = [item for item in matching if item is not lead]
+        fills = [others, [lead]] if others else [[lead]]
+        for size, fill in itertools.product(sizes, fills):
+            yield (lead, *itertools.islice(itertools.cycle(fill), size - 1))

@@ -15,6 +15,9 @@ Every answer still comes from an engine (a ``Policy`` of the group's rules): thi
 
 from __future__ import annotations
 
+import functools
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -22,7 +25,7 @@ from ..pipeline._compile import counted
 from ..pipeline._policy import Policy
 from ..pipeline._rulefile import SignaalVoorwaarde, Voorwaarde, signal_blocks
 from ..pipeline._validate import walk
-from ._domain import _signal_matches
+from ._domain import Block, Context, Item, Point, Signals, _signal_matches
 
 FIELDS = ("taak", "scholing", "signalen", "leeftijd", "leerjaar", "eerdere_aanpak")
 
@@ -52,7 +55,8 @@ class _Group:
     signatures: dict[tuple[str, str, int | None], int] = field(default_factory=dict)
     numbers: dict[tuple[bool, ...], int] = field(default_factory=dict)  # a number per distinct signature
     task_patterns: dict[str, tuple[bool, ...]] = field(default_factory=dict)
-    answers: dict[tuple[Any, ...], tuple[int, ...]] = field(default_factory=dict)
+    answers: dict[tuple[Any, ...], tuple[int, ...]] = field(default_factory=dict)  # per (context_key, signal_key)
+    signal_keys: dict[Signals, list[Any]] = field(default_factory=dict)  # per case of these signals: its signal_key
 
     # what the group reads, worked out once (``__post_init__``)
     reads_task: bool = field(init=False, default=False)
@@ -68,10 +72,8 @@ class _Group:
         self.rest_mask = tuple(name in fields for name in ("leeftijd", "leerjaar", "eerdere_aanpak"))
         self.reads_rest = any(self.rest_mask)
 
-    def key(self, task: str, trainings: frozenset[str], looks: tuple[tuple[str, str, int | None], ...],
-            rest: tuple[Any, Any, Any]) -> tuple[Any, ...]:
-        """All that this group's rules can see of a case (its task, trainings, signals as (kind, severity, weeks),
-        and (age, school year, approach))."""
+    def context_key(self, task: str, trainings: frozenset[str], rest: tuple[Any, Any, Any]) -> tuple[Any, ...]:
+        """All that this group's rules can see of a case's task, trainings and (age, school year, approach)."""
         key: tuple[Any, ...] = ()
         if self.reads_task:
             seen_task = self.task_patterns.get(task)
@@ -80,15 +82,17 @@ class _Group:
             key = (seen_task,)
         if self.reads_trainings:
             key += (self.trainings & trainings,)
-        if self.reads_signals:
-            signature = self.signature
-            if len(looks) == 1:
-                key += (signature(looks[0]),)
-            else:
-                key += (tuple(sorted([signature(look) for look in looks])),)
         if self.reads_rest:
             key += tuple(value if wanted else None for value, wanted in zip(rest, self.rest_mask, strict=True))
         return key
+
+    def signal_key(self, looks: tuple[tuple[str, str, int | None], ...]) -> Any:
+        """All that this group's rules can see of a case's signals, each as (kind, severity, weeks)."""
+        if not self.reads_signals:
+            return None
+        if len(looks) == 1:
+            return self.signature(looks[0])
+        return tuple(sorted([self.signature(look) for look in looks]))
 
     def signature(self, look: tuple[str, str, int | None]) -> int:
         """Which of the group's blocks one signal meets (a count counts the signals that meet its block), numbered."""
@@ -109,6 +113,8 @@ class Factored:
         for index, rule in enumerate(policy.resolved_rules):
             by_fields.setdefault(reads(rule.als), []).append(index)
         self.groups = [self._group(fields, indexes) for fields, indexes in by_fields.items()]
+        self._contexts: dict[Context, list[tuple[Any, ...]]] = {}  # per context: each group's context_key
+        self._sides: dict[tuple[Signals, tuple[Any, ...]], list[tuple[int, ...]]] = {}  # see answers
 
     def _group(self, fields: frozenset[str], indexes: list[int]) -> _Group:
         source = self.policy.source
@@ -133,12 +139,74 @@ class Factored:
         tried = case.get("eerdere_aanpak")
         rest = (case.get("leeftijd"), case.get("leerjaar"), (tried["weken"], tried["effect"]) if tried else None)
         found: list[int] = []
-        valid = None
         for group in self.groups:
-            key = group.key(case["taak"], trainings, looks, rest)
-            answer = group.answers.get(key)
-            if answer is None:
-                valid = valid or self.policy.validate_case(case)
-                answer = group.answers[key] = tuple(group.indexes[i] for i in group.policy.applicable(valid))
-            found.extend(answer)
+            found.extend(self._ask(group, (group.context_key(case["taak"], trainings, rest), group.signal_key(looks)),
+                                   lambda: case))
         return tuple(sorted(found))
+
+    def answers(self, block: Block) -> list[tuple[int, ...]]:
+        """The rules that hold for each case of ``block`` (``block.signals.cases``), in order: what the groups that
+        read no signals find once for the block's context, with what the groups that read signals find per case
+        (for all of ``block.signals`` at once, shared by every block whose context such a group sees alike)."""
+        context = block.context
+        keys = self._context_keys(context)
+        fixed: list[int] = []
+        for group, key in zip(self.groups, keys, strict=True):
+            if not group.reads_signals:
+                fixed.extend(self._ask(group, (key, None), functools.partial(_case_of, context, ())))
+        seen = (block.signals, tuple(key for group, key in zip(self.groups, keys, strict=True) if group.reads_signals))
+        side = self._sides.get(seen)
+        if side is None:
+            lists = [self._signal_answers(group, key, block) for group, key in zip(self.groups, keys, strict=True)
+                     if group.reads_signals]
+            side = self._sides[seen] = ([tuple(sorted(itertools.chain(*found))) for found in zip(*lists, strict=True)]
+                                        if lists else [()] * len(block.signals.cases))  # no rule reads signals
+        if not fixed:
+            return side
+        return [tuple(sorted([*fixed, *rules])) for rules in side]
+
+    def applicable_at(self, point: Point) -> tuple[int, ...]:
+        """``applicable`` for an enumerated case, without building it unless an engine is asked."""
+        keys = self._context_keys(point.context)
+        looks = _looks(point.members)
+        found: list[int] = []
+        for group, key in zip(self.groups, keys, strict=True):
+            found.extend(self._ask(group, (key, group.signal_key(looks)), lambda: point.case))
+        return tuple(sorted(found))
+
+    def _signal_answers(self, group: _Group, key: tuple[Any, ...], block: Block) -> list[tuple[int, ...]]:
+        """What a group that reads signals finds for each case of ``block``, its context seen as ``key``."""
+        signals = block.signals
+        seen = group.signal_keys.get(signals)
+        if seen is None:
+            seen = group.signal_keys[signals] = [group.signal_key(_looks(members)) for members in signals.cases]
+        return [self._ask(group, (key, signal_key), functools.partial(_case_of, block.context, members))
+                for signal_key, members in zip(seen, signals.cases, strict=True)]
+
+    def _context_keys(self, context: Context) -> list[tuple[Any, ...]]:
+        """Each group's ``context_key`` of a context, worked out once per context."""
+        keys = self._contexts.get(context)
+        if keys is None:
+            tried = context.approach
+            rest = (context.age, context.year, (tried["weken"], tried["effect"]) if tried else None)
+            trainings = frozenset(context.training)
+            keys = self._contexts[context] = [group.context_key(context.task, trainings, rest)
+                                              for group in self.groups]
+        return keys
+
+    def _ask(self, group: _Group, key: tuple[Any, Any], case: Callable[[], dict[str, Any]]) -> tuple[int, ...]:
+        """What ``group`` finds for the class ``key`` of cases: the engine's answer for ``case()`` the first time."""
+        answer = group.answers.get(key)
+        if answer is None:
+            valid = self.policy.validate_case(case())
+            answer = group.answers[key] = tuple(group.indexes[i] for i in group.policy.applicable(valid))
+        return answer
+
+
+def _case_of(context: Context, members: tuple[Item, ...]) -> dict[str, Any]:
+    """The case in the contract's format of a context with these signals."""
+    return Point(context, members, 1).case
+
+
+def _looks(members: tuple[Item, ...]) -> tuple[tuple[str, str, int | None], ...]:
+    return tuple((item.kind, item.severity, item.weeks) for item in members)
