@@ -254,7 +254,7 @@ def _collect(policy: Policy, asked: list[Regel], domain: Domain, pairs: bool) ->
         safety = guard is not None
         judgement = judged.get((applicable, safety))
         if judgement is None:
-            judgement = judged[(applicable, safety)] = _judge(policy, applicable, point, decided)
+            judgement = judged[(applicable, safety)] = _judge(policy, applicable, point, decided, state.seen)
         _record(state, point, applicable, judgement)
     return state
 
@@ -418,22 +418,28 @@ class _Judgement:
 
 
 def _judge(policy: Policy, applicable: tuple[int, ...], point: Point,
-           decided: dict[tuple[tuple[int, ...], bool], tuple[Any, ...]]) -> _Judgement:
+           decided: dict[tuple[tuple[int, ...], bool], tuple[Any, ...]], seen: list[_Seen]) -> _Judgement:
     """What the rules that hold for ``point`` do there: which change the advice, which sit idle, and so on.
     ``decided`` keeps the ``decision`` of each set of rules with and without a safety signal, shared by all points:
-    it reads of the case only whether a safety signal is present (the guard) and whether there is consent at all."""
+    it reads of the case only whether a safety signal is present (the guard) and whether there is consent at all.
+    A rule that ``seen`` already shows changing an advice is not asked about again (neither among the changers nor
+    idle): an idle case is only shown for a rule that never changes one, and the judgements are made in the order
+    of the cases they are recorded for."""
     rules = policy.rules
+    safety = point.safety
     case = policy.validate_case(point.case)
     kept, aside = effective(rules, applicable)
     advice = policy.combine(list(applicable), case)
-    whole = decided.setdefault((applicable, point.safety), decision(advice))
+    whole = decided.setdefault((applicable, safety), decision(advice))
     changers: set[int] = set()
     idle: dict[int, list[str]] = {}
     for i in applicable:
+        if seen[i].changes:
+            continue
         without = tuple(j for j in applicable if j != i)
-        other = decided.get((without, point.safety))
+        other = decided.get((without, safety))
         if other is None:
-            other = decided[(without, point.safety)] = decision(policy.combine(list(without), case))
+            other = decided[(without, safety)] = decision(policy.combine(list(without), case))
         if other != whole:
             changers.add(i)
         else:
