@@ -168,13 +168,6 @@ def test_without_python_docx_a_dutch_message_names_the_extra(school, tmp_path, m
 
 
 def test_without_python_docx_the_command_line_says_so_without_a_traceback(tmp_path):
-    """Through the command line once it offers docx (the wiring is in cli/_commands.py)."""
-    from grenzen.cli._main import build_parser
-
-    try:
-        build_parser().parse_args(["beleid", "--formaat", "docx", "-o", str(tmp_path / "x.docx")])
-    except SystemExit:
-        pytest.skip("grenzen beleid --formaat docx -o is not wired into the command line yet")
     block = "import sys; sys.modules['docx'] = None; from grenzen.cli import main; sys.exit(main(sys.argv[1:]))"
     out = tmp_path / "beleid.docx"
     result = subprocess.run([sys.executable, "-c", block, "beleid", "--formaat", "docx", "-o", str(out)],
@@ -184,6 +177,25 @@ def test_without_python_docx_the_command_line_says_so_without_a_traceback(tmp_pa
     result = subprocess.run([sys.executable, "-m", "grenzen", "beleid", "--formaat", "docx"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and NEEDS_OUTPUT in result.stderr and result.stdout == ""
+
+
+def test_the_format_follows_the_file_name_and_a_name_for_another_format_is_refused(tmp_path, capsys):
+    from grenzen.cli import main
+
+    # a trial: 'grenzen beleid school -o beleid.docx' wrote Markdown into a .docx that Word calls damaged
+    assert main(["beleid", str(SCHOOL), "-o", str(tmp_path / "beleid.docx")]) == 0
+    assert (tmp_path / "beleid.docx").read_bytes()[:2] == b"PK" and "Word-bestand geschreven" in capsys.readouterr().out
+    assert main(["beleid", str(SCHOOL), "-o", str(tmp_path / "beleid.html")]) == 0
+    assert (tmp_path / "beleid.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert main(["beleid", str(SCHOOL), "-o", str(tmp_path / "beleid.txt")]) == 0  # another name: Markdown
+    assert (tmp_path / "beleid.txt").read_text(encoding="utf-8").startswith("# ")
+    capsys.readouterr()
+    for argv in (["--formaat", "md", "-o", "x.docx"], ["--formaat", "docx", "-o", "x.html"], ["-o", "x.pdf"],
+                 ["--formaat", "docx", "-o", "x.pdf"]):
+        assert main(["beleid", str(SCHOOL), *[str(tmp_path / a) if a.startswith("x.") else a for a in argv]]) == 1
+        err = capsys.readouterr().err
+        assert ("past bij --formaat" in err or "geen PDF" in err) and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["beleid.docx", "beleid.html", "beleid.txt"]
 
 
 def test_a_word_file_and_dutch_dates(school):

@@ -57,7 +57,8 @@ def test_hard_word_is_warned_at_its_list_item_with_a_plainer_word(tmp_path):
     directory = policy_with(tmp_path, "    - Doe t1.\n", "    - Doe t1.\n    - Bespreek de interventies met de ouders.\n")
     [finding] = [f for f in analyse_policy(grenzen.load_policy(directory)).findings if f.kind == "moeilijk-woord"]
     assert finding.line == line_of(directory / "a_thema.yaml", "    - Bespreek")
-    assert finding.message == "mentor_doet: 'interventies' is een moeilijk woord; schrijf liever 'aanpak of hulp'"
+    assert finding.message == ("mentor_doet: 'interventies' is een moeilijk woord; schrijf liever 'aanpak of hulp'. "
+                               "Moet de tekst zo blijven, zet dan direct erboven '# leesbaarheid: <reden>'")
 
 
 def test_low_score_is_warned_only_for_texts_long_enough_to_score(tmp_path):

@@ -76,8 +76,9 @@ def _add_verschil_and_beleid(commands: Commands) -> None:
         "beleid", help="maak het leesbare beleidsdocument",
         description="Maak van de regels het leesbare beleidsdocument van de school (Markdown, HTML of Word).")
     beleid.add_argument("map", metavar="MAP", nargs="?", help=MAP_HELP)
-    beleid.add_argument("--formaat", choices=("md", "html", "docx"), default="md",
-                        help="md (standaard), html of docx (een Word-bestand, met -o)")
+    beleid.add_argument("--formaat", choices=("md", "html", "docx"),
+                        help="md (standaard), html of docx (een Word-bestand, met -o); met -o volgt het formaat "
+                             "anders uit de naam (.md, .html, .docx)")
     beleid.add_argument("-o", "--uitvoer", metavar="BESTAND",
                         help="schrijf naar dit bestand (nodig bij docx); een bestaand bestand wordt vervangen")
     beleid.set_defaults(handler=run_render)
@@ -340,6 +341,7 @@ def run_render(args: argparse.Namespace) -> int:
     """``grenzen beleid``: the readable policy document."""
     from ..toolkit._render import render_policy
 
+    args.formaat = _document_format(args.formaat, args.uitvoer)
     if args.formaat == "docx":
         return _render_docx(args)
     text = render_policy(load_policy(rules_dir(args.map)), args.formaat)
@@ -351,7 +353,28 @@ def run_render(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(os_problem(exc, "schrijven"), file=sys.stderr)
         return 1
+    print(f"{'HTML' if args.formaat == 'html' else 'Markdown'}-bestand geschreven: {args.uitvoer}")
     return 0
+
+
+#: The document format a file name asks for, by its extension; .pdf is not one grenzen writes.
+_BY_SUFFIX = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".docx": "docx", ".pdf": "pdf"}
+
+
+def _document_format(chosen: str | None, output: str | None) -> str:
+    """The format of ``grenzen beleid``: ``--formaat`` if given, else the output file's extension, else Markdown.
+    A file name whose extension says another format is refused: a Word program cannot open Markdown named .docx."""
+    suffix = Path(output).suffix.lower() if output else ""
+    named = _BY_SUFFIX.get(suffix)
+    if named == "pdf":
+        raise GrenzenError(f"grenzen maakt geen PDF ('{output}'). Maak een Word-bestand (--formaat docx -o "
+                           "beleid.docx) en bewaar het in Word als PDF, of druk de HTML-pagina af als PDF.")
+    if chosen is None:
+        return named or "md"
+    if named is not None and named != chosen:
+        raise GrenzenError(f"De naam '{output}' past bij --formaat {named}, niet bij --formaat {chosen}. Kies een "
+                           f"naam die eindigt op .{'md' if chosen == 'md' else chosen}, of laat --formaat weg.")
+    return chosen
 
 
 def _render_docx(args: argparse.Namespace) -> int:

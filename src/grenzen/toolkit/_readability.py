@@ -68,9 +68,14 @@ JARGON: dict[str, tuple[str, str]] = {
     "indien": (r"indien", "als"),
     "tevens": (r"tevens", "ook"),
     "middels": (r"middels", "met of door"),
+    "laagdrempelig": (r"laagdrempelige?", "makkelijk en snel"),
+    "problematiek": (r"problematiek", "problemen"),
+    "ambulant": (r"ambulante?", "van buiten de school, op afspraak"),
 }
 _JARGON = [(re.compile(pattern), word, plain) for word, (pattern, plain) in JARGON.items()]
 
+#: After each warning: how a school keeps a text it wants as it is.
+WAY_OUT = ". Moet de tekst zo blijven, zet dan direct erboven '# leesbaarheid: <reden>'"
 #: The comment that gives a reason for hard language; the reason may not be empty.
 JUSTIFICATION = re.compile(r"(?:^|\s)#\s*leesbaarheid\s*:\s*\S", re.IGNORECASE)
 _COMMENT_LINE = re.compile(r"^\s*#")
@@ -138,8 +143,8 @@ def check_rules(items: Iterable[LoadedRule]) -> Readability:
         if justified(files[text.file], text.line):
             result.justified.append(text)
             continue
-        result.remarks += [Remark(kind, f"{text.field}: {message}", text.file, text.line, text.column, text.rule)
-                           for kind, message in problems]
+        result.remarks += [Remark(kind, f"{text.field}: {message}{WAY_OUT}", text.file, text.line, text.column,
+                                  text.rule) for kind, message in problems]
     return result
 
 

@@ -62,7 +62,8 @@ regels:
       uitleg: Zo weet de leerling wat er gaat gebeuren.
 
   # Nog een voorbeeld: een regel met een signaal, die drie standaardregels opzij zet.
-  # Wilt u hem gebruiken? Haal dan de # weg aan het begin van elke regel, en pas hem aan.
+  # Wilt u hem gebruiken? Haal dan aan het begin van elke regel het hekje en de spatie erna weg ('# '), en pas hem
+  # aan. In VS Code: kies de regels en druk op Ctrl+/.
   # Zet ook een voorbeeld in voorbeelden/school.yaml (zie daar).
   #
   # - id: school-loopbaan-decaan
@@ -95,7 +96,8 @@ voorbeelden:
       taak_hoort_bij_mentor: ja
       regels: [{rule_id}]
 
-  # Het voorbeeld bij de tweede regel in school.yaml. Haal de # weg als u die regel gebruikt.
+  # Het voorbeeld bij de tweede regel in school.yaml. Gebruikt u die regel, haal dan aan het begin van elke regel
+  # hieronder het hekje en de spatie erna weg ('# ').
   #
   # - naam: Bij twijfel over het profiel gaat de leerling naar de decaan
   #   casus: {{leeftijd: 15, taak: loopbaangesprek, signalen: [{{soort: loopbaankeuze, ernst: matig}}]}}
@@ -127,7 +129,9 @@ uw school anders of extra doet. Het standaardbeleid zelf past u niet aan.
 3. **Controleer het beleid:** `grenzen controleer {folder}`. Bij een fout ziet u het bestand, de regel en de kolom,
    en wat u kunt doen.
 4. **Zet bij elke eigen regel een voorbeeld** in `voorbeelden/{theme}` en **test:** `grenzen test {folder}`.
-5. **Maak het beleidsdocument** voor het team: `grenzen beleid {folder} > beleid.md`.
+5. **Maak het beleidsdocument** voor het team, als Word-bestand: `grenzen beleid {folder} --formaat docx -o
+   beleid.docx` (daarvoor is `pip install "grenzen[docx]"` nodig), of als webpagina: `grenzen beleid {folder}
+   --formaat html -o beleid.html`.
 
 Meer doen:
 
@@ -160,7 +164,8 @@ def create_overlay(folder: Path, name: str, write: Callable[[Path, str], None] |
         raise GrenzenError(f"De map '{parent}' bestaat niet. Maak die eerst, of kies een andere plek voor de "
                            "nieuwe map.")
     if not _one_line_name(name):
-        raise GrenzenError("De naam van het beleid mag niet leeg zijn en moet op één regel passen.")
+        raise GrenzenError(f"De naam van het beleid mag niet leeg zijn, moet op één regel passen en mag hoogstens "
+                           f"{MAX_NAME} tekens hebben.")
     try:
         building = Path(tempfile.mkdtemp(dir=parent, prefix=f".{folder.name}.", suffix=".nieuw"))
     except OSError as exc:
@@ -207,8 +212,11 @@ def _quoted(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+MAX_NAME = 200  # characters of --naam
+
+
 def _one_line_name(name: str) -> bool:
-    return bool(name.strip()) and "\n" not in name and "\r" not in name and len(name) <= 200
+    return bool(name.strip()) and "\n" not in name and "\r" not in name and len(name) <= MAX_NAME
 
 
 def _reason(exc: OSError) -> str:
