@@ -42,12 +42,12 @@ from __future__ import annotations
 import functools
 import itertools
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._models import Advies
+from .._models import Advies, Casus
 from .._translate import did_you_mean
 from ..pipeline._combine import FALLBACK, SAFETY_GUARD, effective, refers_away
 from ..pipeline._layers import _label as _layer_label
@@ -149,6 +149,8 @@ class _Seen:
 
 
 _BUILT_IN = frozenset({FALLBACK.regel, SAFETY_GUARD.regel})
+#: The ``decision`` of a set of rules (sorted indexes) with or without a safety signal (see ``_without_each``).
+_Decided = dict[tuple[tuple[int, ...], bool], tuple[Any, ...]]
 
 
 def safety_kinds(policy: Policy) -> frozenset[str]:
@@ -248,7 +250,7 @@ def _collect(policy: Policy, asked: list[Regel], domain: Domain, pairs: bool) ->
     state = _Collected(policy, asked, domain, [_Seen() for _ in policy.rules],
                        {item.rule.id: item for item in policy.source.rules})
     judged: dict[tuple[tuple[int, ...], bool], _Judgement] = {}
-    decided: dict[tuple[tuple[int, ...], bool], tuple[Any, ...]] = {}
+    decided: _Decided = {}
     for (applicable, _, guard), (point, count) in _classes(policy, domain, pairs).items():
         state.cases += count
         safety = guard is not None
@@ -418,33 +420,31 @@ class _Judgement:
 
 
 def _judge(policy: Policy, applicable: tuple[int, ...], point: Point,
-           decided: dict[tuple[tuple[int, ...], bool], tuple[Any, ...]], seen: list[_Seen]) -> _Judgement:
+           decided: _Decided, seen: list[_Seen]) -> _Judgement:
     """What the rules that hold for ``point`` do there: which change the advice, which sit idle, and so on.
-    ``decided`` keeps the ``decision`` of each set of rules with and without a safety signal, shared by all points:
-    it reads of the case only whether a safety signal is present (the guard) and whether there is consent at all.
+
     A rule that ``seen`` already shows changing an advice is not asked about again (neither among the changers nor
     idle): an idle case is only shown for a rule that never changes one, and the judgements are made in the order
-    of the cases they are recorded for."""
+    of the cases they are recorded for. The combiner is asked only when its advice is read: for the other rules,
+    for a safety signal (did the guard give the advice?) or next to a rule that refers the case away (does the
+    advice say the task is the mentor's?)."""
     rules = policy.rules
     safety = point.safety
-    case = policy.validate_case(point.case)
-    kept, aside = effective(rules, applicable)
-    advice = policy.combine(list(applicable), case)
-    whole = decided.setdefault((applicable, safety), decision(advice))
+    kept, _ = effective(rules, applicable)
+    away = tuple(i for i in kept if refers_away(rules[i]))
+    asked = [i for i in applicable if not seen[i].changes]
     changers: set[int] = set()
     idle: dict[int, list[str]] = {}
-    for i in applicable:
-        if seen[i].changes:
-            continue
-        without = tuple(j for j in applicable if j != i)
-        other = decided.get((without, safety))
-        if other is None:
-            other = decided[(without, safety)] = decision(policy.combine(list(without), case))
-        if other != whole:
-            changers.add(i)
-        else:
-            others = [rules[j].id for j in kept if j != i][:3]
-            idle[i] = others
+    advice = None
+    if safety or away or asked:
+        case = policy.validate_case(point.case)
+        advice = policy.combine(list(applicable), case)
+        whole = decided.setdefault((applicable, safety), decision(advice))
+        for i, other in _without_each(policy, applicable, asked, case, safety, decided):
+            if other != whole:
+                changers.add(i)
+            else:
+                idle[i] = [rules[j].id for j in kept if j != i][:3]
     kept_ids = {rules[i].id: i for i in kept}
     present = {rules[i].id: i for i in applicable}
     used = {(kept_ids[rules[j].id], present[t]) for j in kept for t in rules[j].zet_opzij if t in present}
@@ -459,10 +459,22 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point,
         for a in kept if rules[a].dan.taak_hoort_bij_mentor is True
         for b in kept if rules[b].dan.taak_hoort_bij_mentor is False and (a, b) not in related
     ]
-    guarded = advice.redenen[0].regel == SAFETY_GUARD.regel
-    away = tuple(i for i in kept if refers_away(rules[i]))
-    return _Judgement(kept, guarded, changers, idle, used, contradictions, conflicts, away,
-                      bool(advice.taak_hoort_bij_mentor))
+    guarded = advice is not None and advice.redenen[0].regel == SAFETY_GUARD.regel
+    verdict = advice is not None and bool(advice.taak_hoort_bij_mentor)
+    return _Judgement(kept, guarded, changers, idle, used, contradictions, conflicts, away, verdict)
+
+
+def _without_each(policy: Policy, applicable: tuple[int, ...], asked: list[int], case: Casus, safety: bool,
+                  decided: _Decided) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """(rule, the ``decision`` without it) for each rule ``asked``. ``decided`` keeps the ``decision`` of each set of
+    rules with and without a safety signal, shared by all points: it reads of the case only whether a safety signal
+    is present (the guard) and whether there is consent at all."""
+    for i in asked:
+        without = tuple(j for j in applicable if j != i)
+        other = decided.get((without, safety))
+        if other is None:
+            other = decided[(without, safety)] = decision(policy.combine(list(without), case))
+        yield i, other
 
 
 def _conflicts(policy: Policy, conflicts: dict[tuple[int, int], tuple[Point, int]], writer: set[int],
