@@ -45,6 +45,35 @@ def test_creates_an_overlay_that_loads_and_tests(school, capsys):
     assert [rule.id for rule in policy.rules if rule.id.startswith("school-")] == [_scaffold.RULE_ID]
 
 
+def test_a_mistake_in_an_examples_case_is_named_at_its_line_and_column(school, capsys):
+    # a trial: inside 'casus' an unknown key showed as '<onbekend veld>' and every mistake at the example's first line
+    examples = school / "voorbeelden" / "school.yaml"
+    examples.write_text(examples.read_text(encoding="utf-8") + BAD_EXAMPLE, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["test", str(school)]) == 1
+    out = capsys.readouterr().out
+    lines = examples.read_text(encoding="utf-8").splitlines()
+    at = {word: next(i for i, line in enumerate(lines, 1) if word in line) for word in ("naam_leerling", "leeftjd",
+                                                                                        "matg")}
+    assert f"regel {at['naam_leerling']}, kolom 7: naam_leerling: onbekend veld" in out
+    assert f"regel {at['leeftjd']}, kolom 7: leeftjd: onbekend veld; bedoel je 'leeftijd'?" in out
+    assert f"regel {at['matg']}, kolom " in out and "signalen.2.ernst: ongeldige waarde" in out  # counted from 1
+    assert "<onbekend veld>" not in out and "1 geslaagd, 1 mislukt" in out
+
+
+BAD_EXAMPLE = """\
+  - naam: een casus met drie fouten
+    casus:
+      taak: signaleren
+      naam_leerling: Piet
+      leeftjd: 14
+      signalen:
+        - {soort: verzuim, ernst: matig}
+        - {soort: verzuim, ernst: matg}
+    verwacht: {route: mentor}
+"""
+
+
 @pytest.mark.slow
 def test_controleer_passes_strictly_and_shows_only_the_schools_own_findings(school, capsys):
     assert main(["controleer", "--streng", str(school)]) == 0

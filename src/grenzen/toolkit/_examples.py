@@ -9,9 +9,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from .._errors import CaseError, EngineError, Problem
-from .._models import Advies, Route, Urgentie
+from .._models import Advies, Casus, EerdereAanpak, Mentor, Route, Signaal, Urgentie
 from ..pipeline._load import EXAMPLES_DIR, YAML_SUFFIXES, parse_model, read_located, shown_path
-from ..pipeline._policy import Policy
+from ..pipeline._policy import UNKNOWN, Policy
 from ..pipeline._rulefile import JaNee
 from ..pipeline._yaml import Located
 from ._yaml_out import ja_nee
@@ -123,7 +123,7 @@ def run_examples(policy: Policy, directory: Path | None = None) -> tuple[list[Ou
     files = read_examples(folder, problems)
     for examples in files:
         for index, example in examples.voorbeelden:
-            outcomes.append(_run_one(policy, example, examples.shown, examples.line(index)))
+            outcomes.append(_run_one(policy, example, examples, index))
     if not files and not problems:
         problems.append(Problem(shown_path(folder / EXAMPLES_DIR), 1, 1, "er zijn geen voorbeelden om te testen",
                                 f"zet voorbeeldcasussen met hun verwachte advies in {EXAMPLES_DIR}/*.yaml "
@@ -131,11 +131,15 @@ def run_examples(policy: Policy, directory: Path | None = None) -> tuple[list[Ou
     return outcomes, problems, sum(f.broken for f in files)
 
 
-def _run_one(policy: Policy, example: Voorbeeld, file: str, line: int) -> Outcome:
-    outcome = Outcome(example.naam, file, line)
+def _run_one(policy: Policy, example: Voorbeeld, examples: ExampleFile, index: int) -> Outcome:
+    outcome = Outcome(example.naam, examples.shown, examples.line(index))
     try:
         advice = policy.advise(example.casus)
-    except (CaseError, EngineError) as exc:
+    except CaseError as exc:
+        assert examples.located is not None
+        outcome.differences += _case_problems(exc, example.casus, examples.located, ("voorbeelden", index, "casus"))
+        return outcome
+    except EngineError as exc:
         outcome.differences.append(f"geen advies: {exc}")
         return outcome
     outcome.advice = advice
@@ -160,6 +164,48 @@ def _run_one(policy: Policy, example: Voorbeeld, file: str, line: int) -> Outcom
     if missing_aside:
         outcome.differences.append(f"opzij_gezet: {', '.join(missing_aside)} niet opzij gezet")
     return outcome
+
+
+#: The fields of each block of a case, to name an unknown key of an example (the case's own error never names one:
+#: a school system's case may hold anything, an example is the policy writer's own file).
+_BLOCKS: dict[str, frozenset[str]] = {
+    "": frozenset(Casus.model_fields), "signalen": frozenset(Signaal.model_fields),
+    "mentor": frozenset(Mentor.model_fields), "eerdere_aanpak": frozenset(EerdereAanpak.model_fields),
+}
+
+
+def _case_problems(exc: CaseError, case: dict[str, Any], located: Located, base: tuple[str | int, ...]) -> list[str]:
+    """What is wrong with an example's case, each at its line and column in the example file, with the real names
+    of unknown keys and signals counted from 1."""
+    out = []
+    unknown: dict[tuple[str | int, ...], list[str]] = {}  # per block: its unknown keys, named in the errors' order
+    for error in exc.errors:
+        parts: list[str | int] = [int(p) if p.isdigit() else p for p in error.field.split(".")]
+        key = bool(parts) and parts[-1] == UNKNOWN
+        if key:
+            parent = tuple(parts[:-1])
+            if parent not in unknown:
+                unknown[parent] = _unknown_keys(case, parent)
+            names = unknown[parent]
+            parts = [*parent, names.pop(0)] if names else list(parent)
+        line, column = located.where((*base, *parts), key=key)
+        shown = ".".join(str(p + 1) if isinstance(p, int) else p for p in parts) or "casus"
+        out.append(f"geen advies, de casus klopt niet: regel {line}, kolom {column}: {shown}: {error.message}")
+    return out
+
+
+def _unknown_keys(case: dict[str, Any], parent: tuple[str | int, ...]) -> list[str]:
+    """The keys of the block at ``parent`` (``()``, ``("signalen", 0)``, ``("mentor",)``...) that the contract lacks."""
+    node: Any = case
+    for part in parent:
+        if isinstance(node, dict) and isinstance(part, str):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return []
+    block = _BLOCKS.get(next((p for p in parent if isinstance(p, str)), ""), frozenset())
+    return [name for name in node if name not in block] if isinstance(node, dict) else []
 
 
 def _show(value: Any) -> str:
