@@ -229,3 +229,26 @@ def test_controleer_says_when_the_editor_help_no_longer_fits(school, capsys):
     capsys.readouterr()
     assert main(["controleer", "--alleen-laden", str(school)]) == 0
     assert "hulp voor de editor" not in capsys.readouterr().out
+
+
+def test_a_misspelt_rule_id_in_an_example_says_so(school, capsys):
+    # a trial: an unknown id under 'regels' read only as 'deden niet mee'
+    examples = school / "voorbeelden" / "school.yaml"
+    text = examples.read_text(encoding="utf-8")
+    examples.write_text(text.replace(f"regels: [{_scaffold.RULE_ID}]", f"regels: [{_scaffold.RULE_ID}x]", 1),
+                        encoding="utf-8")
+    capsys.readouterr()
+    assert main(["test", str(school)]) == 1
+    out = capsys.readouterr().out
+    assert f"de regel '{_scaffold.RULE_ID}x' bestaat niet in dit beleid; bedoel je '{_scaffold.RULE_ID}'?" in out
+    assert "deden niet mee" not in out
+
+
+def test_a_severity_band_of_one_severity_reads_as_that_severity():
+    from grenzen.pipeline._rulefile import SignaalVoorwaarde
+    from grenzen.toolkit._render import _signal
+
+    assert _signal(SignaalVoorwaarde(soort=["verzuim"], ernst_minstens="matig", ernst_hoogstens="matig"),
+                   {"verzuim": "Verzuim"}).endswith(", ernst matig")
+    assert _signal(SignaalVoorwaarde(soort=["verzuim"], ernst_minstens="licht", ernst_hoogstens="matig"),
+                   {"verzuim": "Verzuim"}).endswith(", ernst licht tot en met matig")

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .._errors import CaseError, EngineError, Problem
+from .._errors import CaseError, EngineError, Problem, closest
 from .._models import Advies, Casus, EerdereAanpak, Mentor, Route, Signaal, Urgentie
 from ..pipeline._load import EXAMPLES_DIR, YAML_SUFFIXES, parse_model, read_located, shown_path
 from ..pipeline._policy import UNKNOWN, Policy
@@ -156,11 +156,17 @@ def _run_one(policy: Policy, example: Voorbeeld, examples: ExampleFile, index: i
         if missing:
             outcome.differences.append(f"{name}: mist {', '.join(missing)}")
     applied = {r.regel for r in advice.redenen}
-    missing_rules = [r for r in want.regels if r not in applied]
+    ids = [rule.id for rule in policy.rules]
+    for name in want.regels + want.opzij_gezet:  # a misspelt id would only ever read as "did not apply"
+        if name not in ids:
+            near = closest(name, ids)
+            outcome.differences.append(f"de regel '{name}' bestaat niet in dit beleid"
+                                       + (f"; bedoel je '{near}'?" if near else ""))
+    missing_rules = [r for r in want.regels if r not in applied and r in ids]
     if missing_rules:
         outcome.differences.append(f"regels: {', '.join(missing_rules)} deden niet mee")
     aside = {o.regel for o in advice.opzij_gezet}
-    missing_aside = [r for r in want.opzij_gezet if r not in aside]
+    missing_aside = [r for r in want.opzij_gezet if r not in aside and r in ids]
     if missing_aside:
         outcome.differences.append(f"opzij_gezet: {', '.join(missing_aside)} niet opzij gezet")
     return outcome

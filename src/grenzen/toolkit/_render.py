@@ -365,7 +365,9 @@ def _signal(cond: SignaalVoorwaarde, labels: dict[str, str], count: int | None =
     if not (cond.soort or cond.behalve_soort or groups or safety is not None):
         text += " (van welke soort ook)"
     each = ", elk" if many else ","
-    if cond.ernst_minstens and cond.ernst_hoogstens:
+    if cond.ernst_minstens and cond.ernst_minstens == cond.ernst_hoogstens:
+        text += f"{each} ernst {cond.ernst_minstens}"
+    elif cond.ernst_minstens and cond.ernst_hoogstens:
         text += f"{each} ernst {cond.ernst_minstens} tot en met {cond.ernst_hoogstens}"
     elif cond.ernst_minstens:
         text += f"{each} minstens {cond.ernst_minstens}"
