@@ -57,6 +57,7 @@ class _Group:
     task_patterns: dict[str, tuple[bool, ...]] = field(default_factory=dict)
     answers: dict[tuple[Any, ...], tuple[int, ...]] = field(default_factory=dict)  # per (context_key, signal_key)
     signal_keys: dict[Signals, list[Any]] = field(default_factory=dict)  # per case of these signals: its signal_key
+    lists: dict[tuple[Signals, tuple[Any, ...]], list[tuple[int, ...]]] = field(default_factory=dict)  # see answers
 
     # what the group reads, worked out once (``__post_init__``)
     reads_task: bool = field(init=False, default=False)
@@ -175,13 +176,18 @@ class Factored:
         return tuple(sorted(found))
 
     def _signal_answers(self, group: _Group, key: tuple[Any, ...], block: Block) -> list[tuple[int, ...]]:
-        """What a group that reads signals finds for each case of ``block``, its context seen as ``key``."""
+        """What a group that reads signals finds for each case of ``block``, its context seen as ``key`` (worked out
+        once per list of signals and ``key``)."""
         signals = block.signals
-        seen = group.signal_keys.get(signals)
-        if seen is None:
-            seen = group.signal_keys[signals] = [group.signal_key(_looks(members)) for members in signals.cases]
-        return [self._ask(group, (key, signal_key), functools.partial(_case_of, block.context, members))
+        found = group.lists.get((signals, key))
+        if found is None:
+            seen = group.signal_keys.get(signals)
+            if seen is None:
+                seen = group.signal_keys[signals] = [group.signal_key(_looks(members)) for members in signals.cases]
+            found = group.lists[(signals, key)] = [
+                self._ask(group, (key, signal_key), functools.partial(_case_of, block.context, members))
                 for signal_key, members in zip(seen, signals.cases, strict=True)]
+        return found
 
     def _context_keys(self, context: Context) -> list[tuple[Any, ...]]:
         """Each group's ``context_key`` of a context, worked out once per context."""
