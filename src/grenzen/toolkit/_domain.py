@@ -24,8 +24,12 @@ Enumerated (see "Policy writers' toolkit" in docs/ontwerp.md):
   more); at every age, school-year and earlier-approach class when such a rule also asks about
   those, else at the typical ones.
 
-A counting block counts like a signal block, so its signals are classes of their own (``blocks``); the key of a case
-with several signals also says how many of its signals each counting block counts.
+A counting block counts like a signal block, so its signals are classes of their own (``blocks``).
+
+The cases come in blocks (``Domain.case_blocks``): one context (task, training, age, school year, earlier approach)
+with a list of signal lists (``Signals``: no signal and each single class; the pairs; the counting cases), one list
+object shared by all the blocks that use it, so that the analysis can ask once per list what the rules that read only
+signals find. ``Domain.points`` gives the same cases one by one; a ``Point`` builds its case dict only when asked.
 
 The rules given must have their signal selectors resolved (``Policy.resolved_rules``): a block is read through its
 kind lists only (``_signal_matches``).

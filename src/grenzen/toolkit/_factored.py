@@ -10,6 +10,10 @@ its blocks. ``controleer`` and ``verschil`` enumerate hundreds of thousands of c
 never read (the default policy: 95 of 130 rules read only the signals); each group's engine is asked once per class
 (``tests/test_factored.py`` checks the answers against the whole engine on every enumerated case).
 
+``Factored.answers`` takes a whole block of the domain (one context, a shared list of signal lists): the groups that
+read no signals are asked once for the context, and a group that reads signals keeps its answers for the whole list
+per view of the context (for the 95 rules that read only signals: one view), so most cases cost a few lookups.
+
 Every answer still comes from an engine (a ``Policy`` of the group's rules): this only chooses which cases to ask.
 """
 
