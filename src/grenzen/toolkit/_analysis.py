@@ -439,19 +439,21 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point,
     if safety or away or asked:
         case = policy.validate_case(point.case)
         advice = policy.combine(list(applicable), case)
-        whole = decided.setdefault((applicable, safety), decision(advice))
-        for i, other in _without_each(policy, applicable, asked, case, safety, decided):
-            if other != whole:
-                changers.add(i)
-            else:
-                idle[i] = [rules[j].id for j in kept if j != i][:3]
+        if asked:
+            whole = decided.setdefault((applicable, safety), decision(advice))
+            for i, other in _without_each(policy, applicable, asked, case, safety, decided):
+                if other != whole:
+                    changers.add(i)
+                else:
+                    idle[i] = [rules[j].id for j in kept if j != i][:3]
     kept_ids = {rules[i].id: i for i in kept}
     present = {rules[i].id: i for i in applicable}
     used = {(kept_ids[rules[j].id], present[t]) for j in kept for t in rules[j].zet_opzij if t in present}
+    refusing = [b for b in kept if rules[b].dan.mentor_doet_niet]  # few rules have mentor_doet_niet
     contradictions = [
         (sentence, a, b)
         for a in kept for sentence in rules[a].dan.mentor_doet
-        for b in kept if sentence in rules[b].dan.mentor_doet_niet
+        for b in refusing if sentence in rules[b].dan.mentor_doet_niet
     ]
     related = {(a, b) for a, b in used} | {(b, a) for a, b in used}
     conflicts = [
