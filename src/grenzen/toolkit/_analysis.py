@@ -151,6 +151,8 @@ class _Seen:
 _BUILT_IN = frozenset({FALLBACK.regel, SAFETY_GUARD.regel})
 #: The ``decision`` of a set of rules (sorted indexes) with or without a safety signal (see ``_without_each``).
 _Decided = dict[tuple[tuple[int, ...], bool], tuple[Any, ...]]
+#: A class of enumerated cases (``_classes``): the rules that apply, the task, the kind of the first safety signal.
+_ClassKey = tuple[tuple[int, ...], str, str | None]
 
 
 def safety_kinds(policy: Policy) -> frozenset[str]:
@@ -262,13 +264,13 @@ def _collect(policy: Policy, asked: list[Regel], domain: Domain, pairs: bool) ->
 
 
 def _classes(policy: Policy, domain: Domain, pairs: bool,
-             ) -> dict[tuple[tuple[int, ...], str, str | None], tuple[Point, int]]:
+             ) -> dict[_ClassKey, tuple[Point, int]]:
     """The enumerated cases by (applicable rules, task, kind of the first safety signal): per class its first case
     with the weight of the whole class, and the number of cases; in the order of the first cases."""
     factored = Factored(policy)
-    first: dict[tuple[tuple[int, ...], str, str | None], tuple[Block, int]] = {}
-    weights: dict[tuple[tuple[int, ...], str, str | None], int] = {}
-    counts: dict[tuple[tuple[int, ...], str, str | None], int] = {}
+    first: dict[_ClassKey, tuple[Block, int]] = {}
+    weights: dict[_ClassKey, int] = {}
+    counts: dict[_ClassKey, int] = {}
     for block in domain.case_blocks(pairs):
         task, base = block.context.task, block.context.weight
         signals = block.signals
