@@ -180,10 +180,9 @@ def decision(advice: Advies) -> tuple[Any, ...]:
     )
 
 
-def evaluate(policy: Policy, points: Any, cache: dict[tuple[Any, ...], tuple[int, ...]] | None = None,
-             ) -> Any:
+def evaluate(policy: Policy, points: Any) -> Any:
     """(point, applicable rule indexes) for each enumerated point, asking each group of rules once per class of what
-    it reads (``_factored``). ``cache`` is no longer used (the groups keep their answers); it stays for callers."""
+    it reads (``_factored``; the groups keep their answers)."""
     factored = Factored(policy)
     for point in points:
         yield point, factored.applicable_at(point)

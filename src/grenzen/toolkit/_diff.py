@@ -277,8 +277,8 @@ def compare_policies(old: str | Path | Policy, new: str | Path | Policy, pairs: 
     groups: dict[tuple[str, Any, Any], Change] = {}
     outcomes_old: dict[Any, tuple[Any, ...]] = {}
     outcomes_new: dict[Any, tuple[Any, ...]] = {}
-    pairs_new = evaluate(after, domain.points(pairs), {})
-    for (point, applicable_old), (_, applicable_new) in zip(evaluate(before, domain.points(pairs), {}), pairs_new,
+    pairs_new = evaluate(after, domain.points(pairs))
+    for (point, applicable_old), (_, applicable_new) in zip(evaluate(before, domain.points(pairs)), pairs_new,
                                                              strict=True):
         result.domain_cases += 1
         changed = False
