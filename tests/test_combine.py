@@ -186,3 +186,48 @@ def test_the_fast_advice_constructor_makes_what_model_construct_makes(basis):
     assert grenzen.Advies.model_validate(fast.model_dump()) == fast  # a valid advice, as the contract says
     with pytest.raises(Exception, match="frozen"):
         fast.route = "mentor"
+
+
+def test_a_kept_decision_still_follows_each_case_s_age_and_safety_signals(tmp_path):
+    # the combiner keeps what a set of rules decides; consent (age) and the safety guard (signals) stay per case
+    rules = [_rule("t1-mentor", {"taak": "t1"}, toestemming="ja"), _rule("taken", {"taak": ["t1", "t2", "t3"]}),
+             _rule("a-acuut", {"signaal": {"soort": "a", "ernst_minstens": "acuut"}}, "extern") | {"absoluut": "ja"}]
+    policy = _safety_policy(tmp_path, rules)
+    cases = [{"taak": "t1", "leeftijd": 10}, {"taak": "t1", "leeftijd": 16}, {"taak": "t1"},
+             {"taak": "t1", "leeftijd": 10, "signalen": [{"soort": "a", "ernst": "licht"}]}, {"taak": "t1", "leeftijd": 10}]
+    assert len({tuple(policy.applicable(policy.validate_case(c))) for c in cases}) == 1  # one set of rules for all
+    advices = [policy.advise(c) for c in cases]
+    assert [a.toestemming for a in advices] == [
+        "ouders", "leerling", "onbekend", "ouders", "ouders"]
+    assert [(a.route, a.urgentie) for a in advices] == [("mentor", "regulier")] * 3 + [
+        ("zorgteam", "vandaag"), ("mentor", "regulier")]
+    assert advices[3].redenen[0].regel == "veiligheid-nooit-alleen-bij-mentor"
+    assert [r.regel for r in advices[4].redenen] == ["t1-mentor", "taken"]  # the guard did not stick to the set
+
+
+def test_changing_an_advice_never_changes_the_next(basis):
+    case = {"taak": "signaleren", "leeftijd": 15,
+            "signalen": [{"soort": "pesten", "ernst": "ernstig"}, {"soort": "suicidaal_plan", "ernst": "licht"}]}
+    first = basis.advise(case)
+    expected = first.model_dump()
+    for name in ("mentor_doet", "mentor_doet_niet", "verwijzen_naar", "redenen", "opzij_gezet"):
+        getattr(first, name).clear()
+    assert basis.advise(case).model_dump() == expected
+
+
+def test_a_kept_decision_is_what_the_combiner_works_out_afresh(basis, monkeypatch):
+    # every set of rules once decided afresh (an empty memory each time) and once from what the combiner kept, which
+    # is cleared when full (here after 7 sets): both give the same advice
+    import random
+
+    from grenzen.pipeline import _combine
+
+    monkeypatch.setattr(_combine, "DECIDED_KEPT", 7)
+    rng = random.Random(3)
+    kept = basis._combiner
+    case = basis.validate_case({"taak": "signaleren", "leeftijd": 13, "signalen": [{"soort": "suicidaal_plan", "ernst": "licht"}]})
+    sets = [sorted(rng.sample(range(len(basis.rules)), rng.randint(0, 6))) for _ in range(40)]
+    for applicable in sets + sets[::-1]:
+        afresh = _combine.Combiner(basis.rules, basis.agreements, basis._info, basis.safety_kinds)
+        assert kept(applicable, case) == afresh(applicable, case), applicable
+        assert len(kept._decided) <= 7

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .._models import ROUTE_RANK, URGENCY_RANK, Advies, BeleidInfo, Casus, OpzijGezet, Reden
 from ._rulefile import Afspraken, Regel
@@ -27,6 +27,8 @@ SAFETY_GUARD = Reden(
     route="zorgteam",
 )
 SAFETY_URGENCY = "vandaag"
+#: How many sets of applicable rules a combiner keeps the decision of (then it starts again).
+DECIDED_KEPT = 4096
 
 
 def refers_away(rule: Regel) -> bool:
@@ -101,6 +103,7 @@ class _Part:
     sets_aside: frozenset[int]
     absolute: bool
     away: bool  # refers_away: sets aside the non-absolute mentor-route rules that apply with it
+    lighter: bool  # a non-absolute mentor-route rule: what an applicable ``away`` rule sets aside
 
 
 _ROUTES = sorted(ROUTE_RANK, key=ROUTE_RANK.__getitem__)
@@ -132,66 +135,89 @@ class Combiner:
                 sets_aside=frozenset(index[t] for t in r.zet_opzij if t in index),
                 absolute=r.absoluut,
                 away=refers_away(r),
+                lighter=r.dan.route == "mentor" and not r.absoluut,
             )
             for r in rules
         ]
         self._asides: dict[tuple[int, int], OpzijGezet] = {}
+        self._decided: dict[tuple[int, ...], _Decided] = {}
 
     def __call__(self, applicable: list[int], case: Casus) -> Advies:
         """The advice for a case, given the (sorted) indexes of the rules whose conditions hold."""
-        advice = self._decide(applicable, case)
-        if (self.safety_kinds and (advice.route == "mentor" or advice.redenen[0] is FALLBACK)
-                and any(s.soort in self.safety_kinds for s in case.signalen)):
-            return self._guard(advice)
-        return advice
+        key = tuple(applicable)
+        decided = self._decided.get(key)
+        if decided is None:
+            decided = self._decide(applicable)
+            if len(self._decided) >= DECIDED_KEPT:  # bounded: a stream of ever new rule sets keeps memory flat
+                self._decided.clear()
+            self._decided[key] = decided
+        if decided.guarded is not None and any(s.soort in self.safety_kinds for s in case.signalen):
+            decided = decided.guarded
+        return _advies(
+            route=decided.route,
+            urgentie=decided.urgency,
+            taak_hoort_bij_mentor=decided.verdict,
+            mentor_doet=list(decided.does),  # fresh lists: a caller may change its advice, never the next one
+            mentor_doet_niet=list(decided.does_not),
+            verwijzen_naar=list(decided.destinations),
+            toestemming=_consent(case, self.agreements) if decided.consent else None,
+            redenen=list(decided.reasons),
+            opzij_gezet=list(decided.aside),
+            beleid=self.policy,
+        )
 
-    def _decide(self, applicable: list[int], case: Casus) -> Advies:
+    def _decide(self, applicable: list[int]) -> _Decided:
+        """What the rules ``applicable`` decide, with the safety guard's version when it could apply."""
         parts = self.parts
-        if any(parts[i].sets_aside or parts[i].away for i in applicable):
+        away = [i for i in applicable if parts[i].away]
+        if any(parts[i].sets_aside for i in applicable):
             active = sorted(set(applicable))
             present = frozenset(active)
             kept, aside = _resolve(
-                active, {i: parts[i].sets_aside & present for i in active if parts[i].sets_aside},
-                [i for i in active if parts[i].away],
-                [i for i in active if parts[i].route == 0 and not parts[i].absolute])
+                active, {i: parts[i].sets_aside & present for i in active if parts[i].sets_aside}, away,
+                [i for i in active if parts[i].lighter])
+        elif away:  # only absolute referrals set rules aside: every lighter one, by the first referral (absolute rules
+            # are never set aside, so that one stays; what _resolve finds, without its walk)
+            kept = [i for i in applicable if not parts[i].lighter]
+            aside = [(i, away[0]) for i in applicable if parts[i].lighter]
         else:  # no exception in play: every applicable rule stays
             kept, aside = applicable, []
         if not kept:
-            return _advies(
-                route="zorgteam", urgentie=FALLBACK_URGENCY, taak_hoort_bij_mentor=False, mentor_doet=[],
-                mentor_doet_niet=[], verwijzen_naar=[], toestemming=None, redenen=[FALLBACK], opzij_gezet=[],
-                beleid=self.policy,
-            )
+            decided = _Decided("zorgteam", FALLBACK_URGENCY, False, (), (), (), False, (FALLBACK,), ())
+            return self._with_guard(decided, mentor_alone=True)
         chosen = [parts[i] for i in kept]
         route = urgency = 0
-        away = consent = False
-        for p in chosen:  # one pass: this runs for every advice
+        consent = False
+        for p in chosen:
             route = max(route, p.route)
             urgency = max(urgency, p.urgency)
-            away = away or p.away
             consent = consent or p.consent
-        # an absolute rule that refers the case away decides whose task it is: only absolute rules count then
+        # an absolute rule that refers the case away (it always stays) decides whose task it is: only absolute rules
+        # count then
         verdicts = {p.verdict for p in chosen if p.absolute or not away}
-        does: dict[str, None] = {}
-        does_not: dict[str, None] = {}
-        destinations: dict[str, None] = {}
-        for p in chosen:
-            does.update(dict.fromkeys(p.does))
-            does_not.update(dict.fromkeys(p.does_not))
-            destinations.update(dict.fromkeys(p.destinations))
-        return _advies(
+        decided = _Decided(
             route=_ROUTES[route],
-            urgentie=_URGENCIES[urgency],
-            taak_hoort_bij_mentor=False not in verdicts and True in verdicts,
-            mentor_doet=list(does),
-            mentor_doet_niet=list(does_not),
-            verwijzen_naar=list(destinations),
-            toestemming=_consent(case, self.agreements) if consent else None,
+            urgency=_URGENCIES[urgency],
+            verdict=False not in verdicts and True in verdicts,
+            # each list merged in policy order, without duplicates
+            does=tuple(dict.fromkeys([x for p in chosen for x in p.does])),
+            does_not=tuple(dict.fromkeys([x for p in chosen for x in p.does_not])),
+            destinations=tuple(dict.fromkeys([x for p in chosen for x in p.destinations])),
+            consent=consent,
             # the heaviest route first, policy order within a route (a stable sort)
-            redenen=[p.reason for p in sorted(chosen, key=_heaviest_first)],
-            opzij_gezet=[self._aside(i, j) for i, j in aside],
-            beleid=self.policy,
+            reasons=tuple(p.reason for p in sorted(chosen, key=_heaviest_first)),
+            aside=tuple(self._aside(i, j) for i, j in aside),
         )
+        return self._with_guard(decided, mentor_alone=route == 0)
+
+    def _with_guard(self, decided: _Decided, mentor_alone: bool) -> _Decided:
+        """``decided`` with its guarded version: for a case with a safety signal that the rules left at the mentor (or
+        did not cover), zorgteam, today at the latest, not the mentor's task, the guard's reason first."""
+        if not (self.safety_kinds and mentor_alone):
+            return decided
+        urgency = max(decided.urgency, SAFETY_URGENCY, key=URGENCY_RANK.__getitem__)
+        return decided._replace(guarded=decided._replace(route="zorgteam", urgency=urgency, verdict=False,
+                                                         reasons=(SAFETY_GUARD, *decided.reasons)))
 
     def _aside(self, rule: int, by: int) -> OpzijGezet:
         """The (immutable) record that ``rule`` was set aside by ``by``, made once per pair."""
@@ -201,18 +227,21 @@ class Combiner:
             found = self._asides[key] = OpzijGezet(regel=self.rules[rule].id, door=self.rules[by].id)
         return found
 
-    @staticmethod
-    def _guard(advice: Advies) -> Advies:
-        """A safety signal that the rules left at the mentor (or did not cover): zorgteam, today."""
-        urgency = max(advice.urgentie, SAFETY_URGENCY, key=URGENCY_RANK.__getitem__)
-        return advice.model_copy(
-            update={
-                "route": "zorgteam",
-                "urgentie": urgency,
-                "taak_hoort_bij_mentor": False,  # in doubt about a student in danger: not the mentor's task
-                "redenen": [SAFETY_GUARD, *advice.redenen],
-            }
-        )
+
+class _Decided(NamedTuple):
+    """What one set of applicable rules decides, before the case's own facts (its age for consent, its safety signals
+    for the guard): worked out once per set and kept (``Combiner._decided``)."""
+
+    route: str
+    urgency: str
+    verdict: bool
+    does: tuple[str, ...]
+    does_not: tuple[str, ...]
+    destinations: tuple[str, ...]
+    consent: bool
+    reasons: tuple[Reden, ...]
+    aside: tuple[OpzijGezet, ...]
+    guarded: _Decided | None = None  # the same with the safety guard, when it could apply (see _with_guard)
 
 
 def _heaviest_first(part: _Part) -> int:
