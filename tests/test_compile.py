@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from strategies import cases, conditions
 
 from grenzen import Casus
+from grenzen.pipeline import _compile
 from grenzen.pipeline._compile import (
     FALSE,
     GROUPS_PER_RULESET,
@@ -186,12 +187,34 @@ def _fact_by_hand(case: Casus, result) -> dict:
 @settings(max_examples=300)
 @given(st.lists(conditions, min_size=1, max_size=4), cases)
 def test_fact_text_matches_the_documented_layout(conds, raw):
+    result = _compiled_conditions(conds)
+    case = Casus.model_validate(raw)
+    assert encode_case(case, result) == _fact_by_hand(case, result)
+
+
+@settings(max_examples=60)
+@given(st.lists(conditions, min_size=1, max_size=4), st.lists(cases, min_size=2, max_size=12))
+def test_the_signal_texts_a_policy_keeps_give_the_documented_fact(conds, raws):
+    # fact_json keeps each signal's texts by (kind, severity, weeks), at most SIGNAL_TEXTS_KEPT (here 3, so it also
+    # starts again); every case, asked twice, still gets the fact the documented layout gives
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_compile, "SIGNAL_TEXTS_KEPT", 3)
+        _fact_twice(conds, raws)
+
+
+def _fact_twice(conds: list, raws: list) -> None:
+    result = _compiled_conditions(conds)
+    for case in [Casus.model_validate(raw) for raw in raws] * 2:
+        assert encode_case(case, result) == _fact_by_hand(case, result)
+        assert len(result.signal_texts) <= 3
+
+
+def _compiled_conditions(conds: list):
+    """A policy of one mentor rule per generated condition (the ones the rule model accepts), compiled."""
     rules = []
     for i, c in enumerate(conds):
         try:
             rules.append(Regel.model_validate({"id": f"r{i}", "titel": "t", "bron": "b", "als": c, "dan": {"route": "mentor", "uitleg": "u"}}))
         except Exception:
             continue
-    result = compile_rules(rules, ["x", "y"], ["a", "b", "c", "d"])
-    case = Casus.model_validate(raw)
-    assert encode_case(case, result) == _fact_by_hand(case, result)
+    return compile_rules(rules, ["x", "y"], ["a", "b", "c", "d"])

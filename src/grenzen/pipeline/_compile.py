@@ -90,6 +90,8 @@ TRUE = Const(True)
 FALSE = Const(False)
 
 ABSENT = -1
+#: How many signal texts a compiled policy keeps (``Compiled.signal_texts``; then it starts again).
+SIGNAL_TEXTS_KEPT = 8192
 NO_TEXT = "_"  # no kind, no training, no effect: names start with a letter, so this never equals one
 ALL_SIGNALS = "s"
 TRAININGS = "t"
@@ -513,6 +515,8 @@ class Compiled:
 
     prefix: str = "{"  # start of every fact: the group markers
     sentinel: str = ""  # the sentinel item of the list of all signals, as JSON
+    #: each signal's texts in the fact by (kind, severity, weeks), made once (``fact_json``; at most SIGNAL_TEXTS_KEPT)
+    signal_texts: dict[tuple[str, str, int | None], tuple[str, str]] = field(default_factory=dict, repr=False)
 
 
 #: One engine rule: its name, its body as durable_rules JSON (``{}``: it always holds) and its DNF terms.
@@ -664,17 +668,17 @@ def fact_json(case: Casus, compiled: Compiled) -> str:
     parts.append(f',"ea_w":{tried.weken},"ea_e":"{tried.effect}"' if tried else f',"ea_w":{ABSENT},"ea_e":"{NO_TEXT}"')
     everything: list[str] = []
     by_kind: dict[str, list[str]] = {}
+    texts = compiled.signal_texts
     for signal in case.signalen:
-        rank, weeks, kind = SEVERITY_RANK[signal.ernst], signal.duur_weken, signal.soort
-        body = f'"e":{rank},"d":{weeks if weeks is not None else ABSENT}'
-        within = "".join(
-            f',"{name}":"{kind}"' if low <= rank <= high and (least is None or (weeks is not None and weeks >= least))
-            else f',"{name}":"{NO_TEXT}"'
-            for name, low, high, least in compiled.bounds
-        )
-        everything.append(f'{{{body},"k":"{kind}"{within}}}')
-        if kind in compiled.listed_kinds:
-            by_kind.setdefault(kind, []).append(f"{{{body}}}")
+        key = (signal.soort, signal.ernst, signal.duur_weken)
+        text = texts.get(key)
+        if text is None:
+            if len(texts) >= SIGNAL_TEXTS_KEPT:  # bounded: durations are any number of weeks
+                texts.clear()
+            text = texts[key] = _signal_texts(signal.soort, SEVERITY_RANK[signal.ernst], signal.duur_weken, compiled)
+        everything.append(text[0])
+        if text[1]:
+            by_kind.setdefault(signal.soort, []).append(text[1])
     parts.append(',"s":[' + ",".join(everything + [compiled.sentinel]) + "]")
     for name, kinds, excluded, low, high, least in compiled.counts:
         number = sum(1 for signal in case.signalen
@@ -686,6 +690,18 @@ def fact_json(case: Casus, compiled: Compiled) -> str:
         parts.append(f',"{signal_list(kind)}":[' + ",".join(items) + "]")
     parts.append("}")
     return "".join(parts)
+
+
+def _signal_texts(kind: str, rank: int, weeks: int | None, compiled: Compiled) -> tuple[str, str]:
+    """One signal in the fact: its item in the list of all signals, and its item in its kind's own list ("" when no
+    condition reads that list)."""
+    body = f'"e":{rank},"d":{weeks if weeks is not None else ABSENT}'
+    within = "".join(
+        f',"{name}":"{kind}"' if low <= rank <= high and (least is None or (weeks is not None and weeks >= least))
+        else f',"{name}":"{NO_TEXT}"'
+        for name, low, high, least in compiled.bounds
+    )
+    return f'{{{body},"k":"{kind}"{within}}}', f"{{{body}}}" if kind in compiled.listed_kinds else ""
 
 
 def encode_case(case: Casus, compiled: Compiled) -> dict[str, Any]:
