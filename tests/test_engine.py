@@ -255,3 +255,17 @@ def test_a_policy_split_by_task_visits_fewer_rulesets_and_agrees_with_the_refere
     for raw in raw_cases:
         case = Casus.model_validate(raw)
         assert engine_advice_fields(policy.advise(case)) == reference_advice(policy.rules, policy.agreements, case)
+
+
+@pytest.mark.parametrize("answer", ['{"r7":{"m":{}}}', '{"release":{"m":{}}}', "nonsense", ""])
+def test_an_activation_for_a_rule_the_policy_does_not_have_is_an_error(tmp_path, monkeypatch, answer):
+    # the driver reads each rule name from the engine's answer without decoding it; a name it did not compile is an
+    # error, never a silently different set of rules
+    policy = _policy(tmp_path, [_rule(0, {"taak": "t1"})])
+    real = _dre.start_action_for_state
+    monkeypatch.setattr(_dre, "start_action_for_state", lambda handle, state: (
+        (None, answer) if real(handle, state) is not None else None))
+    with pytest.raises(EngineError, match="onverwacht antwoord"):
+        policy.advise({"taak": "t1"})
+    monkeypatch.setattr(_dre, "start_action_for_state", real)
+    assert policy.advise({"taak": "t1"}).route == "mentor"

@@ -15,6 +15,7 @@ engine's memory".
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import weakref
 from typing import Any
@@ -85,14 +86,6 @@ def _release_all(handles: list[int]) -> None:
         _release(handle)
 
 
-def _rule_name(activation: str) -> str:
-    """The rule name of one activation, ``{"r12":{"m":{...the fact...}}}``, without decoding the fact."""
-    end = activation.find('"', 2)
-    if not activation.startswith('{"r') or end < 0 or activation[end + 1] != ":":
-        raise EngineError("de regelengine gaf een onverwacht antwoord")
-    return activation[2:end]
-
-
 def _holds(circuit: Any, fired: set[str]) -> bool:
     """Does a circuit (an engine rule name, or ("any"|"all", [circuits])) hold, given the engine rules that fired?"""
     if isinstance(circuit, str):
@@ -127,6 +120,9 @@ class Engine:
     def __init__(self, rulesets: list[str]) -> None:
         self._definitions = rulesets
         self._circuits: dict[str, Any] = getattr(rulesets, "circuits", {})
+        #: every engine rule name: an activation naming anything else is an answer the driver does not understand
+        self._names = frozenset(name for text in rulesets for name in json.loads(text))
+        self._spread = frozenset(name for name in self._names if "." in name)  # the parts of spread rules
         self._lock = threading.Lock()
         self._handles: list[int] = []
         self._next_id = 0
@@ -147,26 +143,29 @@ class Engine:
             ident = f'"sid":"{SESSION}","id":"c{self._next_id}"}}'
             text = f"{fact[:-1]},{ident}"
             retraction = "{" + ident
-            fired: list[str] = []
+            activations: list[str] = []
             handles = self._handles if visit is None else [self._handles[i] for i in visit]
             for handle in handles:
                 try:
-                    fired.extend(self._run(handle, text, retraction))
+                    activations.extend(self._run(handle, text, retraction))
                 except Exception as exc:
                     self._recover()
                     if isinstance(exc, EngineError):
                         raise
                     raise EngineError(f"de regelengine faalde op deze casus ({type(exc).__name__})") from None
-            names = list(dict.fromkeys(fired))
-            if self._circuits and any("." in name for name in names):  # a part of a spread rule fired
-                return _combine_parts(names, self._circuits)
-            return names
+        # an activation is {"r12":{"m":{...the fact...}}}: its rule name, without decoding the fact
+        names = list(dict.fromkeys([activation[2:activation.find('"', 2)] for activation in activations]))
+        if not self._names.issuperset(names):
+            raise EngineError("de regelengine gaf een onverwacht antwoord")
+        if self._spread and not self._spread.isdisjoint(names):  # a part of a spread rule fired
+            return _combine_parts(names, self._circuits)
+        return names
 
     @staticmethod
     def _run(handle: int, text: str, retraction: str) -> list[str]:
-        """Assert ``text``, drain its activations, retract it by ``retraction`` (its ``sid`` and ``id`` alone: the
-        engine finds a fact to retract by its id, src/rules/events.c ``handleMessageCore``, so it need not parse the
-        whole fact again)."""
+        """Assert ``text``, drain its activations (returned as the engine gives them), retract it by ``retraction``
+        (its ``sid`` and ``id`` alone: the engine finds a fact to retract by its id, src/rules/events.c
+        ``handleMessageCore``, so it need not parse the whole fact again)."""
         result = _dre.assert_fact(handle, text)
         code, state = result if isinstance(result, tuple) else (result, None)
         if code == NOT_HANDLED:
@@ -177,10 +176,10 @@ class Engine:
         try:
             action = _dre.start_action_for_state(handle, state)
             if action is not None:
-                fired.append(_rule_name(action[1]))
+                fired.append(action[1])
                 complete = _dre.complete_and_start_action
                 while (more := complete(handle, state)) is not None:
-                    fired.append(_rule_name(more))
+                    fired.append(more)
         finally:
             _dre.retract_fact(handle, retraction)
         return fired

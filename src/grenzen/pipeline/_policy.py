@@ -80,7 +80,7 @@ class Policy:
     def applicable(self, case: Casus) -> list[int]:
         """Indexes of the rules whose condition holds (before exceptions), as the engine finds them."""
         names = self._engine.match(fact_json(case, self._compiled), self._compiled.rulesets.visit(case.taak))
-        return sorted(self._index[name] for name in names)
+        return sorted(map(self._index.__getitem__, names))
 
     def advise(self, case: CaseInput) -> Advies:
         """The advice for one case. Raises ``CaseError`` for a bad case, ``EngineError`` if the engine fails."""
