@@ -1,5 +1,24 @@
 """The `grenzen` command line, in Dutch."""
 
-from ._main import main
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from . import _startup
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``grenzen`` command; returns the exit code (``_main.main``). Without ``argv`` (the console
+    script, ``python -m grenzen``) it is the program itself, whose start-up runs with the collector paused
+    (``_startup``): the command's modules are imported here, inside that start-up."""
+    if argv is None:
+        _startup.pause()
+    try:
+        from ._main import main as run
+
+        return run(argv)
+    finally:
+        _startup.end()
+
 
 __all__ = ["main"]

@@ -18,6 +18,7 @@ from ..pipeline._policy import load_policy
 from ..pipeline._read import MAX_CASE_BYTES
 from ..server._command import add_serve_command
 from ..team._batch import LineReader, WriteError, write_problem
+from . import _startup
 from ._argparse_nl import parse_in_dutch, whole_number
 from ._commands import MAP_HELP, add_writers_commands, folder_not_file, os_problem, rules_dir, write_atomically
 
@@ -121,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("Kan de uitvoer niet schrijven: er is geen standaarduitvoer.", file=sys.stderr)
         return 1
     handler: Callable[[argparse.Namespace], int] = args.handler
+    if handler is not _advies:  # advies ends the start-up once it has its policy (_startup)
+        _startup.end()
     try:
         code = handler(args)
         sys.stdout.flush()  # a full disk shows here, as a message, not as a traceback at exit
@@ -161,6 +164,7 @@ def _advies(args: argparse.Namespace) -> int:
             raise GrenzenError("--waarom werkt bij één casus, niet bij JSON Lines.")
         return _advies_batch(args)
     policy = load_policy(rules_dir(args.regels))
+    _startup.end()
     policy.max_case_bytes = args.max_grootte
     with _input(args.casus) as stream:
         data = stream.read(args.max_grootte + 4)  # the BOM, and one byte that shows the text is too large
@@ -201,6 +205,7 @@ def _advies_batch(args: argparse.Namespace) -> int:
 
     directory = rules_dir(args.regels)
     policy = load_policy(directory)  # a broken policy fails once, here, not in every worker
+    _startup.end()
     processes = _processes(args.processen)
     with _input(args.casus) as stream:  # bytes: each line is decoded on its own
         return run_batch(policy, directory, stream, processes, args.max_grootte)

@@ -1,0 +1,110 @@
+"""The program's start-up runs with the garbage collector paused, and only the program's (``cli._startup``): the same
+output, no collection while it starts, the collector back on (with what start-up built frozen) before the command's
+real work, and a ``main(argv)`` called from Python leaves the caller's collector alone."""
+
+from __future__ import annotations
+
+import gc
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import FIXTURES
+
+from grenzen.cli import main
+
+BASIS = str(FIXTURES / "basis")
+CASE = str(Path(__file__).resolve().parents[1] / "voorbeelden" / "casus.yaml")  # the README's example case
+
+#: Runs ``grenzen ARGS`` as the program (``cli.main()``, arguments from sys.argv) and reports on standard error how
+#: many collections ran between the start and the end of start-up, and whether the collector ran when the command's
+#: work began (the first argument names the function that does it, patched to look; importing its module here
+#: imports the command line's modules outside the start-up, so this counts the collections while loading).
+PROGRAM = """
+import gc, json, sys
+collections = []
+gc.callbacks.append(lambda phase, info: phase == "start" and collections.append(info["generation"]))
+seen = {}
+from grenzen.cli import _startup
+real_pause, real_end = _startup.pause, _startup.end
+def pause():
+    collections.clear()
+    real_pause()
+def end():
+    seen.setdefault("collections_in_start_up", len(collections))
+    real_end()
+_startup.pause, _startup.end = pause, end
+module_name, _, name = sys.argv[1].rpartition(".")
+module = __import__(module_name, fromlist=[name])
+real_work = getattr(module, name)
+def work(*args, **kwargs):
+    seen["collector_on_at_work"] = gc.isenabled()
+    seen["frozen_at_work"] = gc.get_freeze_count()
+    return real_work(*args, **kwargs)
+setattr(module, name, work)
+sys.argv = ["grenzen", *sys.argv[2:]]
+from grenzen.cli import main
+code = main()
+seen["collector_on_at_exit"] = gc.isenabled()
+sys.stderr.write("\\n" + json.dumps(seen))
+sys.exit(code)
+"""
+
+
+def _program(work: str, *args: str) -> tuple[int, str, dict[str, Any]]:
+    done = subprocess.run([sys.executable, "-c", PROGRAM, work, *args], capture_output=True, text=True, check=False)
+    return done.returncode, done.stdout, json.loads(done.stderr.splitlines()[-1])  # after what grenzen wrote there
+
+
+def test_advies_starts_without_collections_and_gives_the_same_advice(capsys):
+    code, out, seen = _program("grenzen.cli._main._input", "advies", CASE, "--json")
+    assert main(["advies", CASE, "--json"]) == 0
+    assert (code, out) == (0, capsys.readouterr().out)
+    assert seen["collections_in_start_up"] == 0
+    assert seen["collector_on_at_work"] is True and seen["frozen_at_work"] > 10_000
+    assert seen["collector_on_at_exit"] is True
+
+
+def test_a_batch_runs_with_the_collector_on(tmp_path):
+    lines = tmp_path / "casussen.jsonl"
+    lines.write_text('{"taak": "begeleidingsgesprekken"}\n' * 3, encoding="utf-8")
+    code, out, seen = _program("grenzen.team._batch.run_batch", "advies", str(lines), "--regels", BASIS)
+    assert code == 0 and len(out.splitlines()) == 3
+    assert seen["collections_in_start_up"] == 0 and seen["collector_on_at_work"] is True
+
+
+def test_other_commands_run_with_the_collector_on():
+    code, out, seen = _program("grenzen.toolkit._table.table_markdown", "tabel", BASIS)
+    assert code == 0 and out.startswith("Routes per signaalsoort")
+    assert seen["collector_on_at_work"] is True
+
+
+def test_a_policy_that_does_not_load_ends_the_start_up_too(tmp_path):
+    code, out, seen = _program("grenzen.cli._main._input", "advies", CASE, "--regels",
+                               str(tmp_path / "bestaat-niet"))
+    assert code == 1 and out == "" and "collector_on_at_work" not in seen
+    assert seen["collector_on_at_exit"] is True
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_main_with_arguments_leaves_the_callers_collector_alone(capsys, enabled):
+    frozen = gc.get_freeze_count()
+    if not enabled:
+        gc.disable()
+    try:
+        assert main(["advies", CASE, "--regels", BASIS]) == 0
+        assert gc.isenabled() is enabled and gc.get_freeze_count() == frozen
+    finally:
+        gc.enable()
+    capsys.readouterr()
+
+
+def test_a_collector_the_program_found_off_stays_off():
+    code = ("import gc, sys; gc.disable(); sys.argv = ['grenzen', 'advies', sys.argv[1], '--regels', sys.argv[2]]; "
+            "from grenzen.cli import main; main(); print(gc.isenabled(), gc.get_freeze_count())")
+    out = subprocess.run([sys.executable, "-c", code, CASE, BASIS], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.splitlines()[-1] == "False 0"
