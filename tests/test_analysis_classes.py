@@ -1,7 +1,8 @@
 """controleer records the enumerated cases in classes (``_analysis._classes``), asks the engine per group of rules
-(``_factored``) and leaves out what no finding reads (``_judge``). Its findings, counts and examples must be what
-the plain way gives: every case put to the whole engine, judged in full with no memory shared between cases, and
-recorded one by one in enumeration order."""
+(``_factored``), leaves out what no finding reads (``_judge``) and works out what it reads of an advice without
+building it (``_outcome``). Its findings, counts and examples must be what the plain way gives: every case put to the
+whole engine, judged in full by the policy's combiner with no memory shared between cases, and recorded one by one in
+enumeration order."""
 
 from __future__ import annotations
 
@@ -16,23 +17,43 @@ from hypothesis import strategies as st
 from strategies import VOCABULARY, rule_sets, write_policy
 
 import grenzen
+from grenzen.pipeline._combine import SAFETY_GUARD, effective
 from grenzen.toolkit import _analysis
-from grenzen.toolkit._analysis import _Collected, _judge, _record, _Seen, analyse_policy
+from grenzen.toolkit._analysis import _Collected, _judge, _record, _Seen, analyse_policy, decision
+from grenzen.toolkit._domain import Point
+from grenzen.toolkit._outcome import Outcome, Outcomes
 
 #: The generated vocabulary with kind ``a`` marked ``veiligheid: ja``: the safety guard and its findings come in.
 SAFE_VOCABULARY: dict[str, Any] = {**VOCABULARY, "signalen": {**VOCABULARY["signalen"], "a": {
     "label": "A", "omschrijving": "signaal a", "veiligheid": "ja"}}}
 
 
+class _Advised(Outcomes):
+    """``Outcomes`` the plain way, for one case: its advice from the policy's combiner, nothing kept."""
+
+    def __init__(self, policy: grenzen.Policy, point: Point) -> None:
+        super().__init__(policy)
+        self.policy, self.case = policy, policy.validate_case(point.case)
+
+    def kept(self, applicable: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(effective(self.policy.rules, applicable)[0])
+
+    def of(self, applicable: tuple[int, ...], safety: bool) -> Outcome:
+        advice = self.policy.combine(list(applicable), self.case)
+        return Outcome(decision(advice), advice.redenen[0].regel == SAFETY_GUARD.regel,
+                       bool(advice.taak_hoort_bij_mentor))
+
+
 def _collect_case_by_case(policy: grenzen.Policy, asked: list, domain: Any, pairs: bool) -> _Collected:
     """``_collect`` the plain way (the reference)."""
     state = _Collected(policy, asked, domain, [_Seen() for _ in policy.rules],
                        {item.rule.id: item for item in policy.source.rules})
-    nothing_seen = [_Seen() for _ in policy.rules]  # _judge then asks about every rule
+    state.never = set(range(len(policy.rules)))
     for point in domain.points(pairs):
         applicable = tuple(policy.applicable(policy.validate_case(point.case)))
         state.cases += 1
-        _record(state, point, applicable, _judge(policy, applicable, point, {}, nothing_seen))
+        everything = set(range(len(policy.rules)))  # _judge then asks about every rule
+        _record(state, point, applicable, _judge(policy, applicable, point, _Advised(policy, point), everything))
     return state
 
 
@@ -48,20 +69,50 @@ def _both(policy: grenzen.Policy, monkeypatch: pytest.MonkeyPatch) -> tuple[Any,
     return fast, plain
 
 
+def _checking_judge(checked: list[int], every_subset: bool) -> Any:
+    """``_judge`` that first checks what ``outcomes`` says of the case's set of rules (and, with ``every_subset``,
+    of each set with one rule fewer) against the plain way (``_Advised``)."""
+    def judge(policy, applicable, point, outcomes, unsure):
+        plain = _Advised(policy, point)
+        sets = [applicable, *(tuple(j for j in applicable if j != i) for i in applicable)] if every_subset \
+            else [applicable]
+        for rules in sets:
+            assert outcomes.kept(rules) == plain.kept(rules), rules
+            assert outcomes.of(rules, point.safety) == plain.of(rules, point.safety), (rules, point.case)
+            checked[0] += 1
+        return _judge(policy, applicable, point, outcomes, unsure)
+    return judge
+
+
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(rules=rule_sets(), safe=st.booleans())
 def test_findings_equal_the_plain_way_on_generated_policies(rules, safe, monkeypatch):
+    """The findings, and on the way what ``_outcome`` says of every set of rules judged and of each with one rule
+    fewer (what a judgement compares with)."""
     with tempfile.TemporaryDirectory() as tmp:
         directory = write_policy(Path(tmp) / "regels", rules, SAFE_VOCABULARY if safe else VOCABULARY)
         try:
             policy = grenzen.load_policy(directory)
         except grenzen.PolicyError:
             assume(False)
+        checked = [0]
+        monkeypatch.setattr(_analysis, "_judge", _checking_judge(checked, every_subset=True))
         fast, plain = _both(policy, monkeypatch)
-    assert fast == plain
+    assert fast == plain and checked[0] > 0
 
 
 def test_findings_equal_the_plain_way_on_the_planted_policy(monkeypatch):
     fast, plain = _both(grenzen.load_policy(FIXTURES / "geplant"), monkeypatch)
     assert fast == plain and len(fast[1]) > 3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("where", [None, FIXTURES / "school", FIXTURES / "geplant"])
+def test_outcomes_equal_the_combiners_advice_on_every_set_judged(where, monkeypatch):
+    """The bundled default (alone and under the school's overlay) and the planted policy: every set judged."""
+    policy = grenzen.load_policy(where) if where is not None else grenzen.load_policy()
+    checked = [0]
+    monkeypatch.setattr(_analysis, "_judge", _checking_judge(checked, every_subset=False))
+    analyse_policy(policy)
+    assert checked[0] > 20

@@ -42,14 +42,14 @@ from __future__ import annotations
 import functools
 import itertools
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._models import Advies, Casus
+from .._models import Advies
 from .._translate import did_you_mean
-from ..pipeline._combine import FALLBACK, SAFETY_GUARD, effective, refers_away
+from ..pipeline._combine import FALLBACK, SAFETY_GUARD, effective
 from ..pipeline._layers import _label as _layer_label
 from ..pipeline._layers import layer_chain
 from ..pipeline._load import (
@@ -66,6 +66,7 @@ from ..pipeline._rulefile import Regel, Woordenlijst, signal_blocks
 from ..pipeline._validate import walk
 from ._domain import Block, Domain, Point, build_domain
 from ._factored import Factored
+from ._outcome import Outcomes
 from ._readability import KINDS as PLAIN_LANGUAGE
 from ._readability import Readability, Text, check_rules
 from ._yaml_out import example_yaml, indent
@@ -149,8 +150,6 @@ class _Seen:
 
 
 _BUILT_IN = frozenset({FALLBACK.regel, SAFETY_GUARD.regel})
-#: The ``decision`` of a set of rules (sorted indexes) with or without a safety signal (see ``_without_each``).
-_Decided = dict[tuple[tuple[int, ...], bool], tuple[Any, ...]]
 #: A class of enumerated cases (``_classes``): the rules that apply, the task, the kind of the first safety signal.
 _ClassKey = tuple[tuple[int, ...], str, str | None]
 
@@ -205,6 +204,8 @@ class _Collected:
     contradictions: dict[tuple[str, int, int], tuple[Point, int]] = field(default_factory=dict)
     conflicts: dict[tuple[int, int], tuple[Point, int]] = field(default_factory=dict)
     kept_at_mentor: dict[tuple[str, tuple[int, ...]], _Kept] = field(default_factory=dict)
+    never: set[int] = field(default_factory=set)  # the rules not yet seen applying
+    unsure: set[int] = field(default_factory=set)  # the rules not yet seen changing an advice
 
 
 def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
@@ -250,14 +251,15 @@ def _collect(policy: Policy, asked: list[Regel], domain: Domain, pairs: bool) ->
     case gives."""
     state = _Collected(policy, asked, domain, [_Seen() for _ in policy.rules],
                        {item.rule.id: item for item in policy.source.rules})
+    state.never, state.unsure = set(range(len(policy.rules))), set(range(len(policy.rules)))
     judged: dict[tuple[tuple[int, ...], bool], _Judgement] = {}
-    decided: _Decided = {}
+    outcomes = Outcomes(policy)
     for (applicable, _, guard), (point, count) in _classes(policy, domain, pairs).items():
         state.cases += count
         safety = guard is not None
         judgement = judged.get((applicable, safety))
         if judgement is None:
-            judgement = judged[(applicable, safety)] = _judge(policy, applicable, point, decided, state.seen)
+            judgement = judged[(applicable, safety)] = _judge(policy, applicable, point, outcomes, state.unsure)
         _record(state, point, applicable, judgement)
     return state
 
@@ -296,7 +298,7 @@ def _record(state: _Collected, point: Point, applicable: tuple[int, ...], judgem
         return
     if judgement.away:
         _record_kept(state.kept_at_mentor, state.policy, point, judgement)
-    _record_rules(state.seen, point, applicable, judgement)
+    _record_rules(state, point, applicable, judgement)
     state.used_exceptions |= judgement.used
     for contradiction in judgement.contradictions:
         _count(state.contradictions, contradiction, point)
@@ -304,13 +306,16 @@ def _record(state: _Collected, point: Point, applicable: tuple[int, ...], judgem
         _count(state.conflicts, pair, point)
 
 
-def _record_rules(seen: list[_Seen], point: Point, applicable: tuple[int, ...], judgement: _Judgement) -> None:
+def _record_rules(state: _Collected, point: Point, applicable: tuple[int, ...], judgement: _Judgement) -> None:
     """The first case each rule applies in, whether it ever changes an advice, and a case where it does not."""
-    for i in applicable:
-        if seen[i].applies is None:
+    seen = state.seen
+    if not state.never.isdisjoint(applicable):
+        for i in state.never.intersection(applicable):
             seen[i].applies = point
+        state.never.difference_update(applicable)
     for i in judgement.changers:
         seen[i].changes = True
+    state.unsure -= judgement.changers
     for i, by in judgement.idle.items():
         if seen[i].idle is None:
             seen[i].idle, seen[i].idle_by = point, by
@@ -420,64 +425,46 @@ class _Judgement:
     verdict: bool = False  # the advice says the task belongs to the mentor
 
 
-def _judge(policy: Policy, applicable: tuple[int, ...], point: Point,
-           decided: _Decided, seen: list[_Seen]) -> _Judgement:
+def _judge(policy: Policy, applicable: tuple[int, ...], point: Point, outcomes: Outcomes,
+           unsure: set[int]) -> _Judgement:
     """What the rules that hold for ``point`` do there: which change the advice, which sit idle, and so on.
 
-    A rule that ``seen`` already shows changing an advice is not asked about again (neither among the changers nor
-    idle): an idle case is only shown for a rule that never changes one, and the judgements are made in the order
-    of the cases they are recorded for. The combiner is asked only when its advice is read: for the other rules,
-    for a safety signal (did the guard give the advice?) or next to a rule that refers the case away (does the
-    advice say the task is the mentor's?)."""
-    rules = policy.rules
+    Only the rules in ``unsure`` (not yet seen changing an advice) are asked about (among the changers or idle): an
+    idle case is only shown for a rule that never changes one, and the judgements are made in the order of the cases
+    they are recorded for. What the advice is (``outcomes``, without building it) is read only where it matters:
+    for those rules, for a safety signal (did the guard give the advice?) or next to a rule that refers the case away
+    (does the advice say the task is the mentor's?)."""
+    rules, parts = policy.rules, outcomes.parts
     safety = point.safety
-    kept, _ = effective(rules, applicable)
-    away = tuple(i for i in kept if refers_away(rules[i]))
-    asked = [i for i in applicable if not seen[i].changes]
+    kept = outcomes.kept(applicable)
+    away = tuple(i for i in kept if i in outcomes.away) if not outcomes.away.isdisjoint(kept) else ()
+    asked = unsure.intersection(applicable)
     changers: set[int] = set()
     idle: dict[int, list[str]] = {}
-    advice = None
+    guarded = verdict = False
     if safety or away or asked:
-        case = policy.validate_case(point.case)
-        advice = policy.combine(list(applicable), case)
-        if asked:
-            whole = decided.setdefault((applicable, safety), decision(advice))
-            for i, other in _without_each(policy, applicable, asked, case, safety, decided):
-                if other != whole:
-                    changers.add(i)
-                else:
-                    idle[i] = [rules[j].id for j in kept if j != i][:3]
-    kept_ids = {rules[i].id: i for i in kept}
-    present = {rules[i].id: i for i in applicable}
-    used = {(kept_ids[rules[j].id], present[t]) for j in kept for t in rules[j].zet_opzij if t in present}
-    refusing = [b for b in kept if rules[b].dan.mentor_doet_niet]  # few rules have mentor_doet_niet
-    contradictions = [
-        (sentence, a, b)
-        for a in kept for sentence in rules[a].dan.mentor_doet
-        for b in refusing if sentence in rules[b].dan.mentor_doet_niet
-    ]
-    related = {(a, b) for a, b in used} | {(b, a) for a, b in used}
-    conflicts = [
-        (a, b)
-        for a in kept if rules[a].dan.taak_hoort_bij_mentor is True
-        for b in kept if rules[b].dan.taak_hoort_bij_mentor is False and (a, b) not in related
-    ]
-    guarded = advice is not None and advice.redenen[0].regel == SAFETY_GUARD.regel
-    verdict = advice is not None and bool(advice.taak_hoort_bij_mentor)
-    return _Judgement(kept, guarded, changers, idle, used, contradictions, conflicts, away, verdict)
-
-
-def _without_each(policy: Policy, applicable: tuple[int, ...], asked: list[int], case: Casus, safety: bool,
-                  decided: _Decided) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """(rule, the ``decision`` without it) for each rule ``asked``. ``decided`` keeps the ``decision`` of each set of
-    rules with and without a safety signal, shared by all points: it reads of the case only whether a safety signal
-    is present (the guard) and whether there is consent at all."""
-    for i in asked:
-        without = tuple(j for j in applicable if j != i)
-        other = decided.get((without, safety))
-        if other is None:
-            other = decided[(without, safety)] = decision(policy.combine(list(without), case))
-        yield i, other
+        whole = outcomes.of(applicable, safety)
+        guarded, verdict = whole.guarded, whole.verdict
+        for i in sorted(asked):
+            if outcomes.of(tuple(j for j in applicable if j != i), safety).decision != whole.decision:
+                changers.add(i)
+            else:
+                idle[i] = [rules[j].id for j in kept if j != i][:3]
+    used: set[tuple[int, int]] = set()
+    if not outcomes.setters.isdisjoint(kept):
+        present = frozenset(applicable)
+        used = {(j, t) for j in kept if j in outcomes.setters for t in parts[j].sets_aside if t in present}
+    contradictions: list[tuple[str, int, int]] = []
+    if not outcomes.refusing.isdisjoint(kept):  # few rules have mentor_doet_niet
+        refusing = [b for b in kept if b in outcomes.refusing]
+        contradictions = [(sentence, a, b) for a in kept for sentence in rules[a].dan.mentor_doet
+                          for b in refusing if sentence in rules[b].dan.mentor_doet_niet]
+    conflicts: list[tuple[int, int]] = []
+    if not outcomes.saying_no.isdisjoint(kept):
+        saying_no = [b for b in kept if b in outcomes.saying_no]
+        related = {(a, b) for a, b in used} | {(b, a) for a, b in used}
+        conflicts = [(a, b) for a in kept if parts[a].verdict is True for b in saying_no if (a, b) not in related]
+    return _Judgement(list(kept), guarded, changers, idle, used, contradictions, conflicts, away, verdict)
 
 
 def _conflicts(policy: Policy, conflicts: dict[tuple[int, int], tuple[Point, int]], writer: set[int],

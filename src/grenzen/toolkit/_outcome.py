@@ -1,0 +1,114 @@
+"""What ``controleer`` reads of an advice, worked out from the rules that apply without building the advice.
+
+``controleer`` judges tens of thousands of distinct sets of applicable rules (``_analysis._judge``) and reads of each
+advice only its ``decision`` (the parts a rule can change), whether the safety guard gave it and whether it says the
+task is the mentor's. ``Outcomes`` gets those from the combiner's own per-rule parts (``Combiner.parts``) and its
+resolution of exceptions (``_combine._resolve``), the way the combiner merges them, with no validated case and no
+``Advies``; each set of rules is worked out once. It reasons only over sets of rules the engine found to apply.
+``tests/test_analysis_classes.py`` checks it against the full combiner (``Policy.combine``) on every set it sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .._models import ROUTE_RANK, URGENCY_RANK
+from ..pipeline._combine import FALLBACK, FALLBACK_URGENCY, SAFETY_GUARD, SAFETY_URGENCY, _resolve
+from ..pipeline._policy import Policy
+
+_ROUTES = sorted(ROUTE_RANK, key=ROUTE_RANK.__getitem__)
+_URGENCIES = sorted(URGENCY_RANK, key=URGENCY_RANK.__getitem__)
+_MENTOR = ROUTE_RANK["mentor"]
+_BUILT_IN = frozenset({FALLBACK.regel, SAFETY_GUARD.regel})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a judgement reads of the advice for a set of applicable rules."""
+
+    decision: tuple[Any, ...]  # as ``_analysis.decision`` of the advice
+    guarded: bool  # the safety guard gave the advice (its reason comes first)
+    verdict: bool  # the advice says the task belongs to the mentor
+
+
+class Outcomes:
+    """``Outcome`` and the kept rules of each set of applicable rules of one policy, each worked out once."""
+
+    def __init__(self, policy: Policy) -> None:
+        combiner = policy._combiner
+        parts = self.parts = combiner.parts
+        self.guarding = bool(combiner.safety_kinds)
+        self.consent_known = combiner.agreements.toestemming is not None  # else the advice never has a toestemming
+        # the rules of each sort, for quick tests against a set of rules
+        self.setters = frozenset(i for i, p in enumerate(parts) if p.sets_aside)  # with zet_opzij
+        self.away = frozenset(i for i, p in enumerate(parts) if p.away)  # refer away (``refers_away``)
+        self.lighter = frozenset(i for i, p in enumerate(parts) if p.route == _MENTOR and not p.absolute)
+        self.refusing = frozenset(i for i, p in enumerate(parts) if p.does_not)  # with mentor_doet_niet
+        self.saying_no = frozenset(i for i, p in enumerate(parts) if p.verdict is False)
+        self.names = [rule.id for rule in combiner.rules]
+        self.built_in = [name in _BUILT_IN for name in self.names]  # a rule named like a built-in reason
+        self._kept: dict[tuple[int, ...], tuple[int, ...]] = {}
+        self._outcomes: dict[tuple[tuple[int, ...], bool], Outcome] = {}
+
+    def kept(self, applicable: tuple[int, ...]) -> tuple[int, ...]:
+        """The rules that stay after exceptions (``_combine.effective``), in policy order; ``applicable`` sorted."""
+        kept = self._kept.get(applicable)
+        if kept is None:
+            parts, lighter = self.parts, self.lighter
+            if not self.setters.isdisjoint(applicable):
+                active = sorted(set(applicable))
+                present = frozenset(active)
+                stays, _ = _resolve(active, {i: parts[i].sets_aside & present for i in active if parts[i].sets_aside},
+                                    [i for i in active if i in self.away], [i for i in active if i in lighter])
+                kept = tuple(stays)
+            elif not self.away.isdisjoint(applicable):  # absolute referrals alone: they set aside every lighter
+                kept = tuple(i for i in applicable if i not in lighter)  # rule and stay (what _resolve finds)
+            else:  # no exception in play: every rule stays
+                kept = applicable
+            self._kept[applicable] = kept
+        return kept
+
+    def of(self, applicable: tuple[int, ...], safety: bool) -> Outcome:
+        """The ``Outcome`` of the advice for a case where the (sorted) rules ``applicable`` hold; ``safety``: it has a
+        signal of a safety kind."""
+        kept = self.kept(applicable)
+        key = (kept, safety and self.guarding)
+        found = self._outcomes.get(key)
+        if found is None:
+            found = self._outcomes[key] = self._work_out(*key)
+        return found
+
+    def _work_out(self, kept: tuple[int, ...], safety: bool) -> Outcome:
+        """What ``Combiner.__call__`` decides for the rules ``kept``, then its safety guard, as an ``Outcome``."""
+        parts = self.parts
+        if not kept:
+            route, urgency, verdict, consent = ROUTE_RANK["zorgteam"], URGENCY_RANK[FALLBACK_URGENCY], False, False
+            does: frozenset[str] = frozenset()
+            does_not: frozenset[str] = frozenset()
+            destinations: frozenset[str] = frozenset()
+            built_in = {FALLBACK.regel}
+            first = FALLBACK.regel
+        else:
+            chosen = [parts[i] for i in kept]
+            route = max(p.route for p in chosen)
+            urgency = max(p.urgency for p in chosen)
+            away = any(p.away for p in chosen)
+            consent = any(p.consent for p in chosen) and self.consent_known
+            # an absolute rule that refers the case away decides whose task it is: only absolute rules count then
+            verdicts = {p.verdict for p in chosen if p.absolute or not away}
+            verdict = False not in verdicts and True in verdicts
+            does = frozenset(x for p in chosen for x in p.does)
+            does_not = frozenset(x for p in chosen for x in p.does_not)
+            destinations = frozenset(x for p in chosen for x in p.destinations)
+            built_in = {self.names[i] for i in kept if self.built_in[i]}
+            first = self.names[next(i for i in kept if parts[i].route == route)]  # the heaviest route first
+        guarded = safety and (route == _MENTOR or not kept)
+        if guarded:
+            route, verdict = ROUTE_RANK["zorgteam"], False
+            urgency = max(urgency, URGENCY_RANK[SAFETY_URGENCY])
+            built_in = {*built_in, SAFETY_GUARD.regel}
+            first = SAFETY_GUARD.regel
+        decision = (_ROUTES[route], _URGENCIES[urgency], verdict, consent, does, does_not, destinations,
+                    frozenset(built_in))
+        return Outcome(decision, first == SAFETY_GUARD.regel, verdict)
