@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from .._models import ROUTE_RANK, URGENCY_RANK, Advies, BeleidInfo, Casus, OpzijGezet, Reden
@@ -88,7 +89,7 @@ def _resolve(active: list[int], names: dict[int, frozenset[int]], away: list[int
     return kept, aside
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Part:
     """One rule's contribution to an advice, worked out once when the policy is built."""
 
@@ -106,6 +107,7 @@ class _Part:
     lighter: bool  # a non-absolute mentor-route rule: what an applicable ``away`` rule sets aside
 
 
+_ROUTE_OF = attrgetter("route")
 _ROUTES = sorted(ROUTE_RANK, key=ROUTE_RANK.__getitem__)
 _URGENCIES = sorted(URGENCY_RANK, key=URGENCY_RANK.__getitem__)
 
@@ -186,27 +188,22 @@ class Combiner:
             decided = _Decided("zorgteam", FALLBACK_URGENCY, False, (), (), (), False, (FALLBACK,), ())
             return self._with_guard(decided, mentor_alone=True)
         chosen = [parts[i] for i in kept]
-        route = urgency = 0
-        consent = False
-        for p in chosen:
-            route = max(route, p.route)
-            urgency = max(urgency, p.urgency)
-            consent = consent or p.consent
+        route = max([p.route for p in chosen])
         # an absolute rule that refers the case away (it always stays) decides whose task it is: only absolute rules
         # count then
-        verdicts = {p.verdict for p in chosen if p.absolute or not away}
+        verdicts = {p.verdict for p in chosen if p.absolute} if away else {p.verdict for p in chosen}
         decided = _Decided(
             route=_ROUTES[route],
-            urgency=_URGENCIES[urgency],
+            urgency=_URGENCIES[max([p.urgency for p in chosen])],
             verdict=False not in verdicts and True in verdicts,
             # each list merged in policy order, without duplicates
             does=tuple(dict.fromkeys([x for p in chosen for x in p.does])),
             does_not=tuple(dict.fromkeys([x for p in chosen for x in p.does_not])),
             destinations=tuple(dict.fromkeys([x for p in chosen for x in p.destinations])),
-            consent=consent,
-            # the heaviest route first, policy order within a route (a stable sort)
-            reasons=tuple(p.reason for p in sorted(chosen, key=_heaviest_first)),
-            aside=tuple(self._aside(i, j) for i, j in aside),
+            consent=any([p.consent for p in chosen]),
+            # the heaviest route first, policy order within a route (sorted is stable, also in reverse)
+            reasons=tuple([p.reason for p in sorted(chosen, key=_ROUTE_OF, reverse=True)]),
+            aside=tuple([self._aside(i, j) for i, j in aside]),
         )
         return self._with_guard(decided, mentor_alone=route == 0)
 
@@ -242,10 +239,6 @@ class _Decided(NamedTuple):
     reasons: tuple[Reden, ...]
     aside: tuple[OpzijGezet, ...]
     guarded: _Decided | None = None  # the same with the safety guard, when it could apply (see _with_guard)
-
-
-def _heaviest_first(part: _Part) -> int:
-    return -part.route
 
 
 _FIELDS = tuple(Advies.model_fields)
