@@ -34,6 +34,14 @@ SEVERITIES: tuple[str, ...] = tuple(SEVERITY_RANK)  # lightest first
 KIND_PATTERN = r"^[a-z][a-z0-9_]{0,59}$"
 
 
+def new_list() -> list[Any]:
+    """A new empty list: the default of a list field (``Field(default_factory=new_list)``). Not the builtin ``list``:
+    pydantic asks every default factory for its signature, and a builtin's is parsed from its text by ``tokenize``,
+    whose large regular expression takes about 6 ms to compile; ``grenzen advies`` would pay that at every start
+    (issue 12, point 3)."""
+    return []
+
+
 class _Contract(BaseModel):
     """Strict JSON contract: unknown keys are errors; input is never echoed in errors. Each model's validator is
     built on its first use (``defer_build``), not at import."""
@@ -84,7 +92,7 @@ class Mentor(_Contract):
     """What the mentor brings: completed trainings."""
 
     scholing: list[TrainingKind] = Field(
-        default_factory=list, max_length=50, description="gevolgde scholing"
+        default_factory=new_list, max_length=50, description="gevolgde scholing"
     )
 
 
@@ -108,7 +116,7 @@ class Casus(_Contract):
     leeftijd: int | None = Field(default=None, ge=MIN_AGE, le=MAX_AGE, description="leeftijd van de leerling")
     leerjaar: int | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR, description="leerjaar van de leerling")
     taak: TaskKind = Field(description="de taak die bij de mentor ligt")
-    signalen: list[Signaal] = Field(default_factory=list, max_length=MAX_SIGNALS)
+    signalen: list[Signaal] = Field(default_factory=new_list, max_length=MAX_SIGNALS)
     mentor: Mentor | None = None
     eerdere_aanpak: EerdereAanpak | None = None
 

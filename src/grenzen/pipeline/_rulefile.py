@@ -22,6 +22,7 @@ from .._models import (
     Ernst,
     Route,
     Urgentie,
+    new_list,
 )
 
 
@@ -137,9 +138,9 @@ class Gevolg(_File):
     route: Route
     urgentie: Urgentie = "regulier"
     taak_hoort_bij_mentor: JaNee | None = None
-    mentor_doet: list[Text] = Field(default_factory=list)
-    mentor_doet_niet: list[Text] = Field(default_factory=list)
-    verwijzen_naar: list[Text] = Field(default_factory=list)
+    mentor_doet: list[Text] = Field(default_factory=new_list)
+    mentor_doet_niet: list[Text] = Field(default_factory=new_list)
+    verwijzen_naar: list[Text] = Field(default_factory=new_list)
     toestemming: JaNee | None = None
     uitleg: Text
 
@@ -153,7 +154,7 @@ class Regel(_File):
     absoluut: JaNee = False
     als: Voorwaarde
     dan: Gevolg
-    zet_opzij: list[RuleId] = Field(default_factory=list)
+    zet_opzij: list[RuleId] = Field(default_factory=new_list)
 
 
 class ThemaKop(_File):
