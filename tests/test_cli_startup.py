@@ -1,6 +1,8 @@
-"""The program's start-up runs with the garbage collector paused, and only the program's (``cli._startup``): the same
-output, no collection while it starts, the collector back on (with what start-up built frozen) before the command's
-real work, and a ``main(argv)`` called from Python leaves the caller's collector alone."""
+"""The program's start-up (issue 12, point 3). It runs with the garbage collector paused, and only the program's
+(``cli._startup``): the same output, no collection while it starts, the collector back on (with what start-up built
+frozen) before the command's real work, and a ``main(argv)`` called from Python leaves the caller's collector alone.
+``grenzen advies`` parses with a parser of that command alone (``_main.advies_parser``): the same arguments, help and
+errors as the whole parser, without importing the other commands' options."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ import pytest
 from conftest import FIXTURES
 
 from grenzen.cli import main
+from grenzen.cli._argparse_nl import parse_in_dutch
+from grenzen.cli._main import advies_parser, build_parser
 
 BASIS = str(FIXTURES / "basis")
 CASE = str(Path(__file__).resolve().parents[1] / "voorbeelden" / "casus.yaml")  # the README's example case
@@ -108,3 +112,33 @@ def test_a_collector_the_program_found_off_stays_off():
     out = subprocess.run([sys.executable, "-c", code, CASE, BASIS], capture_output=True, text=True,
                          check=True).stdout
     assert out.splitlines()[-1] == "False 0"
+
+
+ADVIES_ARGUMENTS = [
+    ["advies", "casus.yaml"], ["advies", "-"], ["advies", "c.jsonl", "--json", "--regels", "r", "--processen", "2",
+                                                "--max-grootte", "10", "--waarom", "--jsonl"],
+    ["advies", "casus.yaml", "--reg", "r"], ["advies", "--help"], ["advies", "-h"], ["advies"], ["advies", "--json"],
+    ["advies", "casus.yaml", "--processen", "0"], ["advies", "casus.yaml", "--max-grootte", "veel"],
+    ["advies", "casus.yaml", "--onbekend"], ["advies", "a.yaml", "b.yaml"], ["advies", "casus.yaml", "--regels"],
+    ["advies", "casus.yaml", "--help"], ["advies", "--", "-"],
+]
+
+
+def _parsed(build, argv, capsys):
+    try:
+        return vars(parse_in_dutch(build, argv))
+    except SystemExit as exc:
+        return (exc.code, *capsys.readouterr())
+
+
+@pytest.mark.parametrize("argv", ADVIES_ARGUMENTS, ids=" ".join)
+def test_advies_alone_parses_as_the_whole_parser_does(argv, capsys):
+    assert _parsed(advies_parser, argv, capsys) == _parsed(build_parser, argv, capsys)
+
+
+def test_advies_does_not_import_the_other_commands_options():
+    code = ("import sys; sys.argv = ['grenzen', *sys.argv[1:]]; from grenzen.cli import main; main(); "
+            "sys.stderr.write(str('grenzen.server._command' in sys.modules))")
+    for args, imported in (["advies", CASE], "False"), (["tabel", BASIS], "True"):
+        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+        assert done.stderr == imported

@@ -16,7 +16,6 @@ from .._errors import GrenzenError
 from ..pipeline._explain import explain
 from ..pipeline._policy import load_policy
 from ..pipeline._read import MAX_CASE_BYTES
-from ..server._command import add_serve_command
 from ..team._batch import LineReader, WriteError, write_problem
 from . import _startup
 from ._argparse_nl import parse_in_dutch, whole_number
@@ -35,12 +34,9 @@ _SCHEMAS = ("casus", "advies", "regels", "woordenlijst", "afspraken", "voorbeeld
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole ``grenzen`` parser; every command sets its handler with ``set_defaults(handler=…)``."""
-    parser = argparse.ArgumentParser(
-        prog="grenzen",
-        description="Hoort deze taak bij de mentor, bij het zorgteam of bij externe hulp? Met redenen uit het beleid.",
-    )
-    commands = parser.add_subparsers(dest="opdracht", metavar="OPDRACHT", title="opdrachten")
-    commands.required = True
+    from ..server._command import add_serve_command
+
+    parser, commands = _parser()
     _add_advies(commands)
     add_writers_commands(commands)  # controleer, test, verschil, beleid
     _add_tabel(commands)
@@ -48,6 +44,26 @@ def build_parser() -> argparse.ArgumentParser:
     _add_samenhang(commands)
     add_serve_command(commands)  # grenzen serve (the server extra)
     return parser
+
+
+def advies_parser() -> argparse.ArgumentParser:
+    """``build_parser`` with the command advies alone, for ``grenzen advies …``: a command's arguments, help and
+    errors do not depend on the other commands (the usage of ``grenzen`` itself names them as OPDRACHT), and
+    ``advies`` need not build the others nor import the server's options (issue 12, point 3)."""
+    parser, commands = _parser()
+    _add_advies(commands)
+    return parser
+
+
+def _parser() -> tuple[argparse.ArgumentParser, Commands]:
+    """The parser of ``grenzen`` itself, and the action its commands are added to."""
+    parser = argparse.ArgumentParser(
+        prog="grenzen",
+        description="Hoort deze taak bij de mentor, bij het zorgteam of bij externe hulp? Met redenen uit het beleid.",
+    )
+    commands = parser.add_subparsers(dest="opdracht", metavar="OPDRACHT", title="opdrachten")
+    commands.required = True
+    return parser, commands
 
 
 def _add_advies(commands: Commands) -> None:
@@ -117,7 +133,8 @@ def _add_samenhang(commands: Commands) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``grenzen`` command: parse once, run the command's handler; returns the exit code."""
-    args = parse_in_dutch(build_parser, argv)
+    command = (sys.argv[1:] if argv is None else list(argv))[:1]
+    args = parse_in_dutch(advies_parser if command == ["advies"] else build_parser, argv)
     if sys.stdout is None:  # started with standard output closed (>&-): print() would drop everything silently
         print("Kan de uitvoer niet schrijven: er is geen standaarduitvoer.", file=sys.stderr)
         return 1
