@@ -99,10 +99,14 @@ class Signals:
     cases: list[tuple[Item, ...]]
     weights: list[int] = field(init=False)  # per case: the product of its signals' class sizes
     guards: list[str | None] = field(init=False)  # per case: the kind of its first safety signal, if any
+    indexes: list[tuple[int, ...]] = field(init=False)  # per case: its signals' ``Item.index``
+    items: dict[int, Item] = field(init=False)  # the signal classes in the cases, by ``Item.index``
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "weights", [math.prod(item.weight for item in case) for case in self.cases])
         object.__setattr__(self, "guards", [next((i.kind for i in case if i.safety), None) for case in self.cases])
+        object.__setattr__(self, "indexes", [tuple(item.index for item in case) for case in self.cases])
+        object.__setattr__(self, "items", {item.index: item for case in self.cases for item in case})
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ Every answer still comes from an engine (a ``Policy`` of the group's rules): thi
 from __future__ import annotations
 
 import functools
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -32,6 +31,11 @@ from ..pipeline._validate import walk
 from ._domain import Block, Context, Item, Point, Signals, _signal_matches
 
 FIELDS = ("taak", "scholing", "signalen", "leeftijd", "leerjaar", "eerdere_aanpak")
+#: At most this many distinct signal blocks in a group (unless one rule has more). A group is asked once per class
+#: of the signals it can tell apart, and for a pair of signals once per pair of classes: the 95 rules of the default
+#: policy that read only signals tell nearly every signal class apart (163: some 10,000 pairs to ask), a dozen of
+#: them a dozen classes.
+SIGNAL_BLOCKS = 8
 
 
 def reads(cond: Voorwaarde) -> frozenset[str]:
@@ -60,7 +64,8 @@ class _Group:
     numbers: dict[tuple[bool, ...], int] = field(default_factory=dict)  # a number per distinct signature
     task_patterns: dict[str, tuple[bool, ...]] = field(default_factory=dict)
     answers: dict[tuple[Any, ...], tuple[int, ...]] = field(default_factory=dict)  # per (context_key, signal_key)
-    signal_keys: dict[Signals, list[Any]] = field(default_factory=dict)  # per case of these signals: its signal_key
+    # per list of signals: each case's signal_key, and the first case's signals per signal_key
+    signal_keys: dict[Signals, tuple[list[Any], dict[Any, tuple[Item, ...]]]] = field(default_factory=dict)
     lists: dict[tuple[Signals, tuple[Any, ...]], list[tuple[int, ...]]] = field(default_factory=dict)  # see answers
 
     # what the group reads, worked out once (``__post_init__``)
@@ -99,6 +104,25 @@ class _Group:
             return self.signature(looks[0])
         return tuple(sorted([self.signature(look) for look in looks]))
 
+    def signal_keys_of(self, signals: Signals) -> tuple[list[Any], dict[Any, tuple[Item, ...]]]:
+        """``signal_key`` of each case of ``signals``, and the signals of the first case with each key."""
+        number = {index: self.signature((item.kind, item.severity, item.weeks))
+                  for index, item in signals.items.items()}.__getitem__
+        keys: list[Any] = []
+        firsts: dict[Any, tuple[Item, ...]] = {}
+        for indexes, members in zip(signals.indexes, signals.cases, strict=True):
+            if len(indexes) == 1:
+                key: Any = number(indexes[0])
+            elif len(indexes) == 2:
+                a, b = number(indexes[0]), number(indexes[1])
+                key = (a, b) if a <= b else (b, a)
+            else:
+                key = tuple(sorted(map(number, indexes)))
+            keys.append(key)
+            if key not in firsts:
+                firsts[key] = members
+        return keys, firsts
+
     def signature(self, look: tuple[str, str, int | None]) -> int:
         """Which of the group's blocks one signal meets (a count counts the signals that meet its block), numbered."""
         found = self.signatures.get(look)
@@ -117,9 +141,25 @@ class Factored:
         by_fields: dict[frozenset[str], list[int]] = {}
         for index, rule in enumerate(policy.resolved_rules):
             by_fields.setdefault(reads(rule.als), []).append(index)
-        self.groups = [self._group(fields, indexes) for fields, indexes in by_fields.items()]
+        self.groups = [self._group(fields, chunk) for fields, indexes in by_fields.items()
+                       for chunk in self._chunks(indexes)]
         self._contexts: dict[Context, list[tuple[Any, ...]]] = {}  # per context: each group's context_key
-        self._sides: dict[tuple[Signals, tuple[Any, ...]], list[tuple[int, ...]]] = {}  # see answers
+        self._sides: dict[tuple[Signals, tuple[Any, ...]], list[tuple[int, ...]]] = {}  # see split
+        self._still: dict[Signals, list[tuple[int, ...]]] = {}  # see _side
+
+    def _chunks(self, indexes: list[int]) -> list[list[int]]:
+        """Rules that read the same fields, in runs (in order) that meet at most ``SIGNAL_BLOCKS`` signal blocks."""
+        chunks: list[list[int]] = [[]]
+        blocks: set[str] = set()
+        for i in indexes:
+            own = {counted(block).model_dump_json() for _, cond in walk(self.policy.resolved_rules[i].als, ())
+                   for block in signal_blocks(cond)}
+            if chunks[-1] and len(blocks | own) > SIGNAL_BLOCKS:
+                chunks.append([])
+                blocks = set()
+            chunks[-1].append(i)
+            blocks |= own
+        return chunks
 
     def _group(self, fields: frozenset[str], indexes: list[int]) -> _Group:
         source = self.policy.source
@@ -150,9 +190,17 @@ class Factored:
         return tuple(sorted(found))
 
     def answers(self, block: Block) -> list[tuple[int, ...]]:
-        """The rules that hold for each case of ``block`` (``block.signals.cases``), in order: what the groups that
-        read no signals find once for the block's context, with what the groups that read signals find per case
-        (for all of ``block.signals`` at once, shared by every block whose context such a group sees alike)."""
+        """The rules that hold for each case of ``block`` (``block.signals.cases``), in order (see ``split``)."""
+        fixed, side = self.split(block)
+        if not fixed:
+            return side
+        return [tuple(sorted(fixed + rules)) for rules in side]
+
+    def split(self, block: Block) -> tuple[tuple[int, ...], list[tuple[int, ...]]]:
+        """The rules that hold for the cases of ``block``, in two parts: what the groups that read no signals find for
+        the block's context (asked once), and per case what the groups that read signals find. The latter list is one
+        object per list of signals and view of the context of those groups, shared by every block with both: for
+        the groups that read only signals, one per list of signals."""
         context = block.context
         keys = self._context_keys(context)
         fixed: list[int] = []
@@ -162,13 +210,24 @@ class Factored:
         seen = (block.signals, tuple(key for group, key in zip(self.groups, keys, strict=True) if group.reads_signals))
         side = self._sides.get(seen)
         if side is None:
-            lists = [self._signal_answers(group, key, block) for group, key in zip(self.groups, keys, strict=True)
-                     if group.reads_signals]
-            side = self._sides[seen] = ([tuple(sorted(itertools.chain(*found))) for found in zip(*lists, strict=True)]
-                                        if lists else [()] * len(block.signals.cases))  # no rule reads signals
-        if not fixed:
-            return side
-        return [tuple(sorted([*fixed, *rules])) for rules in side]
+            side = self._sides[seen] = self._side(block)
+        return tuple(sorted(fixed)), side
+
+    def _side(self, block: Block) -> list[tuple[int, ...]]:
+        """What the groups that read signals find per case of ``block`` (their context views ``keys``): the groups
+        that read only signals merged once per list of signals, the others added per view."""
+        signals = block.signals
+        keys = self._context_keys(block.context)
+        reading = [(group, key) for group, key in zip(self.groups, keys, strict=True) if group.reads_signals]
+        still = self._still.get(signals)
+        if still is None:
+            still = self._still[signals] = _merged(
+                [self._signal_answers(group, key, block) for group, key in reading if not key],
+                len(signals.cases))
+        moving = [self._signal_answers(group, key, block) for group, key in reading if key]
+        if not moving:
+            return still
+        return _merged([still, *moving], len(signals.cases))
 
     def applicable_at(self, point: Point) -> tuple[int, ...]:
         """``applicable`` for an enumerated case, without building it unless an engine is asked."""
@@ -181,16 +240,22 @@ class Factored:
 
     def _signal_answers(self, group: _Group, key: tuple[Any, ...], block: Block) -> list[tuple[int, ...]]:
         """What a group that reads signals finds for each case of ``block``, its context seen as ``key`` (worked out
-        once per list of signals and ``key``)."""
+        once per list of signals and ``key``, the engine asked once per class of signals the group tells apart)."""
         signals = block.signals
         found = group.lists.get((signals, key))
         if found is None:
             seen = group.signal_keys.get(signals)
             if seen is None:
-                seen = group.signal_keys[signals] = [group.signal_key(_looks(members)) for members in signals.cases]
-            found = group.lists[(signals, key)] = [
-                self._ask(group, (key, signal_key), functools.partial(_case_of, block.context, members))
-                for signal_key, members in zip(seen, signals.cases, strict=True)]
+                seen = group.signal_keys[signals] = group.signal_keys_of(signals)
+            keys_of, firsts = seen
+            answers = group.answers
+            table: dict[Any, tuple[int, ...]] = {}
+            for signal_key, members in firsts.items():
+                answer = answers.get((key, signal_key))
+                if answer is None:
+                    answer = self._ask(group, (key, signal_key), functools.partial(_case_of, block.context, members))
+                table[signal_key] = answer
+            found = group.lists[(signals, key)] = [table[signal_key] for signal_key in keys_of]
         return found
 
     def _context_keys(self, context: Context) -> list[tuple[Any, ...]]:
@@ -211,6 +276,18 @@ class Factored:
             valid = self.policy.validate_case(case())
             answer = group.answers[key] = tuple(group.indexes[i] for i in group.policy.applicable(valid))
         return answer
+
+
+def _merged(lists: list[list[tuple[int, ...]]], size: int) -> list[tuple[int, ...]]:
+    """Per case, the rules of every list (each in policy order) together, in policy order."""
+    if not lists:
+        return [()] * size
+    if len(lists) == 1:
+        return lists[0]
+    together = lists[0]
+    for more in lists[1:]:  # most cases find rules in few lists
+        together = [tuple(sorted(a + b)) if a and b else a or b for a, b in zip(together, more, strict=True)]
+    return together
 
 
 def _case_of(context: Context, members: tuple[Item, ...]) -> dict[str, Any]:
