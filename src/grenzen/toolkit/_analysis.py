@@ -64,7 +64,7 @@ from ..pipeline._load import (
 from ..pipeline._policy import Policy
 from ..pipeline._rulefile import Regel, Woordenlijst, signal_blocks
 from ..pipeline._validate import walk
-from ._domain import Block, Domain, Point, build_domain
+from ._domain import Domain, Point, Signals, build_domain
 from ._factored import Factored
 from ._outcome import Outcomes
 from ._readability import KINDS as PLAIN_LANGUAGE
@@ -267,24 +267,58 @@ def _collect(policy: Policy, asked: list[Regel], domain: Domain, pairs: bool) ->
 def _classes(policy: Policy, domain: Domain, pairs: bool,
              ) -> dict[_ClassKey, tuple[Point, int]]:
     """The enumerated cases by (applicable rules, task, kind of the first safety signal): per class its first case
-    with the weight of the whole class, and the number of cases; in the order of the first cases."""
+    with the weight of the whole class, and the number of cases; in the order of the first cases.
+
+    A block's cases fall into classes by what the groups of rules that read signals find and the first safety kind
+    (``_summary``): the rules the other groups find are the same for the whole block, and never among those. So each
+    list of such answers is summed up once, and a block costs a step per class of its cases. The classes are kept
+    by (those other rules, task) and then by the summary's key, which tells the same classes apart."""
     factored = Factored(policy)
-    first: dict[_ClassKey, tuple[Block, int]] = {}
-    weights: dict[_ClassKey, int] = {}
-    counts: dict[_ClassKey, int] = {}
+    summaries: dict[int, _Summary] = {}  # by id of the list of answers (``Factored.split`` keeps them all)
+    found: dict[tuple[tuple[int, ...], str], dict[_SideKey, list[Any]]] = {}
+    order: list[tuple[tuple[int, ...], str, _SideKey]] = []  # the classes in the order of their first cases
     for block in domain.case_blocks(pairs):
         task, base = block.context.task, block.context.weight
-        signals = block.signals
-        for position, (applicable, guard, weight) in enumerate(
-                zip(factored.answers(block), signals.guards, signals.weights, strict=True)):
-            key = (applicable, task, guard)
-            if key in weights:
-                weights[key] += base * weight
-                counts[key] += 1
+        fixed, side = factored.split(block)
+        summary = summaries.get(id(side))
+        if summary is None:
+            summary = summaries[id(side)] = _summary(side, block.signals)
+        classes = found.setdefault((fixed, task), {})
+        for key, (position, weight, count) in summary.items():
+            entry = classes.get(key)
+            if entry is None:
+                classes[key] = [block, position, base * weight, count]
+                order.append((fixed, task, key))
             else:
-                first[key], weights[key], counts[key] = (block, position), base * weight, 1
-    return {key: (Point(block.context, block.signals.cases[position], weights[key]), counts[key])
-            for key, (block, position) in first.items()}
+                entry[2] += base * weight
+                entry[3] += count
+    out: dict[_ClassKey, tuple[Point, int]] = {}
+    for fixed, task, key in order:
+        block, position, weight, count = found[(fixed, task)][key]
+        rules, guard = key
+        applicable = tuple(sorted(fixed + rules)) if fixed and rules else fixed or rules
+        out[(applicable, task, guard)] = (Point(block.context, block.signals.cases[position], weight), count)
+    return out
+
+
+#: What tells a block's cases apart: the rules the groups that read signals find, the kind of the first safety signal.
+_SideKey = tuple[tuple[int, ...], str | None]
+#: The cases of a block by ``_SideKey``: the first case's position, the sum of the cases' weights and their number;
+#: in the order of the first cases.
+_Summary = dict[_SideKey, list[int]]
+
+
+def _summary(side: list[tuple[int, ...]], signals: Signals) -> _Summary:
+    """``_Summary`` of the cases of ``signals``, given what the groups that read signals find for each."""
+    summary: _Summary = {}
+    for position, key, weight in zip(itertools.count(), zip(side, signals.guards, strict=True), signals.weights):
+        entry = summary.get(key)
+        if entry is None:
+            summary[key] = [position, weight, 1]
+        else:
+            entry[1] += weight
+            entry[2] += 1
+    return summary
 
 
 def _record(state: _Collected, point: Point, applicable: tuple[int, ...], judgement: _Judgement) -> None:
@@ -455,10 +489,9 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point, outcomes: 
         present = frozenset(applicable)
         used = {(j, t) for j in kept if j in outcomes.setters for t in parts[j].sets_aside if t in present}
     contradictions: list[tuple[str, int, int]] = []
-    if not outcomes.refusing.isdisjoint(kept):  # few rules have mentor_doet_niet
-        refusing = [b for b in kept if b in outcomes.refusing]
-        contradictions = [(sentence, a, b) for a in kept for sentence in rules[a].dan.mentor_doet
-                          for b in refusing if sentence in rules[b].dan.mentor_doet_niet]
+    if not outcomes.clashing.isdisjoint(kept):
+        present = frozenset(kept)
+        contradictions = [(sentence, a, b) for a in kept for sentence, b in outcomes.clashes.get(a, ()) if b in present]
     conflicts: list[tuple[int, int]] = []
     if not outcomes.saying_no.isdisjoint(kept):
         saying_no = [b for b in kept if b in outcomes.saying_no]

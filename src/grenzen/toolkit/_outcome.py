@@ -44,11 +44,19 @@ class Outcomes:
         self.setters = frozenset(i for i, p in enumerate(parts) if p.sets_aside)  # with zet_opzij
         self.away = frozenset(i for i, p in enumerate(parts) if p.away)  # refer away (``refers_away``)
         self.lighter = frozenset(i for i, p in enumerate(parts) if p.route == _MENTOR and not p.absolute)
-        self.refusing = frozenset(i for i, p in enumerate(parts) if p.does_not)  # with mentor_doet_niet
+        # per rule: (sentence, rule) for each sentence of its mentor_doet that a rule has under mentor_doet_niet, in
+        # the order of its sentences, then of those rules (the order of ``_analysis._judge``'s contradictions)
+        self.clashes = {a: clash for a, p in enumerate(parts)
+                        if (clash := [(sentence, b) for sentence in p.does
+                                      for b, q in enumerate(parts) if sentence in q.does_not])}
+        self.clashing = frozenset(self.clashes)
         self.saying_no = frozenset(i for i, p in enumerate(parts) if p.verdict is False)
         self.names = [rule.id for rule in combiner.rules]
         self.built_in = [name in _BUILT_IN for name in self.names]  # a rule named like a built-in reason
+        self.named = self.setters.union(*(p.sets_aside for p in parts))  # rules with zet_opzij and those they name
+        self.named_or_away = self.named | self.away | self.lighter
         self._kept: dict[tuple[int, ...], tuple[int, ...]] = {}
+        self._aside: dict[tuple[int, ...], frozenset[int]] = {}  # per set of ``named`` rules: those set aside
         self._outcomes: dict[tuple[tuple[int, ...], bool], Outcome] = {}
 
     def kept(self, applicable: tuple[int, ...]) -> tuple[int, ...]:
@@ -57,11 +65,17 @@ class Outcomes:
         if kept is None:
             parts, lighter = self.parts, self.lighter
             if not self.setters.isdisjoint(applicable):
-                active = sorted(set(applicable))
-                present = frozenset(active)
-                stays, _ = _resolve(active, {i: parts[i].sets_aside & present for i in active if parts[i].sets_aside},
-                                    [i for i in active if i in self.away], [i for i in active if i in lighter])
-                kept = tuple(stays)
+                # only these rules can set a rule aside or be set aside: the others stay, whatever they are with
+                among = self.named if self.away.isdisjoint(applicable) else self.named_or_away
+                active = [i for i in applicable if i in among]
+                aside = self._aside.get(tuple(active))
+                if aside is None:
+                    present = frozenset(active)
+                    stays, _ = _resolve(active, {i: parts[i].sets_aside & present for i in active
+                                                 if parts[i].sets_aside},
+                                        [i for i in active if i in self.away], [i for i in active if i in lighter])
+                    aside = self._aside[tuple(active)] = present.difference(stays)
+                kept = tuple(i for i in applicable if i not in aside) if aside else applicable
             elif not self.away.isdisjoint(applicable):  # absolute referrals alone: they set aside every lighter
                 kept = tuple(i for i in applicable if i not in lighter)  # rule and stay (what _resolve finds)
             else:  # no exception in play: every rule stays
