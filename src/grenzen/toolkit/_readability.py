@@ -34,7 +34,10 @@ textstat (with nltk) is imported only when a score is needed, so ``import grenze
 from __future__ import annotations
 
 import functools
+import importlib
 import re
+import sys
+import types
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -194,11 +197,28 @@ def flesch_douma(text: str) -> float | None:
 
 @functools.cache
 def _textstat() -> Any:
-    """textstat set to Dutch, imported on first use (it loads nltk: far too slow for ``import grenzen``)."""
-    import textstat  # type: ignore[import-untyped]
-
+    """textstat set to Dutch, imported on first use. textstat imports nltk when it is imported (about 0.2 s, a fifth
+    of ``grenzen controleer``) for English syllables only (``get_cmudict``); Dutch ones come from Pyphen. So nltk is
+    imported when textstat first touches it, if ever (``_LaterNltk``)."""
+    later = "nltk" not in sys.modules
+    if later:
+        sys.modules["nltk"] = _LaterNltk("nltk")
+    try:
+        import textstat  # type: ignore[import-untyped]
+    finally:
+        if later and isinstance(sys.modules.get("nltk"), _LaterNltk):
+            del sys.modules["nltk"]  # whoever imports nltk next gets nltk itself
     textstat.set_lang("nl")
     return textstat
+
+
+class _LaterNltk(types.ModuleType):
+    """Stands in for nltk while textstat is imported; the first attribute asked imports nltk and answers from it."""
+
+    def __getattr__(self, name: str) -> Any:
+        if sys.modules.get("nltk") is self:  # asked while textstat is imported
+            del sys.modules["nltk"]
+        return getattr(importlib.import_module("nltk"), name)
 
 
 def justified(lines: list[str], line: int) -> bool:
