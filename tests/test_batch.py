@@ -91,9 +91,8 @@ import json, sys
 from pathlib import Path
 import grenzen
 from grenzen.team._batch import WorkerError, advise_lines
-good = grenzen.load_policy(sys.argv[1])
 try:
-    list(advise_lines(Path(sys.argv[2]), ['{"taak": "signaleren"}'] * 1000, processes=2, policy=good))
+    list(advise_lines(Path(sys.argv[2]), ['{"taak": "signaleren"}'] * 1000, processes=2))
 except WorkerError as exc:
     print(str(exc))
     sys.exit(3)
@@ -102,8 +101,8 @@ except WorkerError as exc:
 
 @pytest.mark.slow
 def test_a_worker_that_cannot_load_the_policy_ends_the_batch(tmp_path):
-    # the parent's policy loads; the workers are given a directory that does not: this used to respawn
-    # workers forever (multiprocessing.Pool restarts a worker whose initializer raised)
+    # the workers are given a directory that does not load: this used to respawn workers forever
+    # (multiprocessing.Pool restarts a worker whose initializer raised)
     src = Path(grenzen.__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")])}
     process = subprocess.Popen([sys.executable, "-c", WORKER_FAILS, str(BASIS), str(tmp_path / "weg")],
@@ -117,6 +116,46 @@ def test_a_worker_that_cannot_load_the_policy_ends_the_batch(tmp_path):
         pytest.fail("the batch hangs when a worker cannot load the policy")
     assert process.returncode == 3, err
     assert out.startswith("Een werkproces kon het beleid niet laden") and "Traceback" not in out
+
+
+FORKED = """
+import sys
+from pathlib import Path
+import grenzen
+from grenzen.team._batch import _start_method, advise_lines
+policy = grenzen.load_policy(sys.argv[1])
+lines = ['{"taak": "signaleren"}', '{"taak": "hulpverlenen", "leeftijd": 15}', 'geen json'] * 700
+# the workers get a directory that does not load: only a worker forked with the policy can answer
+forked = list(advise_lines(Path(sys.argv[2]), lines, processes=2, policy=policy))
+assert _start_method(policy) == "fork" and forked == list(advise_lines(Path(sys.argv[1]), lines)), "different"
+print(len(forked))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform != "linux", reason="fork is used on Linux only")
+def test_a_batch_with_the_policy_loaded_forks_workers_that_use_it(tmp_path):
+    # as the command line runs it (one thread, the policy loaded): a worker starts with the policy in its memory
+    src = Path(grenzen.__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", FORKED, str(BASIS), str(tmp_path / "weg")], capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "2100", done.stderr
+
+
+def test_workers_are_spawned_when_another_thread_runs_or_no_policy_is_loaded(basis):
+    # a fork copies only the forking thread: a lock another thread holds (the engine's) would stay held in the child
+    import threading
+
+    assert _batch._start_method(None) == "spawn"
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert _batch._start_method(basis) == "spawn"
+    finally:
+        stop.set()
+        other.join()
 
 
 @pytest.mark.slow

@@ -7,8 +7,9 @@ error object; only reading or writing the streams themselves ends a run. Errors 
 
 Input is read once, as a stream (a file, a pipe, a FIFO, standard input), line by line with a cap on a line's
 length, so memory stays flat however long the input or a line is. The engine holds the GIL, so throughput scales
-with processes, not threads: each worker process (``spawn``) loads its own policy and gets chunks of lines over a
-pipe, one chunk at a time. Workers ignore SIGINT and SIGTERM; the parent decides: on an interrupt it kills them,
+with processes, not threads: each worker process gets chunks of lines over a pipe, one chunk at a time; it is forked
+with the policy the command loaded, or (in a process with other threads, or without ``fork``) a new interpreter
+(``spawn``) that loads its own. Workers ignore SIGINT and SIGTERM; the parent decides: on an interrupt it kills them,
 writes the whole lines it has and says how many (``run_batch``).
 """
 
@@ -149,7 +150,8 @@ def _parallel(directory: Path, numbered: Iterator[tuple[int, Any]], processes: i
     process is one of them: it starts one worker fewer, advises on its own until a worker has loaded the policy, and
     then takes a chunk in every round beside the workers' chunks."""
     local = policy is not None
-    workers = _Worker.start_all(directory, processes - 1 if local else processes, max_bytes, wait=not local)
+    workers = _Worker.start_all(directory, processes - 1 if local else processes, max_bytes, wait=not local,
+                                policy=policy)
     try:
         if policy is not None:
             while not any(worker.conn.poll() for worker in workers):  # the workers are still loading the policy
@@ -218,20 +220,25 @@ class _Worker:
             raise WorkerError(message)
 
     @staticmethod
-    def start_all(directory: Path, processes: int, max_bytes: int, wait: bool = True) -> list[_Worker]:
+    def start_all(directory: Path, processes: int, max_bytes: int, wait: bool = True,
+                  policy: Policy | None = None) -> list[_Worker]:
         """Start workers with SIGINT and SIGTERM blocked (a child inherits the mask), then (``wait``) wait until each is
-        ready; else the caller calls ``ready`` on each before sending it work."""
+        ready; else the caller calls ``ready`` on each before sending it work. ``policy``: ``directory`` already loaded
+        here, which a forked worker uses as it is (see ``_start_method``)."""
         import multiprocessing
         from multiprocessing import resource_tracker
 
-        context = multiprocessing.get_context("spawn")
+        forked = _start_method(policy) == "fork"
+        context = multiprocessing.get_context("fork") if forked else multiprocessing.get_context("spawn")
+        inherited = policy if forked else None
         workers: list[_Worker] = []
         try:
             resource_tracker.ensure_running()  # starting it unblocks SIGINT and SIGTERM: do it before the block
             with _signals_blocked():
                 for _ in range(processes):
                     parent, child = context.Pipe()
-                    process = context.Process(target=_serve, args=(child, str(directory), max_bytes), daemon=True)
+                    process = context.Process(target=_serve, args=(child, str(directory), max_bytes, inherited),
+                                              daemon=True)
                     process.start()
                     child.close()
                     workers.append(_Worker(parent, process))
@@ -258,6 +265,20 @@ class _Worker:
                 worker.conn.close()
 
 
+def _start_method(policy: Policy | None) -> str:
+    """``fork`` when this process holds the policy already and runs no other thread (the command line): a worker then
+    starts with the policy in its memory at once, instead of a new interpreter that imports grenzen and loads the
+    policy again (about a quarter of a second, a real share of a batch of some thousands of lines). With other threads
+    a fork could copy a lock that one of them holds (the policy's engine lock among them), so then ``spawn``, as on
+    systems without ``fork``."""
+    import multiprocessing
+
+    if (policy is not None and threading.active_count() == 1 and sys.platform == "linux"
+            and "fork" in multiprocessing.get_all_start_methods()):
+        return "fork"
+    return "spawn"
+
+
 @contextmanager
 def _signals_blocked() -> Iterator[None]:
     """SIGINT and SIGTERM wait until the block ends (main thread only; other threads never get them)."""
@@ -271,14 +292,15 @@ def _signals_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _serve(conn: Connection, directory: str, max_bytes: int) -> None:
-    """A worker: load the policy, then answer chunks of (number, line) until told to stop or the parent is gone."""
+def _serve(conn: Connection, directory: str, max_bytes: int, policy: Policy | None = None) -> None:
+    """A worker: load the policy (unless it came with a fork), then answer chunks of (number, line) until told to stop
+    or the parent is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         try:
-            policy = load_policy(directory)
+            policy = policy or load_policy(directory)
         except GrenzenError as exc:
             conn.send(("fout", f"Een werkproces kon het beleid niet laden:\n{exc}"))
             return
