@@ -5,8 +5,8 @@ policy) creates some 35,000 objects that all live until the process ends; the co
 they pile up and, at exit, once more over all of them, and frees next to nothing: about 30 ms of a 310 ms run
 (issue 12, point 3). So the program pauses the collector while it starts (``pause``). When start-up is over
 (``end``) it freezes what start-up built (``gc.freeze``: moved to a permanent generation that no collection scans;
-it lives until exit anyway) and turns the collector back on for whatever runs next: one advice, a batch of
-millions, ``controleer``, the server.
+it lives until exit anyway, but for a few hundred objects in cycles that the imports leave, which stay too) and turns
+the collector back on for whatever runs next: one advice, a batch of millions, ``controleer``, the server.
 
 Only the program itself pauses (``cli.main`` without arguments: the console script, ``python -m grenzen``); a
 program or a test that calls ``main(argv)`` keeps its collector as it is. A collector that was off stays off.
