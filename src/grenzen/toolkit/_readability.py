@@ -209,7 +209,106 @@ def _textstat() -> Any:
         if later and isinstance(sys.modules.get("nltk"), _LaterNltk):
             del sys.modules["nltk"]  # whoever imports nltk next gets nltk itself
     textstat.set_lang("nl")
+    _lazy_hyphenation("nl")
     return textstat
+
+
+def _lazy_hyphenation(lang: str) -> None:
+    """Pyphen's patterns for ``lang`` parsed when a word needs them (``lazy_hyph_dict``), for every ``Pyphen`` of the
+    language that is made after this (textstat makes one at its first syllable), unless one was made already."""
+    import pyphen  # type: ignore[import-untyped]
+
+    path = pyphen.LANGUAGES[pyphen.language_fallback(lang)]
+    if path not in pyphen.hdcache:
+        pyphen.hdcache[path] = lazy_hyph_dict(path)
+
+
+def lazy_hyph_dict(path: Path) -> Any:
+    """A ``pyphen.HyphDict`` of the dictionary at ``path`` (read as ``HyphDict.__init__`` reads it) whose patterns
+    are parsed as words need them (``_LazyPatterns``); its ``positions`` are ``HyphDict``'s own."""
+    import pyphen
+
+    with path.open("rb") as fd:
+        encoding = fd.readline().decode()
+    if encoding.lower() == "microsoft-cp1251":
+        encoding = "cp1251"
+    found = pyphen.HyphDict.__new__(pyphen.HyphDict)
+    found.patterns = _LazyPatterns(path.read_text(encoding).split("\n")[1:])
+    found.cache = {}
+    found.maxlen = found.patterns.longest
+    return found
+
+
+class _LazyPatterns:
+    """Pyphen's ``HyphDict.patterns`` (pattern letters -> (start, values)), each pattern parsed at its first lookup.
+
+    ``HyphDict`` parses all of a dictionary's patterns when it is made (about 16,000 for Dutch: 0.12 s, more than
+    the syllables of every text ``controleer`` scores), while a word looks up a few dozen. Here a line is only
+    filed under its letters (the pattern without its digits) and parsed as ``HyphDict.__init__`` parses it when
+    asked; of lines with the same letters the last one that ``HyphDict`` keeps wins, as there.
+    ``tests/test_readability_pyphen.py`` compares every entry with ``HyphDict``'s."""
+
+    def __init__(self, lines: list[str]) -> None:
+        import pyphen
+
+        self._parsed: dict[str, tuple[int, tuple[int, ...]] | None] = {}
+        self._lines: dict[str, list[str]] = {}
+        for line in lines:
+            line = line.strip()
+            if not line or line.startswith(pyphen.ignored):
+                continue
+            letters = _letters(line)
+            self._lines.setdefault(letters, []).append(line)
+        self.longest = max(map(len, self._lines), default=0)
+
+    def get(self, letters: str) -> tuple[int, tuple[int, ...]] | None:
+        if letters in self._parsed:
+            return self._parsed[letters]
+        found = None
+        for line in reversed(self._lines.get(letters, ())):
+            found = _pattern(line)
+            if found is not None:
+                break
+        self._parsed[letters] = found
+        return found
+
+
+_DIGITS = str.maketrans("", "", "0123456789")
+
+
+def _letters(line: str) -> str:
+    """The letters a pattern line is filed under in ``HyphDict.patterns`` (its key)."""
+    import pyphen
+
+    if "^^" in line:
+        line = pyphen.parse_hex(lambda match: chr(int(match.group(1), 16)), line)
+    if "/" in line and "=" in line:
+        line = line.split("/", 1)[0]
+    if line.isascii():
+        return line.translate(_DIGITS)
+    return "".join(tag for _, tag in pyphen.parse(line))
+
+
+def _pattern(line: str) -> tuple[int, tuple[int, ...]] | None:
+    """What ``HyphDict.__init__`` stores for one pattern line, or None when it skips the line (only zeros)."""
+    import pyphen
+
+    pattern = pyphen.parse_hex(lambda match: chr(int(match.group(1), 16)), line)
+    factory: Any = int
+    if "/" in pattern and "=" in pattern:
+        pattern, alternative = pattern.split("/", 1)
+        factory = pyphen.AlternativeParser(pattern, alternative)
+    values = tuple(factory(i or "0") for i, _ in pyphen.parse(pattern))
+    if max(values) == 0:
+        return None
+    start, end = 0, len(values)
+    while not values[start]:
+        start += 1
+    while not values[end - 1]:
+        end -= 1
+    return start, values[start:end]
+
+
 
 
 class _LaterNltk(types.ModuleType):
