@@ -73,3 +73,47 @@ def test_the_split_check_finds_the_same_problem_where_a_rule_leaves_a_safety_kin
         plain = plain_safety_problems(policy, source)
         assert safety_problems(policy, source) == plain
     assert [p.code for p in plain] == ["veiligheid-bij-mentor"] and "'a'" in plain[0].message  # nothing refers a
+
+
+def _policy_of(tmp: str, rules: list[dict]) -> tuple[Policy, object]:
+    source = load_source(strategies.write_policy(Path(tmp) / "regels", rules, vocabulary=VOCABULARY))
+    assert not source.problems and not validate(source)
+    return Policy(source), source
+
+
+def test_an_absolute_referral_for_the_safety_kinds_settles_them_with_one_engine_call_each(monkeypatch):
+    rules = [{"id": "veilig", "titel": "V", "bron": "b", "absoluut": "ja", "als": {"signaal": {"soort": ["a", "c"]}},
+              "dan": {"route": "zorgteam", "uitleg": "u"}},
+             {"id": "t1-mentor", "titel": "T1", "bron": "b", "als": {"alle": [{"taak": "t1"}, {"scholing": "x"}]},
+              "dan": {"route": "mentor", "uitleg": "u"}}]
+    with tempfile.TemporaryDirectory() as tmp:
+        policy, source = _policy_of(tmp, rules)
+        calls: list[object] = []
+        whole = Policy.applicable
+        monkeypatch.setattr(Policy, "applicable", lambda self, case: calls.append(case) or whole(self, case))
+        assert safety_problems(policy, source) == []
+        assert len(calls) == 2  # one per safety kind; no policy of the rules that read both is made
+        monkeypatch.undo()
+        assert plain_safety_problems(policy, source) == []
+
+
+def test_an_absolute_referral_that_reads_the_task_settles_only_its_tasks():
+    # 'a' is referred for t1 and t2 only: at t3 a mentor rule that reads both task and training keeps it
+    rules = [{"id": "veilig-t12", "titel": "V", "bron": "b", "absoluut": "ja",
+              "als": {"alle": [{"taak": ["t1", "t2"]}, {"signaal": {"soort": "a"}}]},
+              "dan": {"route": "extern", "uitleg": "u"}},
+             {"id": "c-weg", "titel": "C", "bron": "b", "absoluut": "ja", "als": {"signaal": {"soort": "c"}},
+              "dan": {"route": "zorgteam", "uitleg": "u"}},
+             {"id": "a-mentor", "titel": "A", "bron": "b", "als": {"signaal": {"soort": "a"}},
+              "dan": {"route": "zorgteam", "uitleg": "u"}},
+             {"id": "t3-mentor", "titel": "T3", "bron": "b", "als": {"alle": [{"taak": "t3"}, {"scholing": "y"}]},
+              "dan": {"route": "mentor", "uitleg": "u"}},
+             {"id": "a-zet-opzij", "titel": "Z", "bron": "b", "zet_opzij": ["a-mentor"],
+              "als": {"alle": [{"scholing": "y"}, {"signaal": {"soort": "a"}}]},
+              "dan": {"route": "mentor", "uitleg": "u"}}]
+    with tempfile.TemporaryDirectory() as tmp:
+        policy, source = _policy_of(tmp, rules)
+        plain = plain_safety_problems(policy, source)
+        assert safety_problems(policy, source) == plain
+    assert [p.code for p in plain] == ["veiligheid-bij-mentor"] and "'a'" in plain[0].message
+    assert "'t3'" in plain[0].message
