@@ -77,3 +77,17 @@ def test_the_default_domain_asks_each_group_far_fewer_cases(basis):
         factored.applicable(point.case)
     asked = sum(len(g.answers) for g in factored.groups)
     assert asked * 5 < len(points) * len(factored.groups)
+
+
+def test_merged_lists_hold_every_lists_rules_one_group_after_another():
+    """``_merged`` puts the lists' rules one after the other (groups share no rule, so that tells the sets apart);
+    a list that finds nothing leaves the first list as it is, and the lists given are never changed."""
+    from grenzen.toolkit._factored import _merged
+
+    first, empty, more = [(1, 5), (), (3,)], [(), (), ()], [(2,), (), (4, 6)]
+    copies = [list(x) for x in (first, empty, more)]
+    assert _merged([first, empty], 3) is first
+    assert _merged([first, empty, more], 3) == [(1, 5, 2), (), (3, 4, 6)]
+    assert _merged([empty, more], 3) == more
+    assert _merged([], 2) == [(), ()]
+    assert [first, empty, more] == copies

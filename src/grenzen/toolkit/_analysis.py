@@ -321,7 +321,7 @@ def _classes(policy: Policy, domain: Domain, pairs: bool,
     for fixed, task, key in order:
         block, position, weight, count = found[(fixed, task)][key]
         rules, guard = key
-        applicable = tuple(sorted(fixed + rules)) if fixed and rules else fixed or rules
+        applicable = tuple(sorted(fixed + rules))  # ``rules`` as the groups found them, one group after another
         out[(applicable, task, guard)] = (Point(block.context, block.signals.cases[position], weight), count)
     return out
 

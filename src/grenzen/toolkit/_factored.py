@@ -20,6 +20,7 @@ Every answer still comes from an engine (a ``Policy`` of the group's rules): thi
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -192,15 +193,15 @@ class Factored:
     def answers(self, block: Block) -> list[tuple[int, ...]]:
         """The rules that hold for each case of ``block`` (``block.signals.cases``), in order (see ``split``)."""
         fixed, side = self.split(block)
-        if not fixed:
-            return side
         return [tuple(sorted(fixed + rules)) for rules in side]
 
     def split(self, block: Block) -> tuple[tuple[int, ...], list[tuple[int, ...]]]:
         """The rules that hold for the cases of ``block``, in two parts: what the groups that read no signals find for
-        the block's context (asked once), and per case what the groups that read signals find. The latter list is one
-        object per list of signals and view of the context of those groups, shared by every block with both: for
-        the groups that read only signals, one per list of signals."""
+        the block's context (asked once, in policy order), and per case what the groups that read signals find. The
+        latter list is one object per list of signals and view of the context of those groups, shared by every block
+        with both: for the groups that read only signals, one per list of signals. Its entries are not sorted: each
+        is what those groups find one after the other, the groups in a fixed order (``_merged``); since no two groups
+        share a rule, two entries are equal exactly when they hold the same rules."""
         context = block.context
         keys = self._context_keys(context)
         fixed: list[int] = []
@@ -279,14 +280,22 @@ class Factored:
 
 
 def _merged(lists: list[list[tuple[int, ...]]], size: int) -> list[tuple[int, ...]]:
-    """Per case, the rules of every list (each in policy order) together, in policy order."""
+    """Per case, the rules of every list together: each list's one after the other, in the order of the lists (not
+    sorted again: cases are told apart and counted by these, and only the few classes of them are sorted). Most
+    lists find rules for few cases or none (a group that reads the task as well finds nothing at most tasks): each
+    is added only where it finds some, and when only the first finds any, the result is the first list itself."""
     if not lists:
         return [()] * size
-    if len(lists) == 1:
-        return lists[0]
     together = lists[0]
-    for more in lists[1:]:  # most cases find rules in few lists
-        together = [tuple(sorted(a + b)) if a and b else a or b for a, b in zip(together, more, strict=True)]
+    copied = False
+    for more in lists[1:]:
+        found = list(itertools.compress(range(size), more))
+        if not found:
+            continue
+        if not copied:
+            together, copied = list(together), True
+        for position in found:
+            together[position] += more[position]
     return together
 
 
