@@ -27,6 +27,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal, TypeAlias
 
 from .._models import SEVERITY_RANK, Casus
@@ -164,19 +165,39 @@ def _combine(parts: Iterable[Expr], conj: bool) -> Expr:
 
 def translate(cond: Voorwaarde, positive: bool = True, kinds: tuple[str, ...] = ()) -> Expr:
     """A condition (or its negation) as an engine expression tree; ``kinds`` is the vocabulary's signal kinds."""
+    return _translate(cond, positive, kinds, _Seen())
+
+
+class _Seen:
+    """What translating a condition met on its way, in the order of ``signals_with_polarity`` and
+    ``counting_blocks`` (the same walk): each signal block with its polarity, each counting block with its fact
+    field. ``compile_rules`` reads the fact layout from it instead of walking every condition again."""
+
+    __slots__ = ("signals", "counts")
+
+    def __init__(self) -> None:
+        self.signals: list[tuple[SignaalVoorwaarde, bool]] = []
+        self.counts: list[tuple[str, AantalVoorwaarde]] = []
+
+
+def _translate(cond: Voorwaarde, positive: bool, kinds: tuple[str, ...], seen: _Seen) -> Expr:
+    """``translate``, noting what it meets in ``seen``."""
     parts: list[Expr] = []
     for name, value in _present(cond):
         match name:
             case "alle":
-                parts.append(_combine([translate(c, positive, kinds) for c in value], conj=positive))
+                parts.append(_combine([_translate(c, positive, kinds, seen) for c in value], conj=positive))
             case "een_van":
-                parts.append(_combine([translate(c, positive, kinds) for c in value], conj=not positive))
+                parts.append(_combine([_translate(c, positive, kinds, seen) for c in value], conj=not positive))
             case "niet":
-                parts.append(translate(value, not positive, kinds))
+                parts.append(_translate(value, not positive, kinds, seen))
             case "signaal":
+                seen.signals.append((value, positive))
                 parts.append(_signal(value, positive, kinds))
             case "aantal_signalen":
-                parts.append(Atom({"$gte" if positive else "$lt": {count_field(value): value.minstens}}))
+                counter = count_field(value)
+                seen.counts.append((counter, value))
+                parts.append(Atom({"$gte" if positive else "$lt": {counter: value.minstens}}))
             case "taak":
                 parts.append(_choice("taak", value, positive))
             case "scholing":
@@ -217,16 +238,27 @@ def bound_field(bounds: tuple[int, int, int | None]) -> str:
 
 def _signal(cond: SignaalVoorwaarde, positive: bool, vocabulary: tuple[str, ...]) -> Expr:
     """A signal condition (or its negation: one ``$iall`` over the list of all signals)."""
-    low, high, weeks = bounds_of(cond)
+    kinds = tuple(cond.soort) if cond.soort else ()
+    excepted = tuple(cond.behalve_soort) if cond.behalve_soort else ()
+    # the vocabulary matters only to "any kind but these" under niet
+    return _signal_expr(kinds, excepted, bounds_of(cond), positive,
+                        vocabulary if excepted and not kinds and not positive else ())
+
+
+@lru_cache(maxsize=4096)
+def _signal_expr(kinds: tuple[str, ...], excepted: tuple[str, ...], bounds: tuple[int, int, int | None],
+                 positive: bool, vocabulary: tuple[str, ...]) -> Expr:
+    """``_signal`` from what it reads of a block: made once per distinct signal condition (policies repeat them, and
+    an expression is immutable, so rules can share one)."""
     if positive:
-        lists: list[str | None] = list(cond.soort) if cond.soort else [None]
-        return _or([Atom({"$iany": {signal_list(k): _item_checks(cond, k is None)}}) for k in lists])
+        lists: list[str | None] = list(kinds) if kinds else [None]
+        return _or([Atom({"$iany": {signal_list(k): _item_checks(bounds, excepted, k is None)}}) for k in lists])
     # for every item of the list of all signals: its kind within the bounds is none of the excluded kinds
-    item_field = f"$i.{bound_field((low, high, weeks))}"
-    if cond.soort:
-        excluded = list(dict.fromkeys(cond.soort))
-    elif cond.behalve_soort:  # every signal within the bounds has one of these kinds: exclude all others
-        excluded = [k for k in vocabulary if k not in cond.behalve_soort]
+    item_field = f"$i.{bound_field(bounds)}"
+    if kinds:
+        excluded = list(dict.fromkeys(kinds))
+    elif excepted:  # every signal within the bounds has one of these kinds: exclude all others
+        excluded = [k for k in vocabulary if k not in excepted]
     else:  # no signal within the bounds at all
         return Atom({"$iall": {ALL_SIGNALS: {item_field: NO_TEXT}}})
     checks = [{"$neq": {item_field: k}} for k in excluded]
@@ -247,9 +279,10 @@ def count_field(block: SignaalVoorwaarde) -> str:
     return "n_" + hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def _item_checks(cond: SignaalVoorwaarde, shared: bool) -> dict[str, Any]:
-    """Comparisons one item must pass (an ``$and`` chain, or one comparison: fewer expression slots)."""
-    low, high, weeks = bounds_of(cond)
+def _item_checks(bounds: tuple[int, int, int | None], excepted: tuple[str, ...], shared: bool) -> dict[str, Any]:
+    """Comparisons one item must pass (an ``$and`` chain, or one comparison: fewer expression slots): within
+    ``bounds`` (``bounds_of``) and, on the shared list, of none of the kinds ``excepted``."""
+    low, high, weeks = bounds
     checks: list[dict[str, Any]] = []
     if low > 1 or (shared and weeks is None):  # on the shared list, something must rule out the sentinel
         checks.append({"$gte": {"$i.e": low}})
@@ -257,8 +290,8 @@ def _item_checks(cond: SignaalVoorwaarde, shared: bool) -> dict[str, Any]:
         checks.append({"$lte": {"$i.e": high}})
     if weeks is not None:
         checks.append({"$gte": {"$i.d": weeks}})
-    if shared and cond.behalve_soort:
-        checks += [{"$neq": {f"$i.{KIND}": k}} for k in cond.behalve_soort]
+    if shared and excepted:
+        checks += [{"$neq": {f"$i.{KIND}": k}} for k in excepted]
     if not checks:  # a list of one kind holds real signals only
         checks.append({"$gte": {"$i.e": 1}})
     return checks[0] if len(checks) == 1 else {"$and": checks}
@@ -519,10 +552,11 @@ class Compiled:
     signal_texts: dict[tuple[str, str, int | None], tuple[str, str]] = field(default_factory=dict, repr=False)
 
 
-#: One engine rule: its name, its body as durable_rules JSON (``{}``: it always holds) and its DNF terms.
-EngineRule: TypeAlias = tuple[str, dict[str, Any], int]
-#: Engine rules that share one group marker: (name, body) each.
-Group: TypeAlias = list[tuple[str, dict[str, Any]]]
+#: One engine rule: its name, its body as durable_rules JSON text without the group marker (``_body_text``; ``""``:
+#: it always holds) and its DNF terms.
+EngineRule: TypeAlias = tuple[str, str, int]
+#: Engine rules that share one group marker: (name, body text) each.
+Group: TypeAlias = list[tuple[str, str]]
 
 
 def compile_rules(rules: list[Regel], trainings: list[str], kinds: list[str] | None = None) -> Compiled:
@@ -536,10 +570,16 @@ def compile_rules(rules: list[Regel], trainings: list[str], kinds: list[str] | N
     counts: dict[str, SignaalVoorwaarde] = {}
     per_rule: list[list[EngineRule]] = []
     for index, rule in enumerate(rules):
-        listed.update(_listed_kinds(rule.als))
-        bounds.update(dict.fromkeys(negated_bounds(rule.als)))
-        counts.update((count_field(block), block) for block in counting_blocks(rule.als))
-        per_rule.append(_engine_rules(index, translate(rule.als, True, vocabulary), compiled))
+        seen = _Seen()
+        expr = _translate(rule.als, True, vocabulary, seen)
+        # the kinds whose own list a condition reads (positive signal blocks), the bounds that need an item field
+        # (as negated_bounds finds them) and the counting blocks (counting_blocks), from the same walk
+        listed.update(kind for signal, positive in seen.signals if positive and signal.soort for kind in signal.soort)
+        negated = (bounds_of(signal) for signal, positive in seen.signals if not positive)
+        bounds.update(dict.fromkeys(b for b in negated if bound_field(b) != KIND))
+        counts.update(seen.counts)
+        per_rule.append(_engine_rules(index, expr, compiled))
+    _signal_expr.cache_clear()  # the memo lives for one compilation
     entries = [entry for rule_entries in per_rule for entry in rule_entries]
     groups = _groups(entries)
     if len(groups) <= GROUPS_PER_RULESET:  # one ruleset: every case visits it
@@ -553,12 +593,11 @@ def compile_rules(rules: list[Regel], trainings: list[str], kinds: list[str] | N
     compiled.prefix = "{" + "".join(f'"{m}":1,' for m in compiled.markers)
     sentinel = {**SENTINEL, **{name: NO_TEXT for name, *_ in compiled.bounds}}
     compiled.sentinel = json.dumps(sentinel, separators=(",", ":"))
-    compiled.rulesets.extend(json.dumps(rs, ensure_ascii=False, separators=(",", ":")) for rs in rulesets)
+    compiled.rulesets.extend(rulesets)
     return compiled
 
 
-def _rulesets_by_task(rules: list[Regel], per_rule: list[list[EngineRule]], compiled: Compiled,
-                      ) -> list[dict[str, Any]]:
+def _rulesets_by_task(rules: list[Regel], per_rule: list[list[EngineRule]], compiled: Compiled) -> list[str]:
     """The rulesets of a policy too large for one: those of the rules that ask for no task (``common``), then the
     rules that need one of some tasks, packed by task: each pack holds the rules of one or more tasks (a rule that
     needs several tasks may be in several packs), at most about one ruleset's worth. ``compiled.rulesets.by_task``
@@ -572,7 +611,7 @@ def _rulesets_by_task(rules: list[Regel], per_rule: list[list[EngineRule]], comp
             common.append(index)
         for task in sorted(tasks or ()):
             by_task.setdefault(task, []).append(index)
-    rulesets: list[dict[str, Any]] = []
+    rulesets: list[str] = []
 
     def add(indexes: Iterable[int]) -> list[int]:
         entries = [entry for i in sorted(indexes) for entry in per_rule[i]]
@@ -598,13 +637,6 @@ def _rulesets_by_task(rules: list[Regel], per_rule: list[list[EngineRule]], comp
     return rulesets
 
 
-def _listed_kinds(cond: Voorwaarde) -> Iterator[str]:
-    """The kinds whose own list of signals ``cond`` reads: those of its positively asked signal conditions."""
-    for signal, positive in signals_with_polarity(cond):
-        if positive and signal.soort:
-            yield from signal.soort
-
-
 def _engine_rules(index: int, expr: Expr, compiled: Compiled) -> list[EngineRule]:
     """The engine rules for rule ``index`` with condition ``expr``: none if it never holds (noted in
     ``compiled.never``), one ``r<index>``, or several ``r<index>.<n>`` whose circuit goes to ``compiled.rulesets``."""
@@ -618,7 +650,21 @@ def _engine_rules(index: int, expr: Expr, compiled: Compiled) -> list[EngineRule
             compiled.rulesets.circuits[owner] = _name_leaves(circuit, owner, leaves)
         case whole:
             leaves.append((owner, whole))
-    return [(name, {} if leaf == TRUE else _to_json(leaf), _measure(leaf)[1]) for name, leaf in leaves]
+    return [(name, _body_text(leaf), _measure(leaf)[1]) for name, leaf in leaves]
+
+
+def _body_text(leaf: Expr) -> str:
+    """An engine rule's condition without its group marker, as the JSON text of the parts the marker is AND-ed with
+    (comma-separated; ``""``: it always holds). Written once per engine rule, however many rulesets hold it."""
+    if leaf == TRUE:
+        return ""
+    body = _to_json(leaf)
+    return _dumps(body.get("$and") or [body])[1:-1]
+
+
+def _dumps(value: Any) -> str:
+    """Compact JSON, as the engine gets it."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _groups(entries: list[EngineRule]) -> list[Group]:
@@ -637,20 +683,20 @@ def _groups(entries: list[EngineRule]) -> list[Group]:
     return groups
 
 
-def _rulesets(groups: list[Group], markers: dict[str, int]) -> list[dict[str, Any]]:
-    """The engine rulesets: ``GROUPS_PER_RULESET`` groups each, every rule AND-ed with its group's marker
-    ``_g<n>`` (each marker used is added to ``markers``)."""
-    rulesets: list[dict[str, Any]] = []
+def _rulesets(groups: list[Group], markers: dict[str, int]) -> list[str]:
+    """The engine rulesets as JSON text: ``GROUPS_PER_RULESET`` groups each, every rule AND-ed with its group's
+    marker ``_g<n>`` (each marker used is added to ``markers``): ``{"r0":{"all":[{"m":{"$and":[{"$ex":{"_g0":1}},
+    …]}}]},…}``, the text ``json.dumps`` gives the same structure (names and markers need no escaping)."""
+    rulesets: list[list[str]] = []
     for number, group in enumerate(groups):
         if number % GROUPS_PER_RULESET == 0:
-            rulesets.append({})
+            rulesets.append([])
         marker = f"_g{number % GROUPS_PER_RULESET}"
         markers[marker] = 1
-        for name, body in group:
-            parts = [{"$ex": {marker: 1}}] + (body.get("$and") or [body] if body else [])
-            condition = parts[0] if len(parts) == 1 else {"$and": parts}
-            rulesets[-1][name] = {"all": [{"m": condition}]}
-    return rulesets
+        test = f'{{"$ex":{{"{marker}":1}}}}'
+        rulesets[-1].extend(f'"{name}":{{"all":[{{"m":{{"$and":[{test},{body}]}}}}]}}' if body
+                            else f'"{name}":{{"all":[{{"m":{test}}}]}}' for name, body in group)
+    return ["{" + ",".join(rules) + "}" for rules in rulesets]
 
 
 def fact_json(case: Casus, compiled: Compiled) -> str:
