@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import grenzen
@@ -512,3 +512,27 @@ def test_a_contract_field_in_the_wrong_block_says_where_it_belongs(basis):
         basis.advise({"taak": "signaleren", "mentor": {"ernst": "licht"}, "Sanne": 1})
     messages = sorted(e.message for e in info.value.errors)
     assert messages[0] == "onbekend veld; 'ernst' hoort onder 'signalen'" and "Sanne" not in str(info.value)
+
+
+def _depth_and_count(value, depth=0) -> tuple[int, int]:
+    """The deepest value's depth and the number of values, by plain recursion (the definition of the limits)."""
+    children = list(value.values()) if isinstance(value, dict) else value if isinstance(value, list) else []
+    found = [_depth_and_count(child, depth + 1) for child in children]
+    return max([depth, *(d for d, _ in found)]), 1 + sum(n for _, n in found)
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=3),
+                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=2), inner, max_size=4),
+                     max_leaves=40)
+
+
+@settings(max_examples=300)
+@given(_JSON, st.integers(0, 5), st.integers(1, 30))
+def test_the_limits_on_a_json_case_are_its_depth_and_number_of_values(data, depth, nodes):
+    from grenzen.pipeline import _read
+
+    deepest, count = _depth_and_count(data)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_read, "MAX_DEPTH", depth)
+        patch.setattr(_read, "MAX_NODES", nodes)
+        assert _read._within_limits(data) == (deepest <= depth and count <= nodes)

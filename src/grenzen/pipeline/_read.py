@@ -149,16 +149,19 @@ def _yaml(text: str) -> Any:
 
 
 def _within_limits(data: Any) -> bool:
-    """The YAML reader's depth and size limits, checked without recursion on JSON results."""
-    stack: list[tuple[Any, int]] = [(data, 0)]
-    nodes = 0
+    """The YAML reader's limits on JSON results: no value deeper than ``MAX_DEPTH`` (the whole text is depth 0), at most
+    ``MAX_NODES`` values in all. Without recursion, and visiting only the containers (the hot path of a batch line)."""
+    stack: list[tuple[Any, int]] = [(data, 0)] if isinstance(data, (dict, list)) else []
+    nodes = 1
     while stack:
         value, depth = stack.pop()
-        nodes += 1
-        if depth > MAX_DEPTH or nodes > MAX_NODES:
+        children = value.values() if isinstance(value, dict) else value
+        if not children:
+            continue
+        nodes += len(children)
+        if depth >= MAX_DEPTH or nodes > MAX_NODES:  # its children are at depth + 1
             return False
-        if isinstance(value, dict):
-            stack.extend((item, depth + 1) for item in value.values())
-        elif isinstance(value, list):
-            stack.extend((item, depth + 1) for item in value)
+        for item in children:
+            if isinstance(item, (dict, list)):
+                stack.append((item, depth + 1))
     return True
