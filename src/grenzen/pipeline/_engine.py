@@ -100,15 +100,8 @@ def _combine_parts(names: list[str], circuits: dict[str, Any]) -> list[str]:
     """Fired engine rule names with the parts ``r<i>.<n>`` of each spread rule replaced by ``r<i>`` when its
     circuit holds (after the names of unspread rules, in the order their first part fired)."""
     fired = set(names)
-    whole: list[str] = []
-    spread: dict[str, None] = {}
-    for name in names:
-        owner, dot, _ = name.partition(".")
-        if dot:
-            spread[owner] = None
-        else:
-            whole.append(name)
-    return whole + [owner for owner in spread if _holds(circuits[owner], fired)]
+    spread = dict.fromkeys([name[:name.find(".")] for name in names if "." in name])
+    return [name for name in names if "." not in name] + [owner for owner in spread if _holds(circuits[owner], fired)]
 
 
 class Engine:
