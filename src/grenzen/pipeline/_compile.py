@@ -384,8 +384,17 @@ def counting_blocks(cond: Voorwaarde) -> Iterator[AantalVoorwaarde]:
 
 def negated_bounds(cond: Voorwaarde) -> list[tuple[int, int, int | None]]:
     """The bounds of every signal condition asked under negation that needs its own item field (in order)."""
-    found = (bounds_of(signal) for signal, positive in signals_with_polarity(cond) if not positive)
-    return list(dict.fromkeys(b for b in found if bound_field(b) != KIND))
+    return list(dict.fromkeys(field_bounds(signals_with_polarity(cond))))
+
+
+def field_bounds(signals: Iterable[tuple[SignaalVoorwaarde, bool]]) -> Iterator[tuple[int, int, int | None]]:
+    """Of ``signals`` (each block with whether it is asked positively), the bounds of those asked under negation that
+    need their own item field, in order."""
+    for signal, positive in signals:
+        if not positive:
+            bounds = bounds_of(signal)
+            if bound_field(bounds) != KIND:
+                yield bounds
 
 
 def term_count(cond: Voorwaarde) -> int:
@@ -575,8 +584,7 @@ def compile_rules(rules: list[Regel], trainings: list[str], kinds: list[str] | N
         # the kinds whose own list a condition reads (positive signal blocks), the bounds that need an item field
         # (as negated_bounds finds them) and the counting blocks (counting_blocks), from the same walk
         listed.update(kind for signal, positive in seen.signals if positive and signal.soort for kind in signal.soort)
-        negated = (bounds_of(signal) for signal, positive in seen.signals if not positive)
-        bounds.update(dict.fromkeys(b for b in negated if bound_field(b) != KIND))
+        bounds.update(dict.fromkeys(field_bounds(seen.signals)))
         counts.update(seen.counts)
         per_rule.append(_engine_rules(index, expr, compiled))
     _signal_expr.cache_clear()  # the memo lives for one compilation

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from .._errors import Problem
@@ -115,22 +116,48 @@ class _Split:
     def __init__(self, policy: Policy, source: Source) -> None:
         self.policy = policy
         self.source = source
-        reads = [_reads(rule.als) for rule in policy.rules]
-        self.no_training = frozenset(i for i, (_, training) in enumerate(reads) if not training)
-        self.training_only = frozenset(i for i, (task, training) in enumerate(reads) if training and not task)
-        self.both = [i for i, (task, training) in enumerate(reads) if task and training]
-        self.both_set = frozenset(self.both)
         named = {name for rule in policy.rules for name in rule.zet_opzij}
+        away = {i: _reads(rule.als) for i, rule in enumerate(policy.rules)
+                if refers_away(rule) and rule.id not in named}
         #: absolute referrals that no rule sets aside and that read no training: they settle a task's cases
-        self.settles_task = frozenset(i for i in self.no_training
-                                      if refers_away(policy.rules[i]) and policy.rules[i].id not in named)
+        self.settles_task = frozenset(i for i, (_, training) in away.items() if not training)
         #: of those, the ones that read no task either: they settle every case of a kind
-        self.settles_kind = frozenset(i for i in self.settles_task if not reads[i][0])
-        blocks = [cond for i in self.both for _, cond in walk(policy.rules[i].als, ())]
-        self.task_lists = list(dict.fromkeys(frozenset(cond.taak) for cond in blocks if cond.taak is not None))
-        self.named_trainings = frozenset(name for cond in blocks for name in cond.scholing or ())
+        self.settles_kind = frozenset(i for i, (task, training) in away.items() if not task and not training)
         self._task_patterns: dict[str, tuple[bool, ...]] = {}
         self._both_policy: Policy | None = None
+
+    @cached_property
+    def _read(self) -> list[tuple[bool, bool]]:
+        """What each rule reads (task, trainings): needed only for a kind that no rule settles."""
+        return [_reads(rule.als) for rule in self.policy.rules]
+
+    @cached_property
+    def no_training(self) -> frozenset[int]:
+        return frozenset(i for i, (_, training) in enumerate(self._read) if not training)
+
+    @cached_property
+    def training_only(self) -> frozenset[int]:
+        return frozenset(i for i, (task, training) in enumerate(self._read) if training and not task)
+
+    @cached_property
+    def both(self) -> list[int]:
+        return [i for i, (task, training) in enumerate(self._read) if task and training]
+
+    @cached_property
+    def both_set(self) -> frozenset[int]:
+        return frozenset(self.both)
+
+    @cached_property
+    def _both_blocks(self) -> list[Voorwaarde]:
+        return [cond for i in self.both for _, cond in walk(self.policy.rules[i].als, ())]
+
+    @cached_property
+    def task_lists(self) -> list[frozenset[str]]:
+        return list(dict.fromkeys(frozenset(cond.taak) for cond in self._both_blocks if cond.taak is not None))
+
+    @cached_property
+    def named_trainings(self) -> frozenset[str]:
+        return frozenset(name for cond in self._both_blocks for name in cond.scholing or ())
 
     def both_applicable(self, case: Casus) -> list[int]:
         """The rules that read both task and trainings and hold for ``case``, asked of a policy of only these rules

@@ -44,15 +44,28 @@ def _selects(signal: SignaalVoorwaarde, kind: str, term: Signaalterm) -> bool:
             and (signal.veiligheid is None or term.veiligheid == signal.veiligheid))
 
 
-def resolve_signal(signal: SignaalVoorwaarde, vocabulary: Vocabulary) -> SignaalVoorwaarde | None:
+def resolve_signal(signal: SignaalVoorwaarde, vocabulary: Vocabulary,
+                   selections: dict[tuple[Any, ...], list[str]] | None = None) -> SignaalVoorwaarde | None:
     """``signal`` with its selectors replaced by the kinds they select (the same object when it has none); None
-    when they select no kind at all."""
+    when they select no kind at all. ``selections``: the kinds of each selection already made with this
+    vocabulary (policies repeat their selectors), filled in as it goes."""
     if not has_selector(signal):
         return signal
-    kinds = selected_kinds(signal, vocabulary)
+    if selections is None:
+        kinds = selected_kinds(signal, vocabulary)
+    else:
+        key = (_names(signal.soort), _names(signal.behalve_soort), _names(signal.groep), signal.veiligheid)
+        found = selections.get(key)
+        if found is None:
+            found = selections[key] = selected_kinds(signal, vocabulary)
+        kinds = list(found)  # each block its own list, as before
     if not kinds:
         return None
     return signal.model_copy(update={"soort": kinds, "behalve_soort": None, "groep": None, "veiligheid": None})
+
+
+def _names(names: list[str] | None) -> tuple[str, ...] | None:
+    return None if names is None else tuple(names)
 
 
 def never() -> Voorwaarde:
@@ -61,14 +74,16 @@ def never() -> Voorwaarde:
     return Voorwaarde(niet=Voorwaarde(alle=[]))
 
 
-def resolve_condition(cond: Voorwaarde, vocabulary: Vocabulary) -> Voorwaarde:
-    """``cond`` with every signal selector inside it resolved (the same object when it has none)."""
+def resolve_condition(cond: Voorwaarde, vocabulary: Vocabulary,
+                      selections: dict[tuple[Any, ...], list[str]] | None = None) -> Voorwaarde:
+    """``cond`` with every signal selector inside it resolved (the same object when it has none); ``selections``
+    as for ``resolve_signal``."""
     update: dict[str, Any] = {}
     for key in ("signaal", "aantal_signalen"):
         block = getattr(cond, key)
         if block is None:
             continue
-        signal = resolve_signal(block, vocabulary)
+        signal = resolve_signal(block, vocabulary, selections)
         if signal is None:
             return never()  # the keys of a block all have to hold, and this one cannot (nor can a count of no kind)
         if signal is not block:
@@ -76,11 +91,11 @@ def resolve_condition(cond: Voorwaarde, vocabulary: Vocabulary) -> Voorwaarde:
     for key in ("alle", "een_van"):
         children = getattr(cond, key)
         if children:
-            resolved = [resolve_condition(child, vocabulary) for child in children]
+            resolved = [resolve_condition(child, vocabulary, selections) for child in children]
             if any(new is not old for new, old in zip(resolved, children, strict=True)):
                 update[key] = resolved
     if cond.niet is not None:
-        inner = resolve_condition(cond.niet, vocabulary)
+        inner = resolve_condition(cond.niet, vocabulary, selections)
         if inner is not cond.niet:
             update["niet"] = inner
     return cond.model_copy(update=update) if update else cond
@@ -89,8 +104,9 @@ def resolve_condition(cond: Voorwaarde, vocabulary: Vocabulary) -> Voorwaarde:
 def resolve_rules(rules: list[Regel], vocabulary: Vocabulary) -> list[Regel]:
     """The rules (same order) with every signal selector resolved to the kinds of ``vocabulary``."""
     out = []
+    selections: dict[tuple[Any, ...], list[str]] = {}
     for rule in rules:
-        als = resolve_condition(rule.als, vocabulary)
+        als = resolve_condition(rule.als, vocabulary, selections)
         out.append(rule if als is rule.als else rule.model_copy(update={"als": als}))
     return out
 

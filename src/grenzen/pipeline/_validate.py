@@ -8,14 +8,7 @@ from typing import Any
 from .._errors import Problem
 from .._models import MAX_AGE, MIN_AGE, SEVERITY_RANK
 from .._translate import did_you_mean
-from ._compile import (
-    MAX_COUNTS,
-    MAX_NEGATED_BOUNDS,
-    count_field,
-    counting_blocks,
-    negated_bounds,
-    signals_with_polarity,
-)
+from ._compile import MAX_COUNTS, MAX_NEGATED_BOUNDS, count_field, field_bounds
 from ._load import LoadedRule, Source
 from ._rulefile import SignaalVoorwaarde, Voorwaarde, Woordenlijst
 from ._select import selection_problems
@@ -34,11 +27,12 @@ def validate(source: Source) -> list[Problem]:
             )
         else:
             by_id[item.rule.id] = item
-    for item in source.rules:
-        problems.extend(_check_rule(item, source))
+    walked = [list(walk(item.rule.als, ("als",))) for item in source.rules]  # each rule's blocks, walked once
+    for item, blocks in zip(source.rules, walked, strict=True):
+        problems.extend(_check_rule(item, source, blocks))
     problems.extend(_check_exceptions(source.rules, by_id, source.broken_ids))
-    problems.extend(_check_negated_bounds(source.rules))
-    problems.extend(_check_counts(source.rules))
+    problems.extend(_check_negated_bounds(source.rules, walked))
+    problems.extend(_check_counts(source.rules, walked))
     problems.extend(_check_consent(source))
     return problems
 
@@ -61,11 +55,24 @@ def _unknown(item: LoadedRule, sub: tuple[Any, ...], what: str, name: str, known
     return _at(item, sub, f"onbekende {what} '{name}'", fix, "onbekende-naam")
 
 
-def _check_rule(item: LoadedRule, source: Source) -> Iterator[Problem]:
-    """The problems of one rule: its conditions, its bounds under 'niet', and what its consequence names."""
-    for sub, cond in walk(item.rule.als, ("als",)):
+#: The condition blocks of one rule with their paths, as ``walk`` gives them.
+Blocks = list[tuple[tuple[Any, ...], Voorwaarde]]
+
+
+def _signals(blocks: Blocks) -> Iterator[tuple[SignaalVoorwaarde, bool]]:
+    """The signal blocks among ``blocks`` with whether each is asked positively (under an even number of 'niet'):
+    the pairs ``signals_with_polarity`` gives, in another order."""
+    for path, cond in blocks:
+        if cond.signaal is not None:
+            yield cond.signaal, path.count("niet") % 2 == 0
+
+
+def _check_rule(item: LoadedRule, source: Source, blocks: Blocks) -> Iterator[Problem]:
+    """The problems of one rule (its condition ``blocks``): its conditions, its bounds under 'niet', and what its
+    consequence names."""
+    for sub, cond in blocks:
         yield from _check_condition(item, source.vocabulary, sub, cond)
-    if any(not positive and _bounds(signal) > 1 for signal, positive in signals_with_polarity(item.rule.als)):
+    if any(not positive and _bounds(signal) > 1 for signal, positive in _signals(blocks)):
         yield _at(item, ("als",), "onder 'niet' mag een signaal hoogstens één grens hebben",
                   "splits de regel, of gebruik alleen ernst_minstens, ernst_hoogstens of duur_minstens_weken",
                   "niet-met-twee-grenzen")
@@ -133,13 +140,13 @@ def _check_destinations(item: LoadedRule, source: Source) -> Iterator[Problem]:
             yield _unknown(item, ("dan", "verwijzen_naar", i), "bestemming", name, destinations, "afspraken.yaml")
 
 
-def _check_negated_bounds(rules: list[LoadedRule]) -> Iterator[Problem]:
+def _check_negated_bounds(rules: list[LoadedRule], walked: list[Blocks]) -> Iterator[Problem]:
     """The compile limit that remains: each distinct bound of a signal under 'niet' is a field on every signal the
     engine sees (``_compile.bound_field``), and the engine allows 255 per signal. Reported at the rule that passes
-    it."""
+    it. (The bounds ``negated_bounds`` finds, from the rules' ``walked`` blocks.)"""
     seen: set[tuple[int, int, int | None]] = set()
-    for item in rules:
-        seen.update(negated_bounds(item.rule.als))
+    for item, blocks in zip(rules, walked, strict=True):
+        seen.update(field_bounds(_signals(blocks)))
         if len(seen) > MAX_NEGATED_BOUNDS:
             yield _at(item, ("als",), f"het beleid gebruikt onder 'niet' meer dan {MAX_NEGATED_BOUNDS} verschillende "
                       "grenzen bij signalen (ernst_minstens, ernst_hoogstens, duur_minstens_weken)",
@@ -148,13 +155,13 @@ def _check_negated_bounds(rules: list[LoadedRule]) -> Iterator[Problem]:
             return
 
 
-def _check_counts(rules: list[LoadedRule]) -> Iterator[Problem]:
+def _check_counts(rules: list[LoadedRule], walked: list[Blocks]) -> Iterator[Problem]:
     """Each distinct counting block (``aantal_signalen`` without ``minstens``) is a number on every fact the engine
     sees, and a fact may have 255 fields. Reported at the rule that passes the limit. (Blocks are counted as
     written: a selector may resolve to the same kinds as another block, so this is an upper bound.)"""
     seen: set[str] = set()
-    for item in rules:
-        seen.update(count_field(block) for block in counting_blocks(item.rule.als))
+    for item, blocks in zip(rules, walked, strict=True):
+        seen.update(count_field(cond.aantal_signalen) for _, cond in blocks if cond.aantal_signalen is not None)
         if len(seen) > MAX_COUNTS:
             yield _at(item, ("als",), f"het beleid telt signalen op meer dan {MAX_COUNTS} verschillende manieren "
                       "(aantal_signalen)", "gebruik in aantal_signalen minder verschillende combinaties van soort, "
