@@ -422,13 +422,15 @@ def _combined_terms(terms: list[int], conj: bool) -> int:
     return product
 
 
-def _json_nodes(value: Any) -> int:
-    """``$and``/``$or`` nodes inside an atom's JSON."""
-    if isinstance(value, dict):
-        return sum((key in ("$and", "$or")) + _json_nodes(v) for key, v in value.items())
-    if isinstance(value, list):
-        return sum(_json_nodes(v) for v in value)
-    return 0
+def _json_nodes(value: dict[str, Any] | list[Any]) -> int:
+    """``$and``/``$or`` nodes inside an atom's JSON (a dict or a list; scalars hold none and are not visited)."""
+    nodes = 0
+    for key, inner in value.items() if isinstance(value, dict) else enumerate(value):
+        if key == "$and" or key == "$or":
+            nodes += 1
+        if isinstance(inner, (dict, list)):
+            nodes += _json_nodes(inner)
+    return nodes
 
 
 def _to_json(expr: Expr) -> dict[str, Any]:
