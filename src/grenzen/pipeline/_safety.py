@@ -187,6 +187,7 @@ class _KindSplit:
     def __init__(self, split: _Split, first_task: str, trainings: list[list[str]], cases: list[Casus]) -> None:
         self.split, self.first_task, self.trainings, self.cases = split, first_task, trainings, cases
         self.both_hold: dict[tuple[tuple[bool, ...], frozenset[str]], list[int]] = {}
+        self._noted: list[tuple[str, list[str], tuple[int, ...]]] = []  # whole-engine answers not yet in both_hold
         self._first: list[tuple[int, ...] | None] = [None] * len(cases)
         self.settled = not split.settles_kind.isdisjoint(self.first(0))
 
@@ -199,8 +200,18 @@ class _KindSplit:
         return held
 
     def _note(self, task: str, training: list[str], held: tuple[int, ...]) -> None:
-        both = self.split.both_set
-        self.both_hold.setdefault(self.split.pattern(task, training), [i for i in held if i in both])
+        """Keep a whole-engine answer: it gives the rules that read both for its pattern (worked out only when a
+        pattern is looked up, so a settled kind never asks what the rules read)."""
+        self._noted.append((task, training, held))
+
+    def _both_holding(self, pattern: tuple[tuple[bool, ...], frozenset[str]]) -> list[int] | None:
+        """The rules that read both and hold for ``pattern``, if an answer so far gives them."""
+        if self._noted:
+            both = self.split.both_set
+            for task, training, held in self._noted:
+                self.both_hold.setdefault(self.split.pattern(task, training), [i for i in held if i in both])
+            self._noted.clear()
+        return self.both_hold.get(pattern)
 
     def holding(self, task: str) -> Iterator[tuple[int, Callable[[], Casus], tuple[int, ...]]]:
         """For ``task``: each training's index, its case (made when asked) and the rules that hold, in order; nothing
@@ -226,7 +237,7 @@ class _KindSplit:
             kept = [i for i in untrained if i in split.no_training]
             kept += [i for i in self.first(index) if i in split.training_only]
             pattern = split.pattern(task, self.trainings[index])
-            both = self.both_hold.get(pattern)
+            both = self._both_holding(pattern)
             if both is None:
                 both = self.both_hold[pattern] = split.both_applicable(case())
             yield index, case, tuple(sorted(kept + both))
