@@ -218,3 +218,21 @@ def _compiled_conditions(conds: list):
         except Exception:
             continue
     return compile_rules(rules, ["x", "y"], ["a", "b", "c", "d"])
+
+
+@settings(max_examples=60)
+@given(st.lists(conditions, min_size=1, max_size=30))
+def test_the_rulesets_name_exactly_the_engine_rules_in_their_texts(conds):
+    # the engine checks every activation's rule name against these names (an unknown one is an error)
+    result = _compiled_conditions(conds * 8)  # up to 240 rules: several groups, and rules spread over engine rules
+    assert result.rulesets.names == frozenset(name for text in result.rulesets for name in json.loads(text))
+
+
+def test_the_engine_has_the_rule_names_from_compile_or_reads_them_from_the_texts():
+    import grenzen
+    from grenzen.pipeline._engine import Engine
+
+    policy = grenzen.load_policy()
+    texts = policy._compiled.rulesets
+    assert policy._engine._names == frozenset(name for text in texts for name in json.loads(text))
+    assert Engine(list(texts))._names == policy._engine._names  # plain texts: the names are read from them

@@ -537,6 +537,8 @@ class Rulesets(list[str]):
         self.circuits: dict[str, CircuitNames] = circuits or {}
         self.by_task: dict[str, list[int]] | None = None
         self.common: list[int] = []
+        #: every engine rule name in these rulesets (None: unknown, read them from the texts)
+        self.names: frozenset[str] | None = None
 
     def visit(self, task: str) -> list[int] | None:
         """The rulesets to visit for a case with this task (None: all)."""
@@ -591,6 +593,7 @@ def compile_rules(rules: list[Regel], trainings: list[str], kinds: list[str] | N
         per_rule.append(_engine_rules(index, expr, compiled))
     _signal_expr.cache_clear()  # the memo lives for one compilation
     entries = [entry for rule_entries in per_rule for entry in rule_entries]
+    compiled.rulesets.names = frozenset(name for name, _, _ in entries)
     groups = _groups(entries)
     if len(groups) <= GROUPS_PER_RULESET:  # one ruleset: every case visits it
         rulesets = _rulesets(groups, compiled.markers)

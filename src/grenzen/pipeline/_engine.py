@@ -114,7 +114,9 @@ class Engine:
         self._definitions = rulesets
         self._circuits: dict[str, Any] = getattr(rulesets, "circuits", {})
         #: every engine rule name: an activation naming anything else is an answer the driver does not understand
-        self._names = frozenset(name for text in rulesets for name in json.loads(text))
+        names = getattr(rulesets, "names", None)  # compile_rules gives them; else they are read from the texts
+        self._names: frozenset[str] = (names if names is not None
+                                       else frozenset(name for text in rulesets for name in json.loads(text)))
         self._spread = frozenset(name for name in self._names if "." in name)  # the parts of spread rules
         self._lock = threading.Lock()
         self._handles: list[int] = []

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .._collector import collector_paused
 from .._errors import CaseError, FieldError, PolicyError, Problem
 from .._models import Advies, BeleidInfo, Casus, EerdereAanpak, Mentor, Signaal
 from .._translate import context, did_you_mean, fill, wording
@@ -112,6 +113,12 @@ def load_policy(path: str | Path | Sequence[str | Path] | None = None) -> Policy
     A list stacks school overlays on a full policy (``[default_rules_dir(), "school/"]``); a directory with
     ``laag.yaml`` is such an overlay on its own ``basis`` (see ``_layers``).
     """
+    with collector_paused():  # a load builds many objects that live on and make no cycles (see _collector)
+        return _load(path)
+
+
+def _load(path: str | Path | Sequence[str | Path] | None) -> Policy:
+    """``load_policy``'s work: read, validate, build, and the safety check unless the files are known to pass it."""
     if path is None:
         source = load_source(default_rules_dir())
     elif isinstance(path, (str, os.PathLike)):

@@ -39,16 +39,15 @@ that stays the mentor's even in danger. One finding per task and rule, with the 
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import itertools
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._collector import collector_paused
 from .._models import Advies
 from .._translate import did_you_mean
 from ..pipeline._combine import FALLBACK, SAFETY_GUARD, effective
@@ -208,23 +207,6 @@ class _Collected:
     kept_at_mentor: dict[tuple[str, tuple[int, ...]], _Kept] = field(default_factory=dict)
     never: set[int] = field(default_factory=set)  # the rules not yet seen applying
     unsure: set[int] = field(default_factory=set)  # the rules not yet seen changing an advice
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused for a while (as it was afterwards).
-
-    The analysis builds hundreds of thousands of small tuples, lists and dicts that live until it ends and form
-    next to no cycles: with the collector on, its full collections scan them again and again as they pile up (about
-    10 of them, 0.55 s of the 2 s that ``controleer --streng`` took on the default policy), freeing nothing."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:

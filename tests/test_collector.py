@@ -1,5 +1,5 @@
-"""``analyse_policy`` runs with Python's cyclic garbage collector paused (``_analysis.collector_paused``) and leaves
-it as it found it: on after, also when the analysis fails; off stays off."""
+"""``load_policy`` and ``analyse_policy`` run with Python's cyclic garbage collector paused
+(``_collector.collector_paused``) and leave it as they found it: on after, also when they fail; off stays off."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import grenzen
+from grenzen.pipeline import _policy
 from grenzen.toolkit import _analysis
 
 
@@ -57,3 +58,31 @@ def test_a_collector_that_was_off_stays_off(collector, monkeypatch):
     _analysis.analyse_policy(grenzen.load_policy(), pairs=False)
     assert seen == [False]
     assert not gc.isenabled()
+
+
+def _watching_loads(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    seen: list[bool] = []
+    build = _policy.Policy.__init__
+
+    def watched(self: Any, *args: Any) -> None:
+        seen.append(gc.isenabled())
+        build(self, *args)
+
+    monkeypatch.setattr(_policy.Policy, "__init__", watched)
+    return seen
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_load_runs_with_the_collector_paused_and_leaves_it_as_it_was(collector, monkeypatch, enabled):
+    gc.enable() if enabled else gc.disable()
+    seen = _watching_loads(monkeypatch)
+    assert grenzen.load_policy().advise({"taak": "signaleren"}).route
+    assert seen == [False] and gc.isenabled() is enabled
+
+
+def test_a_load_that_fails_turns_the_collector_on_again(collector, monkeypatch, tmp_path):
+    gc.enable()
+    (tmp_path / "woordenlijst.yaml").write_text("naam: [kapot\n", encoding="utf-8")
+    with pytest.raises(grenzen.PolicyError):
+        grenzen.load_policy(tmp_path)
+    assert gc.isenabled()
