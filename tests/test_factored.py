@@ -84,7 +84,9 @@ def test_merged_lists_hold_every_lists_rules_one_group_after_another():
     a list that finds nothing leaves the first list as it is, and the lists given are never changed."""
     from grenzen.toolkit._factored import _merged
 
-    first, empty, more = [(1, 5), (), (3,)], [(), (), ()], [(2,), (), (4, 6)]
+    first: list[tuple[int, ...]] = [(1, 5), (), (3,)]
+    empty: list[tuple[int, ...]] = [(), (), ()]
+    more: list[tuple[int, ...]] = [(2,), (), (4, 6)]
     copies = [list(x) for x in (first, empty, more)]
     assert _merged([first, empty], 3) is first
     assert _merged([first, empty, more], 3) == [(1, 5, 2), (), (3, 4, 6)]

@@ -11,8 +11,9 @@ import strategies
 from hypothesis import HealthCheck, given, settings
 
 import grenzen
+from grenzen._models import Casus
 from grenzen.pipeline._combine import SAFETY_GUARD
-from grenzen.pipeline._load import load_source
+from grenzen.pipeline._load import Source, load_source
 from grenzen.pipeline._policy import Policy
 from grenzen.pipeline._safety import _problem, safety_problems
 from grenzen.pipeline._validate import validate
@@ -75,7 +76,7 @@ def test_the_split_check_finds_the_same_problem_where_a_rule_leaves_a_safety_kin
     assert [p.code for p in plain] == ["veiligheid-bij-mentor"] and "'a'" in plain[0].message  # nothing refers a
 
 
-def _policy_of(tmp: str, rules: list[dict]) -> tuple[Policy, object]:
+def _policy_of(tmp: str, rules: list[dict]) -> tuple[Policy, Source]:
     source = load_source(strategies.write_policy(Path(tmp) / "regels", rules, vocabulary=VOCABULARY))
     assert not source.problems and not validate(source)
     return Policy(source), source
@@ -90,7 +91,12 @@ def test_an_absolute_referral_for_the_safety_kinds_settles_them_with_one_engine_
         policy, source = _policy_of(tmp, rules)
         calls: list[object] = []
         whole = Policy.applicable
-        monkeypatch.setattr(Policy, "applicable", lambda self, case: calls.append(case) or whole(self, case))
+
+        def counted(self: Policy, case: Casus) -> list[int]:
+            calls.append(case)
+            return whole(self, case)
+
+        monkeypatch.setattr(Policy, "applicable", counted)
         assert safety_problems(policy, source) == []
         assert len(calls) == 2  # one per safety kind; no policy of the rules that read both is made
         monkeypatch.undo()
