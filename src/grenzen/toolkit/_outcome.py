@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._models import ROUTE_RANK, URGENCY_RANK
-from ..pipeline._combine import FALLBACK, FALLBACK_URGENCY, SAFETY_GUARD, SAFETY_URGENCY, _resolve
+from ..pipeline._combine import _ROUTES, _URGENCIES, FALLBACK, FALLBACK_URGENCY, SAFETY_GUARD, SAFETY_URGENCY, _resolve
 from ..pipeline._policy import Policy
 
-_ROUTES = sorted(ROUTE_RANK, key=ROUTE_RANK.__getitem__)
-_URGENCIES = sorted(URGENCY_RANK, key=URGENCY_RANK.__getitem__)
 _MENTOR = ROUTE_RANK["mentor"]
 _BUILT_IN = frozenset({FALLBACK.regel, SAFETY_GUARD.regel})
 
@@ -43,7 +41,7 @@ class Outcomes:
         # the rules of each sort, for quick tests against a set of rules
         self.setters = frozenset(i for i, p in enumerate(parts) if p.sets_aside)  # with zet_opzij
         self.away = frozenset(i for i, p in enumerate(parts) if p.away)  # refer away (``refers_away``)
-        self.lighter = frozenset(i for i, p in enumerate(parts) if p.route == _MENTOR and not p.absolute)
+        self.lighter = frozenset(i for i, p in enumerate(parts) if p.lighter)
         # per rule: (sentence, rule) for each sentence of its mentor_doet that a rule has under mentor_doet_niet, in
         # the order of its sentences, then of those rules (the order of ``_analysis._judge``'s contradictions)
         self.clashes = {a: clash for a, p in enumerate(parts)
