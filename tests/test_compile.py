@@ -139,22 +139,55 @@ def test_never_matching_rule_is_left_out_of_the_engine():
     assert result.never == [0] and result.rulesets == []
 
 
+FACT_RULE = {"id": "r", "titel": "t", "bron": "b", "als": {"alle": [
+    {"niet": {"signaal": {"soort": "c", "duur_minstens_weken": 2}}}, {"signaal": {"soort": "a"}},
+    {"signaal": {"soort": ["a", "b"], "ernst_minstens": "ernstig"}}]}, "dan": {"route": "mentor", "uitleg": "u"}}
+FACT_CASE = {"taak": "t1", "signalen": [{"soort": "a", "ernst": "ernstig", "duur_weken": 2},
+                                        {"soort": "b", "ernst": "licht"}], "mentor": {"scholing": ["y"]}}
+
+
 def test_fact_layout():
-    rule = Regel.model_validate({"id": "r", "titel": "t", "bron": "b", "als": {"alle": [
-        {"niet": {"signaal": {"soort": "c", "duur_minstens_weken": 2}}}, {"signaal": {"soort": "a"}}]},
-        "dan": {"route": "mentor", "uitleg": "u"}})
-    result = compile_rules([rule], ["x", "y"])
-    case = Casus.model_validate({"taak": "t1", "signalen": [{"soort": "a", "ernst": "ernstig", "duur_weken": 2},
-                                                            {"soort": "b", "ernst": "licht"}], "mentor": {"scholing": ["y"]}})
-    fact = encode_case(case, result)
+    result = compile_rules([Regel.model_validate(FACT_RULE)], ["x", "y"])
+    fact = encode_case(Casus.model_validate(FACT_CASE), result)
     assert fact["_g0"] == 1 and fact["taak"] == "t1" and fact["lft"] == -1 and fact["lj"] == -1
     assert (fact["t"], fact["ea_w"], fact["ea_e"]) == (["y", "_"], -1, "_")  # the trainings, then a sentinel
-    # the all-signals list carries kinds, and per bound under 'niet' the kind if the signal is within it
+    # each signal block has a mark, present when a signal of the case meets it: p0 (a c lasting 2 weeks) is left
+    # out, so its 'niet' holds; p1 (an a) and p2 (an a or b, ernstig or worse) are there
+    assert [m for m, _ in result.marks] == ["p0", "p1", "p2"] and not result.shared
+    assert (fact["p1"], fact["p2"]) == (1, 1) and "p0" not in fact
+    assert "s" not in fact and "s_a" not in fact  # no condition reads a list of signals
+    assert len(fact) == 1 + 6 + 2  # the marker, taak, lft, lj, t, ea_w, ea_e and two marks
+    body = json.loads(result.rulesets[0])["r0"]["all"][0]["m"]["$and"]
+    assert body[1:] == [{"$nex": {"p0": 1}}, {"$ex": {"p1": 1}}, {"$ex": {"p2": 1}}]
+
+
+def test_fact_layout_of_blocks_without_marks():
+    # past the room for marks (mark_room) a block keeps the list layout
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_compile, "mark_room", lambda blocks, counts: 1)
+        result = compile_rules([Regel.model_validate(FACT_RULE)], ["x", "y"])
+    fact = encode_case(Casus.model_validate(FACT_CASE), result)
+    assert [m for m, _ in result.marks] == ["p0"] and "p0" not in fact
+    assert (fact["t"], fact["ea_w"], fact["ea_e"]) == (["y", "_"], -1, "_")
+    assert fact["s_a"] == [{"e": 3, "d": 2}] and fact["s_b"] == [{"e": 1, "d": -1}]  # kinds a condition names
+    assert "s_c" not in fact  # the case has none
+    assert not result.shared and "s" not in fact  # no unmarked block reads the list of all signals
+    assert len(fact) == 1 + 6 + 2  # the marker, taak, lft, lj, t, ea_w, ea_e, s_a, s_b
+    body = json.loads(result.rulesets[0])["r0"]["all"][0]["m"]["$and"]
+    assert body[1] == {"$nex": {"p0": 1}} and {"$iany": {"s_a": {"$gte": {"$i.e": 1}}}} in body
+
+
+def test_fact_layout_of_a_negated_block_without_a_mark():
+    # a negated block past the room: one $iall over the list of all signals, with a field per bound
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_compile, "mark_room", lambda blocks, counts: 0)
+        result = compile_rules([Regel.model_validate(FACT_RULE)], ["x", "y"])
+    fact = encode_case(Casus.model_validate(FACT_CASE), result)
+    assert result.marks == () and result.shared
     assert fact["s"] == [{"e": 3, "d": 2, "k": "a", "kw2": "a"}, {"e": 1, "d": -1, "k": "b", "kw2": "_"},
                          {**SENTINEL, "kw2": "_"}]
-    assert fact["s_a"] == [{"e": 3, "d": 2}]  # a kind a condition names: its own list, no sentinel
-    assert "s_b" not in fact and "s_c" not in fact  # no condition reads them
-    assert len(fact) == 1 + 7 + 1  # the marker, taak, lft, lj, t, ea_w, ea_e, s, s_a: nothing grows with the policy
+    body = json.loads(result.rulesets[0])["r0"]["all"][0]["m"]["$and"]
+    assert body[1] == {"$iall": {"s": {"$neq": {"$i.kw2": "c"}}}}
 
 
 def _fact_by_hand(case: Casus, result) -> dict:
@@ -172,9 +205,15 @@ def _fact_by_hand(case: Casus, result) -> dict:
     def within(i, low, high, weeks):
         return low <= i["e"] <= high and (weeks is None or (i["d"] >= 0 and i["d"] >= weeks))
 
+    for name, (kinds, excluded, low, high, weeks) in result.marks:  # per signal block with a mark: 1 if one meets it
+        if any((kinds is None or i["soort"] in kinds) and i["soort"] not in excluded and within(i, low, high, weeks)
+               for i in items):
+            fact[name] = 1
     fact["s"] = [{"e": i["e"], "d": i["d"], "k": i["soort"]} | {f: (i["soort"] if within(i, lo, hi, w) else "_")
                                                                for f, lo, hi, w in result.bounds} for i in items]
     fact["s"].append(SENTINEL | {f: "_" for f, *_ in result.bounds})
+    if not result.shared:  # no condition reads it
+        del fact["s"]
     for kind in {i["soort"] for i in items} & result.listed_kinds:
         fact[f"s_{kind}"] = [{"e": i["e"], "d": i["d"]} for i in items if i["soort"] == kind]
     for name, kinds, excluded, low, high, weeks in result.counts:  # per counting block: how many signals it counts
@@ -185,9 +224,10 @@ def _fact_by_hand(case: Casus, result) -> dict:
 
 @pytest.mark.slow
 @settings(max_examples=300)
-@given(st.lists(conditions, min_size=1, max_size=4), cases)
-def test_fact_text_matches_the_documented_layout(conds, raw):
-    result = _compiled_conditions(conds)
+@given(st.lists(conditions, min_size=1, max_size=4), cases, st.none() | st.integers(0, 4))
+def test_fact_text_matches_the_documented_layout(conds, raw, room):
+    # room: how many signal blocks get a mark (None: as many as the fact has room for, here all)
+    result = _compiled_conditions(conds, room)
     case = Casus.model_validate(raw)
     assert encode_case(case, result) == _fact_by_hand(case, result)
 
@@ -209,15 +249,19 @@ def _fact_twice(conds: list, raws: list) -> None:
         assert len(result.signal_texts) <= 3
 
 
-def _compiled_conditions(conds: list):
-    """A policy of one mentor rule per generated condition (the ones the rule model accepts), compiled."""
+def _compiled_conditions(conds: list, room: int | None = None):
+    """A policy of one mentor rule per generated condition (the ones the rule model accepts), compiled, with marks for
+    at most ``room`` signal blocks (None: as ``mark_room`` says)."""
     rules = []
     for i, c in enumerate(conds):
         try:
             rules.append(Regel.model_validate({"id": f"r{i}", "titel": "t", "bron": "b", "als": c, "dan": {"route": "mentor", "uitleg": "u"}}))
         except Exception:
             continue
-    return compile_rules(rules, ["x", "y"], ["a", "b", "c", "d"])
+    with pytest.MonkeyPatch.context() as patch:
+        if room is not None:
+            patch.setattr(_compile, "mark_room", lambda blocks, counts: room)
+        return compile_rules(rules, ["x", "y"], ["a", "b", "c", "d"])
 
 
 @settings(max_examples=60)

@@ -12,6 +12,7 @@ from strategies import cases, policy_dir, rule_sets
 
 import grenzen
 from grenzen import Casus
+from grenzen.pipeline import _compile
 
 LIMIT_MESSAGES = ("onder 'niet' mag een signaal", "te ingewikkeld")
 
@@ -46,6 +47,19 @@ def test_engine_agrees_with_reference(rules, raw_cases):
 @settings(max_examples=int(os.environ.get("GRENZEN_DIFF_SLOW_EXAMPLES", "40")))
 def test_engine_agrees_with_reference_on_larger_policies(rules, raw_cases):
     _agree(_load(rules), raw_cases)
+
+
+@pytest.mark.slow
+@given(rule_sets(min_rules=2, max_rules=12), st.lists(cases, min_size=5, max_size=30), st.integers(0, 8))
+@settings(max_examples=int(os.environ.get("GRENZEN_DIFF_EXAMPLES", "300")) // 2)
+def test_engine_agrees_with_reference_whatever_the_room_for_marks(rules, raw_cases, room):
+    # a policy with more signal blocks than the fact has room for gives marks to the first ones (here at most
+    # ``room``) and keeps the list layout for the others: both layouts side by side in one policy
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_compile, "mark_room", lambda blocks, counts: room)
+        policy = _load(rules)
+    assert len(policy._compiled.marks) <= room
+    _agree(policy, raw_cases)
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ advise and agree with the reference evaluator. What remains is refused at load a
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,9 +19,22 @@ from strategies import AGREEMENTS, VOCABULARY, write_policy
 
 import grenzen
 from grenzen import Casus
+from grenzen.pipeline import _compile
 
 SEVERITIES = ["licht", "matig", "ernstig", "acuut"]
 EFFECTS = ["geen", "onvoldoende", "voldoende"]
+
+
+@pytest.fixture(autouse=True, params=["marks", "lists"])
+def layout(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every test runs twice: with a mark for every signal block (as policies of this size get), and with none, so
+    that every block has the list layout that a policy with more blocks than the fact has room for falls back on."""
+    if request.param == "lists":
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_compile, "mark_room", lambda blocks, counts: 0)
+            yield request.param
+    else:
+        yield request.param
 
 
 def vocabulary(kinds: int = 4, trainings: int = 2) -> dict:
@@ -133,14 +146,15 @@ def every_signal_of(names: list[str], severity: str = "acuut") -> dict:
     return {"taak": "t1", "signalen": [{"soort": k, "ernst": severity, "duur_weken": 9} for k in names[:50]]}
 
 
-def test_a_signal_condition_over_500_kinds(tmp_path):
+def test_a_signal_condition_over_500_kinds(tmp_path, layout):
     vocab = vocabulary(kinds=600)
     named = kinds(500, start=100)
     rules = [rule(0, {"signaal": {"soort": named}}),
              rule(1, {"signaal": {"soort": named, "ernst_minstens": "ernstig"}, "taak": ["t1", "t2"]}, "extern"),
              rule(2, {"signaal": {"soort": named, "duur_minstens_weken": 4}}, "mentor")]
     policy = load(tmp_path, rules, vocab)
-    assert len(policy._compiled.rulesets.circuits) == 3  # each spread over several engine rules
+    # with marks each is one engine rule; in the list layout each is spread over several
+    assert len(policy._compiled.rulesets.circuits) == (3 if layout == "lists" else 0)
     assert [r.regel for r in policy.advise(every_signal_of(named)).redenen] == ["r1", "r0", "r2"]
     assert [r.regel for r in policy.advise(every_signal_of(named[-50:], "matig")).redenen] == ["r0", "r2"]
     agree_on_random_cases(policy, vocab, named)

@@ -5,16 +5,21 @@ Engine facts (see docs/ontwerp.md, "Driving durable_rules safely", for the traps
 * ``$iany``/``$iall`` only ever hold a single comparison or an ``$and`` chain. The C matcher lets a
   later property overwrite an earlier match inside array operators, so a cross-field ``$or`` inside
   them gives wrong answers; we never emit one.
-* Negation is pushed down to single comparisons (no ``$nex``, no ``$not``). A negated signal
+* A signal block is a mark: the fact writer sets ``p<n>: 1`` when some signal of the case meets
+  block ``n`` and leaves the field out otherwise, so the block is ``$ex`` (under ``niet``: ``$nex``,
+  safe because every rule also tests a group marker) on one scalar, with no array test at all.
+  Marks are given to the distinct blocks in policy order while the fact stays within its 255
+  properties (``_marks``); blocks past that keep the list layout below.
+* Negation is pushed down to single comparisons (no ``$not``). An unmarked negated signal
   condition is one ``$iall`` over the list of all signals with an ``$and`` chain of ``$neq`` on one
   item field: the kind, or a copy of the kind that the fact writer blanks (``"_"``) for signals
   outside the condition's bounds. That list and the training list carry a sentinel item, so "for
   all items" is never asked of an empty list; absent values are -1 or ``"_"``.
 * Every rule is AND-ed with a group marker that only case facts carry; groups and rulesets stay
   small, which keeps the engine away from its stack limit (error 303) and its fan-out hang.
-* The fact grows with the case, never with the policy: a list of trainings, one list of all
-  signals and one list per kind the case has (at most 50), so it stays far below the engine's 255
-  properties per fact (error 302).
+* The fact stays below the engine's 255 properties per fact (error 302): group markers, seven
+  fixed fields, the counting fields, the marks and, only when some blocks are unmarked, one list
+  per kind the case has (at most 50).
 * A condition too large for one engine rule (31 expression slots, two per ``$and``/``$or``: error
   113; at most ``TERMS_PER_GROUP`` alternatives) is spread over several engine rules ``r<i>.<j>``.
   ``Rulesets.circuits`` says how their firings combine (any/all) into rule ``r<i>``: the engine
@@ -30,7 +35,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal, TypeAlias
 
-from .._models import SEVERITY_RANK, Casus
+from .._models import MAX_SIGNALS, SEVERITY_RANK, Casus
 from ._rulefile import (
     AanpakVoorwaarde,
     AantalVoorwaarde,
@@ -117,6 +122,11 @@ MAX_NEGATED_BOUNDS = 200
 #: Most distinct counting blocks (``aantal_signalen`` without ``minstens``) a policy may use: each is one number on
 #: every fact, beside at most 16 group markers, 7 fixed fields and 50 lists of one kind (255 in all, error 302).
 MAX_COUNTS = 150
+#: Properties an engine fact may have (error 302), and the fields every fact may carry besides markers, counts, marks
+#: and lists: taak, lft, lj, t, ea_w, ea_e, s, sid, id.
+FACT_PROPERTIES = 255
+FIXED_FIELDS = 9
+MARK = "p"  # the marks are p0, p1, …: no other fact field starts with it
 
 
 def _and(parts: Iterable[Expr]) -> Expr:
@@ -170,14 +180,16 @@ def translate(cond: Voorwaarde, positive: bool = True, kinds: tuple[str, ...] = 
 
 class _Seen:
     """What translating a condition met on its way, in the order of ``signals_with_polarity`` and
-    ``counting_blocks`` (the same walk): each signal block with its polarity, each counting block with its fact
-    field. ``compile_rules`` reads the fact layout from it instead of walking every condition again."""
+    ``counting_blocks`` (the same walk): each unmarked signal block with its polarity, each counting block with
+    its fact field. ``compile_rules`` reads the fact layout from it instead of walking every condition again."""
 
-    __slots__ = ("signals", "counts")
+    __slots__ = ("signals", "counts", "marks")
 
-    def __init__(self) -> None:
-        self.signals: list[tuple[SignaalVoorwaarde, bool]] = []
+    def __init__(self, marks: dict[Selection, str] | None = None) -> None:
+        self.signals: list[tuple[SignaalVoorwaarde, bool]] = []  # the unmarked signal blocks only
         self.counts: list[tuple[str, AantalVoorwaarde]] = []
+        #: the mark (fact field) of each signal block that has one (``_marks``); the others keep the list layout
+        self.marks = marks or {}
 
 
 def _translate(cond: Voorwaarde, positive: bool, kinds: tuple[str, ...], seen: _Seen) -> Expr:
@@ -192,8 +204,12 @@ def _translate(cond: Voorwaarde, positive: bool, kinds: tuple[str, ...], seen: _
             case "niet":
                 parts.append(_translate(value, not positive, kinds, seen))
             case "signaal":
-                seen.signals.append((value, positive))
-                parts.append(_signal(value, positive, kinds))
+                mark = seen.marks.get(selection(value)) if seen.marks else None
+                if mark is not None:  # present when a signal meets the block
+                    parts.append(Atom({"$ex" if positive else "$nex": {mark: 1}}))
+                else:
+                    seen.signals.append((value, positive))
+                    parts.append(_signal(value, positive, kinds))
             case "aantal_signalen":
                 counter = count_field(value)
                 seen.counts.append((counter, value))
@@ -226,6 +242,23 @@ def bounds_of(cond: SignaalVoorwaarde) -> tuple[int, int, int | None]:
     low = SEVERITY_RANK[cond.ernst_minstens] if cond.ernst_minstens else 1
     high = SEVERITY_RANK[cond.ernst_hoogstens] if cond.ernst_hoogstens else 4
     return low, high, cond.duur_minstens_weken
+
+
+#: What a signal block selects: (its kinds, None for any; the kinds it excludes; severity low, high; least weeks).
+Selection: TypeAlias = tuple[frozenset[str] | None, frozenset[str], int, int, int | None]
+
+
+def selection(cond: SignaalVoorwaarde) -> Selection:
+    """What a signal block selects (``counted`` for a counting block): equal for blocks that select the same signals
+    however they are written."""
+    return (frozenset(cond.soort) if cond.soort else None, frozenset(cond.behalve_soort or ()), *bounds_of(cond))
+
+
+def selects(chosen: Selection, kind: str, rank: int, weeks: int | None) -> bool:
+    """Does a signal of ``kind`` with severity ``rank`` (1-4) lasting ``weeks`` (None: unknown) meet ``chosen``?"""
+    kinds, excluded, low, high, least = chosen
+    return ((kinds is None or kind in kinds) and kind not in excluded and low <= rank <= high
+            and (least is None or (weeks is not None and weeks >= least)))
 
 
 def bound_field(bounds: tuple[int, int, int | None]) -> str:
@@ -558,11 +591,15 @@ class Compiled:
     #: per distinct counting block: (fact field, its kinds or None for any, kinds it excludes, low, high, weeks)
     counts: tuple[tuple[str, frozenset[str] | None, frozenset[str], int, int, int | None], ...] = ()
     listed_kinds: frozenset[str] = frozenset()  # kinds whose own list some condition reads
+    #: per signal block that has a mark: (its fact field ``p<n>``, what it selects), in the order of ``_marks``
+    marks: tuple[tuple[str, Selection], ...] = ()
+    shared: bool = True  # some condition reads the list of all signals ``s`` (else the fact leaves it out)
 
     prefix: str = "{"  # start of every fact: the group markers
     sentinel: str = ""  # the sentinel item of the list of all signals, as JSON
     #: each signal's texts in the fact by (kind, severity, weeks), made once (``fact_json``; at most SIGNAL_TEXTS_KEPT)
-    signal_texts: dict[tuple[str, str, int | None], tuple[str, str]] = field(default_factory=dict, repr=False)
+    signal_texts: dict[tuple[str, str, int | None], tuple[str, str, tuple[str, ...]]] = field(default_factory=dict,
+                                                                                              repr=False)
 
 
 #: One engine rule: its name, its body as durable_rules JSON text without the group marker (``_body_text``; ``""``:
@@ -582,13 +619,17 @@ def compile_rules(rules: list[Regel], trainings: list[str], kinds: list[str] | N
     listed: set[str] = set()
     counts: dict[str, SignaalVoorwaarde] = {}
     per_rule: list[list[EngineRule]] = []
+    marks = _marks(rules)
+    shared = False
     for index, rule in enumerate(rules):
-        seen = _Seen()
+        seen = _Seen(marks)
         expr = _translate(rule.als, True, vocabulary, seen)
-        # the kinds whose own list a condition reads (positive signal blocks), the bounds that need an item field
-        # (as negated_bounds finds them) and the counting blocks (counting_blocks), from the same walk
+        # of the unmarked signal blocks: the kinds whose own list a condition reads (positive blocks), the bounds
+        # that need an item field (as negated_bounds finds them), whether one reads the list of all signals; and the
+        # counting blocks (counting_blocks), from the same walk
         listed.update(kind for signal, positive in seen.signals if positive and signal.soort for kind in signal.soort)
         bounds.update(dict.fromkeys(field_bounds(seen.signals)))
+        shared = shared or any(not (positive and signal.soort) for signal, positive in seen.signals)
         counts.update(seen.counts)
         per_rule.append(_engine_rules(index, expr, compiled))
     _signal_expr.cache_clear()  # the memo lives for one compilation
@@ -601,6 +642,8 @@ def compile_rules(rules: list[Regel], trainings: list[str], kinds: list[str] | N
         rulesets = _rulesets_by_task(rules, per_rule, compiled)
     compiled.bounds = tuple((bound_field(b), *b) for b in bounds)
     compiled.listed_kinds = frozenset(listed)
+    compiled.marks = tuple((name, chosen) for chosen, name in marks.items())
+    compiled.shared = shared
     compiled.counts = tuple((name, frozenset(block.soort) if block.soort else None,
                              frozenset(block.behalve_soort or ()), *bounds_of(block)) for name, block in counts.items())
     compiled.prefix = "{" + "".join(f'"{m}":1,' for m in compiled.markers)
@@ -608,6 +651,25 @@ def compile_rules(rules: list[Regel], trainings: list[str], kinds: list[str] | N
     compiled.sentinel = json.dumps(sentinel, separators=(",", ":"))
     compiled.rulesets.extend(rulesets)
     return compiled
+
+
+def _marks(rules: list[Regel]) -> dict[Selection, str]:
+    """A mark (fact field ``p<n>``) for each distinct signal block, in policy order, as many as the fact has room for
+    (``mark_room``): 255 properties less the group markers, the fixed fields and the counting fields, and when not
+    every block gets one, less a list per kind the case has (``MAX_SIGNALS``) for the blocks that keep the list
+    layout."""
+    blocks: dict[Selection, None] = {}
+    counting: set[str] = set()
+    for rule in rules:
+        blocks.update(dict.fromkeys(selection(block) for block, _ in signals_with_polarity(rule.als)))
+        counting.update(count_field(block) for block in counting_blocks(rule.als))
+    return {chosen: f"{MARK}{n}" for n, chosen in enumerate(list(blocks)[:mark_room(len(blocks), len(counting))])}
+
+
+def mark_room(blocks: int, counts: int) -> int:
+    """How many of a policy's ``blocks`` distinct signal blocks get a mark, when it has ``counts`` counting fields."""
+    room = FACT_PROPERTIES - GROUPS_PER_RULESET - FIXED_FIELDS - counts
+    return room if blocks <= room else max(room - MAX_SIGNALS, 0)
 
 
 def _rulesets_by_task(rules: list[Regel], per_rule: list[list[EngineRule]], compiled: Compiled) -> list[str]:
@@ -727,6 +789,7 @@ def fact_json(case: Casus, compiled: Compiled) -> str:
     parts.append(f',"ea_w":{tried.weken},"ea_e":"{tried.effect}"' if tried else f',"ea_w":{ABSENT},"ea_e":"{NO_TEXT}"')
     everything: list[str] = []
     by_kind: dict[str, list[str]] = {}
+    marked: list[str] = []
     texts = compiled.signal_texts
     for signal in case.signalen:
         key = (signal.soort, signal.ernst, signal.duur_weken)
@@ -738,7 +801,11 @@ def fact_json(case: Casus, compiled: Compiled) -> str:
         everything.append(text[0])
         if text[1]:
             by_kind.setdefault(signal.soort, []).append(text[1])
-    parts.append(',"s":[' + ",".join(everything + [compiled.sentinel]) + "]")
+        marked += text[2]
+    if compiled.shared:
+        parts.append(',"s":[' + ",".join(everything + [compiled.sentinel]) + "]")
+    if marked:
+        parts += dict.fromkeys(marked)
     for name, kinds, excluded, low, high, least in compiled.counts:
         number = sum(1 for signal in case.signalen
                      if (kinds is None or signal.soort in kinds) and signal.soort not in excluded
@@ -751,16 +818,17 @@ def fact_json(case: Casus, compiled: Compiled) -> str:
     return "".join(parts)
 
 
-def _signal_texts(kind: str, rank: int, weeks: int | None, compiled: Compiled) -> tuple[str, str]:
-    """One signal in the fact: its item in the list of all signals, and its item in its kind's own list ("" when no
-    condition reads that list)."""
+def _signal_texts(kind: str, rank: int, weeks: int | None, compiled: Compiled) -> tuple[str, str, tuple[str, ...]]:
+    """One signal in the fact: its item in the list of all signals, its item in its kind's own list ("" when no
+    condition reads that list), and the marks it sets (``,"p<n>":1`` each)."""
     body = f'"e":{rank},"d":{weeks if weeks is not None else ABSENT}'
     within = "".join(
         f',"{name}":"{kind}"' if low <= rank <= high and (least is None or (weeks is not None and weeks >= least))
         else f',"{name}":"{NO_TEXT}"'
         for name, low, high, least in compiled.bounds
     )
-    return f'{{{body},"k":"{kind}"{within}}}', f"{{{body}}}" if kind in compiled.listed_kinds else ""
+    marks = tuple(f',"{name}":1' for name, chosen in compiled.marks if selects(chosen, kind, rank, weeks))
+    return f'{{{body},"k":"{kind}"{within}}}', f"{{{body}}}" if kind in compiled.listed_kinds else "", marks
 
 
 def encode_case(case: Casus, compiled: Compiled) -> dict[str, Any]:
