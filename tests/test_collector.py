@@ -86,3 +86,34 @@ def test_a_load_that_fails_turns_the_collector_on_again(collector, monkeypatch, 
     with pytest.raises(grenzen.PolicyError):
         grenzen.load_policy(tmp_path)
     assert gc.isenabled()
+
+
+def test_what_a_load_built_goes_to_the_oldest_generation_without_a_collection(collector):
+    gc.enable()
+    gc.collect()
+    starts: list[int] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            starts.append(info["generation"])
+
+    gc.callbacks.append(watch)
+    try:
+        policy = grenzen.load_policy()
+        young = gc.get_count()[0]
+    finally:
+        gc.callbacks.remove(watch)
+    # no collection scanned the tens of thousands of objects the load built; they sit in the oldest generation
+    assert starts == [] and young < 100
+    assert any(o is policy for o in gc.get_objects(generation=2))
+
+
+def test_objects_frozen_before_a_load_stay_frozen(collector):
+    gc.enable()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        grenzen.load_policy()
+        assert gc.get_freeze_count() == frozen  # the command line's frozen start-up is left as it is
+    finally:
+        gc.unfreeze()
