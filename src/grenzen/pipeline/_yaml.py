@@ -27,6 +27,7 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _RESOLVER = yaml.resolver.Resolver()  # the implicit tag of a scalar: any other tag was written explicitly
 _DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+_SCALAR_NODE, _SEQUENCE_NODE = yaml.ScalarNode, yaml.SequenceNode  # the composer makes these classes, no subclasses
 
 
 @dataclass
@@ -134,41 +135,52 @@ def read_yaml(text: str) -> Located:
     located = Located(data=None)
     if node is None:
         return located
-    located.data = _build(node, (), located, 0, [0], set())
+    # an alias needs a '*' in the text: without one, no node can be met twice and the walk need not look
+    located.data = _Builder(located, aliases="*" in text).walk(node, (), 0)
     return located
 
 
-def _build(node: yaml.Node, path: Path_, out: Located, depth: int, counter: list[int], seen: set[int]) -> Any:
-    if id(node) in seen:  # the composer shares the node of an anchor with every alias to it
-        raise YamlProblem(ALIASES, *_pos(node), "anker")
-    seen.add(id(node))
-    counter[0] += 1
-    mark = node.start_mark
-    where = (mark.line + 1, mark.column + 1)
-    if depth > MAX_DEPTH or counter[0] > MAX_NODES:
-        raise YamlProblem("het bestand is te diep genest of te groot; splits het op", *where, "te-diep-of-te-groot")
-    out.positions[path] = where
-    if isinstance(node, yaml.ScalarNode):
-        return _scalar(node, where, out)
-    if isinstance(node, yaml.SequenceNode):
-        if node.tag != _SEQ:
+class _Builder:
+    """Plain data from a composed document, with the position of every node and key (``Located``)."""
+
+    def __init__(self, out: Located, aliases: bool) -> None:
+        self.out, self.aliases = out, aliases
+        self.positions, self.key_positions = out.positions, out.key_positions
+        self.seen: set[int] = set()
+
+    def walk(self, node: yaml.Node, path: Path_, depth: int) -> Any:
+        if self.aliases:
+            if id(node) in self.seen:  # the composer shares the node of an anchor with every alias to it
+                raise YamlProblem(ALIASES, *_pos(node), "anker")
+            self.seen.add(id(node))
+        mark = node.start_mark
+        where = (mark.line + 1, mark.column + 1)
+        positions = self.positions
+        positions[path] = where  # one entry per node: the count of nodes so far
+        if depth > MAX_DEPTH or len(positions) > MAX_NODES:
+            raise YamlProblem("het bestand is te diep genest of te groot; splits het op", *where, "te-diep-of-te-groot")
+        if isinstance(node, yaml.ScalarNode):
+            return _scalar(node, where, self.out)
+        depth += 1
+        if type(node) is _SEQUENCE_NODE:
+            if node.tag != _SEQ:
+                raise YamlProblem(NO_TAGS, *where, "tag")
+            return [self.walk(item, (*path, i), depth) for i, item in enumerate(node.value)]
+        if node.tag != _MAP:
             raise YamlProblem(NO_TAGS, *where, "tag")
-        return [_build(item, (*path, i), out, depth + 1, counter, seen) for i, item in enumerate(node.value)]
-    if node.tag != _MAP:
-        raise YamlProblem(NO_TAGS, *where, "tag")
-    result: dict[str, Any] = {}
-    key_positions = out.key_positions
-    for key_node, value_node in node.value:
-        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
-            raise YamlProblem("een sleutel moet tekst zijn", *_pos(key_node), "sleutel-geen-tekst")
-        key = key_node.value
-        if key in result:
-            raise YamlProblem("deze sleutel staat twee keer in hetzelfde blok; voeg ze samen", *_pos(key_node),
-                              "dubbele-sleutel")
-        sub = (*path, key)
-        key_positions[sub] = _pos(key_node)
-        result[key] = _build(value_node, sub, out, depth + 1, counter, seen)
-    return result
+        result: dict[str, Any] = {}
+        key_positions = self.key_positions
+        for key_node, value_node in node.value:
+            if type(key_node) is not _SCALAR_NODE or key_node.tag != _STR:
+                raise YamlProblem("een sleutel moet tekst zijn", *_pos(key_node), "sleutel-geen-tekst")
+            key = key_node.value
+            if key in result:
+                raise YamlProblem("deze sleutel staat twee keer in hetzelfde blok; voeg ze samen", *_pos(key_node),
+                                  "dubbele-sleutel")
+            sub = (*path, key)
+            key_positions[sub] = _pos(key_node)
+            result[key] = self.walk(value_node, sub, depth)
+        return result
 
 
 def _scalar(node: yaml.ScalarNode, where: tuple[int, int], out: Located) -> Any:
