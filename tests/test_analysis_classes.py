@@ -71,14 +71,21 @@ def _both(policy: grenzen.Policy, monkeypatch: pytest.MonkeyPatch) -> tuple[Any,
 
 def _checking_judge(checked: list[int], every_subset: bool) -> Any:
     """``_judge`` that first checks what ``outcomes`` says of the case's set of rules (and, with ``every_subset``,
-    of each set with one rule fewer) against the plain way (``_Advised``)."""
+    of each set with one rule fewer) against the plain way (``_Advised``): ``of``, and ``brief`` both after ``of``
+    and worked out on its own."""
+    alone: dict[int, Outcomes] = {}
+
     def judge(policy, applicable, point, outcomes, unsure):
         plain = _Advised(policy, point)
         sets = [applicable, *(tuple(j for j in applicable if j != i) for i in applicable)] if every_subset \
             else [applicable]
         for rules in sets:
             assert outcomes.kept(rules) == plain.kept(rules), rules
-            assert outcomes.of(rules, point.safety) == plain.of(rules, point.safety), (rules, point.case)
+            whole = plain.of(rules, point.safety)
+            assert outcomes.of(rules, point.safety) == whole, (rules, point.case)
+            assert outcomes.brief(rules, point.safety) == (whole.guarded, whole.verdict), (rules, point.case)
+            briefs = alone.setdefault(id(policy), Outcomes(policy))  # ``brief`` only: never read from ``of``
+            assert briefs.brief(rules, point.safety) == (whole.guarded, whole.verdict), rules
             checked[0] += 1
         return _judge(policy, applicable, point, outcomes, unsure)
     return judge

@@ -483,7 +483,7 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point, outcomes: 
     changers: set[int] = set()
     idle: dict[int, list[str]] = {}
     guarded = verdict = False
-    if safety or away or asked:
+    if asked:
         whole = outcomes.of(applicable, safety)
         guarded, verdict = whole.guarded, whole.verdict
         for i in sorted(asked):
@@ -491,6 +491,8 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point, outcomes: 
                 changers.add(i)
             else:
                 idle[i] = [rules[j].id for j in kept if j != i][:3]
+    elif safety or away:
+        guarded, verdict = outcomes.brief(applicable, safety)
     used: set[tuple[int, int]] = set()
     if not outcomes.setters.isdisjoint(kept):
         present = frozenset(applicable)

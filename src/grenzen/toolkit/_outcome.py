@@ -56,6 +56,7 @@ class Outcomes:
         self._kept: dict[tuple[int, ...], tuple[int, ...]] = {}
         self._aside: dict[tuple[int, ...], frozenset[int]] = {}  # per set of ``named`` rules: those set aside
         self._outcomes: dict[tuple[tuple[int, ...], bool], Outcome] = {}
+        self._briefs: dict[tuple[tuple[int, ...], bool], tuple[bool, bool]] = {}
 
     def kept(self, applicable: tuple[int, ...]) -> tuple[int, ...]:
         """The rules that stay after exceptions (``_combine.effective``), in policy order; ``applicable`` sorted."""
@@ -90,6 +91,31 @@ class Outcomes:
         if found is None:
             found = self._outcomes[key] = self._work_out(*key)
         return found
+
+    def brief(self, applicable: tuple[int, ...], safety: bool) -> tuple[bool, bool]:
+        """``guarded`` and ``verdict`` of ``of(applicable, safety)``, without the rest of its decision (most judgements
+        read only these two)."""
+        kept = self.kept(applicable)
+        key = (kept, safety and self.guarding)
+        found = self._briefs.get(key)
+        if found is None:
+            whole = self._outcomes.get(key)
+            found = self._briefs[key] = (whole.guarded, whole.verdict) if whole is not None else self._brief(*key)
+        return found
+
+    def _brief(self, kept: tuple[int, ...], safety: bool) -> tuple[bool, bool]:
+        """``brief`` worked out: the route and the verdict as ``_work_out`` finds them, then its safety guard."""
+        if not kept:
+            return safety, False
+        parts = self.parts
+        route = max(parts[i].route for i in kept)
+        if safety and route == _MENTOR:
+            return True, False
+        away = any(parts[i].away for i in kept)
+        verdicts = {parts[i].verdict for i in kept if parts[i].absolute or not away}
+        # the heaviest route's first rule gives the first reason: a rule named like the safety guard counts as it
+        first = self.names[next(i for i in kept if parts[i].route == route)]
+        return first == SAFETY_GUARD.regel, False not in verdicts and True in verdicts
 
     def _work_out(self, kept: tuple[int, ...], safety: bool) -> Outcome:
         """What ``Combiner.__call__`` decides for the rules ``kept``, then its safety guard, as an ``Outcome``."""
