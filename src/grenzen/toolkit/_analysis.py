@@ -478,7 +478,7 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point, outcomes: 
     rules, parts = policy.rules, outcomes.parts
     safety = point.safety
     kept = outcomes.kept(applicable)
-    away = tuple(i for i in kept if i in outcomes.away) if not outcomes.away.isdisjoint(kept) else ()
+    away = tuple([i for i in kept if i in outcomes.away]) if not outcomes.away.isdisjoint(kept) else ()
     asked = unsure.intersection(applicable)
     changers: set[int] = set()
     idle: dict[int, list[str]] = {}
@@ -492,7 +492,7 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point, outcomes: 
             else:
                 idle[i] = [rules[j].id for j in kept if j != i][:3]
     elif safety or away:
-        guarded, verdict = outcomes.brief(applicable, safety)
+        guarded, verdict = outcomes.decided(kept, safety)
     used: set[tuple[int, int]] = set()
     if not outcomes.setters.isdisjoint(kept):
         present = frozenset(applicable)
@@ -502,7 +502,7 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point, outcomes: 
         present = frozenset(kept)
         contradictions = [(sentence, a, b) for a in kept for sentence, b in outcomes.clashes.get(a, ()) if b in present]
     conflicts: list[tuple[int, int]] = []
-    if not outcomes.saying_no.isdisjoint(kept):
+    if not outcomes.saying_no.isdisjoint(kept) and not outcomes.saying_yes.isdisjoint(kept):
         saying_no = [b for b in kept if b in outcomes.saying_no]
         related = {(a, b) for a, b in used} | {(b, a) for a, b in used}
         conflicts = [(a, b) for a in kept if parts[a].verdict is True for b in saying_no if (a, b) not in related]

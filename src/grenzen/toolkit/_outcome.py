@@ -49,6 +49,7 @@ class Outcomes:
                                       for b, q in enumerate(parts) if sentence in q.does_not])}
         self.clashing = frozenset(self.clashes)
         self.saying_no = frozenset(i for i, p in enumerate(parts) if p.verdict is False)
+        self.saying_yes = frozenset(i for i, p in enumerate(parts) if p.verdict is True)
         self.names = [rule.id for rule in combiner.rules]
         self.built_in = [name in _BUILT_IN for name in self.names]  # a rule named like a built-in reason
         self.named = self.setters.union(*(p.sets_aside for p in parts))  # rules with zet_opzij and those they name
@@ -74,9 +75,9 @@ class Outcomes:
                                                  if parts[i].sets_aside},
                                         [i for i in active if i in self.away], [i for i in active if i in lighter])
                     aside = self._aside[tuple(active)] = present.difference(stays)
-                kept = tuple(i for i in applicable if i not in aside) if aside else applicable
+                kept = tuple([i for i in applicable if i not in aside]) if aside else applicable
             elif not self.away.isdisjoint(applicable):  # absolute referrals alone: they set aside every lighter
-                kept = tuple(i for i in applicable if i not in lighter)  # rule and stay (what _resolve finds)
+                kept = tuple([i for i in applicable if i not in lighter])  # rule and stay (what _resolve finds)
             else:  # no exception in play: every rule stays
                 kept = applicable
             self._kept[applicable] = kept
@@ -95,7 +96,10 @@ class Outcomes:
     def brief(self, applicable: tuple[int, ...], safety: bool) -> tuple[bool, bool]:
         """``guarded`` and ``verdict`` of ``of(applicable, safety)``, without the rest of its decision (most judgements
         read only these two)."""
-        kept = self.kept(applicable)
+        return self.decided(self.kept(applicable), safety)
+
+    def decided(self, kept: tuple[int, ...], safety: bool) -> tuple[bool, bool]:
+        """``brief`` given the rules that stay (``kept``)."""
         key = (kept, safety and self.guarding)
         found = self._briefs.get(key)
         if found is None:
