@@ -97,9 +97,9 @@ class _Part:
     route: int
     urgency: int
     verdict: bool | None
-    does: tuple[str, ...]
-    does_not: tuple[str, ...]
-    destinations: tuple[str, ...]
+    does: dict[str, None]  # the rule's lists as dict keys, in order: merged with ``dict.update`` (``_decide``)
+    does_not: dict[str, None]
+    destinations: dict[str, None]
     consent: bool
     sets_aside: frozenset[int]
     absolute: bool
@@ -130,9 +130,9 @@ class Combiner:
                 route=ROUTE_RANK[r.dan.route],
                 urgency=URGENCY_RANK[r.dan.urgentie],
                 verdict=r.dan.taak_hoort_bij_mentor,
-                does=tuple(r.dan.mentor_doet),
-                does_not=tuple(r.dan.mentor_doet_niet),
-                destinations=tuple(names[n].naam if n in names else n for n in r.dan.verwijzen_naar),
+                does=dict.fromkeys(r.dan.mentor_doet),
+                does_not=dict.fromkeys(r.dan.mentor_doet_niet),
+                destinations=dict.fromkeys(names[n].naam if n in names else n for n in r.dan.verwijzen_naar),
                 consent=bool(r.dan.toestemming),
                 sets_aside=frozenset(index[t] for t in r.zet_opzij if t in index),
                 absolute=r.absoluut,
@@ -171,36 +171,52 @@ class Combiner:
     def _decide(self, applicable: list[int]) -> _Decided:
         """What the rules ``applicable`` decide, with the safety guard's version when it could apply."""
         parts = self.parts
-        away = [i for i in applicable if parts[i].away]
-        if any(parts[i].sets_aside for i in applicable):
+        applied = [parts[i] for i in applicable]
+        away = [i for i, p in zip(applicable, applied, strict=True) if p.away]
+        if any([p.sets_aside for p in applied]):
             active = sorted(set(applicable))
             present = frozenset(active)
             kept, aside = _resolve(
                 active, {i: parts[i].sets_aside & present for i in active if parts[i].sets_aside}, away,
                 [i for i in active if parts[i].lighter])
+            chosen = [parts[i] for i in kept]
         elif away:  # only absolute referrals set rules aside: every lighter one, by the first referral (absolute rules
             # are never set aside, so that one stays; what _resolve finds, without its walk)
-            kept = [i for i in applicable if not parts[i].lighter]
-            aside = [(i, away[0]) for i in applicable if parts[i].lighter]
+            chosen = [p for p in applied if not p.lighter]
+            aside = [(i, away[0]) for i, p in zip(applicable, applied, strict=True) if p.lighter]
         else:  # no exception in play: every applicable rule stays
-            kept, aside = applicable, []
-        if not kept:
+            chosen, aside = applied, []
+        if not chosen:
             decided = _Decided("zorgteam", FALLBACK_URGENCY, False, (), (), (), False, (FALLBACK,), ())
             return self._with_guard(decided, mentor_alone=True)
-        chosen = [parts[i] for i in kept]
-        route = max([p.route for p in chosen])
-        # an absolute rule that refers the case away (it always stays) decides whose task it is: only absolute rules
-        # count then
-        verdicts = {p.verdict for p in chosen if p.absolute} if away else {p.verdict for p in chosen}
+        # one pass over the rules that stay: the heaviest route and urgency, each list merged in policy order without
+        # duplicates (a dict keeps the first position of a key), whether one needs consent, and the verdicts; an
+        # absolute rule that refers the case away (it always stays) decides whose task it is: only absolute rules count
+        route = urgency = 0
+        does: dict[str, None] = {}
+        does_not: dict[str, None] = {}
+        destinations: dict[str, None] = {}
+        consent = False
+        verdicts: set[bool | None] = set()
+        for p in chosen:
+            if p.route > route:
+                route = p.route
+            if p.urgency > urgency:
+                urgency = p.urgency
+            does.update(p.does)
+            does_not.update(p.does_not)
+            destinations.update(p.destinations)
+            consent = consent or p.consent
+            if p.absolute or not away:
+                verdicts.add(p.verdict)
         decided = _Decided(
             route=_ROUTES[route],
-            urgency=_URGENCIES[max([p.urgency for p in chosen])],
+            urgency=_URGENCIES[urgency],
             verdict=False not in verdicts and True in verdicts,
-            # each list merged in policy order, without duplicates
-            does=tuple(dict.fromkeys([x for p in chosen for x in p.does])),
-            does_not=tuple(dict.fromkeys([x for p in chosen for x in p.does_not])),
-            destinations=tuple(dict.fromkeys([x for p in chosen for x in p.destinations])),
-            consent=any([p.consent for p in chosen]),
+            does=tuple(does),
+            does_not=tuple(does_not),
+            destinations=tuple(destinations),
+            consent=consent,
             # the heaviest route first, policy order within a route (sorted is stable, also in reverse)
             reasons=tuple([p.reason for p in sorted(chosen, key=_ROUTE_OF, reverse=True)]),
             aside=tuple([self._aside(i, j) for i, j in aside]),
