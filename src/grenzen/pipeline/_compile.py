@@ -580,6 +580,11 @@ class Rulesets(list[str]):
         return self.by_task.get(task, self.common)
 
 
+#: One signal's share of a fact (``_signal_texts``): its item in the list of all signals, its item in its kind's list,
+#: the marks it sets and the positions of the counting blocks it counts.
+SignalTexts: TypeAlias = tuple[str, str, tuple[str, ...], tuple[int, ...]]
+
+
 @dataclass
 class Compiled:
     """Engine rulesets for a policy and what is needed to turn a case into a fact."""
@@ -598,8 +603,7 @@ class Compiled:
     prefix: str = "{"  # start of every fact: the group markers
     sentinel: str = ""  # the sentinel item of the list of all signals, as JSON
     #: each signal's texts in the fact by (kind, severity, weeks), made once (``fact_json``; at most SIGNAL_TEXTS_KEPT)
-    signal_texts: dict[tuple[str, str, int | None], tuple[str, str, tuple[str, ...]]] = field(default_factory=dict,
-                                                                                              repr=False)
+    signal_texts: dict[tuple[str, str, int | None], SignalTexts] = field(default_factory=dict, repr=False)
 
 
 #: One engine rule: its name, its body as durable_rules JSON text without the group marker (``_body_text``; ``""``:
@@ -790,6 +794,7 @@ def fact_json(case: Casus, compiled: Compiled) -> str:
     everything: list[str] = []
     by_kind: dict[str, list[str]] = {}
     marked: list[str] = []
+    counted: list[int] = []
     texts = compiled.signal_texts
     for signal in case.signalen:
         key = (signal.soort, signal.ernst, signal.duur_weken)
@@ -802,25 +807,23 @@ def fact_json(case: Casus, compiled: Compiled) -> str:
         if text[1]:
             by_kind.setdefault(signal.soort, []).append(text[1])
         marked += text[2]
+        counted += text[3]
     if compiled.shared:
         parts.append(',"s":[' + ",".join(everything + [compiled.sentinel]) + "]")
     if marked:
         parts += dict.fromkeys(marked)
-    for name, kinds, excluded, low, high, least in compiled.counts:
-        number = sum(1 for signal in case.signalen
-                     if (kinds is None or signal.soort in kinds) and signal.soort not in excluded
-                     and low <= SEVERITY_RANK[signal.ernst] <= high
-                     and (least is None or (signal.duur_weken is not None and signal.duur_weken >= least)))
-        parts.append(f',"{name}":{number}')
+    if compiled.counts:
+        parts += [f',"{count[0]}":{counted.count(n)}' for n, count in enumerate(compiled.counts)]
     for kind, items in by_kind.items():
         parts.append(f',"{signal_list(kind)}":[' + ",".join(items) + "]")
     parts.append("}")
     return "".join(parts)
 
 
-def _signal_texts(kind: str, rank: int, weeks: int | None, compiled: Compiled) -> tuple[str, str, tuple[str, ...]]:
+def _signal_texts(kind: str, rank: int, weeks: int | None, compiled: Compiled) -> SignalTexts:
     """One signal in the fact: its item in the list of all signals, its item in its kind's own list ("" when no
-    condition reads that list), and the marks it sets (``,"p<n>":1`` each)."""
+    condition reads that list), the marks it sets (``,"p<n>":1`` each) and the counting blocks it counts (their
+    positions in ``compiled.counts``)."""
     body = f'"e":{rank},"d":{weeks if weeks is not None else ABSENT}'
     within = "".join(
         f',"{name}":"{kind}"' if low <= rank <= high and (least is None or (weeks is not None and weeks >= least))
@@ -828,7 +831,9 @@ def _signal_texts(kind: str, rank: int, weeks: int | None, compiled: Compiled) -
         for name, low, high, least in compiled.bounds
     )
     marks = tuple(f',"{name}":1' for name, chosen in compiled.marks if selects(chosen, kind, rank, weeks))
-    return f'{{{body},"k":"{kind}"{within}}}', f"{{{body}}}" if kind in compiled.listed_kinds else "", marks
+    counts = tuple(n for n, (_, kinds, excluded, low, high, least) in enumerate(compiled.counts)
+                   if selects((kinds, excluded, low, high, least), kind, rank, weeks))
+    return f'{{{body},"k":"{kind}"{within}}}', f"{{{body}}}" if kind in compiled.listed_kinds else "", marks, counts
 
 
 def encode_case(case: Casus, compiled: Compiled) -> dict[str, Any]:
