@@ -65,7 +65,7 @@ from ..pipeline._load import (
 from ..pipeline._policy import Policy
 from ..pipeline._rulefile import Regel, Woordenlijst, signal_blocks
 from ..pipeline._validate import walk
-from ._domain import Domain, Point, Signals, build_domain
+from ._domain import Block, Domain, Point, Signals, build_domain
 from ._factored import Factored
 from ._outcome import Outcomes
 from ._readability import KINDS as PLAIN_LANGUAGE
@@ -261,8 +261,8 @@ def _collect(policy: Policy, asked: list[Regel], domain: Domain, pairs: bool) ->
     state.never, state.unsure = set(range(len(policy.rules))), set(range(len(policy.rules)))
     judged: dict[tuple[tuple[int, ...], bool], _Judgement] = {}
     outcomes = Outcomes(policy)
-    for (applicable, _, guard), (point, count) in _classes(policy, domain, pairs).items():
-        state.cases += count
+    classes, state.cases = _classes(policy, domain, pairs)
+    for (applicable, _, guard), point in classes.items():
         safety = guard is not None
         judgement = judged.get((applicable, safety))
         if judgement is None:
@@ -271,61 +271,73 @@ def _collect(policy: Policy, asked: list[Regel], domain: Domain, pairs: bool) ->
     return state
 
 
-def _classes(policy: Policy, domain: Domain, pairs: bool,
-             ) -> dict[_ClassKey, tuple[Point, int]]:
+def _classes(policy: Policy, domain: Domain, pairs: bool) -> tuple[dict[_ClassKey, Point], int]:
     """The enumerated cases by (applicable rules, task, kind of the first safety signal): per class its first case
-    with the weight of the whole class, and the number of cases; in the order of the first cases.
+    with the weight of the whole class, in the order of the first cases; and the number of cases.
 
     A block's cases fall into classes by what the groups of rules that read signals find and the first safety kind
     (``_summary``): the rules the other groups find are the same for the whole block, and never among those. So each
     list of such answers is summed up once, and a block costs a step per class of its cases. The classes are kept
-    by (those other rules, task) and then by the summary's key, which tells the same classes apart."""
+    by (those other rules, task) and then by the summary's number of the key, which tells the same classes apart."""
     factored = Factored(policy)
     summaries: dict[int, _Summary] = {}  # by id of the list of answers (``Factored.split`` keeps them all)
-    found: dict[tuple[tuple[int, ...], str], dict[_SideKey, list[Any]]] = {}
-    order: list[tuple[tuple[int, ...], str, _SideKey]] = []  # the classes in the order of their first cases
+    numbers: dict[_SideKey, int] = {}  # a number per distinct ``_SideKey`` (``_summary``)
+    found: dict[tuple[tuple[int, ...], str], dict[int, int]] = {}  # per (rules, task): key number -> class
+    firsts: list[tuple[tuple[int, ...], str, int, Block, int]] = []  # per class: (rules, task, key, block, position)
+    weights: list[int] = []  # per class
+    cases = 0
     for block in domain.case_blocks(pairs):
         task, base = block.context.task, block.context.weight
+        cases += len(block.signals.cases)
         fixed, side = factored.split(block)
         summary = summaries.get(id(side))
         if summary is None:
-            summary = summaries[id(side)] = _summary(side, block.signals)
+            summary = summaries[id(side)] = _summary(side, block.signals, numbers)
         classes = found.setdefault((fixed, task), {})
-        for key, (position, weight, count) in summary.items():
-            entry = classes.get(key)
-            if entry is None:
-                classes[key] = [block, position, base * weight, count]
-                order.append((fixed, task, key))
+        keys, positions, sums = summary
+        for key, weight, at in zip(map(classes.get, keys), sums, itertools.count()):
+            if key is None:
+                classes[keys[at]] = len(weights)
+                firsts.append((fixed, task, keys[at], block, positions[at]))
+                weights.append(base * weight)
             else:
-                entry[2] += base * weight
-                entry[3] += count
-    out: dict[_ClassKey, tuple[Point, int]] = {}
-    for fixed, task, key in order:
-        block, position, weight, count = found[(fixed, task)][key]
-        rules, guard = key
+                weights[key] += base * weight
+    side_keys = list(numbers)
+    out: dict[_ClassKey, Point] = {}
+    for (fixed, task, key, block, position), weight in zip(firsts, weights, strict=True):
+        rules, guard = side_keys[key]
         applicable = tuple(sorted(fixed + rules))  # ``rules`` as the groups found them, one group after another
-        out[(applicable, task, guard)] = (Point(block.context, block.signals.cases[position], weight), count)
-    return out
+        out[(applicable, task, guard)] = Point(block.context, block.signals.cases[position], weight)
+    return out, cases
 
 
 #: What tells a block's cases apart: the rules the groups that read signals find, the kind of the first safety signal.
 _SideKey = tuple[tuple[int, ...], str | None]
-#: The cases of a block by ``_SideKey``: the first case's position, the sum of the cases' weights and their number;
-#: in the order of the first cases.
-_Summary = dict[_SideKey, list[int]]
+#: The cases of a block by ``_SideKey``, in the order of their first cases: each key's number (``_classes``), the
+#: first case's position and the sum of the cases' weights.
+_Summary = tuple[list[int], list[int], list[int]]
 
 
-def _summary(side: list[tuple[int, ...]], signals: Signals) -> _Summary:
-    """``_Summary`` of the cases of ``signals``, given what the groups that read signals find for each."""
-    summary: _Summary = {}
+def _summary(side: list[tuple[int, ...]], signals: Signals, numbers: dict[_SideKey, int]) -> _Summary:
+    """``_Summary`` of the cases of ``signals``, given what the groups that read signals find for each; ``numbers``
+    numbers the keys (new ones are added)."""
+    at: dict[_SideKey, int] = {}
+    keys: list[int] = []
+    positions: list[int] = []
+    sums: list[int] = []
     for position, key, weight in zip(itertools.count(), zip(side, signals.guards, strict=True), signals.weights):
-        entry = summary.get(key)
+        entry = at.get(key)
         if entry is None:
-            summary[key] = [position, weight, 1]
+            at[key] = len(keys)
+            number = numbers.get(key)
+            if number is None:
+                number = numbers[key] = len(numbers)
+            keys.append(number)
+            positions.append(position)
+            sums.append(weight)
         else:
-            entry[1] += weight
-            entry[2] += 1
-    return summary
+            sums[entry] += weight
+    return keys, positions, sums
 
 
 def _record(state: _Collected, point: Point, applicable: tuple[int, ...], judgement: _Judgement) -> None:
