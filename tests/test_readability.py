@@ -147,3 +147,14 @@ def test_import_grenzen_does_not_load_textstat():
             "print(sorted(m for m in ('textstat', 'nltk', 'pyphen') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_one_jargon_pattern_matches_a_word_exactly_when_one_of_the_patterns_does():
+    """``hard_words`` tests each word against all patterns at once first (``_ANY_JARGON``)."""
+    words = ["indien", "indiende", "interventie", "interventies", "interventiess", "gebagatelliseerd", "bagatelliseren",
+             "escaleerde", "escaleerdenn", "casuistiek", "casuïstiek", "casusoverleggen", "casusoverlegge", "adequaat",
+             "adequate", "ambulant", "ambulanten", "mentor", "zorgteam", "", "problematiek", "problematieken"]
+    words += [form for _, word, _ in _readability._JARGON for form in (word, word + "e", word[:-1], "ge" + word)]
+    for word in words:
+        one = _readability._ANY_JARGON.fullmatch(word) is not None
+        assert one == any(pattern.fullmatch(word) for pattern, _, _ in _readability._JARGON), word

@@ -76,6 +76,8 @@ JARGON: dict[str, tuple[str, str]] = {
     "ambulant": (r"ambulante?", "van buiten de school, op afspraak"),
 }
 _JARGON = [(re.compile(pattern), word, plain) for word, (pattern, plain) in JARGON.items()]
+#: Matches a word exactly when one of ``_JARGON``'s patterns does: most words match none, and are tested once.
+_ANY_JARGON = re.compile("|".join(f"(?:{pattern})" for pattern, _ in JARGON.values()))
 
 #: After each warning: how a school keeps a text it wants as it is.
 WAY_OUT = ". Moet de tekst zo blijven, zet dan direct erboven '# leesbaarheid: <reden>'"
@@ -182,6 +184,8 @@ def hard_words(text: str) -> list[tuple[str, str]]:
     found: dict[str, tuple[str, str]] = {}
     for written in words(text):
         lower = written.lower()
+        if _ANY_JARGON.fullmatch(lower) is None:
+            continue
         for pattern, word, plain in _JARGON:
             if word not in found and pattern.fullmatch(lower):
                 found[word] = (written, plain)
@@ -253,11 +257,13 @@ class _LazyPatterns:
 
         self._parsed: dict[str, tuple[int, tuple[int, ...]] | None] = {}
         self._lines: dict[str, list[str]] = {}
-        for line in lines:
-            line = line.strip()
-            if not line or line.startswith(pyphen.ignored):
-                continue
-            letters = _letters(line)
+        kept = [line for line in map(str.strip, lines) if line and not line.startswith(pyphen.ignored)]
+        # the letters of a plain line (ASCII, no '^^' or '/') are the line without digits: all at once, then the
+        # others one by one
+        keys = "\n".join(kept).translate(_DIGITS).split("\n")
+        for at in [at for at, line in enumerate(kept) if not line.isascii() or "^^" in line or "/" in line]:
+            keys[at] = _letters(kept[at])
+        for letters, line in zip(keys, kept, strict=True):
             self._lines.setdefault(letters, []).append(line)
         self.longest = max(map(len, self._lines), default=0)
 
