@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -142,5 +143,17 @@ def test_advies_does_not_import_the_other_commands_options():
     code = ("import sys; sys.argv = ['grenzen', *sys.argv[1:]]; from grenzen.cli import main; main(); "
             "sys.stderr.write(str('grenzen.server._command' in sys.modules))")
     for args, imported in (["advies", CASE], "False"), (["tabel", BASIS], "True"):
+        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+        assert done.stderr == imported
+
+
+def test_controleer_imports_the_schemas_only_for_a_policy_with_editor_help(tmp_path):
+    """The bundled policy has no ``schema/`` folder: nothing there can be stale, and ``_schema`` is not imported."""
+    code = ("import sys; sys.argv = ['grenzen', *sys.argv[1:]]; from grenzen.cli import main; main(); "
+            "sys.stderr.write(str('grenzen.toolkit._schema' in sys.modules))")
+    helped = shutil.copytree(BASIS, tmp_path / "regels")
+    (helped / "schema").mkdir()  # a folder with editor help (empty: every schema is missing)
+    for args, imported in (["controleer", "--alleen-laden"], "False"), (["controleer", "--alleen-laden", str(helped)],
+                                                                          "True"):
         done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
         assert done.stderr == imported

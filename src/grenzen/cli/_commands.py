@@ -181,7 +181,12 @@ def run_check(args: argparse.Namespace) -> int:
 
 def _say_if_schemas_are_stale(policy: Policy, given: str | None) -> None:
     """The editor help in the folder's ``schema/`` (made by ``grenzen nieuw``) no longer fits the policy, for
-    instance after a new kind in laag.yaml: the editor would underline that kind. Said, never a failure."""
+    instance after a new kind in laag.yaml: the editor would underline that kind. Said, never a failure. Without that
+    folder (the bundled policy) ``_schema`` is not imported."""
+    from ..toolkit import SCHEMA_DIR
+
+    if not (policy.path / SCHEMA_DIR).is_dir():
+        return
     from ..toolkit._schema import stale_schemas
 
     stale = stale_schemas(policy)

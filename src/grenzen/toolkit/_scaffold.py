@@ -20,7 +20,8 @@ from pathlib import Path
 from .._errors import GrenzenError
 from ..pipeline._load import EXAMPLES_DIR, LAYER_FILE
 from ..pipeline._policy import load_policy
-from ._schema import SCHEMA_DIR, write_schemas
+from . import SCHEMA_DIR
+from ._schema import write_schemas
 
 THEME_FILE = "school.yaml"
 README_FILE = "LEESMIJ.md"

@@ -26,6 +26,7 @@ from .._models import SEVERITIES, Advies, Casus
 from ..pipeline._layers import Laag, is_overlay
 from ..pipeline._policy import Policy
 from ..pipeline._rulefile import Afspraken, Regel, Signaalterm, Term, ThemaKop, Woordenlijst
+from . import SCHEMA_DIR
 from ._examples import Voorbeeld, Voorbeelden
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -166,7 +167,6 @@ FileWhich = Literal["regels", "woordenlijst", "afspraken", "voorbeelden", "laag"
 FILE_SCHEMAS: tuple[FileWhich, ...] = get_args(FileWhich)
 #: The schemas that belong in an overlay folder made by ``grenzen nieuw`` (it has no woordenlijst.yaml).
 OVERLAY_SCHEMAS: tuple[FileWhich, ...] = ("laag", "regels", "afspraken", "voorbeelden")
-SCHEMA_DIR = "schema"
 _JA_NEE_SCHEMA = {
     "description": "ja of nee (hoofdletters en true/false mogen ook).",
     "anyOf": [{"type": "string", "enum": ["ja", "nee"]},
