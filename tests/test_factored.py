@@ -93,3 +93,34 @@ def test_merged_lists_hold_every_lists_rules_one_group_after_another():
     assert _merged([empty, more], 3) == more
     assert _merged([], 2) == [(), ()]
     assert [first, empty, more] == copies
+
+
+def test_pair_keys_are_the_sorted_signatures_with_the_first_pair_of_each():
+    """``signal_keys_of`` a list of pairs (``Signals.pairs``, worked out without a step per pair) gives what the
+    plain way gives: per pair its two signals' numbers in order, and per key its first pair, in order."""
+    policy = grenzen.load_policy()
+    pairs = next(block.signals for block in _domain(policy).case_blocks() if block.signals.pairs is not None)
+    assert len(pairs.cases) > 1000
+    for group in Factored(policy).groups:
+        if not group.reads_signals:
+            continue
+        keys, firsts = group.signal_keys_of(pairs)
+        plain = [tuple(sorted(group.signature((i.kind, i.severity, i.weeks)) for i in case)) for case in pairs.cases]
+        expected: dict = {}
+        for key, case in zip(plain, pairs.cases, strict=True):
+            expected.setdefault(key, case)
+        assert keys == plain and list(firsts.items()) == list(expected.items())
+
+
+def test_blocks_whose_groups_find_the_same_rules_share_one_list():
+    """``split`` gives blocks one list of what the groups that read signals find whenever those lists are equal (one
+    object per list of signals and content), however the groups see the blocks' contexts."""
+    policy = grenzen.load_policy()
+    factored = Factored(policy)
+    sides: dict[int, tuple] = {}
+    views = set()
+    for block in _domain(policy).case_blocks():
+        _, side = factored.split(block)
+        sides.setdefault(id(side), (block.signals, side))
+        views.add((block.signals, tuple(map(tuple, factored._context_keys(block.context)))))
+    assert len({(id(signals), tuple(side)) for signals, side in sides.values()}) == len(sides) < len(views)

@@ -282,17 +282,25 @@ def _classes(policy: Policy, domain: Domain, pairs: bool) -> tuple[dict[_ClassKe
     factored = Factored(policy)
     summaries: dict[int, _Summary] = {}  # by id of the list of answers (``Factored.split`` keeps them all)
     numbers: dict[_SideKey, int] = {}  # a number per distinct ``_SideKey`` (``_summary``)
-    found: dict[tuple[tuple[int, ...], str], dict[int, int]] = {}  # per (rules, task): key number -> class
-    firsts: list[tuple[tuple[int, ...], str, int, Block, int]] = []  # per class: (rules, task, key, block, position)
-    weights: list[int] = []  # per class
+    # Blocks with the same other rules, task and list of answers have the same classes: the first such block stands
+    # for them all, with the sum of their weights (it comes first, so the later ones add no class of their own)
+    alike: dict[tuple[tuple[int, ...], str, int], list[Any]] = {}  # -> [first block, its summary, sum of weights]
     cases = 0
     for block in domain.case_blocks(pairs):
-        task, base = block.context.task, block.context.weight
         cases += len(block.signals.cases)
         fixed, side = factored.split(block)
+        entry = alike.get((fixed, block.context.task, id(side)))
+        if entry is not None:
+            entry[2] += block.context.weight
+            continue
         summary = summaries.get(id(side))
         if summary is None:
             summary = summaries[id(side)] = _summary(side, block.signals, numbers)
+        alike[(fixed, block.context.task, id(side))] = [block, summary, block.context.weight]
+    found: dict[tuple[tuple[int, ...], str], dict[int, int]] = {}  # per (rules, task): key number -> class
+    firsts: list[tuple[tuple[int, ...], str, int, Block, int]] = []  # per class: (rules, task, key, block, position)
+    weights: list[int] = []  # per class
+    for (fixed, task, _), (block, summary, base) in alike.items():
         classes = found.setdefault((fixed, task), {})
         keys, positions, sums = summary
         for key, weight, at in zip(map(classes.get, keys), sums, itertools.count()):

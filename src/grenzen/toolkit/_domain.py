@@ -101,12 +101,16 @@ class Signals:
     guards: list[str | None] = field(init=False)  # per case: the kind of its first safety signal, if any
     indexes: list[tuple[int, ...]] = field(init=False)  # per case: its signals' ``Item.index``
     items: dict[int, Item] = field(init=False)  # the signal classes in the cases, by ``Item.index``
+    #: when every case has two signals (the pairs): the first signals' and the second signals' ``Item.index``
+    pairs: tuple[list[int], list[int]] | None = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "weights", [math.prod(item.weight for item in case) for case in self.cases])
         object.__setattr__(self, "guards", [next((i.kind for i in case if i.safety), None) for case in self.cases])
         object.__setattr__(self, "indexes", [tuple(item.index for item in case) for case in self.cases])
         object.__setattr__(self, "items", {item.index: item for case in self.cases for item in case})
+        two = bool(self.cases) and all(len(case) == 2 for case in self.cases)
+        object.__setattr__(self, "pairs", ([a for a, _ in self.indexes], [b for _, b in self.indexes]) if two else None)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -107,8 +108,11 @@ class _Group:
 
     def signal_keys_of(self, signals: Signals) -> tuple[list[Any], dict[Any, tuple[Item, ...]]]:
         """``signal_key`` of each case of ``signals``, and the signals of the first case with each key."""
-        number = {index: self.signature((item.kind, item.severity, item.weeks))
-                  for index, item in signals.items.items()}.__getitem__
+        numbers = {index: self.signature((item.kind, item.severity, item.weeks))
+                   for index, item in signals.items.items()}
+        if signals.pairs is not None:
+            return self._pair_keys_of(signals, numbers)
+        number = numbers.__getitem__
         keys: list[Any] = []
         firsts: dict[Any, tuple[Item, ...]] = {}
         for indexes, members in zip(signals.indexes, signals.cases, strict=True):
@@ -123,6 +127,22 @@ class _Group:
             if key not in firsts:
                 firsts[key] = members
         return keys, firsts
+
+    def _pair_keys_of(self, signals: Signals, numbers: dict[int, int],
+                      ) -> tuple[list[Any], dict[Any, tuple[Item, ...]]]:
+        """``signal_keys_of`` a list of pairs, with no step per pair in Python: each pair as one number (its signals'
+        numbers ``a`` and ``b`` as ``a * size + b``), the key of each distinct number, and the first pair of each
+        key (the lowest position: a dict keeps the last value given)."""
+        assert signals.pairs is not None
+        firsts_at, seconds_at = signals.pairs
+        size = max(numbers.values()) + 1
+        scaled = {index: number * size for index, number in numbers.items()}
+        codes = list(map(operator.add, map(scaled.__getitem__, firsts_at), map(numbers.__getitem__, seconds_at)))
+        key_of = {code: (a, b) if a <= b else (b, a) for code in set(codes) for a, b in (divmod(code, size),)}
+        keys = list(map(key_of.__getitem__, codes))
+        first_at = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+        cases = signals.cases
+        return keys, {key: cases[at] for key, at in sorted(first_at.items(), key=operator.itemgetter(1))}
 
     def signature(self, look: tuple[str, str, int | None]) -> int:
         """Which of the group's blocks one signal meets (a count counts the signals that meet its block), numbered."""
@@ -147,6 +167,7 @@ class Factored:
         self._contexts: dict[Context, list[tuple[Any, ...]]] = {}  # per context: each group's context_key
         self._sides: dict[tuple[Signals, tuple[Any, ...]], list[tuple[int, ...]]] = {}  # see split
         self._still: dict[Signals, list[tuple[int, ...]]] = {}  # see _side
+        self._touched: dict[tuple[Signals, tuple[Any, ...]], list[tuple[int, ...]]] = {}  # see _side
 
     def _chunks(self, indexes: list[int]) -> list[list[int]]:
         """Rules that read the same fields, in runs (in order) that meet at most ``SIGNAL_BLOCKS`` signal blocks."""
@@ -198,8 +219,9 @@ class Factored:
     def split(self, block: Block) -> tuple[tuple[int, ...], list[tuple[int, ...]]]:
         """The rules that hold for the cases of ``block``, in two parts: what the groups that read no signals find for
         the block's context (asked once, in policy order), and per case what the groups that read signals find. The
-        latter list is one object per list of signals and view of the context of those groups, shared by every block
-        with both: for the groups that read only signals, one per list of signals. Its entries are not sorted: each
+        latter list is one object per list of signals and what those groups find for it, shared by every block with
+        both (however the groups see the blocks' contexts): for the groups that read only signals, one per list of
+        signals. Its entries are not sorted: each
         is what those groups find one after the other, the groups in a fixed order (``_merged``); since no two groups
         share a rule, two entries are equal exactly when they hold the same rules."""
         context = block.context
@@ -228,7 +250,13 @@ class Factored:
         moving = [self._signal_answers(group, key, block) for group, key in reading if key]
         if not moving:
             return still
-        return _merged([still, *moving], len(signals.cases))
+        # views that find the same rules for the same cases share one list (``_classes`` sums a list up once, and
+        # counts the blocks that share it together): told apart by where each group finds rules, and which
+        touched = tuple(tuple(itertools.compress(zip(itertools.count(), found), found)) for found in moving)
+        side = self._touched.get((signals, touched))
+        if side is None:
+            side = self._touched[(signals, touched)] = _merged([still, *moving], len(signals.cases))
+        return side
 
     def applicable_at(self, point: Point) -> tuple[int, ...]:
         """``applicable`` for an enumerated case, without building it unless an engine is asked."""
@@ -256,7 +284,7 @@ class Factored:
                 if answer is None:
                     answer = self._ask(group, (key, signal_key), functools.partial(_case_of, block.context, members))
                 table[signal_key] = answer
-            found = group.lists[(signals, key)] = [table[signal_key] for signal_key in keys_of]
+            found = group.lists[(signals, key)] = list(map(table.__getitem__, keys_of))
         return found
 
     def _context_keys(self, context: Context) -> list[tuple[Any, ...]]:
