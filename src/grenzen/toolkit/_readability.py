@@ -260,7 +260,7 @@ class _LazyPatterns:
         kept = [line for line in map(str.strip, lines) if line and not line.startswith(pyphen.ignored)]
         # the letters of a plain line (ASCII, no '^^' or '/') are the line without digits: all at once, then the
         # others one by one
-        keys = "\n".join(kept).translate(_DIGITS).split("\n")
+        keys = "\n".join(kept).encode().translate(None, b"0123456789").decode().split("\n")  # UTF-8: a digit is a byte
         for at in [at for at, line in enumerate(kept) if not line.isascii() or "^^" in line or "/" in line]:
             keys[at] = _letters(kept[at])
         for letters, line in zip(keys, kept, strict=True):
