@@ -69,6 +69,8 @@ class _Group:
     # per list of signals: each case's signal_key, and the first case's signals per signal_key
     signal_keys: dict[Signals, tuple[list[Any], dict[Any, tuple[Item, ...]]]] = field(default_factory=dict)
     lists: dict[tuple[Signals, tuple[Any, ...]], list[tuple[int, ...]]] = field(default_factory=dict)  # see answers
+    # the lists above by their list of signals and (position, rules) where they find rules: equal lists are one
+    shared: dict[tuple[Any, ...], list[tuple[int, ...]]] = field(default_factory=dict)
 
     # what the group reads, worked out once (``__post_init__``)
     reads_task: bool = field(init=False, default=False)
@@ -167,7 +169,7 @@ class Factored:
         self._contexts: dict[Context, list[tuple[Any, ...]]] = {}  # per context: each group's context_key
         self._sides: dict[tuple[Signals, tuple[Any, ...]], list[tuple[int, ...]]] = {}  # see split
         self._still: dict[Signals, list[tuple[int, ...]]] = {}  # see _side
-        self._touched: dict[tuple[Signals, tuple[Any, ...]], list[tuple[int, ...]]] = {}  # see _side
+        self._touched: dict[tuple[Any, ...], list[tuple[int, ...]]] = {}  # see _side
 
     def _chunks(self, indexes: list[int]) -> list[list[int]]:
         """Rules that read the same fields, in runs (in order) that meet at most ``SIGNAL_BLOCKS`` signal blocks."""
@@ -251,11 +253,10 @@ class Factored:
         if not moving:
             return still
         # views that find the same rules for the same cases share one list (``_classes`` sums a list up once, and
-        # counts the blocks that share it together): told apart by where each group finds rules, and which
-        touched = tuple(tuple(itertools.compress(zip(itertools.count(), found), found)) for found in moving)
-        side = self._touched.get((signals, touched))
+        # counts the blocks that share it together): a group's equal lists are one object (``_signal_answers``)
+        side = self._touched.get((signals, *map(id, moving)))
         if side is None:
-            side = self._touched[(signals, touched)] = _merged([still, *moving], len(signals.cases))
+            side = self._touched[(signals, *map(id, moving))] = _merged([still, *moving], len(signals.cases))
         return side
 
     def applicable_at(self, point: Point) -> tuple[int, ...]:
@@ -284,7 +285,11 @@ class Factored:
                 if answer is None:
                     answer = self._ask(group, (key, signal_key), functools.partial(_case_of, block.context, members))
                 table[signal_key] = answer
-            found = group.lists[(signals, key)] = list(map(table.__getitem__, keys_of))
+            found = list(map(table.__getitem__, keys_of))
+            if key:  # views of the context that find the same rules for every case share one list (see ``_side``)
+                found = group.shared.setdefault((signals, *itertools.compress(zip(itertools.count(), found), found)),
+                                                found)
+            group.lists[(signals, key)] = found
         return found
 
     def _context_keys(self, context: Context) -> list[tuple[Any, ...]]:
