@@ -355,7 +355,7 @@ def _record(state: _Collected, point: Point, applicable: tuple[int, ...], judgem
         _count(state.guarded, kind, point)
         state.guarded_by.setdefault(kind, judgement.kept)
     if not judgement.kept:
-        _count(state.uncovered, point.case["taak"], point)
+        _count(state.uncovered, point.context.task, point)  # the case's task (its dict is built only for examples)
         return
     if judgement.away:
         _record_kept(state.kept_at_mentor, state.policy, point, judgement)
@@ -484,6 +484,9 @@ class _Judgement:
     conflicts: list[tuple[int, int]]
     away: tuple[int, ...] = ()  # kept absolute rules with route zorgteam or extern
     verdict: bool = False  # the advice says the task belongs to the mentor
+    #: next to ``away``: the kept rules that keep the mentor's steps (route mentor) or, with ``verdict``, say the task
+    #: is the mentor's (``_record_kept``)
+    keepers: tuple[int, ...] = ()
 
 
 def _judge(policy: Policy, applicable: tuple[int, ...], point: Point, outcomes: Outcomes,
@@ -526,7 +529,8 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point, outcomes: 
         saying_no = [b for b in kept if b in outcomes.saying_no]
         related = {(a, b) for a, b in used} | {(b, a) for a, b in used}
         conflicts = [(a, b) for a in kept if parts[a].verdict is True for b in saying_no if (a, b) not in related]
-    return _Judgement(list(kept), guarded, changers, idle, used, contradictions, conflicts, away, verdict)
+    keepers = tuple([i for i in kept if i in outcomes.steps or (verdict and i in outcomes.saying_yes)]) if away else ()
+    return _Judgement(list(kept), guarded, changers, idle, used, contradictions, conflicts, away, verdict, keepers)
 
 
 def _conflicts(policy: Policy, conflicts: dict[tuple[int, int], tuple[Point, int]], writer: set[int],
@@ -694,12 +698,10 @@ def _record_kept(table: dict[tuple[str, tuple[int, ...]], _Kept], policy: Policy
     advice still says the task is the mentor's or keeps a mentor-route rule's steps. The combiner sets aside every
     non-absolute mentor-route rule there and lets only absolute rules decide the verdict, so what is left is what
     absolute rules ask for: counted per task and rule, one counterexample each."""
-    rules = policy.rules
-    keepers = tuple(i for i in judgement.kept if (rules[i].dan.route == "mentor" and rules[i].dan.mentor_doet)
-                    or (judgement.verdict and rules[i].dan.taak_hoort_bij_mentor is True))
+    keepers = judgement.keepers
     if not keepers:
         return
-    task = point.case["taak"]
+    task = point.context.task  # the case's task (its dict is built only for examples)
     entry = table.get((task, keepers))
     if entry is None:
         entry = table[(task, keepers)] = _Kept(task, judgement.away[0], point, set(keepers), 0, judgement.verdict)

@@ -50,6 +50,9 @@ class Outcomes:
         self.clashing = frozenset(self.clashes)
         self.saying_no = frozenset(i for i, p in enumerate(parts) if p.verdict is False)
         self.saying_yes = frozenset(i for i, p in enumerate(parts) if p.verdict is True)
+        # the rules that keep steps for the mentor: route mentor, with mentor_doet
+        self.steps = frozenset(i for i, rule in enumerate(combiner.rules)
+                               if rule.dan.route == "mentor" and rule.dan.mentor_doet)
         self.names = [rule.id for rule in combiner.rules]
         self.built_in = [name in _BUILT_IN for name in self.names]  # a rule named like a built-in reason
         self.named = self.setters.union(*(p.sets_aside for p in parts))  # rules with zet_opzij and those they name
