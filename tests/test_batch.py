@@ -233,3 +233,61 @@ def test_an_input_smaller_than_one_chunk_starts_no_worker(monkeypatch, basis):
     monkeypatch.setattr(batch._Worker, "start_all", no_workers)
     out = list(advise_lines(BASIS, [LINES[0]] * 10, processes=2, policy=basis))
     assert [json.loads(o)["route"] for o in out] == ["mentor"] * 10
+
+
+def test_blocks_are_the_lines_and_a_chunk_is_one_block(basis):
+    # run_batch writes blocks as they come (from a worker: the bytes it sent), counting lines and error objects by
+    # their line breaks: no output line may hold a line break of its own
+    lines = [*LINES, '{"taak": "signaleren", "id": "a\\nb\\u2028c"}'] * 150  # 1050 lines: 3 chunks
+    blocks = list(_batch.advised_blocks(BASIS, lines, policy=basis))
+    assert [block.count(b"\n") for block in blocks] == [_batch.CHUNK, _batch.CHUNK, 50]
+    assert b"".join(blocks).decode().split("\n")[:-1] == [_batch.advise_line(basis, line, n)
+                                                          for n, line in enumerate(lines, start=1)]
+    assert list(advise_lines(BASIS, lines, policy=basis)) == b"".join(blocks).decode().split("\n")[:-1]
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_cli_batch_counts_error_lines_over_blocks(tmp_path, capsys, processes):
+    path = tmp_path / "casussen.jsonl"
+    path.write_text("\n".join(LINES * 200) + "\n", encoding="utf-8")  # 1200 lines, 600 of them errors
+    assert main(["advies", str(path), "--regels", str(BASIS), "--processen", processes]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == list(advise_lines(BASIS, LINES * 200))
+    assert captured.err.startswith("600 casussen zonder advies")
+
+
+def test_progress_counts_lines_a_block_at_a_time():
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    shown = Tty()
+    progress = Progress(None, shown)
+    for lines in (300, 300, 100, 500, 400):  # 300, 600, 700, 1200, 1600: past 500, 1000 and 1500
+        progress.step(None, lines)
+    assert shown.getvalue() == "\r600 casussen\r1200 casussen\r1600 casussen"
+
+
+def test_a_signal_during_a_write_stops_after_it_with_the_lines_counted():
+    # the signal waits for the write (Signals.deferred) and is raised after it: the lines written must be counted
+    # by then, or the final flush of the interrupted run writes them again and the message names too few lines
+    signals = _batch.Signals()
+
+    class Interrupting(io.BytesIO):
+        armed = False
+
+        def write(self, data):
+            if self.armed:
+                signals._handle(signal.SIGINT, None)  # as if Ctrl-C came during the write
+            return super().write(data)
+
+    raw = Interrupting()
+    writer = _batch.LineWriter(io.TextIOWrapper(raw, encoding="utf-8"), signals, block=2)
+    writer.write(b'{"a": 1}\n{"a": 2}\n', 2)
+    raw.armed = True
+    with pytest.raises(_batch.Interrupted):
+        writer.write(b'{"a": 3}\n{"a": 4}\n', 2)
+    assert writer.written == 4
+    signals.ignore()
+    writer.flush()  # what run_batch does after an interrupt
+    assert raw.getvalue() == b'{"a": 1}\n{"a": 2}\n{"a": 3}\n{"a": 4}\n'

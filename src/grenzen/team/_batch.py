@@ -18,6 +18,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import pickle
 import signal
 import stat
 import sys
@@ -75,25 +76,43 @@ def advise_line(policy: Policy, line: str | bytes | None, number: int, max_bytes
     """
     _advising[0] = True
     try:
-        return _advise_line(policy, line, number, max_bytes)
+        return _advise_line(policy, line, number, max_bytes).decode()
     finally:
         _advising[0] = False
 
 
-def _advise_line(policy: Policy, line: str | bytes | None, number: int, max_bytes: int) -> str:
+def advise_chunk(policy: Policy, chunk: Iterable[tuple[int, str | bytes | None]], max_bytes: int = MAX_CASE_BYTES,
+                 ) -> bytes:
+    """The output lines of (number, line) pairs as one block of UTF-8, each line ending in a line break.
+
+    A signal waits for the whole chunk (``Signals``). No output line holds a line break of its own (JSON escapes it
+    in a string), so ``block.count(b"\\n")`` is the number of lines. Never raises.
+    """
+    _advising[0] = True
+    try:
+        lines = [_advise_line(policy, line, number, max_bytes) for number, line in chunk]
+    finally:
+        _advising[0] = False
+    lines.append(b"")
+    return b"\n".join(lines)
+
+
+def _advise_line(policy: Policy, line: str | bytes | None, number: int, max_bytes: int) -> bytes:
+    """The output line as UTF-8 (the advice straight from its serialiser: ``model_dump_json`` is its ``decode``)."""
     if line is TOO_LONG:
-        return error_line(number, "(casus)", too_large(max_bytes))
+        return error_line(number, "(casus)", too_large(max_bytes)).encode()
     try:
         case = read_case_text(line, json_only=True, max_bytes=max_bytes)
-        return policy.advise(case).model_dump_json()
+        advice = policy.advise(case)
+        return advice.__pydantic_serializer__.to_json(advice)
     except CaseError as exc:
         fouten = [{"veld": e.field, "melding": e.message} for e in exc.errors]
-        return json.dumps({"fout": {"regelnummer": number, "fouten": fouten}}, ensure_ascii=False)
+        return json.dumps({"fout": {"regelnummer": number, "fouten": fouten}}, ensure_ascii=False).encode()
     except EngineError as exc:
-        return error_line(number, "(engine)", f"{exc}; geen advies — leg de casus voor aan het zorgteam")
+        return error_line(number, "(engine)", f"{exc}; geen advies — leg de casus voor aan het zorgteam").encode()
     except Exception as exc:  # noqa: BLE001 - one bad line never stops a batch (type name only: no content)
         return error_line(number, "(casus)", f"onverwachte fout bij deze regel ({type(exc).__name__}); "
-                                             "geen advies — leg de casus voor aan het zorgteam")
+                                             "geen advies — leg de casus voor aan het zorgteam").encode()
 
 
 class LineReader:
@@ -126,8 +145,16 @@ def advise_lines(directory: Path, lines: Iterable[str | bytes | None], processes
     loaded: a single process uses it instead of loading again, and so does a batch whose whole input is less than one
     chunk (``CHUNK`` lines). ``processes`` is capped at the CPU count. Raises
     ``WorkerError`` if a worker's policy does not load or a worker stops. Close the iterator (or let it finish)
-    to stop the workers.
+    to stop the workers. Lines come a chunk at a time (``advised_blocks``).
     """
+    for block in advised_blocks(directory, lines, processes, policy, max_bytes):
+        yield from block.decode().split("\n")[:-1]
+
+
+def advised_blocks(directory: Path, lines: Iterable[str | bytes | None], processes: int = 1,
+                   policy: Policy | None = None, max_bytes: int = MAX_CASE_BYTES) -> Generator[bytes, None, None]:
+    """``advise_lines`` as blocks of UTF-8 (``advise_chunk``), in input order: the output as it is written, without
+    a step per line in this process. A block holds a chunk, at most ``CHUNK`` lines, each ending in a line break."""
     numbered: Iterator[tuple[int, Any]] = enumerate(lines, start=1)
     processes = max(1, min(processes, os.cpu_count() or 1))
     if processes > 1 and policy is not None:
@@ -138,17 +165,18 @@ def advise_lines(directory: Path, lines: Iterable[str | bytes | None], processes
     if processes == 1:
         if policy is None:
             policy = load_policy(directory)
-        for number, line in numbered:
-            yield advise_line(policy, line, number, max_bytes)
+        while chunk := list(islice(numbered, CHUNK)):
+            yield advise_chunk(policy, chunk, max_bytes)
         return
     yield from _parallel(directory, numbered, processes, max_bytes, policy)
 
 
 def _parallel(directory: Path, numbered: Iterator[tuple[int, Any]], processes: int, max_bytes: int,
-              policy: Policy | None = None) -> Iterator[str]:
-    """The lines advised over ``processes`` processes, in input order. With ``policy`` (already loaded here) this
+              policy: Policy | None = None) -> Iterator[bytes]:
+    """The blocks advised over ``processes`` processes, in input order. With ``policy`` (already loaded here) this
     process is one of them: it starts one worker fewer, advises on its own until a worker has loaded the policy, and
-    then takes a chunk in every round beside the workers' chunks."""
+    then takes a chunk in every round beside the workers' chunks. A worker sends its chunk's block as it is written
+    (bytes, not a list of lines to unpickle), so this process does nothing per line of a worker."""
     local = policy is not None
     workers = _Worker.start_all(directory, processes - 1 if local else processes, max_bytes, wait=not local,
                                 policy=policy)
@@ -157,21 +185,21 @@ def _parallel(directory: Path, numbered: Iterator[tuple[int, Any]], processes: i
             while not any(worker.conn.poll() for worker in workers):  # the workers are still loading the policy
                 if not (chunk := list(islice(numbered, CHUNK))):
                     break
-                yield from (advise_line(policy, line, number, max_bytes) for number, line in chunk)
+                yield advise_chunk(policy, chunk, max_bytes)
             for worker in workers:
                 worker.ready()
         busy = _deal(workers, numbered)
         share = CHUNK
         while True:  # a round: each busy worker advises one chunk, this process the next one
             own = list(islice(numbered, share)) if policy is not None else []
-            advised = [advise_line(policy, line, number, max_bytes) for number, line in own] if policy else []
+            advised = advise_chunk(policy, own, max_bytes) if own and policy is not None else b""
             if own:
                 share = _next_share(share, busy)
             done = [worker.receive() for worker in busy]
             busy = _deal(workers, numbered)  # the next round starts before this one is written
-            for results in done:
-                yield from results
-            yield from advised
+            yield from done
+            if advised:
+                yield advised
             if not busy and not own:
                 break
     except BaseException:  # an interrupt, a closed iterator, a worker that stopped: no worker is left behind
@@ -207,15 +235,16 @@ class _Worker:
     def __init__(self, conn: Connection, process: multiprocessing.process.BaseProcess) -> None:
         self.conn, self.process = conn, process
 
-    def receive(self) -> Any:
+    def receive(self) -> bytes:
+        """The block of the chunk the worker advises."""
         try:
-            return self.conn.recv()
+            return self.conn.recv_bytes()
         except (EOFError, OSError):
             raise WorkerError("Een werkproces stopte onverwacht; de uitvoer is onvolledig.") from None
 
     def ready(self) -> None:
         """Wait for the worker's first message: its policy loaded, or why not (``WorkerError``)."""
-        kind, message = self.receive()
+        kind, message = pickle.loads(self.receive())  # sent with ``send``: ``recv`` is this
         if kind != "klaar":
             raise WorkerError(message)
 
@@ -309,7 +338,7 @@ def _serve(conn: Connection, directory: str, max_bytes: int, policy: Policy | No
             return
         conn.send(("klaar", None))
         while (chunk := conn.recv()) is not None:
-            conn.send([advise_line(policy, line, number, max_bytes) for number, line in chunk])
+            conn.send_bytes(advise_chunk(policy, chunk, max_bytes))
     except (EOFError, OSError):  # the parent is gone
         return
 
@@ -362,7 +391,8 @@ class Signals:
 
 
 class LineWriter:
-    """Whole lines to a stream, flushed in blocks; ``written`` counts the lines certainly out.
+    """Blocks of whole lines (UTF-8, each line ending in a line break) to a stream, flushed once ``block`` lines are
+    waiting; ``written`` counts the lines certainly out.
 
     A failed write raises ``WriteError``, which names the last complete line.
     """
@@ -370,31 +400,34 @@ class LineWriter:
     def __init__(self, stream: TextIO, signals: Signals, block: int = 256) -> None:
         self.binary: BinaryIO | None = getattr(stream, "buffer", None)
         self.stream, self.signals, self.block = stream, signals, block
-        self.written = 0
-        self._lines: list[str] = []
+        self.written = self._waiting = 0
+        self._blocks: list[bytes] = []
 
-    def write(self, line: str) -> None:
-        self._lines.append(line)
-        if len(self._lines) >= self.block:
+    def write(self, block: bytes, lines: int) -> None:
+        """``block`` holds ``lines`` whole lines."""
+        self._blocks.append(block)
+        self._waiting += lines
+        if self._waiting >= self.block:
             self.flush()
 
     def flush(self) -> None:
-        if not self._lines:
+        if not self._blocks:
             return
-        text = "\n".join(self._lines) + "\n"
+        data = b"".join(self._blocks)
         with self.signals.deferred():
             try:
                 if self.binary is not None:
                     self.stream.flush()  # anything written as text before
-                    self.binary.write(text.encode("utf-8"))
+                    self.binary.write(data)
                     self.binary.flush()
                 else:
-                    self.stream.write(text)
+                    self.stream.write(data.decode())
                     self.stream.flush()
             except OSError as exc:
                 raise WriteError(write_problem(exc, self.written)) from None
-        self.written += len(self._lines)
-        self._lines.clear()
+            self.written += self._waiting  # before a signal that waited for the write is raised (``deferred``)
+            self._waiting = 0
+            self._blocks.clear()
 
 
 def write_problem(exc: OSError, complete: int | None) -> str:
@@ -428,12 +461,13 @@ def run_batch(policy: Policy, directory: Path, stream: BinaryIO, processes: int 
     progress, failed = Progress(input_size(stream), err), 0
     with Signals() as signals:
         writer = LineWriter(out, signals)
-        results = advise_lines(directory, reader, processes, policy=policy, max_bytes=max_bytes)
+        results = advised_blocks(directory, reader, processes, policy=policy, max_bytes=max_bytes)
         try:
-            for line in results:
-                failed += line.startswith('{"fout"')
-                writer.write(line)
-                progress.step(reader.consumed)
+            for block in results:  # whole lines: an error object is a line that starts with {"fout"
+                failed += block.startswith(b'{"fout"') + block.count(b'\n{"fout"')
+                lines = block.count(b"\n")
+                writer.write(block, lines)
+                progress.step(reader.consumed, lines)
                 signals.check()
             writer.flush()
         except (Interrupted, WorkerError) as exc:
@@ -474,9 +508,10 @@ class Progress:
         self.total, self.stream, self.done = total, stream, 0
         self.active = stream.isatty()
 
-    def step(self, position: int | None = None) -> None:
-        self.done += 1
-        if self.active and self.done % 500 == 0:
+    def step(self, position: int | None = None, lines: int = 1) -> None:
+        """``lines`` more lines done (shown every 500 lines)."""
+        self.done += lines
+        if self.active and self.done // 500 != (self.done - lines) // 500:
             self.show(position)
 
     def show(self, position: int | None) -> None:
