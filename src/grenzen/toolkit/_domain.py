@@ -126,7 +126,7 @@ class Block:
             yield Point(self.context, members, base * weight)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Point:
     """One enumerated case: its context, its signals' classes and the grid points it stands for. The case in the
     contract's format is built when asked for (most points never need it)."""
@@ -134,6 +134,10 @@ class Point:
     context: Context
     members: tuple[Item, ...]  # the signals' classes, in the case's order
     weight: int
+
+    def __init__(self, context: Context, members: tuple[Item, ...], weight: int) -> None:
+        # what a frozen dataclass's own __init__ sets, in one step (controleer makes a point per class: 24,000)
+        self.__dict__.update(context=context, members=members, weight=weight)
 
     @functools.cached_property
     def case(self) -> dict[str, Any]:
@@ -270,10 +274,10 @@ def build_domain(rule_sets: Iterable[list[Regel]], kinds: Sequence[str], tasks: 
     task_classes = _classes(tasks, lambda t: tuple(t in group for group in asked.tasks))
     training_classes = _classes(trainings, lambda t: tuple(t in group for group in asked.trainings))
     training_sets = _training_sets(rules, training_classes)
-    item_classes = _classes(_signal_grid(kinds, asked.signals),
-                            lambda p: (p[0] in safety, *(_signal_matches(b, *p) for b in asked.signals)))
+    met = {point: [_signal_matches(b, *point) for b in asked.signals] for point in _signal_grid(kinds, asked.signals)}
+    item_classes = _classes(list(met), lambda p: (p[0] in safety, *met[p]))
     positive = _positive_blocks(rules, asked.signals)
-    items = _items(item_classes, asked.signals, _away_blocks(rules, positive), safety)
+    items = _items(item_classes, met, _away_blocks(rules, positive), safety)
     interacting = [rule for rule in rules if _interacts(rule)]
     domain = Domain(
         tasks=[(members[0], len(members)) for members in task_classes],
@@ -345,12 +349,13 @@ def _away_blocks(rules: list[Regel], positive: list[frozenset[int]]) -> frozense
                                     if rule.absoluut and rule.dan.route != "mentor"))
 
 
-def _items(item_classes: list[list[tuple[str, str, int | None]]], blocks: list[SignaalVoorwaarde],
+def _items(item_classes: list[list[tuple[str, str, int | None]]], met: dict[tuple[str, str, int | None], list[bool]],
            away_blocks: frozenset[int], safety: frozenset[str]) -> list[Item]:
-    """One signal class each: its first grid point, the class size and the blocks that point matches."""
+    """One signal class each: its first grid point, the class size and the blocks that point matches (``met``: per
+    grid point, whether it matches each block)."""
     items = []
     for index, m in enumerate(item_classes):
-        matched = frozenset(i for i, b in enumerate(blocks) if _signal_matches(b, *m[0]))
+        matched = frozenset(itertools.compress(itertools.count(), met[m[0]]))
         items.append(Item(m[0][0], m[0][1], m[0][2], len(m), matched, m[0][0] in safety, bool(matched & away_blocks),
                           index))
     return items
