@@ -75,7 +75,8 @@ def _checking_judge(checked: list[int], every_subset: bool) -> Any:
     and worked out on its own."""
     alone: dict[int, Outcomes] = {}
 
-    def judge(policy, applicable, point, outcomes, unsure):
+    def judge(policy, applicable, point, outcomes, unsure, safety=None):
+        assert safety is None or safety == point.safety
         plain = _Advised(policy, point)
         sets = [applicable, *(tuple(j for j in applicable if j != i) for i in applicable)] if every_subset \
             else [applicable]

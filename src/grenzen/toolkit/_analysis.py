@@ -42,7 +42,9 @@ from __future__ import annotations
 import functools
 import itertools
 import time
-from collections.abc import Iterable
+import types
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -266,7 +268,8 @@ def _collect(policy: Policy, asked: list[Regel], domain: Domain, pairs: bool) ->
         safety = guard is not None
         judgement = judged.get((applicable, safety))
         if judgement is None:
-            judgement = judged[(applicable, safety)] = _judge(policy, applicable, point, outcomes, state.unsure)
+            judgement = judged[(applicable, safety)] = _judge(policy, applicable, point, outcomes, state.unsure,
+                                                              safety)
         _record(state, point, applicable, judgement)
     return state
 
@@ -360,7 +363,8 @@ def _record(state: _Collected, point: Point, applicable: tuple[int, ...], judgem
     if judgement.away:
         _record_kept(state.kept_at_mentor, state.policy, point, judgement)
     _record_rules(state, point, applicable, judgement)
-    state.used_exceptions |= judgement.used
+    if judgement.used:
+        state.used_exceptions |= judgement.used
     for contradiction in judgement.contradictions:
         _count(state.contradictions, contradiction, point)
     for pair in judgement.conflicts:
@@ -374,12 +378,14 @@ def _record_rules(state: _Collected, point: Point, applicable: tuple[int, ...], 
         for i in state.never.intersection(applicable):
             seen[i].applies = point
         state.never.difference_update(applicable)
-    for i in judgement.changers:
-        seen[i].changes = True
-    state.unsure -= judgement.changers
-    for i, by in judgement.idle.items():
-        if seen[i].idle is None:
-            seen[i].idle, seen[i].idle_by = point, by
+    if judgement.changers:
+        for i in judgement.changers:
+            seen[i].changes = True
+        state.unsure -= judgement.changers
+    if judgement.idle:
+        for i, by in judgement.idle.items():
+            if seen[i].idle is None:
+                seen[i].idle, seen[i].idle_by = point, by
 
 
 def _add_exceptions_in_pairs(state: _Collected) -> None:
@@ -477,11 +483,11 @@ def _uncovered(state: _Collected) -> list[Finding]:
 class _Judgement:
     kept: list[int]
     guarded: bool  # the safety guard gave the advice
-    changers: set[int]
-    idle: dict[int, list[str]]
-    used: set[tuple[int, int]]
-    contradictions: list[tuple[str, int, int]]
-    conflicts: list[tuple[int, int]]
+    changers: AbstractSet[int]
+    idle: Mapping[int, list[str]]
+    used: AbstractSet[tuple[int, int]]
+    contradictions: Sequence[tuple[str, int, int]]
+    conflicts: Sequence[tuple[int, int]]
     away: tuple[int, ...] = ()  # kept absolute rules with route zorgteam or extern
     verdict: bool = False  # the advice says the task belongs to the mentor
     #: next to ``away``: the kept rules that keep the mentor's steps (route mentor) or, with ``verdict``, say the task
@@ -489,8 +495,12 @@ class _Judgement:
     keepers: tuple[int, ...] = ()
 
 
+_NOTHING: frozenset[Any] = frozenset()
+_NO_IDLE: Mapping[int, list[str]] = types.MappingProxyType({})
+
+
 def _judge(policy: Policy, applicable: tuple[int, ...], point: Point, outcomes: Outcomes,
-           unsure: set[int]) -> _Judgement:
+           unsure: set[int], safety: bool | None = None) -> _Judgement:
     """What the rules that hold for ``point`` do there: which change the advice, which sit idle, and so on.
 
     Only the rules in ``unsure`` (not yet seen changing an advice) are asked about (among the changers or idle): an
@@ -499,14 +509,16 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point, outcomes: 
     for those rules, for a safety signal (did the guard give the advice?) or next to a rule that refers the case away
     (does the advice say the task is the mentor's?)."""
     rules, parts = policy.rules, outcomes.parts
-    safety = point.safety
+    if safety is None:  # ``safety``: ``point.safety``, when the caller knows it
+        safety = point.safety
     kept = outcomes.kept(applicable)
     away = tuple([i for i in kept if i in outcomes.away]) if not outcomes.away.isdisjoint(kept) else ()
-    asked = unsure.intersection(applicable)
-    changers: set[int] = set()
-    idle: dict[int, list[str]] = {}
+    asked = unsure.intersection(applicable) if not unsure.isdisjoint(applicable) else _NOTHING
+    changers: AbstractSet[int] = _NOTHING  # shared empty containers: a judgement is never changed
+    idle: Mapping[int, list[str]] = _NO_IDLE
     guarded = verdict = False
     if asked:
+        changers, idle = set(), {}
         whole = outcomes.of(applicable, safety)
         guarded, verdict = whole.guarded, whole.verdict
         for i in sorted(asked):
@@ -516,15 +528,15 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point, outcomes: 
                 idle[i] = [rules[j].id for j in kept if j != i][:3]
     elif safety or away:
         guarded, verdict = outcomes.decided(kept, safety)
-    used: set[tuple[int, int]] = set()
+    used: AbstractSet[tuple[int, int]] = _NOTHING
     if not outcomes.setters.isdisjoint(kept):
         present = frozenset(applicable)
         used = {(j, t) for j in kept if j in outcomes.setters for t in parts[j].sets_aside if t in present}
-    contradictions: list[tuple[str, int, int]] = []
+    contradictions: Sequence[tuple[str, int, int]] = ()
     if not outcomes.clashing.isdisjoint(kept):
         present = frozenset(kept)
         contradictions = [(sentence, a, b) for a in kept for sentence, b in outcomes.clashes.get(a, ()) if b in present]
-    conflicts: list[tuple[int, int]] = []
+    conflicts: Sequence[tuple[int, int]] = ()
     if not outcomes.saying_no.isdisjoint(kept) and not outcomes.saying_yes.isdisjoint(kept):
         saying_no = [b for b in kept if b in outcomes.saying_no]
         related = {(a, b) for a, b in used} | {(b, a) for a, b in used}
