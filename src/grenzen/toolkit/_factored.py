@@ -69,7 +69,7 @@ class _Group:
     # per list of signals: each case's signal_key, and the first case's signals per signal_key
     signal_keys: dict[Signals, tuple[list[Any], dict[Any, tuple[Item, ...]]]] = field(default_factory=dict)
     lists: dict[tuple[Signals, tuple[Any, ...]], list[tuple[int, ...]]] = field(default_factory=dict)  # see answers
-    # the lists above by their list of signals and (position, rules) where they find rules: equal lists are one
+    # the lists above by their list of signals and what the group finds for each class of signals: equal lists are one
     shared: dict[tuple[Any, ...], list[tuple[int, ...]]] = field(default_factory=dict)
 
     # what the group reads, worked out once (``__post_init__``)
@@ -285,10 +285,11 @@ class Factored:
                 if answer is None:
                     answer = self._ask(group, (key, signal_key), functools.partial(_case_of, block.context, members))
                 table[signal_key] = answer
-            found = list(map(table.__getitem__, keys_of))
-            if key:  # views of the context that find the same rules for every case share one list (see ``_side``)
-                found = group.shared.setdefault((signals, *itertools.compress(zip(itertools.count(), found), found)),
-                                                found)
+            # views of the context that find the same rules for every class of signals share one list (see ``_side``)
+            alike = (signals, *table.items())
+            found = group.shared.get(alike)
+            if found is None:
+                found = group.shared[alike] = list(map(table.__getitem__, keys_of))
             group.lists[(signals, key)] = found
         return found
 
