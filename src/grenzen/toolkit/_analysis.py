@@ -153,8 +153,9 @@ class _Seen:
 
 
 _BUILT_IN = frozenset({FALLBACK.regel, SAFETY_GUARD.regel})
-#: A class of enumerated cases (``_classes``): the rules that apply, the task, the kind of the first safety signal.
-_ClassKey = tuple[tuple[int, ...], str, str | None]
+#: A class of enumerated cases (``_classes``): the rules that apply, the task, the kind of the first safety signal,
+#: and its first case with the weight of the class.
+_Class = tuple[tuple[int, ...], str, str | None, Point]
 
 
 def safety_kinds(policy: Policy) -> frozenset[str]:
@@ -264,7 +265,7 @@ def _collect(policy: Policy, asked: list[Regel], domain: Domain, pairs: bool) ->
     judged: dict[tuple[tuple[int, ...], bool], _Judgement] = {}
     outcomes = Outcomes(policy)
     classes, state.cases = _classes(policy, domain, pairs)
-    for (applicable, _, guard), point in classes.items():
+    for applicable, _, guard, point in classes:
         safety = guard is not None
         judgement = judged.get((applicable, safety))
         if judgement is None:
@@ -274,9 +275,9 @@ def _collect(policy: Policy, asked: list[Regel], domain: Domain, pairs: bool) ->
     return state
 
 
-def _classes(policy: Policy, domain: Domain, pairs: bool) -> tuple[dict[_ClassKey, Point], int]:
-    """The enumerated cases by (applicable rules, task, kind of the first safety signal): per class its first case
-    with the weight of the whole class, in the order of the first cases; and the number of cases.
+def _classes(policy: Policy, domain: Domain, pairs: bool) -> tuple[list[_Class], int]:
+    """The enumerated cases by (applicable rules, task, kind of the first safety signal): per class the key and its
+    first case with the weight of the whole class, in the order of the first cases; and the number of cases.
 
     A block's cases fall into classes by what the groups of rules that read signals find and the first safety kind
     (``_summary``): the rules the other groups find are the same for the whole block, and never among those. So each
@@ -314,11 +315,11 @@ def _classes(policy: Policy, domain: Domain, pairs: bool) -> tuple[dict[_ClassKe
             else:
                 weights[key] += base * weight
     side_keys = list(numbers)
-    out: dict[_ClassKey, Point] = {}
-    for (fixed, task, key, block, position), weight in zip(firsts, weights, strict=True):
-        rules, guard = side_keys[key]
-        applicable = tuple(sorted(fixed + rules))  # ``rules`` as the groups found them, one group after another
-        out[(applicable, task, guard)] = Point(block.context, block.signals.cases[position], weight)
+    # ``rules`` as the groups found them, one group after another: sorted here; no two classes share a key (the rules
+    # the other groups find and those the signal groups find are told apart by the rules themselves)
+    out = [(tuple(sorted(fixed + rules)), task, guard, Point(block.context, block.signals.cases[position], weight))
+           for (fixed, task, key, block, position), weight in zip(firsts, weights, strict=True)
+           for rules, guard in (side_keys[key],)]
     return out, cases
 
 

@@ -105,12 +105,19 @@ class Signals:
     pairs: tuple[list[int], list[int]] | None = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "weights", [math.prod(item.weight for item in case) for case in self.cases])
-        object.__setattr__(self, "guards", [next((i.kind for i in case if i.safety), None) for case in self.cases])
+        object.__setattr__(self, "weights", [math.prod([item.weight for item in case]) for case in self.cases])
+        object.__setattr__(self, "guards", list(map(_first_safety_kind, self.cases)))
         object.__setattr__(self, "indexes", [tuple(item.index for item in case) for case in self.cases])
         object.__setattr__(self, "items", {item.index: item for case in self.cases for item in case})
         two = bool(self.cases) and all(len(case) == 2 for case in self.cases)
         object.__setattr__(self, "pairs", ([a for a, _ in self.indexes], [b for _, b in self.indexes]) if two else None)
+
+
+def _first_safety_kind(case: tuple[Item, ...]) -> str | None:
+    for item in case:
+        if item.safety:
+            return item.kind
+    return None
 
 
 @dataclass(frozen=True)
