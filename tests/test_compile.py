@@ -165,6 +165,7 @@ def test_fact_layout_of_blocks_without_marks():
     # past the room for marks (mark_room) a block keeps the list layout
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_compile, "mark_room", lambda blocks, counts: 1)
+        patch.setattr(_compile, "ruleset_room", lambda counts: 0)  # no fact per ruleset either
         result = compile_rules([Regel.model_validate(FACT_RULE)], ["x", "y"])
     fact = encode_case(Casus.model_validate(FACT_CASE), result)
     assert [m for m, _ in result.marks] == ["p0"] and "p0" not in fact
@@ -181,6 +182,7 @@ def test_fact_layout_of_a_negated_block_without_a_mark():
     # a negated block past the room: one $iall over the list of all signals, with a field per bound
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_compile, "mark_room", lambda blocks, counts: 0)
+        patch.setattr(_compile, "ruleset_room", lambda counts: 0)  # no fact per ruleset either
         result = compile_rules([Regel.model_validate(FACT_RULE)], ["x", "y"])
     fact = encode_case(Casus.model_validate(FACT_CASE), result)
     assert result.marks == () and result.shared
@@ -261,6 +263,7 @@ def _compiled_conditions(conds: list, room: int | None = None):
     with pytest.MonkeyPatch.context() as patch:
         if room is not None:
             patch.setattr(_compile, "mark_room", lambda blocks, counts: room)
+            patch.setattr(_compile, "ruleset_room", lambda counts: 0)  # no fact per ruleset either
         return compile_rules(rules, ["x", "y"], ["a", "b", "c", "d"])
 
 

@@ -57,8 +57,28 @@ def test_engine_agrees_with_reference_whatever_the_room_for_marks(rules, raw_cas
     # ``room``) and keeps the list layout for the others: both layouts side by side in one policy
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_compile, "mark_room", lambda blocks, counts: room)
+        patch.setattr(_compile, "ruleset_room", lambda counts: 0)  # no fact per ruleset either
         policy = _load(rules)
-    assert len(policy._compiled.marks) <= room
+    compiled = policy._compiled
+    # (a policy whose marks no engine rule tests, its blocks folded away, fits a fact per ruleset even with no room)
+    assert len(compiled.marks) <= room or all(not own for own in compiled.ruleset_marks or [{1}])
+    _agree(policy, raw_cases)
+
+
+@pytest.mark.slow
+@given(rule_sets(min_rules=4, max_rules=16), st.lists(cases, min_size=5, max_size=30))
+@settings(max_examples=int(os.environ.get("GRENZEN_DIFF_EXAMPLES", "300")) // 2)
+def test_engine_agrees_with_reference_with_a_fact_per_ruleset(rules, raw_cases):
+    # a policy whose blocks do not all fit in one fact, but each ruleset's do: every block has a mark and each
+    # ruleset gets a fact with only its own marks; here rulesets of at most 2 groups of 2 rules, so that generated
+    # policies have several, split by task
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_compile, "mark_room", lambda blocks, counts: 0)
+        patch.setattr(_compile, "RULES_PER_GROUP", 2)
+        patch.setattr(_compile, "GROUPS_PER_RULESET", 2)
+        policy = _load(rules)
+    marks = policy._compiled.ruleset_marks
+    assert marks is None or len(marks) == len(policy._compiled.rulesets)
     _agree(policy, raw_cases)
 
 

@@ -8,6 +8,7 @@ advise and agree with the reference evaluator. What remains is refused at load a
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator, Sequence
 
@@ -32,6 +33,7 @@ def layout(request: pytest.FixtureRequest) -> Iterator[str]:
     if request.param == "lists":
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(_compile, "mark_room", lambda blocks, counts: 0)
+            patch.setattr(_compile, "ruleset_room", lambda counts: 0)  # no fact per ruleset either
             yield request.param
     else:
         yield request.param
@@ -158,6 +160,24 @@ def test_a_signal_condition_over_500_kinds(tmp_path, layout):
     assert [r.regel for r in policy.advise(every_signal_of(named)).redenen] == ["r1", "r0", "r2"]
     assert [r.regel for r in policy.advise(every_signal_of(named[-50:], "matig")).redenen] == ["r0", "r2"]
     agree_on_random_cases(policy, vocab, named)
+
+
+def test_more_signal_blocks_than_one_fact_holds(tmp_path, layout):
+    """600 distinct signal blocks: one fact cannot hold a mark for each (255 properties), each ruleset's can: every
+    block has a mark and each ruleset gets a fact with only its own (in the list layout: lists)."""
+    from grenzen.pipeline._compile import fact_texts
+
+    vocab = vocabulary(kinds=60)
+    rules = [rule(i, {"signaal": {"soort": f"k{i % 60}", "duur_minstens_weken": i // 60}}, "mentor") for i in range(600)]
+    policy = load(tmp_path, rules, vocab)
+    compiled = policy._compiled
+    assert (compiled.ruleset_marks is not None) is (layout == "marks")
+    case = Casus.model_validate(every_signal_of(kinds(60)))
+    texts = fact_texts(case, compiled, None)
+    for text in [texts] if isinstance(texts, str) else texts:
+        assert len(json.loads(text)) + 2 <= 255  # sid and id are added by the engine driver
+    assert len(policy.advise(case).redenen) == 50 * 10  # each of the 50 signals lasts 9 weeks: blocks up to 9 weeks
+    agree_on_random_cases(policy, vocab, kinds(60))
 
 
 def test_100_kinds_with_two_bounds(tmp_path):

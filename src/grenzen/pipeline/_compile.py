@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -599,6 +600,9 @@ class Compiled:
     #: per signal block that has a mark: (its fact field ``p<n>``, what it selects), in the order of ``_marks``
     marks: tuple[tuple[str, Selection], ...] = ()
     shared: bool = True  # some condition reads the list of all signals ``s`` (else the fact leaves it out)
+    #: per ruleset, the marks (as ``,"p<n>":1``) its rules test, when each ruleset gets a fact with only its own marks
+    #: (None: one fact with every mark for all rulesets; see ``compile_rules``)
+    ruleset_marks: list[frozenset[str]] | None = None
 
     prefix: str = "{"  # start of every fact: the group markers
     sentinel: str = ""  # the sentinel item of the list of all signals, as JSON
@@ -616,14 +620,36 @@ Group: TypeAlias = list[tuple[str, str]]
 def compile_rules(rules: list[Regel], trainings: list[str], kinds: list[str] | None = None) -> Compiled:
     """Compile rules (in policy order) into small engine rulesets; ``kinds``: the vocabulary's signal kinds.
 
+    Every distinct signal block gets a mark when the fact has room for all of them; else, when each ruleset's own
+    marks fit in the fact that ruleset gets (``ruleset_room``), every block still gets one and each ruleset gets a fact
+    with only its marks (``Compiled.ruleset_marks``); else the first blocks get one (``mark_room``) and the others
+    keep the list layout.
+
     ``trainings`` is accepted for callers; the fact lists the mentor's trainings, whatever the vocabulary."""
+    blocks, counting = _blocks(rules)
+    room = mark_room(len(blocks), counting)
+    if room >= len(blocks):
+        return _compile(rules, kinds, _named(blocks))
+    compiled = _compile(rules, kinds, _named(blocks))
+    used = [frozenset(_MARK_TEST.findall(text)) for text in compiled.rulesets]
+    if all(len(marks) <= ruleset_room(counting) for marks in used):
+        compiled.ruleset_marks = [frozenset(f',"{name}":1' for name in marks) for marks in used]
+        return compiled
+    return _compile(rules, kinds, _named(blocks[:room]))
+
+
+#: A mark's test in a ruleset's text (``_translate``): the mark's name.
+_MARK_TEST = re.compile(r'"\$n?ex":\{"(' + MARK + r'\d+)":1\}')
+
+
+def _compile(rules: list[Regel], kinds: list[str] | None, marks: dict[Selection, str]) -> Compiled:
+    """``compile_rules`` with a mark for each of the blocks ``marks`` names; the other blocks keep the list layout."""
     vocabulary = tuple(kinds or ())
     compiled = Compiled(rulesets=Rulesets(), markers={})
     bounds: dict[tuple[int, int, int | None], None] = {}
     listed: set[str] = set()
     counts: dict[str, SignaalVoorwaarde] = {}
     per_rule: list[list[EngineRule]] = []
-    marks = _marks(rules)
     shared = False
     for index, rule in enumerate(rules):
         seen = _Seen(marks)
@@ -657,22 +683,32 @@ def compile_rules(rules: list[Regel], trainings: list[str], kinds: list[str] | N
     return compiled
 
 
-def _marks(rules: list[Regel]) -> dict[Selection, str]:
-    """A mark (fact field ``p<n>``) for each distinct signal block, in policy order, as many as the fact has room for
-    (``mark_room``): 255 properties less the group markers, the fixed fields and the counting fields, and when not
-    every block gets one, less a list per kind the case has (``MAX_SIGNALS``) for the blocks that keep the list
-    layout."""
+def _blocks(rules: list[Regel]) -> tuple[list[Selection], int]:
+    """The distinct signal blocks of ``rules`` in policy order, and how many counting fields they have."""
     blocks: dict[Selection, None] = {}
     counting: set[str] = set()
     for rule in rules:
         blocks.update(dict.fromkeys(selection(block) for block, _ in signals_with_polarity(rule.als)))
         counting.update(count_field(block) for block in counting_blocks(rule.als))
-    return {chosen: f"{MARK}{n}" for n, chosen in enumerate(list(blocks)[:mark_room(len(blocks), len(counting))])}
+    return list(blocks), len(counting)
+
+
+def _named(blocks: list[Selection]) -> dict[Selection, str]:
+    """A mark (fact field ``p<n>``) for each of ``blocks``."""
+    return {chosen: f"{MARK}{n}" for n, chosen in enumerate(blocks)}
+
+
+def ruleset_room(counts: int) -> int:
+    """How many marks one fact has room for beside the group markers, the fixed fields and ``counts`` counting fields
+    (255 properties in all)."""
+    return FACT_PROPERTIES - GROUPS_PER_RULESET - FIXED_FIELDS - counts
 
 
 def mark_room(blocks: int, counts: int) -> int:
-    """How many of a policy's ``blocks`` distinct signal blocks get a mark, when it has ``counts`` counting fields."""
-    room = FACT_PROPERTIES - GROUPS_PER_RULESET - FIXED_FIELDS - counts
+    """How many of a policy's ``blocks`` distinct signal blocks get a mark in one fact for every ruleset, when it has
+    ``counts`` counting fields: all when they fit; else as many as fit beside a list per kind the case has
+    (``MAX_SIGNALS``) for the blocks that keep the list layout."""
+    room = ruleset_room(counts)
     return room if blocks <= room else max(room - MAX_SIGNALS, 0)
 
 
@@ -779,11 +815,29 @@ def _rulesets(groups: list[Group], markers: dict[str, int]) -> list[str]:
 
 
 def fact_json(case: Casus, compiled: Compiled) -> str:
-    """The engine fact for a validated case, as JSON text.
+    """The engine fact for a validated case, as JSON text, with every mark the case sets.
 
     Built by hand because it is the hot path: every value is an integer or an identifier that the
     case model has checked against ``KIND_PATTERN`` or a literal, so nothing needs escaping.
     """
+    head, marks = _fact_parts(case, compiled)
+    return head + "".join(marks) + "}"
+
+
+def fact_texts(case: Casus, compiled: Compiled, visit: list[int] | None) -> str | list[str]:
+    """What the engine gets for a validated case: one fact for every ruleset (``fact_json``), or, when each ruleset
+    has its own marks (``Compiled.ruleset_marks``), one fact per ruleset in ``visit`` (None: all) with only its
+    marks."""
+    head, marks = _fact_parts(case, compiled)
+    own = compiled.ruleset_marks
+    if own is None:
+        return head + "".join(marks) + "}"
+    return [head + "".join([m for m in marks if m in own[i]]) + "}" for i in (range(len(own)) if visit is None
+                                                                              else visit)]
+
+
+def _fact_parts(case: Casus, compiled: Compiled) -> tuple[str, list[str]]:
+    """A case's fact without its closing brace, and the marks it sets (``,"p<n>":1`` each, in order)."""
     have = case.mentor.scholing if case.mentor else ()
     age = case.leeftijd if case.leeftijd is not None else ABSENT
     year = case.leerjaar if case.leerjaar is not None else ABSENT
@@ -810,14 +864,11 @@ def fact_json(case: Casus, compiled: Compiled) -> str:
         counted += text[3]
     if compiled.shared:
         parts.append(',"s":[' + ",".join(everything + [compiled.sentinel]) + "]")
-    if marked:
-        parts += dict.fromkeys(marked)
     if compiled.counts:
         parts += [f',"{count[0]}":{counted.count(n)}' for n, count in enumerate(compiled.counts)]
     for kind, items in by_kind.items():
         parts.append(f',"{signal_list(kind)}":[' + ",".join(items) + "]")
-    parts.append("}")
-    return "".join(parts)
+    return "".join(parts), list(dict.fromkeys(marked)) if marked else []
 
 
 def _signal_texts(kind: str, rank: int, weeks: int | None, compiled: Compiled) -> SignalTexts:

@@ -18,6 +18,7 @@ import contextlib
 import json
 import threading
 import weakref
+from collections.abc import Sequence
 from typing import Any
 
 from .._errors import EngineError
@@ -130,19 +131,22 @@ class Engine:
         self._handles[:] = fresh  # same list object: the finalizer sees the current handles
         _release_all(old)
 
-    def match(self, fact: str, visit: list[int] | None = None) -> list[str]:
-        """Names of every rule whose condition holds for ``fact`` (a JSON object), deduplicated, in firing order;
-        ``visit``: the indexes of the rulesets to ask (None: all; ``Rulesets.visit``)."""
+    def match(self, fact: str | Sequence[str], visit: list[int] | None = None) -> list[str]:
+        """Names of every rule whose condition holds for ``fact`` (a JSON object, or one per ruleset asked: see
+        ``_compile.fact_texts``), deduplicated, in firing order; ``visit``: the indexes of the rulesets to ask (None:
+        all; ``Rulesets.visit``)."""
         with self._lock:
             self._next_id += 1
             ident = f'"sid":"{SESSION}","id":"c{self._next_id}"}}'
-            text = f"{fact[:-1]},{ident}"
             retraction = "{" + ident
             activations: list[str] = []
             handles = self._handles if visit is None else [self._handles[i] for i in visit]
-            for handle in handles:
+            texts = [fact] * len(handles) if isinstance(fact, str) else fact
+            if len(texts) != len(handles):
+                raise EngineError("de regelengine kreeg niet voor elke regelset een feit")
+            for handle, text in zip(handles, texts, strict=True):
                 try:
-                    activations.extend(self._run(handle, text, retraction))
+                    activations.extend(self._run(handle, f"{text[:-1]},{ident}", retraction))
                 except Exception as exc:
                     self._recover()
                     if isinstance(exc, EngineError):

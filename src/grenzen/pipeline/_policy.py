@@ -15,7 +15,7 @@ from .._models import Advies, BeleidInfo, Casus, EerdereAanpak, Mentor, Signaal
 from .._translate import context, did_you_mean, fill, wording
 from ._audit import AuditRecord, audit_record
 from ._combine import Combiner
-from ._compile import compile_rules, fact_json
+from ._compile import compile_rules, fact_texts
 from ._engine import Engine
 from ._layers import is_overlay, layered_source
 from ._load import Source, _allowed_keys, default_rules_dir, load_source
@@ -80,7 +80,8 @@ class Policy:
 
     def applicable(self, case: Casus) -> list[int]:
         """Indexes of the rules whose condition holds (before exceptions), as the engine finds them."""
-        names = self._engine.match(fact_json(case, self._compiled), self._compiled.rulesets.visit(case.taak))
+        visit = self._compiled.rulesets.visit(case.taak)
+        names = self._engine.match(fact_texts(case, self._compiled, visit), visit)
         return sorted(map(self._index.__getitem__, names))
 
     def advise(self, case: CaseInput) -> Advies:
