@@ -269,3 +269,14 @@ def test_an_activation_for_a_rule_the_policy_does_not_have_is_an_error(tmp_path,
         policy.advise({"taak": "t1"})
     monkeypatch.setattr(_dre, "start_action_for_state", real)
     assert policy.advise({"taak": "t1"}).route == "mentor"
+
+
+def test_one_fact_per_ruleset_asked_or_an_error():
+    # with a fact per ruleset (``_compile.fact_texts``) each ruleset gets its own; a wrong count is never half an answer
+    engine = _engine.Engine(['{"a":{"all":[{"m":{"$ex":{"x":1}}}]}}', '{"b":{"all":[{"m":{"$ex":{"y":1}}}]}}'])
+    assert engine.match(['{"x":1}', '{"y":1}']) == ["a", "b"]
+    assert engine.match(['{"x":1}', '{"x":1}']) == ["a"]
+    assert engine.match(['{"y":1}'], visit=[1]) == ["b"]
+    assert engine.match('{"x":1,"y":1}') == ["a", "b"]  # one text: the same fact for every ruleset
+    with pytest.raises(EngineError):
+        engine.match(['{"x":1}'])
