@@ -291,3 +291,29 @@ def test_a_signal_during_a_write_stops_after_it_with_the_lines_counted():
     signals.ignore()
     writer.flush()  # what run_batch does after an interrupt
     assert raw.getvalue() == b'{"a": 1}\n{"a": 2}\n{"a": 3}\n{"a": 4}\n'
+
+
+def test_the_last_round_is_split_between_the_processes():
+    # a round: CHUNK lines to each worker, then this process's share; when the input ends within a round the lines
+    # are split in the same proportion (a worker with a whole chunk would keep this process waiting at the end)
+    class Conn:
+        def __init__(self):
+            self.sent = []
+
+        def send(self, chunk):
+            self.sent.append(chunk)
+
+    conns = [Conn(), Conn()]
+    workers = [_batch._Worker(conn, None) for conn in conns]  # type: ignore[arg-type]
+    numbered = enumerate(range(1500 + 1200), start=1)
+
+    def numbers(lines):
+        return [number for number, _ in lines]
+
+    busy, own = _batch._deal(workers, numbered, 500)  # a whole round: 500, 500 and 500
+    assert busy == workers and numbers(own) == list(range(1001, 1501))
+    assert [numbers(conn.sent[-1]) for conn in conns] == [list(range(1, 501)), list(range(501, 1001))]
+    busy, own = _batch._deal(workers, numbered, 500)  # the 1,200 left: 800 to the workers, 400 here
+    assert busy == workers and numbers(own) == list(range(2301, 2701))
+    assert [numbers(conn.sent[-1]) for conn in conns] == [list(range(1501, 1901)), list(range(1901, 2301))]
+    assert _batch._deal(workers, numbered, 500) == ([], [])

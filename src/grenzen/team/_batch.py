@@ -174,29 +174,30 @@ def advised_blocks(directory: Path, lines: Iterable[str | bytes | None], process
 def _parallel(directory: Path, numbered: Iterator[tuple[int, Any]], processes: int, max_bytes: int,
               policy: Policy | None = None) -> Iterator[bytes]:
     """The blocks advised over ``processes`` processes, in input order. With ``policy`` (already loaded here) this
-    process is one of them: it starts one worker fewer, advises on its own until a worker has loaded the policy, and
-    then takes a chunk in every round beside the workers' chunks. A worker sends its chunk's block as it is written
-    (bytes, not a list of lines to unpickle), so this process does nothing per line of a worker."""
+    process is one of them: it starts one worker fewer and takes a share in every round beside the workers' chunks;
+    a spawned worker loads the policy first, and meanwhile this process advises on its own (a forked one has it).
+    A worker sends its chunk's block as it is written (bytes, not a list of lines to unpickle), so this process does
+    nothing per line of a worker."""
     local = policy is not None
-    workers = _Worker.start_all(directory, processes - 1 if local else processes, max_bytes, wait=not local,
+    wait = not local or _start_method(policy) == "fork"  # a forked worker is ready at once: no chunk alone first
+    workers = _Worker.start_all(directory, processes - 1 if local else processes, max_bytes, wait=wait,
                                 policy=policy)
     try:
-        if policy is not None:
+        if not wait and policy is not None:
             while not any(worker.conn.poll() for worker in workers):  # the workers are still loading the policy
                 if not (chunk := list(islice(numbered, CHUNK))):
                     break
                 yield advise_chunk(policy, chunk, max_bytes)
             for worker in workers:
                 worker.ready()
-        busy = _deal(workers, numbered)
-        share = CHUNK
-        while True:  # a round: each busy worker advises one chunk, this process the next one
-            own = list(islice(numbered, share)) if policy is not None else []
+        share = CHUNK if local else 0
+        busy, own = _deal(workers, numbered, share)
+        while True:  # a round: each busy worker advises one chunk, this process its share
             advised = advise_chunk(policy, own, max_bytes) if own and policy is not None else b""
             if own:
                 share = _next_share(share, busy)
             done = [worker.receive() for worker in busy]
-            busy = _deal(workers, numbered)  # the next round starts before this one is written
+            busy, own = _deal(workers, numbered, share)  # the next round starts before this one is written
             yield from done
             if advised:
                 yield advised
@@ -218,15 +219,20 @@ def _next_share(share: int, busy: list[_Worker]) -> int:
     return min(CHUNK, share + step)
 
 
-def _deal(workers: list[_Worker], numbered: Iterator[tuple[int, Any]]) -> list[_Worker]:
-    """Send the next chunk to each worker, in order, while there are lines; the workers that got one."""
+def _deal(workers: list[_Worker], numbered: Iterator[tuple[int, Any]], share: int,
+          ) -> tuple[list[_Worker], list[tuple[int, Any]]]:
+    """The next round: a chunk sent to each worker, in order, and this process's ``share`` of lines after them;
+    returns the workers that got a chunk, and the share. When the input ends within the round, its lines are split in
+    the same proportion, so no process waits long for the others at the end."""
+    lines = list(islice(numbered, CHUNK * len(workers) + share))
+    mine = len(lines) * share // (CHUNK * len(workers) + share)
+    theirs, own = lines[:len(lines) - mine], lines[len(lines) - mine:]
+    size = -(-len(theirs) // len(workers))  # rounded up: the last worker may get fewer lines, or none
     busy = []
-    for worker in workers:
-        if not (chunk := list(islice(numbered, CHUNK))):
-            break
-        worker.conn.send(chunk)
+    for worker, first in zip(workers, range(0, len(theirs), size or 1), strict=False):
+        worker.conn.send(theirs[first:first + size])
         busy.append(worker)
-    return busy
+    return busy, own
 
 
 class _Worker:
