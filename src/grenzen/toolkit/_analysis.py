@@ -204,7 +204,7 @@ class _Collected:
     used_exceptions: set[tuple[int, int]] = field(default_factory=set)
     uncovered: dict[str, tuple[Point, int]] = field(default_factory=dict)  # per task
     guarded: dict[str, tuple[Point, int]] = field(default_factory=dict)  # per safety kind
-    guarded_by: dict[str, list[int]] = field(default_factory=dict)  # per safety kind: the rules kept there
+    guarded_by: dict[str, tuple[int, ...]] = field(default_factory=dict)  # per safety kind: the rules kept there
     contradictions: dict[tuple[str, int, int], tuple[Point, int]] = field(default_factory=dict)
     conflicts: dict[tuple[int, int], tuple[Point, int]] = field(default_factory=dict)
     kept_at_mentor: dict[tuple[str, tuple[int, ...]], _Kept] = field(default_factory=dict)
@@ -482,7 +482,7 @@ def _uncovered(state: _Collected) -> list[Finding]:
 
 @dataclass
 class _Judgement:
-    kept: list[int]
+    kept: tuple[int, ...]
     guarded: bool  # the safety guard gave the advice
     changers: AbstractSet[int]
     idle: Mapping[int, list[str]]
@@ -543,7 +543,7 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point, outcomes: 
         related = {(a, b) for a, b in used} | {(b, a) for a, b in used}
         conflicts = [(a, b) for a in kept if parts[a].verdict is True for b in saying_no if (a, b) not in related]
     keepers = tuple([i for i in kept if i in outcomes.steps or (verdict and i in outcomes.saying_yes)]) if away else ()
-    return _Judgement(list(kept), guarded, changers, idle, used, contradictions, conflicts, away, verdict, keepers)
+    return _Judgement(kept, guarded, changers, idle, used, contradictions, conflicts, away, verdict, keepers)
 
 
 def _conflicts(policy: Policy, conflicts: dict[tuple[int, int], tuple[Point, int]], writer: set[int],

@@ -18,6 +18,7 @@ from ..pipeline._combine import _ROUTES, _URGENCIES, FALLBACK, FALLBACK_URGENCY,
 from ..pipeline._policy import Policy
 
 _MENTOR = ROUTE_RANK["mentor"]
+_NONE: frozenset[int] = frozenset()
 _BUILT_IN = frozenset({FALLBACK.regel, SAFETY_GUARD.regel})
 
 
@@ -56,7 +57,8 @@ class Outcomes:
         self.names = [rule.id for rule in combiner.rules]
         self.built_in = [name in _BUILT_IN for name in self.names]  # a rule named like a built-in reason
         self.named = self.setters.union(*(p.sets_aside for p in parts))  # rules with zet_opzij and those they name
-        self.named_or_away = self.named | self.away | self.lighter
+        # next to an absolute referral: the rules whose exceptions are worked out (see ``kept``)
+        self.named_next_to_away = (self.named | self.away) - self.lighter
         self._kept: dict[tuple[int, ...], tuple[int, ...]] = {}
         self._aside: dict[tuple[int, ...], frozenset[int]] = {}  # per set of ``named`` rules: those set aside
         self._outcomes: dict[tuple[tuple[int, ...], bool], Outcome] = {}
@@ -68,8 +70,11 @@ class Outcomes:
         if kept is None:
             parts, lighter = self.parts, self.lighter
             if not self.setters.isdisjoint(applicable):
-                # only these rules can set a rule aside or be set aside: the others stay, whatever they are with
-                among = self.named if self.away.isdisjoint(applicable) else self.named_or_away
+                # only these rules can set a rule aside or be set aside: the others stay, whatever they are with. Next
+                # to an absolute referral every lighter rule is set aside (by a rule nothing sets aside), and a rule
+                # set aside sets none aside: only the other rules' exceptions are worked out then
+                among, gone = ((self.named, _NONE) if self.away.isdisjoint(applicable)
+                               else (self.named_next_to_away, lighter))
                 active = [i for i in applicable if i in among]
                 aside = self._aside.get(tuple(active))
                 if aside is None:
@@ -78,6 +83,8 @@ class Outcomes:
                                                  if parts[i].sets_aside},
                                         [i for i in active if i in self.away], [i for i in active if i in lighter])
                     aside = self._aside[tuple(active)] = present.difference(stays)
+                if gone:
+                    aside = aside | gone.intersection(applicable)
                 kept = tuple([i for i in applicable if i not in aside]) if aside else applicable
             elif not self.away.isdisjoint(applicable):  # absolute referrals alone: they set aside every lighter
                 kept = tuple([i for i in applicable if i not in lighter])  # rule and stay (what _resolve finds)
