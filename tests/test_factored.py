@@ -11,7 +11,7 @@ from strategies import policy_dir, rule_sets
 
 import grenzen
 from grenzen.toolkit._analysis import condition_rules
-from grenzen.toolkit._domain import Domain, build_domain
+from grenzen.toolkit._domain import Domain, Point, build_domain
 from grenzen.toolkit._factored import Factored, reads
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,3 +124,13 @@ def test_blocks_whose_groups_find_the_same_rules_share_one_list():
         sides.setdefault(id(side), (block.signals, side))
         views.add((block.signals, tuple(map(tuple, factored._context_keys(block.context)))))
     assert len({(id(signals), tuple(side)) for signals, side in sides.values()}) == len(sides) < len(views)
+
+
+def test_the_cases_asked_validate_as_the_plain_cases_do(basis):
+    """``_case_of`` puts each signal in as the policy validated it once; the validated case is the plain one's."""
+    factored = Factored(basis)
+    for n, block in enumerate(_domain(basis).case_blocks()):
+        for members in block.signals.cases[:: 7 + n % 5]:
+            plain = Point(block.context, members, 1).case
+            assert basis.validate_case(factored._case_of(block.context, members)) == basis.validate_case(plain)
+            assert Point(block.context, members, 1).case == plain  # the point's own case is untouched

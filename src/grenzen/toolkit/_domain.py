@@ -143,8 +143,10 @@ class Point:
     weight: int
 
     def __init__(self, context: Context, members: tuple[Item, ...], weight: int) -> None:
-        # what a frozen dataclass's own __init__ sets, in one step (controleer makes a point per class: 24,000)
-        self.__dict__.update(context=context, members=members, weight=weight)
+        # what a frozen dataclass's own __init__ sets, straight into the instance's dict (controleer makes a point per
+        # class: 24,000)
+        fields = self.__dict__
+        fields["context"], fields["members"], fields["weight"] = context, members, weight
 
     @functools.cached_property
     def case(self) -> dict[str, Any]:
