@@ -89,6 +89,9 @@ def test_a_load_that_fails_turns_the_collector_on_again(collector, monkeypatch, 
 
 
 def test_what_a_load_built_goes_to_the_oldest_generation_without_a_collection(collector):
+    if gc.get_freeze_count():  # Python 3.12.1 freezes some objects of its own at start: then grenzen leaves the
+        # generations alone (see test_objects_frozen_before_a_load_stay_frozen)
+        pytest.skip("this Python has frozen objects before the test; the shortcut applies only when none are")
     gc.enable()
     gc.collect()
     starts: list[int] = []
