@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from hypothesis import given, settings
@@ -161,13 +163,26 @@ def test_fact_layout():
     assert body[1:] == [{"$nex": {"p0": 1}}, {"$ex": {"p1": 1}}, {"$ex": {"p2": 1}}]
 
 
+@contextmanager
+def _marks_for(room: int | None) -> Iterator[None]:
+    """Compilations inside get marks for at most ``room`` signal blocks and no fact per ruleset (None: as always)."""
+    with pytest.MonkeyPatch.context() as patch:
+        if room is not None:
+            patch.setattr(_compile, "mark_room", lambda blocks, counts: room)
+            patch.setattr(_compile, "ruleset_room", lambda counts: 0)
+        yield
+
+
+def _fact_rule_with_room(room: int) -> tuple[_compile.Compiled, dict]:
+    """FACT_RULE compiled with marks for at most ``room`` blocks, and FACT_CASE's fact."""
+    with _marks_for(room):
+        result = compile_rules([Regel.model_validate(FACT_RULE)], ["x", "y"])
+    return result, encode_case(Casus.model_validate(FACT_CASE), result)
+
+
 def test_fact_layout_of_blocks_without_marks():
     # past the room for marks (mark_room) a block keeps the list layout
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_compile, "mark_room", lambda blocks, counts: 1)
-        patch.setattr(_compile, "ruleset_room", lambda counts: 0)  # no fact per ruleset either
-        result = compile_rules([Regel.model_validate(FACT_RULE)], ["x", "y"])
-    fact = encode_case(Casus.model_validate(FACT_CASE), result)
+    result, fact = _fact_rule_with_room(1)
     assert [m for m, _ in result.marks] == ["p0"] and "p0" not in fact
     assert (fact["t"], fact["ea_w"], fact["ea_e"]) == (["y", "_"], -1, "_")
     assert fact["s_a"] == [{"e": 3, "d": 2}] and fact["s_b"] == [{"e": 1, "d": -1}]  # kinds a condition names
@@ -180,11 +195,7 @@ def test_fact_layout_of_blocks_without_marks():
 
 def test_fact_layout_of_a_negated_block_without_a_mark():
     # a negated block past the room: one $iall over the list of all signals, with a field per bound
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_compile, "mark_room", lambda blocks, counts: 0)
-        patch.setattr(_compile, "ruleset_room", lambda counts: 0)  # no fact per ruleset either
-        result = compile_rules([Regel.model_validate(FACT_RULE)], ["x", "y"])
-    fact = encode_case(Casus.model_validate(FACT_CASE), result)
+    result, fact = _fact_rule_with_room(0)
     assert result.marks == () and result.shared
     assert fact["s"] == [{"e": 3, "d": 2, "k": "a", "kw2": "a"}, {"e": 1, "d": -1, "k": "b", "kw2": "_"},
                          {**SENTINEL, "kw2": "_"}]
@@ -260,10 +271,7 @@ def _compiled_conditions(conds: list, room: int | None = None):
             rules.append(Regel.model_validate({"id": f"r{i}", "titel": "t", "bron": "b", "als": c, "dan": {"route": "mentor", "uitleg": "u"}}))
         except Exception:
             continue
-    with pytest.MonkeyPatch.context() as patch:
-        if room is not None:
-            patch.setattr(_compile, "mark_room", lambda blocks, counts: room)
-            patch.setattr(_compile, "ruleset_room", lambda counts: 0)  # no fact per ruleset either
+    with _marks_for(room):
         return compile_rules(rules, ["x", "y"], ["a", "b", "c", "d"])
 
 
