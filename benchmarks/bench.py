@@ -345,18 +345,30 @@ def authoring(repeat: int) -> None:
 
 
 def batch(policy: grenzen.Policy, repeat: int, lines: int = 20_000) -> None:
-    """Point 4: ``grenzen advies --jsonl`` over ``lines`` realistic cases with 1 and 2 processes (target >= 1.7x)."""
-    cli = [str(Path(sys.executable).with_name("grenzen")), "advies", "--jsonl", "-"]
-    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as handle:
-        for case in realistic_cases(policy, lines, seed=3):
-            handle.write(json.dumps(case) + "\n")
-    try:
-        results = timed_commands({str(n): [*cli, "--processen", str(n)] for n in (1, 2)}, repeat, Path(handle.name))
-    finally:
-        os.unlink(handle.name)
+    """Point 4: ``grenzen advies --jsonl`` over ``lines`` realistic cases with 1 and 2 processes (target >= 1.7x).
+
+    Also timed, interleaved with those two: the same command on one line (its start: interpreter, imports, loading the
+    policy, which comes before any fork) and two one-process batches side by side (how much slower each advises when
+    both cores work). From them, the best a split of the lines over two processes can do on this machine:
+    start + (one process - start) x (side by side / one process) / 2."""
+    cli = str(Path(sys.executable).with_name("grenzen"))
+    command = [cli, "advies", "--jsonl", "-"]
+    with tempfile.TemporaryDirectory(prefix="grenzen-batch-") as tmp:
+        path, one_line = Path(tmp) / "casussen.jsonl", Path(tmp) / "een.jsonl"
+        cases = realistic_cases(policy, lines, seed=3)
+        path.write_text("".join(json.dumps(case) + "\n" for case in cases), encoding="utf-8")
+        one_line.write_text(json.dumps(cases[0]) + "\n", encoding="utf-8")
+        alone = f'"{cli}" advies --jsonl - --processen 1 < "{path}" > /dev/null'
+        results = timed_commands({"1": [*command, "--processen", "1"], "2": [*command, "--processen", "2"],
+                                  "start": ["sh", "-c", f'"{cli}" advies --jsonl - < "{one_line}" > /dev/null'],
+                                  "side by side": ["sh", "-c", f"{alone} & {alone}; wait"]}, repeat, path)
     (one, cpu_one), (two, cpu_two) = results["1"], results["2"]
+    start, pair = results["start"][0], results["side by side"][0]
+    best = start + (one - start) * (pair / one) / 2
     print(f"batch, {lines} lines (target: 2 processes >= 1.7x one on 2 cores): 1 process {one:.2f} s "
           f"({cpu_one:.2f} s CPU), 2 processes {two:.2f} s ({cpu_two:.2f} s CPU): {one / two:.2f}x")
+    print(f"  start (one line) {start:.2f} s; two 1-process batches side by side {pair:.2f} s ({pair / one:.2f}x one); "
+          f"the best a split over 2 processes can do here: {best:.2f} s ({one / best:.2f}x)")
 
 
 def extras(policy: grenzen.Policy, args: argparse.Namespace) -> None:
