@@ -103,3 +103,18 @@ def test_engine_agrees_with_reference_when_a_kind_is_marked_safety(rules, raw_ca
         assert engine_advice_fields(policy.advise(case)) == expected
         if any(s.soort == kind for s in case.signalen):
             assert expected["route"] != "mentor"
+
+
+@pytest.mark.slow
+@given(rule_sets(min_rules=2, max_rules=16), st.sampled_from(["a", "b", "c", "d"]), st.integers(1, 4),
+       st.none() | st.integers(0, 12))
+@settings(max_examples=200)
+def test_a_signal_sets_every_mark_that_selects_it(rules, kind, rank, weeks):
+    # the marks a signal sets come from the marks its kind allows (``Compiled.kind_marks``, made once per kind): they
+    # must be exactly the marks whose selection it meets, in mark order
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_compile, "mark_room", lambda blocks, counts: 0)  # a fact per ruleset: every block has a mark
+        policy = _load(rules)
+    compiled = policy._compiled
+    every = tuple(n for n, (_, chosen) in enumerate(compiled.marks) if _compile.selects(chosen, kind, rank, weeks))
+    assert _compile._signal_texts(kind, rank, weeks, compiled)[2] == every

@@ -609,6 +609,9 @@ class Compiled:
     sentinel: str = ""  # the sentinel item of the list of all signals, as JSON
     #: each signal's texts in the fact by (kind, severity, weeks), made once (``fact_json``; at most SIGNAL_TEXTS_KEPT)
     signal_texts: dict[tuple[str, str, int | None], SignalTexts] = field(default_factory=dict, repr=False)
+    #: per signal kind, the marks (positions in ``marks``) whose kinds allow it, made once per kind (``_kind_marks``):
+    #: a new signal then tests only those against its severity and weeks, not every mark of a large policy
+    kind_marks: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
 
 
 #: One engine rule: its name, its body as durable_rules JSON text without the group marker (``_body_text``; ``""``:
@@ -890,10 +893,20 @@ def _signal_texts(kind: str, rank: int, weeks: int | None, compiled: Compiled) -
         else f',"{name}":"{NO_TEXT}"'
         for name, low, high, least in compiled.bounds
     )
-    marks = tuple(n for n, (_, chosen) in enumerate(compiled.marks) if selects(chosen, kind, rank, weeks))
+    candidates = compiled.kind_marks.get(kind)
+    if candidates is None:
+        candidates = compiled.kind_marks[kind] = _kind_marks(kind, compiled.marks)
+    marks = tuple(n for n in candidates if selects(compiled.marks[n][1], kind, rank, weeks))
     counts = tuple(n for n, (_, kinds, excluded, low, high, least) in enumerate(compiled.counts)
                    if selects((kinds, excluded, low, high, least), kind, rank, weeks))
     return f'{{{body},"k":"{kind}"{within}}}', f"{{{body}}}" if kind in compiled.listed_kinds else "", marks, counts
+
+
+def _kind_marks(kind: str, marks: tuple[tuple[str, Selection], ...]) -> tuple[int, ...]:
+    """The positions of the marks whose kinds allow a signal of ``kind`` (any kind, or one of theirs, and not one
+    they exclude), in mark order."""
+    return tuple(n for n, (_, (kinds, excluded, *_)) in enumerate(marks)
+                 if (kinds is None or kind in kinds) and kind not in excluded)
 
 
 def encode_case(case: Casus, compiled: Compiled) -> dict[str, Any]:
