@@ -162,6 +162,23 @@ def test_a_signal_condition_over_500_kinds(tmp_path, layout):
     agree_on_random_cases(policy, vocab, named)
 
 
+def test_a_rule_that_needs_two_different_tasks_leaves_no_parts_named(tmp_path, layout, monkeypatch):
+    """Found by the fuzz test below: in a policy packed by task, a rule spread over several engine rules that needs a
+    task from two lists that share none (so no case meets it) was in no ruleset, but its circuit still named its
+    parts."""
+    monkeypatch.setattr(_compile, "GROUPS_PER_RULESET", 2)  # packed by task with only a few rules
+    vocab = vocabulary(kinds=600)
+    named = kinds(500, start=100)
+    rules = [rule(0, {"signaal": {"soort": named}}),
+             rule(1, {"alle": [{"taak": ["t1"]}, {"taak": ["t2"]}, {"signaal": {"soort": named}}]}, "extern")]
+    policy = load(tmp_path, rules, vocab)
+    held = {name for text in policy._compiled.rulesets for name in json.loads(text)}
+    for circuit in policy._compiled.rulesets.circuits.values():
+        assert set(_leaves(circuit)) <= held
+    assert [r.regel for r in policy.advise(every_signal_of(named)).redenen] == ["r0"]
+    agree_on_random_cases(policy, vocab, named)
+
+
 def test_more_signal_blocks_than_one_fact_holds(tmp_path, layout):
     """600 distinct signal blocks: one fact cannot hold a mark for each (255 properties), each ruleset's can: every
     block has a mark and each ruleset gets a fact with only its own (in the list layout: lists)."""

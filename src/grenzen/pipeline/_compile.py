@@ -730,6 +730,8 @@ def _rulesets_by_task(rules: list[Regel], per_rule: list[list[EngineRule]], comp
         tasks = required_values(rule.als, "taak")
         if tasks is None:
             common.append(index)
+        elif not tasks:  # a task from lists that share none: no case meets it, no ruleset holds it, nothing fires
+            compiled.rulesets.circuits.pop(f"r{index}", None)
         for task in sorted(tasks or ()):
             by_task.setdefault(task, []).append(index)
     rulesets: list[str] = []
