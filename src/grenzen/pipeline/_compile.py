@@ -842,11 +842,10 @@ def fact_texts(case: Casus, compiled: Compiled, visit: list[int] | None) -> str 
     own = compiled.ruleset_marks
     if own is None:
         return head + "".join([texts[n] for n in marks]) + "}"
-    # each ruleset's marks: set intersections (C loops over the smaller set), not a test per ruleset of every mark the
-    # case sets; in the set's order (an order of the fields changes no answer, and sorting them cost ~10 % of an advice
-    # with 10 or 30 signals on a 3,000-rule policy)
+    # each ruleset's marks in mark order: set intersections (C loops over the smaller set), not a test per ruleset of
+    # every mark the case sets
     chosen = set(marks)
-    return [head + "".join([texts[n] for n in own[i] & chosen]) + "}"
+    return [head + "".join([texts[n] for n in sorted(own[i] & chosen)]) + "}"
             for i in (range(len(own)) if visit is None else visit)]
 
 
