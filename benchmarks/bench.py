@@ -307,9 +307,9 @@ def main() -> int:
     return 0
 
 
-def timed_commands(commands: dict[str, list[str]], repeat: int, stdin: Path | None = None,
-                   ) -> dict[str, tuple[float, float]]:
-    """Median (wall s, CPU s of the child) of each command, run ``repeat`` times interleaved (rotating order), after
+def timed_rounds(commands: dict[str, list[str]], repeat: int, stdin: Path | None = None,
+                 ) -> dict[str, list[tuple[float, float]]]:
+    """(wall s, CPU s of the child) of each command in each of ``repeat`` rounds, interleaved (rotating order), after
     one untimed run of each. Bytecode as in ``startup.py``: the children keep their ``.pyc`` files under a temporary
     ``PYTHONPYCACHEPREFIX`` that the untimed run fills, as an installed package has them (with
     ``PYTHONDONTWRITEBYTECODE``, as on this machine, each run would compile every edited module again)."""
@@ -329,8 +329,14 @@ def timed_commands(commands: dict[str, list[str]], repeat: int, stdin: Path | No
                 after = resource.getrusage(resource.RUSAGE_CHILDREN)
                 if r >= 0:  # the first round fills the bytecode cache
                     samples[name].append((wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime))
+    return samples
+
+
+def timed_commands(commands: dict[str, list[str]], repeat: int, stdin: Path | None = None,
+                   ) -> dict[str, tuple[float, float]]:
+    """Median (wall s, CPU s of the child) of each command over ``timed_rounds``."""
     return {name: (statistics.median(w for w, _ in got), statistics.median(c for _, c in got))
-            for name, got in samples.items()}
+            for name, got in timed_rounds(commands, repeat, stdin).items()}
 
 
 def authoring(repeat: int) -> None:
@@ -359,14 +365,21 @@ def batch(policy: grenzen.Policy, repeat: int, lines: int = 20_000) -> None:
         path.write_text("".join(json.dumps(case) + "\n" for case in cases), encoding="utf-8")
         one_line.write_text(json.dumps(cases[0]) + "\n", encoding="utf-8")
         alone = f'"{cli}" advies --jsonl - --processen 1 < "{path}" > /dev/null'
-        results = timed_commands({"1": [*command, "--processen", "1"], "2": [*command, "--processen", "2"],
-                                  "start": ["sh", "-c", f'"{cli}" advies --jsonl - < "{one_line}" > /dev/null'],
-                                  "side by side": ["sh", "-c", f"{alone} & {alone}; wait"]}, repeat, path)
+        rounds = timed_rounds({"1": [*command, "--processen", "1"], "2": [*command, "--processen", "2"],
+                               "start": ["sh", "-c", f'"{cli}" advies --jsonl - < "{one_line}" > /dev/null'],
+                               "side by side": ["sh", "-c", f"{alone} & {alone}; wait"]}, repeat, path)
+    results = {name: (statistics.median(w for w, _ in got), statistics.median(c for _, c in got))
+               for name, got in rounds.items()}
     (one, cpu_one), (two, cpu_two) = results["1"], results["2"]
     start, pair = results["start"][0], results["side by side"][0]
     best = start + (one - start) * (pair / one) / 2
     print(f"batch, {lines} lines (target: 2 processes >= 1.7x one on 2 cores): 1 process {one:.2f} s "
           f"({cpu_one:.2f} s CPU), 2 processes {two:.2f} s ({cpu_two:.2f} s CPU): {one / two:.2f}x")
+    # on a machine whose speed drifts, the ratio within each round (the runs next to each other) says more
+    paired = sorted(a / b for (a, _), (b, _) in zip(rounds["1"], rounds["2"], strict=True))
+    low, high = (statistics.quantiles(paired, n=4)[0::2] if len(paired) > 1 else (paired[0], paired[0]))
+    print(f"  within each round (1 process / 2 processes, {len(paired)} rounds): median "
+          f"{statistics.median(paired):.2f}x, quartiles {low:.2f}-{high:.2f}x, range {paired[0]:.2f}-{paired[-1]:.2f}x")
     print(f"  start (one line) {start:.2f} s; two 1-process batches side by side {pair:.2f} s ({pair / one:.2f}x one); "
           f"the best a split over 2 processes can do here: {best:.2f} s ({one / best:.2f}x)")
 
@@ -388,7 +401,7 @@ def extras(policy: grenzen.Policy, args: argparse.Namespace) -> None:
         authoring(args.repeat)
     if not args.no_batch:
         print()
-        batch(policy, args.repeat)
+        batch(policy, max(7, args.repeat))  # more rounds: the ratio within each round is reported too
 
 
 if __name__ == "__main__":
