@@ -332,11 +332,16 @@ def timed_rounds(commands: dict[str, list[str]], repeat: int, stdin: Path | None
     return samples
 
 
+def medians(rounds: dict[str, list[tuple[float, float]]]) -> dict[str, tuple[float, float]]:
+    """Median (wall s, CPU s) of each command's rounds."""
+    return {name: (statistics.median(w for w, _ in got), statistics.median(c for _, c in got))
+            for name, got in rounds.items()}
+
+
 def timed_commands(commands: dict[str, list[str]], repeat: int, stdin: Path | None = None,
                    ) -> dict[str, tuple[float, float]]:
     """Median (wall s, CPU s of the child) of each command over ``timed_rounds``."""
-    return {name: (statistics.median(w for w, _ in got), statistics.median(c for _, c in got))
-            for name, got in timed_rounds(commands, repeat, stdin).items()}
+    return medians(timed_rounds(commands, repeat, stdin))
 
 
 def authoring(repeat: int) -> None:
@@ -368,8 +373,7 @@ def batch(policy: grenzen.Policy, repeat: int, lines: int = 20_000) -> None:
         rounds = timed_rounds({"1": [*command, "--processen", "1"], "2": [*command, "--processen", "2"],
                                "start": ["sh", "-c", f'"{cli}" advies --jsonl - < "{one_line}" > /dev/null'],
                                "side by side": ["sh", "-c", f"{alone} & {alone}; wait"]}, repeat, path)
-    results = {name: (statistics.median(w for w, _ in got), statistics.median(c for _, c in got))
-               for name, got in rounds.items()}
+    results = medians(rounds)
     (one, cpu_one), (two, cpu_two) = results["1"], results["2"]
     start, pair = results["start"][0], results["side by side"][0]
     best = start + (one - start) * (pair / one) / 2
