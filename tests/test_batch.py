@@ -239,11 +239,17 @@ def test_blocks_are_the_lines_and_a_chunk_is_one_block(basis):
     # run_batch writes blocks as they come (from a worker: the bytes it sent), counting lines and error objects by
     # their line breaks: no output line may hold a line break of its own
     lines = [*LINES, '{"taak": "signaleren", "id": "a\\nb\\u2028c"}'] * 150  # 1050 lines: 3 chunks
-    blocks = list(_batch.advised_blocks(BASIS, lines, policy=basis))
-    assert [block.count(b"\n") for block in blocks] == [_batch.CHUNK, _batch.CHUNK, 50]
-    assert b"".join(blocks).decode().split("\n")[:-1] == [_batch.advise_line(basis, line, n)
-                                                          for n, line in enumerate(lines, start=1)]
-    assert list(advise_lines(BASIS, lines, policy=basis)) == b"".join(blocks).decode().split("\n")[:-1]
+    for processes in (1, 2):
+        blocks = list(_batch.advised_blocks(BASIS, lines, processes, policy=basis))
+        assert [block.data.count(b"\n") for block in blocks] == [block.lines for block in blocks]
+        assert sum(block.lines for block in blocks) == len(lines)
+        data = b"".join(block.data for block in blocks).decode().split("\n")[:-1]
+        assert data == [_batch.advise_line(basis, line, n) for n, line in enumerate(lines, start=1)]
+        assert [block.failed for block in blocks] == [sum(line.startswith('{"fout"') for line in block.data.decode()
+                                                          .split("\n")) for block in blocks]
+        assert sum(block.failed for block in blocks) > 0
+    assert [block.lines for block in _batch.advised_blocks(BASIS, lines, policy=basis)] == [_batch.CHUNK] * 2 + [50]
+    assert list(advise_lines(BASIS, lines, policy=basis)) == data
 
 
 @pytest.mark.parametrize("processes", ["1", "2"])

@@ -21,6 +21,7 @@ import os
 import pickle
 import signal
 import stat
+import struct
 import sys
 import threading
 from collections.abc import Generator, Iterable, Iterator
@@ -28,7 +29,7 @@ from contextlib import contextmanager, suppress
 from itertools import chain, islice
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, TextIO
 
 from .._errors import CaseError, EngineError, GrenzenError
 from ..pipeline._policy import Policy, load_policy
@@ -81,20 +82,31 @@ def advise_line(policy: Policy, line: str | bytes | None, number: int, max_bytes
         _advising[0] = False
 
 
+class Block(NamedTuple):
+    """The output of a chunk: ``data`` holds ``lines`` whole lines (UTF-8, each ending in a line break), of which
+    ``failed`` are error objects. Counted as the lines are advised, so no process reads the block again to count."""
+
+    data: bytes
+    lines: int
+    failed: int
+
+
 def advise_chunk(policy: Policy, chunk: Iterable[tuple[int, str | bytes | None]], max_bytes: int = MAX_CASE_BYTES,
-                 ) -> bytes:
-    """The output lines of (number, line) pairs as one block of UTF-8, each line ending in a line break.
+                 ) -> Block:
+    """The output lines of (number, line) pairs as one ``Block``.
 
     A signal waits for the whole chunk (``Signals``). No output line holds a line break of its own (JSON escapes it
-    in a string), so ``block.count(b"\\n")`` is the number of lines. Never raises.
+    in a string), so the lines of a block are its line breaks. Never raises.
     """
     _advising[0] = True
     try:
         lines = [_advise_line(policy, line, number, max_bytes) for number, line in chunk]
     finally:
         _advising[0] = False
+    failed = sum(line.startswith(b'{"fout"') for line in lines)  # an advice starts with another key
+    count = len(lines)
     lines.append(b"")
-    return b"\n".join(lines)
+    return Block(b"\n".join(lines), count, failed)
 
 
 def _advise_line(policy: Policy, line: str | bytes | None, number: int, max_bytes: int) -> bytes:
@@ -148,13 +160,13 @@ def advise_lines(directory: Path, lines: Iterable[str | bytes | None], processes
     to stop the workers. Lines come a chunk at a time (``advised_blocks``).
     """
     for block in advised_blocks(directory, lines, processes, policy, max_bytes):
-        yield from block.decode().split("\n")[:-1]
+        yield from block.data.decode().split("\n")[:-1]
 
 
 def advised_blocks(directory: Path, lines: Iterable[str | bytes | None], processes: int = 1,
-                   policy: Policy | None = None, max_bytes: int = MAX_CASE_BYTES) -> Generator[bytes, None, None]:
-    """``advise_lines`` as blocks of UTF-8 (``advise_chunk``), in input order: the output as it is written, without
-    a step per line in this process. A block holds a chunk, at most ``CHUNK`` lines, each ending in a line break."""
+                   policy: Policy | None = None, max_bytes: int = MAX_CASE_BYTES) -> Generator[Block, None, None]:
+    """``advise_lines`` as blocks (``advise_chunk``), in input order: the output as it is written, without a step per
+    line in this process. A block holds a chunk, at most ``CHUNK`` lines."""
     numbered: Iterator[tuple[int, Any]] = enumerate(lines, start=1)
     processes = max(1, min(processes, os.cpu_count() or 1))
     if processes > 1 and policy is not None:
@@ -172,12 +184,12 @@ def advised_blocks(directory: Path, lines: Iterable[str | bytes | None], process
 
 
 def _parallel(directory: Path, numbered: Iterator[tuple[int, Any]], processes: int, max_bytes: int,
-              policy: Policy | None = None) -> Iterator[bytes]:
+              policy: Policy | None = None) -> Iterator[Block]:
     """The blocks advised over ``processes`` processes, in input order. With ``policy`` (already loaded here) this
     process is one of them: it starts one worker fewer and takes a share in every round beside the workers' chunks;
     a spawned worker loads the policy first, and meanwhile this process advises on its own (a forked one has it).
-    A worker sends its chunk's block as it is written (bytes, not a list of lines to unpickle), so this process does
-    nothing per line of a worker."""
+    A worker sends its chunk's block as it is written (bytes and its counts, not a list of lines to unpickle), so this
+    process does nothing per line of a worker."""
     local = policy is not None
     wait = not local or _start_method(policy) == "fork"  # a forked worker is ready at once: no chunk alone first
     workers = _Worker.start_all(directory, processes - 1 if local else processes, max_bytes, wait=wait,
@@ -193,13 +205,13 @@ def _parallel(directory: Path, numbered: Iterator[tuple[int, Any]], processes: i
         share = CHUNK if local else 0
         busy, own = _deal(workers, numbered, share)
         while True:  # a round: each busy worker advises one chunk, this process its share
-            advised = advise_chunk(policy, own, max_bytes) if own and policy is not None else b""
+            advised = advise_chunk(policy, own, max_bytes) if own and policy is not None else None
             if own:
                 share = _next_share(share, busy)
             done = [worker.receive() for worker in busy]
             busy, own = _deal(workers, numbered, share)  # the next round starts before this one is written
             yield from done
-            if advised:
+            if advised is not None:
                 yield advised
             if not busy and not own:
                 break
@@ -241,8 +253,15 @@ class _Worker:
     def __init__(self, conn: Connection, process: multiprocessing.process.BaseProcess) -> None:
         self.conn, self.process = conn, process
 
-    def receive(self) -> bytes:
-        """The block of the chunk the worker advises."""
+    def receive(self) -> Block:
+        """The block of the chunk the worker advises (``_send``)."""
+        try:
+            lines, failed = _COUNTS.unpack(self._message())
+            return Block(self._message(), lines, failed)
+        except struct.error:
+            raise WorkerError("Een werkproces stuurde een onverwacht antwoord; de uitvoer is onvolledig.") from None
+
+    def _message(self) -> bytes:
         try:
             return self.conn.recv_bytes()
         except (EOFError, OSError):
@@ -250,7 +269,7 @@ class _Worker:
 
     def ready(self) -> None:
         """Wait for the worker's first message: its policy loaded, or why not (``WorkerError``)."""
-        kind, message = pickle.loads(self.receive())  # sent with ``send``: ``recv`` is this
+        kind, message = pickle.loads(self._message())  # sent with ``send``: ``recv`` is this
         if kind != "klaar":
             raise WorkerError(message)
 
@@ -347,9 +366,18 @@ def _serve(conn: Connection, directory: str, max_bytes: int, policy: Policy | No
             return
         conn.send(("klaar", None))
         while (chunk := conn.recv()) is not None:
-            conn.send_bytes(advise_chunk(policy, chunk, max_bytes))
+            _send(conn, advise_chunk(policy, chunk, max_bytes))
     except (EOFError, OSError):  # the parent is gone
         return
+
+
+_COUNTS = struct.Struct("<II")  # a block's lines and failed, sent before its data
+
+
+def _send(conn: Connection, block: Block) -> None:
+    """A block to the parent: its counts, then its data as it is (``_Worker.receive``)."""
+    conn.send_bytes(_COUNTS.pack(block.lines, block.failed))
+    conn.send_bytes(block.data)
 
 
 class Signals:
@@ -472,11 +500,10 @@ def run_batch(policy: Policy, directory: Path, stream: BinaryIO, processes: int 
         writer = LineWriter(out, signals)
         results = advised_blocks(directory, reader, processes, policy=policy, max_bytes=max_bytes)
         try:
-            for block in results:  # whole lines: an error object is a line that starts with {"fout"
-                failed += block.startswith(b'{"fout"') + block.count(b'\n{"fout"')
-                lines = block.count(b"\n")
-                writer.write(block, lines)
-                progress.step(reader.consumed, lines)
+            for block in results:
+                failed += block.failed
+                writer.write(block.data, block.lines)
+                progress.step(reader.consumed, block.lines)
                 signals.check()
             writer.flush()
         except (Interrupted, WorkerError) as exc:
