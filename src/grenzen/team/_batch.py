@@ -7,10 +7,11 @@ error object; only reading or writing the streams themselves ends a run. Errors 
 
 Input is read once, as a stream (a file, a pipe, a FIFO, standard input), line by line with a cap on a line's
 length, so memory stays flat however long the input or a line is. The engine holds the GIL, so throughput scales
-with processes, not threads: each worker process gets chunks of lines over a pipe, one chunk at a time; it is forked
-with the policy the command loaded, or (in a process with other threads, or without ``fork``) a new interpreter
-(``spawn``) that loads its own. Workers ignore SIGINT and SIGTERM; the parent decides: on an interrupt it kills them,
-writes the whole lines it has and says how many (``run_batch``).
+with processes, not threads: each worker process gets chunks of lines over a pipe, and always holds the next one, while
+this process advises the lines the workers do not take (``_Dispatch``); a worker is forked with the policy the command
+loaded, or (in a process with other threads, or without ``fork``) a new interpreter (``spawn``) that loads its own.
+Workers ignore SIGINT and SIGTERM; the parent decides: on an interrupt it kills them, writes the whole lines it has
+and says how many (``run_batch``).
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ import errno
 import json
 import os
 import pickle
+import select
 import signal
 import stat
 import struct
 import sys
 import threading
+from collections import deque
 from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from itertools import chain, islice
@@ -39,7 +42,8 @@ if TYPE_CHECKING:  # multiprocessing is imported when a batch starts workers, no
     import multiprocessing.process
     from multiprocessing.connection import Connection
 
-CHUNK = 500  # lines per message to a worker: about 50 ms of work, so an interrupt is answered quickly
+CHUNK = 500  # lines per block in one process (about 30 ms of work, so an interrupt is answered quickly); less input
+# than this starts no worker
 TOO_LONG = None  # what the line reader yields for a line over the cap (its bytes were skipped, never kept)
 
 
@@ -186,72 +190,137 @@ def advised_blocks(directory: Path, lines: Iterable[str | bytes | None], process
 def _parallel(directory: Path, numbered: Iterator[tuple[int, Any]], processes: int, max_bytes: int,
               policy: Policy | None = None) -> Iterator[Block]:
     """The blocks advised over ``processes`` processes, in input order. With ``policy`` (already loaded here) this
-    process is one of them: it starts one worker fewer and takes a share in every round beside the workers' chunks;
-    a spawned worker loads the policy first, and meanwhile this process advises on its own (a forked one has it).
-    A worker sends its chunk's block as it is written (bytes and its counts, not a list of lines to unpickle), so this
-    process does nothing per line of a worker."""
+    process is one of them: it starts one worker fewer and advises lines of its own between the workers' chunks
+    (``_Dispatch``); a spawned worker loads the policy first, and meanwhile this process advises on its own (a forked
+    one has it). A worker sends its chunk's block as it is written (bytes and its counts, not a list of lines to
+    unpickle), so this process does nothing per line of a worker."""
     local = policy is not None
     wait = not local or _start_method(policy) == "fork"  # a forked worker is ready at once: no chunk alone first
     workers = _Worker.start_all(directory, processes - 1 if local else processes, max_bytes, wait=wait,
                                 policy=policy)
     try:
         if not wait and policy is not None:
-            while not any(worker.conn.poll() for worker in workers):  # the workers are still loading the policy
+            while not any(worker.inbox.poll() for worker in workers):  # the workers are still loading the policy
                 if not (chunk := list(islice(numbered, CHUNK))):
                     break
                 yield advise_chunk(policy, chunk, max_bytes)
             for worker in workers:
                 worker.ready()
-        share = CHUNK if local else 0
-        busy, own = _deal(workers, numbered, share)
-        while True:  # a round: each busy worker advises one chunk, this process its share
-            advised = advise_chunk(policy, own, max_bytes) if own and policy is not None else None
-            if own:
-                share = _next_share(share, busy)
-            done = [worker.receive() for worker in busy]
-            busy, own = _deal(workers, numbered, share)  # the next round starts before this one is written
-            yield from done
-            if advised is not None:
-                yield advised
-            if not busy and not own:
-                break
+        yield from _Dispatch(workers, numbered, policy, max_bytes).blocks()
     except BaseException:  # an interrupt, a closed iterator, a worker that stopped: no worker is left behind
         _Worker.stop_all(workers, kill=True)
         raise
     _Worker.stop_all(workers, kill=False)
 
 
-def _next_share(share: int, busy: list[_Worker]) -> int:
-    """This process's chunk in the next round. Besides its own chunk it receives and writes every worker's lines, so
-    an equal chunk makes the workers wait for it: when they are all done by the time its own chunk is, it takes a
-    little less next round; when one is still busy, a little more (between an eighth of a chunk and a whole one)."""
-    step = CHUNK // 16
-    if all(worker.conn.poll() for worker in busy):
-        return max(CHUNK // 8, share - step)
-    return min(CHUNK, share + step)
+WORKER_LINES = 250  # at most this many lines in a chunk for a worker (about 15 ms of work on the default policy)
+OWN_LINES = 100  # this process advises this many lines at a time, and looks at its workers in between
+AHEAD = 2  # chunks a worker holds: the one it advises and the next, so it never waits for this process
+HELD = 2 * CHUNK  # at most this many lines advised here wait for a worker's earlier block; then this process waits
 
 
-def _deal(workers: list[_Worker], numbered: Iterator[tuple[int, Any]], share: int,
-          ) -> tuple[list[_Worker], list[tuple[int, Any]]]:
-    """The next round: a chunk sent to each worker, in order, and this process's ``share`` of lines after them;
-    returns the workers that got a chunk, and the share. When the input ends within the round, its lines are split in
-    the same proportion, so no process waits long for the others at the end."""
-    lines = list(islice(numbered, CHUNK * len(workers) + share))
-    mine = len(lines) * share // (CHUNK * len(workers) + share)
-    theirs, own = lines[:len(lines) - mine], lines[len(lines) - mine:]
-    size = -(-len(theirs) // len(workers))  # rounded up: the last worker may get fewer lines, or none
-    busy = []
-    for worker, first in zip(workers, range(0, len(theirs), size or 1), strict=False):
-        worker.conn.send(theirs[first:first + size])
-        busy.append(worker)
-    return busy, own
+class _Dispatch:
+    """Chunks to the workers as they take them, this process's own lines in between (with a policy), and the blocks
+    out in input order.
+
+    Nobody waits for a round: each worker always holds its next chunk (``AHEAD``), this process advises what the
+    workers do not take, so a process that is slower for a while (another program on its core) simply advises fewer
+    lines. A second chunk goes to a worker only when it fits in the pipe, so this process never waits on a send
+    while the worker waits for it to read. Near the end of the input a worker gets no second chunk: the last lines are
+    shared, and no process waits long for the other at the end.
+    """
+
+    def __init__(self, workers: list[_Worker], numbered: Iterator[tuple[int, Any]], policy: Policy | None,
+                 max_bytes: int) -> None:
+        self.workers, self.numbered, self.policy, self.max_bytes = workers, numbered, policy, max_bytes
+        self.upcoming: list[tuple[int, Any]] = []  # lines read, not given out yet: the end of the input shows early
+        self.ended = False
+        self.given = 0  # the number of the next chunk given out (to a worker or advised here)
+        self.advised: dict[int, Block] = {}  # blocks not out yet, by chunk number
+        self.out = 0  # the number of the next block out
+        self.held = 0  # lines in ``advised``
+
+    def blocks(self) -> Iterator[Block]:
+        from multiprocessing.connection import wait
+
+        while True:
+            for worker in self.workers:  # what the workers have finished
+                while worker.queue and worker.inbox.poll():
+                    self._keep(worker.queue.popleft(), worker.receive())
+            while self.out in self.advised:
+                block = self.advised.pop(self.out)
+                self.held -= block.lines
+                self.out += 1
+                yield block
+            self._supply()
+            if self.policy is not None and self.held < HELD and (own := self._take(OWN_LINES)):
+                self._keep(self.given, advise_chunk(self.policy, own, self.max_bytes))
+                self.given += 1
+                continue
+            waiting = [worker.inbox for worker in self.workers if worker.queue]
+            if not waiting:
+                if self.ended and not self.upcoming and not self.advised:
+                    return
+                continue  # nothing to wait for: the next turn gives out or advises the lines read
+            wait(waiting)
+
+    def _keep(self, number: int, block: Block) -> None:
+        self.advised[number] = block
+        self.held += block.lines
+
+    def _supply(self) -> None:
+        """Each worker its chunks (``AHEAD``), as far as the input goes and the pipes allow."""
+        for worker in self.workers:
+            while len(worker.queue) < AHEAD:
+                second = bool(worker.queue)
+                lines = WORKER_LINES
+                if self.policy is not None and not self._more(2 * WORKER_LINES):  # near the end: share what is left
+                    if second:
+                        break
+                    lines = max(1, len(self.upcoming) // 2)
+                chunk = self._take(lines, worker.capacity // 2 if second else None)  # a second one fits in the pipe
+                if not chunk:
+                    return
+                data = pickle.dumps(chunk, pickle.HIGHEST_PROTOCOL)
+                if second and len(data) > worker.capacity:
+                    self.upcoming[:0] = chunk  # a very long line: it waits for a worker with nothing to do
+                    break
+                worker.outbox.send_bytes(data)
+                worker.queue.append(self.given)
+                self.given += 1
+
+    def _more(self, lines: int) -> bool:
+        """Does the input hold at least ``lines`` more lines (read ahead as needed)?"""
+        if len(self.upcoming) < lines and not self.ended:
+            more = list(islice(self.numbered, lines - len(self.upcoming)))
+            self.ended = len(more) < lines - len(self.upcoming)
+            self.upcoming += more
+        return len(self.upcoming) >= lines
+
+    def _take(self, lines: int, limit: int | None = None) -> list[tuple[int, Any]]:
+        """The next ``lines`` lines of the input (fewer at its end), and with ``limit`` no more than that many bytes
+        of input unless the first line alone has more."""
+        self._more(lines)
+        count = min(lines, len(self.upcoming))
+        if limit is not None:
+            size = 0
+            for index, (_, line) in enumerate(self.upcoming[:count]):
+                size += len(line) if line is not TOO_LONG else 0
+                if size > limit:
+                    count = max(1, index)
+                    break
+        chunk = self.upcoming[:count]
+        del self.upcoming[:count]
+        return chunk
 
 
 class _Worker:
-    """One worker process and the parent's end of its pipe."""
+    """One worker process, the parent's ends of its two pipes, and the numbers of the chunks it holds."""
 
-    def __init__(self, conn: Connection, process: multiprocessing.process.BaseProcess) -> None:
-        self.conn, self.process = conn, process
+    def __init__(self, inbox: Connection, outbox: Connection, process: multiprocessing.process.BaseProcess) -> None:
+        self.inbox, self.outbox, self.process = inbox, outbox, process  # inbox: from the worker; outbox: to it
+        self.queue: deque[int] = deque()
+        self.capacity = _pipe_capacity(outbox)
 
     def receive(self) -> Block:
         """The block of the chunk the worker advises (``_send``)."""
@@ -263,7 +332,7 @@ class _Worker:
 
     def _message(self) -> bytes:
         try:
-            return self.conn.recv_bytes()
+            return self.inbox.recv_bytes()
         except (EOFError, OSError):
             raise WorkerError("Een werkproces stopte onverwacht; de uitvoer is onvolledig.") from None
 
@@ -293,12 +362,16 @@ class _Worker:
                 resource_tracker.ensure_running()
             with _signals_blocked():
                 for _ in range(processes):
-                    parent, child = context.Pipe()
-                    process = context.Process(target=_serve, args=(child, str(directory), max_bytes, inherited),
-                                              daemon=True)
+                    inbox, answers = context.Pipe(duplex=False)  # (reading end, writing end)
+                    chunks, outbox = context.Pipe(duplex=False)
+                    for end in (answers, outbox):
+                        _grow(end)
+                    process = context.Process(target=_serve, args=(chunks, answers, str(directory), max_bytes,
+                                                                   inherited), daemon=True)
                     process.start()
-                    child.close()
-                    workers.append(_Worker(parent, process))
+                    chunks.close()
+                    answers.close()
+                    workers.append(_Worker(inbox, outbox, process))
             if wait:
                 for worker in workers:
                     worker.ready()
@@ -314,12 +387,13 @@ class _Worker:
             for worker in workers:
                 if not kill:
                     with suppress(OSError):
-                        worker.conn.send(None)
+                        worker.outbox.send(None)
                     worker.process.join(timeout=2.0)
                 if worker.process.is_alive():
                     worker.process.kill()
                     worker.process.join(timeout=2.0)
-                worker.conn.close()
+                worker.inbox.close()
+                worker.outbox.close()
 
 
 def _start_method(policy: Policy | None) -> str:
@@ -349,7 +423,29 @@ def _signals_blocked() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def _serve(conn: Connection, directory: str, max_bytes: int, policy: Policy | None = None) -> None:
+PIPE_BYTES = 1 << 20  # a pipe to or from a worker is grown to this where the system allows it (Linux)
+
+
+def _grow(conn: Connection) -> None:
+    """Grow a pipe (best effort): a worker's block then rarely waits for this process to read it."""
+    with suppress(OSError, AttributeError):
+        import fcntl
+
+        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+
+
+def _pipe_capacity(conn: Connection) -> int:
+    """The bytes a pipe holds; on a system that does not say, the least any has (``PIPE_BUF`` on Linux: 4 KiB)."""
+    try:
+        import fcntl
+
+        return int(fcntl.fcntl(conn.fileno(), fcntl.F_GETPIPE_SZ))
+    except (OSError, AttributeError):
+        return 4096
+
+
+def _serve(chunks: Connection, answers: Connection, directory: str, max_bytes: int,
+           policy: Policy | None = None) -> None:
     """A worker: load the policy (unless it came with a fork), then answer chunks of (number, line) until told to stop
     or the parent is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
@@ -359,14 +455,14 @@ def _serve(conn: Connection, directory: str, max_bytes: int, policy: Policy | No
         try:
             policy = policy or load_policy(directory)
         except GrenzenError as exc:
-            conn.send(("fout", f"Een werkproces kon het beleid niet laden:\n{exc}"))
+            answers.send(("fout", f"Een werkproces kon het beleid niet laden:\n{exc}"))
             return
         except Exception as exc:  # noqa: BLE001 - any failure must end the batch, not hang it
-            conn.send(("fout", f"Een werkproces kon het beleid niet laden ({type(exc).__name__})."))
+            answers.send(("fout", f"Een werkproces kon het beleid niet laden ({type(exc).__name__})."))
             return
-        conn.send(("klaar", None))
-        while (chunk := conn.recv()) is not None:
-            _send(conn, advise_chunk(policy, chunk, max_bytes))
+        answers.send(("klaar", None))
+        while (chunk := chunks.recv()) is not None:
+            _send(answers, advise_chunk(policy, chunk, max_bytes))
     except (EOFError, OSError):  # the parent is gone
         return
 
@@ -450,21 +546,33 @@ class LineWriter:
     def flush(self) -> None:
         if not self._blocks:
             return
-        data = b"".join(self._blocks)
         with self.signals.deferred():
             try:
                 if self.binary is not None:
                     self.stream.flush()  # anything written as text before
-                    self.binary.write(data)
+                    for block in self._blocks:  # as they are: no copy into one
+                        _write_all(self.binary, block)
                     self.binary.flush()
                 else:
-                    self.stream.write(data.decode())
+                    self.stream.write(b"".join(self._blocks).decode())
                     self.stream.flush()
             except OSError as exc:
                 raise WriteError(write_problem(exc, self.written)) from None
             self.written += self._waiting  # before a signal that waited for the write is raised (``deferred``)
             self._waiting = 0
             self._blocks.clear()
+
+
+def _write_all(binary: BinaryIO, data: bytes) -> None:
+    """All of ``data``: an unbuffered stream (``python -u``, ``PYTHONUNBUFFERED``: a raw file) may write a part, for
+    instance when a signal comes during a write to a pipe, and says how much."""
+    view = memoryview(data)
+    while view:
+        written = binary.write(view)
+        if written is None:  # a non-blocking output that is full: wait until it takes more
+            select.select([], [binary], [])
+            continue
+        view = view[written:]
 
 
 def write_problem(exc: OSError, complete: int | None) -> str:
