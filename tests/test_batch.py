@@ -401,3 +401,24 @@ def test_an_unbuffered_output_that_writes_a_part_gets_the_rest():
         writer.write(block, 1)
     writer.flush()
     assert stream.buffer.getvalue() == b"".join(blocks) and writer.written == 5
+
+
+def test_a_non_blocking_output_that_is_full_gets_the_rest_when_it_takes_more():
+    import threading
+
+    read, write = os.pipe()
+    os.set_blocking(write, False)
+    data = bytes(range(256)) * 4096  # 1 MiB: more than the pipe holds
+    received = bytearray()
+
+    def drain():
+        with open(read, "rb", buffering=0) as source:
+            while chunk := source.read(65536):
+                received.extend(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    with open(write, "wb", buffering=0) as sink:  # a raw file: write says None when the pipe is full
+        _batch._write_all(sink, data)
+    reader.join(timeout=30)
+    assert bytes(received) == data

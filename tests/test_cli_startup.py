@@ -157,3 +157,22 @@ def test_controleer_imports_the_schemas_only_for_a_policy_with_editor_help(tmp_p
                                                                           "True"):
         done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
         assert done.stderr == imported
+
+
+#: Ctrl-C while ``grenzen`` imports its command line: a finder that raises it when ``grenzen.cli._main`` is imported
+CTRL_C_AT_START = """
+import sys
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == "grenzen.cli._main":
+            raise KeyboardInterrupt
+sys.meta_path.insert(0, CtrlC())
+sys.argv = ["grenzen", "advies", sys.argv[1]]
+from grenzen.cli import main
+sys.exit(main())
+"""
+
+
+def test_ctrl_c_during_the_start_says_onderbroken_without_a_traceback():
+    done = subprocess.run([sys.executable, "-c", CTRL_C_AT_START, CASE], capture_output=True, text=True, check=False)
+    assert done.returncode == 130 and done.stderr == "Onderbroken.\n" and done.stdout == ""

@@ -7,6 +7,7 @@ batch with a traceback; Ctrl-C could hang the workers; a full disk said "lezen";
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -265,6 +266,40 @@ def test_interrupt_during_processes_ends_quickly_at_a_line_boundary(tmp_path, pr
             break
         time.sleep(0.05)
     assert not _alive(process.pid)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGHUP])
+def test_a_worker_ends_when_the_batch_process_is_killed_or_hung_up(tmp_path, signum):
+    # a supervisor's kill -9 or a closed session (SIGHUP) reaches the main process only; a forked worker kept copies of
+    # the parent's pipe ends, so it never saw the parent go and waited for ever (ignoring SIGINT and SIGTERM)
+    path, out = _big_batch(tmp_path), tmp_path / "uit.jsonl"
+    src = Path(grenzen.__file__).resolve().parents[1]
+    with open(out, "wb") as sink:
+        process = subprocess.Popen(GRENZEN + ["advies", str(path), "--regels", str(BASIS), "--processen", "2"],
+                                   stdout=sink, stderr=subprocess.PIPE, start_new_session=True,
+                                   env={**os.environ, "PYTHONPATH": str(src)})
+    try:
+        deadline = time.monotonic() + 60
+        while out.stat().st_size < 100_000 and time.monotonic() < deadline:  # the worker is busy
+            time.sleep(0.05)
+        assert len(_alive(process.pid)) == 2
+        process.send_signal(signum)
+        try:
+            err = process.communicate(timeout=10)[1].decode()  # a worker left behind holds standard error open
+        except subprocess.TimeoutExpired:
+            pytest.fail("a worker was left behind")
+        for _ in range(100):
+            if not _alive(process.pid):
+                break
+            time.sleep(0.05)
+        assert not _alive(process.pid), "a worker was left behind"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    if signum == signal.SIGHUP:  # handled as SIGINT and SIGTERM are: whole lines, and how many
+        written = out.read_bytes().count(b"\n")
+        assert process.returncode == 128 + signum and f"volledig tot en met regel {written}." in err
 
 
 def test_a_full_disk_says_schrijven(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 from . import _startup
@@ -17,6 +18,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ._main import main as run
 
         return run(argv)
+    except KeyboardInterrupt:  # Ctrl-C while the command's modules are imported (later, _main answers it itself)
+        print("Onderbroken.", file=sys.stderr)
+        return 130
     finally:
         _startup.end()
 

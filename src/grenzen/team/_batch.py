@@ -10,8 +10,9 @@ length, so memory stays flat however long the input or a line is. The engine hol
 with processes, not threads: each worker process gets chunks of lines over a pipe, and always holds the next one, while
 this process advises the lines the workers do not take (``_Dispatch``); a worker is forked with the policy the command
 loaded, or (in a process with other threads, or without ``fork``) a new interpreter (``spawn``) that loads its own.
-Workers ignore SIGINT and SIGTERM; the parent decides: on an interrupt it kills them, writes the whole lines it has
-and says how many (``run_batch``).
+Workers ignore SIGINT, SIGTERM and SIGHUP (``STOP``); the parent decides: on one of those it kills them, writes the
+whole lines it has and says how many (``run_batch``). A forked worker closes its copies of the parent's pipe ends, so
+a parent that is killed outright leaves it a closed pipe, and it ends too.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import struct
 import sys
 import threading
 from collections import deque
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from itertools import chain, islice
 from pathlib import Path
@@ -42,6 +43,8 @@ if TYPE_CHECKING:  # multiprocessing is imported when a batch starts workers, no
     import multiprocessing.process
     from multiprocessing.connection import Connection
 
+#: the signals that end a batch: Ctrl-C, ``kill``, and a terminal or session that hangs up (not on every system)
+STOP = frozenset(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 CHUNK = 500  # lines per block in one process (about 30 ms of work, so an interrupt is answered quickly); less input
 # than this starts no worker
 TOO_LONG = None  # what the line reader yields for a line over the cap (its bytes were skipped, never kept)
@@ -56,7 +59,7 @@ class WriteError(GrenzenError):
 
 
 class Interrupted(GrenzenError):
-    """SIGINT or SIGTERM during a batch; ``signum`` gives the exit code 128 + signum."""
+    """SIGINT, SIGTERM or SIGHUP during a batch (``STOP``); ``signum`` gives the exit code 128 + signum."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
@@ -345,9 +348,9 @@ class _Worker:
     @staticmethod
     def start_all(directory: Path, processes: int, max_bytes: int, wait: bool = True,
                   policy: Policy | None = None) -> list[_Worker]:
-        """Start workers with SIGINT and SIGTERM blocked (a child inherits the mask), then (``wait``) wait until each is
-        ready; else the caller calls ``ready`` on each before sending it work. ``policy``: ``directory`` already loaded
-        here, which a forked worker uses as it is (see ``_start_method``)."""
+        """Start workers with the ``STOP`` signals blocked (a child inherits the mask), then (``wait``) wait until each
+        is ready; else the caller calls ``ready`` on each before sending it work. ``policy``: ``directory`` already
+        loaded here, which a forked worker uses as it is (see ``_start_method``)."""
         import multiprocessing
         from multiprocessing import resource_tracker
 
@@ -357,7 +360,7 @@ class _Worker:
         workers: list[_Worker] = []
         try:
             if not forked:  # a spawned worker needs the resource tracker; a forked one never uses it
-                # starting it (a new interpreter: ~40 ms of CPU beside the batch) unblocks SIGINT and SIGTERM: do it
+                # starting it (a new interpreter: ~40 ms of CPU beside the batch) unblocks the STOP signals: do it
                 # before the block
                 resource_tracker.ensure_running()
             with _signals_blocked():
@@ -366,8 +369,11 @@ class _Worker:
                     chunks, outbox = context.Pipe(duplex=False)
                     for end in (answers, outbox):
                         _grow(end)
+                    # a forked worker has copies of every pipe end made so far: it closes the parent's
+                    parents = [end for worker in workers for end in (worker.inbox, worker.outbox)] + [inbox, outbox]
                     process = context.Process(target=_serve, args=(chunks, answers, str(directory), max_bytes,
-                                                                   inherited), daemon=True)
+                                                                   inherited, parents if forked else []),
+                                              daemon=True)
                     process.start()
                     chunks.close()
                     answers.close()
@@ -412,11 +418,11 @@ def _start_method(policy: Policy | None) -> str:
 
 @contextmanager
 def _signals_blocked() -> Iterator[None]:
-    """SIGINT and SIGTERM wait until the block ends (main thread only; other threads never get them)."""
+    """The ``STOP`` signals wait until the block ends (main thread only; other threads never get them)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, STOP)
     try:
         yield
     finally:
@@ -445,12 +451,15 @@ def _pipe_capacity(conn: Connection) -> int:
 
 
 def _serve(chunks: Connection, answers: Connection, directory: str, max_bytes: int,
-           policy: Policy | None = None) -> None:
+           policy: Policy | None = None, parents: Sequence[Connection] = ()) -> None:
     """A worker: load the policy (unless it came with a fork), then answer chunks of (number, line) until told to stop
-    or the parent is gone."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent decides
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    or the parent is gone. ``parents``: the parent's pipe ends that a fork copied, closed first: with a copy open here,
+    the pipes would never tell this worker that the parent is gone (it would wait for ever)."""
+    for end in parents:
+        end.close()
+    for signum in STOP:  # Ctrl-C and a hang-up reach the whole process group: the parent decides
+        signal.signal(signum, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP)
     try:
         try:
             policy = policy or load_policy(directory)
@@ -477,8 +486,8 @@ def _send(conn: Connection, block: Block) -> None:
 
 
 class Signals:
-    """SIGINT and SIGTERM raise ``Interrupted``, except inside ``deferred()``, which finishes first, and while a line is
-    advised (``check`` raises it after that line).
+    """The ``STOP`` signals raise ``Interrupted``, except inside ``deferred()``, which finishes first, and while a line
+    is advised (``check`` raises it after that line).
 
     Only the main thread can receive signals; elsewhere this does nothing.
     """
@@ -489,7 +498,7 @@ class Signals:
 
     def __enter__(self) -> Signals:
         if threading.current_thread() is threading.main_thread():
-            for signum in (signal.SIGINT, signal.SIGTERM):
+            for signum in STOP:
                 self._old[signum] = signal.signal(signum, self._handle)
         return self
 
@@ -599,7 +608,7 @@ def run_batch(policy: Policy, directory: Path, stream: BinaryIO, processes: int 
     """The ``grenzen advies`` batch: lines of ``stream`` → ``out``; returns the exit code.
 
     0 every line advised, 1 some lines are error objects (or a worker or a write failed), 128 + the signal number
-    after SIGINT or SIGTERM. Messages go to ``err`` in Dutch; output always ends at a line boundary.
+    after SIGINT, SIGTERM or SIGHUP. Messages go to ``err`` in Dutch; output always ends at a line boundary.
     """
     out, err = out or sys.stdout, err or sys.stderr
     reader = LineReader(stream, max_bytes)
