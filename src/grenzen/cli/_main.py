@@ -74,7 +74,7 @@ def _add_advies(commands: Commands) -> None:
     advies.add_argument("--json", action="store_true", help="geef het advies als JSON (het vaste contract)")
     advies.add_argument("--jsonl", action="store_true",
                         help="CASUS bevat JSON Lines: één casus per regel, één advies per regel terug "
-                             "(vanzelf bij .jsonl en .ndjson)")
+                             "(vanzelf bij .jsonl en .ndjson); de antwoorden komen in blokken van honderden regels")
     advies.add_argument("--processen", metavar="N", type=whole_number(1, 1024), default=1,
                         help="aantal processen voor JSON Lines (standaard 1, hoogstens het aantal processors)")
     advies.add_argument("--max-grootte", metavar="BYTES", type=whole_number(1, MAX_CAP), default=MAX_CASE_BYTES,
