@@ -386,6 +386,9 @@ def batch(policy: grenzen.Policy, repeat: int, lines: int = 20_000) -> None:
           f"{statistics.median(paired):.2f}x, quartiles {low:.2f}-{high:.2f}x, range {paired[0]:.2f}-{paired[-1]:.2f}x")
     print(f"  start (one line) {start:.2f} s; two 1-process batches side by side {pair:.2f} s ({pair / one:.2f}x one); "
           f"the best a split over 2 processes can do here: {best:.2f} s ({one / best:.2f}x)")
+    # the part after the start, which the processes share: how well the split itself scales
+    print(f"  after the start: 1 process {one - start:.2f} s, 2 processes {two - start:.2f} s: "
+          f"{(one - start) / (two - start):.2f}x (at best {2 * one / pair:.2f}x with the side-by-side slowdown)")
 
 
 def extras(policy: grenzen.Policy, args: argparse.Namespace) -> None:
