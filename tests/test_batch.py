@@ -18,6 +18,7 @@ from conftest import FIXTURES
 
 import grenzen
 from grenzen.cli import main
+from grenzen.pipeline._read import MAX_CASE_BYTES
 from grenzen.team import _batch
 from grenzen.team._batch import Progress, advise_lines
 
@@ -179,7 +180,7 @@ def test_this_process_and_a_worker_sharing_small_chunks_keep_the_order(monkeypat
     here: list[int] = []
     real = _batch.advise_chunk
 
-    def noted(policy, chunk, max_bytes=_batch.MAX_CASE_BYTES):
+    def noted(policy, chunk, max_bytes=MAX_CASE_BYTES):
         here.append(len(chunk))  # in this process only: the forked worker's list is its own
         return real(policy, chunk, max_bytes)
 
@@ -204,7 +205,7 @@ def _worker(capacity):
 def test_a_worker_holds_two_chunks_and_a_second_one_fits_its_pipe(basis):
     worker = _worker(4096)
     lines = [(n, b"x" * 100) for n in range(1, 2001)]
-    dispatch = _batch._Dispatch([worker], iter(lines), basis, _batch.MAX_CASE_BYTES)
+    dispatch = _batch._Dispatch([worker], iter(lines), basis, MAX_CASE_BYTES)
     dispatch._supply()
     first, second = worker.outbox.sent
     assert first == list(range(1, _batch.WORKER_LINES + 1))  # the first: whole, the worker has nothing to do
@@ -219,7 +220,7 @@ def test_a_worker_holds_two_chunks_and_a_second_one_fits_its_pipe(basis):
 def test_a_line_longer_than_the_pipe_waits_for_an_idle_worker(basis):
     worker = _worker(4096)
     lines = [(n, b"x" * (10_000 if n == 251 else 100)) for n in range(1, 2001)]
-    dispatch = _batch._Dispatch([worker], iter(lines), basis, _batch.MAX_CASE_BYTES)
+    dispatch = _batch._Dispatch([worker], iter(lines), basis, MAX_CASE_BYTES)
     dispatch._supply()
     assert len(worker.outbox.sent) == 1 and dispatch.upcoming[0][0] == 251  # not sent ahead: it stays next in line
     worker.queue.clear()
@@ -229,11 +230,11 @@ def test_a_line_longer_than_the_pipe_waits_for_an_idle_worker(basis):
 
 def test_near_the_end_a_worker_gets_half_of_what_is_left_and_no_second_chunk(basis):
     worker = _worker(1 << 20)
-    dispatch = _batch._Dispatch([worker], iter([(n, b"{}") for n in range(1, 301)]), basis, _batch.MAX_CASE_BYTES)
+    dispatch = _batch._Dispatch([worker], iter([(n, b"{}") for n in range(1, 301)]), basis, MAX_CASE_BYTES)
     dispatch._supply()
     assert worker.outbox.sent == [list(range(1, 151))] and len(dispatch.upcoming) == 150
     alone = _worker(1 << 20)  # with no policy here the workers get every line
-    _batch._Dispatch([alone], iter([(n, b"{}") for n in range(1, 301)]), None, _batch.MAX_CASE_BYTES)._supply()
+    _batch._Dispatch([alone], iter([(n, b"{}") for n in range(1, 301)]), None, MAX_CASE_BYTES)._supply()
     assert [len(chunk) for chunk in alone.outbox.sent] == [250, 50]
 
 
@@ -241,6 +242,7 @@ LONG_LINES = """
 import sys
 import grenzen
 from grenzen.pipeline._load import default_rules_dir
+from grenzen.pipeline._read import MAX_CASE_BYTES
 from grenzen.team import _batch
 _batch._grow = lambda conn: None  # pipes as the system makes them (64 KiB on Linux)
 policy = grenzen.load_policy()  # the default policy: advice of about 2 KB a line, so a block fills a pipe
