@@ -228,6 +228,20 @@ def _alive(group: int) -> list[str]:
     return [state for _, pgrp, state, _ in _processes() if pgrp == group and state != "Z"]
 
 
+def _ended(process: subprocess.Popen[bytes], timeout: float, hangs: str) -> str:
+    """Standard error of a batch that should end within ``timeout`` seconds, with no worker left behind."""
+    try:
+        err = process.communicate(timeout=timeout)[1].decode()  # a worker left behind holds standard error open
+    except subprocess.TimeoutExpired:
+        pytest.fail(hangs)
+    for _ in range(100):
+        if not _alive(process.pid):
+            break
+        time.sleep(0.05)
+    assert not _alive(process.pid), "a worker was left behind"
+    return err
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("processes, signum, whole_group",
                          [("2", signal.SIGINT, True), ("2", signal.SIGTERM, False), ("1", signal.SIGINT, True)])
@@ -285,21 +299,90 @@ def test_a_worker_ends_when_the_batch_process_is_killed_or_hung_up(tmp_path, sig
             time.sleep(0.05)
         assert len(_alive(process.pid)) == 2
         process.send_signal(signum)
-        try:
-            err = process.communicate(timeout=10)[1].decode()  # a worker left behind holds standard error open
-        except subprocess.TimeoutExpired:
-            pytest.fail("a worker was left behind")
-        for _ in range(100):
-            if not _alive(process.pid):
-                break
-            time.sleep(0.05)
-        assert not _alive(process.pid), "a worker was left behind"
+        err = _ended(process, 10, "a worker was left behind")
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
     if signum == signal.SIGHUP:  # handled as SIGINT and SIGTERM are: whole lines, and how many
         written = out.read_bytes().count(b"\n")
         assert process.returncode == 128 + signum and f"volledig tot en met regel {written}." in err
+
+
+def _unread(fd: int) -> int:
+    import array
+    import fcntl
+    import termios
+
+    count = array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, count)
+    return count[0]
+
+
+CUT = "De uitvoer werd niet meer gelezen, dus grenzen stopte midden in het schrijven"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("processes, signals, grace", [("1", [signal.SIGTERM], 0.5), ("2", [signal.SIGHUP], 0.5),
+                                                       ("1", [signal.SIGINT, signal.SIGINT], 60),
+                                                       ("2", [signal.SIGINT, signal.SIGINT], 60)])
+def test_a_signal_ends_a_batch_whose_output_is_no_longer_read(tmp_path, processes, signals, grace):
+    # a signal waits for a write under way, so that the output ends at a line boundary; but a program that stopped
+    # reading the output (a stuck pipeline) kept that write, and so the run, waiting for ever: SIGINT and SIGTERM did
+    # nothing. Now the write gets GRACE seconds, or ends at a second signal; the output may then end in half a line.
+    path = _big_batch(tmp_path, 5000)
+    src = Path(grenzen.__file__).resolve().parents[1]
+    program = ("import sys; import grenzen.team._batch as b; b.GRACE = float(sys.argv[1]); from grenzen.cli import main; "
+               "sys.argv[1:] = sys.argv[2:]; sys.exit(main())")
+    read, write = os.pipe()
+    process = subprocess.Popen([sys.executable, "-c", program, str(grace), "advies", str(path), "--regels", str(BASIS),
+                                "--processen", processes], stdout=write, stderr=subprocess.PIPE, start_new_session=True,
+                               env={**os.environ, "PYTHONPATH": str(src)})
+    os.close(write)
+    try:
+        deadline = time.monotonic() + 60
+        while _unread(read) < 65536 and time.monotonic() < deadline:  # the pipe is full: nobody reads it
+            time.sleep(0.05)
+        time.sleep(0.3)
+        process.send_signal(signals[0])
+        if len(signals) > 1:  # the write may take a minute: the run still waits, until a second signal
+            with pytest.raises(subprocess.TimeoutExpired):
+                process.wait(timeout=1.0)
+            process.send_signal(signals[1])
+        err = _ended(process, 20, "the batch waits for ever for a reader that does not read")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        os.close(read)
+    assert process.returncode == 128 + signals[0], err
+    assert err.startswith(f"Onderbroken ({signal.Signals(signals[0]).name}): 0 regels geschreven; de uitvoer is leeg "
+                          "of onvolledig.") and CUT in err and "Traceback" not in err and "Exception" not in err
+
+
+@pytest.mark.slow
+def test_a_signal_still_waits_for_a_slow_reader_and_ends_at_a_line_boundary(tmp_path):
+    # a reader that is slow but reads gets the write under way whole: no half line, every line counted
+    path = _big_batch(tmp_path, 5000)
+    src = Path(grenzen.__file__).resolve().parents[1]
+    process = subprocess.Popen(GRENZEN + ["advies", str(path), "--regels", str(BASIS)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, start_new_session=True, env={**os.environ, "PYTHONPATH": str(src)})
+    received = bytearray()
+    with process, contextlib.ExitStack() as stack:
+        stack.callback(lambda: os.killpg(process.pid, signal.SIGKILL) if process.poll() is None else None)
+        assert process.stdout is not None and process.stderr is not None
+        fd = process.stdout.fileno()
+        deadline = time.monotonic() + 60
+        while _unread(fd) < 65536 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        while chunk := os.read(fd, 16384):  # about 1 MB a second: a block takes well under GRACE
+            received += chunk
+            time.sleep(0.01)
+        err = process.stderr.read().decode()
+        process.wait(timeout=20)
+    lines = bytes(received).splitlines()
+    assert process.returncode == 128 + signal.SIGTERM and received.endswith(b"\n") and lines, err
+    assert all("route" in json.loads(line) for line in lines)
+    assert f"volledig tot en met regel {len(lines)}." in err and CUT not in err
 
 
 def test_a_full_disk_says_schrijven(tmp_path):

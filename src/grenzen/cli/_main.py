@@ -16,7 +16,7 @@ from .._errors import GrenzenError
 from ..pipeline._explain import explain
 from ..pipeline._policy import load_policy
 from ..pipeline._read import MAX_CASE_BYTES
-from ..team._batch import LineReader, WriteError, write_problem
+from ..team._batch import LineReader, WriteError, drop_output, write_problem
 from . import _startup
 from ._argparse_nl import parse_in_dutch, whole_number
 from ._commands import MAP_HELP, add_writers_commands, folder_not_file, os_problem, rules_dir, write_atomically
@@ -147,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except WriteError as exc:
         print(str(exc), file=sys.stderr)
-        _drop_stdout()
+        drop_output(sys.stdout)
         return 1
     except GrenzenError as exc:  # PolicyError, CaseError, EngineError, WorkerError: Dutch, without case content
         print(str(exc), file=sys.stderr)
@@ -155,23 +155,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         if exc.filename is None and exc.errno in _WRITE_ERRORS:  # standard output: a full disk, a closed pipe
             print(write_problem(exc, None), file=sys.stderr)
-            _drop_stdout()
+            drop_output(sys.stdout)
             return 1
         print(os_problem(exc, "lezen"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # Ctrl-C outside a batch (a batch answers it itself, see _batch.run_batch)
         print("Onderbroken.", file=sys.stderr)
         return 130
-
-
-def _drop_stdout() -> None:
-    """After a failed write, point standard output at /dev/null so that Python's exit does not try again."""
-    try:
-        fd = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(fd, sys.stdout.fileno())
-        os.close(fd)
-    except (OSError, ValueError, AttributeError):  # no real file behind sys.stdout (e.g. captured in tests)
-        pass
 
 
 def _advies(args: argparse.Namespace) -> int:

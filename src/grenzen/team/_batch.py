@@ -485,36 +485,71 @@ def _send(conn: Connection, block: Block) -> None:
     conn.send_bytes(block.data)
 
 
+GRACE = 2.0  # seconds a signal waits for a write under way; then the write is cut off (``Signals``)
+
+
 class Signals:
     """The ``STOP`` signals raise ``Interrupted``, except inside ``deferred()``, which finishes first, and while a line
     is advised (``check`` raises it after that line).
 
-    Only the main thread can receive signals; elsewhere this does nothing.
+    A write that a signal waits for gets ``GRACE`` seconds: a program that stopped reading the output would otherwise
+    keep the run waiting for ever. After that, or at a second signal, the write is cut off (``cut``): ``Interrupted``
+    is raised inside it, so the output may end in part of a line. Only the main thread can receive signals; elsewhere
+    this does nothing (and without ``setitimer``, as on Windows, only a second signal cuts a write off).
     """
 
     def __init__(self) -> None:
-        self.deferring, self.ignoring, self.pending = False, False, 0
+        self.deferring, self.ignoring, self.pending, self.cut = False, False, 0, False
+        self.came = 0  # the first signal of the run (``pending`` is cleared once raised)
         self._old: dict[int, Any] = {}
 
     def __enter__(self) -> Signals:
         if threading.current_thread() is threading.main_thread():
             for signum in STOP:
                 self._old[signum] = signal.signal(signum, self._handle)
+            if hasattr(signal, "setitimer"):
+                self._old[signal.SIGALRM] = signal.signal(signal.SIGALRM, self._expire)
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._disarm()
         for signum, handler in self._old.items():
             signal.signal(signum, handler)
 
     def ignore(self) -> None:
-        """From now on a signal is only noted, never raised (while a run ends after the first one)."""
+        """From now on a signal is only noted, never raised (while a run ends after the first one); a write still gets
+        no more than ``GRACE`` (``deferred``)."""
         self.ignoring = True
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if self.deferring or self.ignoring or _advising[0]:  # acted on at the next safe point (``check``, ``deferred``)
+        again, self.came = bool(self.came), self.came or signum
+        if self.deferring:  # a write is under way: it may finish, for a while (``_expire``)
+            if again:  # a second signal: no more waiting
+                self._cut()
+            self.pending = signum
+            self._arm()
+            return
+        if self.ignoring or _advising[0]:  # acted on at the next safe point (``check``, ``deferred``)
             self.pending = signum
             return
         raise Interrupted(signum)
+
+    def _expire(self, signum: int, frame: FrameType | None) -> None:
+        if self.deferring:
+            self._cut()
+
+    def _cut(self) -> None:
+        self.cut = True
+        self._disarm()
+        raise Interrupted(self.came)
+
+    def _arm(self) -> None:
+        if signal.SIGALRM in self._old:
+            signal.setitimer(signal.ITIMER_REAL, GRACE)
+
+    def _disarm(self) -> None:
+        if signal.SIGALRM in self._old:
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
     def check(self) -> None:
         """Between lines: raise ``Interrupted`` for a signal that came while a line was advised."""
@@ -524,11 +559,16 @@ class Signals:
 
     @contextmanager
     def deferred(self) -> Iterator[None]:
+        """A write that a signal waits for, ``GRACE`` at most (from the signal, or from the start when one came
+        before: the last write of an interrupted run)."""
         self.deferring = True
+        if self.came:
+            self._arm()
         try:
             yield
         finally:
             self.deferring = False
+            self._disarm()
         self.check()
 
 
@@ -536,40 +576,46 @@ class LineWriter:
     """Blocks of whole lines (UTF-8, each line ending in a line break) to a stream, flushed once ``block`` lines are
     waiting; ``written`` counts the lines certainly out.
 
-    A failed write raises ``WriteError``, which names the last complete line.
+    A failed write raises ``WriteError``, which names the last complete line. A write that a signal cut off
+    (``Signals.cut``) raises ``Interrupted``; nothing is written after it.
     """
 
     def __init__(self, stream: TextIO, signals: Signals, block: int = 256) -> None:
         self.binary: BinaryIO | None = getattr(stream, "buffer", None)
         self.stream, self.signals, self.block = stream, signals, block
         self.written = self._waiting = 0
-        self._blocks: list[bytes] = []
+        self._blocks: list[tuple[bytes, int]] = []
 
     def write(self, block: bytes, lines: int) -> None:
         """``block`` holds ``lines`` whole lines."""
-        self._blocks.append(block)
+        self._blocks.append((block, lines))
         self._waiting += lines
         if self._waiting >= self.block:
             self.flush()
 
     def flush(self) -> None:
-        if not self._blocks:
+        if not self._blocks or self.signals.cut:  # after a cut the output ends where it is
             return
         with self.signals.deferred():
             try:
                 if self.binary is not None:
                     self.stream.flush()  # anything written as text before
-                    for block in self._blocks:  # as they are: no copy into one
-                        _write_all(self.binary, block)
-                    self.binary.flush()
+                    while self._blocks:  # as they are: no copy into one; counted one by one (a cut stops between)
+                        _write_all(self.binary, self._blocks[0][0])
+                        self.binary.flush()
+                        self._done(self._blocks.pop(0)[1])
                 else:
-                    self.stream.write(b"".join(self._blocks).decode())
+                    self.stream.write(b"".join(block for block, _ in self._blocks).decode())
                     self.stream.flush()
+                    self._done(self._waiting)
+                    self._blocks.clear()
             except OSError as exc:
                 raise WriteError(write_problem(exc, self.written)) from None
-            self.written += self._waiting  # before a signal that waited for the write is raised (``deferred``)
-            self._waiting = 0
-            self._blocks.clear()
+        # counted before a signal that waited for the write is raised (``deferred``)
+
+    def _done(self, lines: int) -> None:
+        self.written += lines
+        self._waiting -= lines
 
 
 def _write_all(binary: BinaryIO, data: bytes) -> None:
@@ -590,8 +636,12 @@ def write_problem(exc: OSError, complete: int | None) -> str:
     reason = reasons.get(exc.errno or 0, "schrijffout")
     if complete is None:
         return f"Kan de uitvoer niet schrijven ({reason})."
-    done = f"volledig tot en met regel {complete}" if complete else "leeg of onvolledig"
-    return f"Kan de uitvoer niet schrijven ({reason}); de uitvoer is {done}."
+    return f"Kan de uitvoer niet schrijven ({reason}); de uitvoer is {_complete(complete)}."
+
+
+def _complete(lines: int) -> str:
+    """How far the output is complete, after ``lines`` lines certainly written."""
+    return f"volledig tot en met regel {lines}" if lines else "leeg of onvolledig"
 
 
 def input_size(stream: BinaryIO) -> int | None:
@@ -627,9 +677,13 @@ def run_batch(policy: Policy, directory: Path, stream: BinaryIO, processes: int 
             signals.ignore()
             results.close()
             progress.close()
-            with suppress(WriteError):
-                writer.flush()  # the whole lines already advised
-            written = f"{_lines(writer.written)} geschreven; de uitvoer is volledig tot en met regel {writer.written}"
+            with suppress(WriteError, Interrupted):
+                writer.flush()  # the whole lines already advised (``GRACE`` at most: Signals)
+            written = f"{_lines(writer.written)} geschreven; de uitvoer is {_complete(writer.written)}"
+            if signals.cut:  # the reader stopped reading: what is still buffered for it must not keep the exit waiting
+                drop_output(out)
+                written += (". De uitvoer werd niet meer gelezen, dus grenzen stopte midden in het schrijven: "
+                            "de uitvoer kan eindigen met een halve regel")
             if isinstance(exc, Interrupted):
                 print(f"Onderbroken ({exc}): {written}.", file=err)
                 return 128 + exc.signum
@@ -645,6 +699,17 @@ def run_batch(policy: Policy, directory: Path, stream: BinaryIO, processes: int 
     if failed:
         print(f"{failed} casussen zonder advies (zie de regels met \"fout\").", file=err)
     return 1 if failed else 0
+
+
+def drop_output(stream: TextIO) -> None:
+    """Point ``stream``'s file at /dev/null, so that nothing still buffered for it (a write that failed or was cut
+    off) keeps the exit waiting or fails again; for a stream without a file, nothing."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, stream.fileno())
+        os.close(fd)
+    except (OSError, ValueError, AttributeError):  # no real file behind the stream (e.g. captured in tests)
+        pass
 
 
 def _lines(count: int) -> str:
