@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
@@ -384,6 +385,26 @@ def test_a_signal_during_a_write_stops_after_it_with_the_lines_counted():
     signals.ignore()
     writer.flush()  # what run_batch does after an interrupt
     assert raw.getvalue() == b'{"a": 1}\n{"a": 2}\n{"a": 3}\n{"a": 4}\n'
+
+
+def test_a_write_that_fails_after_some_blocks_counts_the_blocks_that_are_out():
+    # one flush can write several blocks; the lines of those written before the failure are out, and the message says so
+    class FillsUp(io.BytesIO):
+        def write(self, data):
+            if self.tell() + len(data) > 40:
+                raise OSError(errno.ENOSPC, "vol")
+            return super().write(data)
+
+    raw = FillsUp()
+    writer = _batch.LineWriter(io.TextIOWrapper(raw, encoding="utf-8"), _batch.Signals(), block=5)
+    for block in (b'{"a": 1}\n{"a": 2}\n', b'{"a": 3}\n', b'{"a": 4}\n{"a": 5}\n'):
+        lines = block.count(b"\n")
+        if block.startswith(b'{"a": 4}'):
+            with pytest.raises(_batch.WriteError, match="volledig tot en met regel 3"):
+                writer.write(block, lines)
+        else:
+            writer.write(block, lines)
+    assert writer.written == 3 and raw.getvalue() == b'{"a": 1}\n{"a": 2}\n{"a": 3}\n'
 
 
 def test_an_unbuffered_output_that_writes_a_part_gets_the_rest():

@@ -502,6 +502,7 @@ class Signals:
         self.deferring, self.ignoring, self.pending, self.cut = False, False, 0, False
         self.came = 0  # the first signal of the run (``pending`` is cleared once raised)
         self._old: dict[int, Any] = {}
+        self._timed = False  # a timer cuts a write off (``GRACE``)
 
     def __enter__(self) -> Signals:
         if threading.current_thread() is threading.main_thread():
@@ -509,6 +510,7 @@ class Signals:
                 self._old[signum] = signal.signal(signum, self._handle)
             if hasattr(signal, "setitimer"):
                 self._old[signal.SIGALRM] = signal.signal(signal.SIGALRM, self._expire)
+                self._timed = True
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -544,11 +546,11 @@ class Signals:
         raise Interrupted(self.came)
 
     def _arm(self) -> None:
-        if signal.SIGALRM in self._old:
+        if self._timed:
             signal.setitimer(signal.ITIMER_REAL, GRACE)
 
     def _disarm(self) -> None:
-        if signal.SIGALRM in self._old:
+        if self._timed:
             signal.setitimer(signal.ITIMER_REAL, 0)
 
     def check(self) -> None:
@@ -603,7 +605,7 @@ class LineWriter:
                     while self._blocks:  # as they are: no copy into one; counted one by one (a cut stops between)
                         _write_all(self.binary, self._blocks[0][0])
                         self.binary.flush()
-                        self._done(self._blocks.pop(0)[1])
+                        self._done(self._blocks.pop(0)[1])  # before a signal that waited is raised (``deferred``)
                 else:
                     self.stream.write(b"".join(block for block, _ in self._blocks).decode())
                     self.stream.flush()
@@ -611,7 +613,6 @@ class LineWriter:
                     self._blocks.clear()
             except OSError as exc:
                 raise WriteError(write_problem(exc, self.written)) from None
-        # counted before a signal that waited for the write is raised (``deferred``)
 
     def _done(self, lines: int) -> None:
         self.written += lines
