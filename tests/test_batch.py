@@ -13,6 +13,7 @@ import sys
 from collections import deque
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from conftest import FIXTURES
@@ -125,6 +126,7 @@ def test_a_worker_that_cannot_load_the_policy_ends_the_batch(tmp_path):
 
 FORKED = """
 import sys
+from typing import Any
 from pathlib import Path
 import grenzen
 from grenzen.team._batch import _start_method, advise_lines
@@ -241,6 +243,7 @@ def test_near_the_end_a_worker_gets_half_of_what_is_left_and_no_second_chunk(bas
 
 LONG_LINES = """
 import sys
+from typing import Any
 import grenzen
 from grenzen.pipeline._load import default_rules_dir
 from grenzen.pipeline._read import MAX_CASE_BYTES
@@ -350,6 +353,13 @@ def test_cli_batch_counts_error_lines_over_blocks(tmp_path, capsys, processes):
     assert captured.err.startswith("600 casussen zonder advies")
 
 
+def test_one_line_without_advice_is_one_casus(tmp_path, capsys):
+    path = tmp_path / "casussen.jsonl"
+    path.write_text('{"taak": "signaleren"}\n{"taak": "signaleren", "leeftijd": 40}\n', encoding="utf-8")
+    assert main(["advies", str(path), "--regels", str(BASIS)]) == 1
+    assert capsys.readouterr().err == '1 casus zonder advies (zie de regels met "fout").\n'
+
+
 def test_progress_counts_lines_a_block_at_a_time():
     class Tty(io.StringIO):
         def isatty(self):
@@ -439,9 +449,15 @@ def test_a_non_blocking_output_that_is_full_gets_the_rest_when_it_takes_more():
             while chunk := source.read(65536):
                 received.extend(chunk)
 
+    class Unbuffered(io.StringIO):
+        buffer: Any = None
+
     reader = threading.Thread(target=drain)
     reader.start()
     with open(write, "wb", buffering=0) as sink:  # a raw file: write says None when the pipe is full
-        _batch._write_all(sink, data)
+        stream = Unbuffered()
+        stream.buffer = sink
+        writer = _batch.LineWriter(stream, _batch.Signals(), block=1)
+        writer.write(data, data.count(b"\n"))
     reader.join(timeout=30)
-    assert bytes(received) == data
+    assert bytes(received) == data and writer.written == data.count(b"\n")

@@ -27,6 +27,7 @@ import stat
 import struct
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -485,24 +486,32 @@ def _send(conn: Connection, block: Block) -> None:
     conn.send_bytes(block.data)
 
 
-GRACE = 2.0  # seconds a signal waits for a write under way; then the write is cut off (``Signals``)
+GRACE = 2.0  # seconds a run goes on writing after a signal (then it ends at a line), or may write nothing (then it
+# ends in the middle of a line: the reader stopped reading); see ``Signals``
+PIECE = 1 << 15  # the output is written in pieces of at most this many bytes, each counted as it is out (a piece
+# under way when a signal comes must be out within GRACE: a reader of 16 KB a second is not cut off)
+LAST_PIECE = 1 << 12  # after a signal: small pieces, so a slow reader shows progress (PIPE_BUF: all or nothing)
 
 
 class Signals:
     """The ``STOP`` signals raise ``Interrupted``, except inside ``deferred()``, which finishes first, and while a line
     is advised (``check`` raises it after that line).
 
-    A write that a signal waits for gets ``GRACE`` seconds: a program that stopped reading the output would otherwise
-    keep the run waiting for ever. After that, or at a second signal, the write is cut off (``cut``): ``Interrupted``
-    is raised inside it, so the output may end in part of a line. Only the main thread can receive signals; elsewhere
-    this does nothing (and without ``setitimer``, as on Windows, only a second signal cuts a write off).
+    After a signal the output goes on for ``GRACE`` seconds (what is advised already: a file gets it all), then ends
+    at the end of a line (``LineWriter``; ``late``). A reader that stopped reading would keep the run waiting for ever,
+    so when no piece of the output goes out for ``GRACE`` seconds (``moved``), or at a second signal, the write is cut
+    off (``cut``): ``Interrupted`` is raised inside it, and the output may end in part of a line. Only the main thread
+    can receive signals; elsewhere this does nothing (and without ``setitimer``, as on Windows, only a second signal
+    cuts a write off).
     """
 
     def __init__(self) -> None:
         self.deferring, self.ignoring, self.pending, self.cut = False, False, 0, False
         self.came = 0  # the first signal of the run (``pending`` is cleared once raised)
+        self._since = 0.0  # when it came (``time.monotonic``)
         self._old: dict[int, Any] = {}
         self._timed = False  # a timer cuts a write off (``GRACE``)
+        self._moved = False  # a piece went out since the timer was set
 
     def __enter__(self) -> Signals:
         if threading.current_thread() is threading.main_thread():
@@ -519,13 +528,23 @@ class Signals:
             signal.signal(signum, handler)
 
     def ignore(self) -> None:
-        """From now on a signal is only noted, never raised (while a run ends after the first one); a write still gets
-        no more than ``GRACE`` (``deferred``)."""
+        """From now on a signal is only noted, never raised (while a run ends after the first one); a write still must
+        make progress (``deferred``)."""
         self.ignoring = True
+
+    def moved(self) -> None:
+        """A piece of the output is out (``LineWriter``)."""
+        self._moved = True
+
+    def late(self) -> bool:
+        """Has the output gone on for ``GRACE`` seconds since the first signal? Then it ends at the next line end."""
+        return bool(self.came) and time.monotonic() - self._since >= GRACE
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         again, self.came = bool(self.came), self.came or signum
-        if self.deferring:  # a write is under way: it may finish, for a while (``_expire``)
+        if not again:
+            self._since = time.monotonic()
+        if self.deferring:  # a write is under way: it may finish while it makes progress (``_expire``)
             if again:  # a second signal: no more waiting
                 self._cut()
             self.pending = signum
@@ -537,8 +556,12 @@ class Signals:
         raise Interrupted(signum)
 
     def _expire(self, signum: int, frame: FrameType | None) -> None:
-        if self.deferring:
-            self._cut()
+        if not self.deferring:
+            return
+        if self._moved:  # the reader reads: it gets the rest of the write
+            self._arm()
+            return
+        self._cut()
 
     def _cut(self) -> None:
         self.cut = True
@@ -546,6 +569,7 @@ class Signals:
         raise Interrupted(self.came)
 
     def _arm(self) -> None:
+        self._moved = False
         if self._timed:
             signal.setitimer(signal.ITIMER_REAL, GRACE)
 
@@ -561,8 +585,8 @@ class Signals:
 
     @contextmanager
     def deferred(self) -> Iterator[None]:
-        """A write that a signal waits for, ``GRACE`` at most (from the signal, or from the start when one came
-        before: the last write of an interrupted run)."""
+        """A write that a signal waits for while it makes progress (timed from the signal, or from the start when one
+        came before: the last write of an interrupted run)."""
         self.deferring = True
         if self.came:
             self._arm()
@@ -578,8 +602,10 @@ class LineWriter:
     """Blocks of whole lines (UTF-8, each line ending in a line break) to a stream, flushed once ``block`` lines are
     waiting; ``written`` counts the lines certainly out.
 
-    A failed write raises ``WriteError``, which names the last complete line. A write that a signal cut off
-    (``Signals.cut``) raises ``Interrupted``; nothing is written after it.
+    The blocks go straight to the stream's file (under its buffer), in pieces (``PIECE``), so the writer knows what is
+    out: ``written`` counts the whole lines of a block that a failure or a cut (``Signals.cut``) stopped, too. A
+    failed write raises ``WriteError``, which names the last complete line; a cut raises ``Interrupted``. Nothing is
+    written after either.
     """
 
     def __init__(self, stream: TextIO, signals: Signals, block: int = 256) -> None:
@@ -587,6 +613,8 @@ class LineWriter:
         self.stream, self.signals, self.block = stream, signals, block
         self.written = self._waiting = 0
         self._blocks: list[tuple[bytes, int]] = []
+        self._sent = 0  # bytes of the first block that are out
+        self._stopped = False
 
     def write(self, block: bytes, lines: int) -> None:
         """``block`` holds ``lines`` whole lines."""
@@ -596,15 +624,19 @@ class LineWriter:
             self.flush()
 
     def flush(self) -> None:
-        if not self._blocks or self.signals.cut:  # after a cut the output ends where it is
+        if not self._blocks or self._stopped:  # after a failure or a cut the output ends where it is
             return
         with self.signals.deferred():
             try:
                 if self.binary is not None:
                     self.stream.flush()  # anything written as text before
-                    while self._blocks:  # as they are: no copy into one; counted one by one (a cut stops between)
-                        _write_all(self.binary, self._blocks[0][0])
-                        self.binary.flush()
+                    self.binary.flush()
+                    out = getattr(self.binary, "raw", self.binary)  # under the buffer: each piece is out when written
+                    while self._blocks:  # as they are: no copy into one
+                        if not self._send(out, self._blocks[0][0]):  # ended at a line, GRACE after a signal
+                            self._stop()
+                            break
+                        self._sent = 0
                         self._done(self._blocks.pop(0)[1])  # before a signal that waited is raised (``deferred``)
                 else:
                     self.stream.write(b"".join(block for block, _ in self._blocks).decode())
@@ -612,23 +644,39 @@ class LineWriter:
                     self._done(self._waiting)
                     self._blocks.clear()
             except OSError as exc:
+                self._stop()
                 raise WriteError(write_problem(exc, self.written)) from None
+            except Interrupted:
+                self._stop()
+                raise
+
+    def _send(self, out: BinaryIO, data: bytes) -> bool:
+        """``data`` from ``_sent`` on, a piece at a time: a raw file may write a part (a signal during a write to a
+        pipe), or nothing (a non-blocking output that is full: wait until it takes more). After a signal in smaller
+        pieces, and once it is ``late``, up to the end of the line under way: then False, else True (all of it)."""
+        view, end = memoryview(data), len(data)
+        while self._sent < end:
+            if self.signals.came and end == len(data) and self.signals.late():
+                end = data.find(b"\n", self._sent - 1) + 1 if self._sent else 0  # the line under way, or none
+                continue
+            written = out.write(view[self._sent:min(end, self._sent + (LAST_PIECE if self.signals.came else PIECE))])
+            if written is None:
+                select.select([], [out], [])
+                continue
+            self._sent += written
+            self.signals.moved()
+        return end == len(data)
+
+    def _stop(self) -> None:
+        """The write failed or was cut off: count the whole lines of the part of the block that is out; no more
+        writes."""
+        self._stopped = True
+        if self._blocks and self._sent:
+            self.written += self._blocks[0][0].count(b"\n", 0, self._sent)
 
     def _done(self, lines: int) -> None:
         self.written += lines
         self._waiting -= lines
-
-
-def _write_all(binary: BinaryIO, data: bytes) -> None:
-    """All of ``data``: an unbuffered stream (``python -u``, ``PYTHONUNBUFFERED``: a raw file) may write a part, for
-    instance when a signal comes during a write to a pipe, and says how much."""
-    view = memoryview(data)
-    while view:
-        written = binary.write(view)
-        if written is None:  # a non-blocking output that is full: wait until it takes more
-            select.select([], [binary], [])
-            continue
-        view = view[written:]
 
 
 def write_problem(exc: OSError, complete: int | None) -> str:
@@ -698,7 +746,8 @@ def run_batch(policy: Policy, directory: Path, stream: BinaryIO, processes: int 
             return 1
     progress.close()
     if failed:
-        print(f"{failed} casussen zonder advies (zie de regels met \"fout\").", file=err)
+        print(f"{failed} {'casus' if failed == 1 else 'casussen'} zonder advies (zie de regels met \"fout\").",
+              file=err)
     return 1 if failed else 0
 
 
