@@ -126,7 +126,6 @@ def test_a_worker_that_cannot_load_the_policy_ends_the_batch(tmp_path):
 
 FORKED = """
 import sys
-from typing import Any
 from pathlib import Path
 import grenzen
 from grenzen.team._batch import _start_method, advise_lines
@@ -243,7 +242,6 @@ def test_near_the_end_a_worker_gets_half_of_what_is_left_and_no_second_chunk(bas
 
 LONG_LINES = """
 import sys
-from typing import Any
 import grenzen
 from grenzen.pipeline._load import default_rules_dir
 from grenzen.pipeline._read import MAX_CASE_BYTES
