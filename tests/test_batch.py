@@ -370,6 +370,29 @@ def test_progress_counts_lines_a_block_at_a_time():
     assert shown.getvalue() == "\r600 casussen\r1200 casussen\r1600 casussen"
 
 
+def test_ctrl_c_that_also_ends_the_reader_exits_as_an_interrupt(tmp_path):
+    # Ctrl-C reaches the whole pipeline: the reader ends too, so the write fails on a closed pipe; that is the signal's
+    # doing, and the exit code says so (130), not "some lines failed" (1)
+    class ReaderGone(io.RawIOBase):
+        def writable(self):
+            return True
+
+        def write(self, data):
+            os.kill(os.getpid(), signal.SIGINT)
+            raise BrokenPipeError(errno.EPIPE, "gesloten")
+
+    class Output(io.StringIO):
+        buffer = ReaderGone()
+
+    path = tmp_path / "casussen.jsonl"
+    path.write_text('{"taak": "signaleren"}\n' * 600, encoding="utf-8")
+    err = io.StringIO()
+    with open(path, "rb") as stream:
+        code = _batch.run_batch(grenzen.load_policy(BASIS), BASIS, stream, out=Output(), err=err)
+    assert code == 128 + signal.SIGINT
+    assert err.getvalue().startswith("Onderbroken (SIGINT). Kan de uitvoer niet schrijven (de uitvoer is gesloten)")
+
+
 def test_a_signal_during_a_write_stops_after_it_with_the_lines_counted():
     # the signal waits for the write (Signals.deferred) and is raised after it: the lines written must be counted
     # by then, or the final flush of the interrupted run writes them again and the message names too few lines

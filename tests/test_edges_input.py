@@ -320,7 +320,7 @@ def _unread(fd: int) -> int:
     return count[0]
 
 
-CUT = "De uitvoer werd niet meer gelezen, dus grenzen stopte midden in het schrijven"
+CUT = "Het schrijven is midden in een regel afgebroken"
 
 
 def _batch_with_grace(path: Path, grace: float, processes: str, stdout: Any) -> subprocess.Popen[bytes]:

@@ -487,7 +487,7 @@ def _send(conn: Connection, block: Block) -> None:
 
 
 GRACE = 2.0  # seconds a run goes on writing after a signal (then it ends at a line), or may write nothing (then it
-# ends in the middle of a line: the reader stopped reading); see ``Signals``
+# ends in the middle of a line: the reader stopped reading); at most twice this after the signal; see ``Signals``
 PIECE = 1 << 15  # the output is written in pieces of at most this many bytes, each counted as it is out (a piece
 # under way when a signal comes must be out within GRACE: a reader of 16 KB a second is not cut off)
 LAST_PIECE = 1 << 12  # after a signal: small pieces, so a slow reader shows progress (PIPE_BUF: all or nothing)
@@ -499,10 +499,11 @@ class Signals:
 
     After a signal the output goes on for ``GRACE`` seconds (what is advised already: a file gets it all), then ends
     at the end of a line (``LineWriter``; ``late``). A reader that stopped reading would keep the run waiting for ever,
-    so when no piece of the output goes out for ``GRACE`` seconds (``moved``), or at a second signal, the write is cut
-    off (``cut``): ``Interrupted`` is raised inside it, and the output may end in part of a line. Only the main thread
-    can receive signals; elsewhere this does nothing (and without ``setitimer``, as on Windows, only a second signal
-    cuts a write off).
+    so when no piece of the output goes out for ``GRACE`` seconds (``moved``), when a very slow reader has not taken
+    the line under way ``2 * GRACE`` seconds after the signal, or at a second signal, the write is cut off (``cut``):
+    ``Interrupted`` is raised inside it, and the output may end in part of a line. Only the main thread can receive
+    signals; elsewhere this does nothing (and without ``setitimer``, as on Windows, only a second signal cuts a write
+    off).
     """
 
     def __init__(self) -> None:
@@ -511,7 +512,7 @@ class Signals:
         self._since = 0.0  # when it came (``time.monotonic``)
         self._old: dict[int, Any] = {}
         self._timed = False  # a timer cuts a write off (``GRACE``)
-        self._moved = False  # a piece went out since the timer was set
+        self._moved_at = 0.0  # when the last piece of the output went out
 
     def __enter__(self) -> Signals:
         if threading.current_thread() is threading.main_thread():
@@ -534,7 +535,7 @@ class Signals:
 
     def moved(self) -> None:
         """A piece of the output is out (``LineWriter``)."""
-        self._moved = True
+        self._moved_at = time.monotonic()
 
     def late(self) -> bool:
         """Has the output gone on for ``GRACE`` seconds since the first signal? Then it ends at the next line end."""
@@ -558,8 +559,10 @@ class Signals:
     def _expire(self, signum: int, frame: FrameType | None) -> None:
         if not self.deferring:
             return
-        if self._moved:  # the reader reads: it gets the rest of the write
-            self._arm()
+        now = time.monotonic()
+        idle = now - self._moved_at
+        if idle < GRACE and now - self._since < 2 * GRACE:  # the reader reads: it gets the rest, for a while
+            self._set(GRACE - idle)
             return
         self._cut()
 
@@ -569,9 +572,14 @@ class Signals:
         raise Interrupted(self.came)
 
     def _arm(self) -> None:
-        self._moved = False
-        if self._timed:
-            signal.setitimer(signal.ITIMER_REAL, GRACE)
+        """Time the write from now: ``_expire`` cuts it off after ``GRACE`` seconds without output."""
+        self._moved_at = time.monotonic()
+        self._set(GRACE)
+
+    def _set(self, seconds: float) -> None:
+        if self._timed:  # never later than 2 * GRACE after the signal
+            left = self._since + 2 * GRACE - time.monotonic()
+            signal.setitimer(signal.ITIMER_REAL, max(0.001, min(seconds, left)))
 
     def _disarm(self) -> None:
         if self._timed:
@@ -729,10 +737,11 @@ def run_batch(policy: Policy, directory: Path, stream: BinaryIO, processes: int 
             with suppress(WriteError, Interrupted):
                 writer.flush()  # the whole lines already advised (``GRACE`` at most: Signals)
             written = f"{_lines(writer.written)} geschreven; de uitvoer is {_complete(writer.written)}"
-            if signals.cut:  # the reader stopped reading: what is still buffered for it must not keep the exit waiting
+            if signals.cut:  # what is still buffered for the output must not keep the exit waiting
                 drop_output(out)
-                written += (". De uitvoer werd niet meer gelezen, dus grenzen stopte midden in het schrijven: "
-                            "de uitvoer kan eindigen met een halve regel")
+                use = f"gebruik alleen regel 1 tot en met {writer.written}" if writer.written else "gebruik niets"
+                written += (". Het schrijven is midden in een regel afgebroken (de uitvoer werd niet op tijd gelezen, "
+                            f"of er kwam een tweede signaal): {use}")
             if isinstance(exc, Interrupted):
                 print(f"Onderbroken ({exc}): {written}.", file=err)
                 return 128 + exc.signum
@@ -742,6 +751,9 @@ def run_batch(policy: Policy, directory: Path, stream: BinaryIO, processes: int 
             signals.ignore()
             results.close()
             progress.close()
+            if signals.came:  # Ctrl-C that ended the reader too: the signal stopped the run
+                print(f"Onderbroken ({signal.Signals(signals.came).name}). {exc}", file=err)
+                return 128 + signals.came
             print(str(exc), file=err)
             return 1
     progress.close()
