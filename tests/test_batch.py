@@ -382,7 +382,7 @@ def test_ctrl_c_that_also_ends_the_reader_exits_as_an_interrupt(tmp_path):
             raise BrokenPipeError(errno.EPIPE, "gesloten")
 
     class Output(io.StringIO):
-        buffer = ReaderGone()
+        buffer: Any = ReaderGone()
 
     path = tmp_path / "casussen.jsonl"
     path.write_text('{"taak": "signaleren"}\n' * 600, encoding="utf-8")
