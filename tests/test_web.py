@@ -98,6 +98,59 @@ def test_errors_are_shown_on_the_form_and_values_kept(client):
     assert 'href="#ernst_pesten_licht"' in missing.text
 
 
+@pytest.mark.parametrize("sent", ["SUICIDAAL_PLAN", "suicidaal_plan\x00", "suicidaal_plan_oud", ""])
+@pytest.mark.parametrize("step", ["/ernst", "/advies"])
+def test_a_signal_kind_the_policy_does_not_know_is_refused_never_dropped(client, sent, step):
+    """A kind renamed since the page was opened, or sent by hand, must not vanish from the case: the advice would then
+    be given without it (for a safety signal: the mentor, alone). Found by an integrator trial: HTTP 200, mentor."""
+    form = {"taak": "signaleren", "soort": sent, f"ernst_{sent}": "ernstig"}
+    page = client.post(step, data=form)
+    assert page.status_code == 422 and "Dit hoort bij de mentor" not in page.text and "<h1>Advies</h1>" not in page.text
+    assert "Signaal: onbekende soort (niet in de woordenlijst van dit beleid)" in page.text
+    assert 'href="#signalen"' in page.text and '<fieldset id="signalen">' in page.text  # back at step 1, to choose
+    if sent.strip("\x00"):
+        assert sent.strip("\x00") not in page.text.replace("suicidaal_plan", "")  # the value sent is not echoed
+    if sent.lower() == "suicidaal_plan":
+        assert "bedoel je &#39;suicidaal_plan&#39;?" in page.text
+    # next to a known kind, the known one is kept and the unknown one still refused
+    both = client.post(step, data={**form, "soort": [sent, "pesten"], "ernst_pesten": "licht"})
+    assert both.status_code == 422 and "onbekende soort" in both.text and 'value="pesten" aria-describedby' in both.text
+
+
+@pytest.mark.parametrize("field, values, words", [
+    ("taak", ["signaleren", "diagnosticeren"], "Taak"),
+    ("leeftijd", ["14", "40"], "Leeftijd"),
+    ("leerjaar", ["2", "3"], "Leerjaar"),
+    ("aanpak_effect", ["voldoende", "geen"], "Wat het opleverde"),
+    ("aanpak_weken", ["1", "30"], "Hoe lang al zelf aangepakt"),
+])
+def test_a_field_sent_twice_is_refused_not_resolved(client, field, values, words):
+    """The JSON channels refuse a duplicate key; the form did take the first value (an integrator trial: the order of
+    two severities decided between mentor and zorgteam)."""
+    form = {"taak": "signaleren", "leeftijd": "14", "aanpak_effect": "onvoldoende", "aanpak_weken": "4", field: values}
+    for step in ("/ernst", "/advies"):
+        for order in (values, values[::-1]):
+            page = client.post(step, data={**form, field: order})
+            assert page.status_code == 422 and "<h1>Advies</h1>" not in page.text
+            assert f"{words}: staat meer dan één keer in het formulier" in page.text
+
+
+@pytest.mark.parametrize("field", ["ernst_pesten", "duur_pesten"])
+def test_a_severity_or_duration_sent_twice_is_refused(client, field):
+    form = {"taak": "signaleren", "soort": "pesten", "ernst_pesten": "licht", "duur_pesten": "2"}
+    values = ["licht", "ernstig"] if field.startswith("ernst") else ["2", "9"]
+    for order in (values, values[::-1]):
+        page = client.post("/advies", data={**form, field: order})
+        assert page.status_code == 422 and "<h1>Advies</h1>" not in page.text
+        assert "Pesten: " in page.text and "staat meer dan één keer in het formulier" in page.text
+
+
+def test_an_unknown_answer_to_what_was_tried_is_refused_not_ignored(client):
+    """``aanpak_effect`` other than the form's choices was ignored: the case lost what the mentor had tried."""
+    page = client.post("/advies", data={"taak": "signaleren", "aanpak_effect": "bogus", "aanpak_weken": "6"})
+    assert page.status_code == 422 and "Wat het opleverde:" in page.text and "<h1>Advies</h1>" not in page.text
+
+
 def test_nothing_is_stored_or_set(client):
     page = client.post("/advies", data={"taak": "signaleren"})
     assert "set-cookie" not in page.headers and page.headers["cache-control"] == "no-store"

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from .._errors import FieldError
-from .._models import EFFECTS, MAX_SIGNALS, SEVERITIES
+from .._models import MAX_SIGNALS, SEVERITIES
+from .._translate import did_you_mean
 from ..pipeline._policy import Policy
 
 MAX_FIELDS = 1000  # a form has far fewer; more is not a form of ours
@@ -29,9 +30,10 @@ def first(form: Form, name: str) -> str:
 
 
 def chosen_kinds(form: Form, policy: Policy) -> list[str]:
-    """The signal kinds ticked, in the vocabulary's order, each once, at most ``MAX_SIGNALS``."""
+    """The signal kinds ticked that the policy knows, in the vocabulary's order, each once (``form_problems`` refuses a
+    form that ticks any other)."""
     ticked = set(form.get("soort", []))
-    return [kind for kind in policy.vocabulary.signalen if kind in ticked][:MAX_SIGNALS]
+    return [kind for kind in policy.vocabulary.signalen if kind in ticked]
 
 
 def _number(text: str) -> int | str | None:
@@ -47,11 +49,11 @@ def case_from_form(form: Form, policy: Policy, with_signals: bool = True) -> dic
     for key in ("leeftijd", "leerjaar"):
         if (value := _number(first(form, key))) is not None:
             case[key] = value
-    trainings = [t for t in form.get("scholing", []) if t]
+    trainings = list(dict.fromkeys(t for t in form.get("scholing", []) if t))
     if trainings:
-        case["mentor"] = {"scholing": trainings[:MAX_SIGNALS]}
+        case["mentor"] = {"scholing": trainings}  # an unknown one or too many: the contract refuses them
     effect = first(form, "aanpak_effect")
-    if effect in EFFECTS:
+    if effect:  # "" is "nothing tried yet"; any other value goes to the contract, which refuses what it does not know
         weeks = _number(first(form, "aanpak_weken"))
         case["eerdere_aanpak"] = {"weken": 0 if weeks is None else weeks, "effect": effect}
     if with_signals:
@@ -79,7 +81,11 @@ class FormError:
 
 _WORDS = {"taak": ("Taak", "taak"), "leeftijd": ("Leeftijd", "leeftijd"), "leerjaar": ("Leerjaar", "leerjaar"),
           "eerdere_aanpak.weken": ("Hoe lang al zelf aangepakt", "aanpak_weken"),
-          "eerdere_aanpak.effect": ("Wat het opleverde", "aanpak_effect_geen")}
+          "eerdere_aanpak.effect": ("Wat het opleverde", "aanpak_effect_geen"),
+          "signalen": ("Signalen", "signalen"),
+          # the form's own names, for a field sent twice
+          "aanpak_effect": ("Wat het opleverde", "aanpak_effect_geen"),
+          "aanpak_weken": ("Hoe lang al zelf aangepakt", "aanpak_weken")}
 
 
 def form_errors(errors: list[FieldError], case: dict[str, object], policy: Policy) -> list[FormError]:
@@ -103,3 +109,32 @@ def form_errors(errors: list[FieldError], case: dict[str, object], policy: Polic
             what, target = _WORDS.get(error.field, ("Casus", "taak"))
             out.append(FormError(what, error.message, target))
     return out
+
+
+#: The fields that hold one answer each: sent twice, the form is refused (never resolved to the first or the last).
+_SINGLE = ("taak", "leeftijd", "leerjaar", "aanpak_effect", "aanpak_weken")
+_TWICE = "staat meer dan één keer in het formulier; vul het opnieuw in"
+
+
+def form_problems(form: Form, policy: Policy, with_signals: bool = True) -> tuple[list[FormError], list[FormError]]:
+    """What the contract cannot see because the form would lose it: a signal kind the policy does not know (say, renamed
+    since the page was opened), more signals than a case may have, a field sent twice. Nothing is dropped or resolved
+    silently: a dropped safety signal could leave a student with the mentor alone. Returns the problems of step 1 and
+    those of step 2 (the severities and durations; only ``with_signals``)."""
+    signals = policy.vocabulary.signalen
+    step_one = [FormError(_WORDS[name][0], _TWICE, _WORDS[name][1]) for name in _SINGLE if len(form.get(name, ())) > 1]
+    for value in dict.fromkeys(form.get("soort", [])):
+        if value not in signals:  # the message names the policy's kinds, never the value sent
+            hint = did_you_mean(value.strip().lower(), signals) or "kies de signalen opnieuw"
+            step_one.append(FormError("Signaal", f"onbekende soort (niet in de woordenlijst van dit beleid); {hint}",
+                                      "signalen"))
+    if len(chosen_kinds(form, policy)) > MAX_SIGNALS:
+        step_one.append(FormError("Signalen", f"kies hoogstens {MAX_SIGNALS} signalen", "signalen"))
+    step_two = []
+    for kind in chosen_kinds(form, policy) if with_signals else ():
+        label = signals[kind].label
+        if len(form.get(f"ernst_{kind}", ())) > 1:
+            step_two.append(FormError(f"{label}: ernst", _TWICE, f"ernst_{kind}_licht"))
+        if len(form.get(f"duur_{kind}", ())) > 1:
+            step_two.append(FormError(f"{label}: hoe lang al", _TWICE, f"duur_{kind}"))
+    return step_one, step_two

@@ -25,7 +25,7 @@ from ..pipeline._explain import ROUTE_SENTENCES, URGENCY_WORDS
 from ..pipeline._policy import Policy
 from ..pipeline._whatif import what_if
 from ..toolkit._render import render_policy
-from ._form import Form, FormError, case_from_form, chosen_kinds, form_errors, parse_form
+from ._form import Form, FormError, case_from_form, chosen_kinds, form_errors, form_problems, parse_form
 from ._openapi import openapi_document
 from ._request import read_body, request_policy
 
@@ -87,6 +87,11 @@ def _destinations(policy: Policy, advice: Advies) -> list[tuple[str, str | None]
 
 
 async def _advice_page(policy: Policy, form: Form) -> HTMLResponse:
+    step_one, step_two = form_problems(form, policy)
+    if step_one:
+        return _step_one(policy, form, step_one, 422)
+    if step_two:
+        return _step_two(policy, form, step_two, 422)
     case = case_from_form(form, policy)
     try:
         advice = policy.advise(case)
@@ -121,6 +126,8 @@ def add_web_routes(app: FastAPI) -> None:
     @app.post("/ernst", response_class=HTMLResponse, include_in_schema=False)
     async def ernst(request: Request) -> HTMLResponse:
         policy, form = request_policy(request), await _form_of(request)
+        if problems := form_problems(form, policy, with_signals=False)[0]:
+            return _step_one(policy, form, problems, 422)
         case = case_from_form(form, policy, with_signals=False)
         try:
             policy.validate_case(case)
