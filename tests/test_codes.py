@@ -44,6 +44,23 @@ def test_case_errors_have_codes(case, expected):
     assert case_codes(case) == expected
 
 
+@pytest.mark.parametrize("extra, shown", [(99, 99), (100, 100), (101, 101), (120_000, 101)])
+def test_errors_stop_at_a_hundred_and_count_the_rest(extra, shown):
+    """A case of many unknown keys gave one error each (an integrator trial: 120,000 errors, a 15 MB answer, 2 s);
+    after 100 one more error counts the rest, so nothing is hidden and the answer stays small."""
+    case = {"taak": "signaleren", **{f"k{i}": 0 for i in range(extra - 1)}, "leeftijd": 40}
+    with pytest.raises(CaseError) as info:
+        grenzen.advise(case)
+    errors = info.value.errors
+    assert len(errors) == shown
+    if extra > 100:
+        assert errors[-1].code == "meer-fouten" and errors[-1].field == "(casus)"
+        assert f"en nog {extra - 100} fout" in errors[-1].message
+        assert all(e.code != "meer-fouten" for e in errors[:-1])
+    else:
+        assert {e.code for e in errors} == {"onbekende-sleutel", "te-groot"}
+
+
 @settings(max_examples=200)
 @given(st.dictionaries(st.sampled_from(["taak", "leeftijd", "signalen", "mentor", "eerdere_aanpak", "x"]),
                        st.one_of(st.none(), st.integers(-5, 40), st.text(max_size=5), st.lists(st.integers(), max_size=2))))

@@ -161,9 +161,22 @@ _FIELDS = frozenset(name for model in (Casus, Signaal, Mentor, EerdereAanpak) fo
 _HOME = {name: block for block, model in (("signalen", Signaal), ("mentor", Mentor), ("eerdere_aanpak", EerdereAanpak))
          for name in model.model_fields}
 
+#: The most field errors a case gets, then one that counts the rest (``meer-fouten``): a 1 MB case of unknown keys had
+#: 120,000, each with a "did you mean" worked out (15 MB of answer, 2 s).
+MAX_ERRORS = 100
+
+
 def _field_errors(exc: ValidationError) -> list[FieldError]:
     out = []
-    for error in exc.errors(include_input=False, include_url=False):
+    errors = exc.errors(include_input=False, include_url=False)
+    if len(errors) > MAX_ERRORS:
+        rest = len(errors) - MAX_ERRORS
+        errors = errors[:MAX_ERRORS]
+        more = FieldError("(casus)", f"en nog {rest} fout{'en' if rest > 1 else ''}; herstel eerst de fouten hierboven",
+                          "meer-fouten")
+    else:
+        more = None
+    for error in errors:
         loc = tuple(error["loc"])
         said = wording(error["type"])
         if error["type"] in ("extra_forbidden", "invalid_key"):  # the key itself may be content (a name): never shown
@@ -176,4 +189,4 @@ def _field_errors(exc: ValidationError) -> list[FieldError]:
             out.append(FieldError(_shown(loc) or "(casus)", error["msg"], "onbekende-naam"))
         else:
             out.append(FieldError(_shown(loc) or "(casus)", fill(said.case, **context(error)), said.code))
-    return out
+    return out if more is None else [*out, more]
