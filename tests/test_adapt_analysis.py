@@ -302,3 +302,19 @@ def test_a_conflict_never_suggests_setting_aside_an_absolute_rule(tmp_path):
     found = [f for f in conflicts(analyse_policy(policy)) if f.rule == "tc-ouders-informeren"]
     assert found and "zet_opzij" not in found[0].message  # the only rule saying 'nee' is absolute
     assert "absoluut en gaan altijd voor: laat taak_hoort_bij_mentor hier weg" in found[0].message
+
+
+@pytest.mark.slow
+def test_a_conflict_says_which_side_the_advice_takes(tmp_path):
+    """Next to an absolute referral only absolute rules decide whose task it is, so an absolute overlay rule that says
+    'ja' wins there; the finding said "nu wint 'nee'" (an integrator trial). It now says what the advice gives."""
+    own = {"id": "tc-plan-bij-mentor", "titel": "Test", "bron": "Test", "absoluut": "ja",
+           "als": {"signaal": {"soort": "suicidaal_plan"}},
+           "dan": {"route": "mentor", "taak_hoort_bij_mentor": "ja", "mentor_doet": ["Test."], "uitleg": "Test."}}
+    policy = grenzen.load_policy(overlay(tmp_path / "school", {}, [own]))
+    [finding] = [f for f in conflicts(analyse_policy(policy)) if f.rule == "tc-plan-bij-mentor"]
+    assert "nu wint 'ja'" in finding.message or "maar 'ja' in " in finding.message
+    assert "een absolute regel die verwijst, laat alleen absolute regels meetellen" in finding.message
+    case = {"taak": "mentale_problemen_behandelen", "signalen": [{"soort": "suicidaal_plan", "ernst": "acuut"}]}
+    advice = policy.advise(case)
+    assert advice.route == "extern" and advice.taak_hoort_bij_mentor is True  # what the finding now says

@@ -206,7 +206,9 @@ class _Collected:
     guarded: dict[str, tuple[Point, int]] = field(default_factory=dict)  # per safety kind
     guarded_by: dict[str, tuple[int, ...]] = field(default_factory=dict)  # per safety kind: the rules kept there
     contradictions: dict[tuple[str, int, int], tuple[Point, int]] = field(default_factory=dict)
-    conflicts: dict[tuple[int, int], tuple[Point, int]] = field(default_factory=dict)
+    #: per pair of rules (says ja, says nee) and what the advice then says (True: ja wins, next to an absolute referral,
+    #: where only absolute rules count)
+    conflicts: dict[tuple[int, int, bool], tuple[Point, int]] = field(default_factory=dict)
     kept_at_mentor: dict[tuple[str, tuple[int, ...]], _Kept] = field(default_factory=dict)
     never: set[int] = field(default_factory=set)  # the rules not yet seen applying
     unsure: set[int] = field(default_factory=set)  # the rules not yet seen changing an advice
@@ -368,8 +370,8 @@ def _record(state: _Collected, point: Point, applicable: tuple[int, ...], judgem
         state.used_exceptions |= judgement.used
     for contradiction in judgement.contradictions:
         _count(state.contradictions, contradiction, point)
-    for pair in judgement.conflicts:
-        _count(state.conflicts, pair, point)
+    for a, b in judgement.conflicts:
+        _count(state.conflicts, (a, b, judgement.verdict), point)
 
 
 def _record_rules(state: _Collected, point: Point, applicable: tuple[int, ...], judgement: _Judgement) -> None:
@@ -546,26 +548,45 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point, outcomes: 
     return _Judgement(kept, guarded, changers, idle, used, contradictions, conflicts, away, verdict, keepers)
 
 
-def _conflicts(policy: Policy, conflicts: dict[tuple[int, int], tuple[Point, int]], writer: set[int],
+def _winner(weights: dict[bool, int]) -> str:
+    """Which of 'ja' and 'nee' the advice gives where two rules disagree (``weights``: situations per outcome)."""
+    if True not in weights:
+        return "nu wint 'nee'"
+    because = "een absolute regel die verwijst, laat alleen absolute regels meetellen"
+    if False not in weights:
+        return f"nu wint 'ja': {because}"
+    return f"nu wint 'nee', maar 'ja' in {weights[True]} situatie(s): {because}"
+
+
+def _conflicts(policy: Policy, conflicts: dict[tuple[int, int, bool], tuple[Point, int]], writer: set[int],
                loaded: dict[str, LoadedRule]) -> list[Finding]:
     """``conflict`` findings: one per pair of rules; in an overlay, a writer's rule against rules of the base is one
-    finding at the writer's rule, with the count and one example (the base's files are not the writer's)."""
+    finding at the writer's rule, with the count and one example (the base's files are not the writer's). Each says
+    which side the advice takes (``_winner``)."""
     rules = policy.rules
+    pairs: dict[tuple[int, int], tuple[Point, dict[bool, int]]] = {}
+    for (a, b, verdict), (point, weight) in conflicts.items():
+        weights = pairs.setdefault((a, b), (point, {}))[1]
+        weights[verdict] = weights.get(verdict, 0) + weight
     findings: list[Finding] = []
-    grouped: dict[int, list[tuple[int, Point, int]]] = {}
-    for (a, b), (point, weight) in conflicts.items():
+    grouped: dict[int, list[tuple[int, Point, dict[bool, int]]]] = {}
+    for (a, b), (point, weights) in pairs.items():
         if (a in writer) != (b in writer):
             own, other = (a, b) if a in writer else (b, a)
-            grouped.setdefault(own, []).append((other, point, weight))
+            grouped.setdefault(own, []).append((other, point, weights))
             continue
         findings.append(_at(loaded[rules[a].id], "conflict",
                             f"zegt dat de taak bij de mentor hoort, regel '{rules[b].id}' zegt van niet; geen van "
-                            "beide is een uitzondering op de ander (nu wint 'nee'). "
+                            f"beide is een uitzondering op de ander ({_winner(weights)}). "
                             "Leg met zet_opzij vast wie voorgaat",
-                            policy, point, weight))
+                            policy, point, sum(weights.values())))
     for own, others in grouped.items():
         first, point, _ = others[0]
-        weight = sum(w for _, _, w in others)
+        total: dict[bool, int] = {}
+        for _, _, weights in others:
+            for verdict, weight in weights.items():
+                total[verdict] = total.get(verdict, 0) + weight
+        weight = sum(total.values())
         says = rules[own].dan.taak_hoort_bij_mentor
         names = ", ".join(rules[o].id for o, _, _ in others if not rules[o].absoluut)  # absolute ones stay put
         count = (f"{len(others)} regel van de basis zegt" if len(others) == 1
@@ -573,15 +594,15 @@ def _conflicts(policy: Policy, conflicts: dict[tuple[int, int], tuple[Point, int
         if says is False:
             message = (f"zegt dat de taak niet bij de mentor hoort, en {count} van wel, bijvoorbeeld "
                        f"'{rules[first].id}' ({weight} situatie(s)); geen van beide is een uitzondering op de ander "
-                       "(nu wint 'nee'). Gaat deze regel niet over wie de taak doet, laat taak_hoort_bij_mentor dan "
-                       f"weg. Moet deze regel voorgaan, schrijf dan zet_opzij: [{names}]")
+                       f"({_winner(total)}). Gaat deze regel niet over wie de taak doet, laat taak_hoort_bij_mentor "
+                       f"dan weg. Moet deze regel voorgaan, schrijf dan zet_opzij: [{names}]")
         else:
             fix = (f"Moet deze regel voorgaan, schrijf dan zet_opzij: [{names}]; anders laat taak_hoort_bij_mentor weg"
                    if names else "De regels die van niet zeggen, zijn absoluut en gaan altijd voor: laat "
                    "taak_hoort_bij_mentor hier weg")
             message = (f"zegt dat de taak bij de mentor hoort, en {count} van niet, bijvoorbeeld "
                        f"'{rules[first].id}' ({weight} situatie(s)); geen van beide is een uitzondering op de ander "
-                       f"(nu wint 'nee'). {fix}")
+                       f"({_winner(total)}). {fix}")
         findings.append(_at(loaded[rules[own].id], "conflict", message, policy, point, weight))
     return findings
 
