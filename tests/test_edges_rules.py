@@ -366,3 +366,27 @@ def test_a_case_with_an_octal_looking_age_is_refused(tmp_path):
     with pytest.raises(grenzen.CaseError) as info:
         policy.advise("taak: signaleren\nleeftijd: 014\n")
     assert "voorloopnul" in info.value.errors[0].message
+
+
+# --- a broken file does not send the writer to fix another, correct one --------------------------------------------
+
+
+@pytest.mark.parametrize("damage", ["regels: [\n", "\tkapot: ja\n"])
+def test_a_file_that_cannot_be_read_gives_no_unknown_rule_problems_elsewhere(tmp_path, damage):
+    """An integrator trial broke the YAML of one theme file: the first problem was "onbekende regel … bedoel je …?" in
+    another file that names a rule of the broken one, and following its fix would have broken a correct file."""
+    import shutil
+    from pathlib import Path
+
+    from grenzen.pipeline._load import default_rules_dir
+
+    copy = tmp_path / "kopie"
+    shutil.copytree(default_rules_dir(), copy)
+    assert grenzen.check_policy(copy) == [], [str(p) for p in grenzen.check_policy(copy)]
+    where = {item.rule.id: item.file for item in grenzen.load_policy(copy).source.rules}
+    target = next(copy / Path(where[aside]).name for item in grenzen.load_policy(copy).source.rules
+                  for aside in item.rule.zet_opzij if where[aside] != item.file)
+    with target.open("a", encoding="utf-8") as handle:
+        handle.write(damage)
+    problems = grenzen.check_policy(copy)
+    assert problems and all(p.file.endswith(target.name) for p in problems), [str(p) for p in problems]

@@ -126,6 +126,7 @@ def layered_source(layers: Sequence[str | Path]) -> Source:
         merged.rule_layers.update({item.rule.id: _label(path) for item in layer.rules})
         merged.themes.update(layer.themes)
         merged.broken_ids |= layer.broken_ids
+        merged.unread_rules = merged.unread_rules or layer.unread_rules
         merged.layers.append(BeleidInfo(naam=header.naam, versie=layer.version))
         names.append(header.naam)
         merged.directory = path

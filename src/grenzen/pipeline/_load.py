@@ -57,6 +57,9 @@ class Source:
     themes: dict[str, str] = field(default_factory=dict)  # file -> theme title
     problems: list[Problem] = field(default_factory=list)
     broken_ids: set[str] = field(default_factory=set)  # ids of rules that did not parse
+    #: a theme file could not be read (or its header did not parse): the ids of its rules are not known, so a reference
+    #: to a rule not found is not reported (it may be in that file, and the file's own problem comes first)
+    unread_rules: bool = False
     layers: list[Any] = field(default_factory=list)  # BeleidInfo per layer of an overlay policy (see _layers)
     rule_layers: dict[str, str] = field(default_factory=dict)  # rule id -> layer label, for overlay policies
     agreements_file: str | None = None  # the afspraken.yaml in use (None: the directory has none)
@@ -116,6 +119,7 @@ def load_source(directory: Path) -> Source:
             continue  # read by _layers
         located = read_located(path, shown, source.problems)
         if located is None:
+            source.unread_rules = source.unread_rules or path.name not in (VOCABULARY_FILE, AGREEMENTS_FILE)
             continue
         if path.name == VOCABULARY_FILE:
             source.vocabulary = parse_model(Woordenlijst, located.data, located, shown, source.problems)
@@ -136,6 +140,7 @@ def _read_theme(source: Source, located: Located, shown: str) -> None:
     """A theme file: its header, and each rule that has the right shape (the ids of the others are kept)."""
     header = parse_model(ThemaKop, located.data, located, shown, source.problems)
     if header is None:
+        source.unread_rules = True
         return
     source.themes[shown] = header.thema
     for index, raw in enumerate(header.regels):

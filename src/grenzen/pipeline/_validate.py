@@ -30,7 +30,7 @@ def validate(source: Source) -> list[Problem]:
     walked = [list(walk(item.rule.als, ("als",))) for item in source.rules]  # each rule's blocks, walked once
     for item, blocks in zip(source.rules, walked, strict=True):
         problems.extend(_check_rule(item, source, blocks))
-    problems.extend(_check_exceptions(source.rules, by_id, source.broken_ids))
+    problems.extend(_check_exceptions(source.rules, by_id, source.broken_ids, source.unread_rules))
     problems.extend(_check_negated_bounds(source.rules, walked))
     problems.extend(_check_counts(source.rules, walked))
     problems.extend(_check_consent(source))
@@ -231,15 +231,18 @@ def walk(cond: Voorwaarde, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, .
         yield from walk(cond.niet, path + ("niet",))
 
 
-def _check_exceptions(rules: list[LoadedRule], by_id: dict[str, LoadedRule], broken: set[str]) -> Iterator[Problem]:
+def _check_exceptions(rules: list[LoadedRule], by_id: dict[str, LoadedRule], broken: set[str],
+                      unread: bool = False) -> Iterator[Problem]:
+    """Problems of ``zet_opzij``: itself, an unknown rule (not reported while a theme file is ``unread``: it may be
+    there, and "did you mean" would point at another rule), an absolute rule, cycles."""
     for item in rules:
         for i, target in enumerate(item.rule.zet_opzij):
             sub = ("zet_opzij", i)
             if target == item.rule.id:
                 yield _at(item, sub, "een regel kan zichzelf niet opzij zetten", "haal deze id weg",
                           "zet-zichzelf-opzij")
-            elif target in broken:
-                continue  # that rule has its own problem already
+            elif target in broken or (unread and target not in by_id):
+                continue  # that rule has its own problem already, or may be in a file that has one
             elif target not in by_id:
                 yield _unknown(item, sub, "regel", target, by_id, "een themabestand")
             elif by_id[target].rule.absoluut:
