@@ -25,7 +25,6 @@ _INT = "tag:yaml.org,2002:int"
 _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
-_RESOLVER = yaml.resolver.Resolver()  # the implicit tag of a scalar: any other tag was written explicitly
 _DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)")
 _SCALAR_NODE, _SEQUENCE_NODE = yaml.ScalarNode, yaml.SequenceNode  # the composer makes these classes, no subclasses
 
@@ -84,8 +83,8 @@ _BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml whe
 
 
 class _Implicit(str):
-    """A tag the loader's resolver gave a plain scalar written without one (``_Loader``); a tag written in the text
-    arrives as a plain ``str``."""
+    """A tag the loader's resolver gave a node written without one (``_Loader``); a tag written in the text (``!!str``,
+    ``!!map``, ``!``, ``!foo``) arrives as a plain ``str``, even where it names the tag the node would have had."""
 
     __slots__ = ()
 
@@ -105,16 +104,16 @@ class _Loader(_BASE_LOADER):  # type: ignore[misc]
 
     def resolve(self, kind: Any, value: str, implicit: tuple[bool, bool]) -> str:
         if kind is yaml.ScalarNode:
-            if not implicit[0]:
-                return _STR
+            if not implicit[0]:  # quoted (False, True); written with the non-specific tag "!": (False, False)
+                return _IMPLICIT_STR if implicit[1] else _STR
             for tag, regexp in _BY_FIRST.get(value[:1], _WILDCARD):
                 if regexp.match(value):
                     return tag
             return _IMPLICIT_STR
-        return _SEQ if kind is yaml.SequenceNode else _MAP
+        return _IMPLICIT_SEQ if kind is yaml.SequenceNode else _IMPLICIT_MAP
 
 
-_IMPLICIT_STR = _Implicit(_STR)
+_IMPLICIT_STR, _IMPLICIT_SEQ, _IMPLICIT_MAP = _Implicit(_STR), _Implicit(_SEQ), _Implicit(_MAP)
 
 
 def read_yaml(text: str) -> Located:
@@ -136,15 +135,17 @@ def read_yaml(text: str) -> Located:
     if node is None:
         return located
     # an alias needs a '*' in the text: without one, no node can be met twice and the walk need not look
-    located.data = _Builder(located, aliases="*" in text).walk(node, (), 0)
+    # an anchor, and the non-specific tag "!", leave no trace in the node: they are found in the text, where it starts
+    marked = "!" in text or "&" in text
+    located.data = _Builder(located, aliases="*" in text, text=text if marked else None).walk(node, (), 0)
     return located
 
 
 class _Builder:
     """Plain data from a composed document, with the position of every node and key (``Located``)."""
 
-    def __init__(self, out: Located, aliases: bool) -> None:
-        self.out, self.aliases = out, aliases
+    def __init__(self, out: Located, aliases: bool, text: str | None = None) -> None:
+        self.out, self.aliases, self.text = out, aliases, text
         self.positions, self.key_positions = out.positions, out.key_positions
         self.seen: set[int] = set()
 
@@ -153,6 +154,7 @@ class _Builder:
             if id(node) in self.seen:  # the composer shares the node of an anchor with every alias to it
                 raise YamlProblem(ALIASES, *_pos(node), "anker")
             self.seen.add(id(node))
+        self._refuse_marks(node)
         mark = node.start_mark
         where = (mark.line + 1, mark.column + 1)
         positions = self.positions
@@ -163,14 +165,12 @@ class _Builder:
             return _scalar(node, where, self.out)
         depth += 1
         if type(node) is _SEQUENCE_NODE:
-            if node.tag != _SEQ:
-                raise YamlProblem(NO_TAGS, *where, "tag")
             return [self.walk(item, (*path, i), depth) for i, item in enumerate(node.value)]
-        if node.tag != _MAP:
-            raise YamlProblem(NO_TAGS, *where, "tag")
         result: dict[str, Any] = {}
         key_positions = self.key_positions
         for key_node, value_node in node.value:
+            if type(key_node) is _SCALAR_NODE:
+                self._refuse_marks(key_node)
             if type(key_node) is not _SCALAR_NODE or key_node.tag != _STR:
                 raise YamlProblem("een sleutel moet tekst zijn", *_pos(key_node), "sleutel-geen-tekst")
             key = key_node.value
@@ -182,20 +182,21 @@ class _Builder:
             result[key] = self.walk(value_node, sub, depth)
         return result
 
+    def _refuse_marks(self, node: yaml.Node) -> None:
+        """Refuse a tag or an anchor written on ``node``: its tag is not the one the loader gave it (``_Implicit``; also
+        a tag that names that same one: !!str x, !!map {}), or its text starts with '!' or '&' (a plain scalar never
+        does; the non-specific tag '!' and an anchor leave no other trace in the node)."""
+        index = node.start_mark.index
+        first = self.text[index:index + 1] if self.text is not None else ""
+        if first == "&":
+            raise YamlProblem(ALIASES, *_pos(node), "anker")
+        if first == "!" or type(node.tag) is not _Implicit:
+            raise YamlProblem(NO_TAGS, *_pos(node), "tag")
+
 
 def _scalar(node: yaml.ScalarNode, where: tuple[int, int], out: Located) -> Any:
     """A scalar as JSON would have it: no explicit tags, decimal integers, finite numbers; other text as text."""
-    tag, value = node.tag, node.value
-    # The implicit tag: a plain scalar's depends on its text (the tag the loader's resolver gave it when it had none
-    # written, marked _Implicit), a quoted one's is always str. (types-PyYAML leaves Resolver.resolve unannotated; it
-    # returns the implicit tag, a str.)
-    plain = node.style in (None, "")
-    if plain and type(tag) is _Implicit:
-        implicit: str = tag
-    else:
-        implicit = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) if plain else _STR  # type: ignore[no-untyped-call]
-    if tag != implicit:
-        raise YamlProblem(NO_TAGS, *where, "tag")  # an explicit tag: !!int "14", !!str 5, !!python/...
+    tag, value = node.tag, node.value  # the tag the loader gave it (``_Builder._refuse_marks`` refused any other)
     if tag == _STR or tag not in _SCALAR_TAGS:  # text; a date, '=': kept as the text it is, as JSON would have it
         return value
     if tag == _INT:
