@@ -260,6 +260,29 @@ def test_serve_command_refuses_in_dutch(monkeypatch):
     assert main(["serve", "--regels", "/geen/map"]) == 1
 
 
+def test_serve_says_in_dutch_that_the_port_is_taken(monkeypatch, capsys, tmp_path):
+    """uvicorn said it in English (``[Errno 98] ... address already in use``, exit 3): an integrator trial."""
+    import socket
+
+    from grenzen.cli import main
+
+    monkeypatch.delenv("GRENZEN_TOKEN", raising=False)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert f"Kan niet luisteren op 127.0.0.1 poort {port}: dit adres en deze poort zijn al in gebruik" in err
+    assert "Errno" not in err and "Traceback" not in err
+    assert main(["serve", "--host", "192.0.2.7", "--zonder-token"]) == 1  # an address of another computer
+    assert "dit adres hoort niet bij deze computer" in capsys.readouterr().err
+    missing = tmp_path / "geen-tokens"
+    assert main(["serve", "--token-bestand", str(missing)]) == 1
+    err = capsys.readouterr().err
+    assert "Kan het tokenbestand niet lezen" in err and "(bestand of map bestaat niet)" in err and "Error" not in err
+
+
 def test_serve_without_the_extra_says_how_to_install_it(monkeypatch, capsys):
     from grenzen.cli import main
 

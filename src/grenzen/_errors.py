@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+#: Why a file or folder could not be read or written, in Dutch (the OS's own text is English).
+OS_REASONS = {
+    errno.ENOENT: "bestand of map bestaat niet",
+    errno.EISDIR: "is een map",
+    errno.EACCES: "geen toegang",
+    errno.EPERM: "geen toegang",
+    errno.ENOTDIR: "een deel van het pad is geen map",
+    errno.ENOSPC: "de schijf is vol",
+    errno.EROFS: "hier mag niets geschreven worden",
+    errno.ENAMETOOLONG: "de naam is te lang",
+    errno.EEXIST: "die bestaat al",
+    errno.EADDRINUSE: "dit adres en deze poort zijn al in gebruik",
+    errno.EADDRNOTAVAIL: "dit adres hoort niet bij deze computer",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why ``exc`` happened, in Dutch (``OS_REASONS``; "onbekende fout" for anything else)."""
+    return OS_REASONS.get(exc.errno or 0, "onbekende fout")
+
 
 MAX_SUGGESTED = 64  # longer names get no "bedoel je ...?": difflib's cost grows with the name's length
 

@@ -4,7 +4,6 @@ output."""
 from __future__ import annotations
 
 import argparse
-import errno
 import os
 import sys
 import tempfile
@@ -12,7 +11,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._errors import GrenzenError
+from .._errors import GrenzenError, os_reason
 from ..pipeline._layers import DEFAULT_BASE, is_overlay
 from ..pipeline._load import default_rules_dir
 from ..pipeline._policy import load_policy
@@ -405,19 +404,9 @@ def _change(change: Change) -> str:
     return f"{names[change.field]} {show.get(change.old, change.old)} → {show.get(change.new, change.new)}"
 
 
-OS_DUTCH = {
-    errno.ENOENT: "bestand of map bestaat niet",
-    errno.EISDIR: "is een map",
-    errno.EACCES: "geen toegang",
-    errno.EPERM: "geen toegang",
-    errno.ENOTDIR: "een deel van het pad is geen map",
-    errno.ENOSPC: "de schijf is vol",
-}
-
-
 def os_problem(exc: OSError, verb: str) -> str:
     """A Dutch message for a file that could not be read or written (the OS's own text is English)."""
-    reason = OS_DUTCH.get(exc.errno or 0, "onbekende fout")
+    reason = os_reason(exc)
     return f"Kan het bestand niet {verb}: {exc.filename} ({reason})" if exc.filename else f"Kan niet {verb} ({reason})"
 
 

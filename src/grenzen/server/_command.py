@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .._errors import GrenzenError
+from .._errors import GrenzenError, os_reason
 from ..pipeline._read import MAX_CASE_BYTES
 from . import _settings as env
 
@@ -70,6 +71,22 @@ def check(args: argparse.Namespace) -> None:
                            "een proxy ervoor zorgt dat alleen de school erbij kan.")
 
 
+def refuse_taken(host: str, port: int) -> None:
+    """Refuse, in Dutch, an address and port this process cannot listen on (taken, not this computer's, unknown),
+    before uvicorn tries and says so in English. uvicorn binds again right after, with the same options."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except socket.gaierror:
+            raise GrenzenError(f"Kan niet luisteren op {host}: dat adres is onbekend. Kies een ander met --host.") \
+                from None
+        except OSError as exc:
+            raise GrenzenError(f"Kan niet luisteren op {host} poort {port}: {os_reason(exc)}. Kies een andere poort "
+                               "met --port, of stop het programma dat deze poort gebruikt.") from None
+
+
 def configure(args: argparse.Namespace) -> None:
     """Put the options where every worker reads them."""
     for name, value in ((env.RULES, args.regels), (env.TOKEN_FILE, args.token_bestand),
@@ -90,6 +107,7 @@ def run_serve(args: argparse.Namespace) -> int:
         print(MISSING_EXTRA, file=sys.stderr)
         return 1
     check(args)
+    refuse_taken(args.host, args.port)
     configure(args)
     from ..pipeline._policy import load_policy
 

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._errors import GrenzenError
+from .._errors import GrenzenError, os_reason
 from ..pipeline._read import MAX_CASE_BYTES
 
 TOKEN = "GRENZEN_TOKEN"  # one token (an operator's secret): the only setting a user sets directly
@@ -70,8 +70,10 @@ def read_tokens(path: Path) -> tuple[str, ...]:
     """The tokens of a token file: one a line; blank lines and lines starting with ``#`` are skipped."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GrenzenError(f"Kan het tokenbestand niet lezen: {path} ({type(exc).__name__}).") from None
+    except OSError as exc:
+        raise GrenzenError(f"Kan het tokenbestand niet lezen: {path} ({os_reason(exc)}).") from None
+    except UnicodeDecodeError:
+        raise GrenzenError(f"Kan het tokenbestand niet lezen: {path} (geen UTF-8-tekst).") from None
     tokens = tuple(line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#"))
     if not tokens:
         raise GrenzenError(f"Het tokenbestand {path} bevat geen token.")

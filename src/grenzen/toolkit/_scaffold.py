@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .._errors import GrenzenError
+from .._errors import GrenzenError, os_reason
 from ..pipeline._load import EXAMPLES_DIR, LAYER_FILE
 from ..pipeline._policy import load_policy
 from . import SCHEMA_DIR
@@ -170,7 +170,7 @@ def create_overlay(folder: Path, name: str, write: Callable[[Path, str], None] |
     try:
         building = Path(tempfile.mkdtemp(dir=parent, prefix=f".{folder.name}.", suffix=".nieuw"))
     except OSError as exc:
-        raise GrenzenError(f"Kan de map '{folder}' niet maken: {_reason(exc)}.") from None
+        raise GrenzenError(f"Kan de map '{folder}' niet maken: {os_reason(exc)}.") from None
     try:
         made = _fill(building, folder, name, write or _write)
         building.chmod(0o755)
@@ -178,7 +178,7 @@ def create_overlay(folder: Path, name: str, write: Callable[[Path, str], None] |
     except BaseException as exc:
         shutil.rmtree(building, ignore_errors=True)
         if isinstance(exc, OSError):
-            raise GrenzenError(f"Kan de map '{folder}' niet maken: {_reason(exc)}.") from None
+            raise GrenzenError(f"Kan de map '{folder}' niet maken: {os_reason(exc)}.") from None
         raise
     return [folder / path.relative_to(building) for path in made]
 
@@ -220,12 +220,3 @@ def _one_line_name(name: str) -> bool:
     return bool(name.strip()) and "\n" not in name and "\r" not in name and len(name) <= MAX_NAME
 
 
-def _reason(exc: OSError) -> str:
-    """Why the folder could not be made, in Dutch."""
-    import errno
-
-    reasons = {errno.EACCES: "geen toegang (u mag hier niets schrijven)", errno.EPERM: "geen toegang",
-               errno.ENOSPC: "de schijf is vol", errno.EROFS: "hier mag niets geschreven worden",
-               errno.ENOTDIR: "een deel van het pad is geen map", errno.ENAMETOOLONG: "de naam is te lang",
-               errno.EEXIST: "die bestaat al"}
-    return reasons.get(exc.errno or 0, "onbekende fout")
