@@ -180,6 +180,14 @@ def test_unknown_paths_and_methods_are_dutch(client):
     assert "x-grenzen-beleidsversie" in wrong.headers
 
 
+def test_a_trailing_slash_is_a_dutch_404_not_a_redirect(client):
+    """It was a 307 with an empty body to an address built from the Host header (behind a proxy: an inner one)."""
+    for method, path in (("POST", "/v1/advies/"), ("GET", "/v1/beleid/"), ("POST", "/advies/")):
+        answer = client.request(method, path, json={"taak": "signaleren"}, follow_redirects=False)
+        assert answer.status_code == 404 and "location" not in answer.headers
+        assert answer.json() == {"fout": {"fouten": [{"veld": "(verzoek)", "melding": "deze pagina bestaat niet"}]}}
+
+
 def test_body_over_the_cap_is_413():
     with live(Settings(max_bytes=2000)) as server, server.client() as client:
         big = json.dumps({"taak": "signaleren", "id": "x" * 3000}).encode()
@@ -187,6 +195,7 @@ def test_body_over_the_cap_is_413():
         assert response.status_code == 413 and response.headers["x-grenzen-beleidsversie"]
         assert response.json() == {"fout": {"fouten": [{"veld": "(casus)",
                                                          "melding": "de tekst is te groot (meer dan 2.000 bytes)"}]}}
+        assert response.content.startswith(b'{"fout":{"fouten":[{"veld":')  # compact, as every other answer
 
         def chunked():  # no Content-Length: refused while it streams
             for _ in range(10):
@@ -209,6 +218,9 @@ def test_tokens():
                 assert anonymous.get(path).status_code == 401
             assert anonymous.post("/v1/beheer/herladen").status_code == 401
             assert anonymous.get("/v1/gezondheid").status_code == 200  # liveness needs no token
+            head = anonymous.head("/v1/gezondheid")  # as load balancers often ask
+            assert head.status_code == 200 and head.content == b""
+            assert anonymous.head("/v1/gereed").status_code == 401
             assert anonymous.get("/v1/gereed", headers={"authorization": "Bearer fout-token"}).status_code == 401
             assert anonymous.get("/v1/gereed", headers={"authorization": TOKEN}).status_code == 401  # no scheme
         for token in (TOKEN, "een-tweede-token-van-16"):

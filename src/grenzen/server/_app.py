@@ -73,8 +73,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             loop.remove_signal_handler(signal.SIGHUP)
         log.close()
 
+    # redirect_slashes=False: /v1/advies/ is a 404 in the errors' shape, not a 307 to an address the proxy may not know
     app = FastAPI(title="grenzen", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url=None,
+                  openapi_url=None, redirect_slashes=False,
                   description="Hoort deze taak bij de mentor, bij het zorgteam of bij externe hulp? "
                               "Advies met redenen uit het beleid van de school.")
     app.state.holder, app.state.settings, app.state.log = holder, settings, log
@@ -226,6 +227,10 @@ def _policy_routes(app: FastAPI, holder: PolicyHolder, settings: Settings) -> No
     @app.get("/v1/gezondheid", response_model=Gezondheid, tags=["beheer"], summary="Leeft de dienst? (geen token)")
     async def gezondheid() -> Gezondheid:
         return Gezondheid(status="ok")
+
+    @app.head("/v1/gezondheid", include_in_schema=False)  # load balancers often ask with HEAD
+    async def gezondheid_head() -> Response:
+        return Response(status_code=200, media_type="application/json")
 
     @app.get("/v1/gereed", response_model=Gereed, responses={401: ERRORS[401]}, tags=["beheer"],
              summary="Is er een beleid geladen?")
