@@ -318,3 +318,21 @@ def test_a_conflict_says_which_side_the_advice_takes(tmp_path):
     case = {"taak": "mentale_problemen_behandelen", "signalen": [{"soort": "suicidaal_plan", "ernst": "acuut"}]}
     advice = policy.advise(case)
     assert advice.route == "extern" and advice.taak_hoort_bij_mentor is True  # what the finding now says
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_the_policy_document_names_every_safety_kind_and_the_guard(tmp_path, fmt):
+    """A team reading the rendered policy could not see which signals are protected, nor the guard (an integrator
+    trial); an overlay's own safety kind is listed with the default's."""
+    policy = grenzen.load_policy(overlay(tmp_path / "school", forced_marriage(), [MARRIAGE_RULE]))
+    text = grenzen.render_policy(policy, fmt)
+
+    def code(kind: str) -> str:
+        return f"`{kind}`" if fmt == "md" else f"<code>{kind}</code>"
+
+    safety = text[text.index("Veiligheid eerst"):text.index("Deze regels zijn absoluut")]
+    assert policy.safety_kinds and all(code(kind) in safety for kind in policy.safety_kinds)
+    assert code("huwelijksdwang") in safety and code("pesten") not in safety
+    assert code("veiligheid-nooit-alleen-bij-mentor") in text[:text.index("Veiligheid eerst")]
+    unsafe = grenzen.load_policy(overlay(tmp_path / "zonder", forced_marriage(veiligheid=False), [MARRIAGE_RULE]))
+    assert code("huwelijksdwang") not in grenzen.render_policy(unsafe, fmt).split("Deze regels zijn absoluut")[0]

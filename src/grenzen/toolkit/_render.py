@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeAlias
 
+from ..pipeline._combine import SAFETY_GUARD
 from ..pipeline._explain import ROUTE_WORDS, URGENCY_WORDS, either
 from ..pipeline._load import LoadedRule
 from ..pipeline._policy import Policy
@@ -164,17 +165,28 @@ def _introduction(policy: Policy) -> list[Block]:
         [Plain("De zwaarste route wint (extern boven zorgteam boven mentor), en de meest dringende urgentie.")],
         [Plain("Zegt één regel dat de taak niet bij de mentor hoort, dan hoort zij niet bij de mentor.")],
         [Plain("Geldt geen enkele regel, dan gaat de casus naar het zorgteam, nooit stil naar de mentor.")],
+        [Plain("Een veiligheidssignaal (zie hieronder) blijft nooit alleen bij de mentor: laten de regels de casus bij "
+               "de mentor, dan gaat zij vandaag nog naar het zorgteam, met als reden "), Code(SAFETY_GUARD.regel),
+         Plain(".")],
     ]))
     return out
 
 
 def _absolute_rules(policy: Policy) -> list[Block]:
-    """"Veiligheid eerst": the absolute rules, if there are any."""
+    """"Veiligheid eerst": the safety signal kinds and the absolute rules, if there are any."""
     absolute = [item for item in policy.source.rules if item.rule.absoluut]
-    if not absolute:
+    kinds = [(key, term) for key, term in policy.vocabulary.signalen.items() if key in policy.safety_kinds]
+    if not absolute and not kinds:
         return []
+    out: list[Block] = [Heading(2, "Veiligheid eerst")]
+    if kinds:
+        out.append(Paragraph([Plain("Een casus met een van deze veiligheidssignalen ("), Code("veiligheid: ja"),
+                              Plain(" in de woordenlijst) blijft nooit alleen bij de mentor:")]))
+        out.append(Bullets([[Plain(term.label + " ("), Code(key), Plain(")")] for key, term in kinds]))
+    if not absolute:
+        return out
     return [
-        Heading(2, "Veiligheid eerst"),
+        *out,
         Paragraph([Plain("Deze regels zijn absoluut: geen uitzondering zet ze opzij, ook niet met scholing.")]),
         Bullets([[Bold(item.rule.titel),
                   Plain(f" — {ROUTE_WORDS[item.rule.dan.route]}, {URGENCY_WORDS[item.rule.dan.urgentie]} ("),
