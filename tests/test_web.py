@@ -151,6 +151,123 @@ def test_an_unknown_answer_to_what_was_tried_is_refused_not_ignored(client):
     assert page.status_code == 422 and "Wat het opleverde:" in page.text and "<h1>Advies</h1>" not in page.text
 
 
+STEP_ONE = "<h1>Advies vragen</h1>"
+STEP_TWO = "<h1>Hoe ernstig is het?</h1>"
+
+
+@pytest.mark.parametrize("form", [
+    {"taak": "signaleren", "soort": "pesten", "ernst_pesten": "licht", "ernst_suicidaal_plan": "acuut"},
+    {"taak": "signaleren", "soort": "pesten", "ernst_pesten": "licht", "duur_rouw": "3"},
+    {"taak": "signaleren", "extra": "1"},
+])
+def test_a_field_the_form_does_not_have_is_refused_not_ignored(client, form):
+    """A second trial: a severity for a signal not ticked (an acute suicide plan) or any other field was dropped, and
+    the advice was 'mentor'."""
+    page = client.post("/advies", data=form)
+    assert page.status_code == 422 and STEP_ONE in page.text and "<h1>Advies</h1>" not in page.text
+    assert "Formulier: 1 veld(en) die niet op dit formulier staan" in page.text
+
+
+@pytest.mark.parametrize("step", ["/", "/ernst", "/advies"])
+def test_answers_in_the_address_or_another_kind_of_body_are_refused(client, step):
+    cases = [
+        client.post(f"{step}?soort=suicidaal_plan&ernst_suicidaal_plan=acuut", data={"taak": "signaleren"}),
+        client.post(step, json={"taak": "signaleren"}),
+        client.post(step, files={"taak": (None, "signaleren")}),
+        client.post(step, content="&".join(["taak=signaleren", *(f"x{i}=1" for i in range(1000))]),
+                    headers={"content-type": "application/x-www-form-urlencoded"}),
+    ]
+    for page, words in zip(cases, ["adresregel", "geen formulier", "geen formulier", "te veel velden"], strict=True):
+        assert page.status_code == 422 and STEP_ONE in page.text and "Formulier: " in page.text
+        assert words in page.text and "<h1>Advies</h1>" not in page.text
+
+
+def test_going_back_shows_what_step_one_would_lose(client):
+    """POST / (the 'back' buttons) dropped unknown and doubled values without a word: a training renamed by a reload
+    came back unticked."""
+    page = client.post("/", data={"taak": "signaleren", "scholing": ["bestaatniet", "rouwbegeleiding"],
+                                  "soort": "pesten"})
+    assert page.status_code == 422 and "Scholing van de mentor:" in page.text
+    assert client.post("/", data={"taak": ["bogus", "signaleren"]}).status_code == 422
+    assert "Wat het opleverde:" in client.post("/", data={"taak": "signaleren", "aanpak_effect": "misschien",
+                                                          "aanpak_weken": "3"}).text
+    fine = client.post("/", data={"taak": "signaleren", "soort": "pesten"})
+    assert fine.status_code == 200 and 'role="alert"' not in fine.text
+
+
+@pytest.mark.parametrize("form, words", [
+    ({"taak": "signaleren", "leeftijd": "99", "soort": "pesten", "ernst_pesten": "licht"}, "Leeftijd: mag hoogstens 25"),
+    ({"soort": "suicidaal_plan", "ernst_suicidaal_plan": "acuut"}, "Taak: "),
+    ({"taak": "signaleren", "scholing": "x", "soort": "pesten", "ernst_pesten": "licht"}, "Scholing van de mentor: "),
+])
+def test_an_error_of_step_one_is_shown_on_step_one(client, form, words):
+    """They were shown on step 2, whose links pointed at inputs that are not there."""
+    page = client.post("/advies", data=form)
+    assert page.status_code == 422 and STEP_ONE in page.text and words in page.text
+    target = re.search(r'<li><a href="#([^"]+)">' + re.escape(words), page.text)
+    assert target and f'id="{target.group(1)}"' in page.text
+
+
+def test_a_missing_task_is_missing_not_invalid(client):
+    page = client.post("/ernst", data={"leeftijd": "14"})
+    assert page.status_code == 422 and "Taak: " in page.text and "ongeldige tekens" not in page.text
+
+
+@pytest.mark.parametrize("effect, weeks, words", [
+    ("", "6", "Hoe lang al zelf aangepakt: kies ook wat het opleverde"),
+    ("geen", "", "Hoe lang al zelf aangepakt: "),
+    ("geen", "abc", "Hoe lang al zelf aangepakt: "),
+])
+def test_weeks_of_what_was_tried_are_never_dropped_or_made_up(client, effect, weeks, words):
+    """Weeks typed with 'nothing tried yet' were dropped, and an effect without weeks was 0 weeks."""
+    form = {"taak": "signaleren", "soort": "pesten", "ernst_pesten": "matig", "aanpak_effect": effect,
+            "aanpak_weken": weeks}
+    page = client.post("/advies", data=form)
+    assert page.status_code == 422 and STEP_ONE in page.text and words in page.text
+
+
+def test_the_same_choice_twice_is_refused(client):
+    for form in ({"taak": "signaleren", "soort": ["pesten", "pesten"], "ernst_pesten": "licht"},
+                 {"taak": "signaleren", "scholing": ["rouwbegeleiding", "rouwbegeleiding"]}):
+        page = client.post("/advies", data=form)
+        assert page.status_code == 422 and "een keuze staat twee keer in het formulier" in page.text
+
+
+def test_only_digits_zero_to_nine_are_a_number(client):
+    page = client.post("/advies", data={"taak": "signaleren", "leeftijd": "\u0661\u0664"})  # Arabic-Indic 14
+    assert page.status_code == 422 and "Leeftijd: " in page.text
+
+
+def test_a_severity_the_form_does_not_offer_says_so(client):
+    page = client.post("/advies", data={"taak": "signaleren", "soort": "pesten", "ernst_pesten": "Licht"})
+    assert page.status_code == 422 and STEP_TWO in page.text and "Pesten: ernst: " in page.text
+    assert "kies hoe ernstig het is" not in page.text  # it was chosen, just not one of the choices
+
+
+def test_severities_and_durations_survive_going_back_to_step_one(client):
+    """'Vraag aanpassen' lost every severity and duration: step 1 did not carry them."""
+    form = {"taak": "signaleren", "soort": ["rouw", "pesten"], "ernst_rouw": "ernstig", "duur_rouw": "30",
+            "ernst_pesten": "licht"}
+    step_one = client.post("/", data=form)
+    carried = _hidden_fields(step_one.text)
+    assert sorted(carried) == [("duur_rouw", "30"), ("ernst_pesten", "licht"), ("ernst_rouw", "ernstig")]
+    step_two = client.post("/ernst", data=form)
+    assert 'id="ernst_rouw_ernstig" name="ernst_rouw" value="ernstig" required checked' in step_two.text
+    assert 'value="30"' in step_two.text
+    # unticked on step 1: its carried answers go with it, and nothing is refused for them
+    unticked = {**form, "soort": "pesten"}
+    step_two = client.post("/ernst", data=unticked)
+    assert step_two.status_code == 200 and "ernst_rouw" not in step_two.text
+    advice = client.post("/ernst", data={**unticked, "soort": []})  # no signal left: straight to the advice
+    assert advice.status_code == 200 and "<h1>Advies</h1>" in advice.text
+
+
+@pytest.mark.parametrize("path", ["/ernst", "/advies"])
+def test_reloading_a_step_starts_again_on_a_page(client, path):
+    page = client.get(path)
+    assert page.status_code == 200 and STEP_ONE in page.text
+
+
 def test_nothing_is_stored_or_set(client):
     page = client.post("/advies", data={"taak": "signaleren"})
     assert "set-cookie" not in page.headers and page.headers["cache-control"] == "no-store"

@@ -7,21 +7,31 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from .._errors import FieldError
-from .._models import MAX_SIGNALS, SEVERITIES
+from .._models import MAX_SIGNALS
 from .._translate import did_you_mean
 from ..pipeline._policy import Policy
 
 MAX_FIELDS = 1000  # a form has far fewer; more is not a form of ours
+FORM_TYPE = "application/x-www-form-urlencoded"
 
 Form = dict[str, list[str]]
 
 
-def parse_form(body: bytes) -> Form:
-    """An ``application/x-www-form-urlencoded`` body (bytes that are not UTF-8 are replaced, never shown)."""
+class FormUnreadable(Exception):
+    """A request the pages cannot read as their form (its Dutch message says why): nothing of it is used."""
+
+
+def parse_form(body: bytes, content_type: str = FORM_TYPE, query: str = "") -> Form:
+    """An ``application/x-www-form-urlencoded`` body (bytes that are not UTF-8 are replaced, never shown). Answers in
+    the address, another kind of body or more than ``MAX_FIELDS`` fields are ``FormUnreadable``: never half read."""
+    if query:
+        raise FormUnreadable("de antwoorden staan in de adresregel; stuur ze met het formulier van deze pagina")
+    if body and content_type.split(";")[0].strip().lower() != FORM_TYPE:
+        raise FormUnreadable("dit is geen formulier van deze pagina; vul het formulier hieronder in")
     try:
         return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
     except ValueError:  # more fields than MAX_FIELDS
-        return {}
+        raise FormUnreadable("het formulier heeft te veel velden; vul het formulier hieronder in") from None
 
 
 def first(form: Form, name: str) -> str:
@@ -36,16 +46,35 @@ def chosen_kinds(form: Form, policy: Policy) -> list[str]:
     return [kind for kind in policy.vocabulary.signalen if kind in ticked]
 
 
+def without_unticked(form: Form, policy: Policy) -> Form:
+    """The form without the severities and durations of signals no longer ticked (step 1 carries them, so that going
+    back and forth keeps what was chosen; a signal unticked there is gone, with its answers)."""
+    ticked = set(form.get("soort", ()))
+    return {name: values for name, values in form.items()
+            if not name.startswith(_SIGNAL_FIELDS) or name.split("_", 1)[1] in ticked}
+
+
+def carried(form: Form, policy: Policy) -> list[tuple[str, str]]:
+    """The severities and durations of the ticked signals the policy knows, as hidden fields of step 1."""
+    ticked = set(chosen_kinds(form, policy))
+    return [(name, value) for name, values in form.items()
+            if name.startswith(_SIGNAL_FIELDS) and name.split("_", 1)[1] in ticked for value in values]
+
+
+_SIGNAL_FIELDS = ("ernst_", "duur_")
+
+
 def _number(text: str) -> int | str | None:
-    """A whole number typed in a field: empty is unknown, digits a number, anything else is left to the contract."""
+    """A whole number typed in a field: empty is unknown, digits (0-9) a number, anything else is left to the
+    contract (which refuses it)."""
     if not text:
         return None
-    return int(text) if text.isdigit() and len(text) < 6 else text
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 6 else text
 
 
 def case_from_form(form: Form, policy: Policy, with_signals: bool = True) -> dict[str, object]:
     """The case the form describes (step 1 alone without signals, to check it before step 2)."""
-    case: dict[str, object] = {"taak": first(form, "taak")}
+    case: dict[str, object] = {"taak": task} if (task := first(form, "taak")) else {}  # none: "ontbreekt"
     for key in ("leeftijd", "leerjaar"):
         if (value := _number(first(form, key))) is not None:
             case[key] = value
@@ -54,13 +83,13 @@ def case_from_form(form: Form, policy: Policy, with_signals: bool = True) -> dic
         case["mentor"] = {"scholing": trainings}  # an unknown one or too many: the contract refuses them
     effect = first(form, "aanpak_effect")
     if effect:  # "" is "nothing tried yet"; any other value goes to the contract, which refuses what it does not know
-        weeks = _number(first(form, "aanpak_weken"))
-        case["eerdere_aanpak"] = {"weken": 0 if weeks is None else weeks, "effect": effect}
+        weeks = _number(first(form, "aanpak_weken"))  # none: the contract says it is missing, nothing is made up
+        case["eerdere_aanpak"] = {"effect": effect, **({"weken": weeks} if weeks is not None else {})}
     if with_signals:
         signals: list[dict[str, object]] = []
         for kind in chosen_kinds(form, policy):
             signal: dict[str, object] = {"soort": kind}
-            if (severity := first(form, f"ernst_{kind}")) in SEVERITIES:
+            if severity := first(form, f"ernst_{kind}"):  # one the form does not offer: the contract refuses it
                 signal["ernst"] = severity
             if (weeks := _number(first(form, f"duur_{kind}"))) is not None:
                 signal["duur_weken"] = weeks
@@ -111,27 +140,45 @@ def form_errors(errors: list[FieldError], case: dict[str, object], policy: Polic
     return out
 
 
+#: The fields of step 1; the severities and durations are ``ernst_<kind>`` and ``duur_<kind>``.
+_STEP_ONE = ("taak", "leeftijd", "leerjaar", "scholing", "aanpak_effect", "aanpak_weken", "soort")
 #: The fields that hold one answer each: sent twice, the form is refused (never resolved to the first or the last).
 _SINGLE = ("taak", "leeftijd", "leerjaar", "aanpak_effect", "aanpak_weken")
 _TWICE = "staat meer dan één keer in het formulier; vul het opnieuw in"
 
 
-def form_problems(form: Form, policy: Policy, with_signals: bool = True) -> tuple[list[FormError], list[FormError]]:
-    """What the contract cannot see because the form would lose it: a signal kind the policy does not know (say, renamed
-    since the page was opened), more signals than a case may have, a field sent twice. Nothing is dropped or resolved
-    silently: a dropped safety signal could leave a student with the mentor alone. Returns the problems of step 1 and
-    those of step 2 (the severities and durations; only ``with_signals``)."""
+def form_problems(form: Form, policy: Policy, advice: bool = True) -> tuple[list[FormError], list[FormError]]:
+    """What the contract cannot see because the form would lose it: a field the form does not have, a signal kind the
+    policy does not know (say, renamed since the page was opened), more signals than a case may have, a field or a
+    choice sent twice, weeks without what they brought (or the reverse). Nothing is dropped or resolved silently: a
+    dropped safety signal could leave a student with the mentor alone. Returns the problems of step 1 and those of
+    step 2; ``advice``: the form asks for the advice (else it goes to step 1 or 2, and may still carry the severities
+    of signals the mentor unticked)."""
     signals = policy.vocabulary.signalen
-    step_one = [FormError(_WORDS[name][0], _TWICE, _WORDS[name][1]) for name in _SINGLE if len(form.get(name, ())) > 1]
-    for value in dict.fromkeys(form.get("soort", [])):
+    sent = form.get("soort", [])
+    kinds = sent if advice else [*signals, *sent]  # whose severities and durations the form may carry
+    allowed = {*_STEP_ONE, *(f"{field}{kind}" for kind in kinds for field in _SIGNAL_FIELDS)}
+    step_one = []
+    if unknown := sum(1 for name in form if name not in allowed):
+        step_one.append(FormError("Formulier", f"{unknown} veld(en) die niet op dit formulier staan; vul het "
+                                  "formulier opnieuw in", "taak"))
+    step_one += [FormError(_WORDS[name][0], _TWICE, _WORDS[name][1]) for name in _SINGLE if len(form.get(name, ())) > 1]
+    for name, what, target in (("soort", "Signalen", "signalen"), ("scholing", "Scholing van de mentor", "scholing")):
+        if len(set(form.get(name, ()))) < len(form.get(name, ())):
+            step_one.append(FormError(what, "een keuze staat twee keer in het formulier; vul het opnieuw in", target))
+    for value in dict.fromkeys(sent):
         if value not in signals:  # the message names the policy's kinds, never the value sent
             hint = did_you_mean(value.strip().lower(), signals) or "kies de signalen opnieuw"
             step_one.append(FormError("Signaal", f"onbekende soort (niet in de woordenlijst van dit beleid); {hint}",
                                       "signalen"))
     if len(chosen_kinds(form, policy)) > MAX_SIGNALS:
         step_one.append(FormError("Signalen", f"kies hoogstens {MAX_SIGNALS} signalen", "signalen"))
+    effect, weeks = first(form, "aanpak_effect"), first(form, "aanpak_weken")
+    if weeks and not effect:
+        step_one.append(FormError("Hoe lang al zelf aangepakt", "kies ook wat het opleverde, of maak dit veld leeg",
+                                  "aanpak_weken"))
     step_two = []
-    for kind in chosen_kinds(form, policy) if with_signals else ():
+    for kind in chosen_kinds(form, policy) if advice else ():
         label = signals[kind].label
         if len(form.get(f"ernst_{kind}", ())) > 1:
             step_two.append(FormError(f"{label}: ernst", _TWICE, f"ernst_{kind}_licht"))

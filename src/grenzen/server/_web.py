@@ -25,7 +25,18 @@ from ..pipeline._explain import ROUTE_SENTENCES, URGENCY_WORDS
 from ..pipeline._policy import Policy
 from ..pipeline._whatif import what_if
 from ..toolkit._render import render_policy
-from ._form import Form, FormError, case_from_form, chosen_kinds, form_errors, form_problems, parse_form
+from ._form import (
+    Form,
+    FormError,
+    FormUnreadable,
+    carried,
+    case_from_form,
+    chosen_kinds,
+    form_errors,
+    form_problems,
+    parse_form,
+    without_unticked,
+)
 from ._openapi import openapi_document
 from ._request import read_body, request_policy
 
@@ -60,7 +71,19 @@ def _common(policy: Policy) -> dict[str, Any]:
 
 def _step_one(policy: Policy, form: Form, errors: list[FormError], status: int = 200) -> HTMLResponse:
     return _page("vraag.html", status, **_common(policy), groups=_groups(policy), form=form, errors=errors,
-                 ticked=set(chosen_kinds(form, policy)))
+                 ticked=set(chosen_kinds(form, policy)), hidden=carried(form, policy))
+
+
+def _checked_step_one(policy: Policy, form: Form) -> list[FormError]:
+    """The problems of step 1's answers: what the form would lose, then what the contract refuses (signals aside)."""
+    if problems := form_problems(form, policy, advice=False)[0]:
+        return problems
+    case = case_from_form(form, policy, with_signals=False)
+    try:
+        policy.validate_case(case)
+    except CaseError as exc:
+        return form_errors(exc.errors, case, policy)
+    return []
 
 
 _STEP_ONE_FIELDS = ("taak", "leeftijd", "leerjaar", "scholing", "aanpak_effect", "aanpak_weken", "soort")
@@ -96,11 +119,11 @@ async def _advice_page(policy: Policy, form: Form) -> HTMLResponse:
     try:
         advice = policy.advise(case)
         changes = await run_in_threadpool(what_if, policy, case)
-    except CaseError as exc:
-        errors = form_errors(exc.errors, case, policy)
-        if chosen_kinds(form, policy):
-            return _step_two(policy, form, errors, 422)
-        return _step_one(policy, form, errors, 422)
+    except CaseError as exc:  # each error on the step where it can be mended: a signal's on step 2, the rest on step 1
+        first = [error for error in exc.errors if not error.field.startswith("signalen.")]
+        if first or not chosen_kinds(form, policy):
+            return _step_one(policy, form, form_errors(first or exc.errors, case, policy), 422)
+        return _step_two(policy, form, form_errors(exc.errors, case, policy), 422)
     except EngineError:
         return _page("geen-advies.html", 503, policy=policy)
     return _page("advies.html", advice=advice, changes=changes, route_title=ROUTE_TITLES[advice.route],
@@ -110,7 +133,9 @@ async def _advice_page(policy: Policy, form: Form) -> HTMLResponse:
 
 
 async def _form_of(request: Request) -> Form:
-    return parse_form(await read_body(request, request.app.state.settings.max_bytes))
+    """The form sent (``FormUnreadable`` for anything else: answered with step 1 and what went wrong)."""
+    body = await read_body(request, request.app.state.settings.max_bytes)
+    return parse_form(body, request.headers.get("content-type", ""), request.url.query)
 
 
 def add_web_routes(app: FastAPI) -> None:
@@ -119,20 +144,27 @@ def add_web_routes(app: FastAPI) -> None:
     async def vraag(request: Request) -> HTMLResponse:
         return _step_one(request_policy(request), {}, [])
 
+    @app.exception_handler(FormUnreadable)
+    async def unreadable(request: Request, exc: FormUnreadable) -> HTMLResponse:
+        return _step_one(request_policy(request), {}, [FormError("Formulier", str(exc), "taak")], 422)
+
+    @app.get("/ernst", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/advies", response_class=HTMLResponse, include_in_schema=False)
+    async def opnieuw(request: Request) -> HTMLResponse:  # a reload or a bookmark: nothing is kept, so step 1 again
+        return _step_one(request_policy(request), {}, [])
+
     @app.post("/", response_class=HTMLResponse, include_in_schema=False)
     async def vraag_aanpassen(request: Request) -> HTMLResponse:  # back to step 1 with the answers given
-        return _step_one(request_policy(request), await _form_of(request), [])
+        policy, form = request_policy(request), await _form_of(request)
+        problems = _checked_step_one(policy, form)
+        return _step_one(policy, form, problems, 422 if problems else 200)
 
     @app.post("/ernst", response_class=HTMLResponse, include_in_schema=False)
     async def ernst(request: Request) -> HTMLResponse:
         policy, form = request_policy(request), await _form_of(request)
-        if problems := form_problems(form, policy, with_signals=False)[0]:
+        if problems := _checked_step_one(policy, form):
             return _step_one(policy, form, problems, 422)
-        case = case_from_form(form, policy, with_signals=False)
-        try:
-            policy.validate_case(case)
-        except CaseError as exc:
-            return _step_one(policy, form, form_errors(exc.errors, case, policy), 422)
+        form = without_unticked(form, policy)
         if not chosen_kinds(form, policy):
             return await _advice_page(policy, form)
         return _step_two(policy, form, [])
