@@ -60,6 +60,8 @@ def test_every_problem_is_reported_at_once(tmp_path):
     [
         ({"als": {"taak": "t9"}}, "onbekende taak 't9'", "t1"),
         ({"als": {"signaal": {"soort": "aa"}}}, "onbekende signaalsoort 'aa'", "bedoel je 'a'"),
+        # a kind gone from the vocabulary, with a near one left: the hint alone would make the rule about another kind
+        ({"als": {"signaal": {"soort": "aa"}}}, "onbekende signaalsoort 'aa'", "Zo niet: voeg 'aa' toe aan woordenlijst"),
         ({"als": {"scholing": "z"}}, "onbekende scholing 'z'", "kies uit x, y"),
         ({"als": {"signaal": {"ernst_minstens": "acuut", "ernst_hoogstens": "licht"}}}, "zwaarder dan", "om"),
         ({"als": {"leeftijd": {"vanaf": 16, "tot_en_met": 12}}}, "vanaf is groter", "om"),
@@ -82,6 +84,8 @@ def test_duplicate_ids_across_files(tmp_path):
     directory = write_policy(tmp_path / "regels", [GOOD, GOOD])
     problem = only(problems_of(directory), "bestaat al")
     assert "a_thema.yaml" in problem.message and problem.file.endswith("b_thema.yaml")
+    # which of the two is new depends on no file order: the fix does not say the rule found second must change
+    assert problem.fix.startswith("geef één van beide regels een andere id")
 
 
 def test_absolute_rules_cannot_be_set_aside(tmp_path):

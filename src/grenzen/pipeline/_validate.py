@@ -23,7 +23,8 @@ def validate(source: Source) -> list[Problem]:
         if first is not None:
             problems.append(
                 _at(item, ("id",), f"de id '{item.rule.id}' bestaat al ({first.file}:{first.line})",
-                    "kies een andere id", "dubbele-id")
+                    "geef één van beide regels een andere id; houd de id bij de regel die zet_opzij en de voorbeelden "
+                    "bedoelen", "dubbele-id")
             )
         else:
             by_id[item.rule.id] = item
@@ -44,8 +45,8 @@ def _at(item: LoadedRule, sub: tuple[Any, ...], message: str, fix: str, code: st
 
 def _unknown(item: LoadedRule, sub: tuple[Any, ...], what: str, name: str, known: dict[str, Any], file: str) -> Problem:
     hint = did_you_mean(name, known)
-    if hint:
-        fix = hint
+    if hint:  # a typo here, or a name gone from where it is defined: the hint alone could break a correct rule
+        fix = f"{hint} Zo niet: voeg '{name}' toe aan {file}"
     elif not known:
         fix = f"voeg '{name}' toe aan {file}"
     elif len(known) <= 12:
