@@ -223,6 +223,13 @@ def test_tokens():
             assert anonymous.head("/v1/gereed").status_code == 401
             assert anonymous.get("/v1/gereed", headers={"authorization": "Bearer fout-token"}).status_code == 401
             assert anonymous.get("/v1/gereed", headers={"authorization": TOKEN}).status_code == 401  # no scheme
+        with server.client(TOKEN) as client:  # HEAD wherever GET works, with GET's headers (a second trial: 405)
+            for path in ("/v1/gereed", "/v1/beleid", "/v1/schema/casus", "/openapi.json", "/", "/beleid",
+                         "/stijl.css", "/v1/gezondheid"):
+                got, head = client.get(path), client.head(path)
+                assert head.status_code == got.status_code == 200 and head.content == b"", path
+                assert head.headers["content-type"] == got.headers["content-type"], path
+            assert client.head("/v1/advies").status_code == 405  # POST only
         for token in (TOKEN, "een-tweede-token-van-16"):
             with server.client(token) as client:
                 assert client.post("/v1/advies", json={"taak": "signaleren"}).status_code == 200
@@ -288,7 +295,9 @@ def test_serve_says_in_dutch_that_the_port_is_taken(monkeypatch, capsys, tmp_pat
     assert f"Kan niet luisteren op 127.0.0.1 poort {port}: dit adres en deze poort zijn al in gebruik" in err
     assert "Errno" not in err and "Traceback" not in err
     assert main(["serve", "--host", "192.0.2.7", "--zonder-token"]) == 1  # an address of another computer
-    assert "dit adres hoort niet bij deze computer" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "dit adres hoort niet bij deze computer. Kies met --host een adres van deze computer" in err
+    assert "--port" not in err  # the port is not the problem (a second trial)
     missing = tmp_path / "geen-tokens"
     assert main(["serve", "--token-bestand", str(missing)]) == 1
     err = capsys.readouterr().err

@@ -228,10 +228,6 @@ def _policy_routes(app: FastAPI, holder: PolicyHolder, settings: Settings) -> No
     async def gezondheid() -> Gezondheid:
         return Gezondheid(status="ok")
 
-    @app.head("/v1/gezondheid", include_in_schema=False)  # load balancers often ask with HEAD
-    async def gezondheid_head() -> Response:
-        return Response(status_code=200, media_type="application/json")
-
     @app.get("/v1/gereed", response_model=Gereed, responses={401: ERRORS[401]}, tags=["beheer"],
              summary="Is er een beleid geladen?")
     async def gereed(request: Request) -> Gereed:

@@ -8,6 +8,7 @@ each reloads its policy in place (uvicorn's own SIGHUP would restart the workers
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
 import socket
@@ -83,8 +84,16 @@ def refuse_taken(host: str, port: int) -> None:
             raise GrenzenError(f"Kan niet luisteren op {host}: dat adres is onbekend. Kies een ander met --host.") \
                 from None
         except OSError as exc:
-            raise GrenzenError(f"Kan niet luisteren op {host} poort {port}: {os_reason(exc)}. Kies een andere poort "
-                               "met --port, of stop het programma dat deze poort gebruikt.") from None
+            raise GrenzenError(f"Kan niet luisteren op {host} poort {port}: {os_reason(exc)}. "
+                               f"{_WHAT_TO_DO.get(exc.errno or 0, _ELSE)}") from None
+
+
+_WHAT_TO_DO = {
+    errno.EADDRINUSE: "Kies een andere poort met --port, of stop het programma dat deze poort gebruikt.",
+    errno.EADDRNOTAVAIL: "Kies met --host een adres van deze computer, bijvoorbeeld 127.0.0.1.",
+    errno.EACCES: "Kies een poort boven 1023 met --port.",
+}
+_ELSE = "Kies een ander adres met --host of een andere poort met --port."
 
 
 def configure(args: argparse.Namespace) -> None:

@@ -49,9 +49,14 @@ class Guard:
         scope.setdefault("state", {})["policy"] = policy
         version = policy.version.encode("ascii", "replace")
         started = False
+        head = scope.get("method") == "HEAD"
+        if head:  # HEAD wherever GET works (RFC 9110): answered as GET, with the same headers and no body
+            scope = {**scope, "method": "GET"}
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
+            if head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             if message["type"] == "http.response.start":
                 started = True
                 headers = list(message.get("headers", []))
