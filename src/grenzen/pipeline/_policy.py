@@ -189,4 +189,17 @@ def _field_errors(exc: ValidationError) -> list[FieldError]:
             out.append(FieldError(_shown(loc) or "(casus)", error["msg"], "onbekende-naam"))
         else:
             out.append(FieldError(_shown(loc) or "(casus)", fill(said.case, **context(error)), said.code))
+    out = _counted(out)
     return out if more is None else [*out, more]
+
+
+def _counted(errors: list[FieldError]) -> list[FieldError]:
+    """Equal errors once, in the place of the first, with how often (``<onbekend veld>`` for each unknown key: a batch
+    of 1,000 such cases answered 13 MB)."""
+    counts: dict[FieldError, int] = {}
+    for error in errors:
+        counts[error] = counts.get(error, 0) + 1
+    if len(counts) == len(errors):
+        return errors
+    return [error if n == 1 else FieldError(error.field, f"{error.message} ({n} keer)", error.code)
+            for error, n in counts.items()]
