@@ -67,9 +67,10 @@ def check(args: argparse.Namespace) -> None:
             raise GrenzenError("GRENZEN_TOKEN is korter dan 16 tekens; kies een lang, willekeurig token.")
         tokens = (*tokens, os.environ[env.TOKEN])
     if not tokens and not env.is_loopback(args.host) and not args.zonder_token:
-        raise GrenzenError(f"Weigert te luisteren op {args.host} zonder token: dan kan iedereen in het netwerk "
-                           "advies vragen. Zet GRENZEN_TOKEN of --token-bestand, of start met --zonder-token als "
-                           "een proxy ervoor zorgt dat alleen de school erbij kan.")
+        raise GrenzenError(f"Weigert te luisteren op {args.host} zonder token: dan kan iedereen in het netwerk de API "
+                           "(/v1/) gebruiken. Zet GRENZEN_TOKEN of --token-bestand, of start met --zonder-token als "
+                           "een proxy ervoor zorgt dat alleen de school erbij kan. De pagina's voor mentoren vragen "
+                           "nooit een token: zet daar de inlog van de school voor, in de proxy (docs/integratie.md).")
 
 
 def refuse_taken(host: str, port: int) -> None:
