@@ -268,6 +268,20 @@ def test_reloading_a_step_starts_again_on_a_page(client, path):
     assert page.status_code == 200 and STEP_ONE in page.text
 
 
+def test_a_form_over_the_cap_gets_a_page_not_json():
+    """A mentor's browser showed the API's JSON for a form over the cap (a second trial)."""
+    from grenzen.server._settings import Settings
+
+    with live(Settings(max_bytes=2000)) as server, server.client() as client:
+        for page in (client.post("/advies", data={"taak": "signaleren", "leeftijd": "1" * 3000}),
+                     client.post("/advies", content=(b"x" * 1000 for _ in range(3)),
+                                 headers={"content-type": "application/x-www-form-urlencoded"})):
+            assert page.status_code == 413 and page.headers["content-type"].startswith("text/html")
+            assert "<h1>Te groot</h1>" in page.text and "meer dan 2.000 bytes" in page.text
+            assert page.headers["content-security-policy"]
+        assert client.post("/v1/advies", content=b" " * 3000).json()["fout"]["fouten"][0]["veld"] == "(casus)"
+
+
 def test_nothing_is_stored_or_set(client):
     page = client.post("/advies", data={"taak": "signaleren"})
     assert "set-cookie" not in page.headers and page.headers["cache-control"] == "no-store"

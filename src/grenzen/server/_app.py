@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
@@ -41,7 +41,7 @@ from ._answers import (
     policy_answer,
 )
 from ._decisions import DecisionLog
-from ._guard import NO_ADVICE, Guard
+from ._guard import NO_ADVICE, Guard, too_large_page
 from ._holder import PolicyHolder
 from ._openapi import BATCH_BODY, CASE_BODY, openapi_document
 from ._request import BodyTooLarge, read_json, request_policy
@@ -112,6 +112,8 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(BodyTooLarge)
     async def body_too_large(request: Request, exc: BodyTooLarge) -> Response:
         cap = app.state.settings.max_bytes
+        if not request.url.path.startswith("/v1/"):  # a mentor's form: a page, not JSON
+            return HTMLResponse(too_large_page(cap), status_code=413, headers={"connection": "close"})
         return JSONResponse(fout("(casus)", too_large(cap)), status_code=413, headers={"connection": "close"})
 
     @app.exception_handler(HTTPException)

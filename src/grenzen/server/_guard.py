@@ -79,7 +79,7 @@ class Guard:
             if not started:
                 await _send_json(send_with_headers, 500, fout("(verzoek)", f"onverwachte fout; {NO_ADVICE}"), [])
 
-    def _refusal(self, scope: Scope) -> tuple[int, dict[str, Any], list[tuple[bytes, bytes]]] | None:
+    def _refusal(self, scope: Scope) -> tuple[int, dict[str, Any] | str, list[tuple[bytes, bytes]]] | None:
         """401 without a valid token on /v1/ (liveness aside), 413 when the declared body is over the cap."""
         headers = dict((k.lower(), v) for k, v in scope.get("headers", []))
         path: str = scope.get("path", "")
@@ -89,12 +89,25 @@ class Guard:
                 return 401, fout("(verzoek)", NO_TOKEN), [(b"www-authenticate", b'Bearer realm="grenzen"')]
         length = headers.get(b"content-length", b"")
         if length.isdigit() and int(length) > self.settings.max_bytes:
-            return 413, fout("(casus)", too_large(self.settings.max_bytes)), [(b"connection", b"close")]
+            cap = self.settings.max_bytes
+            body = fout("(casus)", too_large(cap)) if path.startswith("/v1/") else too_large_page(cap)
+            return 413, body, [(b"connection", b"close")]
         return None
 
 
-async def _send_json(send: Send, status: int, body: dict[str, Any], extra: list[tuple[bytes, bytes]]) -> None:
-    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")  # as JSONResponse writes it
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()), *extra]
+def too_large_page(max_bytes: int) -> str:
+    """What a mentor's browser shows for a form over the cap (the API answers JSON)."""
+    return ('<!DOCTYPE html>\n<html lang="nl">\n<head><meta charset="utf-8"><title>Te groot</title></head>\n<body>\n'
+            f'<main><h1>Te groot</h1><p>Het formulier kan niet worden gelezen: {too_large(max_bytes)}.</p>\n'
+            '<p><a href="/">Begin opnieuw</a></p></main>\n</body>\n</html>\n')
+
+
+async def _send_json(send: Send, status: int, body: dict[str, Any] | str, extra: list[tuple[bytes, bytes]]) -> None:
+    """An answer made here, before the app: JSON, or (``body`` a str) an HTML page."""
+    html = isinstance(body, str)
+    data = (body if isinstance(body, str)
+            else json.dumps(body, ensure_ascii=False, separators=(",", ":"))).encode("utf-8")  # as JSONResponse does
+    kind = b"text/html; charset=utf-8" if html else b"application/json"
+    headers = [(b"content-type", kind), (b"content-length", str(len(data)).encode()), *extra]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": data})
