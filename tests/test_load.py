@@ -60,8 +60,10 @@ def test_every_problem_is_reported_at_once(tmp_path):
     [
         ({"als": {"taak": "t9"}}, "onbekende taak 't9'", "t1"),
         ({"als": {"signaal": {"soort": "aa"}}}, "onbekende signaalsoort 'aa'", "bedoel je 'a'"),
-        # a kind gone from the vocabulary, with a near one left: the hint alone would make the rule about another kind
-        ({"als": {"signaal": {"soort": "aa"}}}, "onbekende signaalsoort 'aa'", "Zo niet: voeg 'aa' toe aan woordenlijst"),
+        # a kind gone from the vocabulary, with a near one left: following the hint alone would make the rule about
+        # another kind (a safety rule about a divorce: an integrator trial), so the fix that keeps the rule comes first
+        ({"als": {"signaal": {"soort": "aa"}}}, "onbekende signaalsoort 'aa'",
+         "voeg 'aa' toe aan woordenlijst.yaml; of is het een tikfout: bedoel je 'a'? Let op: dan gaat de regel over"),
         ({"als": {"scholing": "z"}}, "onbekende scholing 'z'", "kies uit x, y"),
         ({"als": {"signaal": {"ernst_minstens": "acuut", "ernst_hoogstens": "licht"}}}, "zwaarder dan", "om"),
         ({"als": {"leeftijd": {"vanaf": 16, "tot_en_met": 12}}}, "vanaf is groter", "om"),
@@ -86,6 +88,15 @@ def test_duplicate_ids_across_files(tmp_path):
     assert "a_thema.yaml" in problem.message and problem.file.endswith("b_thema.yaml")
     # which of the two is new depends on no file order: the fix does not say the rule found second must change
     assert problem.fix.startswith("geef één van beide regels een andere id")
+
+
+def test_a_doubled_id_is_the_problem_not_the_exception_that_misses_it(tmp_path):
+    """An id typed twice (the second was 'r-b') made the exception naming 'r-b' an unknown rule, shown first, with a
+    "bedoel je" at another rule (a third trial)."""
+    rules = [{**GOOD, "id": "r-a"}, {**GOOD, "id": "r-a", "titel": "B"},
+             {**GOOD, "id": "r-c", "zet_opzij": ["r-b"]}]
+    problems = problems_of(write_policy(tmp_path / "regels", rules))
+    assert [p.code for p in problems] == ["dubbele-id"], [str(p) for p in problems]
 
 
 def test_absolute_rules_cannot_be_set_aside(tmp_path):

@@ -282,6 +282,51 @@ def test_a_form_over_the_cap_gets_a_page_not_json():
         assert client.post("/v1/advies", content=b" " * 3000).json()["fout"]["fouten"][0]["veld"] == "(casus)"
 
 
+def test_a_field_sent_twice_comes_back_empty_so_nothing_is_chosen_for_the_mentor(client):
+    """The error page showed the first of two values chosen: one click on 'Geef advies' used it (a third trial)."""
+    page = client.post("/advies", data={"taak": ["signaleren", "begeleidingsgesprekken"], "soort": "pesten",
+                                        "ernst_pesten": "licht"})
+    assert page.status_code == 422 and STEP_ONE in page.text
+    assert '<option value="" selected>Kies een taak</option>' in page.text and "signaleren\" selected" not in page.text
+    page = client.post("/advies", data={"taak": "signaleren", "soort": "zelfbeschadiging",
+                                        "ernst_zelfbeschadiging": ["acuut", "licht"]})
+    assert page.status_code == 422 and STEP_TWO in page.text
+    assert not re.search(r'name="ernst_zelfbeschadiging" value="\w+" required checked', page.text)
+
+
+def test_the_task_must_be_chosen_it_is_never_the_first_by_default(client):
+    """The list had no empty first choice, so a mentor who skipped it got advice for the first task (a third trial)."""
+    html = client.get("/").text
+    assert '<select id="taak" name="taak" required>\n<option value="" selected>Kies een taak</option>' in html
+
+
+def test_an_empty_training_is_refused_not_dropped(client):
+    page = client.post("/advies", data={"taak": "signaleren", "scholing": "", "soort": "pesten", "ernst_pesten": "licht"})
+    assert page.status_code == 422 and "Scholing van de mentor: " in page.text
+
+
+@pytest.mark.parametrize("field, sent, words", [
+    ("leeftijd", "-1", "Leeftijd: moet minstens 4 zijn"), ("leerjaar", "-1", "Leerjaar: moet minstens 1 zijn"),
+    ("leeftijd", "99", "Leeftijd: mag hoogstens 25 zijn"),
+])
+def test_a_number_out_of_range_says_so_not_that_it_is_no_whole_number(client, field, sent, words):
+    page = client.post("/advies", data={"taak": "signaleren", field: sent})
+    assert page.status_code == 422 and words in page.text and "geheel getal" not in page.text
+
+
+def test_a_whole_number_as_a_browser_may_send_it_is_that_number(client, policy):
+    page = client.post("/advies", data={"taak": "signaleren", "leeftijd": "1.4e1", "leerjaar": "2.0"})
+    assert page.status_code == 200 and "<h1>Advies</h1>" in page.text
+    for sent in ("14.5", "1_4", "nan", "inf"):
+        assert client.post("/advies", data={"taak": "signaleren", "leeftijd": sent}).status_code == 422
+
+
+@pytest.mark.parametrize("path", ["/", "/ernst", "/advies"])
+def test_answers_in_the_address_of_a_page_are_refused_not_dropped(client, path):
+    page = client.get(f"{path}?taak=signaleren&soort=dreiging&ernst_dreiging=licht")
+    assert page.status_code == 422 and "adresregel" in page.text and STEP_ONE in page.text
+
+
 def test_nothing_is_stored_or_set(client):
     page = client.post("/advies", data={"taak": "signaleren"})
     assert "set-cookie" not in page.headers and page.headers["cache-control"] == "no-store"

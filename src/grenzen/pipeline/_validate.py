@@ -31,7 +31,8 @@ def validate(source: Source) -> list[Problem]:
     walked = [list(walk(item.rule.als, ("als",))) for item in source.rules]  # each rule's blocks, walked once
     for item, blocks in zip(source.rules, walked, strict=True):
         problems.extend(_check_rule(item, source, blocks))
-    problems.extend(_check_exceptions(source.rules, by_id, source.broken_ids, source.unread_rules))
+    doubled = len(by_id) < len(source.rules)  # an id twice: a rule's own id may be what a zet_opzij misses
+    problems.extend(_check_exceptions(source.rules, by_id, source.broken_ids, source.unread_rules or doubled))
     problems.extend(_check_negated_bounds(source.rules, walked))
     problems.extend(_check_counts(source.rules, walked))
     problems.extend(_check_consent(source))
@@ -45,8 +46,9 @@ def _at(item: LoadedRule, sub: tuple[Any, ...], message: str, fix: str, code: st
 
 def _unknown(item: LoadedRule, sub: tuple[Any, ...], what: str, name: str, known: dict[str, Any], file: str) -> Problem:
     hint = did_you_mean(name, known)
-    if hint:  # a typo here, or a name gone from where it is defined: the hint alone could break a correct rule
-        fix = f"{hint} Zo niet: voeg '{name}' toe aan {file}"
+    if hint:  # a typo here, or a name gone from where it is defined: following the hint makes the rule about another
+        # thing (a safety rule about a divorce), so the fix says so, after the fix that keeps the rule as it is
+        fix = f"voeg '{name}' toe aan {file}; of is het een tikfout: {hint} Let op: dan gaat de regel over iets anders"
     elif not known:
         fix = f"voeg '{name}' toe aan {file}"
     elif len(known) <= 12:
@@ -234,8 +236,8 @@ def walk(cond: Voorwaarde, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, .
 
 def _check_exceptions(rules: list[LoadedRule], by_id: dict[str, LoadedRule], broken: set[str],
                       unread: bool = False) -> Iterator[Problem]:
-    """Problems of ``zet_opzij``: itself, an unknown rule (not reported while a theme file is ``unread``: it may be
-    there, and "did you mean" would point at another rule), an absolute rule, cycles."""
+    """Problems of ``zet_opzij``: itself, an unknown rule (not reported while a theme file is ``unread`` or an id is
+    doubled: it may be there, and "did you mean" would point at another rule), an absolute rule, cycles."""
     for item in rules:
         for i, target in enumerate(item.rule.zet_opzij):
             sub = ("zet_opzij", i)

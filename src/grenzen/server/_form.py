@@ -46,6 +46,13 @@ def chosen_kinds(form: Form, policy: Policy) -> list[str]:
     return [kind for kind in policy.vocabulary.signalen if kind in ticked]
 
 
+def shown(form: Form) -> Form:
+    """The form as a page shows it back: a field of one answer sent more than once is left empty (the error says why),
+    so that no value is chosen for the mentor."""
+    return {name: values for name, values in form.items()
+            if len(values) == 1 or not (name in _SINGLE or name.startswith(_SIGNAL_FIELDS))}
+
+
 def without_unticked(form: Form, policy: Policy) -> Form:
     """The form without the severities and durations of signals no longer ticked (step 1 carries them, so that going
     back and forth keeps what was chosen; a signal unticked there is gone, with its answers)."""
@@ -65,11 +72,19 @@ _SIGNAL_FIELDS = ("ernst_", "duur_")
 
 
 def _number(text: str) -> int | str | None:
-    """A whole number typed in a field: empty is unknown, digits (0-9) a number, anything else is left to the
-    contract (which refuses it)."""
+    """A whole number typed in a field: empty is unknown; what a browser's number field sends for a whole number
+    (``14``, ``-1``, ``5.0``, ``1e1``: digits 0-9) is that number, so the contract says what is wrong with it (too
+    small, too large); anything else is left to the contract as text (it refuses it)."""
     if not text:
         return None
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 6 else text
+    if text.isascii() and "_" not in text and len(text) <= 20:
+        try:
+            value = float(text)
+        except ValueError:
+            return text
+        if value.is_integer():
+            return int(value)
+    return text
 
 
 def case_from_form(form: Form, policy: Policy, with_signals: bool = True) -> dict[str, object]:
@@ -78,7 +93,7 @@ def case_from_form(form: Form, policy: Policy, with_signals: bool = True) -> dic
     for key in ("leeftijd", "leerjaar"):
         if (value := _number(first(form, key))) is not None:
             case[key] = value
-    trainings = list(dict.fromkeys(t for t in form.get("scholing", []) if t))
+    trainings = list(dict.fromkeys(form.get("scholing", [])))  # "" too: the contract refuses it, nothing is dropped
     if trainings:
         case["mentor"] = {"scholing": trainings}  # an unknown one or too many: the contract refuses them
     effect = first(form, "aanpak_effect")

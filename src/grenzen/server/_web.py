@@ -35,6 +35,7 @@ from ._form import (
     form_errors,
     form_problems,
     parse_form,
+    shown,
     without_unticked,
 )
 from ._openapi import openapi_document
@@ -70,6 +71,7 @@ def _common(policy: Policy) -> dict[str, Any]:
 
 
 def _step_one(policy: Policy, form: Form, errors: list[FormError], status: int = 200) -> HTMLResponse:
+    form = shown(form)
     return _page("vraag.html", status, **_common(policy), groups=_groups(policy), form=form, errors=errors,
                  ticked=set(chosen_kinds(form, policy)), hidden=carried(form, policy))
 
@@ -98,6 +100,7 @@ def _hidden(form: Form, policy: Policy, with_signals: bool) -> list[tuple[str, s
 
 
 def _step_two(policy: Policy, form: Form, errors: list[FormError], status: int = 200) -> HTMLResponse:
+    form = shown(form)
     kinds = [(kind, policy.vocabulary.signalen[kind]) for kind in chosen_kinds(form, policy)]
     return _page("ernst.html", status, **_common(policy), kinds=kinds, form=form, errors=errors,
                  hidden=_hidden(form, policy, with_signals=False))
@@ -142,6 +145,7 @@ def add_web_routes(app: FastAPI) -> None:
     """The pages: /, /ernst, /advies, /beleid, /docs and the style sheet."""
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def vraag(request: Request) -> HTMLResponse:
+        parse_form(b"", query=request.url.query)  # answers in the address: FormUnreadable, never dropped
         return _step_one(request_policy(request), {}, [])
 
     @app.exception_handler(FormUnreadable)
@@ -151,7 +155,7 @@ def add_web_routes(app: FastAPI) -> None:
     @app.get("/ernst", response_class=HTMLResponse, include_in_schema=False)
     @app.get("/advies", response_class=HTMLResponse, include_in_schema=False)
     async def opnieuw(request: Request) -> HTMLResponse:  # a reload or a bookmark: nothing is kept, so step 1 again
-        return _step_one(request_policy(request), {}, [])
+        return await vraag(request)
 
     @app.post("/", response_class=HTMLResponse, include_in_schema=False)
     async def vraag_aanpassen(request: Request) -> HTMLResponse:  # back to step 1 with the answers given
