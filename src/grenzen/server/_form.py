@@ -53,7 +53,7 @@ def shown(form: Form) -> Form:
             if len(values) == 1 or not (name in _SINGLE or name.startswith(_SIGNAL_FIELDS))}
 
 
-def without_unticked(form: Form, policy: Policy) -> Form:
+def without_unticked(form: Form) -> Form:
     """The form without the severities and durations of signals no longer ticked (step 1 carries them, so that going
     back and forth keeps what was chosen; a signal unticked there is gone, with its answers)."""
     ticked = set(form.get("soort", ()))

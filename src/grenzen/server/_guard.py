@@ -71,13 +71,13 @@ class Guard:
         refusal = self._refusal(scope)
         try:
             if refusal is not None:
-                await _send_json(send_with_headers, *refusal)
+                await _send_answer(send_with_headers, *refusal)
                 return
             await self.app(scope, receive, send_with_headers)
         except Exception as exc:  # noqa: BLE001 - the type only: an exception's text may hold case content
             LOG.error("Onverwachte fout bij %s %s (%s)", scope.get("method"), scope.get("path"), type(exc).__name__)
             if not started:
-                await _send_json(send_with_headers, 500, fout("(verzoek)", f"onverwachte fout; {NO_ADVICE}"), [])
+                await _send_answer(send_with_headers, 500, fout("(verzoek)", f"onverwachte fout; {NO_ADVICE}"), [])
 
     def _refusal(self, scope: Scope) -> tuple[int, dict[str, Any] | str, list[tuple[bytes, bytes]]] | None:
         """401 without a valid token on /v1/ (liveness aside), 413 when the declared body is over the cap."""
@@ -102,7 +102,7 @@ def too_large_page(max_bytes: int) -> str:
             '<p><a href="/">Begin opnieuw</a></p></main>\n</body>\n</html>\n')
 
 
-async def _send_json(send: Send, status: int, body: dict[str, Any] | str, extra: list[tuple[bytes, bytes]]) -> None:
+async def _send_answer(send: Send, status: int, body: dict[str, Any] | str, extra: list[tuple[bytes, bytes]]) -> None:
     """An answer made here, before the app: JSON, or (``body`` a str) an HTML page."""
     html = isinstance(body, str)
     data = (body if isinstance(body, str)

@@ -168,7 +168,7 @@ def add_web_routes(app: FastAPI) -> None:
         policy, form = request_policy(request), await _form_of(request)
         if problems := _checked_step_one(policy, form):
             return _step_one(policy, form, problems, 422)
-        form = without_unticked(form, policy)
+        form = without_unticked(form)
         if not chosen_kinds(form, policy):
             return await _advice_page(policy, form)
         return _step_two(policy, form, [])
