@@ -59,6 +59,25 @@ def test_errors_stop_at_a_hundred_and_count_the_rest(signals, shown):
         assert all(e.code != "meer-fouten" for e in errors[:-1])
 
 
+@pytest.mark.parametrize("case, field, near", [
+    ({"taak": "signaleren", "signalen": [{"soort": "Suïcidaal plan", "ernst": "acuut"}]}, "signalen.0.soort",
+     "suicidaal_plan"),
+    ({"taak": "signaleren", "signalen": [{"soort": "SEXTING", "ernst": "licht"}]}, "signalen.0.soort", "sexting"),
+    ({"taak": "Signaleren"}, "taak", "signaleren"),
+    ({"taak": "signaleren", "mentor": {"scholing": ["Rouwbegeleiding"]}}, "mentor.scholing.0", "rouwbegeleiding"),
+])
+def test_a_name_in_capitals_or_with_accents_gets_the_vocabularys_name(case, field, near):
+    """"ongeldige tekens of lengte" without a hint for 'Sexting' (a third trial); the value sent is never shown."""
+    with pytest.raises(CaseError) as info:
+        grenzen.advise(case)
+    [error] = info.value.errors
+    assert (error.field, error.code) == (field, "ongeldige-naam")
+    assert error.message == f"ongeldige tekens of lengte; bedoel je '{near}'?"
+    with pytest.raises(CaseError) as info:
+        grenzen.advise({"taak": "signaleren", "id": "Niet Geldig!"})  # not a name of the vocabulary: no hint
+    assert info.value.errors[0].message == "ongeldige tekens of lengte"
+
+
 def test_equal_errors_are_given_once_with_how_often():
     """A batch of 1,000 cases with 101 unknown keys each answered 13 MB of equal errors (a second trial)."""
     for keys, counted, more in ((5, 5, None), (100, 100, None), (120_000, 100, 119_900)):

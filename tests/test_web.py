@@ -327,6 +327,18 @@ def test_answers_in_the_address_of_a_page_are_refused_not_dropped(client, path):
     assert page.status_code == 422 and "adresregel" in page.text and STEP_ONE in page.text
 
 
+def test_a_browser_gets_a_page_for_an_unknown_path_the_api_gets_json(client):
+    """A mentor's browser showed the API's JSON for a page that does not exist (a third trial)."""
+    html = {"accept": "text/html,application/xhtml+xml"}
+    for method, path, status, title in (("GET", "/bestaatniet", 404, "Niet gevonden"),
+                                        ("PUT", "/advies", 405, "Dat kan hier niet")):
+        page = client.request(method, path, headers=html)
+        assert page.status_code == status and page.headers["content-type"].startswith("text/html")
+        assert f"<h1>{title}</h1>" in page.text and page.headers["content-security-policy"]
+    assert client.get("/v1/bestaatniet", headers=html).json()["fout"]["fouten"][0]["veld"] == "(verzoek)"
+    assert client.get("/bestaatniet").json()["fout"]["fouten"][0]["veld"] == "(verzoek)"  # no browser: JSON
+
+
 def test_nothing_is_stored_or_set(client):
     page = client.post("/advies", data={"taak": "signaleren"})
     assert "set-cookie" not in page.headers and page.headers["cache-control"] == "no-store"

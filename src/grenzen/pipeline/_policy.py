@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -55,13 +56,12 @@ class Policy:
         self.safety_kinds: frozenset[str] = frozenset(
             kind for kind, term in self.vocabulary.signalen.items() if term.veiligheid)
         self._combiner = Combiner(self.rules, self.agreements, self._info, self.safety_kinds)
-        self._context = {
-            "vocabulary": {
-                "signalen": self.vocabulary.signalen,
-                "taken": self.vocabulary.taken,
-                "scholing": self.vocabulary.scholing,
-            }
+        self._vocabulary_tables: dict[str, Mapping[str, Any]] = {
+            "signalen": self.vocabulary.signalen,
+            "taken": self.vocabulary.taken,
+            "scholing": self.vocabulary.scholing,
         }
+        self._context = {"vocabulary": self._vocabulary_tables}
 
     def __repr__(self) -> str:
         return f"<Policy {self.name!r} versie {self.version} ({len(self.rules)} regels)>"
@@ -75,7 +75,7 @@ class Policy:
         try:
             return Casus.model_validate(case, context=self._context)
         except ValidationError as exc:
-            errors = _field_errors(exc)
+            errors = _field_errors(exc, case, self._vocabulary_tables)
         raise CaseError(errors)  # outside the except block: no chained ValidationError holds the raw input
 
     def applicable(self, case: Casus) -> list[int]:
@@ -166,7 +166,32 @@ _HOME = {name: block for block, model in (("signalen", Signaal), ("mentor", Ment
 MAX_ERRORS = 100
 
 
-def _field_errors(exc: ValidationError) -> list[FieldError]:
+#: The vocabulary table a name field of a case is checked against (see ``_name_hint``).
+_NAME_TABLES = {"soort": "signalen", "taak": "taken", "scholing": "scholing"}
+
+
+def _name_hint(case: Any, loc: tuple[Any, ...], vocabulary: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """For a name refused for its letters (capitals, accents, spaces: ``Suïcidaal plan``), "bedoel je …?" with the
+    vocabulary's name it is closest to. The value sent is read only to find the hint; it is never shown."""
+    table = next((_NAME_TABLES[part] for part in reversed(loc) if isinstance(part, str) and part in _NAME_TABLES), None)
+    value = case
+    for part in loc:
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    if table is None or not isinstance(value, str):
+        return None
+    import unicodedata  # only for a refused name: no start pays for it
+
+    plain = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    plain = re.sub(r"[\s-]+", "_", plain.strip().lower())
+    known = vocabulary[table]
+    return f"bedoel je '{plain}'?" if plain in known else did_you_mean(plain, known)
+
+
+def _field_errors(exc: ValidationError, case: Any = None,
+                  vocabulary: Mapping[str, Mapping[str, Any]] | None = None) -> list[FieldError]:
     out = []
     errors = exc.errors(include_input=False, include_url=False)
     if len(errors) > MAX_ERRORS:
@@ -188,7 +213,11 @@ def _field_errors(exc: ValidationError) -> list[FieldError]:
         elif error["type"] == "onbekende_soort":
             out.append(FieldError(_shown(loc) or "(casus)", error["msg"], "onbekende-naam"))
         else:
-            out.append(FieldError(_shown(loc) or "(casus)", fill(said.case, **context(error)), said.code))
+            message = fill(said.case, **context(error))
+            if error["type"] == "string_pattern_mismatch" and vocabulary is not None:
+                near = _name_hint(case, loc, vocabulary)
+                message = f"{message}; {near}" if near else message
+            out.append(FieldError(_shown(loc) or "(casus)", message, said.code))
     out = _counted(out)
     return out if more is None else [*out, more]
 

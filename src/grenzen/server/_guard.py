@@ -95,11 +95,16 @@ class Guard:
         return None
 
 
+def plain_page(title: str, message: str) -> str:
+    """A small Dutch page for a mentor's browser where the API answers JSON (``title`` and ``message`` are ours)."""
+    return (f'<!DOCTYPE html>\n<html lang="nl">\n<head><meta charset="utf-8"><title>{title}</title></head>\n<body>\n'
+            f'<main><h1>{title}</h1><p>{message}</p>\n<p><a href="/">Naar het formulier</a></p></main>\n</body>\n'
+            '</html>\n')
+
+
 def too_large_page(max_bytes: int) -> str:
     """What a mentor's browser shows for a form over the cap (the API answers JSON)."""
-    return ('<!DOCTYPE html>\n<html lang="nl">\n<head><meta charset="utf-8"><title>Te groot</title></head>\n<body>\n'
-            f'<main><h1>Te groot</h1><p>Het formulier kan niet worden gelezen: {too_large(max_bytes)}.</p>\n'
-            '<p><a href="/">Begin opnieuw</a></p></main>\n</body>\n</html>\n')
+    return plain_page("Te groot", f"Het formulier kan niet worden gelezen: {too_large(max_bytes)}.")
 
 
 async def _send_answer(send: Send, status: int, body: dict[str, Any] | str, extra: list[tuple[bytes, bytes]]) -> None:
