@@ -369,6 +369,28 @@ def test_reload_swaps_and_a_broken_policy_keeps_the_old_one(tmp_path):
         assert client.post("/v1/advies", json={"taak": "signaleren"}).json()["beleid"]["versie"] == after
 
 
+def test_a_reload_that_loses_a_safety_kind_is_logged(tmp_path, caplog):
+    """A reload that renamed a safety kind was accepted without a word (a second trial); it still is (the policy
+    loads), but the service log names the kinds that are gone."""
+    from grenzen.server._holder import PolicyHolder
+
+    rules = _copy_rules(tmp_path)
+    holder = PolicyHolder(rules, 1_000_000)
+    vocabulary = rules / "woordenlijst.yaml"
+    text = vocabulary.read_text(encoding="utf-8")
+    flag = text.index("    veiligheid: ja", text.index("  sexting:\n"))  # the flag of sexting's entry
+    vocabulary.write_text(text[:flag] + "    veiligheid: nee" + text[flag + len("    veiligheid: ja"):], encoding="utf-8")
+    with caplog.at_level("WARNING", logger="grenzen.server"):
+        outcome = holder.reload()
+    assert outcome.ok and "sexting" not in holder.policy.safety_kinds
+    [record] = [r for r in caplog.records if "veiligheidssignalen staan niet meer" in r.getMessage()]
+    assert record.levelname == "WARNING" and "sexting" in record.getMessage()
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="grenzen.server"):
+        assert holder.reload().ok  # nothing lost since the last reload: no warning
+    assert not [r for r in caplog.records if "veiligheidssignalen" in r.getMessage()]
+
+
 @pytest.mark.slow
 def test_requests_during_reloads_all_succeed(tmp_path):
     import threading

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .._errors import GrenzenError, PolicyError, Problem
+from .._errors import GrenzenError, PolicyError, Problem, os_reason
 from ..pipeline._policy import Policy, load_policy
 
 LOG = logging.getLogger("grenzen.server")
@@ -54,11 +54,15 @@ class PolicyHolder:
                 LOG.error("Herladen mislukt; het oude beleid (versie %s) blijft werken:\n%s", old.version, exc)
                 return Reload(False, old, list(exc.problems), str(exc))
             except (GrenzenError, OSError) as exc:  # e.g. the rules folder is gone or unreadable
-                LOG.error("Herladen mislukt (%s); het oude beleid (versie %s) blijft werken.",
-                          type(exc).__name__, old.version)
-                return Reload(False, old, [], f"het beleid kon niet geladen worden ({type(exc).__name__})")
+                why = os_reason(exc) if isinstance(exc, OSError) else str(exc)
+                LOG.error("Herladen mislukt (%s); het oude beleid (versie %s) blijft werken.", why, old.version)
+                return Reload(False, old, [], f"het beleid kon niet geladen worden ({why})")
             self.policy = new  # one assignment: a request sees the old policy or the new one, never a mix
             self.reloads += 1
+            if lost := sorted(old.safety_kinds - new.safety_kinds):  # names of the vocabulary, never case content
+                LOG.warning("Herladen: deze veiligheidssignalen staan niet meer in het beleid: %s. Een mentor die er "
+                            "een aanvinkte, krijgt een fout. Vergelijk de versies met 'grenzen verschil'.",
+                            ", ".join(lost))
             del old
             LOG.info("Beleid herladen: %s, versie %s.", new.name, new.version)
             return Reload(True, new)
