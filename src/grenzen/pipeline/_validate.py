@@ -235,16 +235,17 @@ def walk(cond: Voorwaarde, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, .
 
 
 def _check_exceptions(rules: list[LoadedRule], by_id: dict[str, LoadedRule], broken: set[str],
-                      unread: bool = False) -> Iterator[Problem]:
-    """Problems of ``zet_opzij``: itself, an unknown rule (not reported while a theme file is ``unread`` or an id is
-    doubled: it may be there, and "did you mean" would point at another rule), an absolute rule, cycles."""
+                      unsure: bool = False) -> Iterator[Problem]:
+    """Problems of ``zet_opzij``: itself, an unknown rule (not reported while the ids are ``unsure``, a theme file
+    unread or an id doubled: it may be there, and "did you mean" would point at another rule), an absolute rule,
+    cycles."""
     for item in rules:
         for i, target in enumerate(item.rule.zet_opzij):
             sub = ("zet_opzij", i)
             if target == item.rule.id:
                 yield _at(item, sub, "een regel kan zichzelf niet opzij zetten", "haal deze id weg",
                           "zet-zichzelf-opzij")
-            elif target in broken or (unread and target not in by_id):
+            elif target in broken or (unsure and target not in by_id):
                 continue  # that rule has its own problem already, or may be in a file that has one
             elif target not in by_id:
                 yield _unknown(item, sub, "regel", target, by_id, "een themabestand")

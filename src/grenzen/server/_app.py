@@ -41,7 +41,7 @@ from ._answers import (
     policy_answer,
 )
 from ._decisions import DecisionLog
-from ._guard import NO_ADVICE, Guard, plain_page, too_large_page
+from ._guard import API, NO_ADVICE, Guard, plain_page, too_large_page
 from ._holder import PolicyHolder
 from ._openapi import BATCH_BODY, CASE_BODY, openapi_document
 from ._request import BodyTooLarge, read_json, request_policy
@@ -112,7 +112,7 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(BodyTooLarge)
     async def body_too_large(request: Request, exc: BodyTooLarge) -> Response:
         cap = app.state.settings.max_bytes
-        if not request.url.path.startswith("/v1/"):  # a mentor's form: a page, not JSON
+        if not request.url.path.startswith(API):  # a mentor's form: a page, not JSON
             return HTMLResponse(too_large_page(cap), status_code=413, headers={"connection": "close"})
         return JSONResponse(fout("(casus)", too_large(cap)), status_code=413, headers={"connection": "close"})
 
@@ -120,7 +120,7 @@ def _errors(app: FastAPI) -> None:
     async def http_error(request: Request, exc: HTTPException) -> Response:
         message = {404: "deze pagina bestaat niet", 405: "deze methode kan hier niet"}.get(
             exc.status_code, "het verzoek kan niet worden verwerkt")
-        if not request.url.path.startswith("/v1/") and "text/html" in request.headers.get("accept", ""):  # a browser
+        if not request.url.path.startswith(API) and "text/html" in request.headers.get("accept", ""):  # a browser
             return HTMLResponse(plain_page("Niet gevonden" if exc.status_code == 404 else "Dat kan hier niet",
                                            message[0].upper() + message[1:] + "."),
                                 status_code=exc.status_code, headers=exc.headers)

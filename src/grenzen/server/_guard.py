@@ -24,6 +24,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 VERSION_HEADER = "x-grenzen-beleidsversie"
 NO_ADVICE = "geen advies — leg de casus voor aan het zorgteam"
 NO_TOKEN = "geen geldig token: stuur de kop 'Authorization: Bearer <token>'"
+API = "/v1/"  # the API's paths start so; the rest are the mentors' pages
 OPEN_PATHS = frozenset({"/v1/gezondheid"})  # liveness: a load balancer asks it without a token
 #: The page loads nothing from elsewhere and runs no script: styles from this server, forms only to this server.
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
@@ -83,14 +84,14 @@ class Guard:
         """401 without a valid token on /v1/ (liveness aside), 413 when the declared body is over the cap."""
         headers = dict((k.lower(), v) for k, v in scope.get("headers", []))
         path: str = scope.get("path", "")
-        if path.startswith("/v1/") and path not in OPEN_PATHS:
+        if path.startswith(API) and path not in OPEN_PATHS:
             authorization = headers.get(b"authorization", b"").decode("latin-1")
             if not self.settings.token_ok(authorization):
                 return 401, fout("(verzoek)", NO_TOKEN), [(b"www-authenticate", b'Bearer realm="grenzen"')]
         length = headers.get(b"content-length", b"")
         if length.isdigit() and int(length) > self.settings.max_bytes:
             cap = self.settings.max_bytes
-            body = fout("(casus)", too_large(cap)) if path.startswith("/v1/") else too_large_page(cap)
+            body = fout("(casus)", too_large(cap)) if path.startswith(API) else too_large_page(cap)
             return 413, body, [(b"connection", b"close")]
         return None
 

@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 
 from ..pipeline._policy import Policy
 from ..toolkit._schema import case_schema
+from ._guard import API, OPEN_PATHS
 from ._settings import MAX_BATCH
 
 _CASE_REF = {"$ref": "#/components/schemas/Casus"}
@@ -47,7 +48,7 @@ def _build(app: FastAPI, policy: Policy) -> dict[str, Any]:
     }
     document["components"]["securitySchemes"] = {"token": {"type": "http", "scheme": "bearer"}}
     for path, operations in document["paths"].items():
-        if path.startswith("/v1/") and path != "/v1/gezondheid":
+        if path.startswith(API) and path not in OPEN_PATHS:
             for operation in operations.values():
                 operation["security"] = [{"token": []}]
     return document
