@@ -156,7 +156,7 @@ def form_errors(errors: list[FieldError], case: dict[str, object], policy: Polic
 
 
 #: The fields of step 1; the severities and durations are ``ernst_<kind>`` and ``duur_<kind>``.
-_STEP_ONE = ("taak", "leeftijd", "leerjaar", "scholing", "aanpak_effect", "aanpak_weken", "soort")
+STEP_ONE = ("taak", "leeftijd", "leerjaar", "scholing", "aanpak_effect", "aanpak_weken", "soort")
 #: The fields that hold one answer each: sent twice, the form is refused (never resolved to the first or the last).
 _SINGLE = ("taak", "leeftijd", "leerjaar", "aanpak_effect", "aanpak_weken")
 _TWICE = "staat meer dan één keer in het formulier; vul het opnieuw in"
@@ -172,7 +172,7 @@ def form_problems(form: Form, policy: Policy, advice: bool = True) -> tuple[list
     signals = policy.vocabulary.signalen
     sent = form.get("soort", [])
     kinds = sent if advice else [*signals, *sent]  # whose severities and durations the form may carry
-    allowed = {*_STEP_ONE, *(f"{field}{kind}" for kind in kinds for field in _SIGNAL_FIELDS)}
+    allowed = {*STEP_ONE, *(f"{field}{kind}" for kind in kinds for field in _SIGNAL_FIELDS)}
     step_one = []
     if unknown := sum(1 for name in form if name not in allowed):
         step_one.append(FormError("Formulier", f"{unknown} veld(en) die niet op dit formulier staan; vul het "

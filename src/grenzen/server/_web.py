@@ -26,6 +26,7 @@ from ..pipeline._policy import Policy
 from ..pipeline._whatif import what_if
 from ..toolkit._render import render_policy
 from ._form import (
+    STEP_ONE,
     Form,
     FormError,
     FormUnreadable,
@@ -88,12 +89,9 @@ def _checked_step_one(policy: Policy, form: Form) -> list[FormError]:
     return []
 
 
-_STEP_ONE_FIELDS = ("taak", "leeftijd", "leerjaar", "scholing", "aanpak_effect", "aanpak_weken", "soort")
-
-
 def _hidden(form: Form, policy: Policy, with_signals: bool) -> list[tuple[str, str]]:
     """The form's answers as hidden fields, to carry them to the next step or back (nothing is kept on the server)."""
-    names = set(_STEP_ONE_FIELDS)
+    names = set(STEP_ONE)
     if with_signals:
         names |= {f"{field}_{kind}" for kind in chosen_kinds(form, policy) for field in ("ernst", "duur")}
     return [(name, value) for name, values in form.items() if name in names for value in values]
