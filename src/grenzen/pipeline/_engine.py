@@ -29,7 +29,7 @@ except ImportError as _exc:  # pragma: no cover - exercised by tests with a brok
     raise ImportError(
         "grenzen needs the durable-rules C extension (module 'durable_rules_engine'), but it could "
         f"not be imported ({_exc}). On Python 3.13 it must be built with a compatibility flag: "
-        'pip uninstall -y durable-rules && CPPFLAGS="-DPyEval_CallObject=PyObject_CallObject" '
+        'pip uninstall -y durable-rules && CPPFLAGS="-O2 -DPyEval_CallObject=PyObject_CallObject" '
         "pip install --no-cache-dir --no-binary durable-rules durable-rules==2.0.28"
     ) from _exc
 
