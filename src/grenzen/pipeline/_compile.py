@@ -34,6 +34,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 from typing import Any, Literal, TypeAlias
 
 from .._models import MAX_SIGNALS, SEVERITY_RANK, Casus
@@ -828,30 +829,29 @@ def fact_json(case: Casus, compiled: Compiled) -> str:
     Built by hand because it is the hot path: every value is an integer or an identifier that the
     case model has checked against ``KIND_PATTERN`` or a literal, so nothing needs escaping.
     """
-    head, marks = _fact_parts(case, compiled)
+    head, marked = _fact_parts(case, compiled)
     texts = compiled.mark_texts
-    return head + "".join([texts[n] for n in marks]) + "}"
+    return head + "".join([texts[n] for n in dict.fromkeys(chain.from_iterable(marked))]) + "}"
 
 
 def fact_texts(case: Casus, compiled: Compiled, visit: list[int] | None) -> str | list[str]:
     """What the engine gets for a validated case: one fact for every ruleset (``fact_json``), or, when each ruleset
     has its own marks (``Compiled.ruleset_marks``), one fact per ruleset in ``visit`` (None: all) with only its
     marks."""
-    head, marks = _fact_parts(case, compiled)
-    texts = compiled.mark_texts
     own = compiled.ruleset_marks
     if own is None:
-        return head + "".join([texts[n] for n in marks]) + "}"
-    # each ruleset's marks in mark order: set intersections (C loops over the smaller set), not a test per ruleset of
-    # every mark the case sets
-    chosen = set(marks)
-    return [head + "".join([texts[n] for n in sorted(own[i] & chosen)]) + "}"
-            for i in (range(len(own)) if visit is None else visit)]
+        return fact_json(case, compiled)
+    head, marked = _fact_parts(case, compiled)
+    texts = compiled.mark_texts.__getitem__
+    # each ruleset's marks: set intersections (C loops over the smaller set), not a test per ruleset of every mark the
+    # case sets; in the order the set gives (a fact's properties may come in any order)
+    chosen = set().union(*marked)
+    return [head + "".join(map(texts, own[i] & chosen)) + "}" for i in (range(len(own)) if visit is None else visit)]
 
 
-def _fact_parts(case: Casus, compiled: Compiled) -> tuple[str, list[int]]:
-    """A case's fact without its closing brace, and the marks it sets (positions in ``compiled.marks``, in the order
-    the signals set them)."""
+def _fact_parts(case: Casus, compiled: Compiled) -> tuple[str, list[tuple[int, ...]]]:
+    """A case's fact without its closing brace, and per signal the marks it sets (positions in ``compiled.marks``;
+    a mark may be set by several signals)."""
     have = case.mentor.scholing if case.mentor else ()
     age = case.leeftijd if case.leeftijd is not None else ABSENT
     year = case.leerjaar if case.leerjaar is not None else ABSENT
@@ -861,7 +861,7 @@ def _fact_parts(case: Casus, compiled: Compiled) -> tuple[str, list[int]]:
     parts.append(f',"ea_w":{tried.weken},"ea_e":"{tried.effect}"' if tried else f',"ea_w":{ABSENT},"ea_e":"{NO_TEXT}"')
     everything: list[str] = []
     by_kind: dict[str, list[str]] = {}
-    marked: list[int] = []
+    marked: list[tuple[int, ...]] = []
     counted: list[int] = []
     texts = compiled.signal_texts
     for signal in case.signalen:
@@ -874,7 +874,7 @@ def _fact_parts(case: Casus, compiled: Compiled) -> tuple[str, list[int]]:
         everything.append(text[0])
         if text[1]:
             by_kind.setdefault(signal.soort, []).append(text[1])
-        marked += text[2]
+        marked.append(text[2])
         counted += text[3]
     if compiled.shared:
         parts.append(',"s":[' + ",".join(everything + [compiled.sentinel]) + "]")
@@ -882,7 +882,7 @@ def _fact_parts(case: Casus, compiled: Compiled) -> tuple[str, list[int]]:
         parts += [f',"{count[0]}":{counted.count(n)}' for n, count in enumerate(compiled.counts)]
     for kind, items in by_kind.items():
         parts.append(f',"{signal_list(kind)}":[' + ",".join(items) + "]")
-    return "".join(parts), list(dict.fromkeys(marked)) if marked else marked
+    return "".join(parts), marked
 
 
 def _signal_texts(kind: str, rank: int, weeks: int | None, compiled: Compiled) -> SignalTexts:
