@@ -280,3 +280,30 @@ def test_one_fact_per_ruleset_asked_or_an_error():
     assert engine.match('{"x":1,"y":1}') == ["a", "b"]  # one text: the same fact for every ruleset
     with pytest.raises(EngineError):
         engine.match(['{"x":1}'])
+
+
+NAMES = st.from_regex(r"[a-z][a-z0-9_.]{0,11}", fullmatch=True)
+
+
+@given(names=st.frozensets(NAMES, min_size=1, max_size=12), data=st.data())
+def test_a_rule_name_read_by_its_head_is_the_name_found_by_its_quote(names, data):
+    # ``match`` cuts every activation to one width and looks the head up (``_heads``); for every rule, whatever the
+    # fact, that gives the name that finding the closing quote gives, and names far apart in length fall back to that
+    cut, heads = _engine._heads(names)
+    assert bool(heads) is (max(map(len, names)) - min(map(len, names)) <= len(_engine.ACTIVATION_TAIL) - 1)
+    for name in names:
+        fact = data.draw(st.from_regex(r'[a-z0-9_":,{}\[\]-]{0,30}', fullmatch=True))
+        activation = '{"' + name + _engine.ACTIVATION_TAIL + fact + "}}}"
+        assert (heads[cut(activation)] if heads else cut(activation)[2:activation.find('"', 2)]) == name
+
+
+@pytest.mark.parametrize("names", [["a", "bbbbbbbb"], ["a", "bbbbbbbbb"], ["r1", "r12", "r1234"]])
+def test_rules_named_with_any_lengths_fire_by_name(names):
+    # with heads (lengths within the tail) and without (further apart): the same names, and nothing else
+    text = "{" + ",".join(f'"{name}":{{"all":[{{"m":{{"$ex":{{"x{i}":1}}}}}}]}}' for i, name in enumerate(names)) + "}"
+    engine = _engine.Engine([text])
+    assert bool(engine._heads) is (max(map(len, names)) - min(map(len, names)) <= 7)
+    for i, name in enumerate(names):
+        assert engine.match(f'{{"x{i}":1,"y":1}}') == [name]
+    fact = "{" + ",".join(f'"x{i}":1' for i in range(len(names))) + "}"
+    assert sorted(engine.match(fact)) == sorted(names)

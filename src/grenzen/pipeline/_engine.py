@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import operator
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .._errors import EngineError
@@ -105,6 +106,22 @@ def _combine_parts(names: list[str], circuits: dict[str, Any]) -> list[str]:
     return [name for name in names if "." not in name] + [owner for owner in spread if _holds(circuits[owner], fired)]
 
 
+#: what follows a rule's name in an activation: ``{"r12":{"m":{...the fact...}}}`` (``serializeResult``, state.c)
+ACTIVATION_TAIL = '":{"m":{'
+
+
+def _heads(names: frozenset[str]) -> tuple[Callable[[str], str], dict[str, str]]:
+    """How to read the rule name of an activation by slicing a fixed width, and the name for each head: cutting
+    every activation to the same width and looking it up is about twice as fast as finding where its name ends.
+    The width takes the longest name and its quote; a shorter name's head runs on into ``ACTIVATION_TAIL``, never
+    into the fact. ``{}`` when the names differ in length by more than that tail (then the name is found)."""
+    width = 2 + max(map(len, names), default=0) + 1
+    heads = {('{"' + name + ACTIVATION_TAIL)[:width]: name for name in names}
+    if not names or width > 2 + min(map(len, names)) + len(ACTIVATION_TAIL) or len(heads) != len(names):
+        return operator.itemgetter(slice(None)), {}
+    return operator.itemgetter(slice(None, width)), heads
+
+
 class Engine:
     """Compiled rulesets of one policy, evaluated one case at a time under a lock.
 
@@ -119,6 +136,7 @@ class Engine:
         self._names: frozenset[str] = (names if names is not None
                                        else frozenset(name for text in rulesets for name in json.loads(text)))
         self._spread = frozenset(name for name in self._names if "." in name)  # the parts of spread rules
+        self._cut, self._heads = _heads(self._names)
         self._lock = threading.Lock()
         self._handles: list[int] = []
         self._next_id = 0
@@ -153,9 +171,15 @@ class Engine:
                         raise
                     raise EngineError(f"de regelengine faalde op deze casus ({type(exc).__name__})") from None
         # an activation is {"r12":{"m":{...the fact...}}}: its rule name, without decoding the fact
-        names = list(dict.fromkeys([activation[2:activation.find('"', 2)] for activation in activations]))
-        if not self._names.issuperset(names):
-            raise EngineError("de regelengine gaf een onverwacht antwoord")
+        try:
+            if self._heads:
+                names = list(dict.fromkeys(map(self._heads.__getitem__, map(self._cut, activations))))
+            else:
+                names = list(dict.fromkeys([activation[2:activation.find('"', 2)] for activation in activations]))
+                if not self._names.issuperset(names):
+                    raise KeyError
+        except KeyError:
+            raise EngineError("de regelengine gaf een onverwacht antwoord") from None
         if self._spread and not self._spread.isdisjoint(names):  # a part of a spread rule fired
             return _combine_parts(names, self._circuits)
         return names
