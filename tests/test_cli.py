@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -185,3 +186,15 @@ def test_readme_commands_and_ci_agree():
     lines = [l for l in (root / "README.md").read_text(encoding="utf-8").splitlines() if l.startswith("python3 -m venv")]
     assert len(lines) == 2 and "grenzen advies" in lines[0] and lines[1].endswith("python -m pytest --slow")
     assert lines[1] in (root / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_every_install_builds_the_engine_with_the_same_flags():
+    # durable-rules' setup.py replaces CFLAGS, so the optimisation rides in CPPFLAGS: the README, CI, the container,
+    # the integrators' guide and the broken-build message all build the engine the same way
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    flags = re.search(r'CPPFLAGS="([^"]*)"', readme)
+    assert flags is not None and "-O2" in flags[1].split()
+    for path in [".ci/run", "Dockerfile", "docs/integratie.md", "src/grenzen/pipeline/_engine.py"]:
+        found = re.findall(r'CPPFLAGS="([^"]*)"', (root / path).read_text(encoding="utf-8"))
+        assert found and set(found) == {flags[1]}, path
