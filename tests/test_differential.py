@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 
 import pytest
 from hypothesis import assume, given, settings
@@ -80,6 +82,14 @@ def test_engine_agrees_with_reference_with_a_fact_per_ruleset(rules, raw_cases):
     marks = policy._compiled.ruleset_marks
     assert marks is None or len(marks) == len(policy._compiled.rulesets)
     _agree(policy, raw_cases)
+    if marks is not None:  # each ruleset's fact carries exactly its own marks that the case sets (read from bits)
+        compiled = policy._compiled
+        for raw in raw_cases:
+            case = Casus.model_validate(raw)
+            chosen = set().union(*_compile._fact_parts(case, compiled)[1])
+            facts = [json.loads(text) for text in _compile.fact_texts(case, compiled, None)]
+            assert [{key for key in fact if re.fullmatch(_compile.MARK + r"\d+", key)} for fact in facts] == [
+                {compiled.marks[n][0] for n in own & chosen} for own in marks]
 
 
 @pytest.mark.slow

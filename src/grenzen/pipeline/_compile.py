@@ -34,7 +34,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, compress
 from typing import Any, Literal, TypeAlias
 
 from .._models import MAX_SIGNALS, SEVERITY_RANK, Casus
@@ -584,7 +584,10 @@ class Rulesets(list[str]):
 
 #: One signal's share of a fact (``_signal_texts``): its item in the list of all signals, its item in its kind's list,
 #: the marks it sets (their positions in ``Compiled.marks``) and the positions of the counting blocks it counts.
-SignalTexts: TypeAlias = tuple[str, str, tuple[int, ...], tuple[int, ...]]
+SignalTexts: TypeAlias = tuple[str, str, tuple[int, ...], tuple[int, ...], int]
+#: One ruleset's marks in the bits of a case: the lowest bit, all ones over its marks, the ``format`` spec that writes
+#: them as 0s and 1s (first mark first, the highest bit) and the marks' texts in that order.
+RulesetBits: TypeAlias = tuple[int, int, str, tuple[str, ...]]
 
 
 @dataclass
@@ -605,6 +608,10 @@ class Compiled:
     #: per ruleset, the marks (positions in ``marks``) its rules test, when each ruleset gets a fact with only its own
     #: marks (None: one fact with every mark for all rulesets; see ``compile_rules``)
     ruleset_marks: list[frozenset[int]] | None = None
+    #: with ``ruleset_marks``: per ruleset, where its marks sit in the bits of a case (``_fact_parts``) and their texts
+    #: in that order (``RulesetBits``); and per mark its bits, one in each ruleset that tests it
+    ruleset_bits: list[RulesetBits] | None = None
+    mark_bits: tuple[int, ...] = ()
 
     prefix: str = "{"  # start of every fact: the group markers
     sentinel: str = ""  # the sentinel item of the list of all signals, as JSON
@@ -640,9 +647,29 @@ def compile_rules(rules: list[Regel], trainings: list[str], kinds: list[str] | N
     if all(len(marks) <= ruleset_room(counting) for marks in used):
         position = {name: n for n, (name, _) in enumerate(compiled.marks)}
         compiled.ruleset_marks = [frozenset(position[name] for name in marks) for marks in used]
+        compiled.ruleset_bits, compiled.mark_bits = _ruleset_bits(compiled.ruleset_marks, compiled.mark_texts)
         return compiled
     return _compile(rules, kinds, _named(blocks[:room]))
 
+
+def _ruleset_bits(own: list[frozenset[int]], texts: tuple[str, ...]) -> tuple[list[RulesetBits], tuple[int, ...]]:
+    """Each ruleset's marks as a run of bits of one number (``Compiled.ruleset_bits``), and each mark's bits: a case's
+    marks are then the OR of its signals' bits, and a ruleset's fact is a slice of that number, not a set
+    intersection per ruleset (about 0.05 ms less for 30 signals on 3,000 rules)."""
+    layout: list[RulesetBits] = []
+    bits = [0] * len(texts)
+    offset = 0
+    for marks in own:
+        ordered = sorted(marks)
+        for place, mark in enumerate(ordered):
+            bits[mark] |= 1 << (offset + len(ordered) - 1 - place)
+        layout.append((offset, (1 << len(ordered)) - 1, f"0{len(ordered)}b", tuple(texts[n] for n in ordered)))
+        offset += len(ordered)
+    return layout, tuple(bits)
+
+
+#: ``bytes.translate`` table: the 0s and 1s ``format`` writes as flags for ``itertools.compress``
+_FLAGS = bytes.maketrans(b"01", b"\x00\x01")
 
 #: A mark's test in a ruleset's text (``_translate``): the mark's name.
 _MARK_TEST = re.compile(r'"\$n?ex":\{"(' + MARK + r'\d+)":1\}')
@@ -829,7 +856,7 @@ def fact_json(case: Casus, compiled: Compiled) -> str:
     Built by hand because it is the hot path: every value is an integer or an identifier that the
     case model has checked against ``KIND_PATTERN`` or a literal, so nothing needs escaping.
     """
-    head, marked = _fact_parts(case, compiled)
+    head, marked, _ = _fact_parts(case, compiled)
     texts = compiled.mark_texts
     return head + "".join([texts[n] for n in dict.fromkeys(chain.from_iterable(marked))]) + "}"
 
@@ -838,20 +865,21 @@ def fact_texts(case: Casus, compiled: Compiled, visit: list[int] | None) -> str 
     """What the engine gets for a validated case: one fact for every ruleset (``fact_json``), or, when each ruleset
     has its own marks (``Compiled.ruleset_marks``), one fact per ruleset in ``visit`` (None: all) with only its
     marks."""
-    own = compiled.ruleset_marks
-    if own is None:
+    layout = compiled.ruleset_bits
+    if layout is None:
         return fact_json(case, compiled)
-    head, marked = _fact_parts(case, compiled)
-    texts = compiled.mark_texts.__getitem__
-    # each ruleset's marks: set intersections (C loops over the smaller set), not a test per ruleset of every mark the
-    # case sets; in the order the set gives (a fact's properties may come in any order)
-    chosen = set().union(*marked)
-    return [head + "".join(map(texts, own[i] & chosen)) + "}" for i in (range(len(own)) if visit is None else visit)]
+    head, _, chosen = _fact_parts(case, compiled)
+    facts = []
+    for i in range(len(layout)) if visit is None else visit:
+        offset, ones, spec, texts = layout[i]
+        flags = format(chosen >> offset & ones, spec).encode().translate(_FLAGS)  # one flag per mark of the ruleset
+        facts.append(head + "".join(compress(texts, flags)) + "}")
+    return facts
 
 
-def _fact_parts(case: Casus, compiled: Compiled) -> tuple[str, list[tuple[int, ...]]]:
-    """A case's fact without its closing brace, and per signal the marks it sets (positions in ``compiled.marks``;
-    a mark may be set by several signals)."""
+def _fact_parts(case: Casus, compiled: Compiled) -> tuple[str, list[tuple[int, ...]], int]:
+    """A case's fact without its closing brace, per signal the marks it sets (positions in ``compiled.marks``; a mark
+    may be set by several signals), and with ``ruleset_bits`` the bits of all those marks (else 0)."""
     have = case.mentor.scholing if case.mentor else ()
     age = case.leeftijd if case.leeftijd is not None else ABSENT
     year = case.leerjaar if case.leerjaar is not None else ABSENT
@@ -863,6 +891,7 @@ def _fact_parts(case: Casus, compiled: Compiled) -> tuple[str, list[tuple[int, .
     by_kind: dict[str, list[str]] = {}
     marked: list[tuple[int, ...]] = []
     counted: list[int] = []
+    bits = 0
     texts = compiled.signal_texts
     for signal in case.signalen:
         key = (signal.soort, signal.ernst, signal.duur_weken)
@@ -876,19 +905,20 @@ def _fact_parts(case: Casus, compiled: Compiled) -> tuple[str, list[tuple[int, .
             by_kind.setdefault(signal.soort, []).append(text[1])
         marked.append(text[2])
         counted += text[3]
+        bits |= text[4]
     if compiled.shared:
         parts.append(',"s":[' + ",".join(everything + [compiled.sentinel]) + "]")
     if compiled.counts:
         parts += [f',"{count[0]}":{counted.count(n)}' for n, count in enumerate(compiled.counts)]
     for kind, items in by_kind.items():
         parts.append(f',"{signal_list(kind)}":[' + ",".join(items) + "]")
-    return "".join(parts), marked
+    return "".join(parts), marked, bits
 
 
 def _signal_texts(kind: str, rank: int, weeks: int | None, compiled: Compiled) -> SignalTexts:
     """One signal in the fact: its item in the list of all signals, its item in its kind's own list ("" when no
-    condition reads that list), the marks it sets (their positions in ``compiled.marks``) and the counting blocks it
-    counts (their positions in ``compiled.counts``)."""
+    condition reads that list), the marks it sets (their positions in ``compiled.marks``), the counting blocks it
+    counts (their positions in ``compiled.counts``) and, with ``ruleset_bits``, the bits of its marks (else 0)."""
     body = f'"e":{rank},"d":{weeks if weeks is not None else ABSENT}'
     within = "".join(
         f',"{name}":"{kind}"' if low <= rank <= high and (least is None or (weeks is not None and weeks >= least))
@@ -901,7 +931,11 @@ def _signal_texts(kind: str, rank: int, weeks: int | None, compiled: Compiled) -
     marks = tuple(n for n in candidates if selects(compiled.marks[n][1], kind, rank, weeks))
     counts = tuple(n for n, (_, kinds, excluded, low, high, least) in enumerate(compiled.counts)
                    if selects((kinds, excluded, low, high, least), kind, rank, weeks))
-    return f'{{{body},"k":"{kind}"{within}}}', f"{{{body}}}" if kind in compiled.listed_kinds else "", marks, counts
+    bits = 0
+    for mark in marks if compiled.mark_bits else ():
+        bits |= compiled.mark_bits[mark]
+    return (f'{{{body},"k":"{kind}"{within}}}', f"{{{body}}}" if kind in compiled.listed_kinds else "", marks, counts,
+            bits)
 
 
 def _kind_marks(kind: str, marks: tuple[tuple[str, Selection], ...]) -> tuple[int, ...]:
