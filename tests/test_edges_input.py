@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 from typing import Any
 
@@ -677,3 +678,20 @@ def test_the_limits_on_a_json_case_are_its_depth_and_number_of_values(data, dept
         patch.setattr(_read, "MAX_DEPTH", depth)
         patch.setattr(_read, "MAX_NODES", nodes)
         assert _read._within_limits(data) == (deepest <= depth and count <= nodes)
+
+
+@pytest.mark.parametrize("wrap", [dict, types.MappingProxyType])
+def test_the_vocabulary_refuses_unknown_kinds_from_any_mapping_and_only_with_one(wrap):
+    # ``Policy`` passes a dict; a read-only mapping works the same; without a vocabulary any well-formed kind is taken
+    from pydantic import ValidationError
+
+    from grenzen import Casus
+
+    vocabulary = {"signalen": {"rouw": {}}, "taken": {"gesprek": {}}, "scholing": {}}
+    case = {"taak": "gesprek", "signalen": [{"soort": "rouw", "ernst": "licht"}, {"soort": "rouwen", "ernst": "licht"}]}
+    with pytest.raises(ValidationError) as raised:
+        Casus.model_validate(case, context=wrap({"vocabulary": vocabulary}))
+    assert [(e["loc"], e["type"]) for e in raised.value.errors()] == [(("signalen", 1, "soort"), "onbekende_soort")]
+    assert "bedoel je 'rouw'" in raised.value.errors()[0]["msg"]
+    for context in (None, wrap({}), wrap({"vocabulary": None}), ["not", "a", "mapping"]):
+        assert len(Casus.model_validate(case, context=context).signalen) == 2
