@@ -687,7 +687,7 @@ def test_the_vocabulary_refuses_unknown_kinds_from_any_mapping_and_only_with_one
 
     from grenzen import Casus
 
-    vocabulary = {"signalen": {"rouw": {}}, "taken": {"gesprek": {}}, "scholing": {}}
+    vocabulary: dict[str, dict[str, Any]] = {"signalen": {"rouw": {}}, "taken": {"gesprek": {}}, "scholing": {}}
     case = {"taak": "gesprek", "signalen": [{"soort": "rouw", "ernst": "licht"}, {"soort": "rouwen", "ernst": "licht"}]}
     with pytest.raises(ValidationError) as raised:
         Casus.model_validate(case, context=wrap({"vocabulary": vocabulary}))
