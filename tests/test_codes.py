@@ -133,6 +133,29 @@ def test_rule_file_problems_have_codes(tmp_path, rule, code):
     assert code in problem_codes(with_theme(tmp_path, dump({"thema": "C", "regels": [rule]})))
 
 
+@pytest.mark.parametrize("cond, hint", [
+    ({"taak": "T1"}, "bedoel je 't1'?"),
+    ({"taak": ["t1", "Ouder Contact"]}, "bedoel je 'ouder_contact'?"),
+    ({"signaal": {"soort": "Suïcidaal-plan"}}, "bedoel je 'suicidaal_plan'?"),
+    ({"taak": "t 1!"}, None),  # no name after plain letters either: no hint
+])
+def test_a_name_in_a_rule_file_in_capitals_or_with_accents_gets_its_plain_spelling(tmp_path, cond, hint):
+    """A policy writer who wrote 'Rouw' only read "gebruik kleine letters" (a trial); the name as names are written
+    is offered, the file's own value may be shown (it is policy, not a case)."""
+    with pytest.raises(PolicyError) as info:
+        grenzen.load_policy(with_theme(tmp_path, dump({"thema": "C", "regels": [{**GOOD, "id": "b", "als": cond}]})))
+    [problem] = [p for p in info.value.problems if p.code == "ongeldige-naam"]
+    assert problem.fix.startswith("gebruik kleine letters") and problem.fix.endswith(f"; {hint}" if hint else "letter")
+
+
+def test_a_rule_id_in_capitals_gets_no_underscore_hint(tmp_path):
+    rule = {**GOOD, "id": "School-Regel", "zet_opzij": ["Goed"]}
+    with pytest.raises(PolicyError) as info:
+        grenzen.load_policy(with_theme(tmp_path, dump({"thema": "C", "regels": [rule]})))
+    assert [p.fix for p in info.value.problems if p.code == "ongeldige-naam"] == [
+        "gebruik kleine letters, cijfers, '_' (en bij regel-id's '-'), beginnend met een letter"] * 2
+
+
 @pytest.mark.parametrize("text, code", [
     ("thema: C\nthema: D\nregels: []\n", "dubbele-sleutel"),
     ("thema: &a C\nregels: [*a]\n", "anker"),

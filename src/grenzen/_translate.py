@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -74,6 +75,15 @@ def fill(template: str, **values: Any) -> str:
         return template.format(**values)
     except (KeyError, IndexError):
         return template
+
+
+def plain_name(value: str) -> str:
+    """A name refused for its letters written as names are: no capitals or accents, ``_`` for spaces and dashes
+    (``Suïcidaal plan`` -> ``suicidaal_plan``). For the hint after such a name, in cases and rule files."""
+    import unicodedata  # only for a refused name: no start pays for it
+
+    plain = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[\s-]+", "_", plain.strip().lower())
 
 
 def did_you_mean(name: object, options: Iterable[str]) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -13,7 +14,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .._errors import Problem
-from .._translate import context, did_you_mean, fill, wording
+from .._models import KIND_PATTERN
+from .._translate import context, did_you_mean, fill, plain_name, wording
 from ._rulefile import Afspraken, Regel, ThemaKop, Voorwaarde, Woordenlijst
 from ._yaml import Located, YamlProblem, read_yaml
 
@@ -226,6 +228,8 @@ def translate_error(error: Any, model: type[BaseModel], located: Located, shown:
         path = path[:-1]
     elif kind == "string_pattern_mismatch" and "[key]" in error["loc"]:
         message = "ongeldige naam in de lijst"
+    elif kind == "string_pattern_mismatch" and (hint := _plain_hint(located.data, path)):
+        fix = f"{fix}; {hint}"
     elif kind == "list_type" and last in ONE_OR_MANY:
         code, message = "geen-naam-of-lijst", f"{name} moet een naam of een lijst van namen zijn"
         fix = f"schrijf bijvoorbeeld '{last}: naam' of '{last}: [naam1, naam2]'"
@@ -240,6 +244,27 @@ def translate_error(error: Any, model: type[BaseModel], located: Located, shown:
         fix = "gebruik een van: " + ", ".join(Voorwaarde.model_fields)
     line, col = located.where(path)
     return Problem(shown, line, col, message, fix, rule_id, code)
+
+
+#: keys whose names are rule ids (they may hold '-'): no hint from ``plain_name``, which writes '_'
+_ID_KEYS = frozenset({"id", "zet_opzij"})
+
+
+def _plain_hint(data: Any, path: tuple[Any, ...]) -> str | None:
+    """For a name refused for its letters ('Rouw', 'Suïcidaal plan'), "bedoel je 'rouw'?": how names are written.
+    Whether the policy knows that name is said when the file is read again (an unknown name gets its own hint)."""
+    value = data
+    for part in path:
+        if isinstance(value, str) and part == 0:  # one name where a list may stand: item 1 is the name itself
+            break
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    if not isinstance(value, str) or _ID_KEYS.intersection(p for p in path if isinstance(p, str)):
+        return None
+    plain = plain_name(value)
+    return f"bedoel je '{plain}'?" if plain != value and re.fullmatch(KIND_PATTERN, plain) else None
 
 
 def _named(path: tuple[Any, ...]) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from pydantic import ValidationError
 from .._collector import collector_paused
 from .._errors import CaseError, FieldError, PolicyError, Problem
 from .._models import Advies, BeleidInfo, Casus, EerdereAanpak, Mentor, Signaal
-from .._translate import context, did_you_mean, fill, wording
+from .._translate import context, did_you_mean, fill, plain_name, wording
 from ._audit import AuditRecord, audit_record
 from ._combine import Combiner
 from ._compile import compile_rules, fact_texts
@@ -182,10 +181,7 @@ def _name_hint(case: Any, loc: tuple[Any, ...], vocabulary: Mapping[str, Mapping
             return None
     if table is None or not isinstance(value, str):
         return None
-    import unicodedata  # only for a refused name: no start pays for it
-
-    plain = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
-    plain = re.sub(r"[\s-]+", "_", plain.strip().lower())
+    plain = plain_name(value)
     known = vocabulary[table]
     return f"bedoel je '{plain}'?" if plain in known else did_you_mean(plain, known)
 
