@@ -132,6 +132,19 @@ def test_unsafe_or_broken_yaml(tmp_path, text, fragment):
     only(problems_of(write_theme(tmp_path, text)), fragment)
 
 
+@pytest.mark.parametrize("text, where, fragment", [
+    ('thema: X\nbeschrijving: "begint hier\nregels:\n  - id: r-a\n    titel: T\n', (2, 15), "aanhalingstekens"),
+    ("thema: 'X\nregels: []\n", (1, 8), "aanhalingstekens"),
+    ("thema: X\nregels: [a, b\nbeschrijving: c\n", (2, 9), "een lijst met '['"),
+    ("thema: {a: 1\nregels: []\n", (1, 8), "een blok met '{'"),
+])
+def test_what_is_left_open_is_shown_where_it_opens(tmp_path, text, where, fragment):
+    # an unclosed quote was reported at the end of the file (a trial: line 40 for a quote opened on line 9)
+    problem = only(problems_of(write_theme(tmp_path, text)), fragment)
+    assert (problem.line, problem.column) == where and problem.code == "geen-geldige-yaml"
+    assert problem.message.startswith("dit is geen geldige YAML: hier begint ")
+
+
 def test_billion_laughs_is_refused_fast(tmp_path):
     lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]

@@ -116,6 +116,21 @@ class _Loader(_BASE_LOADER):  # type: ignore[misc]
 _IMPLICIT_STR, _IMPLICIT_SEQ, _IMPLICIT_MAP = _Implicit(_STR), _Implicit(_SEQ), _Implicit(_MAP)
 
 
+def _unclosed(exc: yaml.MarkedYAMLError) -> str | None:
+    """What a writer left open, when that is the error: a quoted text or a list or block in brackets."""
+    context, problem = str(exc.context), str(exc.problem)
+    if "quoted scalar" in context and "end of stream" in problem:
+        left = "een tekst tussen aanhalingstekens die nergens wordt afgesloten"
+        fix = "zet aan het eind van de tekst hetzelfde teken (\" of ')"
+    elif "flow sequence" in context and "did not find expected" in problem:
+        left, fix = "een lijst met '[' die niet goed wordt afgesloten", "zet een komma tussen de items en ']' erna"
+    elif "flow mapping" in context and "did not find expected" in problem:
+        left, fix = "een blok met '{' dat niet goed wordt afgesloten", "zet een komma tussen de delen en '}' erna"
+    else:
+        return None
+    return f"dit is geen geldige YAML: hier begint {left}; {fix}"
+
+
 def read_yaml(text: str) -> Located:
     """Parse one YAML document into plain data with positions."""
     try:
@@ -126,6 +141,9 @@ def read_yaml(text: str) -> Located:
         if "single document" in str(exc.context):
             raise YamlProblem("een bestand mag maar één YAML-document bevatten (verwijder '---')", line, col,
                               "meer-documenten") from None
+        opened, start = _unclosed(exc), exc.context_mark
+        if opened and start:  # said where it opens: the end of the file, where the parser noticed, says nothing
+            raise YamlProblem(opened, start.line + 1, start.column + 1) from None
         raise YamlProblem(
             "dit is geen geldige YAML; controleer hier de inspringing, dubbele punten en aanhalingstekens", line, col
         ) from None
