@@ -532,3 +532,44 @@ def test_grenzen_serve_reloads_on_sighup(tmp_path, workers):
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
     assert "Beleid herladen" in err
+
+
+@pytest.mark.parametrize("method, path", [("POST", "/v1/advies"), ("POST", "/v1/wat-als"), ("GET", "/v1/beleid")])
+def test_the_api_refuses_answers_in_the_address(client, method, path):
+    # a query string was silently ignored (a trial: ?leerling=Jan%20Jansen got an advice); it is never read, so it is
+    # refused, and its content is not echoed
+    answer = client.request(method, f"{path}?leerling={SECRET}", json=CASE if method == "POST" else None)
+    assert answer.status_code == 422 and SECRET not in answer.text
+    assert answer.json()["fout"]["fouten"][0]["veld"] == "(adres)"
+    assert client.request(method, path, json=CASE if method == "POST" else None).status_code == 200
+
+
+def test_the_api_asks_for_the_token_before_it_looks_at_the_address():
+    with live(Settings(tokens=(TOKEN,))) as server, server.client() as anonymous:
+        assert anonymous.post(f"/v1/advies?leerling={SECRET}", json=CASE).status_code == 401
+
+
+def test_the_access_log_names_no_query_and_no_unknown_address():
+    # uvicorn's access log wrote "POST /v1/advies?leerling=Jan%20Jansen" and "GET /v1/leerling/Jan%20Jansen"
+    import logging
+
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    keep, access = Keep(), logging.getLogger("uvicorn.access")
+    with live(log_level="info") as running, running.client(TOKEN) as client:
+        access.addHandler(keep)  # after uvicorn set up its logging
+        try:
+            client.post(f"/v1/advies?leerling={SECRET}", json=CASE)
+            client.get(f"/v1/leerling/{SECRET}")
+            client.get(f"/{SECRET}")
+            client.post("/v1/advies", json=CASE)
+            client.get("/v1/gezondheid?x=1")
+        finally:
+            access.removeHandler(keep)
+    assert len(lines) == 5 and not any(SECRET in line for line in lines), lines
+    assert [line.split(" - ")[1] for line in lines] == ['"POST /v1/advies HTTP/1.1" 422', '"GET (onbekend adres) HTTP/1.1" 404', '"GET (onbekend adres) HTTP/1.1" 404',
+            '"POST /v1/advies HTTP/1.1" 200', '"GET /v1/gezondheid HTTP/1.1" 200']

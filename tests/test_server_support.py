@@ -25,9 +25,9 @@ TOKEN = "een-lang-geheim-token-voor-de-tests"
 class LiveServer:
     """One service (``create_app(settings)``) on 127.0.0.1 at a free port, in a thread of this process."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, log_level: str = "warning") -> None:
         self.app = create_app(settings)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level=log_level, lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -56,8 +56,8 @@ class LiveServer:
 
 
 @contextmanager
-def live(settings: Settings | None = None) -> Iterator[LiveServer]:
-    with LiveServer(settings or Settings()) as server:
+def live(settings: Settings | None = None, log_level: str = "warning") -> Iterator[LiveServer]:
+    with LiveServer(settings or Settings(), log_level) as server:
         yield server
 
 

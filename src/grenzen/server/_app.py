@@ -41,7 +41,7 @@ from ._answers import (
     policy_answer,
 )
 from ._decisions import DecisionLog
-from ._guard import API, NO_ADVICE, Guard, plain_page, too_large_page
+from ._guard import API, NO_ADVICE, AccessLogFilter, Guard, plain_page, too_large_page
 from ._holder import PolicyHolder
 from ._openapi import BATCH_BODY, CASE_BODY, openapi_document
 from ._request import BodyTooLarge, read_json, request_policy
@@ -83,8 +83,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _advice_routes(app, settings, log)
     _policy_routes(app, holder, settings)
     add_web_routes(app)
-    app.add_middleware(Guard, holder=holder, settings=settings)
+    paths = frozenset(getattr(route, "path", "") for route in app.routes)
+    _access_log_without_addresses(paths)
+    app.add_middleware(Guard, holder=holder, settings=settings, paths=paths)
     return app
+
+
+def _access_log_without_addresses(paths: frozenset[str]) -> None:
+    """uvicorn's access log names only the service's own addresses, never a query (``AccessLogFilter``)."""
+    access = logging.getLogger("uvicorn.access")
+    for old in [f for f in access.filters if isinstance(f, AccessLogFilter)]:
+        access.removeFilter(old)
+    access.addFilter(AccessLogFilter(paths))
 
 
 def _log_to_stderr() -> None:

@@ -26,6 +26,8 @@ NO_ADVICE = "geen advies — leg de casus voor aan het zorgteam"
 NO_TOKEN = "geen geldig token: stuur de kop 'Authorization: Bearer <token>'"
 API = "/v1/"  # the API's paths start so; the rest are the mentors' pages
 OPEN_PATHS = frozenset({"/v1/gezondheid"})  # liveness: a load balancer asks it without a token
+NO_QUERY = "het adres mag geen parameters hebben (na '?'): de dienst leest ze niet; zet de gegevens in de body"
+UNKNOWN_PATH = "(onbekend adres)"  # what the logs say for an address the service does not have: it may hold a name
 #: The page loads nothing from elsewhere and runs no script: styles from this server, forms only to this server.
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
        "frame-ancestors 'none'")
@@ -39,8 +41,10 @@ _HTML = [(b"content-security-policy", CSP.encode()), (b"x-frame-options", b"DENY
 class Guard:
     """ASGI middleware: policy per request, token, body cap, headers, last net."""
 
-    def __init__(self, app: ASGIApp, holder: PolicyHolder, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, holder: PolicyHolder, settings: Settings, paths: frozenset[str] = frozenset(),
+                 ) -> None:
         self.app, self.holder, self.settings = app, holder, settings
+        self.paths = paths  # the service's addresses: only these are named in a log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -76,7 +80,9 @@ class Guard:
                 return
             await self.app(scope, receive, send_with_headers)
         except Exception as exc:  # noqa: BLE001 - the type only: an exception's text may hold case content
-            LOG.error("Onverwachte fout bij %s %s (%s)", scope.get("method"), scope.get("path"), type(exc).__name__)
+            path = scope.get("path", "")
+            shown = path if path in self.paths else UNKNOWN_PATH
+            LOG.error("Onverwachte fout bij %s %s (%s)", scope.get("method"), shown, type(exc).__name__)
             if not started:
                 await _send_answer(send_with_headers, 500, fout("(verzoek)", f"onverwachte fout; {NO_ADVICE}"), [])
 
@@ -88,12 +94,31 @@ class Guard:
             authorization = headers.get(b"authorization", b"").decode("latin-1")
             if not self.settings.token_ok(authorization):
                 return 401, fout("(verzoek)", NO_TOKEN), [(b"www-authenticate", b'Bearer realm="grenzen"')]
+        # never read, so never silently dropped either; liveness aside: a load balancer's check may add one
+        if path.startswith(API) and path not in OPEN_PATHS and scope.get("query_string"):
+            return 422, fout("(adres)", NO_QUERY), []
         length = headers.get(b"content-length", b"")
         if length.isdigit() and int(length) > self.settings.max_bytes:
             cap = self.settings.max_bytes
             body = fout("(casus)", too_large(cap)) if path.startswith(API) else too_large_page(cap)
             return 413, body, [(b"connection", b"close")]
         return None
+
+
+class AccessLogFilter(logging.Filter):
+    """uvicorn's access log without what a request's address may carry: the query (``?leerling=…``) is left out, and
+    an address the service does not have is logged as ``UNKNOWN_PATH`` (``/v1/leerling/Jan%20Jansen``)."""
+
+    def __init__(self, paths: frozenset[str]) -> None:
+        super().__init__()
+        self.paths = paths
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args  # uvicorn: client, method, path, http version, status
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
+            path = args[2].partition("?")[0]
+            record.args = (args[0], args[1], path if path in self.paths else UNKNOWN_PATH, args[3], args[4])
+        return True
 
 
 def plain_page(title: str, message: str) -> str:
