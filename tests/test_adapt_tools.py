@@ -267,3 +267,34 @@ def test_the_policy_document_words_signal_selectors(selector, words):
     blank = dict.fromkeys(("soort", "behalve_soort", "groep", "veiligheid", "ernst_hoogstens", "duur_minstens_weken"))
     condition = SignaalVoorwaarde.model_construct(**{**blank, "ernst_minstens": "ernstig", **selector})
     assert _signal(condition, {"pesten": "Pesten"}) == words
+
+
+@pytest.mark.parametrize("old, new, fix", [
+    ("signaal: {soort: taalachterstand, ernst_hoogstens: matig}", "signaal: {soort: taalachterstandd}",
+     "voeg 'taalachterstandd' toe aan laag.yaml"),
+    ("signaal: {soort: taalachterstand, ernst_hoogstens: matig}", "taak: nieuwe_taak_hier",
+     "voeg 'nieuwe_taak_hier' toe aan laag.yaml"),
+    ("signaal: {soort: taalachterstand, ernst_hoogstens: matig}", "signaal: {groep: nieuwe_groep}",
+     "of geef een signaalsoort in laag.yaml 'groep: nieuwe_groep'"),
+])
+def test_in_an_overlay_a_new_name_is_added_to_laag_yaml(tmp_path, old, new, fix):
+    # the fix said woordenlijst.yaml; following it made the overlay a whole policy that did not load (a trial)
+    school = Path(shutil.copytree(SCHOOL, tmp_path / "school"))
+    _edit(school / "school.yaml", old, new)
+    with pytest.raises(grenzen.PolicyError) as raised:
+        grenzen.load_policy(school)
+    [problem] = [p for p in raised.value.problems if p.code in ("onbekende-naam", "onbekende-groep")]
+    assert fix in problem.fix and "woordenlijst.yaml" not in problem.fix
+
+
+def test_an_overlay_with_a_woordenlijst_too_gets_one_problem_that_says_which_file_goes(tmp_path):
+    school = Path(shutil.copytree(SCHOOL, tmp_path / "school"))
+    (school / "woordenlijst.yaml").write_text("naam: x\nsignalen:\n  extra: {label: X, omschrijving: Y}\n",
+                                              encoding="utf-8")
+    with pytest.raises(grenzen.PolicyError) as raised:
+        grenzen.load_policy(school)
+    [problem] = raised.value.problems
+    assert problem.code == "laag-en-woordenlijst" and problem.file.endswith("woordenlijst.yaml")
+    assert "zet dan de eigen soorten, taken en scholing in laag.yaml" in problem.fix
+    (school / "woordenlijst.yaml").unlink()
+    assert grenzen.load_policy(school).rules

@@ -104,6 +104,15 @@ def load_source(directory: Path) -> Source:
     source.version = source.digest[:12]
     files = rule_files(directory)
     overlay = is_overlay(directory)
+    if (directory / LAYER_FILE).is_file() and (directory / VOCABULARY_FILE).is_file():
+        # which of the two is meant is not known: reading on would read laag.yaml as a theme file (a trial, who had
+        # followed "voeg ... toe aan woordenlijst.yaml" in an overlay)
+        source.problems.append(Problem(
+            shown_path(directory / VOCABULARY_FILE), 1, 1, f"deze map heeft zowel {LAYER_FILE} als {VOCABULARY_FILE}",
+            f"is dit een schoollaag, zet dan de eigen soorten, taken en scholing in {LAYER_FILE} (onder "
+            f"'signalen:', 'taken:' en 'scholing:') en haal {VOCABULARY_FILE} weg; is het een volledig beleid, haal "
+            f"dan {LAYER_FILE} weg", code="laag-en-woordenlijst"))
+        return source
     if VOCABULARY_FILE not in [p.name for p in files] and not overlay:
         source.problems.append(
             Problem(

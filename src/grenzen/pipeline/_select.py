@@ -111,9 +111,10 @@ def resolve_rules(rules: list[Regel], vocabulary: Vocabulary) -> list[Regel]:
     return out
 
 
-def selection_problems(signal: SignaalVoorwaarde, vocabulary: Vocabulary,
+def selection_problems(signal: SignaalVoorwaarde, vocabulary: Vocabulary, names: str = "woordenlijst.yaml",
                        ) -> Iterator[tuple[tuple[Any, ...], str, str]]:
-    """(path inside the block, message, fix) for every group that no kind of the vocabulary declares."""
+    """(path inside the block, message, fix) for every group that no kind of the vocabulary declares (``names``: the
+    file where kinds are added)."""
     if not signal.groep:
         return
     known = groups(vocabulary)
@@ -124,8 +125,8 @@ def selection_problems(signal: SignaalVoorwaarde, vocabulary: Vocabulary,
         if hint:
             fix = hint
         elif known:
-            fix = f"kies uit {', '.join(known)}, of geef een signaalsoort in woordenlijst.yaml 'groep: {name}'"
+            fix = f"kies uit {', '.join(known)}, of geef een signaalsoort in {names} 'groep: {name}'"
         else:
-            fix = f"geef de signaalsoorten in woordenlijst.yaml een groep, bijvoorbeeld 'groep: {name}'"
+            fix = f"geef de signaalsoorten in {names} een groep, bijvoorbeeld 'groep: {name}'"
         yield ("groep", index), f"onbekende groep '{name}': geen signaalsoort in de woordenlijst heeft die groep", fix
 

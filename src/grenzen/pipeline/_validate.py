@@ -9,7 +9,7 @@ from .._errors import Problem
 from .._models import MAX_AGE, MIN_AGE, SEVERITY_RANK
 from .._translate import did_you_mean
 from ._compile import MAX_COUNTS, MAX_NEGATED_BOUNDS, count_field, field_bounds
-from ._load import LoadedRule, Source
+from ._load import LAYER_FILE, VOCABULARY_FILE, LoadedRule, Source
 from ._rulefile import SignaalVoorwaarde, Voorwaarde, Woordenlijst
 from ._select import selection_problems
 
@@ -37,6 +37,12 @@ def validate(source: Source) -> list[Problem]:
     problems.extend(_check_counts(source.rules, walked))
     problems.extend(_check_consent(source))
     return problems
+
+
+def names_file(source: Source) -> str:
+    """Where a policy writer adds a kind, task or training: an overlay's ``laag.yaml`` (a ``woordenlijst.yaml`` there
+    would make the folder a whole policy), else ``woordenlijst.yaml``."""
+    return LAYER_FILE if source.layers else VOCABULARY_FILE
 
 
 def _at(item: LoadedRule, sub: tuple[Any, ...], message: str, fix: str, code: str) -> Problem:
@@ -74,7 +80,7 @@ def _check_rule(item: LoadedRule, source: Source, blocks: Blocks) -> Iterator[Pr
     """The problems of one rule (its condition ``blocks``): its conditions, its bounds under 'niet', and what its
     consequence names."""
     for sub, cond in blocks:
-        yield from _check_condition(item, source.vocabulary, sub, cond)
+        yield from _check_condition(item, source.vocabulary, sub, cond, names_file(source))
     if any(not positive and _bounds(signal) > 1 for signal, positive in _signals(blocks)):
         yield _at(item, ("als",), "onder 'niet' mag een signaal hoogstens één grens hebben",
                   "splits de regel, of gebruik alleen ernst_minstens, ernst_hoogstens of duur_minstens_weken",
@@ -85,22 +91,24 @@ def _check_rule(item: LoadedRule, source: Source, blocks: Blocks) -> Iterator[Pr
                   "voeg 'toestemming:' met leeftijden toe aan afspraken.yaml", "toestemming-zonder-afspraken")
 
 
-def _check_condition(item: LoadedRule, vocab: Woordenlijst | None, sub: tuple[Any, ...],
-                     cond: Voorwaarde) -> Iterator[Problem]:
-    """One condition block: the terms it names (with a vocabulary), its signal block and its age range."""
+def _check_condition(item: LoadedRule, vocab: Woordenlijst | None, sub: tuple[Any, ...], cond: Voorwaarde,
+                     names: str) -> Iterator[Problem]:
+    """One condition block: the terms it names (with a vocabulary; ``names``: the file to add a name to), its signal
+    block and its age range."""
     if vocab is not None:
-        yield from _check_terms(item, vocab, sub, cond)
+        yield from _check_terms(item, vocab, sub, cond, names)
     if cond.signaal is not None:
-        yield from _check_signal(item, vocab, sub + ("signaal",), cond.signaal)
+        yield from _check_signal(item, vocab, sub + ("signaal",), cond.signaal, names)
     if cond.aantal_signalen is not None:
-        yield from _check_signal(item, vocab, sub + ("aantal_signalen",), cond.aantal_signalen)
+        yield from _check_signal(item, vocab, sub + ("aantal_signalen",), cond.aantal_signalen, names)
     for name, span in (("leeftijd", cond.leeftijd), ("leerjaar", cond.leerjaar)):
         if span is not None and span.vanaf is not None and span.tot_en_met is not None and span.vanaf > span.tot_en_met:
             yield _at(item, sub + (name,), "vanaf is groter dan tot_en_met", "draai de grenzen om",
                       "grenzen-omgedraaid")
 
 
-def _check_terms(item: LoadedRule, vocab: Woordenlijst, sub: tuple[Any, ...], cond: Voorwaarde) -> Iterator[Problem]:
+def _check_terms(item: LoadedRule, vocab: Woordenlijst, sub: tuple[Any, ...], cond: Voorwaarde,
+                 names: str) -> Iterator[Problem]:
     """The tasks and trainings a condition block names are in the vocabulary."""
     for field, table, what in (
         ("taak", vocab.taken, "taak"),
@@ -108,14 +116,14 @@ def _check_terms(item: LoadedRule, vocab: Woordenlijst, sub: tuple[Any, ...], co
     ):
         for i, name in enumerate(getattr(cond, field) or []):
             if name not in table:
-                yield _unknown(item, sub + (field, i), what, name, table, "woordenlijst.yaml")
+                yield _unknown(item, sub + (field, i), what, name, table, names)
 
 
 def _check_signal(item: LoadedRule, vocab: Woordenlijst | None, sub: tuple[Any, ...],
-                  signal: SignaalVoorwaarde) -> Iterator[Problem]:
+                  signal: SignaalVoorwaarde, names: str) -> Iterator[Problem]:
     """A signal block (at ``sub``): its kinds and selectors (with a vocabulary), and its severity bounds."""
     if vocab is not None:
-        yield from _check_signal_kinds(item, vocab, sub, signal)
+        yield from _check_signal_kinds(item, vocab, sub, signal, names)
     low, high = signal.ernst_minstens, signal.ernst_hoogstens
     if low and high and SEVERITY_RANK[low] > SEVERITY_RANK[high]:
         yield _at(item, sub, f"ernst_minstens ({low}) is zwaarder dan ernst_hoogstens ({high})",
@@ -123,13 +131,13 @@ def _check_signal(item: LoadedRule, vocab: Woordenlijst | None, sub: tuple[Any, 
 
 
 def _check_signal_kinds(item: LoadedRule, vocab: Woordenlijst, sub: tuple[Any, ...],
-                        signal: SignaalVoorwaarde) -> Iterator[Problem]:
+                        signal: SignaalVoorwaarde, names: str) -> Iterator[Problem]:
     """The kinds a signal block names are in the vocabulary, and its selectors select something."""
     for key in ("soort", "behalve_soort"):
         for i, name in enumerate(getattr(signal, key) or []):
             if name not in vocab.signalen:
-                yield _unknown(item, sub + (key, i), "signaalsoort", name, vocab.signalen, "woordenlijst.yaml")
-    for where, message, fix in selection_problems(signal, vocab.signalen):
+                yield _unknown(item, sub + (key, i), "signaalsoort", name, vocab.signalen, names)
+    for where, message, fix in selection_problems(signal, vocab.signalen, names):
         yield _at(item, sub + where, message, fix, "onbekende-groep")
 
 
