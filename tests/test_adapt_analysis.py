@@ -190,6 +190,8 @@ def test_a_signal_rule_that_says_nee_gives_one_warning_not_a_flood(tmp_path):
     counted = int(found[0].message.split(" regels van de basis")[0].rsplit(" ", 1)[1])
     # only the default's absolute mentor rules remain: a referral sets every other mentor rule aside
     assert counted == len(DANGER_TASKS) and "'fnv-" in found[0].message
+    # those cannot be set aside: no "zet_opzij: []" to follow (a trial), but why not
+    assert "zet_opzij: [" not in found[0].message and "zijn absoluut: zet_opzij kan ze niet" in found[0].message
     advice = policy.advise(found[0].case)
     assert advice.taak_hoort_bij_mentor is False and "tc-huwelijksdwang" in {r.regel for r in advice.redenen}
 

@@ -592,10 +592,12 @@ def _conflicts(policy: Policy, conflicts: dict[tuple[int, int, bool], tuple[Poin
         count = (f"{len(others)} regel van de basis zegt" if len(others) == 1
                  else f"{len(others)} regels van de basis zeggen")
         if says is False:
+            ahead = (f"Moet deze regel voorgaan, schrijf dan zet_opzij: [{names}]" if names else
+                     "De regels die van wel zeggen, zijn absoluut: zet_opzij kan ze niet opzij zetten")
             message = (f"zegt dat de taak niet bij de mentor hoort, en {count} van wel, bijvoorbeeld "
                        f"'{rules[first].id}' ({weight} situatie(s)); geen van beide is een uitzondering op de ander "
                        f"({_winner(total)}). Gaat deze regel niet over wie de taak doet, laat taak_hoort_bij_mentor "
-                       f"dan weg. Moet deze regel voorgaan, schrijf dan zet_opzij: [{names}]")
+                       f"dan weg. {ahead}")
         else:
             fix = (f"Moet deze regel voorgaan, schrijf dan zet_opzij: [{names}]; anders laat taak_hoort_bij_mentor weg"
                    if names else "De regels die van niet zeggen, zijn absoluut en gaan altijd voor: laat "
