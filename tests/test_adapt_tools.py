@@ -298,3 +298,16 @@ def test_an_overlay_with_a_woordenlijst_too_gets_one_problem_that_says_which_fil
     assert "zet dan de eigen soorten, taken en scholing in laag.yaml" in problem.fix
     (school / "woordenlijst.yaml").unlink()
     assert grenzen.load_policy(school).rules
+
+
+def test_a_kind_in_laag_yaml_in_capitals_is_named_at_its_own_line_with_its_plain_spelling(tmp_path):
+    # "laag.yaml:6:5: ongeldige naam in de lijst": no name, no hint, the line under the key (a trial)
+    school = Path(shutil.copytree(SCHOOL, tmp_path / "school"))
+    with (school / "laag.yaml").open("a", encoding="utf-8") as laag:
+        laag.write('  Rouw:\n    label: Rouw\n    omschrijving: Verlies.\n  "Suïcidaal plan":\n    label: S\n'
+                   "    omschrijving: S.\n")
+    with pytest.raises(grenzen.PolicyError) as raised:
+        grenzen.load_policy(school)
+    found = [(p.line, p.column, p.message, p.fix.rsplit("; ", 1)[-1]) for p in raised.value.problems]
+    assert found == [(9, 3, "ongeldige naam 'Rouw'", "bedoel je 'rouw'?"),
+                     (12, 3, "ongeldige naam 'Suïcidaal plan'", "bedoel je 'suicidaal_plan'?")]

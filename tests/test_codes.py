@@ -145,7 +145,7 @@ def test_a_name_in_a_rule_file_in_capitals_or_with_accents_gets_its_plain_spelli
     with pytest.raises(PolicyError) as info:
         grenzen.load_policy(with_theme(tmp_path, dump({"thema": "C", "regels": [{**GOOD, "id": "b", "als": cond}]})))
     [problem] = [p for p in info.value.problems if p.code == "ongeldige-naam"]
-    assert problem.fix.startswith("gebruik kleine letters") and problem.fix.endswith(f"; {hint}" if hint else "letter")
+    assert problem.fix.startswith("gebruik kleine letters") and problem.fix.endswith(f"; {hint}" if hint else "beginnen)")
 
 
 def test_a_rule_id_in_capitals_gets_no_underscore_hint(tmp_path):
@@ -153,7 +153,8 @@ def test_a_rule_id_in_capitals_gets_no_underscore_hint(tmp_path):
     with pytest.raises(PolicyError) as info:
         grenzen.load_policy(with_theme(tmp_path, dump({"thema": "C", "regels": [rule]})))
     assert [p.fix for p in info.value.problems if p.code == "ongeldige-naam"] == [
-        "gebruik kleine letters, cijfers, '_' (en bij regel-id's '-'), beginnend met een letter"] * 2
+        "gebruik kleine letters, cijfers en '_', en begin met een letter (een regel-id mag ook '-' hebben en met "
+        "een cijfer beginnen)"] * 2
 
 
 @pytest.mark.parametrize("text, code", [

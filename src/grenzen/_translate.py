@@ -38,7 +38,8 @@ PYDANTIC: dict[str, Wording] = {
                              "kies uit {expected}"),
     "string_pattern_mismatch": Wording(
         "ongeldige-naam", "ongeldige tekens of lengte", "ongeldige naam bij {name}",
-        "gebruik kleine letters, cijfers, '_' (en bij regel-id's '-'), beginnend met een letter"),
+        "gebruik kleine letters, cijfers en '_', en begin met een letter (een regel-id mag ook '-' hebben en met "
+        "een cijfer beginnen)"),
     "int_parsing": _INTEGER, "int_type": _INTEGER, "int_from_float": _INTEGER,
     "bool_parsing": _BOOL, "bool_type": _BOOL,
     "greater_than_equal": Wording("te-klein", "moet minstens {ge} zijn", "{name} moet minstens {ge} zijn",

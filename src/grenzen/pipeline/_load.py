@@ -235,8 +235,12 @@ def translate_error(error: Any, model: type[BaseModel], located: Located, shown:
     message, fix = fill(said.rule, name=name, last=last, **ctx), fill(said.fix, last=last, **ctx)
     if kind == "missing":
         path = path[:-1]
-    elif kind == "string_pattern_mismatch" and "[key]" in error["loc"]:
-        message = "ongeldige naam in de lijst"
+    elif kind == "string_pattern_mismatch" and "[key]" in error["loc"]:  # a name that is a key: 'Rouw:' in signalen
+        message = f"ongeldige naam '{last}'" if isinstance(last, str) else "ongeldige naam in de lijst"
+        if isinstance(last, str) and (hint := _spelling(last)):
+            fix = f"{fix}; {hint}"
+        line, col = located.where(path, key=True)  # the key's own line, not the block under it
+        return Problem(shown, line, col, message, fix, rule_id, code)
     elif kind == "string_pattern_mismatch" and (hint := _plain_hint(located.data, path)):
         fix = f"{fix}; {hint}"
     elif kind == "list_type" and last in ONE_OR_MANY:
@@ -272,6 +276,11 @@ def _plain_hint(data: Any, path: tuple[Any, ...]) -> str | None:
             return None
     if not isinstance(value, str) or _ID_KEYS.intersection(p for p in path if isinstance(p, str)):
         return None
+    return _spelling(value)
+
+
+def _spelling(value: str) -> str | None:
+    """"bedoel je 'rouw'?" for 'Rouw': the name as names are written, when that is a name."""
     plain = plain_name(value)
     return f"bedoel je '{plain}'?" if plain != value and re.fullmatch(KIND_PATTERN, plain) else None
 
