@@ -137,12 +137,15 @@ def test_unsafe_or_broken_yaml(tmp_path, text, fragment):
     ("thema: 'X\nregels: []\n", (1, 8), "aanhalingstekens"),
     ("thema: X\nregels: [a, b\nbeschrijving: c\n", (2, 9), "een lijst met '['"),
     ("thema: {a: 1\nregels: []\n", (1, 8), "een blok met '{'"),
+    # not left open, but as often written: a colon in a text, a key indented too far (said generically before)
+    ("thema: X\nregels:\n  - id: a\n    titel: Licht signaal: de mentor\n", (4, 25), "tweede dubbele punt"),
+    ("thema: X\nregels:\n  - id: x\n    titel: T\n     bron: B\n", (5, 6), "verder ingesprongen"),
 ])
-def test_what_is_left_open_is_shown_where_it_opens(tmp_path, text, where, fragment):
+def test_what_is_left_open_or_misplaced_is_shown_where_to_look(tmp_path, text, where, fragment):
     # an unclosed quote was reported at the end of the file (a trial: line 40 for a quote opened on line 9)
     problem = only(problems_of(write_theme(tmp_path, text)), fragment)
     assert (problem.line, problem.column) == where and problem.code == "geen-geldige-yaml"
-    assert problem.message.startswith("dit is geen geldige YAML: hier begint ")
+    assert problem.message.startswith("dit is geen geldige YAML: ")
 
 
 def test_billion_laughs_is_refused_fast(tmp_path):

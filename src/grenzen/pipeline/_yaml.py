@@ -116,9 +116,23 @@ class _Loader(_BASE_LOADER):  # type: ignore[misc]
 _IMPLICIT_STR, _IMPLICIT_SEQ, _IMPLICIT_MAP = _Implicit(_STR), _Implicit(_SEQ), _Implicit(_MAP)
 
 
-def _unclosed(exc: yaml.MarkedYAMLError) -> str | None:
-    """What a writer left open, when that is the error: a quoted text or a list or block in brackets."""
+def _explained(exc: yaml.MarkedYAMLError, text: str) -> tuple[str, int, int] | None:
+    """The mistakes a writer makes most, said where the writer must look (1-based line and column): a quoted text or
+    a list or block in brackets left open (where it opens: the end of the file, where the parser noticed, says
+    nothing), a colon in a text that should have been quoted, a key indented too far. None: another error."""
     context, problem = str(exc.context), str(exc.problem)
+    opened, mark = exc.context_mark, exc.problem_mark
+    if "mapping values are not allowed" in problem and mark is not None:
+        lines = text.splitlines()
+        line = lines[mark.line] if mark.line < len(lines) else ""
+        if ": " in line[:mark.column]:  # 'titel: Licht signaal: de mentor …'
+            return ("dit is geen geldige YAML: hier staat een tweede dubbele punt in een waarde; zet de hele tekst "
+                    "tussen aanhalingstekens (\"…\")", mark.line + 1, mark.column + 1)
+        indent = len(line) - len(line.lstrip(" "))
+        return ("dit is geen geldige YAML: deze sleutel staat verder ingesprongen dan de regel erboven; zet hem even "
+                "ver in als de sleutels naast hem", mark.line + 1, indent + 1)
+    if opened is None:
+        return None
     if "quoted scalar" in context and "end of stream" in problem:
         left = "een tekst tussen aanhalingstekens die nergens wordt afgesloten"
         fix = "zet aan het eind van de tekst hetzelfde teken (\" of ')"
@@ -128,7 +142,7 @@ def _unclosed(exc: yaml.MarkedYAMLError) -> str | None:
         left, fix = "een blok met '{' dat niet goed wordt afgesloten", "zet een komma tussen de delen en '}' erna"
     else:
         return None
-    return f"dit is geen geldige YAML: hier begint {left}; {fix}"
+    return f"dit is geen geldige YAML: hier begint {left}; {fix}", opened.line + 1, opened.column + 1
 
 
 def read_yaml(text: str) -> Located:
@@ -141,9 +155,9 @@ def read_yaml(text: str) -> Located:
         if "single document" in str(exc.context):
             raise YamlProblem("een bestand mag maar één YAML-document bevatten (verwijder '---')", line, col,
                               "meer-documenten") from None
-        opened, start = _unclosed(exc), exc.context_mark
-        if opened and start:  # said where it opens: the end of the file, where the parser noticed, says nothing
-            raise YamlProblem(opened, start.line + 1, start.column + 1) from None
+        explained = _explained(exc, text)
+        if explained:
+            raise YamlProblem(*explained) from None
         raise YamlProblem(
             "dit is geen geldige YAML; controleer hier de inspringing, dubbele punten en aanhalingstekens", line, col
         ) from None
