@@ -169,3 +169,16 @@ def test_yaml_problems_have_codes(tmp_path, text, code):
 
 def test_a_missing_folder_has_a_code(tmp_path):
     assert problem_codes(tmp_path / "nergens") == {"geen-map"}
+
+
+def test_a_misspelt_choice_in_a_rule_file_gets_the_nearest_and_a_single_name_is_not_item_1(tmp_path):
+    # "ernstg" got only "kies uit licht, matig, ernstig, acuut"; "soort: Rouw" was "item 1 van 'soort'" (a trial)
+    rule = {**GOOD, "id": "b", "als": {"signaal": {"soort": "Rouw", "ernst_minstens": "ernstg"}},
+            "dan": {"route": "mentr", "uitleg": "u"}}
+    with pytest.raises(PolicyError) as info:
+        grenzen.load_policy(with_theme(tmp_path, dump({"thema": "C", "regels": [rule]})))
+    said = {(p.code, p.message.split(" bij ")[-1].split(" voor ")[-1], p.fix.rsplit("; ", 1)[-1])
+            for p in info.value.problems}
+    assert said == {("ongeldige-keuze", "'ernst_minstens'", "bedoel je 'ernstig'?"),
+                    ("ongeldige-keuze", "'route'", "bedoel je 'mentor'?"),
+                    ("ongeldige-naam", "'soort'", "bedoel je 'rouw'?")}

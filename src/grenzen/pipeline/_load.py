@@ -224,7 +224,8 @@ def translate_error(error: Any, model: type[BaseModel], located: Located, shown:
     ctx = context(error)
     rule_id = _rule_id(located, path)
     last = path[-1] if path else ""
-    name = _named(path)
+    single = bool(path) and path[-1] == 0 and isinstance(_value_at(located.data, path[:-1]), str)
+    name = _named(path[:-1] if single else path)  # 'soort: Rouw' is 'soort', not item 1 of a list
     said = wording(kind)
     code = said.code
     if kind == "extra_forbidden":
@@ -243,6 +244,8 @@ def translate_error(error: Any, model: type[BaseModel], located: Located, shown:
         return Problem(shown, line, col, message, fix, rule_id, code)
     elif kind == "string_pattern_mismatch" and (hint := _plain_hint(located.data, path)):
         fix = f"{fix}; {hint}"
+    elif kind == "literal_error" and isinstance(value := _value_at(located.data, path), str):
+        fix = f"{fix}; {hint}" if (hint := did_you_mean(value, ctx.get("expected", "").split(", "))) else fix
     elif kind == "list_type" and last in ONE_OR_MANY:
         code, message = "geen-naam-of-lijst", f"{name} moet een naam of een lijst van namen zijn"
         fix = f"schrijf bijvoorbeeld '{last}: naam' of '{last}: [naam1, naam2]'"
@@ -263,17 +266,24 @@ def translate_error(error: Any, model: type[BaseModel], located: Located, shown:
 _ID_KEYS = frozenset({"id", "zet_opzij"})
 
 
-def _plain_hint(data: Any, path: tuple[Any, ...]) -> str | None:
-    """For a name refused for its letters ('Rouw', 'Suïcidaal plan'), "bedoel je 'rouw'?": how names are written.
-    Whether the policy knows that name is said when the file is read again (an unknown name gets its own hint)."""
+def _value_at(data: Any, path: tuple[Any, ...]) -> Any:
+    """The value a file has at ``path`` (None when it has none there); a single name where a list may stand is item 1
+    of that list."""
     value = data
     for part in path:
-        if isinstance(value, str) and part == 0:  # one name where a list may stand: item 1 is the name itself
+        if isinstance(value, str) and part == 0:
             break
         try:
             value = value[part]
         except (KeyError, IndexError, TypeError):
             return None
+    return value
+
+
+def _plain_hint(data: Any, path: tuple[Any, ...]) -> str | None:
+    """For a name refused for its letters ('Rouw', 'Suïcidaal plan'), "bedoel je 'rouw'?": how names are written.
+    Whether the policy knows that name is said when the file is read again (an unknown name gets its own hint)."""
+    value = _value_at(data, path)
     if not isinstance(value, str) or _ID_KEYS.intersection(p for p in path if isinstance(p, str)):
         return None
     return _spelling(value)
