@@ -338,3 +338,12 @@ def test_the_policy_document_names_every_safety_kind_and_the_guard(tmp_path, fmt
     assert code("veiligheid-nooit-alleen-bij-mentor") in text[:text.index("Veiligheid eerst")]
     unsafe = grenzen.load_policy(overlay(tmp_path / "zonder", forced_marriage(veiligheid=False), [MARRIAGE_RULE]))
     assert code("huwelijksdwang") not in grenzen.render_policy(unsafe, fmt).split("Deze regels zijn absoluut")[0]
+
+
+def test_a_count_of_situations_beyond_a_billion_is_said_in_words():
+    # a rule counting 40 signals stands for lists of 40 signals of several kinds each: a trial read
+    # "779222785095757078945 situatie(s)" next to a domain of 35 million situations and thought it a bug
+    from grenzen.toolkit._analysis import MANY, _situations
+
+    assert _situations(16170) == "16170 situatie(s)" and _situations(MANY) == f"{MANY} situatie(s)"
+    assert _situations(779222785095757078945) == _situations(MANY + 1) == "meer dan een miljard situaties"

@@ -415,7 +415,7 @@ def _safety_at_mentor(state: _Collected) -> list[Finding]:
         mentor = sorted((i for i in kept if rules[i].dan.route == "mentor"),
                         key=lambda i: not _asks_about(state.asked[i], kind))  # the rule about this kind first
         names = ", ".join(f"'{rules[i].id}'" for i in kept[:4]) or "geen"
-        message = (f"veiligheidssignaal '{kind}' eindigt in {weight} situatie(s) volgens de regels bij de mentor of "
+        message = (f"veiligheidssignaal '{kind}' eindigt in {_situations(weight)} volgens de regels bij de mentor of "
                    f"valt buiten het beleid (regels: {names}); alleen het vangnet '{SAFETY_GUARD.regel}' verwijst "
                    f"dan door. Geef '{kind}' een regel met route zorgteam of extern die ook hier geldt")
         if mentor:
@@ -476,7 +476,7 @@ def _contradictions(state: _Collected) -> list[Finding]:
 def _uncovered(state: _Collected) -> list[Finding]:
     """``niet-gedekt``: per task, the cases where no rule applies (the advice is the fallback)."""
     policy = state.policy
-    return [Finding("niet-gedekt", f"bij taak '{task}' geldt in {weight} situatie(s) geen enkele regel; "
+    return [Finding("niet-gedekt", f"bij taak '{task}' geldt in {_situations(weight)} geen enkele regel; "
                     "het advies valt terug op het zorgteam", _vocabulary_file(policy), 1,
                     case=point.case, expected=_now(policy, point), count=weight)
             for task, (point, weight) in state.uncovered.items()]
@@ -548,6 +548,16 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point, outcomes: 
     return _Judgement(kept, guarded, changers, idle, used, contradictions, conflicts, away, verdict, keepers)
 
 
+#: Above this a count of situations is said in words: a rule that counts 40 signals stands for lists of 40 signals,
+#: each of several kinds and severities, and that number (10^40 and more) says nothing to a writer (a trial).
+MANY = 10**9
+
+
+def _situations(count: int) -> str:
+    """A number of situations as a finding says it."""
+    return f"{count} situatie(s)" if count <= MANY else "meer dan een miljard situaties"
+
+
 def _winner(weights: dict[bool, int]) -> str:
     """Which of 'ja' and 'nee' the advice gives where two rules disagree (``weights``: situations per outcome)."""
     if True not in weights:
@@ -555,7 +565,7 @@ def _winner(weights: dict[bool, int]) -> str:
     because = "een absolute regel die verwijst, laat alleen absolute regels meetellen"
     if False not in weights:
         return f"nu wint 'ja': {because}"
-    return f"nu wint 'nee', maar 'ja' in {weights[True]} situatie(s): {because}"
+    return f"nu wint 'nee', maar 'ja' in {_situations(weights[True])}: {because}"
 
 
 def _conflicts(policy: Policy, conflicts: dict[tuple[int, int, bool], tuple[Point, int]], writer: set[int],
@@ -595,7 +605,7 @@ def _conflicts(policy: Policy, conflicts: dict[tuple[int, int, bool], tuple[Poin
             ahead = (f"Moet deze regel voorgaan, schrijf dan zet_opzij: [{names}]" if names else
                      "De regels die van wel zeggen, zijn absoluut: zet_opzij kan ze niet opzij zetten")
             message = (f"zegt dat de taak niet bij de mentor hoort, en {count} van wel, bijvoorbeeld "
-                       f"'{rules[first].id}' ({weight} situatie(s)); geen van beide is een uitzondering op de ander "
+                       f"'{rules[first].id}' ({_situations(weight)}); geen van beide is een uitzondering op de ander "
                        f"({_winner(total)}). Gaat deze regel niet over wie de taak doet, laat taak_hoort_bij_mentor "
                        f"dan weg. {ahead}")
         else:
@@ -603,7 +613,7 @@ def _conflicts(policy: Policy, conflicts: dict[tuple[int, int, bool], tuple[Poin
                    if names else "De regels die van niet zeggen, zijn absoluut en gaan altijd voor: laat "
                    "taak_hoort_bij_mentor hier weg")
             message = (f"zegt dat de taak bij de mentor hoort, en {count} van niet, bijvoorbeeld "
-                       f"'{rules[first].id}' ({weight} situatie(s)); geen van beide is een uitzondering op de ander "
+                       f"'{rules[first].id}' ({_situations(weight)}); geen van beide is een uitzondering op de ander "
                        f"({_winner(total)}). {fix}")
         findings.append(_at(loaded[rules[own].id], "conflict", message, policy, point, weight))
     return findings
@@ -772,12 +782,12 @@ def _kept_findings(policy: Policy, table: dict[tuple[str, tuple[int, ...]], _Kep
         what = " en ".join(parts)
         message = (f"{what} bij taak '{task}', ook als een absolute regel de casus wegstuurt van de mentor "
                    f"(bijvoorbeeld '{rules[entry.away].id}', route {rules[entry.away].dan.route}; "
-                   f"{entry.weight} situatie(s)). Dat komt doordat deze regel absoluut is: zo staat het in het "
+                   f"{_situations(entry.weight)}). Dat komt doordat deze regel absoluut is: zo staat het in het "
                    "beleid. Hoort de taak bij gevaar niet bij de mentor, haal dan 'absoluut: ja' weg: dan zet de "
                    "doorverwijzing deze regel opzij")
         if rule.absoluut and rule.dan.route != "mentor":
             message = (f"stuurt de casus weg van de mentor en zegt toch dat taak '{task}' bij de mentor hoort "
-                       f"({entry.weight} situatie(s)). Klopt dat niet, haal taak_hoort_bij_mentor dan weg")
+                       f"({_situations(entry.weight)}). Klopt dat niet, haal taak_hoort_bij_mentor dan weg")
         findings.append(_at(loaded[rule.id], "mentor-bij-gevaar", message, policy, entry.point, entry.weight))
     return findings
 
