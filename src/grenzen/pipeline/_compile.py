@@ -583,7 +583,8 @@ class Rulesets(list[str]):
 
 
 #: One signal's share of a fact (``_signal_texts``): its item in the list of all signals, its item in its kind's list,
-#: the marks it sets (their positions in ``Compiled.marks``) and the positions of the counting blocks it counts.
+#: the marks it sets (their positions in ``Compiled.marks``), the positions of the counting blocks it counts, and the
+#: bits of its marks (``Compiled.ruleset_bits``; 0 without).
 SignalTexts: TypeAlias = tuple[str, str, tuple[int, ...], tuple[int, ...], int]
 #: One ruleset's marks in the bits of a case: the lowest bit, all ones over its marks, the ``format`` spec that writes
 #: them as 0s and 1s (first mark first, the highest bit) and the marks' texts in that order.
