@@ -312,3 +312,24 @@ def test_verschil_sees_the_safety_guard_like_advise_does(tmp_path):
     assert change.case is not None
     assert change.case["signalen"][0]["soort"] == "e"
     assert grenzen.load_policy(PLANTED).advise(change.case).redenen[0].regel == "veiligheid-nooit-alleen-bij-mentor"
+
+
+def _rule(rule_id: str, cond: dict, route: str, mine: bool) -> dict:
+    return {"id": rule_id, "titel": "T", "bron": "B", "als": cond,
+            "dan": {"route": route, "uitleg": "u", "taak_hoort_bij_mentor": "ja" if mine else "nee"}}
+
+
+@pytest.mark.parametrize("against", [1, 3])
+def test_conflicts_of_a_rule_with_several_in_the_same_files_are_one_finding(tmp_path, against):
+    # a 600-rule overlay gave 27,321 conflict warnings, up to 279 for one rule (a trial): one per rule that says 'ja'
+    rules = [_rule("t1-mentor", {"taak": "t1"}, "mentor", True)]
+    rules += [_rule(f"nee-{kind}", {"signaal": {"soort": kind}}, "zorgteam", False) for kind in "abc"[:against]]
+    analysis = analyse_policy(grenzen.load_policy(write_policy(tmp_path / "regels", rules)))
+    [finding] = [f for f in analysis.findings if f.kind == "conflict"]
+    assert finding.rule == "t1-mentor" and finding.message.endswith("Leg met zet_opzij vast wie voorgaat")
+    if against == 1:
+        assert "regel 'nee-a' zegt van niet; geen van beide is een uitzondering op de ander" in finding.message
+    else:
+        assert "3 andere regels zeggen van niet, bijvoorbeeld 'nee-a'" in finding.message
+    advice = grenzen.load_policy(tmp_path / "regels").advise(finding.case)
+    assert {r.regel for r in advice.redenen} >= {"t1-mentor", "nee-a"}
