@@ -331,5 +331,6 @@ def test_conflicts_of_a_rule_with_several_in_the_same_files_are_one_finding(tmp_
         assert "regel 'nee-a' zegt van niet; geen van beide is een uitzondering op de ander" in finding.message
     else:
         assert "3 andere regels zeggen van niet, bijvoorbeeld 'nee-a'" in finding.message
+    assert finding.case is not None
     advice = grenzen.load_policy(tmp_path / "regels").advise(finding.case)
     assert {r.regel for r in advice.redenen} >= {"t1-mentor", "nee-a"}
