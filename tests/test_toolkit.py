@@ -334,3 +334,21 @@ def test_conflicts_of_a_rule_with_several_in_the_same_files_are_one_finding(tmp_
     assert finding.case is not None
     advice = grenzen.load_policy(tmp_path / "regels").advise(finding.case)
     assert {r.regel for r in advice.redenen} >= {"t1-mentor", "nee-a"}
+
+
+def test_an_uncovered_task_of_an_overlay_names_every_task_of_its_class_at_its_place_and_pastes_as_printed(tmp_path):
+    # two new tasks without a rule: one was named with the count of both, at school/woordenlijst.yaml:1:1 (a file an
+    # overlay does not have), and its counterexample, pasted as printed under the example there, broke the file
+    school = Path(shutil.copytree(SCHOOL, tmp_path / "school"))
+    with (school / "laag.yaml").open("a", encoding="utf-8") as laag:
+        laag.write("taken:\n  huiswerk_na_ziekte:\n    label: H\n    omschrijving: H.\n"
+                   "  gesprek_wijkagent:\n    label: G\n    omschrijving: G.\n")
+    [gap] = [f for f in analyse_policy(grenzen.load_policy(school)).findings if f.kind == "niet-gedekt"]
+    assert "bij de taken 'huiswerk_na_ziekte' en 'gesprek_wijkagent' geldt in" in gap.message
+    assert (Path(gap.file).name, gap.line, gap.column) == ("laag.yaml", 10, 3)
+    pasted = str(gap).split("Tegenvoorbeeld (plak in voorbeelden/):\n", 1)[1]
+    examples = next((school / "voorbeelden").glob("*.yaml"))
+    before = run_tests(school)
+    examples.write_text(examples.read_text(encoding="utf-8").rstrip("\n") + "\n" + pasted, encoding="utf-8")
+    after = run_tests(school)
+    assert not after.unreadable and not after.problems and len(after.outcomes) == len(before.outcomes) + 1

@@ -60,6 +60,7 @@ from ..pipeline._load import (
     VOCABULARY_FILE,
     LoadedRule,
     default_rules_dir,
+    is_overlay,
     parse_model,
     read_located,
     shown_path,
@@ -115,7 +116,9 @@ class Finding:
             return head
         example = example_yaml(f"controleer: {self.kind}" + (f" {self.rule}" if self.rule else ""), self.case,
                                self.expected or {})
-        return head + "\n    Tegenvoorbeeld (plak in voorbeelden/):\n" + indent(example, 6)
+        # indented as under 'voorbeelden:' in a file of voorbeelden/, so that it can be pasted as it stands (it was
+        # indented further, and pasted under an example it made the file unreadable: a trial)
+        return head + "\n    Tegenvoorbeeld (plak in voorbeelden/):\n" + indent(example, 2)
 
 
 @dataclass
@@ -474,12 +477,34 @@ def _contradictions(state: _Collected) -> list[Finding]:
 
 
 def _uncovered(state: _Collected) -> list[Finding]:
-    """``niet-gedekt``: per task, the cases where no rule applies (the advice is the fallback)."""
+    """``niet-gedekt``: per class of tasks no rule tells apart, the cases where no rule applies (the advice is the
+    fallback), with every task of the class named, at the first one's place in the vocabulary (an overlay's own
+    task: in its laag.yaml)."""
     policy = state.policy
-    return [Finding("niet-gedekt", f"bij taak '{task}' geldt in {_situations(weight)} geen enkele regel; "
-                    "het advies valt terug op het zorgteam", _vocabulary_file(policy), 1,
-                    case=point.case, expected=_now(policy, point), count=weight)
-            for task, (point, weight) in state.uncovered.items()]
+    findings = []
+    for task, (point, weight) in state.uncovered.items():
+        tasks = state.domain.task_members.get(task, [task])
+        named = (f"taak '{task}'" if len(tasks) == 1 else
+                 "de taken " + ", ".join(f"'{t}'" for t in tasks[:-1]) + f" en '{tasks[-1]}'")
+        file, line, column = _term_place(policy, "taken", task)
+        findings.append(Finding("niet-gedekt", f"bij {named} geldt in {_situations(weight)} geen enkele regel; "
+                                "het advies valt terug op het zorgteam", file, line, column,
+                                case=point.case, expected=_now(policy, point), count=weight))
+    return findings
+
+
+def _term_place(policy: Policy, table: str, name: str) -> tuple[str, int, int]:
+    """Where ``name`` is defined under ``table`` (signalen, taken, scholing): the top layer first, as
+    (file, line, column); the policy's vocabulary file at its first line when it is not found."""
+    for directory in reversed(layer_chain(policy.path)):
+        file = directory / (LAYER_FILE if is_overlay(directory) else VOCABULARY_FILE)
+        shown = shown_path(file)
+        located = read_located(file, shown, []) if file.is_file() else None
+        data = located.data if located else None
+        if located and isinstance(data, dict) and isinstance(data.get(table), dict) and name in data[table]:
+            line, column = located.where((table, name), key=True)
+            return shown, line, column
+    return _vocabulary_file(policy), 1, 1
 
 
 @dataclass

@@ -186,6 +186,7 @@ class Domain:
     members: list[list[tuple[str, str, int | None]]] = field(default_factory=list)  # per item: its grid points
     counting: list[int] = field(default_factory=list)  # the blocks (indexes into blocks) that a rule counts
     count_blocks: list[Block] = field(default_factory=list)  # the cases with N signals for counting blocks
+    task_members: dict[str, list[str]] = field(default_factory=dict)  # representative -> the tasks of its class
 
     @property
     def count_points(self) -> list[Point]:
@@ -297,6 +298,7 @@ def build_domain(rule_sets: Iterable[list[Regel]], kinds: Sequence[str], tasks: 
         years=_years(asked.years),
         pair_contexts=_pair_contexts(interacting, task_classes, training_classes, training_sets),
         pair_items=_pair_items(interacting, items),
+        task_members={members[0]: members for members in task_classes},
         blocks=asked.signals,
         positive=positive,
         members=item_classes,
