@@ -311,3 +311,33 @@ def test_a_kind_in_laag_yaml_in_capitals_is_named_at_its_own_line_with_its_plain
     found = [(p.line, p.column, p.message, p.fix.rsplit("; ", 1)[-1]) for p in raised.value.problems]
     assert found == [(9, 3, "ongeldige naam 'Rouw'", "bedoel je 'rouw'?"),
                      (12, 3, "ongeldige naam 'Suïcidaal plan'", "bedoel je 'suicidaal_plan'?")]
+
+
+def _problems(school: Path) -> list[grenzen.Problem]:
+    with pytest.raises(grenzen.PolicyError) as raised:
+        grenzen.load_policy(school)
+    return raised.value.problems
+
+
+def test_an_overlay_rule_with_a_base_rules_id_is_told_how_to_replace_it(tmp_path):
+    # "geef één van beide regels een andere id" asked a school to edit the standard policy (a second trial)
+    school = Path(shutil.copytree(SCHOOL, tmp_path / "school"))
+    _edit(school / "school.yaml", "- id: vc-taalachterstand\n", "- id: pesten-licht-matig\n")
+    [problem] = _problems(school)
+    assert problem.code == "dubbele-id" and "standaard/" in problem.message
+    assert problem.fix == ("geef uw regel een andere id; wilt u de regel van de basis vervangen, zet die dan opzij met "
+                           "'zet_opzij: [pesten-licht-matig]' bij uw regel")
+
+
+def test_zet_opzij_under_dan_says_where_it_belongs_and_a_typo_in_it_offers_the_id(tmp_path):
+    # "onbekende sleutel 'zet_opzij'. toegestaan zijn: mentor_doet, …" for a key that exists one level up; a typo in an
+    # id was told to "voeg … toe aan een themabestand" and "dan gaat de regel over iets anders" (a second trial)
+    school = Path(shutil.copytree(SCHOOL, tmp_path / "school"))
+    _edit(school / "school.yaml", "      uitleg: Extra lessen Nederlands regelt de NT2-coördinator; de mentor meldt aan.\n",
+          "      uitleg: Extra lessen Nederlands regelt de NT2-coördinator; de mentor meldt aan.\n"
+          "      zet_opzij: [fnv-aanspreekpunt]\n")
+    [problem] = _problems(school)
+    assert problem.fix == "'zet_opzij' hoort niet onder 'dan', maar op dezelfde hoogte: zet het even ver in als 'dan'"
+    _edit(school / "school.yaml", "      zet_opzij: [fnv-aanspreekpunt]\n", "    zet_opzij: [loopbaankeuze-licht-matg]\n")
+    [problem] = _problems(school)
+    assert problem.fix == "bedoel je 'loopbaankeuze-licht-matig'? Anders: kies de id van een bestaande regel"

@@ -231,6 +231,9 @@ def translate_error(error: Any, model: type[BaseModel], located: Located, shown:
     if kind == "extra_forbidden":
         allowed = sorted(_allowed_keys(model, relative[:-1]))
         fix = did_you_mean(str(last), allowed) or "toegestaan zijn: " + ", ".join(allowed)
+        above = relative[-2] if len(relative) >= 2 else None
+        if isinstance(above, str) and last in _allowed_keys(model, relative[:-2]):  # 'zet_opzij' under 'dan'
+            fix = f"'{last}' hoort niet onder '{above}', maar op dezelfde hoogte: zet het even ver in als '{above}'"
         line, col = located.where(path, key=True)
         return Problem(shown, line, col, fill(said.rule, last=last), fix, rule_id, code)
     message, fix = fill(said.rule, name=name, last=last, **ctx), fill(said.fix, last=last, **ctx)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from .._errors import Problem
@@ -23,8 +24,7 @@ def validate(source: Source) -> list[Problem]:
         if first is not None:
             problems.append(
                 _at(item, ("id",), f"de id '{item.rule.id}' bestaat al ({first.file}:{first.line})",
-                    "geef één van beide regels een andere id; houd de id bij de regel die zet_opzij en de voorbeelden "
-                    "bedoelen", "dubbele-id")
+                    _doubled_fix(item, first, source), "dubbele-id")
             )
         else:
             by_id[item.rule.id] = item
@@ -37,6 +37,18 @@ def validate(source: Source) -> list[Problem]:
     problems.extend(_check_counts(source.rules, walked))
     problems.extend(_check_consent(source))
     return problems
+
+
+def _doubled_fix(item: LoadedRule, first: LoadedRule, source: Source) -> str:
+    """The fix for an id used twice. When the first is in a layer below (the base's files are not the writer's): a new
+    id for the writer's rule, and how to replace the base's rule instead (a trial read 'one of both')."""
+    if not source.layers or Path(first.file).parent == Path(item.file).parent:
+        return ("geef één van beide regels een andere id; houd de id bij de regel die zet_opzij en de voorbeelden "
+                "bedoelen")
+    if first.rule.absoluut:
+        return f"geef uw regel een andere id (de regel '{item.rule.id}' van de basis is absoluut en blijft gelden)"
+    return (f"geef uw regel een andere id; wilt u de regel van de basis vervangen, zet die dan opzij met "
+            f"'zet_opzij: [{item.rule.id}]' bij uw regel")
 
 
 def names_file(source: Source) -> str:
@@ -52,7 +64,10 @@ def _at(item: LoadedRule, sub: tuple[Any, ...], message: str, fix: str, code: st
 
 def _unknown(item: LoadedRule, sub: tuple[Any, ...], what: str, name: str, known: dict[str, Any], file: str) -> Problem:
     hint = did_you_mean(name, known)
-    if hint:  # a typo here, or a name gone from where it is defined: following the hint makes the rule about another
+    if what == "regel":  # a rule id in zet_opzij: nothing to add anywhere, and a typo is the likely cause
+        fix = (f"{hint} Anders: kies de id van een bestaande regel" if hint else
+               "kies de id van een bestaande regel (zie 'id:' bij die regel)")
+    elif hint:  # a typo here, or a name gone from where it is defined: following the hint makes the rule about another
         # thing (a safety rule about a divorce), so the fix says so, after the fix that keeps the rule as it is
         fix = f"voeg '{name}' toe aan {file}; of is het een tikfout: {hint} Let op: dan gaat de regel over iets anders"
     elif not known:
