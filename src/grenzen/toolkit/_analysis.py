@@ -616,10 +616,7 @@ def _conflicts(policy: Policy, conflicts: dict[tuple[int, int, bool], tuple[Poin
         findings.append(_conflicts_of(policy, loaded, a, others))
     for own, others in grouped.items():
         first, point, _ = others[0]
-        total: dict[bool, int] = {}
-        for _, _, weights in others:
-            for verdict, weight in weights.items():
-                total[verdict] = total.get(verdict, 0) + weight
+        total = _summed(weights for _, _, weights in others)
         weight = sum(total.values())
         says = rules[own].dan.taak_hoort_bij_mentor
         names = ", ".join(rules[o].id for o, _, _ in others if not rules[o].absoluut)  # absolute ones stay put
@@ -643,6 +640,15 @@ def _conflicts(policy: Policy, conflicts: dict[tuple[int, int, bool], tuple[Poin
     return findings
 
 
+def _summed(weights: Iterable[dict[bool, int]]) -> dict[bool, int]:
+    """Situations per verdict over several pairs of rules."""
+    total: dict[bool, int] = {}
+    for each in weights:
+        for verdict, weight in each.items():
+            total[verdict] = total.get(verdict, 0) + weight
+    return total
+
+
 def _conflicts_of(policy: Policy, loaded: dict[str, LoadedRule], rule: int,
                   others: list[tuple[int, Point, dict[bool, int]]]) -> Finding:
     """One ``conflict`` finding at a rule that says 'ja' against the rules of the same files that say 'nee': one
@@ -650,10 +656,7 @@ def _conflicts_of(policy: Policy, loaded: dict[str, LoadedRule], rule: int,
     per rule, a trial)."""
     rules = policy.rules
     first, point, _ = others[0]
-    total: dict[bool, int] = {}
-    for _, _, weights in others:
-        for verdict, weight in weights.items():
-            total[verdict] = total.get(verdict, 0) + weight
+    total = _summed(weights for _, _, weights in others)
     if len(others) == 1:
         said = f"regel '{rules[first].id}' zegt van niet; geen van beide is een uitzondering op de ander"
     else:
