@@ -108,6 +108,12 @@ def test_yaml_tags_and_aliases_are_refused_in_a_case(basis):
     assert any("ankers" in m for m in _single_messages(basis, "taak: &t signaleren\nid: *t\n"))
 
 
+def test_a_duplicate_key_in_a_yaml_case_is_never_named(basis):
+    # a rule file's duplicate key is named with its first line; a case's key may be a name, so it is not
+    assert _single_messages(basis, "taak: signaleren\nSanne de Vries: 1\nSanne de Vries: 2\n") == [
+        f"regel 3, kolom 1: {DUPLICATE}"]
+
+
 # --- streams -------------------------------------------------------------------------------------------------
 
 @pytest.mark.slow

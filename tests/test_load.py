@@ -148,6 +148,14 @@ def test_what_is_left_open_or_misplaced_is_shown_where_to_look(tmp_path, text, w
     assert problem.message.startswith("dit is geen geldige YAML: ")
 
 
+def test_a_duplicate_key_in_a_rule_file_is_named_with_its_first_line(tmp_path):
+    # it said "deze sleutel staat twee keer" only, at the second: which key, and where the first is (a trial)
+    text = "thema: X\nregels:\n  - id: a\n    titel: T\n    bron: B\n    titel: U\n"
+    problem = only(problems_of(write_theme(tmp_path, text)), "twee keer")
+    assert (problem.line, problem.column, problem.code) == (6, 5, "dubbele-sleutel")
+    assert problem.message.startswith("de sleutel 'titel' staat twee keer in hetzelfde blok (eerst op regel 4)")
+
+
 def test_billion_laughs_is_refused_fast(tmp_path):
     lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]

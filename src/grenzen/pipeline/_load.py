@@ -192,7 +192,7 @@ def read_located(path: Path, shown: str, problems: list[Problem], first_key: str
     try:
         located = read_yaml(text)
     except YamlProblem as exc:
-        problems.append(Problem(shown, exc.line, exc.column, exc.message, code=exc.code))
+        problems.append(Problem(shown, exc.line, exc.column, exc.named or exc.message, code=exc.code))
         return None
     if not isinstance(located.data, dict):
         first = first_key or FIRST_KEY.get(path.name, "thema")

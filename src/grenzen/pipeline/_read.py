@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from .._errors import CaseError, FieldError
-from ._yaml import ALIASES, BAD_NUMBER, MAX_DEPTH, MAX_NODES, NO_TAGS, ODD_NUMBER, YamlProblem, read_yaml
+from ._yaml import ALIASES, BAD_NUMBER, DUPLICATE, MAX_DEPTH, MAX_NODES, NO_TAGS, ODD_NUMBER, YamlProblem, read_yaml
 
 MAX_CASE_BYTES = 1_000_000  # one case (a file, standard input, one JSON Lines line); Policy.max_case_bytes
 
@@ -24,7 +24,6 @@ NOT_UTF8 = "de tekst is geen UTF-8"
 NOT_JSON = "geen geldige JSON"
 NOT_OBJECT = "moet een object met velden zijn (een JSON-object of een YAML-blok)"
 TOO_DEEP = "de tekst is te diep genest"
-DUPLICATE = "deze sleutel staat twee keer in hetzelfde blok; voeg ze samen"
 _BOM = "\ufeff"
 
 

@@ -53,14 +53,19 @@ class Located:
 
 
 class YamlProblem(Exception):
-    """A YAML text that cannot be read; message in Dutch, with position."""
+    """A YAML text that cannot be read; message in Dutch, with position.
 
-    def __init__(self, message: str, line: int, column: int, code: str = "geen-geldige-yaml") -> None:
+    ``named``: the message with the text it is about (a key), for the policy's own files only; a case's keys are never
+    shown (they may hold a name), so a case gets ``message``."""
+
+    def __init__(self, message: str, line: int, column: int, code: str = "geen-geldige-yaml",
+                 named: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
         self.column = column
         self.code = code  # stable, as Problem.code
+        self.named = named
 
 
 _SCALAR_TAGS = {
@@ -70,6 +75,16 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:float",
 }
+
+
+#: a key written twice in one block (for a case: never which key, see ``YamlProblem.named``)
+DUPLICATE = "deze sleutel staat twee keer in hetzelfde blok; voeg ze samen"
+
+
+def _clipped(text: str, most: int = 40) -> str:
+    """``text`` on one line and at most ``most`` characters, for a message."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= most else flat[:most - 1] + "…"
 
 
 def _pos(node: yaml.Node) -> tuple[int, int]:
@@ -207,8 +222,10 @@ class _Builder:
                 raise YamlProblem("een sleutel moet tekst zijn", *_pos(key_node), "sleutel-geen-tekst")
             key = key_node.value
             if key in result:
-                raise YamlProblem("deze sleutel staat twee keer in hetzelfde blok; voeg ze samen", *_pos(key_node),
-                                  "dubbele-sleutel")
+                first = key_positions[(*path, key)][0]
+                named = (f"de sleutel '{_clipped(key)}' staat twee keer in hetzelfde blok (eerst op regel {first}); "
+                         "houd er één over, of voeg ze samen")
+                raise YamlProblem(DUPLICATE, *_pos(key_node), "dubbele-sleutel", named)
             sub = (*path, key)
             key_positions[sub] = _pos(key_node)
             result[key] = self.walk(value_node, sub, depth)
