@@ -156,6 +156,17 @@ def test_a_duplicate_key_in_a_rule_file_is_named_with_its_first_line(tmp_path):
     assert problem.message.startswith("de sleutel 'titel' staat twee keer in hetzelfde blok (eerst op regel 4)")
 
 
+def test_a_misspelt_required_key_is_one_problem_not_two(tmp_path):
+    # 'titl:' got "onbekende sleutel 'titl', bedoel je 'titel'?" and "'titel' ontbreekt, voeg 'titel:' toe": following
+    # both gave 'titel' twice (a trial, with 'nam:' in laag.yaml)
+    rule = {key if key != "titel" else "titl": value for key, value in GOOD.items()}
+    problems = problems_of(write_policy(tmp_path / "regels", [rule]))
+    assert [(p.code, p.fix) for p in problems] == [("onbekende-sleutel", "bedoel je 'titel'?")], [str(p) for p in problems]
+    far = {key if key != "titel" else "kop": value for key, value in GOOD.items()}  # not a misspelling: both said
+    assert {p.code for p in problems_of(write_policy(tmp_path / "ander", [far]))} == {"onbekende-sleutel",
+                                                                                      "verplicht-veld-ontbreekt"}
+
+
 def test_billion_laughs_is_refused_fast(tmp_path):
     lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .._errors import Problem
+from .._errors import Problem, closest
 from .._models import KIND_PATTERN
 from .._translate import context, did_you_mean, fill, plain_name, wording
 from ._rulefile import Afspraken, Regel, ThemaKop, Voorwaarde, Woordenlijst
@@ -209,16 +209,36 @@ def parse_model(
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        for error in exc.errors(include_input=False, include_url=False):
-            problems.append(translate_error(error, model, located, shown, prefix))
+        errors = exc.errors(include_input=False, include_url=False)
+        meant = _misspelt(errors, model)
+        for error in errors:
+            if error["type"] != "missing" or _relative(error) not in meant:
+                problems.append(translate_error(error, model, located, shown, prefix))
         return None
+
+
+def _relative(error: Any) -> tuple[Any, ...]:
+    """Where a pydantic error is, as keys and list positions in the file (below where its model stands)."""
+    return tuple(p for p in error["loc"]
+                 if p != "[key]" and not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+
+
+def _misspelt(errors: list[Any], model: type[BaseModel]) -> set[tuple[Any, ...]]:
+    """The required keys that an unknown key beside them is a misspelling of ('nam:' for 'naam:'): the unknown key's
+    "bedoel je 'naam'?" says it all, so "'naam' ontbreekt" is not said as well (following both doubles the key)."""
+    meant = set()
+    for error in errors:
+        if error["type"] == "extra_forbidden" and isinstance(last := _relative(error)[-1], str):
+            above = _relative(error)[:-1]
+            if close := closest(last, _allowed_keys(model, above)):
+                meant.add((*above, close))
+    return meant
 
 
 def translate_error(error: Any, model: type[BaseModel], located: Located, shown: str, prefix: tuple[Any, ...] = (),
                     ) -> Problem:
     """One pydantic error as a Dutch problem located in the file (``prefix``: where ``model`` stands in it)."""
-    loc = tuple(p for p in error["loc"] if p != "[key]")
-    relative = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+    relative = _relative(error)
     path = prefix + relative
     kind = error["type"]
     ctx = context(error)
