@@ -158,8 +158,8 @@ def test_the_most_counts_with_the_most_kind_lists(tmp_path):
 
 
 def test_the_most_counts_with_marks_and_kind_lists(tmp_path):
-    """150 counts leave room for 80 marks; with more signal blocks than that, 30 get a mark and the others keep
-    a list per kind: with 16 group markers a case that meets every block still fits in 255 fields per fact."""
+    """150 counts leave room for 95 marks; with more signal blocks than that, 45 get a mark and the others keep
+    a list per kind: with the group field a case that meets every block still fits in 255 fields per fact."""
     from strategies import AGREEMENTS, VOCABULARY
 
     kinds = [f"k{i}" for i in range(50)]
@@ -167,12 +167,12 @@ def test_the_most_counts_with_marks_and_kind_lists(tmp_path):
     rules = [rule(f"n{i}", {"aantal_signalen": {"minstens": 1 + i % 50, "duur_minstens_weken": i}}, "zorgteam")
              for i in range(MAX_COUNTS)]
     rules += [rule(f"s{i}-{w}", {"signaal": {"soort": kind, "duur_minstens_weken": w}})
-              for w in (1, 2, 3) for i, kind in enumerate(kinds)]  # the first 30 get a mark: every kind keeps a list
+              for w in (1, 2, 3) for i, kind in enumerate(kinds)]  # the first 45 get a mark: every kind keeps a list
     policy = grenzen.load_policy(write_policy(tmp_path / "regels", rules, vocabulary, AGREEMENTS))
-    assert len(policy._compiled.marks) == 30 and len(policy._compiled.listed_kinds) == 50
+    assert len(policy._compiled.marks) == 45 and len(policy._compiled.listed_kinds) == 50
     case = Casus.model_validate({"taak": "t1", "signalen": [signal(k, weeks=200) for k in kinds]})
     fact = encode_case(case, policy._compiled)
-    assert len([k for k in fact if k.startswith("p")]) == 30 and len([k for k in fact if k.startswith("s_")]) == 50
+    assert len([k for k in fact if k.startswith("p")]) == 45 and len([k for k in fact if k.startswith("s_")]) == 50
     assert len(fact) + 2 <= 255  # sid and id are added by the engine driver
     advice = policy.advise(case)
     assert engine_advice_fields(advice) == reference_advice(policy.rules, policy.agreements, case,

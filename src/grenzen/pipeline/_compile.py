@@ -7,7 +7,7 @@ Engine facts (see docs/ontwerp.md, "Driving durable_rules safely", for the traps
   them gives wrong answers; we never emit one.
 * A signal block is a mark: the fact writer sets ``p<n>: 1`` when some signal of the case meets
   block ``n`` and leaves the field out otherwise, so the block is ``$ex`` (under ``niet``: ``$nex``,
-  safe because every rule also tests a group marker) on one scalar, with no array test at all.
+  safe because every rule also tests the group field) on one scalar, with no array test at all.
   Marks are given to the distinct blocks in policy order while the fact stays within its 255
   properties (``_marks``); blocks past that keep the list layout below.
 * Negation is pushed down to single comparisons (no ``$not``). An unmarked negated signal
@@ -15,9 +15,9 @@ Engine facts (see docs/ontwerp.md, "Driving durable_rules safely", for the traps
   item field: the kind, or a copy of the kind that the fact writer blanks (``"_"``) for signals
   outside the condition's bounds. That list and the training list carry a sentinel item, so "for
   all items" is never asked of an empty list; absent values are -1 or ``"_"``.
-* Every rule is AND-ed with a group marker that only case facts carry; groups and rulesets stay
+* Every rule is AND-ed with its group's test on a field that only case facts carry; groups and rulesets stay
   small, which keeps the engine away from its stack limit (error 303) and its fan-out hang.
-* The fact stays below the engine's 255 properties per fact (error 302): group markers, seven
+* The fact stays below the engine's 255 properties per fact (error 302): the group field, seven
   fixed fields, the counting fields, the marks and, only when some blocks are unmarked, one list
   per kind the case has (at most 50).
 * A condition too large for one engine rule (31 expression slots, two per ``$and``/``$or``: error
@@ -108,27 +108,28 @@ RANGE_FIELDS = {"leeftijd": "lft", "leerjaar": "lj"}  # the fact fields of the r
 # The sentinel item of the list of all signals: severity 0 < any real one, duration -1, no kind. The
 # compiled policy adds its bound fields (``Compiled.bounds``), all ``"_"``.
 SENTINEL = {"e": 0, "d": ABSENT, KIND: NO_TEXT}
-# The C matcher walks alpha nodes with a 64-slot stack (error 303 when full). Every marker of a
+# The C matcher walks alpha nodes with a 64-slot stack (error 303 when full). Every group test of a
 # ruleset matches every fact, so the stack peaks near (groups per ruleset + terms in one group);
 # measured: 16 groups x 48 terms fits, 16 x 56 does not. We keep 16 x 40.
 RULES_PER_GROUP = 12
 TERMS_PER_GROUP = 40
 GROUPS_PER_RULESET = 16
 # Each $and/$or of one engine rule takes two of its 31 expression slots (MAX_SEQUENCE_EXPRESSIONS 32
-# in rete.h, checked by APPEND_EXPRESSION in rete.c createAlpha: error 113), the group marker's $and
+# in rete.h, checked by APPEND_EXPRESSION in rete.c createAlpha: error 113), the group test's $and
 # included. Leaves take none (we never compare two fields).
 MAX_NODES = 15
 #: Most distinct bound combinations negated signal conditions may use: each is one field on every item
 #: of the list of all signals, and an item may have 255 properties (error 302) with ``e``, ``d``, ``k``.
 MAX_NEGATED_BOUNDS = 200
 #: Most distinct counting blocks (``aantal_signalen`` without ``minstens``) a policy may use: each is one number on
-#: every fact, beside at most 16 group markers, 7 fixed fields and 50 lists of one kind (255 in all, error 302).
+#: every fact, beside the group field, 7 fixed fields and 50 lists of one kind (255 in all, error 302).
 MAX_COUNTS = 150
-#: Properties an engine fact may have (error 302), and the fields every fact may carry besides markers, counts, marks
-#: and lists: taak, lft, lj, t, ea_w, ea_e, s, sid, id.
+#: Properties an engine fact may have (error 302), and the fields every fact may carry besides the group field, counts,
+#: marks and lists: taak, lft, lj, t, ea_w, ea_e, s, sid, id.
 FACT_PROPERTIES = 255
 FIXED_FIELDS = 9
 MARK = "p"  # the marks are p0, p1, …: no other fact field starts with it
+GROUP = "_g"  # the group field: 1 on every case fact; each group of rules tests it with a test of its own
 
 
 def _and(parts: Iterable[Expr]) -> Expr:
@@ -499,7 +500,7 @@ CircuitNames: TypeAlias = str | tuple[str, list["CircuitNames"]]
 
 
 def _fits(nodes: int, terms: int, top_is_and: bool) -> bool:
-    """Does a body fit one engine rule, with the group marker AND-ed in (a new $and unless it is one)?"""
+    """Does a body fit one engine rule, with the group test AND-ed in (a new $and unless it is one)?"""
     return nodes + (0 if top_is_and else 1) <= MAX_NODES and terms <= TERMS_PER_GROUP
 
 
@@ -596,7 +597,7 @@ class Compiled:
     """Engine rulesets for a policy and what is needed to turn a case into a fact."""
 
     rulesets: Rulesets  # rule names are "r<index>", or "r<index>.<n>" for a rule spread over several
-    markers: dict[str, int]  # every group marker field, set to 1 on each fact
+    markers: dict[str, int]  # the group field (``GROUP``), set to 1 on each fact
     never: list[int] = field(default_factory=list)  # rules whose condition can never hold
     bounds: tuple[tuple[str, int, int, int | None], ...] = ()  # (item field, low, high, weeks) under negation
     #: per distinct counting block: (fact field, its kinds or None for any, kinds it excludes, low, high, weeks)
@@ -614,7 +615,7 @@ class Compiled:
     ruleset_bits: list[RulesetBits] | None = None
     mark_bits: tuple[int, ...] = ()
 
-    prefix: str = "{"  # start of every fact: the group markers
+    prefix: str = "{"  # start of every fact: the group field
     sentinel: str = ""  # the sentinel item of the list of all signals, as JSON
     #: each signal's texts in the fact by (kind, severity, weeks), made once (``fact_json``; at most SIGNAL_TEXTS_KEPT)
     signal_texts: dict[tuple[str, str, int | None], SignalTexts] = field(default_factory=dict, repr=False)
@@ -623,10 +624,10 @@ class Compiled:
     kind_marks: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
 
 
-#: One engine rule: its name, its body as durable_rules JSON text without the group marker (``_body_text``; ``""``:
+#: One engine rule: its name, its body as durable_rules JSON text without the group test (``_body_text``; ``""``:
 #: it always holds) and its DNF terms.
 EngineRule: TypeAlias = tuple[str, str, int]
-#: Engine rules that share one group marker: (name, body text) each.
+#: Engine rules that share one group test: (name, body text) each.
 Group: TypeAlias = list[tuple[str, str]]
 
 
@@ -734,9 +735,9 @@ def _named(blocks: list[Selection]) -> dict[Selection, str]:
 
 
 def ruleset_room(counts: int) -> int:
-    """How many marks one fact has room for beside the group markers, the fixed fields and ``counts`` counting fields
+    """How many marks one fact has room for beside the group field, the fixed fields and ``counts`` counting fields
     (255 properties in all)."""
-    return FACT_PROPERTIES - GROUPS_PER_RULESET - FIXED_FIELDS - counts
+    return FACT_PROPERTIES - 1 - FIXED_FIELDS - counts  # 1: the group field
 
 
 def mark_room(blocks: int, counts: int) -> int:
@@ -806,7 +807,7 @@ def _engine_rules(index: int, expr: Expr, compiled: Compiled) -> list[EngineRule
 
 
 def _body_text(leaf: Expr) -> str:
-    """An engine rule's condition without its group marker, as the JSON text of the parts the marker is AND-ed with
+    """An engine rule's condition without its group test, as the JSON text of the parts the test is AND-ed with
     (comma-separated; ``""``: it always holds). Written once per engine rule, however many rulesets hold it."""
     if leaf == TRUE:
         return ""
@@ -836,16 +837,18 @@ def _groups(entries: list[EngineRule]) -> list[Group]:
 
 
 def _rulesets(groups: list[Group], markers: dict[str, int]) -> list[str]:
-    """The engine rulesets as JSON text: ``GROUPS_PER_RULESET`` groups each, every rule AND-ed with its group's
-    marker ``_g<n>`` (each marker used is added to ``markers``): ``{"r0":{"all":[{"m":{"$and":[{"$ex":{"_g0":1}},
-    …]}}]},…}``, the text ``json.dumps`` gives the same structure (names and markers need no escaping)."""
+    """The engine rulesets as JSON text: ``GROUPS_PER_RULESET`` groups each, every rule AND-ed with its group's test
+    on the one group field ``_g`` (added to ``markers``): ``{"r0":{"all":[{"m":{"$and":[{"$gte":{"_g":0}},…]}}]},…}``
+    for group 0, ``{"$gte":{"_g":-1}}`` for group 1, and so on: tests that every case fact (``"_g":1``) meets, each
+    a node of its own that the rules of its group hang under. One field, not one per group: the engine walks every
+    field of the fact at every node it visits (``handleAlpha``), so sixteen fields cost at every node. The text is
+    what ``json.dumps`` gives (names need no escaping)."""
     rulesets: list[list[str]] = []
+    markers[GROUP] = 1
     for number, group in enumerate(groups):
         if number % GROUPS_PER_RULESET == 0:
             rulesets.append([])
-        marker = f"_g{number % GROUPS_PER_RULESET}"
-        markers[marker] = 1
-        test = f'{{"$ex":{{"{marker}":1}}}}'
+        test = f'{{"$gte":{{"{GROUP}":{-(number % GROUPS_PER_RULESET)}}}}}'
         rulesets[-1].extend(f'"{name}":{{"all":[{{"m":{{"$and":[{test},{body}]}}}}]}}' if body
                             else f'"{name}":{{"all":[{{"m":{test}}}]}}' for name, body in group)
     return ["{" + ",".join(rules) + "}" for rules in rulesets]
