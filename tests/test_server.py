@@ -391,6 +391,16 @@ def test_a_reload_that_loses_a_safety_kind_is_logged(tmp_path, caplog):
     assert not [r for r in caplog.records if "veiligheidssignalen" in r.getMessage()]
 
 
+def test_the_policy_served_is_named_in_the_log_at_start(tmp_path, caplog):
+    # the log said which policy a reload brought, but not which one the service started with (a trial)
+    from grenzen.server._holder import PolicyHolder
+
+    with caplog.at_level("INFO", logger="grenzen.server"):
+        holder = PolicyHolder(_copy_rules(tmp_path), 1_000_000)
+    [record] = [r for r in caplog.records if r.getMessage().startswith("Beleid geladen: ")]
+    assert f"versie {holder.policy.version} ({len(holder.policy.rules)} regels)" in record.getMessage()
+
+
 @pytest.mark.slow
 def test_requests_during_reloads_all_succeed(tmp_path):
     import threading
@@ -531,7 +541,7 @@ def test_grenzen_serve_reloads_on_sighup(tmp_path, workers):
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
-    assert "Beleid herladen" in err
+    assert "Beleid herladen" in err and err.count("Beleid geladen: ") == workers
 
 
 @pytest.mark.parametrize("method, path", [("POST", "/v1/advies"), ("POST", "/v1/wat-als"), ("GET", "/v1/beleid")])

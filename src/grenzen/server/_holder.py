@@ -36,6 +36,8 @@ class PolicyHolder:
     def __init__(self, rules: Path | None, max_bytes: int) -> None:
         self.rules, self.max_bytes = rules, max_bytes
         self.policy = self._load()  # a policy that does not load stops the start: there is nothing to serve
+        LOG.info("Beleid geladen: %s, versie %s (%d regels).", self.policy.name, self.policy.version,
+                 len(self.policy.rules))  # which policy answers, in the service's log (a trial)
         self.reloads = 0
         self._lock = threading.Lock()
 
