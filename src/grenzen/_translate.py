@@ -78,13 +78,14 @@ def fill(template: str, **values: Any) -> str:
         return template
 
 
-def plain_name(value: str) -> str:
-    """A name refused for its letters written as names are: no capitals or accents, ``_`` for spaces and dashes
-    (``Suïcidaal plan`` -> ``suicidaal_plan``). For the hint after such a name, in cases and rule files."""
+def plain_name(value: str, joiner: str = "_") -> str:
+    """A name refused for its letters written as names are: no capitals or accents, ``joiner`` for spaces and dashes
+    (``Suïcidaal plan`` -> ``suicidaal_plan``; a rule id: ``School regel`` -> ``school-regel``). For the hint after
+    such a name, in cases and rule files."""
     import unicodedata  # only for a refused name: no start pays for it
 
     plain = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[\s-]+", "_", plain.strip().lower())
+    return re.sub(r"[\s-]+", joiner, plain.strip().lower())
 
 
 def did_you_mean(name: object, options: Iterable[str]) -> str | None:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from .._errors import Problem, closest
 from .._models import KIND_PATTERN
 from .._translate import context, did_you_mean, fill, plain_name, wording
-from ._rulefile import Afspraken, Regel, ThemaKop, Voorwaarde, Woordenlijst
+from ._rulefile import RULE_ID_PATTERN, Afspraken, Regel, ThemaKop, Voorwaarde, Woordenlijst
 from ._yaml import Located, YamlProblem, read_yaml
 
 VOCABULARY_FILE = "woordenlijst.yaml"
@@ -307,15 +307,18 @@ def _plain_hint(data: Any, path: tuple[Any, ...]) -> str | None:
     """For a name refused for its letters ('Rouw', 'Suïcidaal plan'), "bedoel je 'rouw'?": how names are written.
     Whether the policy knows that name is said when the file is read again (an unknown name gets its own hint)."""
     value = _value_at(data, path)
-    if not isinstance(value, str) or _ID_KEYS.intersection(p for p in path if isinstance(p, str)):
+    if not isinstance(value, str):
         return None
+    if _ID_KEYS.intersection(p for p in path if isinstance(p, str)):  # a rule id: 'School-Regel' is 'school-regel'
+        return _spelling(value, "-", RULE_ID_PATTERN)
     return _spelling(value)
 
 
-def _spelling(value: str) -> str | None:
-    """"bedoel je 'rouw'?" for 'Rouw': the name as names are written, when that is a name."""
-    plain = plain_name(value)
-    return f"bedoel je '{plain}'?" if plain != value and re.fullmatch(KIND_PATTERN, plain) else None
+def _spelling(value: str, joiner: str = "_", pattern: str = KIND_PATTERN) -> str | None:
+    """"bedoel je 'rouw'?" for 'Rouw': the name as names are written (``joiner`` for spaces and dashes), when that
+    is a name (``pattern``)."""
+    plain = plain_name(value, joiner)
+    return f"bedoel je '{plain}'?" if plain != value and re.fullmatch(pattern, plain) else None
 
 
 def _named(path: tuple[Any, ...]) -> str:

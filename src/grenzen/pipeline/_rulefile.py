@@ -41,7 +41,8 @@ Weeks = Annotated[int, Strict(), Field(ge=0, le=MAX_WEEKS)]
 #: School years in rules: the same 1-6 as a case's ``leerjaar`` (a bound outside it could only be a typing error).
 SchoolYear = Annotated[int, Strict(), Field(ge=MIN_YEAR, le=MAX_YEAR)]
 Kind = Annotated[str, Field(pattern=KIND_PATTERN)]
-RuleId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,79}$")]
+RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,79}$"
+RuleId = Annotated[str, Field(pattern=RULE_ID_PATTERN)]
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 
 
