@@ -115,7 +115,7 @@ class _Explorer:
 
     def _ask(self, field: str, als: str, data: dict[str, Any]) -> WhatIf | None:
         changed = self.policy.validate_case(data)
-        advice = self.policy.advise(changed)
+        advice = self.policy.combine(self.policy.applicable(changed), changed)  # validated once, not again in advise
         if self._key(advice) == self.outcome:
             return None
         return WhatIf(field, als, outcome_text(advice), changed, advice)
