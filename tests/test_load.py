@@ -156,6 +156,17 @@ def test_a_duplicate_key_in_a_rule_file_is_named_with_its_first_line(tmp_path):
     assert problem.message.startswith("de sleutel 'titel' staat twee keer in hetzelfde blok (eerst op regel 4)")
 
 
+def test_the_yaml_reader_names_a_key_only_when_asked():
+    # a case is read without naming keys: its keys may hold a name, and no exception may carry one
+    text = "taak: x\nSanne: 1\nSanne: 2\n"
+    with pytest.raises(YamlProblem) as plain:
+        read_yaml(text)
+    assert plain.value.named is None and "Sanne" not in str(plain.value.args) + plain.value.message
+    with pytest.raises(YamlProblem) as named:
+        read_yaml(text, name_keys=True)
+    assert named.value.named is not None and "'Sanne'" in named.value.named
+
+
 def test_a_misspelt_required_key_is_one_problem_not_two(tmp_path):
     # 'titl:' got "onbekende sleutel 'titl', bedoel je 'titel'?" and "'titel' ontbreekt, voeg 'titel:' toe": following
     # both gave 'titel' twice (a trial, with 'nam:' in laag.yaml)

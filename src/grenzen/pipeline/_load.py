@@ -190,7 +190,7 @@ def read_located(path: Path, shown: str, problems: list[Problem], first_key: str
                                 code="geen-utf8"))
         return None
     try:
-        located = read_yaml(text)
+        located = read_yaml(text, name_keys=True)  # the policy's own files: a problem may name its key
     except YamlProblem as exc:
         problems.append(Problem(shown, exc.line, exc.column, exc.named or exc.message, code=exc.code))
         return None
@@ -228,10 +228,10 @@ def _misspelt(errors: list[Any], model: type[BaseModel]) -> set[tuple[Any, ...]]
     "bedoel je 'naam'?" says it all, so "'naam' ontbreekt" is not said as well (following both doubles the key)."""
     meant = set()
     for error in errors:
-        if error["type"] == "extra_forbidden" and isinstance(last := _relative(error)[-1], str):
-            above = _relative(error)[:-1]
-            if close := closest(last, _allowed_keys(model, above)):
-                meant.add((*above, close))
+        where = _relative(error)
+        if (error["type"] == "extra_forbidden" and where and isinstance(where[-1], str)
+                and (close := closest(where[-1], _allowed_keys(model, where[:-1])))):
+            meant.add((*where[:-1], close))
     return meant
 
 

@@ -55,8 +55,8 @@ class Located:
 class YamlProblem(Exception):
     """A YAML text that cannot be read; message in Dutch, with position.
 
-    ``named``: the message with the text it is about (a key), for the policy's own files only; a case's keys are never
-    shown (they may hold a name), so a case gets ``message``."""
+    ``named``: the message with the text it is about (a key), only when the reader was asked to name keys (the policy's
+    own files; a case's keys may hold a name and are never put in a message, ``read_yaml``)."""
 
     def __init__(self, message: str, line: int, column: int, code: str = "geen-geldige-yaml",
                  named: str | None = None) -> None:
@@ -160,8 +160,9 @@ def _explained(exc: yaml.MarkedYAMLError, text: str) -> tuple[str, int, int] | N
     return f"dit is geen geldige YAML: hier begint {left}; {fix}", opened.line + 1, opened.column + 1
 
 
-def read_yaml(text: str) -> Located:
-    """Parse one YAML document into plain data with positions."""
+def read_yaml(text: str, name_keys: bool = False) -> Located:
+    """Parse one YAML document into plain data with positions; ``name_keys``: a problem with a key names it
+    (``YamlProblem.named``; for the policy's own files, never for a case)."""
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -184,15 +185,16 @@ def read_yaml(text: str) -> Located:
     # an alias needs a '*' in the text: without one, no node can be met twice and the walk need not look
     # an anchor, and the non-specific tag "!", leave no trace in the node: they are found in the text, where it starts
     marked = "!" in text or "&" in text
-    located.data = _Builder(located, aliases="*" in text, text=text if marked else None).walk(node, (), 0)
+    located.data = _Builder(located, aliases="*" in text, text=text if marked else None,
+                            name_keys=name_keys).walk(node, (), 0)
     return located
 
 
 class _Builder:
     """Plain data from a composed document, with the position of every node and key (``Located``)."""
 
-    def __init__(self, out: Located, aliases: bool, text: str | None = None) -> None:
-        self.out, self.aliases, self.text = out, aliases, text
+    def __init__(self, out: Located, aliases: bool, text: str | None = None, name_keys: bool = False) -> None:
+        self.out, self.aliases, self.text, self.name_keys = out, aliases, text, name_keys
         self.positions, self.key_positions = out.positions, out.key_positions
         self.seen: set[int] = set()
 
@@ -222,9 +224,9 @@ class _Builder:
                 raise YamlProblem("een sleutel moet tekst zijn", *_pos(key_node), "sleutel-geen-tekst")
             key = key_node.value
             if key in result:
-                first = key_positions[(*path, key)][0]
-                named = (f"de sleutel '{_clipped(key)}' staat twee keer in hetzelfde blok (eerst op regel {first}); "
-                         "houd er één over, of voeg ze samen")
+                named = (f"de sleutel '{_clipped(key)}' staat twee keer in hetzelfde blok (eerst op regel "
+                         f"{key_positions[(*path, key)][0]}); houd er één over, of voeg ze samen"
+                         if self.name_keys else None)
                 raise YamlProblem(DUPLICATE, *_pos(key_node), "dubbele-sleutel", named)
             sub = (*path, key)
             key_positions[sub] = _pos(key_node)
