@@ -292,6 +292,24 @@ def test_a_misspelt_group_is_warned_with_the_group_it_likely_meant(tmp_path, gro
     assert [f.kind for f in grenzen.analyse_policy(policy).warnings] == ["groep-verschrijving"]
 
 
+@pytest.mark.parametrize("flagged, group, warned", [(False, "veiligheid", True), (True, "veiligheid", False),
+                                                     (False, "thuis", False), (False, None, False)])
+def test_a_kind_without_the_safety_flag_in_the_safety_group_is_warned(tmp_path, flagged, group, warned):
+    # a school's own kind in group 'veiligheid' that lost 'veiligheid: ja' passed controleer unseen (a trial): no
+    # check guards a kind that is not flagged, so its group, the class it belongs to, has to say it
+    from grenzen.toolkit._analysis import _unflagged_in_safety_groups
+
+    kinds = forced_marriage(flagged)
+    if group:
+        kinds["huwelijksdwang"]["groep"] = group
+    findings = _unflagged_in_safety_groups(grenzen.load_policy(overlay(tmp_path / "school", kinds, [MARRIAGE_RULE])))
+    assert [f.kind for f in findings] == (["veiligheidsgroep"] if warned else [])
+    if warned:
+        lines = (tmp_path / "school" / "laag.yaml").read_text(encoding="utf-8").splitlines()
+        assert "'huwelijksdwang'" in findings[0].message and "17 van de 17 andere" in findings[0].message
+        assert findings[0].file.endswith("laag.yaml") and lines[findings[0].line - 1].strip() == "groep: veiligheid"
+
+
 @pytest.mark.slow
 def test_a_conflict_never_suggests_setting_aside_an_absolute_rule(tmp_path):
     # an overlay rule that says the task is the mentor's, against the default's absolute rule that says it is not

@@ -18,6 +18,9 @@ kind                       level         meaning
                                          a safety kind it dropped
 ``groep-verschrijving``   waarschuwing  a kind's ``groep`` is named by no other kind and no rule, and is close to
                                          a group that is (a typo leaves the kind out of ``groep:`` selections)
+``veiligheidsgroep``       waarschuwing  a kind without ``veiligheid: ja`` in a group whose other kinds mostly have it
+                                         (a school's own kind that lost or never got the flag: safety is a property
+                                         of a class of signals, and its group says which class)
 ``conflict``               waarschuwing  one rule says the task belongs to the mentor, another that it
                                          does not, and neither is an exception to the other (in an overlay:
                                          one finding per rule of the writer, the other side's rules counted)
@@ -84,6 +87,7 @@ LEVELS = {
     "uitzondering-zonder-effect": WARNING,
     "minder-veiligheidssignalen": WARNING,
     "groep-verschrijving": WARNING,
+    "veiligheidsgroep": WARNING,
     "conflict": WARNING,
     "niet-gedekt": WARNING,
     **dict.fromkeys(PLAIN_LANGUAGE, WARNING),
@@ -243,6 +247,7 @@ def _analyse(policy: Policy, pairs: bool) -> Analysis:
         *_conflicts(policy, state.conflicts, _writer_rules(policy), state.loaded),
         *_fewer_safety_kinds(policy),
         *_misspelt_groups(policy),
+        *_unflagged_in_safety_groups(policy),
         *_uncovered(state),
         *(Finding(r.kind, r.message, r.file, r.line, r.column, r.rule) for r in language.remarks),
     ]
@@ -734,6 +739,32 @@ def _misspelt_groups(policy: Policy) -> list[Finding]:
         findings.append(Finding("groep-verschrijving", f"soort '{members[0]}' is de enige in groep '{group}', en geen "
                                 f"regel noemt die groep; {hint} Een 'groep:'-keuze in een regel vindt deze "
                                 "soort nu niet", shown, line, column))
+    return findings
+
+
+def _unflagged_in_safety_groups(policy: Policy) -> list[Finding]:
+    """``veiligheidsgroep``: a kind without ``veiligheid: ja`` in a group more than half of whose kinds have it (in
+    the default every safety kind is in group ``veiligheid`` and every kind there is one). ``controleer`` does not
+    guard a kind that is not flagged, so a school's own kind that lost the flag would otherwise pass unseen."""
+    kinds = policy.vocabulary.signalen
+    members: dict[str, list[str]] = {}
+    for kind, term in kinds.items():
+        if term.groep is not None:
+            members.setdefault(term.groep, []).append(kind)
+    findings = []
+    for group, names in members.items():
+        flagged = [name for name in names if kinds[name].veiligheid]
+        if 2 * len(flagged) <= len(names):
+            continue
+        for name in names:
+            if not kinds[name].veiligheid:
+                shown, line, column = _declaration(policy, name)
+                findings.append(Finding(
+                    "veiligheidsgroep", f"soort '{name}' staat in groep '{group}' zonder 'veiligheid: ja', terwijl "
+                    f"{len(flagged)} van de {len(names) - 1} andere soorten in die groep veiligheidssignalen zijn. "
+                    "Voor deze soort controleert grenzen niet dat ze nooit alleen bij de mentor blijft. Zet "
+                    "'veiligheid: ja' bij de soort, of kies een andere groep als het geen veiligheidssignaal is",
+                    shown, line, column))
     return findings
 
 
