@@ -325,6 +325,21 @@ def test_a_conflict_never_suggests_setting_aside_an_absolute_rule(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_conflict_at_a_rule_that_keeps_a_safety_signal_at_the_mentor_never_says_to_set_rules_aside(tmp_path):
+    # a trial followed "Moet deze regel voorgaan, schrijf dan zet_opzij: [fnv-niet-behandelen, ...]" at such a rule:
+    # the conflict went away and the situations that leave a safety signal at the mentor rose from 234 to 342
+    referral = dict(MARRIAGE_RULE, absoluut="nee", als={"signaal": {"soort": "huwelijksdwang", "ernst_minstens": "matig"}})
+    mentor = {"id": "tc-licht-bij-mentor", "titel": "Test", "bron": "Test",
+              "als": {"signaal": {"soort": "huwelijksdwang", "ernst_hoogstens": "licht"}},
+              "dan": {"route": "mentor", "taak_hoort_bij_mentor": "ja", "mentor_doet": ["Test."], "uitleg": "Test."}}
+    analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "school", forced_marriage(), [referral, mentor])))
+    assert any(f.kind == "veiligheid-bij-mentor" and f.rule == "tc-licht-bij-mentor" for f in analysis.errors)
+    [finding] = [f for f in conflicts(analysis) if f.rule == "tc-licht-bij-mentor"]
+    assert "zet daarom geen regels opzij, maar los eerst die fout op" in finding.message
+    assert "zet_opzij: [" not in finding.message
+
+
+@pytest.mark.slow
 def test_a_conflict_says_which_side_the_advice_takes(tmp_path):
     """Next to an absolute referral only absolute rules decide whose task it is, so an absolute overlay rule that says
     'ja' wins there; the finding said "nu wint 'nee'" (an integrator trial). It now says what the advice gives."""

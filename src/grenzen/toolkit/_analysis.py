@@ -244,7 +244,7 @@ def _analyse(policy: Policy, pairs: bool) -> Analysis:
         *_idle_exceptions(state),
         *_kept_findings(policy, state.kept_at_mentor, state.loaded),
         *_contradictions(state),
-        *_conflicts(policy, state.conflicts, _writer_rules(policy), state.loaded),
+        *_conflicts(policy, state.conflicts, _writer_rules(policy), state.loaded, _unsafe(state)),
         *_fewer_safety_kinds(policy),
         *_misspelt_groups(policy),
         *_unflagged_in_safety_groups(policy),
@@ -598,11 +598,24 @@ def _winner(weights: dict[bool, int]) -> str:
     return f"nu wint 'nee', maar 'ja' in {_situations(weights[True])}: {because}"
 
 
+#: the fix of a conflict at a rule that keeps a safety signal at the mentor: setting the other rules aside would hand
+#: the mentor more of it (a trial followed "schrijf dan zet_opzij" there: 234 unsafe situations became 342)
+UNSAFE_AHEAD = ("Deze regel houdt ook een veiligheidssignaal bij de mentor (zie de fout [veiligheid-bij-mentor]): zet "
+                "daarom geen regels opzij, maar los eerst die fout op")
+
+
+def _unsafe(state: _Collected) -> set[int]:
+    """The mentor-route rules that keep a safety signal at the mentor (the rules of ``veiligheid-bij-mentor``)."""
+    rules = state.policy.rules
+    return {i for kept in state.guarded_by.values() for i in kept if rules[i].dan.route == "mentor"}
+
+
 def _conflicts(policy: Policy, conflicts: dict[tuple[int, int, bool], tuple[Point, int]], writer: set[int],
-               loaded: dict[str, LoadedRule]) -> list[Finding]:
+               loaded: dict[str, LoadedRule], unsafe: AbstractSet[int] = frozenset()) -> list[Finding]:
     """``conflict`` findings: one per pair of rules; in an overlay, a writer's rule against rules of the base is one
     finding at the writer's rule, with the count and one example (the base's files are not the writer's). Each says
-    which side the advice takes (``_winner``)."""
+    which side the advice takes (``_winner``). A rule that says 'ja' and is ``unsafe`` is never told to set the
+    other rules aside (``UNSAFE_AHEAD``)."""
     rules = policy.rules
     pairs: dict[tuple[int, int], tuple[Point, dict[bool, int]]] = {}
     for (a, b, verdict), (point, weight) in conflicts.items():
@@ -618,7 +631,7 @@ def _conflicts(policy: Policy, conflicts: dict[tuple[int, int, bool], tuple[Poin
         else:
             alike.setdefault(a, []).append((b, point, weights))
     for a, others in alike.items():
-        findings.append(_conflicts_of(policy, loaded, a, others))
+        findings.append(_conflicts_of(policy, loaded, a, others, a in unsafe))
     for own, others in grouped.items():
         first, point, _ = others[0]
         total = _summed(weights for _, _, weights in others)
@@ -635,7 +648,8 @@ def _conflicts(policy: Policy, conflicts: dict[tuple[int, int, bool], tuple[Poin
                        f"({_winner(total)}). Gaat deze regel niet over wie de taak doet, laat taak_hoort_bij_mentor "
                        f"dan weg. {ahead}")
         else:
-            fix = (f"Moet deze regel voorgaan, schrijf dan zet_opzij: [{names}]; anders laat taak_hoort_bij_mentor weg"
+            fix = (UNSAFE_AHEAD if own in unsafe else
+                   f"Moet deze regel voorgaan, schrijf dan zet_opzij: [{names}]; anders laat taak_hoort_bij_mentor weg"
                    if names else "De regels die van niet zeggen, zijn absoluut en gaan altijd voor: laat "
                    "taak_hoort_bij_mentor hier weg")
             message = (f"zegt dat de taak bij de mentor hoort, en {count} van niet, bijvoorbeeld "
@@ -655,7 +669,7 @@ def _summed(weights: Iterable[dict[bool, int]]) -> dict[bool, int]:
 
 
 def _conflicts_of(policy: Policy, loaded: dict[str, LoadedRule], rule: int,
-                  others: list[tuple[int, Point, dict[bool, int]]]) -> Finding:
+                  others: list[tuple[int, Point, dict[bool, int]]], unsafe: bool = False) -> Finding:
     """One ``conflict`` finding at a rule that says 'ja' against the rules of the same files that say 'nee': one
     pair as such, more as one finding with the first as example (a 600-rule overlay gave 27,321 findings, up to 279
     per rule, a trial)."""
@@ -668,8 +682,9 @@ def _conflicts_of(policy: Policy, loaded: dict[str, LoadedRule], rule: int,
         said = (f"{len(others)} andere regels zeggen van niet, bijvoorbeeld '{rules[first].id}' "
                 f"({_situations(sum(others[0][2].values()))}); geen van hen is een uitzondering op deze regel of "
                 "andersom")
+    ahead = UNSAFE_AHEAD if unsafe else "Leg met zet_opzij vast wie voorgaat"
     return _at(loaded[rules[rule].id], "conflict", f"zegt dat de taak bij de mentor hoort, {said} ({_winner(total)}). "
-               "Leg met zet_opzij vast wie voorgaat", policy, point, sum(total.values()))
+               f"{ahead}", policy, point, sum(total.values()))
 
 
 #: Cases asked per exception that the domain's pairs never showed at work (a bound on a pathological policy).
