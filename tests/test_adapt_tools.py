@@ -341,3 +341,7 @@ def test_zet_opzij_under_dan_says_where_it_belongs_and_a_typo_in_it_offers_the_i
     _edit(school / "school.yaml", "      zet_opzij: [fnv-aanspreekpunt]\n", "    zet_opzij: [loopbaankeuze-licht-matg]\n")
     [problem] = _problems(school)
     assert problem.fix == "bedoel je 'loopbaankeuze-licht-matig'? Anders: kies de id van een bestaande regel"
+    # an id close to the rule's own: never offered (a trial followed it: "een regel kan zichzelf niet opzij zetten")
+    _edit(school / "school.yaml", "    zet_opzij: [loopbaankeuze-licht-matg]\n", "    zet_opzij: [vc-taalachterstnd]\n")
+    [problem] = _problems(school)
+    assert problem.code == "onbekende-naam" and "'vc-taalachterstand'" not in problem.fix

@@ -270,8 +270,9 @@ def _check_exceptions(rules: list[LoadedRule], by_id: dict[str, LoadedRule], bro
                           "zet-zichzelf-opzij")
             elif target in broken or (unsure and target not in by_id):
                 continue  # that rule has its own problem already, or may be in a file that has one
-            elif target not in by_id:
-                yield _unknown(item, sub, "regel", target, by_id, "een themabestand")
+            elif target not in by_id:  # never "did you mean" the rule itself: it cannot set itself aside
+                others = {name: rule for name, rule in by_id.items() if name != item.rule.id}
+                yield _unknown(item, sub, "regel", target, others, "een themabestand")
             elif by_id[target].rule.absoluut:
                 yield _at(item, sub, f"regel '{target}' is absoluut (veiligheid) en kan niet opzij gezet worden",
                           f"haal '{target}' weg uit zet_opzij", "absolute-regel-opzij")
