@@ -140,6 +140,10 @@ def test_unsafe_or_broken_yaml(tmp_path, text, fragment):
     # not left open, but as often written: a colon in a text, a key indented too far (said generically before)
     ("thema: X\nregels:\n  - id: a\n    titel: Licht signaal: de mentor\n", (4, 25), "tweede dubbele punt"),
     ("thema: X\nregels:\n  - id: x\n    titel: T\n     bron: B\n", (5, 6), "verder ingesprongen"),
+    # a trial: a line indented too little is noticed at the next, correct one, which the message alone told to move
+    ("thema: X\nregels:\n  - id: x\n    dan:\n      route: zorgteam\n    urgentie: vandaag\n      uitleg: U\n",
+     (7, 7), "(regel 6, die al een waarde heeft)"),
+    ("thema: X\nregels:\n  - id: x\n\t  titel: T\n", (4, 1), "hier staat een tab"),  # it said nothing of a tab
 ])
 def test_what_is_left_open_or_misplaced_is_shown_where_to_look(tmp_path, text, where, fragment):
     # an unclosed quote was reported at the end of the file (a trial: line 40 for a quote opened on line 9)

@@ -134,7 +134,8 @@ _IMPLICIT_STR, _IMPLICIT_SEQ, _IMPLICIT_MAP = _Implicit(_STR), _Implicit(_SEQ), 
 def _explained(exc: yaml.MarkedYAMLError, text: str) -> tuple[str, int, int] | None:
     """The mistakes a writer makes most, said where the writer must look (1-based line and column): a quoted text or
     a list or block in brackets left open (where it opens: the end of the file, where the parser noticed, says
-    nothing), a colon in a text that should have been quoted, a key indented too far. None: another error."""
+    nothing), a colon in a text that should have been quoted, a key indented too far (or the line above it too little),
+    a tab. None: another error."""
     context, problem = str(exc.context), str(exc.problem)
     opened, mark = exc.context_mark, exc.problem_mark
     if "mapping values are not allowed" in problem and mark is not None:
@@ -144,8 +145,15 @@ def _explained(exc: yaml.MarkedYAMLError, text: str) -> tuple[str, int, int] | N
             return ("dit is geen geldige YAML: hier staat een tweede dubbele punt in een waarde; zet de hele tekst "
                     "tussen aanhalingstekens (\"…\")", mark.line + 1, mark.column + 1)
         indent = len(line) - len(line.lstrip(" "))
-        return ("dit is geen geldige YAML: deze sleutel staat verder ingesprongen dan de regel erboven; zet hem even "
-                "ver in als de sleutels naast hem", mark.line + 1, indent + 1)
+        above = next((n for n in range(mark.line - 1, -1, -1) if lines[n].strip() and not lines[n].lstrip().startswith(
+            "#")), None)  # the line with the value: it may be the one indented too little ('    urgentie: vandaag')
+        where = f" (regel {above + 1}, die al een waarde heeft)" if above is not None else ""
+        return (f"dit is geen geldige YAML: deze sleutel staat verder ingesprongen dan de regel erboven{where}; zet "
+                "beide even ver in als de sleutels waar ze bij horen", mark.line + 1, indent + 1)
+    if ("tab" in problem or "cannot start any token" in problem) and mark is not None and \
+            text[mark.index:mark.index + 1] == "\t":
+        return ("dit is geen geldige YAML: hier staat een tab; spring in met spaties, niet met tabs", mark.line + 1,
+                mark.column + 1)
     if opened is None:
         return None
     if "quoted scalar" in context and "end of stream" in problem:
