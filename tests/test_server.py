@@ -152,6 +152,24 @@ def test_schemas_are_the_toolkits(client, policy):
     assert client.get("/v1/schema/advies").json() == advice_schema(policy)
 
 
+def test_every_advice_the_api_gives_validates_against_the_published_advice_schema(client, policy):
+    # the API echoes the case's id; the published advice schema forbade any key it did not list, so an integrator who
+    # validated the answers as the docs say saw each one fail (a trial)
+    import jsonschema
+
+    from grenzen.team._batch import advise_line
+
+    validator = jsonschema.Draft202012Validator(client.get("/v1/schema/advies").json())
+    case = {"id": "c-1", "taak": "signaleren", "signalen": [{"soort": "pesten", "ernst": "matig"}]}
+    answers = [client.post("/v1/advies", json=case).json(),
+               *client.post("/v1/advies/batch", json={"casussen": [case, {"taak": "signaleren"}]}).json()["resultaten"],
+               client.post("/v1/wat-als", json=case).json()["advies"],
+               json.loads(advise_line(policy, json.dumps(case), 1))]  # a JSON Lines line, which has no id
+    assert answers[0]["id"] == "c-1"
+    for answer in answers:
+        validator.validate(answer)
+
+
 def test_health_and_readiness(client, policy):
     assert client.get("/v1/gezondheid").json() == {"status": "ok"}
     assert client.get("/v1/gereed").json() == {"status": "gereed",
