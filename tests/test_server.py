@@ -260,6 +260,11 @@ def test_token_file_and_settings(tmp_path, monkeypatch):
     tokens.write_text("kort\n")
     with pytest.raises(grenzen.GrenzenError, match="korter dan 16"):
         read_tokens(tokens)
+    # a comment after the token made it part of the token, which no client can send (a trial); never echoed
+    tokens.write_text(f"{TOKEN} # de koppeling met het leerlingvolgsysteem\n")
+    with pytest.raises(grenzen.GrenzenError, match="spatie in het token") as refused:
+        read_tokens(tokens)
+    assert TOKEN not in str(refused.value)
     monkeypatch.setenv("GRENZEN_TOKEN", TOKEN)
     monkeypatch.delenv("GRENZEN_TOKEN_BESTAND", raising=False)
     assert Settings.from_environment().tokens == (TOKEN,)

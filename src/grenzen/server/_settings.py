@@ -67,7 +67,8 @@ class Settings:
 
 
 def read_tokens(path: Path) -> tuple[str, ...]:
-    """The tokens of a token file: one a line; blank lines and lines starting with ``#`` are skipped."""
+    """The tokens of a token file: one a line; blank lines and lines starting with ``#`` are skipped. A line with a
+    space inside (a comment after the token) is refused: a bearer token has none, so no client could send it."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -77,6 +78,9 @@ def read_tokens(path: Path) -> tuple[str, ...]:
     tokens = tuple(line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#"))
     if not tokens:
         raise GrenzenError(f"Het tokenbestand {path} bevat geen token.")
+    if any(len(token.split()) > 1 for token in tokens):  # 'token # uitleg': never what a client sends (a trial)
+        raise GrenzenError(f"Een regel in {path} heeft een spatie in het token; een token heeft geen spaties. Zet "
+                           "uitleg op een eigen regel die met # begint.")
     if any(len(token) < 16 for token in tokens):
         raise GrenzenError(f"Een token in {path} is korter dan 16 tekens; kies een lang, willekeurig token.")
     return tokens
