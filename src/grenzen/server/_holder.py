@@ -61,10 +61,15 @@ class PolicyHolder:
                 return Reload(False, old, [], f"het beleid kon niet geladen worden ({why})")
             self.policy = new  # one assignment: a request sees the old policy or the new one, never a mix
             self.reloads += 1
-            if lost := sorted(old.safety_kinds - new.safety_kinds):  # names of the vocabulary, never case content
+            lost = sorted(old.safety_kinds - new.safety_kinds)  # names of the vocabulary, never case content
+            if gone := [kind for kind in lost if kind not in new.vocabulary.signalen]:
                 LOG.warning("Herladen: deze veiligheidssignalen staan niet meer in het beleid: %s. Een mentor die er "
                             "een aanvinkte, krijgt een fout. Vergelijk de versies met 'grenzen verschil'.",
-                            ", ".join(lost))
+                            ", ".join(gone))
+            if unflagged := [kind for kind in lost if kind in new.vocabulary.signalen]:  # said as gone (a trial)
+                LOG.warning("Herladen: deze soorten zijn geen veiligheidssignaal meer (zonder 'veiligheid: ja'): %s. "
+                            "grenzen bewaakt dan niet meer dat ze nooit alleen bij de mentor blijven. Vergelijk de "
+                            "versies met 'grenzen verschil'.", ", ".join(unflagged))
             del old
             LOG.info("Beleid herladen: %s, versie %s.", new.name, new.version)
             return Reload(True, new)
