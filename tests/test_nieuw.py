@@ -57,7 +57,9 @@ def test_a_mistake_in_an_examples_case_is_named_at_its_line_and_column(school, c
                                                                                         "matg")}
     assert f"regel {at['naam_leerling']}, kolom 7: naam_leerling: onbekend veld" in out
     assert f"regel {at['leeftjd']}, kolom 7: leeftjd: onbekend veld; bedoel je 'leeftijd'?" in out
-    assert f"regel {at['matg']}, kolom " in out and "signalen.2.ernst: ongeldige waarde" in out  # counted from 1
+    # the path as advies and the API name it (from 0), and the signal counted from 1 beside it: the path alone counted
+    # from 1 ('signalen.2.ernst' for the second) read as another signal than advies said (a trial)
+    assert f"regel {at['matg']}, kolom " in out and "signalen.1.ernst (signaal 2): ongeldige waarde" in out
     assert "<onbekend veld>" not in out and "1 geslaagd, 1 mislukt" in out
 
 

@@ -182,7 +182,7 @@ _BLOCKS: dict[str, frozenset[str]] = {
 
 def _case_problems(exc: CaseError, case: dict[str, Any], located: Located, base: tuple[str | int, ...]) -> list[str]:
     """What is wrong with an example's case, each at its line and column in the example file, with the real names
-    of unknown keys and signals counted from 1."""
+    of unknown keys and each list item also counted from 1 (``_shown``)."""
     out = []
     unknown: dict[tuple[str | int, ...], list[str]] = {}  # per block: its unknown keys, named in the errors' order
     for error in exc.errors:
@@ -195,9 +195,21 @@ def _case_problems(exc: CaseError, case: dict[str, Any], located: Located, base:
             names = unknown[parent]
             parts = [*parent, names.pop(0)] if names else list(parent)
         line, column = located.where((*base, *parts), key=key)
-        shown = ".".join(str(p + 1) if isinstance(p, int) else p for p in parts) or "casus"
-        out.append(f"geen advies, de casus klopt niet: regel {line}, kolom {column}: {shown}: {error.message}")
+        out.append(f"geen advies, de casus klopt niet: regel {line}, kolom {column}: {_shown(parts)}: {error.message}")
     return out
+
+
+#: how a list item of a case is counted for a policy writer, beside the path
+_ITEM = {"signalen": "signaal", "scholing": "scholing"}
+
+
+def _shown(parts: list[str | int]) -> str:
+    """A field of a case as ``advies`` and the API name it (``signalen.1.soort``, counted from 0), with the item counted
+    from 1 beside it (``(signaal 2)``): the path alone counted from 1 read as another signal than ``advies`` said."""
+    path = ".".join(map(str, parts)) or "casus"
+    items = [f"{_ITEM.get(str(name), 'item')} {index + 1}" for name, index in zip(parts, parts[1:], strict=False)
+             if isinstance(index, int)]
+    return f"{path} ({', '.join(items)})" if items else path
 
 
 def _unknown_keys(case: dict[str, Any], parent: tuple[str | int, ...]) -> list[str]:
