@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import posixpath
@@ -12,6 +13,7 @@ import tarfile
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -21,9 +23,10 @@ from ..pipeline._layers import DEFAULT_BASE, MAX_LAYERS, _read_layer
 from ..pipeline._load import MAX_FILE_BYTES, YAML_SUFFIXES, default_rules_dir, is_overlay
 from ..pipeline._policy import Policy, load_policy
 from ..pipeline._rulefile import Regel, Toestemming
-from ._analysis import advice_for, evaluate, safety_kinds
-from ._domain import Point, build_domain
+from ._analysis import advice_for, safety_kinds
+from ._domain import Domain, Point, build_domain
 from ._examples import read_examples
+from ._factored import Factored
 from ._render import age_group, describe_condition
 
 FIELDS = ("route", "urgentie", "taak_hoort_bij_mentor")
@@ -277,22 +280,47 @@ def compare_policies(old: str | Path | Policy, new: str | Path | Policy, pairs: 
     groups: dict[tuple[str, Any, Any], Change] = {}
     outcomes_old: dict[Any, tuple[Any, ...]] = {}
     outcomes_new: dict[Any, tuple[Any, ...]] = {}
-    pairs_new = evaluate(after, domain.points(pairs))
-    for (point, applicable_old), (_, applicable_new) in zip(evaluate(before, domain.points(pairs)), pairs_new,
-                                                             strict=True):
-        result.domain_cases += 1
+    for point, cases, applicable_old, applicable_new in _classes(before, after, domain, pairs):
+        result.domain_cases += cases
         changed = False
         for name, was, now in zip(FIELDS, _outcome(before, point, applicable_old, outcomes_old),
                                   _outcome(after, point, applicable_new, outcomes_new), strict=True):
             if was != now:
                 changed = True
                 change = groups.setdefault((name, was, now), Change(name, was, now, case=point.case))
-                change.cases += 1
+                change.cases += cases
                 change.weight += point.weight
-        result.domain_changed += changed
+        result.domain_changed += cases if changed else 0
     result.domain = _ordered(groups)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _classes(before: Policy, after: Policy, domain: Domain, pairs: bool,
+             ) -> Iterator[tuple[Point, int, tuple[int, ...], tuple[int, ...]]]:
+    """The enumerated cases in classes by the rules each version finds and whether a safety signal is present (all
+    that decides an outcome, ``_outcome``): per class its first case with the whole class's weight, its number of
+    cases and both versions' rules, in the order of the first cases. Each version's groups of rules are asked once
+    per class of what they read (``Factored.split``, as ``controleer`` does); asking per case took 15 s on an overlay
+    (a trial), against well under a second for ``controleer``."""
+    old, new = Factored(before), Factored(after)
+    classes: dict[tuple[Any, ...], list[Any]] = {}  # -> [block, position of the first case, cases, weight]
+    for block in domain.case_blocks(pairs):
+        fixed_old, side_old = old.split(block)
+        fixed_new, side_new = new.split(block)
+        signals, base = block.signals, block.context.weight
+        for position, found_old, found_new, guard, weight in zip(itertools.count(), side_old, side_new, signals.guards,
+                                                                 signals.weights):
+            key = (fixed_old, found_old, fixed_new, found_new, guard is not None)
+            entry = classes.get(key)
+            if entry is None:
+                classes[key] = [block, position, 1, base * weight]
+            else:
+                entry[2] += 1
+                entry[3] += base * weight
+    for (fixed_old, found_old, fixed_new, found_new, _), (block, position, cases, weight) in classes.items():
+        yield (Point(block.context, block.signals.cases[position], weight), cases, tuple(sorted(fixed_old + found_old)),
+               tuple(sorted(fixed_new + found_new)))
 
 
 def _outcome(policy: Policy, point: Point, applicable: tuple[int, ...], cache: dict[Any, tuple[Any, ...]],
