@@ -154,6 +154,24 @@ def test_a_safety_signal_never_ends_at_the_mentor_even_if_a_rule_says_so(tmp_pat
     assert [r.regel for r in advice.redenen[1:]] == ["a-lager-mentor", "taken"]  # the rules that said mentor stay visible
 
 
+def test_the_guard_puts_its_own_step_first_so_the_mentor_rules_steps_do_not_read_as_the_mentors_to_handle(tmp_path):
+    # a trial: a guarded advice said ZORGTEAM, but its steps were the mentor rule's ("Praat met de leerling …", "Deel je
+    # zorg … als je twijfelt"), which a mentor could follow alone
+    from grenzen.pipeline._combine import SAFETY_STEP
+
+    rules = [
+        _rule("a-acuut", {"signaal": {"soort": "a", "ernst_minstens": "acuut"}}, "extern") | {"absoluut": "ja"},
+        _rule("a-lager-mentor", {"signaal": {"soort": "a", "ernst_hoogstens": "ernstig"}}, "mentor",
+              mentor_doet=["Praat met de leerling."]),
+        _rule("taken", {"taak": ["t1", "t2", "t3"]}, "mentor"),
+    ]
+    policy = _safety_policy(tmp_path, rules)
+    guarded = policy.advise({"taak": "t1", "signalen": [{"soort": "a", "ernst": "licht"}]})
+    assert guarded.mentor_doet == [SAFETY_STEP, "Praat met de leerling."] and "zorgcoördinator" in SAFETY_STEP
+    unguarded = policy.advise({"taak": "t1", "signalen": [{"soort": "b", "ernst": "licht"}]})  # no safety signal
+    assert SAFETY_STEP not in unguarded.mentor_doet
+
+
 def test_an_exception_cannot_take_a_safety_signal_to_the_mentor(tmp_path):
     rules = [
         _rule("a-zorgteam", {"signaal": {"soort": "a"}}, "zorgteam"),

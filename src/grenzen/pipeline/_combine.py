@@ -28,6 +28,10 @@ SAFETY_GUARD = Reden(
     route="zorgteam",
 )
 SAFETY_URGENCY = "vandaag"
+#: The guard's step, first in what the mentor does: the steps of the rules that left the case at the mentor stay
+#: after it, but on their own they read as the mentor's to handle ("Praat met de leerling …", a trial)
+SAFETY_STEP = ("Meld het vandaag nog bij de zorgcoördinator: het zorgteam beslist wat er gebeurt. Pak het niet alleen "
+               "aan.")
 #: How many sets of applicable rules a combiner keeps the decision of (then it starts again).
 DECIDED_KEPT = 4096
 
@@ -225,11 +229,12 @@ class Combiner:
 
     def _with_guard(self, decided: _Decided, mentor_alone: bool) -> _Decided:
         """``decided`` with its guarded version: for a case with a safety signal that the rules left at the mentor (or
-        did not cover), zorgteam, today at the latest, not the mentor's task, the guard's reason first."""
+        did not cover), zorgteam, today at the latest, not the mentor's task, the guard's step and reason first."""
         if not (self.safety_kinds and mentor_alone):
             return decided
         urgency = max(decided.urgency, SAFETY_URGENCY, key=URGENCY_RANK.__getitem__)
-        return decided._replace(guarded=decided._replace(route="zorgteam", urgency=urgency, verdict=False,
+        does = (SAFETY_STEP, *(step for step in decided.does if step != SAFETY_STEP))
+        return decided._replace(guarded=decided._replace(route="zorgteam", urgency=urgency, verdict=False, does=does,
                                                          reasons=(SAFETY_GUARD, *decided.reasons)))
 
     def _aside(self, rule: int, by: int) -> OpzijGezet:

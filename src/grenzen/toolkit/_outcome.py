@@ -14,7 +14,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._models import ROUTE_RANK, URGENCY_RANK
-from ..pipeline._combine import _ROUTES, _URGENCIES, FALLBACK, FALLBACK_URGENCY, SAFETY_GUARD, SAFETY_URGENCY, _resolve
+from ..pipeline._combine import (
+    _ROUTES,
+    _URGENCIES,
+    FALLBACK,
+    FALLBACK_URGENCY,
+    SAFETY_GUARD,
+    SAFETY_STEP,
+    SAFETY_URGENCY,
+    _resolve,
+)
 from ..pipeline._policy import Policy
 
 _MENTOR = ROUTE_RANK["mentor"]
@@ -161,6 +170,7 @@ class Outcomes:
             urgency = max(urgency, URGENCY_RANK[SAFETY_URGENCY])
             built_in = {*built_in, SAFETY_GUARD.regel}
             first = SAFETY_GUARD.regel
+            does = does | {SAFETY_STEP}
         decision = (_ROUTES[route], _URGENCIES[urgency], verdict, consent, does, does_not, destinations,
                     frozenset(built_in))
         return Outcome(decision, first == SAFETY_GUARD.regel, verdict)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeAlias
 
-from ..pipeline._combine import SAFETY_GUARD
+from ..pipeline._combine import SAFETY_GUARD, SAFETY_STEP
 from ..pipeline._explain import ROUTE_WORDS, URGENCY_WORDS, either
 from ..pipeline._load import LoadedRule
 from ..pipeline._policy import Policy
@@ -167,7 +167,7 @@ def _introduction(policy: Policy) -> list[Block]:
         [Plain("Geldt geen enkele regel, dan gaat de casus naar het zorgteam, nooit stil naar de mentor.")],
         [Plain("Een veiligheidssignaal (zie hieronder) blijft nooit alleen bij de mentor: laten de regels de casus bij "
                "de mentor, dan gaat zij vandaag nog naar het zorgteam, met als reden "), Code(SAFETY_GUARD.regel),
-         Plain(".")],
+         Plain(f". De eerste stap voor de mentor is dan: '{SAFETY_STEP}'")],
     ]))
     return out
 
