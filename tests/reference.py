@@ -7,6 +7,7 @@ combiner (only the pydantic shapes of rule files and cases).
 from __future__ import annotations
 
 from grenzen import Casus
+from grenzen.pipeline._combine import SAFETY_STEP  # the guard's text (data, not how it combines)
 from grenzen.pipeline._rulefile import Afspraken, Regel, Voorwaarde
 
 SEVERITY = ["licht", "matig", "ernstig", "acuut"]
@@ -101,6 +102,8 @@ def reference_advice(rules: list[Regel], agreements: Afspraken, case: Casus, saf
         if URGENCIES.index(advice["urgentie"]) < URGENCIES.index("vandaag"):
             advice["urgentie"] = "vandaag"
         advice["redenen"] = ["veiligheid-nooit-alleen-bij-mentor", *advice["redenen"]]
+        # its own step first, the rules' steps after it (docs/regels-schrijven.md)
+        advice["mentor_doet"] = [SAFETY_STEP, *(step for step in advice["mentor_doet"] if step != SAFETY_STEP)]
     return advice
 
 
