@@ -35,8 +35,14 @@ LINES = [
 ]
 
 
+#: the stable code of each text refusal these tests meet (every error item carries one, for systems outside Python)
+CODES = {"de tekst is leeg": "leeg", "geen geldige JSON": "geen-geldige-json", "de tekst is geen UTF-8": "geen-utf8",
+         "moet een object met velden zijn (een JSON-object of een YAML-blok)": "geen-object"}
+
+
 def _error(number, message):
-    return {"fout": {"regelnummer": number, "fouten": [{"veld": "(casus)", "melding": message}]}}
+    code = next(code for text, code in CODES.items() if message.endswith(text))
+    return {"fout": {"regelnummer": number, "fouten": [{"veld": "(casus)", "melding": message, "code": code}]}}
 
 
 def test_one_line_out_per_input_line_in_order_with_errors_in_place():

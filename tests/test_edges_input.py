@@ -73,6 +73,9 @@ def test_one_reader_gives_every_channel_the_same_refusal(basis, tmp_path, capsys
     batch = json.loads(next(advise_lines(BASIS, [text.encode()], policy=basis)))  # one JSON Lines line
     assert batch["fout"]["regelnummer"] == 1 and "route" not in batch
     assert any(message in e["melding"] for e in batch["fout"]["fouten"])
+    with pytest.raises(grenzen.CaseError) as refused:  # the line's items carry the codes Python gets (a trial: none)
+        basis.advise(text)
+    assert [e["code"] for e in batch["fout"]["fouten"]] == [e.code for e in refused.value.errors] != []
     case_file = tmp_path / "casus.json"
     case_file.write_text(text, encoding="utf-8")
     assert main(["advies", str(case_file), "--regels", str(BASIS)]) == 1  # a case file

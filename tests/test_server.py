@@ -68,22 +68,25 @@ def test_advies_without_id_echoes_null(client):
     assert client.post("/v1/advies", json={"taak": "signaleren"}).json()["id"] is None
 
 
-@pytest.mark.parametrize(("body", "field", "message"), [
+@pytest.mark.parametrize(("body", "field", "message", "code"), [
     (b'{"taak": "signaleren", "taak": "signaleren"}', "(casus)",
-     "kolom 24: deze sleutel staat twee keer in hetzelfde blok; voeg ze samen"),
-    (b'{"taak": "signaleren", "leeftijd": 1e400}', "(casus)", "dit getal is te groot of geen gewoon getal"),
-    (b'{"taak": "signaleren", "leeftijd": NaN}', "(casus)", "dit getal is te groot of geen gewoon getal"),
-    (b'["taak"]', "(casus)", "moet een object met velden zijn (een JSON-object of een YAML-blok)"),
-    (b"taak: signaleren", "(casus)", "kolom 1: geen geldige JSON"),
-    (b"", "(casus)", "de tekst is leeg"),
-    (b"\xff\xfe", "(casus)", "de tekst is geen UTF-8"),
-    (b"[" * 100 + b"]" * 100, "(casus)", "de tekst is te diep genest"),
-    (json.dumps({"taak": "signaleren", "leeftijd": 40}).encode(), "leeftijd", "mag hoogstens 25 zijn"),
+     "kolom 24: deze sleutel staat twee keer in hetzelfde blok; voeg ze samen", "dubbele-sleutel"),
+    (b'{"taak": "signaleren", "leeftijd": 1e400}', "(casus)", "dit getal is te groot of geen gewoon getal",
+     "ongeldig-getal"),
+    (b'{"taak": "signaleren", "leeftijd": NaN}', "(casus)", "dit getal is te groot of geen gewoon getal",
+     "ongeldig-getal"),
+    (b'["taak"]', "(casus)", "moet een object met velden zijn (een JSON-object of een YAML-blok)", "geen-object"),
+    (b"taak: signaleren", "(casus)", "kolom 1: geen geldige JSON", "geen-geldige-json"),
+    (b"", "(casus)", "de tekst is leeg", "leeg"),
+    (b"\xff\xfe", "(casus)", "de tekst is geen UTF-8", "geen-utf8"),
+    (b"[" * 100 + b"]" * 100, "(casus)", "de tekst is te diep genest", "te-diep"),
+    (json.dumps({"taak": "signaleren", "leeftijd": 40}).encode(), "leeftijd", "mag hoogstens 25 zijn", "te-groot"),
 ])
-def test_a_bad_case_is_422_in_the_batch_shape(client, body, field, message):
+def test_a_bad_case_is_422_in_the_batch_shape(client, body, field, message, code):
+    # every error item carries its stable code: outside Python there was only the Dutch message to act on (a trial)
     response = client.post("/v1/advies", content=body)
     assert response.status_code == 422
-    assert response.json() == {"fout": {"fouten": [{"veld": field, "melding": message}]}}
+    assert response.json() == {"fout": {"fouten": [{"veld": field, "melding": message, "code": code}]}}
 
 
 def test_errors_never_echo_case_content(client):
@@ -106,7 +109,8 @@ def test_batch_answers_each_case_in_order(client, policy):
     results = response.json()["resultaten"]
     assert len(results) == 4
     assert results[0]["route"] == policy.advise(CASE).route and results[0]["id"] == CASE["id"]
-    assert results[1] == {"fout": {"fouten": [{"veld": "leeftijd", "melding": "mag hoogstens 25 zijn"}], "nummer": 2}}
+    assert results[1] == {"fout": {"fouten": [{"veld": "leeftijd", "melding": "mag hoogstens 25 zijn",
+                                                "code": "te-groot"}], "nummer": 2}}
     assert results[2]["fout"]["nummer"] == 3 and results[2]["fout"]["fouten"][0]["veld"] == "(casus)"
     assert results[3]["route"] == policy.advise({"taak": "signaleren"}).route
     assert response.json()["beleid"] == {"naam": policy.name, "versie": policy.version}
@@ -192,9 +196,11 @@ def test_openapi_document_and_docs_page(client, policy):
 
 def test_unknown_paths_and_methods_are_dutch(client):
     assert client.get("/v1/niets").json() == {"fout": {"fouten": [{"veld": "(verzoek)",
-                                                                   "melding": "deze pagina bestaat niet"}]}}
+                                                                   "melding": "deze pagina bestaat niet",
+                                                                   "code": "onbekend-adres"}]}}
     wrong = client.get("/v1/advies")
     assert wrong.status_code == 405 and wrong.json()["fout"]["fouten"][0]["melding"] == "deze methode kan hier niet"
+    assert wrong.json()["fout"]["fouten"][0]["code"] == "verkeerde-methode"
     assert "x-grenzen-beleidsversie" in wrong.headers
 
 
@@ -203,7 +209,8 @@ def test_a_trailing_slash_is_a_dutch_404_not_a_redirect(client):
     for method, path in (("POST", "/v1/advies/"), ("GET", "/v1/beleid/"), ("POST", "/advies/")):
         answer = client.request(method, path, json={"taak": "signaleren"}, follow_redirects=False)
         assert answer.status_code == 404 and "location" not in answer.headers
-        assert answer.json() == {"fout": {"fouten": [{"veld": "(verzoek)", "melding": "deze pagina bestaat niet"}]}}
+        assert answer.json() == {"fout": {"fouten": [{"veld": "(verzoek)", "melding": "deze pagina bestaat niet",
+                                                      "code": "onbekend-adres"}]}}
 
 
 def test_body_over_the_cap_is_413():
@@ -212,7 +219,8 @@ def test_body_over_the_cap_is_413():
         response = client.post("/v1/advies", content=big)
         assert response.status_code == 413 and response.headers["x-grenzen-beleidsversie"]
         assert response.json() == {"fout": {"fouten": [{"veld": "(casus)",
-                                                         "melding": "de tekst is te groot (meer dan 2.000 bytes)"}]}}
+                                                         "melding": "de tekst is te groot (meer dan 2.000 bytes)",
+                                                         "code": "te-groot"}]}}
         assert response.content.startswith(b'{"fout":{"fouten":[{"veld":')  # compact, as every other answer
 
         def chunked():  # no Content-Length: refused while it streams
@@ -344,7 +352,8 @@ def test_engine_failure_is_503_and_no_advice(server, monkeypatch):
         response = client.post("/v1/advies", json={"taak": "signaleren"})
         assert response.status_code == 503
         assert response.json() == {"fout": {"fouten": [{
-            "veld": "(engine)", "melding": "de regelmachine faalde; geen advies — leg de casus voor aan het zorgteam"}]}}
+            "veld": "(engine)", "melding": "de regelmachine faalde; geen advies — leg de casus voor aan het zorgteam",
+            "code": "engine"}]}}
         batch = client.post("/v1/advies/batch", json={"casussen": [{"taak": "signaleren"}]}).json()
         assert batch["resultaten"][0]["fout"]["fouten"][0]["veld"] == "(engine)"
         page = client.post("/advies", data={"taak": "signaleren"})
@@ -389,6 +398,7 @@ def test_reload_swaps_and_a_broken_policy_keeps_the_old_one(tmp_path):
         assert refused.json()["beleid"]["versie"] == after
         problem = refused.json()["fout"]["fouten"][0]
         assert "woordenlijst.yaml:" in problem["veld"] and "geen geldige YAML" in problem["melding"]
+        assert problem["code"] == "geen-geldige-yaml"  # the rules' problem's own code
         assert client.post("/v1/advies", json={"taak": "signaleren"}).json()["beleid"]["versie"] == after
 
 

@@ -25,6 +25,8 @@ class Melding(_Answer):
 
     veld: str = Field(description="het veld, bijvoorbeeld signalen.0.ernst, of (casus), (verzoek), (engine)")
     melding: str = Field(description="wat er mis is, in het Nederlands; nooit de inhoud van de casus")
+    code: str = Field(description="vaste code van de soort fout (bijvoorbeeld te-groot, onbekende-naam): reageer "
+                                  "hierop, niet op de melding, die anders geformuleerd kan worden")
 
 
 class FoutInhoud(_Answer):
@@ -134,6 +136,6 @@ def policy_answer(policy: Policy) -> BeleidAntwoord:
     )
 
 
-def fout(field: str, message: str) -> dict[str, Any]:
-    """An error body with one problem."""
-    return {"fout": {"fouten": [{"veld": field, "melding": message}]}}
+def fout(field: str, message: str, code: str) -> dict[str, Any]:
+    """An error body with one problem (``code``: stable, as ``FieldError.code``)."""
+    return {"fout": {"fouten": [{"veld": field, "melding": message, "code": code}]}}

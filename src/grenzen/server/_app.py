@@ -2,7 +2,7 @@
 
 Request bodies are read by the library's own strict reader (``pipeline._read``: duplicate keys, odd numbers and deep
 nesting refused), never by FastAPI's parser, and errors have the batch mode's shape:
-``{"fout": {"fouten": [{"veld", "melding"}]}}``, naming fields, never values.
+``{"fout": {"fouten": [{"veld", "melding", "code"}]}}``, naming fields, never values.
 """
 
 from __future__ import annotations
@@ -117,28 +117,30 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(EngineError)
     async def engine_error(request: Request, exc: EngineError) -> Response:
-        return JSONResponse(fout("(engine)", f"{exc}; {NO_ADVICE}"), status_code=503)
+        return JSONResponse(fout("(engine)", f"{exc}; {NO_ADVICE}", "engine"), status_code=503)
 
     @app.exception_handler(BodyTooLarge)
     async def body_too_large(request: Request, exc: BodyTooLarge) -> Response:
         cap = app.state.settings.max_bytes
         if not request.url.path.startswith(API):  # a mentor's form: a page, not JSON
             return HTMLResponse(too_large_page(cap), status_code=413, headers={"connection": "close"})
-        return JSONResponse(fout("(casus)", too_large(cap)), status_code=413, headers={"connection": "close"})
+        return JSONResponse(fout("(casus)", too_large(cap), "te-groot"), status_code=413,
+                            headers={"connection": "close"})
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        message = {404: "deze pagina bestaat niet", 405: "deze methode kan hier niet"}.get(
-            exc.status_code, "het verzoek kan niet worden verwerkt")
+        message, code = {404: ("deze pagina bestaat niet", "onbekend-adres"),
+                         405: ("deze methode kan hier niet", "verkeerde-methode")}.get(
+            exc.status_code, ("het verzoek kan niet worden verwerkt", "verzoek"))
         if not request.url.path.startswith(API) and "text/html" in request.headers.get("accept", ""):  # a browser
             return HTMLResponse(plain_page("Niet gevonden" if exc.status_code == 404 else "Dat kan hier niet",
                                            message[0].upper() + message[1:] + "."),
                                 status_code=exc.status_code, headers=exc.headers)
-        return JSONResponse(fout("(verzoek)", message), status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse(fout("(verzoek)", message, code), status_code=exc.status_code, headers=exc.headers)
 
 
 def _fouten(errors: list[FieldError], number: int | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"fouten": [{"veld": e.field, "melding": e.message} for e in errors]}
+    body: dict[str, Any] = {"fouten": [{"veld": e.field, "melding": e.message, "code": e.code} for e in errors]}
     if number is not None:
         body["nummer"] = number
     return {"fout": body}
@@ -259,8 +261,9 @@ def _policy_routes(app: FastAPI, holder: PolicyHolder, settings: Settings) -> No
         info = {"naam": outcome.policy.name, "versie": outcome.policy.version}
         if outcome.ok:
             return JSONResponse({"herladen": True, "beleid": info}, headers=_version(outcome.policy))
-        problems = [{"veld": f"{p.file}:{p.line}" if p.line else str(p.file or "(regels)"), "melding": p.message}
-                    for p in outcome.problems] or [{"veld": "(regels)", "melding": outcome.message}]
+        problems = [{"veld": f"{p.file}:{p.line}" if p.line else str(p.file or "(regels)"), "melding": p.message,
+                     "code": p.code or "beleid"} for p in outcome.problems] or [
+            {"veld": "(regels)", "melding": outcome.message, "code": "beleid"}]
         return JSONResponse({"herladen": False, "beleid": info, "fout": {"fouten": problems}}, status_code=422)
 
     @app.get("/openapi.json", include_in_schema=False)

@@ -84,7 +84,8 @@ class Guard:
             shown = path if path in self.paths else UNKNOWN_PATH
             LOG.error("Onverwachte fout bij %s %s (%s)", scope.get("method"), shown, type(exc).__name__)
             if not started:
-                await _send_answer(send_with_headers, 500, fout("(verzoek)", f"onverwachte fout; {NO_ADVICE}"), [])
+                body = fout("(verzoek)", f"onverwachte fout; {NO_ADVICE}", "onverwacht")
+                await _send_answer(send_with_headers, 500, body, [])
 
     def _refusal(self, scope: Scope) -> tuple[int, dict[str, Any] | str, list[tuple[bytes, bytes]]] | None:
         """401 without a valid token on /v1/ (liveness aside), 413 when the declared body is over the cap."""
@@ -93,14 +94,15 @@ class Guard:
         if path.startswith(API) and path not in OPEN_PATHS:
             authorization = headers.get(b"authorization", b"").decode("latin-1")
             if not self.settings.token_ok(authorization):
-                return 401, fout("(verzoek)", NO_TOKEN), [(b"www-authenticate", b'Bearer realm="grenzen"')]
+                challenge = [(b"www-authenticate", b'Bearer realm="grenzen"')]
+                return 401, fout("(verzoek)", NO_TOKEN, "geen-token"), challenge
         # never read, so never silently dropped either; liveness aside: a load balancer's check may add one
         if path.startswith(API) and path not in OPEN_PATHS and scope.get("query_string"):
-            return 422, fout("(adres)", NO_QUERY), []
+            return 422, fout("(adres)", NO_QUERY, "vraag-in-adres"), []
         length = headers.get(b"content-length", b"")
         if length.isdigit() and int(length) > self.settings.max_bytes:
             cap = self.settings.max_bytes
-            body = fout("(casus)", too_large(cap)) if path.startswith(API) else too_large_page(cap)
+            body = fout("(casus)", too_large(cap), "te-groot") if path.startswith(API) else too_large_page(cap)
             return 413, body, [(b"connection", b"close")]
         return None
 

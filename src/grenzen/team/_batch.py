@@ -67,9 +67,9 @@ class Interrupted(GrenzenError):
         self.signum = signum
 
 
-def error_line(number: int, field: str, message: str) -> str:
-    """The error object of one input line."""
-    return json.dumps({"fout": {"regelnummer": number, "fouten": [{"veld": field, "melding": message}]}},
+def error_line(number: int, field: str, message: str, code: str) -> str:
+    """The error object of one input line (``code``: stable, as ``FieldError.code``)."""
+    return json.dumps({"fout": {"regelnummer": number, "fouten": [{"veld": field, "melding": message, "code": code}]}},
                       ensure_ascii=False)
 
 
@@ -120,19 +120,20 @@ def advise_chunk(policy: Policy, chunk: Iterable[tuple[int, str | bytes | None]]
 def _advise_line(policy: Policy, line: str | bytes | None, number: int, max_bytes: int) -> bytes:
     """The output line as UTF-8 (the advice straight from its serialiser: ``model_dump_json`` is its ``decode``)."""
     if line is TOO_LONG:
-        return error_line(number, "(casus)", too_large(max_bytes)).encode()
+        return error_line(number, "(casus)", too_large(max_bytes), "te-groot").encode()
     try:
         case = read_case_text(line, json_only=True, max_bytes=max_bytes)
         advice = policy.advise(case)
         return advice.__pydantic_serializer__.to_json(advice)
     except CaseError as exc:
-        fouten = [{"veld": e.field, "melding": e.message} for e in exc.errors]
+        fouten = [{"veld": e.field, "melding": e.message, "code": e.code} for e in exc.errors]
         return json.dumps({"fout": {"regelnummer": number, "fouten": fouten}}, ensure_ascii=False).encode()
     except EngineError as exc:
-        return error_line(number, "(engine)", f"{exc}; geen advies — leg de casus voor aan het zorgteam").encode()
+        return error_line(number, "(engine)", f"{exc}; geen advies — leg de casus voor aan het zorgteam",
+                          "engine").encode()
     except Exception as exc:  # noqa: BLE001 - one bad line never stops a batch (type name only: no content)
         return error_line(number, "(casus)", f"onverwachte fout bij deze regel ({type(exc).__name__}); "
-                                             "geen advies — leg de casus voor aan het zorgteam").encode()
+                                             "geen advies — leg de casus voor aan het zorgteam", "onverwacht").encode()
 
 
 class LineReader:
