@@ -38,6 +38,20 @@ def test_advies_json_is_the_contract(case_file, capsys):
     assert data["route"] == "mentor" and data["opzij_gezet"] == [{"regel": "gesprekken-zwaar", "door": "rouw-geschoold"}]
 
 
+def test_advies_json_gives_a_refused_case_as_a_json_error_object(tmp_path, capsys):
+    # a program calling 'grenzen advies case.json --json' got only Dutch text on standard error (an integrator trial)
+    path = tmp_path / "casus.json"
+    path.write_text('{"taak": "Jantje", "Sanne": 1}', encoding="utf-8")
+    assert main(["advies", str(path), "--regels", BASIS, "--json"]) == 1
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {"fout": {"fouten": [
+        {"veld": "taak", "melding": "ongeldige tekens of lengte", "code": "ongeldige-naam"},
+        {"veld": "<onbekend veld>", "melding": "onbekend veld; toegestaan: id, leeftijd, leerjaar, taak, signalen, "
+                                                "mentor, eerdere_aanpak", "code": "onbekende-sleutel"}]}}
+    assert "De casus is ongeldig" in err and "Jantje" not in out + err and "Sanne" not in out + err
+    assert main(["advies", str(path), "--regels", BASIS]) == 1 and capsys.readouterr().out == ""  # text: stderr only
+
+
 def test_advies_reads_stdin(monkeypatch, capsys):
     import io
 

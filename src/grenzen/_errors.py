@@ -87,6 +87,10 @@ class FieldError:
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
 
+    def as_json(self) -> dict[str, str]:
+        """The error item of JSON Lines mode and the HTTP API: ``{"veld", "melding", "code"}``."""
+        return {"veld": self.field, "melding": self.message, "code": self.code}
+
 
 class CaseError(GrenzenError, ValueError):
     """A case that does not fit the contract or the policy's vocabulary. Names fields, never values."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -12,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from .._errors import GrenzenError
+from .._errors import CaseError, EngineError, GrenzenError
 from ..pipeline._explain import explain
 from ..pipeline._policy import load_policy
 from ..pipeline._read import MAX_CASE_BYTES
@@ -175,7 +176,12 @@ def _advies(args: argparse.Namespace) -> int:
     policy.max_case_bytes = args.max_grootte
     with _input(args.casus) as stream:
         data = stream.read(args.max_grootte + 4)  # the BOM, and one byte that shows the text is too large
-    advice = policy.advise(data)
+    try:
+        advice = policy.advise(data)
+    except (CaseError, EngineError) as exc:
+        if args.json:  # a program reads standard output: the error object of JSON Lines mode, not only Dutch text
+            print(json.dumps({"fout": {"fouten": _error_items(exc)}}, ensure_ascii=False))
+        raise
     if args.waarom:
         from ..pipeline._whatif import whatif_json, whatif_text
 
@@ -184,6 +190,14 @@ def _advies(args: argparse.Namespace) -> int:
         return 0
     print(advice.model_dump_json(indent=2) if args.json else explain(advice))
     return 0
+
+
+def _error_items(exc: CaseError | EngineError) -> list[dict[str, str]]:
+    """The error items of JSON Lines mode and the HTTP API (``{"veld", "melding", "code"}``) for one case."""
+    if isinstance(exc, EngineError):
+        return [{"veld": "(engine)", "melding": f"{exc}; geen advies — leg de casus voor aan het zorgteam",
+                 "code": "engine"}]
+    return [error.as_json() for error in exc.errors]
 
 
 @contextmanager

@@ -140,7 +140,7 @@ def _errors(app: FastAPI) -> None:
 
 
 def _fouten(errors: list[FieldError], number: int | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"fouten": [{"veld": e.field, "melding": e.message, "code": e.code} for e in errors]}
+    body: dict[str, Any] = {"fouten": [error.as_json() for error in errors]}
     if number is not None:
         body["nummer"] = number
     return {"fout": body}

@@ -126,7 +126,7 @@ def _advise_line(policy: Policy, line: str | bytes | None, number: int, max_byte
         advice = policy.advise(case)
         return advice.__pydantic_serializer__.to_json(advice)
     except CaseError as exc:
-        fouten = [{"veld": e.field, "melding": e.message, "code": e.code} for e in exc.errors]
+        fouten = [error.as_json() for error in exc.errors]
         return json.dumps({"fout": {"regelnummer": number, "fouten": fouten}}, ensure_ascii=False).encode()
     except EngineError as exc:
         return error_line(number, "(engine)", f"{exc}; geen advies — leg de casus voor aan het zorgteam",
