@@ -92,6 +92,15 @@ class FieldError:
         return {"veld": self.field, "melding": self.message, "code": self.code}
 
 
+#: what an error object says when there is no advice: never "mentor", always the zorgteam
+NO_ADVICE = "geen advies — leg de casus voor aan het zorgteam"
+
+
+def engine_failure(exc: Exception) -> FieldError:
+    """The error item of a case the engine failed on (``EngineError``), in every channel that writes JSON."""
+    return FieldError("(engine)", f"{exc}; {NO_ADVICE}", "engine")
+
+
 class CaseError(GrenzenError, ValueError):
     """A case that does not fit the contract or the policy's vocabulary. Names fields, never values."""
 

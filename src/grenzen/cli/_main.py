@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from .._errors import CaseError, EngineError, GrenzenError
+from .._errors import CaseError, EngineError, GrenzenError, engine_failure
 from ..pipeline._explain import explain
 from ..pipeline._policy import load_policy
 from ..pipeline._read import MAX_CASE_BYTES
@@ -194,10 +194,8 @@ def _advies(args: argparse.Namespace) -> int:
 
 def _error_items(exc: CaseError | EngineError) -> list[dict[str, str]]:
     """The error items of JSON Lines mode and the HTTP API (``{"veld", "melding", "code"}``) for one case."""
-    if isinstance(exc, EngineError):
-        return [{"veld": "(engine)", "melding": f"{exc}; geen advies — leg de casus voor aan het zorgteam",
-                 "code": "engine"}]
-    return [error.as_json() for error in exc.errors]
+    errors = [engine_failure(exc)] if isinstance(exc, EngineError) else exc.errors
+    return [error.as_json() for error in errors]
 
 
 @contextmanager

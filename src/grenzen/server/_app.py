@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from .. import __version__
-from .._errors import CaseError, EngineError, FieldError
+from .._errors import NO_ADVICE, CaseError, EngineError, FieldError, engine_failure
 from .._models import Advies, BeleidInfo
 from ..pipeline._policy import Policy
 from ..pipeline._read import too_large
@@ -41,7 +41,7 @@ from ._answers import (
     policy_answer,
 )
 from ._decisions import DecisionLog
-from ._guard import API, NO_ADVICE, AccessLogFilter, Guard, plain_page, too_large_page
+from ._guard import API, AccessLogFilter, Guard, plain_page, too_large_page
 from ._holder import PolicyHolder
 from ._openapi import BATCH_BODY, CASE_BODY, openapi_document
 from ._request import BodyTooLarge, read_json, request_policy
@@ -52,7 +52,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Fout, "description": "geen geldig token"},
     413: {"model": Fout, "description": "de tekst is te groot"},
     422: {"model": Fout, "description": "de casus past niet bij het contract of de woordenlijst"},
-    503: {"model": Fout, "description": "geen advies — leg de casus voor aan het zorgteam"},
+    503: {"model": Fout, "description": NO_ADVICE},
 }
 
 
@@ -117,7 +117,7 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(EngineError)
     async def engine_error(request: Request, exc: EngineError) -> Response:
-        return JSONResponse(fout("(engine)", f"{exc}; {NO_ADVICE}", "engine"), status_code=503)
+        return JSONResponse(_fouten([engine_failure(exc)]), status_code=503)
 
     @app.exception_handler(BodyTooLarge)
     async def body_too_large(request: Request, exc: BodyTooLarge) -> Response:
@@ -171,7 +171,7 @@ def _batch_item(policy: Policy, item: Any, number: int, log: DecisionLog, trace:
     except CaseError as exc:
         return _fouten(exc.errors, number)
     except EngineError as exc:
-        return _fouten([FieldError("(engine)", f"{exc}; {NO_ADVICE}", "engine")], number)
+        return _fouten([engine_failure(exc)], number)
     except Exception as exc:  # noqa: BLE001 - one bad case never stops a batch (type name only: no content)
         return _fouten([FieldError("(casus)", f"onverwachte fout bij deze casus ({type(exc).__name__}); {NO_ADVICE}",
                                    "onverwacht")], number)

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from .._errors import NO_ADVICE
 from ..pipeline._read import too_large
 from ._answers import fout
 from ._holder import PolicyHolder
@@ -22,7 +23,6 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 VERSION_HEADER = "x-grenzen-beleidsversie"
-NO_ADVICE = "geen advies — leg de casus voor aan het zorgteam"
 NO_TOKEN = "geen geldig token: stuur de kop 'Authorization: Bearer <token>'"
 API = "/v1/"  # the API's paths start so; the rest are the mentors' pages
 OPEN_PATHS = frozenset({"/v1/gezondheid"})  # liveness: a load balancer asks it without a token

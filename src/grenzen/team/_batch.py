@@ -36,7 +36,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, TextIO
 
-from .._errors import CaseError, EngineError, GrenzenError
+from .._errors import NO_ADVICE, CaseError, EngineError, FieldError, GrenzenError, engine_failure
 from ..pipeline._policy import Policy, load_policy
 from ..pipeline._read import MAX_CASE_BYTES, read_case_text, too_large
 
@@ -67,9 +67,9 @@ class Interrupted(GrenzenError):
         self.signum = signum
 
 
-def error_line(number: int, field: str, message: str, code: str) -> str:
-    """The error object of one input line (``code``: stable, as ``FieldError.code``)."""
-    return json.dumps({"fout": {"regelnummer": number, "fouten": [{"veld": field, "melding": message, "code": code}]}},
+def error_line(number: int, *errors: FieldError) -> str:
+    """The error object of one input line: its number and an item per error (``FieldError.as_json``)."""
+    return json.dumps({"fout": {"regelnummer": number, "fouten": [error.as_json() for error in errors]}},
                       ensure_ascii=False)
 
 
@@ -120,20 +120,18 @@ def advise_chunk(policy: Policy, chunk: Iterable[tuple[int, str | bytes | None]]
 def _advise_line(policy: Policy, line: str | bytes | None, number: int, max_bytes: int) -> bytes:
     """The output line as UTF-8 (the advice straight from its serialiser: ``model_dump_json`` is its ``decode``)."""
     if line is TOO_LONG:
-        return error_line(number, "(casus)", too_large(max_bytes), "te-groot").encode()
+        return error_line(number, FieldError("(casus)", too_large(max_bytes), "te-groot")).encode()
     try:
         case = read_case_text(line, json_only=True, max_bytes=max_bytes)
         advice = policy.advise(case)
         return advice.__pydantic_serializer__.to_json(advice)
     except CaseError as exc:
-        fouten = [error.as_json() for error in exc.errors]
-        return json.dumps({"fout": {"regelnummer": number, "fouten": fouten}}, ensure_ascii=False).encode()
+        return error_line(number, *exc.errors).encode()
     except EngineError as exc:
-        return error_line(number, "(engine)", f"{exc}; geen advies — leg de casus voor aan het zorgteam",
-                          "engine").encode()
+        return error_line(number, engine_failure(exc)).encode()
     except Exception as exc:  # noqa: BLE001 - one bad line never stops a batch (type name only: no content)
-        return error_line(number, "(casus)", f"onverwachte fout bij deze regel ({type(exc).__name__}); "
-                                             "geen advies — leg de casus voor aan het zorgteam", "onverwacht").encode()
+        return error_line(number, FieldError("(casus)", f"onverwachte fout bij deze regel ({type(exc).__name__}); "
+                                                        f"{NO_ADVICE}", "onverwacht")).encode()
 
 
 class LineReader:
