@@ -307,3 +307,28 @@ def test_rules_named_with_any_lengths_fire_by_name(names):
         assert engine.match(f'{{"x{i}":1,"y":1}}') == [name]
     fact = "{" + ",".join(f'"x{i}":1' for i in range(len(names))) + "}"
     assert sorted(engine.match(fact)) == sorted(names)
+
+
+@given(fields=st.sets(st.sampled_from(["x", "y", "z", "w"])))
+def test_indexes_are_the_numbers_of_the_names_match_finds(fields):
+    # ``indexes`` reads a head straight as its rule's number, and goes through the names when a part of a spread
+    # rule fired (r2 holds when both its parts do); a rule that fires twice (two paths of an $or) counts once
+    from grenzen.pipeline._compile import Rulesets
+
+    text = ('{"r0":{"all":[{"m":{"$or":[{"$ex":{"x":1}},{"$ex":{"y":1}}]}}]},"r1":{"all":[{"m":{"$ex":{"w":1}}}]},'
+            '"r2.0":{"all":[{"m":{"$ex":{"y":1}}}]},"r2.1":{"all":[{"m":{"$ex":{"z":1}}}]}}')
+    rulesets = Rulesets([text], {"r2": ("all", ["r2.0", "r2.1"])})
+    rulesets.names = frozenset(["r0", "r1", "r2.0", "r2.1"])
+    engine = _engine.Engine(rulesets, {"r0": 0, "r1": 1, "r2": 2})
+    fact = "{" + ",".join([f'"{name}":1' for name in sorted(fields)] + ['"v":1']) + "}"
+    expected = sorted({"r0": 0, "r1": 1, "r2": 2}[name] for name in engine.match(fact))
+    assert engine.indexes(fact) == expected
+    assert (2 in expected) is ({"y", "z"} <= fields)
+
+
+def test_a_name_without_a_number_is_an_engine_error():
+    engine = _engine.Engine(['{"a":{"all":[{"m":{"$ex":{"x":1}}}]}}', '{"b":{"all":[{"m":{"$ex":{"y":1}}}]}}'],
+                            {"a": 0})
+    assert engine.indexes('{"x":1}') == [0]
+    with pytest.raises(EngineError):
+        engine.indexes('{"y":1}')

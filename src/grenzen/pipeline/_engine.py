@@ -19,8 +19,8 @@ import json
 import operator
 import threading
 import weakref
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
 
 from .._errors import EngineError
 
@@ -128,7 +128,7 @@ class Engine:
     ``rulesets`` may carry ``circuits`` (``_compile.Rulesets``): how the engine rules of a rule that the
     compiler spread over several combine; ``match`` then names the rule, never its parts."""
 
-    def __init__(self, rulesets: list[str]) -> None:
+    def __init__(self, rulesets: list[str], index: Mapping[str, int] | None = None) -> None:
         self._definitions = rulesets
         self._circuits: dict[str, Any] = getattr(rulesets, "circuits", {})
         #: every engine rule name: an activation naming anything else is an answer the driver does not understand
@@ -137,6 +137,10 @@ class Engine:
                                        else frozenset(name for text in rulesets for name in json.loads(text)))
         self._spread = frozenset(name for name in self._names if "." in name)  # the parts of spread rules
         self._cut, self._heads = _heads(self._names)
+        #: ``index``: a number per rule name (the rule's place in its policy), for ``indexes``
+        self._index: Mapping[str, int] = index or {}
+        #: the number of the rule each head names; None for the part of a spread rule (``indexes`` then combines names)
+        self._head_index = {head: self._index.get(name) for head, name in self._heads.items()} if index else {}
         self._lock = threading.Lock()
         self._handles: list[int] = []
         self._next_id = 0
@@ -153,6 +157,26 @@ class Engine:
         """Names of every rule whose condition holds for ``fact`` (a JSON object, or one per ruleset asked: see
         ``_compile.fact_texts``), deduplicated, in firing order; ``visit``: the indexes of the rulesets to ask (None:
         all; ``Rulesets.visit``)."""
+        return self._names_of(self._fire(fact, visit))
+
+    def indexes(self, fact: str | Sequence[str], visit: list[int] | None = None) -> list[int]:
+        """``match`` as the sorted numbers ``index`` gives the names: an activation's head is read straight as its
+        rule's number, unless a part of a spread rule fired."""
+        activations = self._fire(fact, visit)
+        if self._head_index:
+            try:
+                found = set(map(self._head_index.__getitem__, map(self._cut, activations)))
+            except KeyError:
+                raise EngineError("de regelengine gaf een onverwacht antwoord") from None
+            if None not in found:
+                return sorted(cast("set[int]", found))  # None is not in it
+        try:
+            return sorted(map(self._index.__getitem__, self._names_of(activations)))
+        except KeyError:  # a name without a number
+            raise EngineError("de regelengine gaf een onverwacht antwoord") from None
+
+    def _fire(self, fact: str | Sequence[str], visit: list[int] | None) -> list[str]:
+        """Every activation of ``fact`` in the rulesets ``visit`` names, as the engine gives them."""
         with self._lock:
             self._next_id += 1
             ident = f'"sid":"{SESSION}","id":"c{self._next_id}"}}'
@@ -170,6 +194,10 @@ class Engine:
                     if isinstance(exc, EngineError):
                         raise
                     raise EngineError(f"de regelengine faalde op deze casus ({type(exc).__name__})") from None
+        return activations
+
+    def _names_of(self, activations: list[str]) -> list[str]:
+        """The rule names of ``activations``, deduplicated, in firing order, spread rules combined."""
         # an activation is {"r12":{"m":{...the fact...}}}: its rule name, without decoding the fact
         try:
             if self._heads:

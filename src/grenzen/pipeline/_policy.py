@@ -49,8 +49,7 @@ class Policy:
         self.layers: list[BeleidInfo] = list(source.layers) or [self._info]  # school overlays: see _layers
         self._compiled = compile_rules(self.resolved_rules, list(self.vocabulary.scholing),
                                        list(self.vocabulary.signalen))
-        self._engine = Engine(self._compiled.rulesets)
-        self._index = {f"r{i}": i for i in range(len(self.rules))}
+        self._engine = Engine(self._compiled.rulesets, {f"r{i}": i for i in range(len(self.rules))})
         #: The signal kinds marked ``veiligheid: ja``: they never end at the mentor (the combiner's safety guard).
         self.safety_kinds: frozenset[str] = frozenset(
             kind for kind, term in self.vocabulary.signalen.items() if term.veiligheid)
@@ -80,8 +79,7 @@ class Policy:
     def applicable(self, case: Casus) -> list[int]:
         """Indexes of the rules whose condition holds (before exceptions), as the engine finds them."""
         visit = self._compiled.rulesets.visit(case.taak)
-        names = self._engine.match(fact_texts(case, self._compiled, visit), visit)
-        return sorted(map(self._index.__getitem__, names))
+        return self._engine.indexes(fact_texts(case, self._compiled, visit), visit)
 
     def advise(self, case: CaseInput) -> Advies:
         """The advice for one case. Raises ``CaseError`` for a bad case, ``EngineError`` if the engine fails."""
