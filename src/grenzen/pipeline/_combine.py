@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain, filterfalse
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -62,35 +63,51 @@ _NONE: frozenset[int] = frozenset()
 
 def _resolve(active: list[int], names: dict[int, frozenset[int]], away: list[int], lighter: list[int],
              ) -> tuple[list[int], list[tuple[int, int]]]:
-    """``effective`` on indexes: ``names[i]``: the active rules that rule ``i`` names in ``zet_opzij``; ``away``: the
-    active rules that refer the case away, ``lighter``: the active rules they set aside. Each rule is decided after
-    every rule that names it (Kahn's order), without recursion: a chain of exceptions can be as long as the policy."""
-    setters: dict[int, dict[int, None]] = {}  # target -> the rules that name it, in policy order
-    for i in active:
-        named = names.get(i, _NONE)
-        for t in (named | frozenset(lighter)) if lighter and i in away else named:
+    """``effective`` on indexes: ``names[i]``: the active rules that rule ``i`` names in ``zet_opzij`` (in policy
+    order); ``away``: the active rules that refer the case away, ``lighter``: the active rules they set aside.
+
+    An ``away`` rule is absolute, and absolute rules are never named (checked at load), so it always stays and every
+    ``lighter`` rule goes aside with it there: only the rules ``zet_opzij`` names are worked out (``_named_stay``). A
+    rule goes aside by the first rule in policy order that names it (or an ``away`` rule) and stays."""
+    gone = frozenset(lighter) if away else _NONE  # set aside by the away rules, whatever else names them
+    setters: dict[int, list[int]] = {}  # target -> the rules that name it, in policy order
+    for i, named in names.items():
+        for t in named:
             if t != i:  # naming itself is refused at load
-                setters.setdefault(t, {})[i] = None
-    if not setters:  # no exception in play: every rule stays
+                setters.setdefault(t, []).append(i)
+    stays = _named_stay(setters, gone)
+    out = gone.union([i for i, stay in stays.items() if not stay])
+    if not out:  # no exception in play: every rule stays
         return active, []
+    aside = []
+    for i in sorted(out):
+        by = next((j for j in setters[i] if stays.get(j, j not in gone)), None) if i in setters else None
+        if i in gone and (by is None or by > away[0]):
+            by = away[0]
+        assert by is not None  # a rule goes aside only by a rule that stays
+        aside.append((i, by))
+    return list(filterfalse(out.__contains__, active)), aside
+
+
+def _named_stay(setters: dict[int, list[int]], gone: frozenset[int]) -> dict[int, bool]:
+    """Whether each rule that names or is named stays (``_resolve``): a rule in ``gone`` never does; any other when no
+    rule that names it stays. Each is decided after every rule that names it (Kahn's order), without recursion: a
+    chain of exceptions can be as long as the policy. A rule on a cycle (refused at load) is left out: it stays,
+    visible in the advice, unless gone."""
     targets: dict[int, list[int]] = {}
     for t, by in setters.items():
         for i in by:
             targets.setdefault(i, []).append(t)
     waiting = {t: len(by) for t, by in setters.items()}
-    ready = [i for i in active if i not in setters]
-    stays: dict[int, bool] = {}
+    ready = [i for i in targets if i not in setters]
+    stays = {i: i not in gone for i in ready}
     while ready:
-        i = ready.pop()
-        stays[i] = not any(stays[j] for j in setters.get(i, ()))
-        for t in targets.get(i, ()):
+        for t in targets.get(ready.pop(), ()):
             waiting[t] -= 1
             if not waiting[t]:
+                stays[t] = t not in gone and not any(stays[j] for j in setters[t])
                 ready.append(t)
-    # a rule on a cycle (refused at load) is never decided above: it stays, visible in the advice
-    kept = [i for i in active if stays.get(i, True)]
-    aside = [(i, next(j for j in setters[i] if stays.get(j, True))) for i in active if not stays.get(i, True)]
-    return kept, aside
+    return stays
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +129,13 @@ class _Part:
 
 
 _ROUTE_OF = attrgetter("route")
+_URGENCY_OF = attrgetter("urgency")
+_VERDICT_OF = attrgetter("verdict")
+_CONSENT_OF = attrgetter("consent")
+_SETS_ASIDE = attrgetter("sets_aside")
+_DOES = attrgetter("does")
+_DOES_NOT = attrgetter("does_not")
+_DESTINATIONS = attrgetter("destinations")
 _ROUTES = sorted(ROUTE_RANK, key=ROUTE_RANK.__getitem__)
 _URGENCIES = sorted(URGENCY_RANK, key=URGENCY_RANK.__getitem__)
 
@@ -177,12 +201,14 @@ class Combiner:
         parts = self.parts
         applied = [parts[i] for i in applicable]
         away = [i for i, p in zip(applicable, applied, strict=True) if p.away]
-        if any([p.sets_aside for p in applied]):
+        if any(map(_SETS_ASIDE, applied)):
             active = sorted(set(applicable))
+            if active != applicable:
+                applied = [parts[i] for i in active]
             present = frozenset(active)
             kept, aside = _resolve(
-                active, {i: parts[i].sets_aside & present for i in active if parts[i].sets_aside}, away,
-                [i for i in active if parts[i].lighter])
+                active, {i: p.sets_aside & present for i, p in zip(active, applied, strict=True) if p.sets_aside}, away,
+                [i for i, p in zip(active, applied, strict=True) if p.lighter] if away else [])
             chosen = [parts[i] for i in kept]
         elif away:  # only absolute referrals set rules aside: every lighter one, by the first referral (absolute rules
             # are never set aside, so that one stays; what _resolve finds, without its walk)
@@ -193,37 +219,23 @@ class Combiner:
         if not chosen:
             decided = _Decided("zorgteam", FALLBACK_URGENCY, False, (), (), (), False, (FALLBACK,), ())
             return self._with_guard(decided, mentor_alone=True)
-        # one pass over the rules that stay: the heaviest route and urgency, each list merged in policy order without
-        # duplicates (a dict keeps the first position of a key), whether one needs consent, and the verdicts; an
-        # absolute rule that refers the case away (it always stays) decides whose task it is: only absolute rules count
-        route = urgency = 0
-        does: dict[str, None] = {}
-        does_not: dict[str, None] = {}
-        destinations: dict[str, None] = {}
-        consent = False
-        verdicts: set[bool | None] = set()
-        for p in chosen:
-            if p.route > route:
-                route = p.route
-            if p.urgency > urgency:
-                urgency = p.urgency
-            does.update(p.does)
-            does_not.update(p.does_not)
-            destinations.update(p.destinations)
-            consent = consent or p.consent
-            if p.absolute or not away:
-                verdicts.add(p.verdict)
+        # over the rules that stay: the heaviest route and urgency, each list merged in policy order without duplicates
+        # (a dict keeps the first position of a key), whether one needs consent, and the verdicts; an absolute rule
+        # that refers the case away (it always stays) decides whose task it is: then only absolute rules count
+        route = max(map(_ROUTE_OF, chosen))
+        verdicts = set(map(_VERDICT_OF, [p for p in chosen if p.absolute] if away else chosen))
+        asides = self._asides
         decided = _Decided(
             route=_ROUTES[route],
-            urgency=_URGENCIES[urgency],
+            urgency=_URGENCIES[max(map(_URGENCY_OF, chosen))],
             verdict=False not in verdicts and True in verdicts,
-            does=tuple(does),
-            does_not=tuple(does_not),
-            destinations=tuple(destinations),
-            consent=consent,
+            does=tuple(dict.fromkeys(chain.from_iterable(map(_DOES, chosen)))),
+            does_not=tuple(dict.fromkeys(chain.from_iterable(map(_DOES_NOT, chosen)))),
+            destinations=tuple(dict.fromkeys(chain.from_iterable(map(_DESTINATIONS, chosen)))),
+            consent=any(map(_CONSENT_OF, chosen)),
             # the heaviest route first, policy order within a route (sorted is stable, also in reverse)
             reasons=tuple([p.reason for p in sorted(chosen, key=_ROUTE_OF, reverse=True)]),
-            aside=tuple([self._aside(i, j) for i, j in aside]),
+            aside=tuple([asides.get(pair) or self._aside(*pair) for pair in aside]),
         )
         return self._with_guard(decided, mentor_alone=route == 0)
 
