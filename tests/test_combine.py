@@ -289,3 +289,11 @@ def test_resolve_is_the_fixpoint_of_the_exception_rule(graph):
     expected_aside = [(r, next(o for o in active if o in staying and named_by(o, r))) for r in active
                       if r not in staying]
     assert _resolve(active, names, away, lighter) == ([r for r in active if r in staying], expected_aside)
+
+
+def test_combine_counts_a_rule_given_twice_once(basis):
+    # Policy.combine takes indexes from the toolkit; a rule given twice is one rule, not two reasons
+    case = basis.validate_case({"taak": "signaleren", "signalen": [{"soort": "rouw", "ernst": "matig"}]})
+    applicable = basis.applicable(case)
+    assert applicable
+    assert basis.combine(applicable + applicable, case) == basis.combine(applicable, case)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from itertools import chain, filterfalse
+from itertools import chain, filterfalse, repeat
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -61,7 +61,7 @@ def effective(rules: list[Regel], applicable: Iterable[int]) -> tuple[list[int],
 _NONE: frozenset[int] = frozenset()
 
 
-def _resolve(active: list[int], names: dict[int, frozenset[int]], away: list[int], lighter: list[int],
+def _resolve(active: list[int], names: dict[int, frozenset[int]], away: list[int], lighter: Collection[int],
              ) -> tuple[list[int], list[tuple[int, int]]]:
     """``effective`` on indexes: ``names[i]``: the active rules that rule ``i`` names in ``zet_opzij`` (in policy
     order); ``away``: the active rules that refer the case away, ``lighter``: the active rules they set aside.
@@ -79,13 +79,14 @@ def _resolve(active: list[int], names: dict[int, frozenset[int]], away: list[int
     out = gone.union([i for i, stay in stays.items() if not stay])
     if not out:  # no exception in play: every rule stays
         return active, []
-    aside = []
-    for i in sorted(out):
-        by = next((j for j in setters[i] if stays.get(j, j not in gone)), None) if i in setters else None
+    aside = list(zip(sorted(gone.difference(setters)), repeat(away[0]))) if gone else []  # named by no rule
+    for i in setters.keys() & out:
+        by = next((j for j in setters[i] if stays.get(j, j not in gone)), None)
         if i in gone and (by is None or by > away[0]):
             by = away[0]
         assert by is not None  # a rule goes aside only by a rule that stays
         aside.append((i, by))
+    aside.sort()  # in policy order (each rule once)
     return list(filterfalse(out.__contains__, active)), aside
 
 
@@ -132,7 +133,6 @@ _ROUTE_OF = attrgetter("route")
 _URGENCY_OF = attrgetter("urgency")
 _VERDICT_OF = attrgetter("verdict")
 _CONSENT_OF = attrgetter("consent")
-_SETS_ASIDE = attrgetter("sets_aside")
 _DOES = attrgetter("does")
 _DOES_NOT = attrgetter("does_not")
 _DESTINATIONS = attrgetter("destinations")
@@ -169,6 +169,15 @@ class Combiner:
             )
             for r in rules
         ]
+        parts = self.parts
+        #: the rules that name others in ``zet_opzij``, refer away, or go aside next to such a referral (``_decide``
+        #: meets them with set operations, not a loop over every applicable rule)
+        self._setters = frozenset(i for i, part in enumerate(parts) if part.sets_aside)
+        self._away = frozenset(i for i, part in enumerate(parts) if part.away)
+        self._lighter = frozenset(i for i, part in enumerate(parts) if part.lighter)
+        self._heavier_first = [-part.route for part in parts]  # sort key: the heaviest route first
+        self._with_does_not = frozenset(i for i, part in enumerate(parts) if part.does_not)  # most rules have none
+        self._with_destinations = frozenset(i for i, part in enumerate(parts) if part.destinations)
         self._asides: dict[tuple[int, int], OpzijGezet] = {}
         self._decided: dict[tuple[int, ...], _Decided] = {}
 
@@ -197,28 +206,25 @@ class Combiner:
         )
 
     def _decide(self, applicable: list[int]) -> _Decided:
-        """What the rules ``applicable`` decide, with the safety guard's version when it could apply."""
+        """What the rules ``applicable`` (sorted, no duplicates) decide, with the safety guard's version when it could
+        apply."""
         parts = self.parts
-        applied = [parts[i] for i in applicable]
-        away = [i for i, p in zip(applicable, applied, strict=True) if p.away]
-        if any(map(_SETS_ASIDE, applied)):
-            active = sorted(set(applicable))
-            if active != applicable:
-                applied = [parts[i] for i in active]
-            present = frozenset(active)
-            kept, aside = _resolve(
-                active, {i: p.sets_aside & present for i, p in zip(active, applied, strict=True) if p.sets_aside}, away,
-                [i for i, p in zip(active, applied, strict=True) if p.lighter] if away else [])
-            chosen = [parts[i] for i in kept]
+        away = sorted(self._away.intersection(applicable))
+        if not self._setters.isdisjoint(applicable):
+            present = frozenset(applicable)
+            kept, aside = _resolve(applicable, {i: parts[i].sets_aside & present
+                                                for i in sorted(self._setters.intersection(applicable))},
+                                   away, self._lighter.intersection(applicable) if away else _NONE)
         elif away:  # only absolute referrals set rules aside: every lighter one, by the first referral (absolute rules
             # are never set aside, so that one stays; what _resolve finds, without its walk)
-            chosen = [p for p in applied if not p.lighter]
-            aside = [(i, away[0]) for i, p in zip(applicable, applied, strict=True) if p.lighter]
+            kept = list(filterfalse(self._lighter.__contains__, applicable))
+            aside = [(i, away[0]) for i in applicable if i in self._lighter]
         else:  # no exception in play: every applicable rule stays
-            chosen, aside = applied, []
-        if not chosen:
+            kept, aside = applicable, []
+        if not kept:
             decided = _Decided("zorgteam", FALLBACK_URGENCY, False, (), (), (), False, (FALLBACK,), ())
             return self._with_guard(decided, mentor_alone=True)
+        chosen = list(map(parts.__getitem__, kept))
         # over the rules that stay: the heaviest route and urgency, each list merged in policy order without duplicates
         # (a dict keeps the first position of a key), whether one needs consent, and the verdicts; an absolute rule
         # that refers the case away (it always stays) decides whose task it is: then only absolute rules count
@@ -230,11 +236,11 @@ class Combiner:
             urgency=_URGENCIES[max(map(_URGENCY_OF, chosen))],
             verdict=False not in verdicts and True in verdicts,
             does=tuple(dict.fromkeys(chain.from_iterable(map(_DOES, chosen)))),
-            does_not=tuple(dict.fromkeys(chain.from_iterable(map(_DOES_NOT, chosen)))),
-            destinations=tuple(dict.fromkeys(chain.from_iterable(map(_DESTINATIONS, chosen)))),
+            does_not=_merged(parts, self._with_does_not, kept, _DOES_NOT),
+            destinations=_merged(parts, self._with_destinations, kept, _DESTINATIONS),
             consent=any(map(_CONSENT_OF, chosen)),
-            # the heaviest route first, policy order within a route (sorted is stable, also in reverse)
-            reasons=tuple([p.reason for p in sorted(chosen, key=_ROUTE_OF, reverse=True)]),
+            # the heaviest route first, policy order within a route (sorted is stable)
+            reasons=tuple([parts[i].reason for i in sorted(kept, key=self._heavier_first.__getitem__)]),
             aside=tuple([asides.get(pair) or self._aside(*pair) for pair in aside]),
         )
         return self._with_guard(decided, mentor_alone=route == 0)
@@ -256,6 +262,13 @@ class Combiner:
         if found is None:
             found = self._asides[key] = OpzijGezet(regel=self.rules[rule].id, door=self.rules[by].id)
         return found
+
+
+def _merged(parts: list[_Part], having: frozenset[int], kept: list[int], items: Callable[[_Part], dict[str, None]],
+            ) -> tuple[str, ...]:
+    """One list of the rules ``kept``, merged in policy order without duplicates; ``having``: the rules whose list is
+    not empty."""
+    return tuple(dict.fromkeys(chain.from_iterable([items(parts[i]) for i in sorted(having.intersection(kept))])))
 
 
 class _Decided(NamedTuple):

@@ -90,7 +90,7 @@ class Policy:
         """The advice for a valid case, given the indexes of the rules whose conditions hold (``applicable``): the
         combination step alone, safety guard included. The toolkit uses it to ask what an advice would be
         without a rule."""
-        return self._combiner(sorted(applicable), case)
+        return self._combiner(sorted(set(applicable)), case)
 
     def audit_record(self, case: CaseInput, advice: Advies) -> AuditRecord:
         """What a school system may keep about ``advice``: an id, the time, the policy, only the case fields
