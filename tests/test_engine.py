@@ -227,7 +227,7 @@ def test_retract_leaves_no_fact_behind(tmp_path, monkeypatch):
     # the check has teeth: a retraction that names another fact leaves the case's fact behind
     real = _engine.Engine._run
     monkeypatch.setattr(_engine.Engine, "_run", staticmethod(
-        lambda handle, text, retraction: real(handle, text, retraction.replace('"id":"c', '"id":"x'))))
+        lambda handle, text, retraction, cut: real(handle, text, retraction.replace('"id":"c', '"id":"x'), cut)))
     spread.advise({"taak": "t1"})
     assert _left_behind(spread)
 

@@ -165,7 +165,7 @@ class Engine:
         activations = self._fire(fact, visit)
         if self._head_index:
             try:
-                found = set(map(self._head_index.__getitem__, map(self._cut, activations)))
+                found = set(map(self._head_index.__getitem__, activations))
             except KeyError:
                 raise EngineError("de regelengine gaf een onverwacht antwoord") from None
             if None not in found:
@@ -176,7 +176,8 @@ class Engine:
             raise EngineError("de regelengine gaf een onverwacht antwoord") from None
 
     def _fire(self, fact: str | Sequence[str], visit: list[int] | None) -> list[str]:
-        """Every activation of ``fact`` in the rulesets ``visit`` names, as the engine gives them."""
+        """Every activation of ``fact`` in the rulesets ``visit`` names, cut to its head (``_heads``; whole when the
+        names are read by their closing quote)."""
         with self._lock:
             self._next_id += 1
             ident = f'"sid":"{SESSION}","id":"c{self._next_id}"}}'
@@ -188,7 +189,7 @@ class Engine:
                 raise EngineError("de regelengine kreeg niet voor elke regelset een feit")
             for handle, text in zip(handles, texts, strict=True):
                 try:
-                    activations.extend(self._run(handle, f"{text[:-1]},{ident}", retraction))
+                    activations.extend(self._run(handle, f"{text[:-1]},{ident}", retraction, self._cut))
                 except Exception as exc:
                     self._recover()
                     if isinstance(exc, EngineError):
@@ -201,7 +202,7 @@ class Engine:
         # an activation is {"r12":{"m":{...the fact...}}}: its rule name, without decoding the fact
         try:
             if self._heads:
-                names = list(dict.fromkeys(map(self._heads.__getitem__, map(self._cut, activations))))
+                names = list(dict.fromkeys(map(self._heads.__getitem__, activations)))
             else:
                 names = list(dict.fromkeys([activation[2:activation.find('"', 2)] for activation in activations]))
                 if not self._names.issuperset(names):
@@ -213,10 +214,11 @@ class Engine:
         return names
 
     @staticmethod
-    def _run(handle: int, text: str, retraction: str) -> list[str]:
-        """Assert ``text``, drain its activations (returned as the engine gives them), retract it by ``retraction``
-        (its ``sid`` and ``id`` alone: the engine finds a fact to retract by its id, src/rules/events.c
-        ``handleMessageCore``, so it need not parse the whole fact again)."""
+    def _run(handle: int, text: str, retraction: str, cut: Callable[[str], str]) -> list[str]:
+        """Assert ``text``, drain its activations (each returned as ``cut`` gives it: an activation carries the whole
+        fact, and cut at once each is freed before the next comes), retract it by ``retraction`` (its ``sid`` and
+        ``id`` alone: the engine finds a fact to retract by its id, src/rules/events.c ``handleMessageCore``, so it
+        need not parse the whole fact again)."""
         result = _dre.assert_fact(handle, text)
         code, state = result if isinstance(result, tuple) else (result, None)
         if code == NOT_HANDLED:
@@ -227,10 +229,10 @@ class Engine:
         try:
             action = _dre.start_action_for_state(handle, state)
             if action is not None:
-                fired.append(action[1])
+                fired.append(cut(action[1]))
                 complete = _dre.complete_and_start_action
                 while (more := complete(handle, state)) is not None:
-                    fired.append(more)
+                    fired.append(cut(more))
         finally:
             _dre.retract_fact(handle, retraction)
         return fired
