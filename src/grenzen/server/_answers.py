@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .._errors import FieldError
 from .._models import Advies, BeleidInfo, Route, Urgentie
 from ..pipeline._policy import Policy
 
@@ -138,4 +139,4 @@ def policy_answer(policy: Policy) -> BeleidAntwoord:
 
 def fout(field: str, message: str, code: str) -> dict[str, Any]:
     """An error body with one problem (``code``: stable, as ``FieldError.code``)."""
-    return {"fout": {"fouten": [{"veld": field, "melding": message, "code": code}]}}
+    return {"fout": {"fouten": [FieldError(field, message, code).as_json()]}}

@@ -261,10 +261,10 @@ def _policy_routes(app: FastAPI, holder: PolicyHolder, settings: Settings) -> No
         info = {"naam": outcome.policy.name, "versie": outcome.policy.version}
         if outcome.ok:
             return JSONResponse({"herladen": True, "beleid": info}, headers=_version(outcome.policy))
-        problems = [{"veld": f"{p.file}:{p.line}" if p.line else str(p.file or "(regels)"), "melding": p.message,
-                     "code": p.code or "beleid"} for p in outcome.problems] or [
-            {"veld": "(regels)", "melding": outcome.message, "code": "beleid"}]
-        return JSONResponse({"herladen": False, "beleid": info, "fout": {"fouten": problems}}, status_code=422)
+        problems = [FieldError(f"{p.file}:{p.line}" if p.line else str(p.file or "(regels)"), p.message,
+                               p.code or "beleid") for p in outcome.problems] or [
+            FieldError("(regels)", outcome.message, "beleid")]
+        return JSONResponse({"herladen": False, "beleid": info, **_fouten(problems)}, status_code=422)
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> Response:
