@@ -99,6 +99,23 @@ def test_a_doubled_id_is_the_problem_not_the_exception_that_misses_it(tmp_path):
     assert [p.code for p in problems] == ["dubbele-id"], [str(p) for p in problems]
 
 
+@pytest.mark.parametrize("reserved", ["veiligheid-nooit-alleen-bij-mentor", "geen-regel-van-toepassing"])
+def test_a_rule_cannot_take_the_id_of_grenzens_own_reasons(tmp_path, reserved):
+    """A school mentor rule named like the safety net loaded: its advice then read as the net's, an example that
+    expected the net passed without it, and an advice could list the id twice (a trial). In an overlay as well."""
+    problems = problems_of(write_policy(tmp_path / "regels", [GOOD, {**GOOD, "id": reserved, "titel": "B"}]))
+    problem = only(problems, "van grenzen zelf")
+    assert problem.code == "gereserveerde-id" and problem.rule == reserved and problem.line > 1
+    assert problem.fix.startswith("geef de regel een andere id")
+    school = tmp_path / "school"
+    school.mkdir()
+    (school / "laag.yaml").write_text(dump({"naam": "Testcollege", "basis": "standaard"}), encoding="utf-8")
+    (school / "school.yaml").write_text(dump({"thema": "Testcollege", "regels": [
+        {**GOOD, "id": reserved, "als": {"taak": "signaleren"}}]}), encoding="utf-8")
+    problem = only(problems_of(school), "van grenzen zelf")
+    assert problem.code == "gereserveerde-id" and problem.file.endswith("school.yaml")
+
+
 def test_absolute_rules_cannot_be_set_aside(tmp_path):
     rules = [{**GOOD, "id": "veilig", "absoluut": "ja"}, {**GOOD, "id": "uitzondering", "zet_opzij": ["veilig"]}]
     problem = only(problems_of(write_policy(tmp_path / "regels", rules)), "absoluut")

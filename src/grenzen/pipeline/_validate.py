@@ -9,10 +9,15 @@ from typing import Any
 from .._errors import Problem
 from .._models import MAX_AGE, MIN_AGE, SEVERITY_RANK
 from .._translate import did_you_mean
+from ._combine import FALLBACK, SAFETY_GUARD
 from ._compile import MAX_COUNTS, MAX_NEGATED_BOUNDS, count_field, field_bounds
 from ._load import LAYER_FILE, VOCABULARY_FILE, LoadedRule, Source
 from ._rulefile import SignaalVoorwaarde, Voorwaarde, Woordenlijst
 from ._select import selection_problems
+
+#: The ids of grenzen's own reasons: a rule with one of them would read, in an advice, an audit record or an example's
+#: expected rules, as the safety net or the fallback (a trial: a school mentor rule named like the safety net)
+RESERVED_IDS = {SAFETY_GUARD.regel: SAFETY_GUARD.titel, FALLBACK.regel: FALLBACK.titel}
 
 
 def validate(source: Source) -> list[Problem]:
@@ -21,6 +26,11 @@ def validate(source: Source) -> list[Problem]:
     by_id: dict[str, LoadedRule] = {}
     for item in source.rules:
         first = by_id.get(item.rule.id)
+        if item.rule.id in RESERVED_IDS:
+            problems.append(_at(item, ("id",), f"de id '{item.rule.id}' is van grenzen zelf: zo heet de reden "
+                                f"'{RESERVED_IDS[item.rule.id]}' in een advies",
+                                "geef de regel een andere id (en ook in zet_opzij en voorbeelden die hem noemen)",
+                                "gereserveerde-id"))
         if first is not None:
             problems.append(
                 _at(item, ("id",), f"de id '{item.rule.id}' bestaat al ({first.file}:{first.line})",
