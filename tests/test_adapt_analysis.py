@@ -380,3 +380,26 @@ def test_a_count_of_situations_beyond_a_billion_is_said_in_words():
 
     assert _situations(16170) == "16170 situatie(s)" and _situations(MANY) == f"{MANY} situatie(s)"
     assert _situations(779222785095757078945) == _situations(MANY + 1) == "meer dan een miljard situaties"
+
+
+BULLYING: dict[str, Any] = {
+    "id": "tc-pesten-licht-matig",
+    "titel": "Pesten, de mentor pakt aan met de pestcoördinator van de school",
+    "bron": "Pestprotocol Testcollege",
+    "als": {"signaal": {"soort": "pesten", "ernst_hoogstens": "matig"}},
+    "dan": {"route": "mentor", "urgentie": "deze_week", "mentor_doet": ["Meld het bij de pestcoördinator."],
+            "uitleg": "De mentor pakt pesten aan, samen met de pestcoördinator."},
+}
+
+
+def test_a_base_rule_the_school_replaces_as_the_docs_say_is_not_shadowed(tmp_path):
+    """docs/beleid-bijhouden.md: a school changes a default rule with a rule of its own that sets it aside. That made
+    the default rule 'overschaduwd', a warning at standaard/sociaal.yaml that the school cannot act on and that failed
+    --streng (a trial). A rule of the school that only repeats a base rule, without zet_opzij, is still shadowed: a
+    warning about the school's own file, which the school can act on."""
+    replacing = analyse_policy(grenzen.load_policy(overlay(
+        tmp_path / "school", {}, [{**BULLYING, "zet_opzij": ["pesten-licht-matig"]}])))
+    assert not [f for f in replacing.findings if f.level != "let op"], [str(f) for f in replacing.findings]
+    repeating = analyse_policy(grenzen.load_policy(overlay(
+        tmp_path / "herhaalt", {}, [{**BULLYING, "dan": {**BULLYING["dan"], "mentor_doet": []}}])))
+    assert ("overschaduwd", "tc-pesten-licht-matig") in {(f.kind, f.rule) for f in repeating.findings}

@@ -444,10 +444,14 @@ def _never_applies(state: _Collected) -> list[Finding]:
 
 
 def _shadowed(state: _Collected) -> list[Finding]:
-    """``overschaduwd``: a rule that applies but never changes an advice."""
+    """``overschaduwd``: a rule that applies but never changes an advice; in an overlay, not a rule of a layer below
+    that the writer's own rules set aside (``zet_opzij``): that is how the docs tell a school to change a rule of the
+    base, and the base's files are not the writer's to remove it from (a trial: --streng failed on it)."""
+    writer = _writer_rules(state.policy)
+    replaced = {target for setter, target in state.used_exceptions if setter in writer and target not in writer}
     findings: list[Finding] = []
-    for rule, seen in zip(state.policy.rules, state.seen, strict=True):
-        if seen.applies is None or seen.changes or seen.idle is None:
+    for index, (rule, seen) in enumerate(zip(state.policy.rules, state.seen, strict=True)):
+        if seen.applies is None or seen.changes or seen.idle is None or index in replaced:
             continue
         by = ", ".join(f"'{r}'" for r in seen.idle_by)
         findings.append(_at(state.loaded[rule.id], "overschaduwd",
