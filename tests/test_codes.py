@@ -124,6 +124,8 @@ def with_theme(tmp_path: Path, text: str) -> Path:
     ({**GOOD, "id": "b", "dan": {"route": "ergens", "uitleg": "u"}}, "ongeldige-keuze"),
     ({**GOOD, "id": "B b"}, "ongeldige-naam"),
     ({**GOOD}, "dubbele-id"),
+    ({**GOOD, "id": "b", "bron": "   "}, "leeg"),  # a trial: it loaded, and the advice showed "Bron:" and nothing
+    ({**GOOD, "id": "b", "dan": {"route": "mentor", "uitleg": "u", "mentor_doet": [" "]}}, "leeg"),
     ({**GOOD, "id": "b", "als": {"signaal": {"soort": "onbekend"}}}, "onbekende-naam"),
     ({**GOOD, "id": "b", "zet_opzij": ["b"]}, "zet-zichzelf-opzij"),
     ({**GOOD, "id": "b", "als": {"leeftijd": {"vanaf": 16, "tot_en_met": 12}}}, "grenzen-omgedraaid"),

@@ -49,6 +49,8 @@ PYDANTIC: dict[str, Wording] = {
     "list_type": Wording("geen-lijst", "moet een lijst zijn", "{name} moet een lijst zijn",
                          "zet elk item op een eigen regel die begint met '- '"),
     "too_short": _SHORT, "string_too_short": _SHORT,
+    "blank_text": Wording("leeg", "mag niet leeg zijn", "{name} mag niet leeg zijn (er staan alleen spaties)",
+                          "vul de tekst in"),
     "too_long": _LONG, "string_too_long": _LONG,
     "string_type": Wording("geen-tekst", "moet tekst zijn", "{name} moet tekst zijn",
                            "zet de tekst eventueel tussen aanhalingstekens"),

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
+from pydantic_core import PydanticCustomError
 
 from .._models import (
     KIND_PATTERN,
@@ -43,7 +44,17 @@ SchoolYear = Annotated[int, Strict(), Field(ge=MIN_YEAR, le=MAX_YEAR)]
 Kind = Annotated[str, Field(pattern=KIND_PATTERN)]
 RULE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,79}$"
 RuleId = Annotated[str, Field(pattern=RULE_ID_PATTERN)]
-Text = Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+def _not_blank(value: str) -> str:
+    """A text with something in it: ``bron: "   "`` loaded, and the advice showed "Bron:" with nothing after it (a
+    trial)."""
+    if not value.strip():
+        raise PydanticCustomError("blank_text", "only white space")
+    return value
+
+
+Text = Annotated[str, Field(min_length=1, max_length=4000), AfterValidator(_not_blank)]
 
 
 def _one_or_many(value: Any) -> Any:
