@@ -138,3 +138,39 @@ def test_any_input_gives_an_advice_or_a_case_error(basis, value):
 def test_any_text_gives_an_advice_or_a_case_error(basis, text):
     with contextlib.suppress(CaseError):
         basis.advise(text)
+
+
+_ITEMS = {  # case texts: fine ones and ones the reader refuses, each for its own reason
+    "fine": '{"taak":"signaleren","id":"a1"}',
+    "nested": '{"taak":"signaleren","x":' + "[" * 58 + "]" * 58 + "}",  # fine alone, too deep in a body before
+    "doubled": '{"taak":"signaleren","signalen":[{"soort":"suicidaal_plan","soort":"pesten"}]}',
+    "nan": '{"leeftijd":NaN}',
+    "infinite": '{"leeftijd":-1e400}',
+    "long": '{"leeftijd":' + "9" * 5000 + "}",
+    "deep": '{"x":' + "[" * 70 + "]" * 70 + "}",
+    "list": "[1, 2]",
+}
+
+
+@settings(max_examples=60)
+@given(st.lists(st.sampled_from(sorted(_ITEMS)), max_size=8))
+def test_a_batch_reads_each_case_as_the_case_reader_reads_it_alone(names):
+    """``read_batch_text`` gives each case what ``read_case_text`` gives its text alone: the same object, or a refusal
+    with the same message (without the position, which would count from the body's start) and code."""
+    from grenzen.pipeline._read import RefusedCase, read_batch_text, read_case_text
+
+    body = '{"casussen":[' + ",".join(_ITEMS[name] for name in names) + "]}"
+    items = read_batch_text(body, list_key="casussen")["casussen"]
+    assert len(items) == len(names)
+    for name, item in zip(names, items, strict=True):
+        if name == "list":  # not an object: kept, for the batch to refuse as it always did (geen-object)
+            assert item == [1, 2]
+            continue
+        try:
+            alone: object = read_case_text(_ITEMS[name], json_only=True)
+        except CaseError as exc:
+            [error] = exc.errors
+            assert isinstance(item, RefusedCase) and error.message.endswith(item.message), (name, item)
+            assert item.code == error.code
+        else:
+            assert item == alone, (name, item)

@@ -116,6 +116,33 @@ def test_batch_answers_each_case_in_order(client, policy):
     assert response.json()["beleid"] == {"naam": policy.name, "versie": policy.version}
 
 
+def test_a_case_the_reader_refuses_costs_only_itself_in_a_batch(client, policy):
+    """A duplicate key in one case (here in a suicidal plan's signal) refused the whole batch with 422 and no number,
+    and the other cases, an acute one among them, got no advice (an integrator trial). Now that case gets its error
+    object with its number, as a wrong type always did; the same for a number that is not finite and for nesting too
+    deep. A problem outside the cases still refuses the whole body."""
+    acute = {"taak": "signaleren", "signalen": [{"soort": "suicidaal_plan", "ernst": "acuut"}]}
+    deep = '{"taak":"signaleren","x":' + "[" * 70 + "]" * 70 + "}"
+    body = ('{"casussen":[{"taak":"signaleren","signalen":[{"soort":"suicidaal_plan","soort":"pesten",'
+            '"ernst":"licht"}]},' + json.dumps(acute) + ',{"taak":"signaleren","leeftijd":NaN},' + deep +
+            ',{"taak":"signaleren","leeftijd":1' + "0" * 5000 + '},{"taak":"signaleren"}]}')
+    response = client.post("/v1/advies/batch", content=body.encode())
+    assert response.status_code == 200, response.text
+    results = response.json()["resultaten"]
+    codes = {n: r["fout"]["fouten"][0]["code"] for n, r in enumerate(results, start=1) if "fout" in r}
+    assert codes == {1: "dubbele-sleutel", 3: "ongeldig-getal", 4: "te-diep", 5: "ongeldig-getal"}, results
+    assert all(results[n - 1]["fout"]["nummer"] == n for n in codes)
+    assert results[0]["fout"]["fouten"][0]["veld"] == "(casus)" and "twee keer" in results[0]["fout"]["fouten"][0][
+        "melding"]
+    assert results[1]["route"] == policy.advise(acute).route != "mentor"
+    assert results[5]["route"] == policy.advise({"taak": "signaleren"}).route
+    doubled_list = client.post("/v1/advies/batch", content=b'{"casussen":[],"casussen":[{"taak":"signaleren"}]}')
+    assert doubled_list.status_code == 422
+    assert doubled_list.json()["fout"]["fouten"][0]["code"] == "dubbele-sleutel"
+    for broken in (b'{"casussen":[{"taak":"signaleren"}', b'{"casussen":[' + b"[" * 5000 + b"]" * 5000 + b"]}"):
+        assert client.post("/v1/advies/batch", content=broken).status_code == 422
+
+
 def test_batch_limits_and_shape(client):
     too_many = client.post("/v1/advies/batch", json={"casussen": [{"taak": "signaleren"}] * 1001})
     assert too_many.status_code == 422

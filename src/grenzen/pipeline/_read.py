@@ -12,6 +12,7 @@ field ``(casus)`` with a Dutch message that quotes nothing of the text and chain
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from .._errors import CaseError, FieldError
@@ -110,6 +111,118 @@ def _problem(text: str | bytes, json_only: bool, max_bytes: int) -> dict[str, An
     if not _within_limits(data):  # first: how deep Python's json goes before a RecursionError differs per version
         return TOO_DEEP
     return data if isinstance(data, dict) else NOT_OBJECT
+
+
+@dataclass(frozen=True)
+class RefusedCase:
+    """An item of a batch that the reader refuses on its own (``read_batch_text``): ``message`` says why, in Dutch."""
+
+    message: str
+
+    @property
+    def code(self) -> str:
+        return code_of(self.message)
+
+
+def read_batch_text(text: str | bytes, *, list_key: str, max_bytes: int = MAX_CASE_BYTES) -> dict[str, Any]:
+    """A JSON object whose ``list_key`` holds cases, read as ``read_case_text`` reads one case, except that what it
+    refuses inside one of those cases (a duplicate key, a number that is not finite or too long, nesting deeper than
+    ``MAX_DEPTH`` counted from the case) refuses only that case: it comes back as a ``RefusedCase`` in its place, and
+    the other cases as they are. Anything else the reader refuses refuses the whole text, as ``read_case_text`` does
+    (a batch line with a duplicate key had cost every case of its request, an acute one among them: a trial)."""
+    message = _problem(text, True, max_bytes)
+    if not isinstance(message, str):
+        return message
+    data = _lenient(text)
+    if data is None or not _outside_is_clean(data, list_key):
+        raise CaseError([FieldError("(casus)", message, code_of(message))])
+    data[list_key] = [_refusal(item) or item for item in data[list_key]]
+    return data
+
+
+class _Doubled(dict[str, Any]):
+    """An object of the lenient reader that had a key twice (the last value kept, as ``dict`` keeps it)."""
+
+
+@dataclass(frozen=True)
+class _Bad:
+    """A number the lenient reader met that the strict reader refuses, in the number's place."""
+
+    message: str
+
+
+def _lenient_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    return result if len(result) == len(pairs) else _Doubled(result)
+
+
+def _lenient_float(text: str) -> Any:
+    value = float(text)
+    return _Bad(BAD_NUMBER) if value in (float("inf"), float("-inf")) else value
+
+
+def _lenient_int(text: str) -> Any:
+    try:
+        return int(text)
+    except ValueError:  # more digits than Python converts
+        return _Bad(BAD_NUMBER)
+
+
+_LENIENT = json.JSONDecoder(object_pairs_hook=_lenient_pairs, parse_float=_lenient_float, parse_int=_lenient_int,
+                            parse_constant=lambda _: _Bad(BAD_NUMBER))
+
+
+def _lenient(text: str | bytes) -> dict[str, Any] | None:
+    """The text as the lenient decoder reads it (the strict reader has checked size and encoding), or None."""
+    try:
+        data = _LENIENT.decode((text.decode("utf-8") if isinstance(text, bytes) else text).removeprefix(_BOM))
+    except (ValueError, RecursionError):  # not JSON at all, or nested past what Python's json reads
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _outside_is_clean(data: dict[str, Any], list_key: str) -> bool:
+    """Does ``data`` hold its cases as a list, with nothing refused outside them and within the reader's limits?"""
+    cases = data.get(list_key)
+    if type(data) is not dict or not isinstance(cases, list) or _marked(v for k, v in data.items() if k != list_key):
+        return False
+    nodes = 1 + len(data) + len(cases) + sum(_count(item) for item in cases)
+    return nodes <= MAX_NODES
+
+
+def _refusal(item: Any) -> RefusedCase | None:
+    """Why the strict reader would refuse this case (as the text of a case of its own), or None."""
+    found = _marked([item])
+    if found is not None:
+        return RefusedCase(found)
+    return None if _within_limits(item) else RefusedCase(TOO_DEEP)
+
+
+def _marked(values: Any) -> str | None:
+    """The message of the first refused value in ``values`` and the containers under them, or None."""
+    stack = list(values)
+    while stack:
+        value = stack.pop()
+        if isinstance(value, _Bad):
+            return value.message
+        if isinstance(value, _Doubled):
+            return DUPLICATE
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return None
+
+
+def _count(value: Any) -> int:
+    """The values under ``value`` (the containers' children, at every depth)."""
+    total, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        total += len(children)
+        stack.extend(child for child in children if isinstance(child, (dict, list)))
+    return total
 
 
 class _Failed:

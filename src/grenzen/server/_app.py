@@ -24,7 +24,7 @@ from .. import __version__
 from .._errors import NO_ADVICE, CaseError, EngineError, FieldError, engine_failure
 from .._models import Advies, BeleidInfo
 from ..pipeline._policy import Policy
-from ..pipeline._read import too_large
+from ..pipeline._read import RefusedCase, too_large
 from ..pipeline._whatif import what_if
 from ..toolkit._schema import advice_schema, case_schema
 from ._answers import (
@@ -44,7 +44,7 @@ from ._decisions import DecisionLog
 from ._guard import API, AccessLogFilter, Guard, plain_page, too_large_page
 from ._holder import PolicyHolder
 from ._openapi import BATCH_BODY, CASE_BODY, openapi_document
-from ._request import BodyTooLarge, read_json, request_policy
+from ._request import BodyTooLarge, read_batch_json, read_json, request_policy
 from ._settings import MAX_BATCH, Settings
 from ._web import add_web_routes
 
@@ -164,6 +164,8 @@ def _with_id(advice: Advies, data: dict[str, Any]) -> dict[str, Any]:
 
 def _batch_item(policy: Policy, item: Any, number: int, log: DecisionLog, trace: str | None) -> dict[str, Any]:
     """One case of a batch: its advice, or its error object (never raises)."""
+    if isinstance(item, RefusedCase):  # the reader refused this case alone (a duplicate key, a bad number, too deep)
+        return _fouten([FieldError("(casus)", item.message, item.code)], number)
     if not isinstance(item, dict):
         return _fouten([FieldError("(casus)", "moet een object met velden zijn", "geen-object")], number)
     try:
@@ -205,7 +207,7 @@ def _advice_routes(app: FastAPI, settings: Settings, log: DecisionLog) -> None:
     @app.post("/v1/advies/batch", response_model=BatchAntwoord, responses=ERRORS, openapi_extra=BATCH_BODY,
               summary=f"Advies op hoogstens {MAX_BATCH} casussen, in volgorde", tags=["advies"])
     async def batch(request: Request) -> Response:
-        cases = _batch_cases(await read_json(request, settings.max_bytes))
+        cases = _batch_cases(await read_batch_json(request, settings.max_bytes, "casussen"))
         policy = request_policy(request)
         trace = request.headers.get("traceparent")
         results = await run_in_threadpool(

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Request
 
 from ..pipeline._policy import Policy
-from ..pipeline._read import read_case_text
+from ..pipeline._read import read_batch_text, read_case_text
 
 
 class BodyTooLarge(Exception):
@@ -34,3 +34,9 @@ async def read_body(request: Request, cap: int) -> bytes:
 async def read_json(request: Request, cap: int) -> dict[str, Any]:
     """The body as one JSON object, read by the library's strict case reader."""
     return read_case_text(await read_body(request, cap), json_only=True, max_bytes=cap)
+
+
+async def read_batch_json(request: Request, cap: int, list_key: str) -> dict[str, Any]:
+    """A batch body: one JSON object whose ``list_key`` holds the cases, a case the reader refuses in its place as a
+    ``RefusedCase`` (``read_batch_text``): one bad case never costs the others."""
+    return read_batch_text(await read_body(request, cap), list_key=list_key, max_bytes=cap)
