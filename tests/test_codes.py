@@ -186,3 +186,18 @@ def test_a_misspelt_choice_in_a_rule_file_gets_the_nearest_and_a_single_name_is_
     assert said == {("ongeldige-keuze", "'ernst_minstens'", "bedoel je 'ernstig'?"),
                     ("ongeldige-keuze", "'route'", "bedoel je 'mentor'?"),
                     ("ongeldige-naam", "'soort'", "bedoel je 'rouw'?")}
+
+
+@pytest.mark.parametrize("case, code", [
+    ({"taak": "signaleren", "id": "Jan de Vries"}, "ongeldige-naam"),
+    ({"taak": "signaleren", "id": "\ud800"}, "ongeldige-tekens"),
+    ({"taak": "signaleren", "signalen": [{"soort": "pesten", "ernst": "licht"}] * 60}, "te-lang"),
+    ({"taak": "signaleren", "leeftijd": 40}, "te-groot"),
+    ({"taak": "onbekend"}, "onbekende-naam"),
+])
+def test_the_codes_of_a_case_are_in_the_integrators_guide(case, code):
+    """An integrator met codes the guide's list did not have (a trial); the guide says to act on the codes."""
+    assert [found for _, found in case_codes(case)] == [code]
+    guide = (Path(__file__).parents[1] / "docs" / "integratie.md").read_text(encoding="utf-8")
+    assert f"`{code}`" in guide[guide.index("The codes of a case"):guide.index("A rules directory's problems")]
+
