@@ -259,6 +259,19 @@ def test_body_over_the_cap_is_413():
         assert client.post("/v1/advies", json={"taak": "signaleren"}).status_code == 200
 
 
+def test_a_body_with_a_content_encoding_is_415(client):
+    """A gzip body got "de tekst is geen UTF-8", and a plain body sent as gzip was advised as if plain (a trial)."""
+    import gzip
+
+    plain = json.dumps({"taak": "signaleren"}).encode()
+    for body, encoding in ((gzip.compress(plain), "gzip"), (plain, "gzip"), (plain, "br"), (plain, "GZIP, identity")):
+        answer = client.post("/v1/advies", content=body, headers={"content-encoding": encoding})
+        assert answer.status_code == 415, (encoding, answer.text)
+        assert answer.json()["fout"]["fouten"][0]["code"] == "ingepakt"
+        assert answer.headers["accept-encoding"] == "identity" and answer.headers["x-grenzen-beleidsversie"]
+    assert client.post("/v1/advies", content=plain, headers={"content-encoding": "identity"}).status_code == 200
+
+
 def test_tokens():
     with live(Settings(tokens=(TOKEN, "een-tweede-token-van-16"))) as server:
         with server.client() as anonymous:

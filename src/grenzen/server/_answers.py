@@ -38,7 +38,7 @@ class FoutInhoud(_Answer):
 
 
 class Fout(_Answer):
-    """An error answer (HTTP 401, 404, 413, 422, 503), and a failed case in a batch."""
+    """An error answer (HTTP 401, 404, 413, 415, 422, 503), and a failed case in a batch."""
 
     fout: FoutInhoud
 

@@ -51,6 +51,7 @@ from ._web import add_web_routes
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Fout, "description": "geen geldig token"},
     413: {"model": Fout, "description": "de tekst is te groot"},
+    415: {"model": Fout, "description": "de tekst is ingepakt (Content-Encoding): stuur hem zonder compressie"},
     422: {"model": Fout, "description": "de casus past niet bij het contract of de woordenlijst"},
     503: {"model": Fout, "description": NO_ADVICE},
 }

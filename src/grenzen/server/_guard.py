@@ -27,6 +27,8 @@ NO_TOKEN = "geen geldig token: stuur de kop 'Authorization: Bearer <token>'"
 API = "/v1/"  # the API's paths start so; the rest are the mentors' pages
 OPEN_PATHS = frozenset({"/v1/gezondheid"})  # liveness: a load balancer asks it without a token
 NO_QUERY = "het adres mag geen parameters hebben (na '?'): de dienst leest ze niet; zet de gegevens in de body"
+ENCODED = ("de dienst leest geen ingepakte tekst (Content-Encoding); stuur de casus als gewone JSON, zonder gzip of "
+           "andere compressie")
 UNKNOWN_PATH = "(onbekend adres)"  # what the logs say for an address the service does not have: it may hold a name
 #: The page loads nothing from elsewhere and runs no script: styles from this server, forms only to this server.
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
@@ -88,7 +90,8 @@ class Guard:
                 await _send_answer(send_with_headers, 500, body, [])
 
     def _refusal(self, scope: Scope) -> tuple[int, dict[str, Any] | str, list[tuple[bytes, bytes]]] | None:
-        """401 without a valid token on /v1/ (liveness aside), 413 when the declared body is over the cap."""
+        """401 without a valid token on /v1/ (liveness aside), 422 for a query, 415 for a body with a Content-Encoding,
+        413 when the declared body is over the cap."""
         headers = dict((k.lower(), v) for k, v in scope.get("headers", []))
         path: str = scope.get("path", "")
         if path.startswith(API) and path not in OPEN_PATHS:
@@ -99,6 +102,9 @@ class Guard:
         # never read, so never silently dropped either; liveness aside: a load balancer's check may add one
         if path.startswith(API) and path not in OPEN_PATHS and scope.get("query_string"):
             return 422, fout("(adres)", NO_QUERY, "vraag-in-adres"), []
+        # a gzip body was read as text ("de tekst is geen UTF-8"), and a plain one sent as gzip as if plain (a trial)
+        if path.startswith(API) and headers.get(b"content-encoding", b"identity").strip().lower() != b"identity":
+            return 415, fout("(verzoek)", ENCODED, "ingepakt"), [(b"accept-encoding", b"identity")]
         length = headers.get(b"content-length", b"")
         if length.isdigit() and int(length) > self.settings.max_bytes:
             cap = self.settings.max_bytes
