@@ -272,6 +272,58 @@ def test_a_body_with_a_content_encoding_is_415(client):
     assert client.post("/v1/advies", content=plain, headers={"content-encoding": "identity"}).status_code == 200
 
 
+def test_a_body_that_stops_coming_is_408_and_the_server_stays_usable():
+    """A client that sent the headers and part of a body held its request open for good, and a shutdown waited for it
+    (an integrator's trial). Now the request ends with 408 once no part came for ``body_seconds``."""
+    with live(Settings(body_seconds=0.5)) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as raw:
+            raw.sendall(b"POST /v1/advies HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"taak\"")
+            started = time.monotonic()
+            answer = b""
+            while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+                part = raw.recv(4096)
+                if not part:
+                    break
+                answer += part
+            waited = time.monotonic() - started
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        assert b'"code":"te-traag"' in answer and 0.4 < waited < 5
+        with server.client() as client:
+            assert client.post("/v1/advies", json={"taak": "signaleren"}).status_code == 200
+
+
+def test_a_client_that_leaves_is_no_unexpected_error(caplog):
+    """A client that went away while it sent its body was logged as "Onverwachte fout ... (ClientDisconnect)" at ERROR
+    level, and the guard tried to answer it with a 500 (an integrator's trial)."""
+    import asyncio
+    import logging
+    from types import SimpleNamespace
+
+    from starlette.requests import ClientDisconnect
+
+    from grenzen.server._guard import Guard
+
+    async def leaves(scope, receive, send):
+        raise ClientDisconnect
+
+    sent: list = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def receive():
+        return {"type": "http.disconnect"}
+
+    holder = SimpleNamespace(policy=SimpleNamespace(version="v1"))
+    guard = Guard(leaves, holder, Settings())  # type: ignore[arg-type]
+    scope = {"type": "http", "method": "POST", "path": "/advies", "headers": [], "query_string": b""}
+    with caplog.at_level(logging.INFO, logger="grenzen.server"):
+        asyncio.run(guard(scope, receive, send))
+    assert sent == [] and not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any("verbrak de verbinding" in r.getMessage() for r in caplog.records)
+
+
 def test_tokens():
     with live(Settings(tokens=(TOKEN, "een-tweede-token-van-16"))) as server:
         with server.client() as anonymous:

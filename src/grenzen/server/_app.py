@@ -44,7 +44,7 @@ from ._decisions import DecisionLog
 from ._guard import API, AccessLogFilter, Guard, plain_page, too_large_page
 from ._holder import PolicyHolder
 from ._openapi import BATCH_BODY, CASE_BODY, openapi_document
-from ._request import BodyTooLarge, read_batch_json, read_json, request_policy
+from ._request import BodyTooLarge, BodyTooSlow, read_batch_json, read_json, request_policy
 from ._settings import MAX_BATCH, Settings
 from ._web import add_web_routes
 
@@ -127,6 +127,15 @@ def _errors(app: FastAPI) -> None:
             return HTMLResponse(too_large_page(cap), status_code=413, headers={"connection": "close"})
         return JSONResponse(fout("(casus)", too_large(cap), "te-groot"), status_code=413,
                             headers={"connection": "close"})
+
+    @app.exception_handler(BodyTooSlow)
+    async def body_too_slow(request: Request, exc: BodyTooSlow) -> Response:
+        seconds = app.state.settings.body_seconds
+        message = f"de tekst kwam niet helemaal binnen: {seconds:g} seconden lang kwam er niets; stuur hem opnieuw"
+        if not request.url.path.startswith(API):  # a mentor's form: a page, not JSON
+            return HTMLResponse(plain_page("Te traag", f"Het formulier kan niet worden gelezen: {message}."),
+                                status_code=408, headers={"connection": "close"})
+        return JSONResponse(fout("(verzoek)", message, "te-traag"), status_code=408, headers={"connection": "close"})
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

@@ -9,6 +9,8 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from starlette.requests import ClientDisconnect
+
 from .._errors import NO_ADVICE
 from ..pipeline._read import too_large
 from ._answers import fout
@@ -81,13 +83,19 @@ class Guard:
                 await _send_answer(send_with_headers, *refusal)
                 return
             await self.app(scope, receive, send_with_headers)
+        except ClientDisconnect:  # the client left while it sent the body: nobody to answer, nothing went wrong here
+            LOG.info("De client verbrak de verbinding tijdens %s %s", scope.get("method"), self._shown(scope))
         except Exception as exc:  # noqa: BLE001 - the type only: an exception's text may hold case content
-            path = scope.get("path", "")
-            shown = path if path in self.paths else UNKNOWN_PATH
+            shown = self._shown(scope)
             LOG.error("Onverwachte fout bij %s %s (%s)", scope.get("method"), shown, type(exc).__name__)
             if not started:
                 body = fout("(verzoek)", f"onverwachte fout; {NO_ADVICE}", "onverwacht")
                 await _send_answer(send_with_headers, 500, body, [])
+
+    def _shown(self, scope: Scope) -> str:
+        """The request's address as a log may name it (one the service does not have may hold a name)."""
+        path = scope.get("path", "")
+        return path if path in self.paths else UNKNOWN_PATH
 
     def _refusal(self, scope: Scope) -> tuple[int, dict[str, Any] | str, list[tuple[bytes, bytes]]] | None:
         """401 without a valid token on /v1/ (liveness aside), 422 for a query, 415 for a body with a Content-Encoding,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import Request
@@ -14,6 +15,10 @@ class BodyTooLarge(Exception):
     """A body over the cap (one without a Content-Length header: chunked)."""
 
 
+class BodyTooSlow(Exception):
+    """A body that stopped coming: no part of it for ``Settings.body_seconds``."""
+
+
 def request_policy(request: Request) -> Policy:
     """The policy this request is answered with (taken once by the guard)."""
     policy: Policy = request.state.policy
@@ -21,14 +26,24 @@ def request_policy(request: Request) -> Policy:
 
 
 async def read_body(request: Request, cap: int) -> bytes:
-    """The body, at most ``cap`` bytes (a larger one is refused as soon as it is larger)."""
-    chunks, size = [], 0
-    async for chunk in request.stream():
+    """The body, at most ``cap`` bytes (a larger one is refused as soon as it is larger), each part within
+    ``Settings.body_seconds`` of the one before: a client that sent the headers and part of a body held a request
+    open for good, and a shutdown waited for it (a trial)."""
+    seconds: float = request.app.state.settings.body_seconds
+    chunks: list[bytes] = []
+    size = 0
+    parts = request.stream().__aiter__()
+    while True:
+        try:
+            chunk = await asyncio.wait_for(parts.__anext__(), seconds)
+        except StopAsyncIteration:
+            return b"".join(chunks)
+        except TimeoutError:
+            raise BodyTooSlow from None
         size += len(chunk)
         if size > cap:
             raise BodyTooLarge
         chunks.append(chunk)
-    return b"".join(chunks)
 
 
 async def read_json(request: Request, cap: int) -> dict[str, Any]:

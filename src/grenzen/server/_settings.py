@@ -23,6 +23,7 @@ DECISION_LOG = "GRENZEN_BESLISLOG"
 ACTIVITY = "GRENZEN_VERWERKING"
 WORKERS = "GRENZEN_WERKPROCESSEN"
 MAX_BATCH = 1000  # cases in one POST /v1/advies/batch
+BODY_SECONDS = 30.0  # the longest wait for the next part of a body (then 408)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Settings:
     decision_log: Path | None = None
     activity: str | None = None
     workers: int = 1
+    body_seconds: float = BODY_SECONDS
 
     @classmethod
     def from_environment(cls) -> Settings:
