@@ -60,7 +60,7 @@ def test_one_line_out_per_input_line_in_order_with_errors_in_place():
     ('"taak: signaleren"', "moet een object met velden zijn (een JSON-object of een YAML-blok)"),  # never read as YAML
     ('["Sanne"]', "moet een object met velden zijn (een JSON-object of een YAML-blok)"),
     ("   \t", "de tekst is leeg"),
-    (b'{"taak": "signaleren", "id": "\xff Sanne"}', "de tekst is geen UTF-8"),
+    (b'{"taak": "signaleren", "id": "\xff Sanne"}', "kolom 31: de tekst is geen UTF-8"),  # where it stops being UTF-8
 ])
 def test_each_line_is_strict_json(line, message):
     good = LINES[0].encode() if isinstance(line, bytes) else LINES[0]
@@ -293,14 +293,14 @@ def test_cli_batch_reads_bytes_and_keeps_lines_aligned(tmp_path, capsys):
     assert main(["advies", str(path), "--regels", str(BASIS)]) == 1
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [o.get("route") for o in out] == ["mentor", None, None, "mentor"]
-    assert out[1:3] == [_error(2, "de tekst is leeg"), _error(3, "de tekst is geen UTF-8")]
+    assert out[1:3] == [_error(2, "de tekst is leeg"), _error(3, "kolom 1: de tekst is geen UTF-8")]
 
 
 def test_cli_batch_reads_bytes_from_stdin(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b'{"taak": "signaleren"}\n\xff\n')))
     assert main(["advies", "-", "--jsonl", "--regels", str(BASIS)]) == 1
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert out[0]["route"] == "mentor" and out[1] == _error(2, "de tekst is geen UTF-8")
+    assert out[0]["route"] == "mentor" and out[1] == _error(2, "kolom 1: de tekst is geen UTF-8")
 
 
 def test_progress_only_on_a_terminal():

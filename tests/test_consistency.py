@@ -128,7 +128,7 @@ def test_a_code_with_a_line_break_is_not_a_code(policy, code):
 def test_undecodable_bytes_are_reported_per_line(policy):
     good = json.dumps({"code": "2A", "casus": GOOD, "route": "mentor"}).encode()
     report = build_report(policy, [good, b'{"code": "2A", "casus": {"taak": "\xff"}, "route": "mentor"}', good])
-    assert report.cases == 2 and report.skipped == ["regel 2: de tekst is geen UTF-8"]
+    assert report.cases == 2 and report.skipped == ["regel 2: kolom 35: de tekst is geen UTF-8"]
 
 
 def test_standard_input_is_read_as_bytes(monkeypatch, capsys):
@@ -138,7 +138,7 @@ def test_standard_input_is_read_as_bytes(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(good + b"\n\xff Fatima\n")))
     assert main(["samenhang", "-"]) == 0
     out = capsys.readouterr().out
-    assert "Samenhang: 1 casussen" in out and "regel 2: de tekst is geen UTF-8" in out and "Fatima" not in out
+    assert "Samenhang: 1 casussen" in out and "regel 2: kolom 1: de tekst is geen UTF-8" in out and "Fatima" not in out
 
 
 def test_a_safety_kind_makes_a_safety_case_without_an_absolute_rule(tmp_path):

@@ -216,6 +216,15 @@ def test_not_utf8_and_missing_vocabulary(tmp_path):
     only(problems, "woordenlijst ontbreekt")
 
 
+def test_a_file_that_is_not_utf8_is_located_at_its_first_bad_character(tmp_path):
+    """A file saved in Latin-1 was always reported at 1:1, not at the line with the é (a policy writer's trial)."""
+    directory = write_policy(tmp_path / "regels", [GOOD])
+    # the column counts characters: 'Één ' before it is UTF-8 (six bytes, four characters)
+    (directory / "c.yaml").write_bytes("thema: T\nregels:\n  - id: a\n    titel: Één Caf".encode() + "é\n".encode("latin-1"))
+    problem = only(problems_of(directory), "geen UTF-8")
+    assert (problem.line, problem.column, problem.code) == (4, 19, "geen-utf8") and problem.file.endswith("c.yaml")
+
+
 def test_missing_directory(tmp_path):
     only(problems_of(tmp_path / "bestaat-niet"), "bestaat niet")
 

@@ -78,7 +78,7 @@ def test_advies_without_id_echoes_null(client):
     (b'["taak"]', "(casus)", "moet een object met velden zijn (een JSON-object of een YAML-blok)", "geen-object"),
     (b"taak: signaleren", "(casus)", "kolom 1: geen geldige JSON", "geen-geldige-json"),
     (b"", "(casus)", "de tekst is leeg", "leeg"),
-    (b"\xff\xfe", "(casus)", "de tekst is geen UTF-8", "geen-utf8"),
+    (b"\xff\xfe", "(casus)", "kolom 1: de tekst is geen UTF-8", "geen-utf8"),
     (b"[" * 100 + b"]" * 100, "(casus)", "de tekst is te diep genest", "te-diep"),
     (json.dumps({"taak": "signaleren", "leeftijd": 40}).encode(), "leeftijd", "mag hoogstens 25 zijn", "te-groot"),
 ])

@@ -17,7 +17,7 @@ from .._errors import Problem, closest
 from .._models import KIND_PATTERN
 from .._translate import context, did_you_mean, fill, plain_name, wording
 from ._rulefile import RULE_ID_PATTERN, Afspraken, Regel, ThemaKop, Voorwaarde, Woordenlijst
-from ._yaml import Located, YamlProblem, read_yaml
+from ._yaml import Located, YamlProblem, byte_position, read_yaml
 
 VOCABULARY_FILE = "woordenlijst.yaml"
 AGREEMENTS_FILE = "afspraken.yaml"
@@ -185,8 +185,10 @@ def read_located(path: Path, shown: str, problems: list[Problem], first_key: str
         return None
     try:
         text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        problems.append(Problem(shown, 1, 1, "het bestand is geen UTF-8-tekst", "sla het op als UTF-8",
+    except UnicodeDecodeError as exc:  # at the first byte that is not UTF-8 (it was always 1:1, a trial)
+        line, column = byte_position(raw, exc.start)
+        problems.append(Problem(shown, line, column, "het bestand is geen UTF-8-tekst (hier staat het eerste teken "
+                                "dat het niet is)", "sla het op als UTF-8 (in Kladblok: Opslaan als, codering UTF-8)",
                                 code="geen-utf8"))
         return None
     try:

@@ -16,7 +16,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._errors import CaseError, FieldError
-from ._yaml import ALIASES, BAD_NUMBER, DUPLICATE, MAX_DEPTH, MAX_NODES, NO_TAGS, ODD_NUMBER, YamlProblem, read_yaml
+from ._yaml import (
+    ALIASES,
+    BAD_NUMBER,
+    DUPLICATE,
+    MAX_DEPTH,
+    MAX_NODES,
+    NO_TAGS,
+    ODD_NUMBER,
+    YamlProblem,
+    byte_position,
+    read_yaml,
+)
 
 MAX_CASE_BYTES = 1_000_000  # one case (a file, standard input, one JSON Lines line); Policy.max_case_bytes
 
@@ -87,10 +98,11 @@ def _problem(text: str | bytes, json_only: bool, max_bytes: int) -> dict[str, An
     if len(text) > max_bytes:
         return too_large(max_bytes)
     if isinstance(text, bytes):
+        raw = text
         try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            return NOT_UTF8
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:  # where, as for the other refusals (a case file in Latin-1: a trial)
+            return _Failed(NOT_UTF8, *byte_position(raw, exc.start)).shown(raw.decode("utf-8", "replace"))
     else:
         try:
             if len(text.encode("utf-8")) > max_bytes:

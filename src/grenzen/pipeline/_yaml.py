@@ -269,3 +269,11 @@ def _scalar(node: yaml.ScalarNode, where: tuple[int, int], out: Located) -> Any:
     if isinstance(constructed, float) and not math.isfinite(constructed):  # .nan, .inf, 1.0e+400
         raise YamlProblem(BAD_NUMBER, *where, "ongeldig-getal")
     return constructed
+
+
+def byte_position(raw: bytes, offset: int) -> tuple[int, int]:
+    """Line and column (from 1; the column in characters, as the text before it reads) of byte ``offset`` of ``raw``:
+    where a text stops being UTF-8."""
+    start = raw.rfind(b"\n", 0, offset) + 1
+    return raw.count(b"\n", 0, offset) + 1, len(raw[start:offset].decode("utf-8", "replace")) + 1
+
