@@ -403,3 +403,20 @@ def test_a_base_rule_the_school_replaces_as_the_docs_say_is_not_shadowed(tmp_pat
     repeating = analyse_policy(grenzen.load_policy(overlay(
         tmp_path / "herhaalt", {}, [{**BULLYING, "dan": {**BULLYING["dan"], "mentor_doet": []}}])))
     assert ("overschaduwd", "tc-pesten-licht-matig") in {(f.kind, f.rule) for f in repeating.findings}
+
+
+def test_a_safety_kind_the_rules_refer_later_than_today_is_a_warning(tmp_path):
+    """A school's own safety kind with a non-absolute zorgteam rule and no urgency got 'regulier' where no rule of the
+    default applied with it, without a word from controleer; the guard says 'vandaag' when such a signal stays at the
+    mentor (a policy writer's trial)."""
+    rule: dict[str, Any] = {"id": "tc-huwelijksdwang", "titel": "Huwelijksdwang naar het zorgteam", "bron": "Meldcode",
+            "als": {"signaal": {"soort": "huwelijksdwang"}}, "dan": {"route": "zorgteam", "uitleg": "Het zorgteam."}}
+    analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "school", forced_marriage(), [rule])))
+    [finding] = [f for f in analysis.findings if f.kind == "veiligheid-niet-vandaag"]
+    assert finding.rule == "tc-huwelijksdwang" and finding.level == "waarschuwing" and "'regulier'" in finding.message
+    assert finding.expected and finding.expected["urgentie"] == "regulier" and finding.count > 0
+    assert finding.case and any(s["soort"] == "huwelijksdwang" for s in finding.case["signalen"])
+    today = {**rule, "dan": {**rule["dan"], "urgentie": "vandaag"}}
+    analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "vandaag", forced_marriage(), [today])))
+    assert not [f for f in analysis.findings if f.kind == "veiligheid-niet-vandaag"]
+

@@ -46,6 +46,8 @@ def test_analysis_finds_every_planted_problem_and_nothing_else():
         ("conflict", "t1-basis"),
         ("niet-gedekt", None),
         ("veiligheid-bij-mentor", "e-licht"),
+        # and where another signal's rule refers the case (so the guard does not), the safety kind 'e' gets 'regulier'
+        ("veiligheid-niet-vandaag", "e-licht"),
     }
     gap = next(f for f in analysis.findings if f.kind == "niet-gedekt")
     assert gap.case == {"leeftijd": 14, "taak": "t3", "signalen": []} and "taak 't3'" in gap.message

@@ -25,6 +25,8 @@ kind                       level         meaning
                                          does not, and neither is an exception to the other (in an overlay:
                                          one finding per rule of the writer, the other side's rules counted)
 ``niet-gedekt``            waarschuwing  no rule applies: the advice is the fallback
+``veiligheid-niet-vandaag``  waarschuwing  the rules refer a safety signal with an urgency below ``vandaag`` (the
+                                         guard's, when it refers; a school's own kind got ``regulier``: a trial)
 ``lange-zin``              waarschuwing  a text a mentor reads has a sentence of more than 20 words
 ``moeilijk-woord``         waarschuwing  ... uses a word of a short jargon list (the message gives a plainer one)
 ``lage-leesscore``         waarschuwing  ... of 20 words or more has a Flesch-Douma score below 60 (all three:
@@ -53,9 +55,9 @@ from pathlib import Path
 from typing import Any
 
 from .._collector import collector_paused
-from .._models import Advies
+from .._models import URGENCY_RANK, Advies
 from .._translate import did_you_mean
-from ..pipeline._combine import FALLBACK, SAFETY_GUARD, effective
+from ..pipeline._combine import FALLBACK, SAFETY_GUARD, SAFETY_URGENCY, effective
 from ..pipeline._layers import _label as _layer_label
 from ..pipeline._layers import layer_chain
 from ..pipeline._load import (
@@ -90,6 +92,7 @@ LEVELS = {
     "veiligheidsgroep": WARNING,
     "conflict": WARNING,
     "niet-gedekt": WARNING,
+    "veiligheid-niet-vandaag": WARNING,
     **dict.fromkeys(PLAIN_LANGUAGE, WARNING),
     "mentor-bij-gevaar": NOTE,
 }
@@ -212,6 +215,10 @@ class _Collected:
     uncovered: dict[str, tuple[Point, int]] = field(default_factory=dict)  # per task
     guarded: dict[str, tuple[Point, int]] = field(default_factory=dict)  # per safety kind
     guarded_by: dict[str, tuple[int, ...]] = field(default_factory=dict)  # per safety kind: the rules kept there
+    #: per safety kind and urgency below the guard's, where the rules refer it so: the first case, the weight, and
+    #: (``slow_by``) the rules kept there
+    slow: dict[tuple[str, str], tuple[Point, int]] = field(default_factory=dict)
+    slow_by: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
     contradictions: dict[tuple[str, int, int], tuple[Point, int]] = field(default_factory=dict)
     #: per pair of rules (says ja, says nee) and what the advice then says (True: ja wins, next to an absolute referral,
     #: where only absolute rules count)
@@ -239,6 +246,7 @@ def _analyse(policy: Policy, pairs: bool) -> Analysis:
     language = _plain_language(policy)
     findings = [
         *_safety_at_mentor(state),
+        *_safety_not_today(state),
         *_never_applies(state),
         *_shadowed(state),
         *_idle_exceptions(state),
@@ -368,6 +376,10 @@ def _record(state: _Collected, point: Point, applicable: tuple[int, ...], judgem
         kind = next(s["soort"] for s in point.case["signalen"] if s["soort"] in state.policy.safety_kinds)
         _count(state.guarded, kind, point)
         state.guarded_by.setdefault(kind, judgement.kept)
+    elif judgement.slow is not None:
+        kind = next(s["soort"] for s in point.case["signalen"] if s["soort"] in state.policy.safety_kinds)
+        _count(state.slow, (kind, judgement.slow), point)
+        state.slow_by.setdefault((kind, judgement.slow), judgement.kept)
     if not judgement.kept:
         _count(state.uncovered, point.context.task, point)  # the case's task (its dict is built only for examples)
         return
@@ -432,6 +444,31 @@ def _safety_at_mentor(state: _Collected) -> list[Finding]:
         else:
             findings.append(Finding("veiligheid-bij-mentor", message, _vocabulary_file(policy), 1, case=point.case,
                                     expected=_now(policy, point), count=weight))
+    return findings
+
+
+def _safety_not_today(state: _Collected) -> list[Finding]:
+    """``veiligheid-niet-vandaag``: per safety kind that the rules refer with an urgency below the guard's, one finding
+    with all such situations, shown with the lowest urgency, at the rule about this kind that sets the lowest urgency
+    among those kept there, else the first kept rule."""
+    policy, rules, parts = state.policy, state.policy.rules, state.policy._combiner.parts
+    by_kind: dict[str, list[tuple[str, Point, int]]] = {}
+    for (kind, urgency), (point, weight) in state.slow.items():
+        by_kind.setdefault(kind, []).append((urgency, point, weight))
+    findings: list[Finding] = []
+    for kind, found in by_kind.items():
+        urgency, point, _ = min(found, key=lambda item: URGENCY_RANK[item[0]])
+        weight = sum(w for _, _, w in found)
+        kept = state.slow_by[(kind, urgency)]
+        about = [i for i in kept if _asks_about(state.asked[i], kind)] or list(kept)
+        at = min(about, key=lambda i: parts[i].urgency)
+        names = ", ".join(f"'{rules[i].id}'" for i in kept[:4])
+        message = (f"veiligheidssignaal '{kind}' krijgt in {_situations(weight)} een urgentie later dan "
+                   f"'{SAFETY_URGENCY}', tot '{urgency}' (regels: {names}); het vangnet zegt '{SAFETY_URGENCY}' als "
+                   f"een veiligheidssignaal bij de mentor blijft. Geef de regel voor '{kind}' urgentie "
+                   f"'{SAFETY_URGENCY}' of 'direct', of zet in de woordenlijst 'veiligheid: nee' als het geen "
+                   "veiligheidssignaal is")
+        findings.append(_at(state.loaded[rules[at].id], "veiligheid-niet-vandaag", message, policy, point, weight))
     return findings
 
 
@@ -530,9 +567,13 @@ class _Judgement:
     #: next to ``away``: the kept rules that keep the mentor's steps (route mentor) or, with ``verdict``, say the task
     #: is the mentor's (``_record_kept``)
     keepers: tuple[int, ...] = ()
+    #: with a safety signal that the rules refer away: the advice's urgency when it is below the guard's (else None)
+    slow: str | None = None
 
 
 _NOTHING: frozenset[Any] = frozenset()
+_SAFETY_RANK = URGENCY_RANK[SAFETY_URGENCY]
+_URGENCY_NAMES = {rank: name for name, rank in URGENCY_RANK.items()}
 _NO_IDLE: Mapping[int, list[str]] = types.MappingProxyType({})
 
 
@@ -579,7 +620,12 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point, outcomes: 
         related = {(a, b) for a, b in used} | {(b, a) for a, b in used}
         conflicts = [(a, b) for a in kept if parts[a].verdict is True for b in saying_no if (a, b) not in related]
     keepers = tuple([i for i in kept if i in outcomes.steps or (verdict and i in outcomes.saying_yes)]) if away else ()
-    return _Judgement(kept, guarded, changers, idle, used, contradictions, conflicts, away, verdict, keepers)
+    slow = None
+    if safety and kept and not guarded:  # the rules refer it (the guard did not): how soon
+        urgency = max(parts[i].urgency for i in kept)
+        if urgency < _SAFETY_RANK:
+            slow = _URGENCY_NAMES[urgency]
+    return _Judgement(kept, guarded, changers, idle, used, contradictions, conflicts, away, verdict, keepers, slow)
 
 
 #: Above this a count of situations is said in words: a rule that counts 40 signals stands for lists of 40 signals,
