@@ -225,6 +225,17 @@ def test_a_file_that_is_not_utf8_is_located_at_its_first_bad_character(tmp_path)
     assert (problem.line, problem.column, problem.code) == (4, 19, "geen-utf8") and problem.file.endswith("c.yaml")
 
 
+def test_a_term_key_dedented_under_signalen_gets_an_indentation_hint(tmp_path):
+    """'veiligheid: ja' one level too far left was read as a kind named 'veiligheid', and the fix said to put keys
+    under it (a policy writer's trial)."""
+    vocabulary = {**VOCABULARY, "signalen": {**VOCABULARY["signalen"], "veiligheid": "ja"}}
+    problem = only(problems_of(write_policy(tmp_path / "regels", [GOOD], vocabulary=vocabulary)), "'veiligheid'")
+    assert problem.code == "geen-blok" and "even ver in als 'label' daarin" in problem.fix
+    other = {**VOCABULARY, "signalen": {**VOCABULARY["signalen"], "rouw2": "ja"}}  # not a term's key: no such hint
+    assert "even ver in" not in only(problems_of(write_policy(tmp_path / "ander", [GOOD], vocabulary=other)),
+                                     "'rouw2'").fix
+
+
 def test_missing_directory(tmp_path):
     only(problems_of(tmp_path / "bestaat-niet"), "bestaat niet")
 

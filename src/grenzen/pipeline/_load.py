@@ -258,7 +258,8 @@ def translate_error(error: Any, model: type[BaseModel], located: Located, shown:
             fix = f"'{last}' hoort niet onder '{above}', maar op dezelfde hoogte: zet het even ver in als '{above}'"
         line, col = located.where(path, key=True)
         return Problem(shown, line, col, fill(said.rule, last=last), fix, rule_id, code)
-    message, fix = fill(said.rule, name=name, last=last, **ctx), fill(said.fix, last=last, **ctx)
+    message = fill(said.rule, name=name, last=last, **ctx)
+    fix = _dedented(kind, model, relative, fill(said.fix, last=last, **ctx))
     if kind == "missing":
         path = path[:-1]
     elif kind == "string_pattern_mismatch" and "[key]" in error["loc"]:  # a name that is a key: 'Rouw:' in signalen
@@ -285,6 +286,16 @@ def translate_error(error: Any, model: type[BaseModel], located: Located, shown:
         fix = "gebruik een van: " + ", ".join(Voorwaarde.model_fields)
     line, col = located.where(path)
     return Problem(shown, line, col, message, fix, rule_id, code)
+
+
+def _dedented(kind: str, model: type[BaseModel], relative: tuple[Any, ...], fix: str) -> str:
+    """``fix``; for a name whose value should be a block, first whether it is a key of the block above, one level too
+    far left: 'veiligheid: ja' under 'signalen' was read as a kind named 'veiligheid' (a trial)."""
+    last = relative[-1] if relative else None
+    if (kind in ("model_type", "model_attributes_type", "dict_type") and len(relative) >= 2 and isinstance(last, str)
+            and last in _allowed_keys(model, relative)):
+        return f"hoort '{last}' bij het blok erboven? Zet het dan even ver in als 'label' daarin; anders: {fix}"
+    return fix
 
 
 #: keys whose names are rule ids (they may hold '-'): no hint from ``plain_name``, which writes '_'
