@@ -420,3 +420,14 @@ def test_a_safety_kind_the_rules_refer_later_than_today_is_a_warning(tmp_path):
     analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "vandaag", forced_marriage(), [today])))
     assert not [f for f in analysis.findings if f.kind == "veiligheid-niet-vandaag"]
 
+
+def test_a_school_kind_left_at_the_mentor_is_reported_at_its_declaration(tmp_path):
+    """Where no mentor rule about the kind keeps it there (a general rule of the default does), the error stood at
+    that default rule in standaard/..., a file the school cannot edit (a policy writer's trial); now at the kind's
+    line in laag.yaml."""
+    rule: dict[str, Any] = {**MARRIAGE_RULE, "als": {"signaal": {"soort": "huwelijksdwang", "ernst_minstens": "ernstig"}}}
+    analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "school", forced_marriage(), [rule])))
+    [finding] = [f for f in analysis.findings if f.kind == "veiligheid-bij-mentor"]
+    assert finding.file.endswith("laag.yaml") and finding.line > 1 and finding.rule is None
+    assert "'huwelijksdwang'" in finding.message
+

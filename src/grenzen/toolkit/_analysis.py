@@ -426,8 +426,9 @@ def _add_exceptions_in_pairs(state: _Collected) -> None:
 
 
 def _safety_at_mentor(state: _Collected) -> list[Finding]:
-    """``veiligheid-bij-mentor``: a safety kind that only the safety guard refers away, at the rule that keeps it
-    at the mentor (the one about this kind first), or at the vocabulary if no mentor rule holds there."""
+    """``veiligheid-bij-mentor``: a safety kind that only the safety guard refers away, at the mentor rule about this
+    kind that keeps it at the mentor, or else at the kind's own declaration: a general mentor rule of the base (one a
+    school cannot edit) was where the finding about a school's own kind stood (a trial)."""
     policy, rules = state.policy, state.policy.rules
     findings: list[Finding] = []
     for kind, (point, weight) in state.guarded.items():
@@ -438,11 +439,12 @@ def _safety_at_mentor(state: _Collected) -> list[Finding]:
         message = (f"veiligheidssignaal '{kind}' eindigt in {_situations(weight)} volgens de regels bij de mentor of "
                    f"valt buiten het beleid (regels: {names}); alleen het vangnet '{SAFETY_GUARD.regel}' verwijst "
                    f"dan door. Geef '{kind}' een regel met route zorgteam of extern die ook hier geldt")
-        if mentor:
+        if mentor and _asks_about(state.asked[mentor[0]], kind):
             findings.append(_at(state.loaded[rules[mentor[0]].id], "veiligheid-bij-mentor", message, policy, point,
                                 weight))
         else:
-            findings.append(Finding("veiligheid-bij-mentor", message, _vocabulary_file(policy), 1, case=point.case,
+            shown, line, column = _declaration(policy, kind)
+            findings.append(Finding("veiligheid-bij-mentor", message, shown, line, column, case=point.case,
                                     expected=_now(policy, point), count=weight))
     return findings
 
