@@ -374,3 +374,13 @@ def test_verschil_counts_by_class_what_asking_every_case_counts():
     result = compare_policies(default_rules_dir(), SCHOOL)
     assert result.domain_cases == cases and expected
     assert {(c.field, c.old, c.new): [c.cases, c.weight, c.case] for c in result.domain} == expected
+
+
+def test_verschil_names_an_example_by_its_path_not_only_its_file_name(monkeypatch):
+    """An example in school/voorbeelden/school.yaml was cited as '(school.yaml:9)', and school/school.yaml is the
+    school's rules file (a policy writer's trial)."""
+    monkeypatch.chdir(Path(__file__).parents[1])
+    result = compare_policies(default_rules_dir(), Path("tests/fixtures/school"))
+    cited = [change.example for change in result.examples if change.example]
+    assert cited and all("voorbeelden/school.yaml:" in example for example in cited), cited
+

@@ -20,7 +20,7 @@ from typing import Any
 
 from .._errors import CaseError, GrenzenError
 from ..pipeline._layers import DEFAULT_BASE, MAX_LAYERS, _read_layer
-from ..pipeline._load import MAX_FILE_BYTES, YAML_SUFFIXES, default_rules_dir, is_overlay
+from ..pipeline._load import MAX_FILE_BYTES, YAML_SUFFIXES, default_rules_dir, is_overlay, shown_path
 from ..pipeline._policy import Policy, load_policy
 from ..pipeline._rulefile import Regel, Toestemming
 from ._analysis import advice_for, safety_kinds
@@ -448,7 +448,7 @@ def _examples(result: Comparison) -> None:
                         change = groups.setdefault(
                             (name, getattr(was, name), getattr(now, name)),
                             Change(name, getattr(was, name), getattr(now, name), case=example.casus,
-                                   example=f"'{example.naam}' ({examples.path.name}:{examples.line(index)})"),
+                                   example=f"'{example.naam}' ({shown_path(examples.path)}:{examples.line(index)})"),
                         )
                         change.cases += 1
                 result.examples_changed += changed
