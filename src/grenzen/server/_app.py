@@ -194,7 +194,9 @@ def _batch_cases(data: dict[str, Any]) -> list[Any]:
     extra = [key for key in data if key != "casussen"]
     if extra:
         raise CaseError([FieldError("<onbekend veld>", "onbekend veld; toegestaan: casussen", "onbekende-sleutel")])
-    cases = data.get("casussen")
+    if "casussen" not in data:  # it said "moet een lijst zijn" (an integrator's trial)
+        raise CaseError([FieldError("casussen", "verplicht veld ontbreekt", "verplicht-veld-ontbreekt")])
+    cases = data["casussen"]
     if not isinstance(cases, list):
         raise CaseError([FieldError("casussen", "moet een lijst van casussen zijn", "geen-lijst")])
     if len(cases) > MAX_BATCH:
