@@ -430,4 +430,3 @@ def test_a_school_kind_left_at_the_mentor_is_reported_at_its_declaration(tmp_pat
     [finding] = [f for f in analysis.findings if f.kind == "veiligheid-bij-mentor"]
     assert finding.file.endswith("laag.yaml") and finding.line > 1 and finding.rule is None
     assert "'huwelijksdwang'" in finding.message
-

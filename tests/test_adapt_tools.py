@@ -383,4 +383,3 @@ def test_verschil_names_an_example_by_its_path_not_only_its_file_name(monkeypatc
     result = compare_policies(default_rules_dir(), Path("tests/fixtures/school"))
     cited = [change.example for change in result.examples if change.example]
     assert cited and all("voorbeelden/school.yaml:" in example for example in cited), cited
-

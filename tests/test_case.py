@@ -174,3 +174,16 @@ def test_a_batch_reads_each_case_as_the_case_reader_reads_it_alone(names):
             assert item.code == error.code
         else:
             assert item == alone, (name, item)
+
+
+def test_a_batch_text_over_the_cap_or_not_utf8_is_refused_whole():
+    """The lenient reading is only for what one case can hold: never past the size cap, nor for a whole text the
+    reader cannot read."""
+    from grenzen.pipeline._read import read_batch_text
+
+    doubled = '{"casussen":[{"taak":"signaleren","taak":"pesten"}]}'
+    for text, code in ((doubled, "te-groot"), (doubled.encode() + b"\xff", "geen-utf8"), ("", "leeg"),
+                       ('{"casussen":[{"taak":"signaleren"}]', "geen-geldige-json")):
+        with pytest.raises(CaseError) as info:
+            read_batch_text(text, list_key="casussen", max_bytes=40 if code == "te-groot" else 1000)
+        assert [e.code for e in info.value.errors] == [code], text

@@ -200,4 +200,3 @@ def test_the_codes_of_a_case_are_in_the_integrators_guide(case, code):
     assert [found for _, found in case_codes(case)] == [code]
     guide = (Path(__file__).parents[1] / "docs" / "integratie.md").read_text(encoding="utf-8")
     assert f"`{code}`" in guide[guide.index("The codes of a case"):guide.index("A rules directory's problems")]
-

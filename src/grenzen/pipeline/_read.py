@@ -142,14 +142,18 @@ def read_batch_text(text: str | bytes, *, list_key: str, max_bytes: int = MAX_CA
     ``MAX_DEPTH`` counted from the case) refuses only that case: it comes back as a ``RefusedCase`` in its place, and
     the other cases as they are. Anything else the reader refuses refuses the whole text, as ``read_case_text`` does
     (a batch line with a duplicate key had cost every case of its request, an acute one among them: a trial)."""
-    message = _problem(text, True, max_bytes)
-    if not isinstance(message, str):
-        return message
-    data = _lenient(text)
-    if data is None or not _outside_is_clean(data, list_key):
-        raise CaseError([FieldError("(casus)", message, code_of(message))])
+    strict = _problem(text, True, max_bytes)
+    if not isinstance(strict, str):
+        return strict
+    data = _lenient(text) if code_of(strict) in _PER_CASE else None  # never past the size cap, nor for text that is
+    if data is None or not _outside_is_clean(data, list_key):  # empty, not UTF-8 or not JSON
+        raise CaseError([FieldError("(casus)", strict, code_of(strict))])
     data[list_key] = [_refusal(item) or item for item in data[list_key]]
     return data
+
+
+#: The codes of what the reader may refuse inside one case of a batch, and so for that case alone.
+_PER_CASE = frozenset({"dubbele-sleutel", "ongeldig-getal", "te-diep"})
 
 
 class _Doubled(dict[str, Any]):

@@ -276,4 +276,3 @@ def byte_position(raw: bytes, offset: int) -> tuple[int, int]:
     where a text stops being UTF-8."""
     start = raw.rfind(b"\n", 0, offset) + 1
     return raw.count(b"\n", 0, offset) + 1, len(raw[start:offset].decode("utf-8", "replace")) + 1
-
