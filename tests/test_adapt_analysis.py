@@ -413,7 +413,7 @@ def test_a_safety_kind_the_rules_refer_later_than_today_is_a_warning(tmp_path):
             "als": {"signaal": {"soort": "huwelijksdwang"}}, "dan": {"route": "zorgteam", "uitleg": "Het zorgteam."}}
     analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "school", forced_marriage(), [rule])))
     [finding] = [f for f in analysis.findings if f.kind == "veiligheid-niet-vandaag"]
-    assert finding.rule == "tc-huwelijksdwang" and finding.level == "waarschuwing" and "'regulier'" in finding.message
+    assert finding.rule == "tc-huwelijksdwang" and finding.level == "fout" and "'regulier'" in finding.message
     assert finding.expected and finding.expected["urgentie"] == "regulier" and finding.count > 0
     assert finding.case and any(s["soort"] == "huwelijksdwang" for s in finding.case["signalen"])
     today = {**rule, "dan": {**rule["dan"], "urgentie": "vandaag"}}
@@ -430,3 +430,11 @@ def test_a_school_kind_left_at_the_mentor_is_reported_at_its_declaration(tmp_pat
     [finding] = [f for f in analysis.findings if f.kind == "veiligheid-bij-mentor"]
     assert finding.file.endswith("laag.yaml") and finding.line > 1 and finding.rule is None
     assert "'huwelijksdwang'" in finding.message
+
+
+def test_a_school_safety_kind_without_a_rule_of_its_own_is_reported_at_its_declaration(tmp_path):
+    """With no rule for the kind, veiligheid-niet-vandaag stood at a general rule of the default (standaard/...), and
+    said "geef de regel voor ... urgentie" about a rule that did not exist (a trial); now at the kind's line."""
+    analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "school", forced_marriage(), [])))
+    found = [f for f in analysis.findings if f.kind in ("veiligheid-niet-vandaag", "veiligheid-bij-mentor")]
+    assert found and all(f.file.endswith("laag.yaml") and f.rule is None for f in found), [str(f) for f in found]

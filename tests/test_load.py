@@ -116,6 +116,14 @@ def test_a_rule_cannot_take_the_id_of_grenzens_own_reasons(tmp_path, reserved):
     assert problem.code == "gereserveerde-id" and problem.file.endswith("school.yaml")
 
 
+def test_setting_aside_grenzens_own_reason_says_what_it_is(tmp_path):
+    """'zet_opzij: [veiligheid-nooit-alleen-bij-mentor]' got "onbekende regel ... bedoel je" an absolute safety rule
+    (a trial): it is grenzen's own safety net, which nothing sets aside."""
+    rules = [GOOD, {**GOOD, "id": "b", "zet_opzij": ["veiligheid-nooit-alleen-bij-mentor"]}]
+    problem = only(problems_of(write_policy(tmp_path / "regels", rules)), "reden van grenzen zelf")
+    assert problem.code == "gereserveerde-id" and "bedoel je" not in problem.fix
+
+
 def test_absolute_rules_cannot_be_set_aside(tmp_path):
     rules = [{**GOOD, "id": "veilig", "absoluut": "ja"}, {**GOOD, "id": "uitzondering", "zet_opzij": ["veilig"]}]
     problem = only(problems_of(write_policy(tmp_path / "regels", rules)), "absoluut")

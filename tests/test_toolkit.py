@@ -51,7 +51,7 @@ def test_analysis_finds_every_planted_problem_and_nothing_else():
     }
     gap = next(f for f in analysis.findings if f.kind == "niet-gedekt")
     assert gap.case == {"leeftijd": 14, "taak": "t3", "signalen": []} and "taak 't3'" in gap.message
-    assert {f.level for f in analysis.errors} == {"fout"} and len(analysis.errors) == 3
+    assert {f.level for f in analysis.errors} == {"fout"} and len(analysis.errors) == 4
 
 
 def test_controleer_reports_every_case_where_only_the_safety_guard_refers():

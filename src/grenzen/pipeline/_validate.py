@@ -278,6 +278,10 @@ def _check_exceptions(rules: list[LoadedRule], by_id: dict[str, LoadedRule], bro
             if target == item.rule.id:
                 yield _at(item, sub, "een regel kan zichzelf niet opzij zetten", "haal deze id weg",
                           "zet-zichzelf-opzij")
+            elif target in RESERVED_IDS:  # it pointed at an absolute safety rule with "bedoel je" (a trial)
+                yield _at(item, sub, f"'{target}' is een reden van grenzen zelf ('{RESERVED_IDS[target]}'), geen "
+                          "regel: die kan niet opzij gezet worden", f"haal '{target}' weg uit zet_opzij",
+                          "gereserveerde-id")
             elif target in broken or (unsure and target not in by_id):
                 continue  # that rule has its own problem already, or may be in a file that has one
             elif target not in by_id:  # never "did you mean" the rule itself: it cannot set itself aside

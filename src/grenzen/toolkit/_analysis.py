@@ -9,6 +9,8 @@ kind                       level         meaning
 =========================  ============  ==========================================================
 ``veiligheid-bij-mentor``  fout          a safety signal that the rules leave at the mentor (or do not
                                          cover): only the run-time safety guard refers the case
+``veiligheid-niet-vandaag``  fout        the rules refer a safety signal with an urgency below ``vandaag`` (the
+                                         guard's, when it refers; a school's own kind got ``regulier``: a trial)
 ``nooit-van-toepassing``   fout          no case in the domain makes the rule apply
 ``tegenstrijdig``          fout          one advice tells the mentor to do and not to do the same
 ``overschaduwd``           waarschuwing  the rule applies, but removing it never changes an advice
@@ -25,8 +27,6 @@ kind                       level         meaning
                                          does not, and neither is an exception to the other (in an overlay:
                                          one finding per rule of the writer, the other side's rules counted)
 ``niet-gedekt``            waarschuwing  no rule applies: the advice is the fallback
-``veiligheid-niet-vandaag``  waarschuwing  the rules refer a safety signal with an urgency below ``vandaag`` (the
-                                         guard's, when it refers; a school's own kind got ``regulier``: a trial)
 ``lange-zin``              waarschuwing  a text a mentor reads has a sentence of more than 20 words
 ``moeilijk-woord``         waarschuwing  ... uses a word of a short jargon list (the message gives a plainer one)
 ``lage-leesscore``         waarschuwing  ... of 20 words or more has a Flesch-Douma score below 60 (all three:
@@ -83,6 +83,7 @@ from ._yaml_out import example_yaml, indent
 ERROR, WARNING, NOTE = "fout", "waarschuwing", "let op"
 LEVELS = {
     "veiligheid-bij-mentor": ERROR,
+    "veiligheid-niet-vandaag": ERROR,
     "nooit-van-toepassing": ERROR,
     "tegenstrijdig": ERROR,
     "overschaduwd": WARNING,
@@ -92,7 +93,6 @@ LEVELS = {
     "veiligheidsgroep": WARNING,
     "conflict": WARNING,
     "niet-gedekt": WARNING,
-    "veiligheid-niet-vandaag": WARNING,
     **dict.fromkeys(PLAIN_LANGUAGE, WARNING),
     "mentor-bij-gevaar": NOTE,
 }
@@ -452,7 +452,7 @@ def _safety_at_mentor(state: _Collected) -> list[Finding]:
 def _safety_not_today(state: _Collected) -> list[Finding]:
     """``veiligheid-niet-vandaag``: per safety kind that the rules refer with an urgency below the guard's, one finding
     with all such situations, shown with the lowest urgency, at the rule about this kind that sets the lowest urgency
-    among those kept there, else the first kept rule."""
+    among those kept there, else at the kind's declaration."""
     policy, rules, parts = state.policy, state.policy.rules, state.policy._combiner.parts
     by_kind: dict[str, list[tuple[str, Point, int]]] = {}
     for (kind, urgency), (point, weight) in state.slow.items():
@@ -462,15 +462,21 @@ def _safety_not_today(state: _Collected) -> list[Finding]:
         urgency, point, _ = min(found, key=lambda item: URGENCY_RANK[item[0]])
         weight = sum(w for _, _, w in found)
         kept = state.slow_by[(kind, urgency)]
-        about = [i for i in kept if _asks_about(state.asked[i], kind)] or list(kept)
-        at = min(about, key=lambda i: parts[i].urgency)
+        about = [i for i in kept if _asks_about(state.asked[i], kind)]
         names = ", ".join(f"'{rules[i].id}'" for i in kept[:4])
         message = (f"veiligheidssignaal '{kind}' krijgt in {_situations(weight)} een urgentie later dan "
                    f"'{SAFETY_URGENCY}', tot '{urgency}' (regels: {names}); het vangnet zegt '{SAFETY_URGENCY}' als "
                    f"een veiligheidssignaal bij de mentor blijft. Geef de regel voor '{kind}' urgentie "
                    f"'{SAFETY_URGENCY}' of 'direct', of zet in de woordenlijst 'veiligheid: nee' als het geen "
                    "veiligheidssignaal is")
-        findings.append(_at(state.loaded[rules[at].id], "veiligheid-niet-vandaag", message, policy, point, weight))
+        if about:  # at the rule for this kind that sets the lowest urgency
+            at = min(about, key=lambda i: parts[i].urgency)
+            findings.append(_at(state.loaded[rules[at].id], "veiligheid-niet-vandaag", message, policy, point,
+                                weight))
+        else:  # no rule of its own: at its declaration, not at a general rule (of the base, for a school's kind)
+            shown, line, column = _declaration(policy, kind)
+            findings.append(Finding("veiligheid-niet-vandaag", message, shown, line, column, case=point.case,
+                                    expected=_now(policy, point), count=weight))
     return findings
 
 
