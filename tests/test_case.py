@@ -187,3 +187,28 @@ def test_a_batch_text_over_the_cap_or_not_utf8_is_refused_whole():
         with pytest.raises(CaseError) as info:
             read_batch_text(text, list_key="casussen", max_bytes=40 if code == "te-groot" else 1000)
         assert [e.code for e in info.value.errors] == [code], text
+
+
+def test_a_large_valid_batch_is_not_refused_as_too_deep():
+    """1,000 cases of 50 signals (about 205,000 values, past the reader's 200,000 for one text) were refused whole as
+    "te diep genest" (an integrator's trial): the limit is one case's, as for a case sent alone."""
+    from grenzen.pipeline._read import RefusedCase, read_batch_text
+
+    signal = {"soort": "pesten", "ernst": "licht", "duur_weken": 2}
+    body = json.dumps({"casussen": [{"taak": "signaleren", "signalen": [signal] * 50}] * 1000})
+    items = read_batch_text(body, list_key="casussen", max_bytes=10**7)["casussen"]
+    assert len(items) == 1000 and not any(isinstance(item, RefusedCase) for item in items)
+
+
+def test_a_byte_that_is_not_utf8_in_one_case_of_a_batch_refuses_that_case_only():
+    """A bad byte inside one case's string refused the whole batch, with a column counted from the body's start (an
+    integrator's trial); one outside any string still refuses the whole text."""
+    from grenzen.pipeline._read import RefusedCase, read_batch_text
+
+    body = b'{"casussen":[{"taak":"signaleren"},{"taak":"signaleren","id":"a\xffb"},{"t\xc3":1},{"taak":"pesten"}]}'
+    items = read_batch_text(body, list_key="casussen")["casussen"]
+    assert [item.code if isinstance(item, RefusedCase) else item for item in items] == [
+        {"taak": "signaleren"}, "geen-utf8", "geen-utf8", {"taak": "pesten"}]
+    with pytest.raises(CaseError) as info:
+        read_batch_text(b'{"casussen":[{"taak":"signaleren"}\xff]}', list_key="casussen")
+    assert [e.code for e in info.value.errors] == ["geen-utf8"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -293,6 +294,37 @@ def test_a_body_that_stops_coming_is_408_and_the_server_stays_usable():
         assert b'"code":"te-traag"' in answer and 0.4 < waited < 5
         with server.client() as client:
             assert client.post("/v1/advies", json={"taak": "signaleren"}).status_code == 200
+
+
+def test_a_body_that_trickles_in_is_408_after_the_total_time():
+    """A byte every few seconds kept a request, and a shutdown, waiting for ever (a second integrator's trial)."""
+    with live(Settings(body_seconds=1.0, body_total_seconds=1.5)) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as raw:
+            raw.sendall(b"POST /v1/advies HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+            started, answer = time.monotonic(), b""
+            raw.settimeout(0.4)
+            while not answer and time.monotonic() - started < 5:
+                with contextlib.suppress(TimeoutError):
+                    answer = raw.recv(4096)
+                if not answer:
+                    raw.sendall(b" ")  # a byte within body_seconds, again and again
+            waited = time.monotonic() - started
+        assert answer.startswith(b"HTTP/1.1 408") and 1.3 < waited < 4, (answer[:100], waited)
+
+
+def test_every_packed_encoding_is_refused_and_only_those(client):
+    """'identity, identity' and an empty Content-Encoding were refused as packed, and a Transfer-Encoding of gzip
+    was read as plain (a second integrator's trial)."""
+    plain = json.dumps({"taak": "signaleren"}).encode()
+    for headers in ({"content-encoding": "identity, identity"}, {"content-encoding": ""},
+                    {"content-encoding": "Identity"}):
+        assert client.post("/v1/advies", content=plain, headers=headers).status_code == 200, headers
+    from grenzen.server._guard import _packed
+
+    assert _packed([(b"Transfer-Encoding", b"gzip, chunked")]) and _packed([(b"content-encoding", b"identity"),
+                                                                           (b"content-encoding", b"br")])
+    assert not _packed([(b"transfer-encoding", b"chunked"), (b"content-encoding", b"identity")])
 
 
 def test_a_client_that_leaves_is_no_unexpected_error(caplog):

@@ -12,6 +12,7 @@ field ``(casus)`` with a Dutch message that quotes nothing of the text and chain
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,8 +146,9 @@ def read_batch_text(text: str | bytes, *, list_key: str, max_bytes: int = MAX_CA
     strict = _problem(text, True, max_bytes)
     if not isinstance(strict, str):
         return strict
-    data = _lenient(text) if code_of(strict) in _PER_CASE else None  # never past the size cap, nor for text that is
-    if data is None or not _outside_is_clean(data, list_key):  # empty, not UTF-8 or not JSON
+    code = code_of(strict)  # never past the size cap, nor for text that is empty or not JSON; bytes not UTF-8 only
+    data = _lenient(text) if code in _PER_CASE or (code == "geen-utf8" and isinstance(text, bytes)) else None
+    if data is None or not _outside_is_clean(data, list_key):
         raise CaseError([FieldError("(casus)", strict, code_of(strict))])
     data[list_key] = [_refusal(item) or item for item in data[list_key]]
     return data
@@ -189,21 +191,21 @@ _LENIENT = json.JSONDecoder(object_pairs_hook=_lenient_pairs, parse_float=_lenie
 
 
 def _lenient(text: str | bytes) -> dict[str, Any] | None:
-    """The text as the lenient decoder reads it (the strict reader has checked size and encoding), or None."""
+    """The text as the lenient decoder reads it (the strict reader has checked its size), or None; a byte that is not
+    UTF-8 is kept as a lone surrogate (``surrogateescape``): inside a string, ``_marked`` finds it in its case."""
     try:
-        data = _LENIENT.decode((text.decode("utf-8") if isinstance(text, bytes) else text).removeprefix(_BOM))
-    except (ValueError, RecursionError):  # not JSON at all, or nested past what Python's json reads
-        return None
+        decoded = text.decode("utf-8", "surrogateescape") if isinstance(text, bytes) else text
+        data = _LENIENT.decode(decoded.removeprefix(_BOM))
+    except (ValueError, RecursionError):  # not JSON at all (a bad byte outside a string, too), or nested past what
+        return None  # Python's json reads: the whole text is refused
     return data if isinstance(data, dict) else None
 
 
 def _outside_is_clean(data: dict[str, Any], list_key: str) -> bool:
     """Does ``data`` hold its cases as a list, with nothing refused outside them and within the reader's limits?"""
     cases = data.get(list_key)
-    if type(data) is not dict or not isinstance(cases, list) or _marked(v for k, v in data.items() if k != list_key):
-        return False
-    nodes = 1 + len(data) + len(cases) + sum(_count(item) for item in cases)
-    return nodes <= MAX_NODES
+    return type(data) is dict and isinstance(cases, list) and _marked([data.keys(), *(
+        v for k, v in data.items() if k != list_key)]) is None
 
 
 def _refusal(item: Any) -> RefusedCase | None:
@@ -215,30 +217,28 @@ def _refusal(item: Any) -> RefusedCase | None:
 
 
 def _marked(values: Any) -> str | None:
-    """The message of the first refused value in ``values`` and the containers under them, or None."""
+    """The message of the first refused value in ``values`` and the containers under them (keys included), or
+    None."""
     stack = list(values)
     while stack:
         value = stack.pop()
-        if isinstance(value, _Bad):
+        if isinstance(value, str):
+            if _ESCAPED_BYTE(value):
+                return NOT_UTF8
+        elif isinstance(value, _Bad):
             return value.message
-        if isinstance(value, _Doubled):
+        elif isinstance(value, _Doubled):
             return DUPLICATE
-        if isinstance(value, dict):
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
             stack.extend(value.values())
-        elif isinstance(value, list):
+        elif isinstance(value, (list, type({}.keys()))):
             stack.extend(value)
     return None
 
 
-def _count(value: Any) -> int:
-    """The values under ``value`` (the containers' children, at every depth)."""
-    total, stack = 0, [value]
-    while stack:
-        item = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
-        total += len(children)
-        stack.extend(child for child in children if isinstance(child, (dict, list)))
-    return total
+#: A byte that is not UTF-8, as ``surrogateescape`` keeps it (``_lenient``).
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]").search
 
 
 class _Failed:

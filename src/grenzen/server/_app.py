@@ -130,8 +130,9 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(BodyTooSlow)
     async def body_too_slow(request: Request, exc: BodyTooSlow) -> Response:
-        seconds = app.state.settings.body_seconds
-        message = f"de tekst kwam niet helemaal binnen: {seconds:g} seconden lang kwam er niets; stuur hem opnieuw"
+        settings = app.state.settings
+        message = (f"de tekst kwam niet op tijd binnen (na {settings.body_seconds:g} seconden zonder nieuw deel, of "
+                   f"na {settings.body_total_seconds:g} seconden in totaal); stuur hem opnieuw")
         if not request.url.path.startswith(API):  # a mentor's form: a page, not JSON
             return HTMLResponse(plain_page("Te traag", f"Het formulier kan niet worden gelezen: {message}."),
                                 status_code=408, headers={"connection": "close"})

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
     Commands: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
 
+#: How long a shutdown (SIGTERM, Ctrl-C) waits for requests still running before it ends them: a client that sends
+#: its body a byte now and then held a shutdown for good (a trial); a body has 120 s at most (``BODY_TOTAL_SECONDS``)
+SHUTDOWN_SECONDS = 30
 MISSING_EXTRA = ("grenzen serve heeft de extra pakketten van de server nodig. Installeer ze met:\n"
                  "  pip install 'grenzen[server]'")
 
@@ -124,7 +127,7 @@ def run_serve(args: argparse.Namespace) -> int:
     load_policy(Path(args.regels) if args.regels else None)  # PolicyError: the located problems, exit 1
     config = uvicorn.Config("grenzen.server._app:create_app", factory=True, host=args.host, port=args.port,
                             workers=args.workers, proxy_headers=False, server_header=False, date_header=True,
-                            log_level="info")
+                            log_level="info", timeout_graceful_shutdown=SHUTDOWN_SECONDS)
     if args.workers == 1:
         uvicorn.Server(config).run()
         return 0

@@ -110,8 +110,8 @@ class Guard:
         # never read, so never silently dropped either; liveness aside: a load balancer's check may add one
         if path.startswith(API) and path not in OPEN_PATHS and scope.get("query_string"):
             return 422, fout("(adres)", NO_QUERY, "vraag-in-adres"), []
-        # a gzip body was read as text ("de tekst is geen UTF-8"), and a plain one sent as gzip as if plain (a trial)
-        if path.startswith(API) and headers.get(b"content-encoding", b"identity").strip().lower() != b"identity":
+        # a gzip body was read as text ("de tekst is geen UTF-8"), and a plain one sent as gzip as if plain (trials)
+        if path.startswith(API) and _packed(scope.get("headers", [])):
             return 415, fout("(verzoek)", ENCODED, "ingepakt"), [(b"accept-encoding", b"identity")]
         length = headers.get(b"content-length", b"")
         if length.isdigit() and int(length) > self.settings.max_bytes:
@@ -119,6 +119,14 @@ class Guard:
             body = fout("(casus)", too_large(cap), "te-groot") if path.startswith(API) else too_large_page(cap)
             return 413, body, [(b"connection", b"close")]
         return None
+
+
+def _packed(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Does the request say its body is packed: a Content-Encoding other than identity, or a Transfer-Encoding other
+    than chunked (every header of the name, every item of its comma-separated list; an empty one says nothing)?"""
+    plain = {b"content-encoding": b"identity", b"transfer-encoding": b"chunked"}
+    return any(item.strip().lower() not in (b"", plain[key])
+               for name, value in headers if (key := name.lower()) in plain for item in value.split(b","))
 
 
 class AccessLogFilter(logging.Filter):

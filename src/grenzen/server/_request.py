@@ -27,15 +27,18 @@ def request_policy(request: Request) -> Policy:
 
 async def read_body(request: Request, cap: int) -> bytes:
     """The body, at most ``cap`` bytes (a larger one is refused as soon as it is larger), each part within
-    ``Settings.body_seconds`` of the one before: a client that sent the headers and part of a body held a request
-    open for good, and a shutdown waited for it (a trial)."""
-    seconds: float = request.app.state.settings.body_seconds
+    ``Settings.body_seconds`` of the one before and all of it within ``Settings.body_total_seconds``: a client that
+    sent the headers and part of a body, or a byte now and then, held a request open for good, and a shutdown waited
+    for it (trials)."""
+    settings = request.app.state.settings
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.body_total_seconds  # a byte now and then must not hold a request for ever
     chunks: list[bytes] = []
     size = 0
     parts = request.stream().__aiter__()
     while True:
         try:
-            chunk = await asyncio.wait_for(parts.__anext__(), seconds)
+            chunk = await asyncio.wait_for(parts.__anext__(), min(settings.body_seconds, deadline - loop.time()))
         except StopAsyncIteration:
             return b"".join(chunks)
         except TimeoutError:

@@ -24,6 +24,7 @@ ACTIVITY = "GRENZEN_VERWERKING"
 WORKERS = "GRENZEN_WERKPROCESSEN"
 MAX_BATCH = 1000  # cases in one POST /v1/advies/batch
 BODY_SECONDS = 30.0  # the longest wait for the next part of a body (then 408)
+BODY_TOTAL_SECONDS = 120.0  # the longest time a whole body may take (then 408): a trickle of bytes held a shutdown
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Settings:
     activity: str | None = None
     workers: int = 1
     body_seconds: float = BODY_SECONDS
+    body_total_seconds: float = BODY_TOTAL_SECONDS
 
     @classmethod
     def from_environment(cls) -> Settings:
