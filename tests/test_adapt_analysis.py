@@ -438,3 +438,17 @@ def test_a_school_safety_kind_without_a_rule_of_its_own_is_reported_at_its_decla
     analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "school", forced_marriage(), [])))
     found = [f for f in analysis.findings if f.kind in ("veiligheid-niet-vandaag", "veiligheid-bij-mentor")]
     assert found and all(f.file.endswith("laag.yaml") and f.rule is None for f in found), [str(f) for f in found]
+
+
+def test_a_conflict_at_a_rule_about_a_safety_kind_never_says_to_set_the_other_rules_aside(tmp_path):
+    """A school rule about a safety kind that said the task is the mentor's got "Moet deze regel voorgaan, schrijf dan
+    zet_opzij: [niet-meldcode-afwegen, niet-mishandeling-onderzoeken, ...]"; doing so gave the mentor those tasks for
+    a gun rumour (a second policy writer's trial)."""
+    rule: dict[str, Any] = {"id": "tc-huwelijksdwang-mentor", "titel": "Huwelijksdwang: de mentor blijft betrokken",
+                            "bron": "Zorgplan", "als": {"signaal": {"soort": "huwelijksdwang"}},
+                            "dan": {"route": "zorgteam", "urgentie": "vandaag", "taak_hoort_bij_mentor": "ja",
+                                    "uitleg": "Het zorgteam, met de mentor."}}
+    analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "school", forced_marriage(), [rule])))
+    conflicts = [f for f in analysis.findings if f.kind == "conflict" and f.rule == rule["id"]]
+    assert conflicts and all("schrijf dan zet_opzij" not in f.message and "gaat over een veiligheidssignaal"
+                             in f.message for f in conflicts), [f.message for f in conflicts]

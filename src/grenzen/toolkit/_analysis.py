@@ -580,6 +580,7 @@ class _Judgement:
 
 
 _NOTHING: frozenset[Any] = frozenset()
+_NO_AHEAD: Mapping[int, str] = types.MappingProxyType({})
 _SAFETY_RANK = URGENCY_RANK[SAFETY_URGENCY]
 _URGENCY_NAMES = {rank: name for name, rank in URGENCY_RANK.items()}
 _NO_IDLE: Mapping[int, list[str]] = types.MappingProxyType({})
@@ -660,20 +661,29 @@ def _winner(weights: dict[bool, int]) -> str:
 #: the mentor more of it (a trial followed "schrijf dan zet_opzij" there: 234 unsafe situations became 342)
 UNSAFE_AHEAD = ("Deze regel houdt ook een veiligheidssignaal bij de mentor (zie de fout [veiligheid-bij-mentor]): zet "
                 "daarom geen regels opzij, maar los eerst die fout op")
+#: the same for a rule about a safety kind that says the task is the mentor's: setting the rules that say 'nee' aside
+#: gave the mentor the meldcode and abuse tasks for a gun rumour (a second trial followed "schrijf dan zet_opzij")
+SAFETY_AHEAD = ("Deze regel gaat over een veiligheidssignaal: zet de regels die van niet zeggen daarom niet opzij (zij "
+                "houden taken als de meldcode weg bij de mentor alleen), maar laat taak_hoort_bij_mentor hier weg")
 
 
-def _unsafe(state: _Collected) -> set[int]:
-    """The mentor-route rules that keep a safety signal at the mentor (the rules of ``veiligheid-bij-mentor``)."""
-    rules = state.policy.rules
-    return {i for kept in state.guarded_by.values() for i in kept if rules[i].dan.route == "mentor"}
+def _unsafe(state: _Collected) -> dict[int, str]:
+    """The rules that saying 'ja' must never be told to set the others aside, with what to say instead: the
+    mentor-route rules that keep a safety signal at the mentor (the rules of ``veiligheid-bij-mentor``), and the rules
+    about a safety kind that say the task is the mentor's."""
+    rules, kinds = state.policy.rules, state.policy.safety_kinds
+    about = {i: SAFETY_AHEAD for i, rule in enumerate(rules)
+             if rule.dan.taak_hoort_bij_mentor is True and any(_asks_about(state.asked[i], k) for k in kinds)}
+    at_mentor = {i: UNSAFE_AHEAD for kept in state.guarded_by.values() for i in kept if rules[i].dan.route == "mentor"}
+    return about | at_mentor
 
 
 def _conflicts(policy: Policy, conflicts: dict[tuple[int, int, bool], tuple[Point, int]], writer: set[int],
-               loaded: dict[str, LoadedRule], unsafe: AbstractSet[int] = frozenset()) -> list[Finding]:
+               loaded: dict[str, LoadedRule], unsafe: Mapping[int, str] = _NO_AHEAD) -> list[Finding]:
     """``conflict`` findings: one per pair of rules; in an overlay, a writer's rule against rules of the base is one
     finding at the writer's rule, with the count and one example (the base's files are not the writer's). Each says
-    which side the advice takes (``_winner``). A rule that says 'ja' and is ``unsafe`` is never told to set the
-    other rules aside (``UNSAFE_AHEAD``)."""
+    which side the advice takes (``_winner``). A rule that says 'ja' and is in ``unsafe`` is never told to set the
+    other rules aside, but what ``unsafe`` says (``UNSAFE_AHEAD``, ``SAFETY_AHEAD``)."""
     rules = policy.rules
     pairs: dict[tuple[int, int], tuple[Point, dict[bool, int]]] = {}
     for (a, b, verdict), (point, weight) in conflicts.items():
@@ -689,7 +699,7 @@ def _conflicts(policy: Policy, conflicts: dict[tuple[int, int, bool], tuple[Poin
         else:
             alike.setdefault(a, []).append((b, point, weights))
     for a, others in alike.items():
-        findings.append(_conflicts_of(policy, loaded, a, others, a in unsafe))
+        findings.append(_conflicts_of(policy, loaded, a, others, unsafe.get(a)))
     for own, others in grouped.items():
         first, point, _ = others[0]
         total = _summed(weights for _, _, weights in others)
@@ -706,10 +716,10 @@ def _conflicts(policy: Policy, conflicts: dict[tuple[int, int, bool], tuple[Poin
                        f"({_winner(total)}). Gaat deze regel niet over wie de taak doet, laat taak_hoort_bij_mentor "
                        f"dan weg. {ahead}")
         else:
-            fix = (UNSAFE_AHEAD if own in unsafe else
-                   f"Moet deze regel voorgaan, schrijf dan zet_opzij: [{names}]; anders laat taak_hoort_bij_mentor weg"
-                   if names else "De regels die van niet zeggen, zijn absoluut en gaan altijd voor: laat "
-                   "taak_hoort_bij_mentor hier weg")
+            usual = (f"Moet deze regel voorgaan, schrijf dan zet_opzij: [{names}]; anders laat taak_hoort_bij_mentor "
+                     "weg" if names else "De regels die van niet zeggen, zijn absoluut en gaan altijd voor: laat "
+                     "taak_hoort_bij_mentor hier weg")
+            fix = unsafe.get(own, usual)
             message = (f"zegt dat de taak bij de mentor hoort, en {count} van niet, bijvoorbeeld "
                        f"'{rules[first].id}' ({_situations(weight)}); geen van beide is een uitzondering op de ander "
                        f"({_winner(total)}). {fix}")
@@ -727,7 +737,7 @@ def _summed(weights: Iterable[dict[bool, int]]) -> dict[bool, int]:
 
 
 def _conflicts_of(policy: Policy, loaded: dict[str, LoadedRule], rule: int,
-                  others: list[tuple[int, Point, dict[bool, int]]], unsafe: bool = False) -> Finding:
+                  others: list[tuple[int, Point, dict[bool, int]]], unsafe: str | None = None) -> Finding:
     """One ``conflict`` finding at a rule that says 'ja' against the rules of the same files that say 'nee': one
     pair as such, more as one finding with the first as example (a 600-rule overlay gave 27,321 findings, up to 279
     per rule, a trial)."""
@@ -740,7 +750,7 @@ def _conflicts_of(policy: Policy, loaded: dict[str, LoadedRule], rule: int,
         said = (f"{len(others)} andere regels zeggen van niet, bijvoorbeeld '{rules[first].id}' "
                 f"({_situations(sum(others[0][2].values()))}); geen van hen is een uitzondering op deze regel of "
                 "andersom")
-    ahead = UNSAFE_AHEAD if unsafe else "Leg met zet_opzij vast wie voorgaat"
+    ahead = unsafe or "Leg met zet_opzij vast wie voorgaat"
     return _at(loaded[rules[rule].id], "conflict", f"zegt dat de taak bij de mentor hoort, {said} ({_winner(total)}). "
                f"{ahead}", policy, point, sum(total.values()))
 
