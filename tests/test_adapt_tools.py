@@ -383,3 +383,18 @@ def test_verschil_names_an_example_by_its_path_not_only_its_file_name(monkeypatc
     result = compare_policies(default_rules_dir(), Path("tests/fixtures/school"))
     cited = [change.example for change in result.examples if change.example]
     assert cited and all("voorbeelden/school.yaml:" in example for example in cited), cited
+
+
+def test_verschil_says_which_situations_it_does_not_compare(tmp_path, capsys):
+    """With a new safety kind and no other change, verschil said "Geen verschil in route, urgentie of taak": the
+    situations with the new kind are not in the common domain, and nothing said so (a policy writer's trial)."""
+    school = tmp_path / "school"
+    school.mkdir()
+    (school / "laag.yaml").write_text(
+        "naam: Testcollege\nbasis: standaard\nsignalen:\n  vuurwapen:\n    label: Vuurwapen\n"
+        "    omschrijving: Een gerucht over een vuurwapen.\n    groep: veiligheid\n    veiligheid: ja\n",
+        encoding="utf-8")
+    assert main(["verschil", str(default_rules_dir()), str(school)]) == 0
+    out = capsys.readouterr().out
+    assert "Niet vergeleken: de situaties met vuurwapen (nieuw)" in out
+    assert "Geen verschil in route, urgentie of taak in wat beide versies kennen." in out

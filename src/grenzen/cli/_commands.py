@@ -234,12 +234,16 @@ def run_diff(args: argparse.Namespace) -> int:
               f"bijvoorbeeld {change.example}")
     print()
     print(f"Domein: {result.domain_changed} van {result.domain_cases} situaties krijgen een ander advies")
+    if result.not_compared:  # "geen verschil" read as true for a new safety kind the domain leaves out (a trial)
+        print(f"  Niet vergeleken: de situaties met {', '.join(result.not_compared)}: één versie kent ze niet. Bekijk "
+              "hun advies met grenzen tabel, grenzen controleer of voorbeelden.")
     for change in result.domain:
         print(f"  {_change(change)}: {change.cases} situatie{'s' if change.cases != 1 else ''}, bijvoorbeeld:")
         assert change.case is not None
         print(indent(example_yaml(f"verschil: {_change(change)}", change.case, {change.field: change.new}), 6))
     if not result.examples and not result.domain:
-        print("Geen verschil in route, urgentie of taak.")
+        print("Geen verschil in route, urgentie of taak" + (" in wat beide versies kennen." if result.not_compared
+                                                              else "."))
     lost = result.safety_lost
     if lost:
         print()

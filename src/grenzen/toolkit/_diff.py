@@ -96,6 +96,8 @@ class Comparison:
     examples_skipped: int = 0  # cases one of the versions cannot read (e.g. a kind it does not know)
     domain_cases: int = 0
     domain_changed: int = 0
+    #: the kinds, tasks and trainings only one version has: the domain leaves out the situations with them
+    not_compared: list[str] = field(default_factory=list)
     rules_added: list[str] = field(default_factory=list)
     rules_removed: list[str] = field(default_factory=list)
     rules_changed: list[str] = field(default_factory=list)
@@ -275,6 +277,10 @@ def compare_policies(old: str | Path | Policy, new: str | Path | Policy, pairs: 
         [k for k in getattr(after.vocabulary, table) if k in getattr(before.vocabulary, table)]
         for table in ("signalen", "taken", "scholing")
     )
+    for table in ("signalen", "taken", "scholing"):  # a new kind's situations are not compared: say so (a trial)
+        was, now = getattr(before.vocabulary, table), getattr(after.vocabulary, table)
+        result.not_compared += [f"{name} (nieuw)" for name in now if name not in was]
+        result.not_compared += [f"{name} (weg)" for name in was if name not in now]
     domain = build_domain([before.resolved_rules, after.resolved_rules], kinds, tasks, trainings,
                           safety=safety_kinds(before) | safety_kinds(after))
     groups: dict[tuple[str, Any, Any], Change] = {}
