@@ -398,3 +398,13 @@ def test_verschil_says_which_situations_it_does_not_compare(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Niet vergeleken: de situaties met vuurwapen (nieuw)" in out
     assert "Geen verschil in route, urgentie of taak in wat beide versies kennen." in out
+
+
+def test_verschil_names_an_example_file_it_cannot_read(tmp_path, capsys):
+    """An example file saved as Latin-1 was left out of verschil's count without a word (a policy writer's trial)."""
+    school = tmp_path / "school"
+    shutil.copytree(FIXTURES / "school", school)
+    (school / "voorbeelden" / "kapot.yaml").write_bytes(b"voorbeelden:\n  - naam: Caf\xe9\n")
+    main(["verschil", str(default_rules_dir()), str(school)])
+    out = capsys.readouterr().out
+    assert "Niet gelezen en dus niet vergeleken: " in out and "kapot.yaml:2:" in out and "UTF-8" in out

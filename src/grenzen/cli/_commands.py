@@ -229,6 +229,8 @@ def run_diff(args: argparse.Namespace) -> int:
     skipped = result.examples_skipped
     print(f"Voorbeelden: {result.examples_changed} van {result.examples_run} casussen krijgen een ander advies"
           + (f" ({skipped} overgeslagen: een versie kent een soort niet)" if skipped else ""))
+    for problem in result.examples_unread:  # left out without a word before (a trial); grenzen test shows them too
+        print(f"  Niet gelezen en dus niet vergeleken: {problem}")
     for change in result.examples:
         print(f"  {_change(change)}: {change.cases} casus{'sen' if change.cases != 1 else ''}, "
               f"bijvoorbeeld {change.example}")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .._errors import CaseError, GrenzenError
+from .._errors import CaseError, GrenzenError, Problem
 from ..pipeline._layers import DEFAULT_BASE, MAX_LAYERS, _read_layer
 from ..pipeline._load import MAX_FILE_BYTES, YAML_SUFFIXES, default_rules_dir, is_overlay, shown_path
 from ..pipeline._policy import Policy, load_policy
@@ -94,6 +94,8 @@ class Comparison:
     examples_run: int = 0
     examples_changed: int = 0
     examples_skipped: int = 0  # cases one of the versions cannot read (e.g. a kind it does not know)
+    #: the example files (or examples) that do not read, as located problems: they were left out without a word
+    examples_unread: list[Problem] = field(default_factory=list)
     domain_cases: int = 0
     domain_changed: int = 0
     #: the kinds, tasks and trainings only one version has: the domain leaves out the situations with them
@@ -435,7 +437,7 @@ def _examples(result: Comparison) -> None:
     seen: set[str] = set()
     groups: dict[tuple[str, Any, Any], Change] = {}
     for policy in (result.new, result.old):
-        for examples in read_examples(policy.path, []):
+        for examples in read_examples(policy.path, result.examples_unread):
             for index, example in examples.voorbeelden:
                 key = json.dumps(example.casus, sort_keys=True, default=str)
                 if key in seen:
