@@ -719,7 +719,8 @@ def _conflicts(policy: Policy, conflicts: dict[tuple[int, int, bool], tuple[Poin
             usual = (f"Moet deze regel voorgaan, schrijf dan zet_opzij: [{names}]; anders laat taak_hoort_bij_mentor "
                      "weg" if names else "De regels die van niet zeggen, zijn absoluut en gaan altijd voor: laat "
                      "taak_hoort_bij_mentor hier weg")
-            fix = unsafe.get(own, usual)
+            # a safety kind's rule: never "zet_opzij"; when every rule saying 'nee' is absolute, the usual fix says so
+            fix = unsafe[own] if own in unsafe and (names or unsafe[own] == UNSAFE_AHEAD) else usual
             message = (f"zegt dat de taak bij de mentor hoort, en {count} van niet, bijvoorbeeld "
                        f"'{rules[first].id}' ({_situations(weight)}); geen van beide is een uitzondering op de ander "
                        f"({_winner(total)}). {fix}")
