@@ -140,8 +140,11 @@ def test_a_case_the_reader_refuses_costs_only_itself_in_a_batch(client, policy):
     doubled_list = client.post("/v1/advies/batch", content=b'{"casussen":[],"casussen":[{"taak":"signaleren"}]}')
     assert doubled_list.status_code == 422
     assert doubled_list.json()["fout"]["fouten"][0]["code"] == "dubbele-sleutel"
-    for broken in (b'{"casussen":[{"taak":"signaleren"}', b'{"casussen":[' + b"[" * 5000 + b"]" * 5000 + b"]}"):
-        assert client.post("/v1/advies/batch", content=broken).status_code == 422
+    assert client.post("/v1/advies/batch", content=b'{"casussen":[{"taak":"signaleren"}').status_code == 422
+    # nesting past what Python's json reads refuses the whole body; Python 3.13's json reads 5,000 levels, and then
+    # only that case is refused
+    deepest = client.post("/v1/advies/batch", content=b'{"casussen":[' + b"[" * 5000 + b"]" * 5000 + b"]}")
+    assert deepest.status_code == 422 or deepest.json()["resultaten"][0]["fout"]["fouten"][0]["code"] == "te-diep"
 
 
 def test_batch_limits_and_shape(client):
