@@ -372,14 +372,14 @@ def _summary(side: list[tuple[int, ...]], signals: Signals, numbers: dict[_SideK
 
 def _record(state: _Collected, point: Point, applicable: tuple[int, ...], judgement: _Judgement) -> None:
     """Add one enumerated case and its judgement to what was collected."""
-    if judgement.guarded:
+    if judgement.guarded or judgement.slow is not None:
         kind = next(s["soort"] for s in point.case["signalen"] if s["soort"] in state.policy.safety_kinds)
-        _count(state.guarded, kind, point)
-        state.guarded_by.setdefault(kind, judgement.kept)
-    elif judgement.slow is not None:
-        kind = next(s["soort"] for s in point.case["signalen"] if s["soort"] in state.policy.safety_kinds)
-        _count(state.slow, (kind, judgement.slow), point)
-        state.slow_by.setdefault((kind, judgement.slow), judgement.kept)
+        if judgement.slow is None:  # the guard gave the advice (then the rules set no urgency of their own)
+            _count(state.guarded, kind, point)
+            state.guarded_by.setdefault(kind, judgement.kept)
+        else:
+            _count(state.slow, (kind, judgement.slow), point)
+            state.slow_by.setdefault((kind, judgement.slow), judgement.kept)
     if not judgement.kept:
         _count(state.uncovered, point.context.task, point)  # the case's task (its dict is built only for examples)
         return
@@ -429,7 +429,7 @@ def _safety_at_mentor(state: _Collected) -> list[Finding]:
     """``veiligheid-bij-mentor``: a safety kind that only the safety guard refers away, at the mentor rule about this
     kind that keeps it at the mentor, or else at the kind's own declaration: a general mentor rule of the base (one a
     school cannot edit) was where the finding about a school's own kind stood (a trial)."""
-    policy, rules = state.policy, state.policy.rules
+    rules = state.policy.rules
     findings: list[Finding] = []
     for kind, (point, weight) in state.guarded.items():
         kept = state.guarded_by[kind]
@@ -439,13 +439,8 @@ def _safety_at_mentor(state: _Collected) -> list[Finding]:
         message = (f"veiligheidssignaal '{kind}' eindigt in {_situations(weight)} volgens de regels bij de mentor of "
                    f"valt buiten het beleid (regels: {names}); alleen het vangnet '{SAFETY_GUARD.regel}' verwijst "
                    f"dan door. Geef '{kind}' een regel met route zorgteam of extern die ook hier geldt")
-        if mentor and _asks_about(state.asked[mentor[0]], kind):
-            findings.append(_at(state.loaded[rules[mentor[0]].id], "veiligheid-bij-mentor", message, policy, point,
-                                weight))
-        else:
-            shown, line, column = _declaration(policy, kind)
-            findings.append(Finding("veiligheid-bij-mentor", message, shown, line, column, case=point.case,
-                                    expected=_now(policy, point), count=weight))
+        about = mentor[0] if mentor and _asks_about(state.asked[mentor[0]], kind) else None
+        findings.append(_at_rule_or_kind(state, about, kind, "veiligheid-bij-mentor", message, point, weight))
     return findings
 
 
@@ -453,7 +448,7 @@ def _safety_not_today(state: _Collected) -> list[Finding]:
     """``veiligheid-niet-vandaag``: per safety kind that the rules refer with an urgency below the guard's, one finding
     with all such situations, shown with the lowest urgency, at the rule about this kind that sets the lowest urgency
     among those kept there, else at the kind's declaration."""
-    policy, rules, parts = state.policy, state.policy.rules, state.policy._combiner.parts
+    rules, parts = state.policy.rules, state.policy._combiner.parts
     by_kind: dict[str, list[tuple[str, Point, int]]] = {}
     for (kind, urgency), (point, weight) in state.slow.items():
         by_kind.setdefault(kind, []).append((urgency, point, weight))
@@ -469,15 +464,20 @@ def _safety_not_today(state: _Collected) -> list[Finding]:
                    f"een veiligheidssignaal bij de mentor blijft. Geef de regel voor '{kind}' urgentie "
                    f"'{SAFETY_URGENCY}' of 'direct', of zet in de woordenlijst 'veiligheid: nee' als het geen "
                    "veiligheidssignaal is")
-        if about:  # at the rule for this kind that sets the lowest urgency
-            at = min(about, key=lambda i: parts[i].urgency)
-            findings.append(_at(state.loaded[rules[at].id], "veiligheid-niet-vandaag", message, policy, point,
-                                weight))
-        else:  # no rule of its own: at its declaration, not at a general rule (of the base, for a school's kind)
-            shown, line, column = _declaration(policy, kind)
-            findings.append(Finding("veiligheid-niet-vandaag", message, shown, line, column, case=point.case,
-                                    expected=_now(policy, point), count=weight))
+        at = min(about, key=lambda i: parts[i].urgency) if about else None  # the one setting the lowest urgency
+        findings.append(_at_rule_or_kind(state, at, kind, "veiligheid-niet-vandaag", message, point, weight))
     return findings
+
+
+def _at_rule_or_kind(state: _Collected, rule: int | None, kind: str, code: str, message: str, point: Point,
+                     weight: int) -> Finding:
+    """A finding about a safety kind: at ``rule`` (the rule about the kind), or with none at the kind's declaration,
+    not at a general rule (of the base, for a school's own kind)."""
+    policy = state.policy
+    if rule is not None:
+        return _at(state.loaded[policy.rules[rule].id], code, message, policy, point, weight)
+    shown, line, column = _declaration(policy, kind)
+    return Finding(code, message, shown, line, column, case=point.case, expected=_now(policy, point), count=weight)
 
 
 def _never_applies(state: _Collected) -> list[Finding]:
