@@ -93,18 +93,8 @@ def reference_advice(rules: list[Regel], agreements: Afspraken, case: Casus, saf
                      kinds: dict | None = None) -> dict:
     """The advice fields (except ``beleid``) as the documentation defines them. ``kinds``: see ``holds`` (default:
     the generated policies' kinds, with ``safety_kinds`` marked)."""
-    advice = _by_rules(rules, agreements, case, generated_kinds(safety_kinds) if kinds is None else kinds)
     in_danger = any(s.soort in safety_kinds for s in case.signalen)
-    if in_danger and (advice["route"] == "mentor" or advice["redenen"] == ["geen-regel-van-toepassing"]):
-        # a safety signal never ends at the mentor, nor uncovered: zorgteam, at least today
-        advice["route"] = "zorgteam"
-        advice["taak_hoort_bij_mentor"] = False
-        if URGENCIES.index(advice["urgentie"]) < URGENCIES.index("vandaag"):
-            advice["urgentie"] = "vandaag"
-        advice["redenen"] = ["veiligheid-nooit-alleen-bij-mentor", *advice["redenen"]]
-        # its own step first, the rules' steps after it (docs/regels-schrijven.md)
-        advice["mentor_doet"] = [SAFETY_STEP, *(step for step in advice["mentor_doet"] if step != SAFETY_STEP)]
-    return advice
+    return _by_rules(rules, agreements, case, generated_kinds(safety_kinds) if kinds is None else kinds, in_danger)
 
 
 def safety_kinds_of(policy) -> frozenset:
@@ -124,7 +114,7 @@ def _consent(agreements: Afspraken, case: Casus):
     return consent
 
 
-def _by_rules(rules: list[Regel], agreements: Afspraken, case: Casus, kinds: dict) -> dict:
+def _by_rules(rules: list[Regel], agreements: Afspraken, case: Casus, kinds: dict, in_danger: bool) -> dict:
     applicable = [r for r in rules if holds(r.als, case, kinds)]
 
     def names(other, r) -> bool:  # other sets r aside if both stay: its zet_opzij, or an absolute rule sending away
@@ -144,10 +134,36 @@ def _by_rules(rules: list[Regel], agreements: Afspraken, case: Casus, kinds: dic
         if r.id not in staying:
             by = next(o.id for o in applicable if o.id in staying and names(o, r))
             aside.append({"regel": r.id, "door": by})
+    if in_danger and all(r.dan.route == "mentor" for r in kept):  # also when no rule stays
+        return _guarded(rules, agreements, case, kept, aside)
     if not kept:
         return {"route": "zorgteam", "urgentie": "deze_week", "taak_hoort_bij_mentor": False, "mentor_doet": [],
                 "mentor_doet_niet": [], "verwijzen_naar": [], "toestemming": None,
-                "redenen": ["geen-regel-van-toepassing"], "opzij_gezet": []}
+                "redenen": ["geen-regel-van-toepassing"], "opzij_gezet": aside}
+    return _fields(agreements, case, kept, aside)
+
+
+def _guarded(rules: list[Regel], agreements: Afspraken, case: Casus, kept: list[Regel], aside: list[dict]) -> dict:
+    """The safety guard: a safety signal never ends at the mentor, nor uncovered. Zorgteam, at least today and never
+    less urgent than the rules said, not the mentor's task; like an absolute referral it sets aside every kept rule
+    that is not absolute (all have route mentor); its step and reason first."""
+    order = {r.id: n for n, r in enumerate(rules)}
+    aside = sorted(aside + [{"regel": r.id, "door": "veiligheid-nooit-alleen-bij-mentor"} for r in kept
+                            if not r.absoluut], key=lambda item: order[item["regel"]])
+    staying = [r for r in kept if r.absoluut]
+    advice: dict = (_fields(agreements, case, staying, aside) if staying else
+                    {"mentor_doet": [], "mentor_doet_niet": [], "verwijzen_naar": [], "toestemming": None,
+                     "redenen": [], "opzij_gezet": aside})
+    advice.update(route="zorgteam", urgentie=max(["vandaag", *(r.dan.urgentie for r in kept)], key=URGENCIES.index),
+                  taak_hoort_bij_mentor=False,
+                  mentor_doet=[SAFETY_STEP, *(step for step in advice["mentor_doet"] if step != SAFETY_STEP)],
+                  redenen=["veiligheid-nooit-alleen-bij-mentor", *advice["redenen"],
+                           *([] if kept else ["geen-regel-van-toepassing"])])
+    return advice
+
+
+def _fields(agreements: Afspraken, case: Casus, kept: list[Regel], aside: list[dict]) -> dict:
+    """The advice of the rules ``kept`` (at least one)."""
 
     def merged(get):
         out: list[str] = []

@@ -153,25 +153,38 @@ def test_a_safety_signal_never_ends_at_the_mentor_even_if_a_rule_says_so(tmp_pat
     advice = policy.advise({"taak": "t1", "signalen": [{"soort": "a", "ernst": "ernstig"}]})
     assert (advice.route, advice.urgentie, advice.taak_hoort_bij_mentor) == ("zorgteam", "vandaag", False)
     assert advice.redenen[0].regel == "veiligheid-nooit-alleen-bij-mentor"
-    assert [r.regel for r in advice.redenen[1:]] == ["a-lager-mentor", "taken"]  # the rules that said mentor stay visible
+    # the rules that said mentor stay visible, set aside by the guard as by an absolute referral
+    assert [r.regel for r in advice.redenen] == ["veiligheid-nooit-alleen-bij-mentor"]
+    assert [(o.regel, o.door) for o in advice.opzij_gezet] == [("a-lager-mentor", "veiligheid-nooit-alleen-bij-mentor"),
+                                                               ("taken", "veiligheid-nooit-alleen-bij-mentor")]
 
 
-def test_the_guard_puts_its_own_step_first_so_the_mentor_rules_steps_do_not_read_as_the_mentors_to_handle(tmp_path):
-    # a trial: a guarded advice said ZORGTEAM, but its steps were the mentor rule's ("Praat met de leerling …", "Deel je
-    # zorg … als je twijfelt"), which a mentor could follow alone
+def test_the_guard_sets_aside_the_mentor_rules_so_their_steps_never_tell_the_mentor_to_handle_it(tmp_path):
+    # two trials: a guarded advice said ZORGTEAM, but its steps were the mentor rule's ("Praat met de leerling …", "Voer
+    # zelf de gesprekken"), which a mentor could follow alone, next to the guard's "Pak het niet alleen aan". Like an
+    # absolute referral, the guard sets those rules aside; an absolute mentor rule (first aid) keeps its steps
     from grenzen.pipeline._combine import SAFETY_STEP
 
     rules = [
         _rule("a-acuut", {"signaal": {"soort": "a", "ernst_minstens": "acuut"}}, "extern") | {"absoluut": "ja"},
         _rule("a-lager-mentor", {"signaal": {"soort": "a", "ernst_hoogstens": "ernstig"}}, "mentor",
-              mentor_doet=["Praat met de leerling."]),
-        _rule("taken", {"taak": ["t1", "t2", "t3"]}, "mentor"),
+              mentor_doet=["Praat met de leerling."], mentor_doet_niet=["Vertel het niet door."],
+              urgentie="direct"),
+        _rule("opvang", {"taak": ["t1"]}, "mentor", mentor_doet=["Blijf bij de leerling."]) | {"absoluut": "ja"},
+        _rule("taken", {"taak": ["t1", "t2", "t3"]}, "mentor", mentor_doet=["Wees het aanspreekpunt."]),
     ]
     policy = _safety_policy(tmp_path, rules)
     guarded = policy.advise({"taak": "t1", "signalen": [{"soort": "a", "ernst": "licht"}]})
-    assert guarded.mentor_doet == [SAFETY_STEP, "Praat met de leerling."] and "zorgcoördinator" in SAFETY_STEP
+    assert guarded.mentor_doet == [SAFETY_STEP, "Blijf bij de leerling."] and "zorgcoördinator" in SAFETY_STEP
+    assert guarded.mentor_doet_niet == []
+    assert [r.regel for r in guarded.redenen] == ["veiligheid-nooit-alleen-bij-mentor", "opvang"]
+    assert [o.regel for o in guarded.opzij_gezet] == ["a-lager-mentor", "taken"]
+    assert guarded.urgentie == "direct"  # never less urgent than the rules said
+    alone = policy.advise({"taak": "t2", "signalen": [{"soort": "a", "ernst": "licht"}]})  # no absolute rule holds
+    assert alone.mentor_doet == [SAFETY_STEP] and [r.regel for r in alone.redenen] == ["veiligheid-nooit-alleen-bij-mentor"]
     unguarded = policy.advise({"taak": "t1", "signalen": [{"soort": "b", "ernst": "licht"}]})  # no safety signal
     assert SAFETY_STEP not in unguarded.mentor_doet
+    assert unguarded.mentor_doet == ["Blijf bij de leerling.", "Wees het aanspreekpunt."] and not unguarded.opzij_gezet
 
 
 def test_an_exception_cannot_take_a_safety_signal_to_the_mentor(tmp_path):
@@ -183,7 +196,9 @@ def test_an_exception_cannot_take_a_safety_signal_to_the_mentor(tmp_path):
     policy = _safety_policy(tmp_path, rules)
     advice = policy.advise({"taak": "t1", "signalen": [{"soort": "a", "ernst": "acuut"}, {"soort": "b", "ernst": "licht"}]})
     assert advice.route == "zorgteam" and advice.redenen[0].regel == "veiligheid-nooit-alleen-bij-mentor"
-    assert [(o.regel, o.door) for o in advice.opzij_gezet] == [("a-zorgteam", "b-mentor")]
+    guard = "veiligheid-nooit-alleen-bij-mentor"
+    assert [(o.regel, o.door) for o in advice.opzij_gezet] == [("a-zorgteam", "b-mentor"), ("b-mentor", guard),
+                                                               ("taken", guard)]
 
 
 def test_the_guard_does_not_touch_advice_that_already_refers(tmp_path):
@@ -217,8 +232,8 @@ def test_a_kept_decision_still_follows_each_case_s_age_and_safety_signals(tmp_pa
              {"taak": "t1", "leeftijd": 10, "signalen": [{"soort": "a", "ernst": "licht"}]}, {"taak": "t1", "leeftijd": 10}]
     assert len({tuple(policy.applicable(policy.validate_case(c))) for c in cases}) == 1  # one set of rules for all
     advices = [policy.advise(c) for c in cases]
-    assert [a.toestemming for a in advices] == [
-        "ouders", "leerling", "onbekend", "ouders", "ouders"]
+    assert [a.toestemming for a in advices] == [  # the guarded one: the guard set aside the rule asking consent
+        "ouders", "leerling", "onbekend", None, "ouders"]
     assert [(a.route, a.urgentie) for a in advices] == [("mentor", "regulier")] * 3 + [
         ("zorgteam", "vandaag"), ("mentor", "regulier")]
     assert advices[3].redenen[0].regel == "veiligheid-nooit-alleen-bij-mentor"

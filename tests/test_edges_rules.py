@@ -146,7 +146,8 @@ def test_a_record_names_the_safety_guard_and_the_kind_it_fired_on(tmp_path):
     record = policy.audit_record(GUARDED_CASE, advice)
     assert record.vangnet is not None
     assert (record.vangnet.regel, record.vangnet.signaalsoorten) == ("veiligheid-nooit-alleen-bij-mentor", ["a"])
-    assert (record.route, record.urgentie, record.regels) == ("zorgteam", "vandaag", ["a-lager", "taken"])
+    assert (record.route, record.urgentie, record.regels) == ("zorgteam", "vandaag", [])
+    assert record.opzij_gezet == ["a-lager", "taken"]  # the guard set aside the rules that said mentor
     dumped = record.model_dump_json()
     assert "leerling-77" not in dumped and "duur_weken" not in dumped  # still only what the rules read
 

@@ -29,10 +29,13 @@ SAFETY_GUARD = Reden(
     route="zorgteam",
 )
 SAFETY_URGENCY = "vandaag"
-#: The guard's step, first in what the mentor does: the steps of the rules that left the case at the mentor stay
-#: after it, but on their own they read as the mentor's to handle ("Praat met de leerling …", a trial)
+#: The guard's step, first in what the mentor does. Like an absolute referral (``refers_away``), the guard sets aside
+#: the rules that left the case at the mentor, unless absolute: their steps ("Voer zelf de gesprekken", a trial)
+#: next to this one told the mentor to handle it after all. Absolute mentor rules (signalling, first aid) stay.
 SAFETY_STEP = ("Meld het vandaag nog bij de zorgcoördinator: het zorgteam beslist wat er gebeurt. Pak het niet alleen "
                "aan.")
+#: ``by`` of a rule the safety guard set aside (``Combiner._aside``): the guard is no rule of the policy
+BY_GUARD = -1
 #: How many sets of applicable rules a combiner keeps the decision of (then it starts again).
 DECIDED_KEPT = 4096
 
@@ -223,7 +226,7 @@ class Combiner:
             kept, aside = applicable, []
         if not kept:
             decided = _Decided("zorgteam", FALLBACK_URGENCY, False, (), (), (), False, (FALLBACK,), ())
-            return self._with_guard(decided, mentor_alone=True)
+            return self._with_guard(decided, kept, aside) if self.safety_kinds else decided
         chosen = list(map(parts.__getitem__, kept))
         # over the rules that stay: the heaviest route and urgency, each list merged in policy order without duplicates
         # (a dict keeps the first position of a key), whether one needs consent, and the verdicts; an absolute rule
@@ -243,24 +246,42 @@ class Combiner:
             reasons=tuple([parts[i].reason for i in sorted(kept, key=self._heavier_first.__getitem__)]),
             aside=tuple([asides.get(pair) or self._aside(*pair) for pair in aside]),
         )
-        return self._with_guard(decided, mentor_alone=route == 0)
+        return self._with_guard(decided, kept, aside) if self.safety_kinds and route == 0 else decided
 
-    def _with_guard(self, decided: _Decided, mentor_alone: bool) -> _Decided:
-        """``decided`` with its guarded version: for a case with a safety signal that the rules left at the mentor (or
-        did not cover), zorgteam, today at the latest, not the mentor's task, the guard's step and reason first."""
-        if not (self.safety_kinds and mentor_alone):
-            return decided
+    def _with_guard(self, decided: _Decided, kept: list[int], aside: list[tuple[int, int]]) -> _Decided:
+        """``decided`` (the rules ``kept`` left the case at the mentor, or none stayed) with its guarded version, for a
+        case with a safety signal: zorgteam, today at the latest (never less urgent than the rules said), not the
+        mentor's task, the guard's step and reason first. As an absolute referral does, the guard sets aside every
+        kept rule that is not absolute (all have route mentor): only the absolute ones keep their lists and reasons."""
+        staying = [i for i in kept if not self.parts[i].lighter]
+        if len(staying) < len(kept):
+            parts, asides = self.parts, self._asides
+            chosen = list(map(parts.__getitem__, staying))
+            gone = {pair[0]: asides.get(pair) or self._aside(*pair) for pair in aside}
+            gone.update((i, self._aside(i, BY_GUARD)) for i in kept if parts[i].lighter)
+            decided_by_rules = decided._replace(
+                does=tuple(dict.fromkeys(chain.from_iterable(map(_DOES, chosen)))),
+                does_not=_merged(parts, self._with_does_not, staying, _DOES_NOT),
+                destinations=_merged(parts, self._with_destinations, staying, _DESTINATIONS),
+                consent=any(map(_CONSENT_OF, chosen)),
+                reasons=tuple([parts[i].reason for i in staying]),  # all mentor: policy order
+                aside=tuple([gone[i] for i in sorted(gone)]))
+        else:
+            decided_by_rules = decided
         urgency = max(decided.urgency, SAFETY_URGENCY, key=URGENCY_RANK.__getitem__)
-        does = (SAFETY_STEP, *(step for step in decided.does if step != SAFETY_STEP))
-        return decided._replace(guarded=decided._replace(route="zorgteam", urgency=urgency, verdict=False, does=does,
-                                                         reasons=(SAFETY_GUARD, *decided.reasons)))
+        does = (SAFETY_STEP, *(step for step in decided_by_rules.does if step != SAFETY_STEP))
+        return decided._replace(guarded=decided_by_rules._replace(route="zorgteam", urgency=urgency, verdict=False,
+                                                                  does=does,
+                                                                  reasons=(SAFETY_GUARD, *decided_by_rules.reasons)))
 
     def _aside(self, rule: int, by: int) -> OpzijGezet:
-        """The (immutable) record that ``rule`` was set aside by ``by``, made once per pair."""
+        """The (immutable) record that ``rule`` was set aside by ``by`` (``BY_GUARD``: the safety guard), made once
+        per pair."""
         key = (rule, by)
         found = self._asides.get(key)
         if found is None:
-            found = self._asides[key] = OpzijGezet(regel=self.rules[rule].id, door=self.rules[by].id)
+            door = SAFETY_GUARD.regel if by == BY_GUARD else self.rules[by].id
+            found = self._asides[key] = OpzijGezet(regel=self.rules[rule].id, door=door)
         return found
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .._models import Advies
+from ._combine import SAFETY_GUARD
 
 #: What a mentor reads: the route as a sentence (an advice) and as a phrase (a rule in the policy document).
 ROUTE_SENTENCES = {
@@ -41,7 +42,8 @@ def explain(advice: Advies) -> str:
         lines.append(f"    {reason.uitleg}")
         lines.append(f"    Bron: {reason.bron}")
     for item in advice.opzij_gezet:
-        lines.append(f"  (regel {item.regel} is opzij gezet door uitzondering {item.door})")
+        by = "het vangnet" if item.door == SAFETY_GUARD.regel else "uitzondering"
+        lines.append(f"  (regel {item.regel} is opzij gezet door {by} {item.door})")
     lines.append(f"Beleid: {advice.beleid.naam}, versie {advice.beleid.versie}")
     return "\n".join(lines)
 

@@ -78,7 +78,9 @@ def safety_problems(policy: Policy, source: Source) -> list[Problem]:
 def _problem(source: Source, by_id: dict[str, LoadedRule], kind: str, task: str, training: list[str],
              advice: Advies) -> Problem:
     """The problem of a safety kind whose case (``task``, ``training``) the rules leave at the mentor."""
-    rules = [r.regel for r in advice.redenen[1:] if r.regel != FALLBACK.regel]
+    # the rules that left it at the mentor: those the guard set aside, then the absolute ones (they stay)
+    rules = [o.regel for o in advice.opzij_gezet if o.door == SAFETY_GUARD.regel]
+    rules += [r.regel for r in advice.redenen[1:] if r.regel != FALLBACK.regel]
     first = by_id.get(rules[0]) if rules else None
     where = ((first.file, first.line, first.column) if first
              else (shown_path(source.directory / VOCABULARY_FILE), 1, 1))

@@ -143,6 +143,8 @@ class Outcomes:
     def _work_out(self, kept: tuple[int, ...], safety: bool) -> Outcome:
         """What ``Combiner.__call__`` decides for the rules ``kept``, then its safety guard, as an ``Outcome``."""
         parts = self.parts
+        guarded = safety and (not kept or max(parts[i].route for i in kept) == _MENTOR)
+        first: str | None
         if not kept:
             route, urgency, verdict, consent = ROUTE_RANK["zorgteam"], URGENCY_RANK[FALLBACK_URGENCY], False, False
             does: frozenset[str] = frozenset()
@@ -151,9 +153,11 @@ class Outcomes:
             built_in = {FALLBACK.regel}
             first = FALLBACK.regel
         else:
+            urgency = max(parts[i].urgency for i in kept)  # the rules' urgency: the guard never lowers it
+            if guarded:  # like an absolute referral, the guard sets aside the kept rules that are not absolute
+                kept = tuple([i for i in kept if not parts[i].lighter])
             chosen = [parts[i] for i in kept]
-            route = max(p.route for p in chosen)
-            urgency = max(p.urgency for p in chosen)
+            route = max((p.route for p in chosen), default=_MENTOR)
             away = any(p.away for p in chosen)
             consent = any(p.consent for p in chosen) and self.consent_known
             # an absolute rule that refers the case away decides whose task it is: only absolute rules count then
@@ -163,8 +167,8 @@ class Outcomes:
             does_not = frozenset(x for p in chosen for x in p.does_not)
             destinations = frozenset(x for p in chosen for x in p.destinations)
             built_in = {self.names[i] for i in kept if self.built_in[i]}
-            first = self.names[next(i for i in kept if parts[i].route == route)]  # the heaviest route first
-        guarded = safety and (route == _MENTOR or not kept)
+            # the heaviest route first
+            first = next((self.names[i] for i in kept if parts[i].route == route), None)
         if guarded:
             route, verdict = ROUTE_RANK["zorgteam"], False
             urgency = max(urgency, URGENCY_RANK[SAFETY_URGENCY])

@@ -167,7 +167,9 @@ def _introduction(policy: Policy) -> list[Block]:
         [Plain("Geldt geen enkele regel, dan gaat de casus naar het zorgteam, nooit stil naar de mentor.")],
         [Plain("Een veiligheidssignaal (zie hieronder) blijft nooit alleen bij de mentor: laten de regels de casus bij "
                "de mentor, dan gaat zij vandaag nog naar het zorgteam, met als reden "), Code(SAFETY_GUARD.regel),
-         Plain(f". De eerste stap voor de mentor is dan: '{SAFETY_STEP}'")],
+         Plain(f". De eerste stap voor de mentor is dan: '{SAFETY_STEP}' De regels die de casus bij de mentor lieten, "
+               "zet het vangnet dan opzij, zoals een absolute doorverwijzing doet: alleen absolute regels houden hun "
+               "stappen.")],
     ]))
     return out
 

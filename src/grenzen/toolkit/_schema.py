@@ -66,7 +66,8 @@ _DESCRIPTIONS: dict[tuple[str, str | None], str] = {
     ("Advies", "verwijzen_naar"): "Naar wie verwezen wordt (namen uit de verwijsafspraken).",
     ("Advies", "toestemming"): "Wie toestemming geeft voor de verwijzing; null als geen toestemming nodig is.",
     ("Advies", "redenen"): "De regels die het advies bepalen, zwaarste route eerst.",
-    ("Advies", "opzij_gezet"): "Regels die wel golden maar door een uitzondering opzij zijn gezet.",
+    ("Advies", "opzij_gezet"): "Regels die wel golden maar opzij zijn gezet: door een uitzondering, een absolute "
+                               "doorverwijzing of het vangnet (door: 'veiligheid-nooit-alleen-bij-mentor').",
     ("Advies", "beleid"): "Het beleid dat het advies gaf.",
     ("Advies", "id"): "Het id van de casus, ongewijzigd terug: in de antwoorden van de HTTP-API, als de casus er een "
                       "had.",
