@@ -145,8 +145,9 @@ def _by_rules(rules: list[Regel], agreements: Afspraken, case: Casus, kinds: dic
 
 def _guarded(rules: list[Regel], agreements: Afspraken, case: Casus, kept: list[Regel], aside: list[dict]) -> dict:
     """The safety guard: a safety signal never ends at the mentor, nor uncovered. Zorgteam, at least today and never
-    less urgent than the rules said, not the mentor's task; like an absolute referral it sets aside every kept rule
-    that is not absolute (all have route mentor); its step and reason first."""
+    less urgent than the rules said; like an absolute referral it sets aside every kept rule that is not absolute (all
+    have route mentor), and the absolute ones say whose task it is (none: not the mentor's); its step and reason
+    first."""
     order = {r.id: n for n, r in enumerate(rules)}
     aside = sorted(aside + [{"regel": r.id, "door": "veiligheid-nooit-alleen-bij-mentor"} for r in kept
                             if not r.absoluut], key=lambda item: order[item["regel"]])
@@ -155,7 +156,7 @@ def _guarded(rules: list[Regel], agreements: Afspraken, case: Casus, kept: list[
                     {"mentor_doet": [], "mentor_doet_niet": [], "verwijzen_naar": [], "toestemming": None,
                      "redenen": [], "opzij_gezet": aside})
     advice.update(route="zorgteam", urgentie=max(["vandaag", *(r.dan.urgentie for r in kept)], key=URGENCIES.index),
-                  taak_hoort_bij_mentor=False,
+                  taak_hoort_bij_mentor=advice.get("taak_hoort_bij_mentor", False),  # the absolute rules' say
                   mentor_doet=[SAFETY_STEP, *(step for step in advice["mentor_doet"] if step != SAFETY_STEP)],
                   redenen=["veiligheid-nooit-alleen-bij-mentor", *advice["redenen"],
                            *([] if kept else ["geen-regel-van-toepassing"])])

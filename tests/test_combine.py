@@ -170,7 +170,8 @@ def test_the_guard_sets_aside_the_mentor_rules_so_their_steps_never_tell_the_men
         _rule("a-lager-mentor", {"signaal": {"soort": "a", "ernst_hoogstens": "ernstig"}}, "mentor",
               mentor_doet=["Praat met de leerling."], mentor_doet_niet=["Vertel het niet door."],
               urgentie="direct"),
-        _rule("opvang", {"taak": ["t1"]}, "mentor", mentor_doet=["Blijf bij de leerling."]) | {"absoluut": "ja"},
+        _rule("opvang", {"taak": ["t1"]}, "mentor", mentor_doet=["Blijf bij de leerling."], taak_hoort_bij_mentor="ja")
+        | {"absoluut": "ja"},
         _rule("taken", {"taak": ["t1", "t2", "t3"]}, "mentor", mentor_doet=["Wees het aanspreekpunt."]),
     ]
     policy = _safety_policy(tmp_path, rules)
@@ -180,8 +181,14 @@ def test_the_guard_sets_aside_the_mentor_rules_so_their_steps_never_tell_the_men
     assert [r.regel for r in guarded.redenen] == ["veiligheid-nooit-alleen-bij-mentor", "opvang"]
     assert [o.regel for o in guarded.opzij_gezet] == ["a-lager-mentor", "taken"]
     assert guarded.urgentie == "direct"  # never less urgent than the rules said
+    # a trial: first aid said "hoort bij de mentor" next to an absolute referral but "niet" under the guard; now the
+    # absolute rules that stay say whose task it is under both
+    assert guarded.taak_hoort_bij_mentor is True
     alone = policy.advise({"taak": "t2", "signalen": [{"soort": "a", "ernst": "licht"}]})  # no absolute rule holds
     assert alone.mentor_doet == [SAFETY_STEP] and [r.regel for r in alone.redenen] == ["veiligheid-nooit-alleen-bij-mentor"]
+    assert alone.taak_hoort_bij_mentor is False
+    acute = policy.advise({"taak": "t1", "signalen": [{"soort": "a", "ernst": "acuut"}]})  # the absolute referral
+    assert (acute.route, acute.taak_hoort_bij_mentor) == ("extern", True)
     unguarded = policy.advise({"taak": "t1", "signalen": [{"soort": "b", "ernst": "licht"}]})  # no safety signal
     assert SAFETY_STEP not in unguarded.mentor_doet
     assert unguarded.mentor_doet == ["Blijf bij de leerling.", "Wees het aanspreekpunt."] and not unguarded.opzij_gezet

@@ -250,9 +250,10 @@ class Combiner:
 
     def _with_guard(self, decided: _Decided, kept: list[int], aside: list[tuple[int, int]]) -> _Decided:
         """``decided`` (the rules ``kept`` left the case at the mentor, or none stayed) with its guarded version, for a
-        case with a safety signal: zorgteam, today at the latest (never less urgent than the rules said), not the
-        mentor's task, the guard's step and reason first. As an absolute referral does, the guard sets aside every
-        kept rule that is not absolute (all have route mentor): only the absolute ones keep their lists and reasons."""
+        case with a safety signal: zorgteam, today at the latest (never less urgent than the rules said), the guard's
+        step and reason first. As an absolute referral does, the guard sets aside every kept rule that is not absolute
+        (all have route mentor): only the absolute ones keep their lists, reasons and say (first aid, signalling are
+        the mentor's task); with none, the task is not the mentor's."""
         staying = [i for i in kept if not self.parts[i].lighter]
         if len(staying) < len(kept):
             parts, asides = self.parts, self._asides
@@ -264,14 +265,14 @@ class Combiner:
                 does_not=_merged(parts, self._with_does_not, staying, _DOES_NOT),
                 destinations=_merged(parts, self._with_destinations, staying, _DESTINATIONS),
                 consent=any(map(_CONSENT_OF, chosen)),
+                verdict=False not in (verdicts := set(map(_VERDICT_OF, chosen))) and True in verdicts,
                 reasons=tuple([parts[i].reason for i in staying]),  # all mentor: policy order
                 aside=tuple([gone[i] for i in sorted(gone)]))
         else:
             decided_by_rules = decided
         urgency = max(decided.urgency, SAFETY_URGENCY, key=URGENCY_RANK.__getitem__)
         does = (SAFETY_STEP, *(step for step in decided_by_rules.does if step != SAFETY_STEP))
-        return decided._replace(guarded=decided_by_rules._replace(route="zorgteam", urgency=urgency, verdict=False,
-                                                                  does=does,
+        return decided._replace(guarded=decided_by_rules._replace(route="zorgteam", urgency=urgency, does=does,
                                                                   reasons=(SAFETY_GUARD, *decided_by_rules.reasons)))
 
     def _aside(self, rule: int, by: int) -> OpzijGezet:

@@ -132,8 +132,9 @@ class Outcomes:
             return safety, False
         parts = self.parts
         route = max(parts[i].route for i in kept)
-        if safety and route == _MENTOR:
-            return True, False
+        if safety and route == _MENTOR:  # the guard: only the absolute rules (all mentor rules) say whose task it is
+            verdicts = {parts[i].verdict for i in kept if parts[i].absolute}
+            return True, False not in verdicts and True in verdicts
         away = any(parts[i].away for i in kept)
         verdicts = {parts[i].verdict for i in kept if parts[i].absolute or not away}
         # the heaviest route's first rule gives the first reason: a rule named like the safety guard counts as it
@@ -169,8 +170,8 @@ class Outcomes:
             built_in = {self.names[i] for i in kept if self.built_in[i]}
             # the heaviest route first
             first = next((self.names[i] for i in kept if parts[i].route == route), None)
-        if guarded:
-            route, verdict = ROUTE_RANK["zorgteam"], False
+        if guarded:  # the verdict: of the absolute rules that stay (worked out above), as next to a referral
+            route = ROUTE_RANK["zorgteam"]
             urgency = max(urgency, URGENCY_RANK[SAFETY_URGENCY])
             built_in = {*built_in, SAFETY_GUARD.regel}
             first = SAFETY_GUARD.regel
