@@ -452,3 +452,29 @@ def test_a_conflict_at_a_rule_about_a_safety_kind_never_says_to_set_the_other_ru
     conflicts = [f for f in analysis.findings if f.kind == "conflict" and f.rule == rule["id"]]
     assert conflicts and all("schrijf dan zet_opzij" not in f.message and "gaat over een veiligheidssignaal"
                              in f.message for f in conflicts), [f.message for f in conflicts]
+
+
+def test_mentor_steps_about_a_safety_kind_next_to_a_referral_that_is_not_absolute_are_a_warning(tmp_path):
+    """A trial followed controleer's messages: it added a zorgteam rule (not absolute) for its own safety kind beside
+    its mentor rule "De mentor voert zelf de gesprekken", and --streng said "In orde" while 27,360 situations kept that
+    step next to the referral. Now a warning at the mentor rule; made absolute, the referral sets the rule aside."""
+    mentor: dict[str, Any] = {"id": "tc-huwelijksdwang-mentor", "titel": "De mentor praat", "bron": "Eigen afspraak",
+                              "als": {"signaal": {"soort": "huwelijksdwang"}},
+                              "dan": {"route": "mentor", "mentor_doet": ["Voer zelf de gesprekken."],
+                                      "uitleg": "De mentor kent de leerling."}}
+    referral: dict[str, Any] = {"id": "tc-huwelijksdwang", "titel": "Huwelijksdwang naar het zorgteam",
+                                "bron": "Meldcode", "als": {"signaal": {"soort": "huwelijksdwang"}},
+                                "dan": {"route": "zorgteam", "urgentie": "vandaag", "uitleg": "Het zorgteam."}}
+    analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "school", forced_marriage(), [mentor, referral])))
+    [finding] = [f for f in analysis.findings if f.kind == "mentorstappen-bij-veiligheid"]
+    assert finding.rule == "tc-huwelijksdwang-mentor" and finding.level == "waarschuwing" and finding.count > 0
+    assert "'tc-huwelijksdwang'" in finding.message and "absoluut" in finding.message
+    assert finding.case and any(s["soort"] == "huwelijksdwang" for s in finding.case["signalen"])
+    advice = grenzen.load_policy(overlay(tmp_path / "school2", forced_marriage(), [mentor, referral])).advise(
+        finding.case)
+    assert "Voer zelf de gesprekken." in advice.mentor_doet  # what the warning is about
+    absolute = {**referral, "absoluut": "ja"}
+    analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "absoluut", forced_marriage(), [mentor, absolute])))
+    assert not [f for f in analysis.findings if f.kind == "mentorstappen-bij-veiligheid"]
+    # the mentor rule then never stays: controleer says so, at the school's own rule
+    assert ("overschaduwd", "tc-huwelijksdwang-mentor") in {(f.kind, f.rule) for f in analysis.findings}

@@ -48,6 +48,8 @@ def test_analysis_finds_every_planted_problem_and_nothing_else():
         ("veiligheid-bij-mentor", "e-licht"),
         # and where another signal's rule refers the case (so the guard does not), the safety kind 'e' gets 'regulier'
         ("veiligheid-niet-vandaag", "e-licht"),
+        # and there its steps stay next to that referral, which is not absolute
+        ("mentorstappen-bij-veiligheid", "e-licht"),
     }
     gap = next(f for f in analysis.findings if f.kind == "niet-gedekt")
     assert gap.case == {"leeftijd": 14, "taak": "t3", "signalen": []} and "taak 't3'" in gap.message

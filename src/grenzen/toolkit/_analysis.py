@@ -26,6 +26,10 @@ kind                       level         meaning
 ``conflict``               waarschuwing  one rule says the task belongs to the mentor, another that it
                                          does not, and neither is an exception to the other (in an overlay:
                                          one finding per rule of the writer, the other side's rules counted)
+``mentorstappen-bij-veiligheid``
+                           waarschuwing  a mentor rule (not absolute) about a safety kind keeps its steps in a case
+                                         that a referral that is not absolute sends to the zorgteam ("voer zelf de
+                                         gesprekken" next to the referral); an absolute referral sets it aside
 ``niet-gedekt``            waarschuwing  no rule applies: the advice is the fallback
 ``lange-zin``              waarschuwing  a text a mentor reads has a sentence of more than 20 words
 ``moeilijk-woord``         waarschuwing  ... uses a word of a short jargon list (the message gives a plainer one)
@@ -92,6 +96,7 @@ LEVELS = {
     "groep-verschrijving": WARNING,
     "veiligheidsgroep": WARNING,
     "conflict": WARNING,
+    "mentorstappen-bij-veiligheid": WARNING,
     "niet-gedekt": WARNING,
     **dict.fromkeys(PLAIN_LANGUAGE, WARNING),
     "mentor-bij-gevaar": NOTE,
@@ -224,8 +229,18 @@ class _Collected:
     #: where only absolute rules count)
     conflicts: dict[tuple[int, int, bool], tuple[Point, int]] = field(default_factory=dict)
     kept_at_mentor: dict[tuple[str, tuple[int, ...]], _Kept] = field(default_factory=dict)
+    #: the mentor rules that are not absolute, have steps and ask about safety kinds: those kinds (``_mentor_steps``)
+    steps_about_safety: dict[int, frozenset[str]] = field(init=False)
+    #: per such rule, where it keeps its steps next to a referral: the first case, the weight, the rules kept there
+    mentor_steps: dict[int, tuple[Point, int]] = field(default_factory=dict)
+    mentor_steps_by: dict[int, tuple[int, ...]] = field(default_factory=dict)
     never: set[int] = field(default_factory=set)  # the rules not yet seen applying
     unsure: set[int] = field(default_factory=set)  # the rules not yet seen changing an advice
+
+    def __post_init__(self) -> None:
+        parts, safety = self.policy._combiner.parts, self.policy.safety_kinds
+        self.steps_about_safety = {i: kinds for i, part in enumerate(parts) if part.lighter and part.does
+                                   if (kinds := frozenset(k for k in safety if _asks_about(self.asked[i], k)))}
 
 
 def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
@@ -251,6 +266,7 @@ def _analyse(policy: Policy, pairs: bool) -> Analysis:
         *_shadowed(state),
         *_idle_exceptions(state),
         *_kept_findings(policy, state.kept_at_mentor, state.loaded),
+        *_mentor_steps(state),
         *_contradictions(state),
         *_conflicts(policy, state.conflicts, _writer_rules(policy), state.loaded, _unsafe(state)),
         *_fewer_safety_kinds(policy),
@@ -383,6 +399,8 @@ def _record(state: _Collected, point: Point, applicable: tuple[int, ...], judgem
     if not judgement.kept:
         _count(state.uncovered, point.context.task, point)  # the case's task (its dict is built only for examples)
         return
+    if state.steps_about_safety and point.safety and not judgement.guarded and not judgement.away:
+        _record_mentor_steps(state, point, judgement)
     if judgement.away:
         _record_kept(state.kept_at_mentor, state.policy, point, judgement)
     _record_rules(state, point, applicable, judgement)
@@ -392,6 +410,21 @@ def _record(state: _Collected, point: Point, applicable: tuple[int, ...], judgem
         _count(state.contradictions, contradiction, point)
     for a, b in judgement.conflicts:
         _count(state.conflicts, (a, b, judgement.verdict), point)
+
+
+def _record_mentor_steps(state: _Collected, point: Point, judgement: _Judgement) -> None:
+    """The mentor rules about a safety kind of this case whose steps stay in its advice (it is referred, not by the
+    guard nor by an absolute rule, which would set them aside)."""
+    kinds = None
+    for i in judgement.kept:
+        about = state.steps_about_safety.get(i)
+        if about is None:
+            continue
+        if kinds is None:
+            kinds = {s["soort"] for s in point.case["signalen"]}
+        if not about.isdisjoint(kinds):
+            _count(state.mentor_steps, i, point)
+            state.mentor_steps_by.setdefault(i, judgement.kept)
 
 
 def _record_rules(state: _Collected, point: Point, applicable: tuple[int, ...], judgement: _Judgement) -> None:
@@ -438,7 +471,8 @@ def _safety_at_mentor(state: _Collected) -> list[Finding]:
         names = ", ".join(f"'{rules[i].id}'" for i in kept[:4]) or "geen"
         message = (f"veiligheidssignaal '{kind}' eindigt in {_situations(weight)} volgens de regels bij de mentor of "
                    f"valt buiten het beleid (regels: {names}); alleen het vangnet '{SAFETY_GUARD.regel}' verwijst "
-                   f"dan door. Geef '{kind}' een regel met route zorgteam of extern die ook hier geldt")
+                   f"dan door. Geef '{kind}' een absolute regel (absoluut: ja) met route zorgteam of extern en "
+                   "urgentie vandaag of direct, die ook hier geldt: die zet de mentorregels dan opzij")
         about = mentor[0] if mentor and _asks_about(state.asked[mentor[0]], kind) else None
         findings.append(_at_rule_or_kind(state, about, kind, "veiligheid-bij-mentor", message, point, weight))
     return findings
@@ -462,8 +496,8 @@ def _safety_not_today(state: _Collected) -> list[Finding]:
         message = (f"veiligheidssignaal '{kind}' krijgt in {_situations(weight)} een urgentie later dan "
                    f"'{SAFETY_URGENCY}', tot '{urgency}' (regels: {names}); het vangnet zegt '{SAFETY_URGENCY}' als "
                    f"een veiligheidssignaal bij de mentor blijft. Geef de regel voor '{kind}' urgentie "
-                   f"'{SAFETY_URGENCY}' of 'direct', of zet in de woordenlijst 'veiligheid: nee' als het geen "
-                   "veiligheidssignaal is")
+                   f"'{SAFETY_URGENCY}' of 'direct', of zet 'veiligheid: nee' bij de soort (in de woordenlijst of "
+                   "laag.yaml) als het geen veiligheidssignaal is")
         at = min(about, key=lambda i: parts[i].urgency) if about else None  # the one setting the lowest urgency
         findings.append(_at_rule_or_kind(state, at, kind, "veiligheid-niet-vandaag", message, point, weight))
     return findings
@@ -478,6 +512,24 @@ def _at_rule_or_kind(state: _Collected, rule: int | None, kind: str, code: str, 
         return _at(state.loaded[policy.rules[rule].id], code, message, policy, point, weight)
     shown, line, column = _declaration(policy, kind)
     return Finding(code, message, shown, line, column, case=point.case, expected=_now(policy, point), count=weight)
+
+
+def _mentor_steps(state: _Collected) -> list[Finding]:
+    """``mentorstappen-bij-veiligheid``: per mentor rule (not absolute) about a safety kind, the situations where the
+    case is referred and the rule's steps stay in the advice: the writer meant them for the mentor alone."""
+    rules, findings = state.policy.rules, []
+    for i, (point, weight) in state.mentor_steps.items():
+        rule = rules[i]
+        kinds = [k for k in (s["soort"] for s in point.case["signalen"]) if k in state.steps_about_safety[i]]
+        others = [f"'{rules[j].id}'" for j in state.mentor_steps_by[i] if j != i and rules[j].dan.route != "mentor"]
+        message = (f"deze regel (route mentor) geeft de mentor stappen bij veiligheidssignaal '{kinds[0]}', en in "
+                   f"{_situations(weight)} blijven die in het advies staan naast een doorverwijzing die niet absoluut "
+                   f"is (regels: {', '.join(others[:4])}), zoals '{rule.dan.mentor_doet[0]}'. Maak de doorverwijzing "
+                   f"voor '{kinds[0]}' absoluut (absoluut: ja): dan zet die deze regel opzij. Of haal deze regel weg "
+                   "als de mentor dit niet zelf hoort te doen")
+        findings.append(_at(state.loaded[rule.id], "mentorstappen-bij-veiligheid", message, state.policy, point,
+                            weight))
+    return findings
 
 
 def _never_applies(state: _Collected) -> list[Finding]:
