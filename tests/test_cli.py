@@ -212,3 +212,15 @@ def test_every_install_builds_the_engine_with_the_same_flags():
     for path in [".ci/run", "Dockerfile", "docs/integratie.md", "src/grenzen/pipeline/_engine.py"]:
         found = re.findall(r'CPPFLAGS="([^"]*)"', (root / path).read_text(encoding="utf-8"))
         assert found and set(found) == {flags[1]}, path
+
+
+def test_an_unknown_name_asked_of_the_bundled_policy_suggests_the_school_s_own_rules(tmp_path, capsys):
+    # a trial: a zorgcoördinator asked about the school's own kind without --regels and got only "zie de woordenlijst"
+    path = tmp_path / "casus.yaml"
+    path.write_text("taak: signaleren\nsignalen: [{soort: dreigen_sociale_media, ernst: licht}]\n", encoding="utf-8")
+    assert main(["advies", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "onbekende signaalsoort" in err and "--regels MAP" in err and "dreigen" not in err
+    assert main(["advies", str(path), "--regels", BASIS]) == 1  # a folder given: no hint about giving one
+    err = capsys.readouterr().err
+    assert "onbekende signaalsoort" in err and "--regels" not in err

@@ -129,7 +129,7 @@ def test_explanation_is_dutch_and_cites_sources(basis):
     text = grenzen.explain(advice)
     assert text.startswith("Advies: MENTOR")
     assert "Bron: Scholing voor mentoren die een breder takenpakket willen of kunnen uitvoeren." in text
-    assert "opzij gezet door uitzondering rouw-geschoold" in text
+    assert "opzij gezet door regel rouw-geschoold" in text
     assert f"versie {basis.version}" in text
 
 
@@ -184,6 +184,7 @@ def test_the_guard_sets_aside_the_mentor_rules_so_their_steps_never_tell_the_men
     # a trial: first aid said "hoort bij de mentor" next to an absolute referral but "niet" under the guard; now the
     # absolute rules that stay say whose task it is under both
     assert guarded.taak_hoort_bij_mentor is True
+    assert "(regel taken is opzij gezet door het vangnet veiligheid-nooit-alleen-bij-mentor)" in grenzen.explain(guarded)
     alone = policy.advise({"taak": "t2", "signalen": [{"soort": "a", "ernst": "licht"}]})  # no absolute rule holds
     assert alone.mentor_doet == [SAFETY_STEP] and [r.regel for r in alone.redenen] == ["veiligheid-nooit-alleen-bij-mentor"]
     assert alone.taak_hoort_bij_mentor is False

@@ -165,6 +165,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+#: After an unknown name in a case asked of the bundled policy: the name may be a school's own (a trial)
+OVERLAY_HINT = ("Staat die naam in de eigen regels van uw school (een schoollaag)? Geef dan die map mee: "
+                "grenzen advies --regels MAP CASUS")
+
+
 def _advies(args: argparse.Namespace) -> int:
     """``grenzen advies``: the advice on one case (with --waarom the changes that would change it), or a batch."""
     if args.jsonl or args.casus.lower().endswith((".jsonl", ".ndjson")):
@@ -181,6 +186,9 @@ def _advies(args: argparse.Namespace) -> int:
     except (CaseError, EngineError) as exc:
         if args.json:  # a program reads standard output: the error object of JSON Lines mode, not only Dutch text
             print(json.dumps({"fout": {"fouten": _error_items(exc)}}, ensure_ascii=False))
+        if args.regels is None and isinstance(exc, CaseError) and any(e.code == "onbekende-naam" for e in exc.errors):
+            print(f"{exc}\n{OVERLAY_HINT}", file=sys.stderr)  # a school's own kind or task, asked of the default
+            return 1
         raise
     if args.waarom:
         from ..pipeline._whatif import whatif_json, whatif_text

@@ -42,7 +42,8 @@ def explain(advice: Advies) -> str:
         lines.append(f"    {reason.uitleg}")
         lines.append(f"    Bron: {reason.bron}")
     for item in advice.opzij_gezet:
-        by = "het vangnet" if item.door == SAFETY_GUARD.regel else "uitzondering"
+        # by an exception (zet_opzij) or an absolute referral: both are a rule
+        by = "het vangnet" if item.door == SAFETY_GUARD.regel else "regel"
         lines.append(f"  (regel {item.regel} is opzij gezet door {by} {item.door})")
     lines.append(f"Beleid: {advice.beleid.naam}, versie {advice.beleid.versie}")
     return "\n".join(lines)
