@@ -236,7 +236,7 @@ def test_a_broken_example_file_hides_no_other_example_and_counts_as_failed(tmp_p
     assert not report.ok
     assert main(["test", str(directory)]) == 1
     captured = capsys.readouterr()
-    assert captured.out.rstrip().endswith("3 geslaagd, 2 mislukt, waarvan 2 niet te lezen (zie de meldingen)")
+    assert captured.out.rstrip().endswith("3 geslaagd, 2 mislukt, waarvan 2 niet te gebruiken (zie de meldingen)")
     assert "b.yaml:2:" in captured.err and "c.yaml:" in captured.err
 
 
@@ -408,3 +408,20 @@ def test_verschil_names_an_example_file_it_cannot_read(tmp_path, capsys):
     main(["verschil", str(default_rules_dir()), str(school)])
     out = capsys.readouterr().out
     assert "Niet gelezen en dus niet vergeleken: " in out and "kapot.yaml:2:" in out and "UTF-8" in out
+
+
+def test_an_example_that_does_not_read_also_shows_the_mistakes_in_its_case(tmp_path):
+    # a trial: with 'route: zorgtem' and a misspelt kind in one example, test named only the route; fixing it then
+    # showed the kind. Now both at once, each at its place, with its hint as the fix
+    directory = _examples_policy(tmp_path)
+    (directory / "voorbeelden" / "a.yaml").write_text(
+        "voorbeelden:\n"
+        "  - naam: twee tikfouten\n"
+        "    casus: {taak: signaleren, signalen: [{soort: pestne, ernst: licht}]}\n"
+        "    verwacht: {route: extrn}\n", encoding="utf-8")
+    report = run_tests(directory)
+    assert report.unreadable == 1 and not report.outcomes
+    shown = sorted((p.line, p.code) for p in report.problems)
+    assert [line for line, _ in shown] == [3, 4], [str(p) for p in report.problems]
+    case = next(p for p in report.problems if p.line == 3)
+    assert case.code == "ongeldige-casus" and "signalen.0.soort" in case.message and "pesten" in case.fix

@@ -128,7 +128,7 @@ def run_test(args: argparse.Namespace) -> int:
         print(coverage_text(report))
     failed = len(report.failed) + report.unreadable
     print(f"{len(report.outcomes) - len(report.failed)} geslaagd, {failed} mislukt"
-          + (f", waarvan {report.unreadable} niet te lezen (zie de meldingen)" if report.unreadable else ""))
+          + (f", waarvan {report.unreadable} niet te gebruiken (zie de meldingen)" if report.unreadable else ""))
     if minimum is not None and report.coverage < minimum:
         print(f"De dekking is lager dan de gevraagde {minimum:g}%.", file=sys.stderr)
         return 1

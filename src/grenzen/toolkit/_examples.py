@@ -76,6 +76,8 @@ class ExampleFile:
     located: Located | None
     voorbeelden: list[tuple[int, Voorbeeld]] = field(default_factory=list)
     broken: int = 0
+    #: the examples that did not read, with a case (a dict): its own mistakes are reported too (``run_examples``)
+    broken_cases: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
     def line(self, index: int) -> int:
         assert self.located is not None
@@ -108,6 +110,8 @@ def read_examples(directory: Path, problems: list[Problem]) -> list[ExampleFile]
             example = parse_model(Voorbeeld, raw, located, shown, problems, ("voorbeelden", index))
             if example is None:
                 examples.broken += 1
+                if isinstance(raw, dict) and isinstance(raw.get("casus"), dict):
+                    examples.broken_cases.append((index, raw["casus"]))
             else:
                 examples.voorbeelden.append((index, example))
         found.append(examples)
@@ -124,6 +128,8 @@ def run_examples(policy: Policy, directory: Path | None = None) -> tuple[list[Ou
     for examples in files:
         for index, example in examples.voorbeelden:
             outcomes.append(_run_one(policy, example, examples, index))
+        for index, case in examples.broken_cases:  # one typo in 'verwacht' hid a second one in the case (a trial)
+            problems += _broken_case_problems(policy, case, examples, index)
     if not files and not problems:
         problems.append(Problem(shown_path(folder / EXAMPLES_DIR), 1, 1, "er zijn geen voorbeelden om te testen",
                                 f"zet voorbeeldcasussen met hun verwachte advies in {EXAMPLES_DIR}/*.yaml "
@@ -180,9 +186,31 @@ _BLOCKS: dict[str, frozenset[str]] = {
 }
 
 
+def _broken_case_problems(policy: Policy, case: dict[str, Any], examples: ExampleFile, index: int) -> list[Problem]:
+    """The mistakes in the case of an example that did not read for another reason, as problems at their places."""
+    assert examples.located is not None
+    try:
+        policy.validate_case(case)
+    except CaseError as exc:
+        problems = []
+        for line, column, name, message in _case_errors(exc, case, examples.located, ("voorbeelden", index, "casus")):
+            said, _, hint = message.partition("; ")  # "onbekende signaalsoort …; bedoel je 'x'?": the hint is the fix
+            problems.append(Problem(examples.shown, line, column, f"de casus klopt niet: {name}: {said}",
+                                    hint or "verbeter de casus van dit voorbeeld", code="ongeldige-casus"))
+        return problems
+    return []
+
+
 def _case_problems(exc: CaseError, case: dict[str, Any], located: Located, base: tuple[str | int, ...]) -> list[str]:
     """What is wrong with an example's case, each at its line and column in the example file, with the real names
     of unknown keys and each list item also counted from 1 (``_shown``)."""
+    return [f"geen advies, de casus klopt niet: regel {line}, kolom {column}: {name}: {message}"
+            for line, column, name, message in _case_errors(exc, case, located, base)]
+
+
+def _case_errors(exc: CaseError, case: dict[str, Any], located: Located, base: tuple[str | int, ...],
+                 ) -> list[tuple[int, int, str, str]]:
+    """``_case_problems`` as (line, column, field, message)."""
     out = []
     unknown: dict[tuple[str | int, ...], list[str]] = {}  # per block: its unknown keys, named in the errors' order
     for error in exc.errors:
@@ -195,7 +223,7 @@ def _case_problems(exc: CaseError, case: dict[str, Any], located: Located, base:
             names = unknown[parent]
             parts = [*parent, names.pop(0)] if names else list(parent)
         line, column = located.where((*base, *parts), key=key)
-        out.append(f"geen advies, de casus klopt niet: regel {line}, kolom {column}: {_shown(parts)}: {error.message}")
+        out.append((line, column, _shown(parts), error.message))
     return out
 
 
