@@ -478,3 +478,24 @@ def test_mentor_steps_about_a_safety_kind_next_to_a_referral_that_is_not_absolut
     assert not [f for f in analysis.findings if f.kind == "mentorstappen-bij-veiligheid"]
     # the mentor rule then never stays: controleer says so, at the school's own rule
     assert ("overschaduwd", "tc-huwelijksdwang-mentor") in {(f.kind, f.rule) for f in analysis.findings}
+
+
+def test_a_counterexample_that_names_the_safety_net_passes_when_pasted_as_an_example(tmp_path):
+    """controleer's counterexample for veiligheid-bij-mentor expects 'regels: [veiligheid-nooit-alleen-bij-mentor,
+    …]'; pasted into voorbeelden/ it failed with "de regel … bestaat niet in dit beleid" (a review)."""
+    from grenzen.toolkit._coverage import run_tests
+
+    rule: dict[str, Any] = {**MARRIAGE_RULE, "als": {"signaal": {"soort": "huwelijksdwang", "ernst_minstens": "ernstig"}}}
+    directory = overlay(tmp_path / "school", forced_marriage(), [rule])
+    [finding] = [f for f in analyse_policy(grenzen.load_policy(directory)).findings
+                 if f.kind == "veiligheid-bij-mentor"]
+    assert finding.case and finding.expected and "veiligheid-nooit-alleen-bij-mentor" in finding.expected["regels"]
+    (directory / "voorbeelden").mkdir()
+    example = {"naam": "tegenvoorbeeld", "casus": finding.case, "verwacht": finding.expected}
+    (directory / "voorbeelden" / "vangnet.yaml").write_text(_dump({"voorbeelden": [example]}), encoding="utf-8")
+    report = run_tests(directory)
+    assert [o.differences for o in report.outcomes] == [[]] and not report.problems
+    mended = {**example, "casus": {**finding.case, "signalen": [{"soort": "huwelijksdwang", "ernst": "acuut"}]}}
+    (directory / "voorbeelden" / "vangnet.yaml").write_text(_dump({"voorbeelden": [mended]}), encoding="utf-8")
+    [outcome] = run_tests(directory).outcomes  # where the net does not fire, the example says so
+    assert any("veiligheid-nooit-alleen-bij-mentor" in d and "deden niet mee" in d for d in outcome.differences)

@@ -124,3 +124,39 @@ def test_outcomes_equal_the_combiners_advice_on_every_set_judged(where, monkeypa
     monkeypatch.setattr(_analysis, "_judge", _checking_judge(checked, every_subset=False))
     analyse_policy(policy)
     assert checked[0] > 20
+
+
+TWO_SAFE: dict[str, Any] = {**VOCABULARY, "signalen": {**VOCABULARY["signalen"],
+                                                      "a": {"label": "A", "omschrijving": "a", "veiligheid": "ja"},
+                                                      "b": {"label": "B", "omschrijving": "b", "veiligheid": "ja"}}}
+
+
+def _rule(rule_id: str, cond: dict, route: str, **dan: Any) -> dict:
+    return {"id": rule_id, "titel": rule_id, "bron": "x", "als": cond, "dan": {"route": route, "uitleg": "u", **dan}}
+
+
+def test_mentor_steps_next_to_a_referral_count_alike_by_classes_and_case_by_case(monkeypatch, tmp_path):
+    # a review: with two safety kinds, [a, c] and [a, b] fall in one class (its first safety kind is 'a'), and the
+    # check looked at which other kinds a case had: 468 situations by classes, 324 case by case
+    rules = [_rule("naar-zorgteam", {"signaal": {"soort": ["a", "b"]}}, "zorgteam", urgentie="vandaag"),
+             _rule("mentor-b-of-c", {"een_van": [{"signaal": {"soort": "b"}}, {"signaal": {"soort": "c"}}]}, "mentor",
+                   mentor_doet=["Voer zelf de gesprekken."])]
+    fast, plain = _both(grenzen.load_policy(write_policy(tmp_path / "r", rules, TWO_SAFE)), monkeypatch)
+    assert fast == plain and any("mentorstappen-bij-veiligheid" in finding for finding in fast[1])
+
+
+def test_rules_the_guard_set_aside_make_no_conflict_or_contradiction(tmp_path):
+    # a review: the guard sets aside 'a-licht' (says nee, and a step that 'opvang' forbids); controleer still reported
+    # a conflict ("nu wint 'ja': een absolute regel die verwijst …", with no such rule) and a tegenstrijdig error about
+    # sentences that are never in one advice
+    rules = [_rule("a-ernstig", {"signaal": {"soort": "a", "ernst_minstens": "ernstig"}}, "extern") | {"absoluut": "ja"},
+             _rule("opvang", {"taak": ["t1"]}, "mentor", taak_hoort_bij_mentor="ja",
+                   mentor_doet_niet=["Praat er niet over met de klas."]) | {"absoluut": "ja"},
+             _rule("a-licht", {"signaal": {"soort": "a", "ernst_hoogstens": "matig"}}, "mentor", urgentie="vandaag",
+                   taak_hoort_bij_mentor="nee", mentor_doet=["Praat er niet over met de klas."]),
+             _rule("rest", {"taak": ["t2", "t3"]}, "zorgteam", urgentie="vandaag")]
+    policy = grenzen.load_policy(write_policy(tmp_path / "r", rules, SAFE_VOCABULARY))
+    advice = policy.advise({"taak": "t1", "signalen": [{"soort": "a", "ernst": "licht"}]})
+    assert [(o.regel, o.door) for o in advice.opzij_gezet] == [("a-licht", SAFETY_GUARD.regel)]
+    kinds = {f.kind for f in analyse_policy(policy).findings}
+    assert "veiligheid-bij-mentor" in kinds and not kinds & {"conflict", "tegenstrijdig"}, kinds

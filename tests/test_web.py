@@ -376,3 +376,23 @@ def test_the_answers_go_back_to_each_step_without_being_kept(client):
                     'id="aanpak_effect_onvoldoende" name="aanpak_effect" value="onvoldoende" checked',
                     '<option value="2" selected>', '<option value="begeleidingsgesprekken" selected>'):
         assert checked in step_one.text, checked
+
+
+def test_a_rule_set_aside_says_by_which_rule_or_by_the_safety_net(client, policy):
+    # "Opzij gezet door een uitzondering" was said also of an absolute referral and of the safety net (a review)
+    from grenzen import OpzijGezet
+    from grenzen.pipeline._combine import SAFETY_GUARD
+    from grenzen.server import _web
+
+    page = client.post("/advies", data={"taak": "mentorles", "leeftijd": "14", "soort": "suicidale_gedachten",
+                                        "ernst_suicidale_gedachten": "licht"})
+    advice = policy.advise({"taak": "mentorles", "leeftijd": 14, "signalen": [{"soort": "suicidale_gedachten",
+                                                                               "ernst": "licht"}]})
+    [aside] = advice.opzij_gezet
+    assert page.status_code == 200 and f"regel {aside.regel} (door regel {aside.door})" in page.text
+    assert "uitzondering" not in page.text
+    guarded = advice.model_copy(update={"opzij_gezet": [OpzijGezet(regel=aside.regel, door=SAFETY_GUARD.regel)]})
+    html = _web._ENV.get_template("advies.html").render(
+        advice=guarded, changes=[], route_title="", route_sentence="", urgency="", destinations=[], policy=policy,
+        hidden=[], has_signals=True)
+    assert f"regel {aside.regel} (door het vangnet {SAFETY_GUARD.regel})" in html

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .._errors import CaseError, EngineError
 from .._models import EFFECTS, MAX_YEAR, MIN_YEAR, SEVERITIES, Advies
+from ..pipeline._combine import SAFETY_GUARD
 from ..pipeline._explain import ROUTE_SENTENCES, URGENCY_WORDS
 from ..pipeline._policy import Policy
 from ..pipeline._whatif import what_if
@@ -44,6 +45,7 @@ from ._request import read_body, request_policy
 
 _ENV = Environment(loader=PackageLoader("grenzen.server", "templates"), autoescape=select_autoescape(default=True),
                    trim_blocks=True, lstrip_blocks=True)
+_ENV.globals["VANGNET"] = SAFETY_GUARD.regel  # a rule the safety guard set aside reads "door het vangnet"
 _CSS = resources.files("grenzen.server").joinpath("static/stijl.css").read_bytes()
 _BODY = re.compile(r"<body>(.*)</body>", re.S)
 GROUP_WORDS = {"leren": "Leren en school", "sociaal": "Sociaal en groep", "verzuim": "Verzuim",

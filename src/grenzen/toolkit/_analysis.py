@@ -75,7 +75,7 @@ from ..pipeline._load import (
     shown_path,
 )
 from ..pipeline._policy import Policy
-from ..pipeline._rulefile import Regel, Woordenlijst, signal_blocks
+from ..pipeline._rulefile import Regel, Voorwaarde, Woordenlijst, signal_blocks
 from ..pipeline._validate import walk
 from ._domain import Block, Domain, Point, Signals, build_domain
 from ._factored import Factored
@@ -240,7 +240,7 @@ class _Collected:
     def __post_init__(self) -> None:
         parts, safety = self.policy._combiner.parts, self.policy.safety_kinds
         self.steps_about_safety = {i: kinds for i, part in enumerate(parts) if part.lighter and part.does
-                                   if (kinds := frozenset(k for k in safety if _asks_about(self.asked[i], k)))}
+                                   if (kinds := safety.intersection(_named_kinds(self.asked[i].als)))}
 
 
 def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
@@ -413,16 +413,12 @@ def _record(state: _Collected, point: Point, applicable: tuple[int, ...], judgem
 
 
 def _record_mentor_steps(state: _Collected, point: Point, judgement: _Judgement) -> None:
-    """The mentor rules about a safety kind of this case whose steps stay in its advice (it is referred, not by the
-    guard nor by an absolute rule, which would set them aside)."""
-    kinds = None
+    """The mentor rules about a safety kind whose steps stay in the advice of this case with a safety signal (it is
+    referred, not by the guard nor by an absolute rule, which would set them aside). What counts is the same for every
+    case of its class (``_classes``: the rules that hold, the task and the first safety kind), not which other kinds
+    the case has."""
     for i in judgement.kept:
-        about = state.steps_about_safety.get(i)
-        if about is None:
-            continue
-        if kinds is None:
-            kinds = {s["soort"] for s in point.case["signalen"]}
-        if not about.isdisjoint(kinds):
+        if i in state.steps_about_safety:
             _count(state.mentor_steps, i, point)
             state.mentor_steps_by.setdefault(i, judgement.kept)
 
@@ -520,13 +516,15 @@ def _mentor_steps(state: _Collected) -> list[Finding]:
     rules, findings = state.policy.rules, []
     for i, (point, weight) in state.mentor_steps.items():
         rule = rules[i]
-        kinds = [k for k in (s["soort"] for s in point.case["signalen"]) if k in state.steps_about_safety[i]]
+        kinds = sorted(state.steps_about_safety[i])
+        named = f"'{kinds[0]}'" + (f" en {len(kinds) - 1} andere" if len(kinds) > 1 else "")
         others = [f"'{rules[j].id}'" for j in state.mentor_steps_by[i] if j != i and rules[j].dan.route != "mentor"]
-        message = (f"deze regel (route mentor) geeft de mentor stappen bij veiligheidssignaal '{kinds[0]}', en in "
-                   f"{_situations(weight)} blijven die in het advies staan naast een doorverwijzing die niet absoluut "
-                   f"is (regels: {', '.join(others[:4])}), zoals '{rule.dan.mentor_doet[0]}'. Maak de doorverwijzing "
-                   f"voor '{kinds[0]}' absoluut (absoluut: ja): dan zet die deze regel opzij. Of haal deze regel weg "
-                   "als de mentor dit niet zelf hoort te doen")
+        message = (f"deze regel (route mentor) gaat over veiligheidssignaal {named} en geeft de mentor stappen; in "
+                   f"{_situations(weight)} met een veiligheidssignaal blijven die in het advies staan naast een "
+                   f"doorverwijzing die niet absoluut is (regels: {', '.join(others[:4])}), zoals "
+                   f"'{rule.dan.mentor_doet[0]}'. Geef het veiligheidssignaal een absolute doorverwijzing (absoluut: "
+                   "ja): die zet deze regel opzij. Doet de mentor dit ook bij gevaar (zoals signaleren of de eerste "
+                   "opvang), maak dan deze regel absoluut; anders haalt u haar weg")
         findings.append(_at(state.loaded[rule.id], "mentorstappen-bij-veiligheid", message, state.policy, point,
                             weight))
     return findings
@@ -667,19 +665,22 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point, outcomes: 
                 idle[i] = [rules[j].id for j in kept if j != i][:3]
     elif safety or away:
         guarded, verdict = outcomes.decided(kept, safety)
+    # the rules whose lists and say are in the advice: next to the guard, not the ones it set aside (``_combine``)
+    shown = tuple([i for i in kept if i not in outcomes.lighter]) if guarded else kept
     used: AbstractSet[tuple[int, int]] = _NOTHING
     if not outcomes.setters.isdisjoint(kept):
         present = frozenset(applicable)
         used = {(j, t) for j in kept if j in outcomes.setters for t in parts[j].sets_aside if t in present}
     contradictions: Sequence[tuple[str, int, int]] = ()
-    if not outcomes.clashing.isdisjoint(kept):
-        present = frozenset(kept)
-        contradictions = [(sentence, a, b) for a in kept for sentence, b in outcomes.clashes.get(a, ()) if b in present]
+    if not outcomes.clashing.isdisjoint(shown):
+        present = frozenset(shown)
+        contradictions = [(sentence, a, b) for a in shown for sentence, b in outcomes.clashes.get(a, ())
+                          if b in present]
     conflicts: Sequence[tuple[int, int]] = ()
-    if not outcomes.saying_no.isdisjoint(kept) and not outcomes.saying_yes.isdisjoint(kept):
-        saying_no = [b for b in kept if b in outcomes.saying_no]
+    if not outcomes.saying_no.isdisjoint(shown) and not outcomes.saying_yes.isdisjoint(shown):
+        saying_no = [b for b in shown if b in outcomes.saying_no]
         related = {(a, b) for a, b in used} | {(b, a) for a, b in used}
-        conflicts = [(a, b) for a in kept if parts[a].verdict is True for b in saying_no if (a, b) not in related]
+        conflicts = [(a, b) for a in shown if parts[a].verdict is True for b in saying_no if (a, b) not in related]
     keepers = tuple([i for i in kept if i in outcomes.steps or (verdict and i in outcomes.saying_yes)]) if away else ()
     slow = None
     if safety and kept and not guarded:  # the rules refer it (the guard did not): how soon
@@ -1005,6 +1006,15 @@ def _kept_findings(policy: Policy, table: dict[tuple[str, tuple[int, ...]], _Kep
                        f"({_situations(entry.weight)}). Klopt dat niet, haal taak_hoort_bij_mentor dan weg")
         findings.append(_at(loaded[rule.id], "mentor-bij-gevaar", message, policy, entry.point, entry.weight))
     return findings
+
+
+def _named_kinds(cond: Voorwaarde) -> set[str]:
+    """The signal kinds a condition names outside ``niet`` (a rule that holds has a signal of one of them, or is about
+    others too: ``een_van``)."""
+    named = {kind for block in signal_blocks(cond) for kind in block.soort or []}
+    for child in (*(cond.alle or []), *(cond.een_van or [])):
+        named |= _named_kinds(child)
+    return named
 
 
 def _asks_about(rule: Regel, kind: str) -> bool:

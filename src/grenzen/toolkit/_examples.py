@@ -13,6 +13,7 @@ from .._models import Advies, Casus, EerdereAanpak, Mentor, Route, Signaal, Urge
 from ..pipeline._load import EXAMPLES_DIR, YAML_SUFFIXES, parse_model, read_located, shown_path
 from ..pipeline._policy import UNKNOWN, Policy
 from ..pipeline._rulefile import JaNee
+from ..pipeline._validate import RESERVED_IDS
 from ..pipeline._yaml import Located
 from ._yaml_out import ja_nee
 
@@ -164,11 +165,11 @@ def _run_one(policy: Policy, example: Voorbeeld, examples: ExampleFile, index: i
     applied = {r.regel for r in advice.redenen}
     ids = [rule.id for rule in policy.rules]
     for name in want.regels + want.opzij_gezet:  # a misspelt id would only ever read as "did not apply"
-        if name not in ids:
+        if name not in ids and not (name in RESERVED_IDS and name in want.regels):  # grenzen's own reasons
             near = closest(name, ids)
             outcome.differences.append(f"de regel '{name}' bestaat niet in dit beleid"
                                        + (f"; bedoel je '{near}'?" if near else ""))
-    missing_rules = [r for r in want.regels if r not in applied and r in ids]
+    missing_rules = [r for r in want.regels if r not in applied and (r in ids or r in RESERVED_IDS)]
     if missing_rules:
         outcome.differences.append(f"regels: {', '.join(missing_rules)} deden niet mee")
     aside = {o.regel for o in advice.opzij_gezet}
