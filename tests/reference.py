@@ -134,7 +134,7 @@ def _by_rules(rules: list[Regel], agreements: Afspraken, case: Casus, kinds: dic
         if r.id not in staying:
             by = next(o.id for o in applicable if o.id in staying and names(o, r))
             aside.append({"regel": r.id, "door": by})
-    if in_danger and all(r.dan.route == "mentor" for r in kept):  # also when no rule stays
+    if in_danger and not any(r.absoluut and r.dan.route != "mentor" for r in kept):  # also when no rule stays
         return _guarded(rules, agreements, case, kept, aside)
     if not kept:
         return {"route": "zorgteam", "urgentie": "deze_week", "taak_hoort_bij_mentor": False, "mentor_doet": [],
@@ -144,19 +144,21 @@ def _by_rules(rules: list[Regel], agreements: Afspraken, case: Casus, kinds: dic
 
 
 def _guarded(rules: list[Regel], agreements: Afspraken, case: Casus, kept: list[Regel], aside: list[dict]) -> dict:
-    """The safety guard: a safety signal never ends at the mentor, nor uncovered. Zorgteam, at least today and never
-    less urgent than the rules said; like an absolute referral it sets aside every kept rule that is not absolute (all
-    have route mentor), and the absolute ones say whose task it is (none: not the mentor's); its step and reason
+    """The safety guard, for a case with a safety signal that no absolute referral takes: it acts as one. At least
+    zorgteam, at least today and never less urgent than the rules said; it sets aside every kept mentor rule that is
+    not absolute, and then only the absolute rules say whose task it is (none: not the mentor's); its step and reason
     first."""
     order = {r.id: n for n, r in enumerate(rules)}
     aside = sorted(aside + [{"regel": r.id, "door": "veiligheid-nooit-alleen-bij-mentor"} for r in kept
-                            if not r.absoluut], key=lambda item: order[item["regel"]])
-    staying = [r for r in kept if r.absoluut]
+                            if r.dan.route == "mentor" and not r.absoluut], key=lambda item: order[item["regel"]])
+    staying = [r for r in kept if r.dan.route != "mentor" or r.absoluut]
     advice: dict = (_fields(agreements, case, staying, aside) if staying else
-                    {"mentor_doet": [], "mentor_doet_niet": [], "verwijzen_naar": [], "toestemming": None,
-                     "redenen": [], "opzij_gezet": aside})
-    advice.update(route="zorgteam", urgentie=max(["vandaag", *(r.dan.urgentie for r in kept)], key=URGENCIES.index),
-                  taak_hoort_bij_mentor=advice.get("taak_hoort_bij_mentor", False),  # the absolute rules' say
+                    {"route": "zorgteam", "mentor_doet": [], "mentor_doet_niet": [], "verwijzen_naar": [],
+                     "toestemming": None, "redenen": [], "opzij_gezet": aside})
+    verdicts = [r.dan.taak_hoort_bij_mentor for r in staying if r.absoluut]
+    advice.update(route=max(["zorgteam", advice["route"]], key=ROUTES.index),
+                  urgentie=max(["vandaag", *(r.dan.urgentie for r in kept)], key=URGENCIES.index),
+                  taak_hoort_bij_mentor=False not in verdicts and True in verdicts,
                   mentor_doet=[SAFETY_STEP, *(step for step in advice["mentor_doet"] if step != SAFETY_STEP)],
                   redenen=["veiligheid-nooit-alleen-bij-mentor", *advice["redenen"],
                            *([] if kept else ["geen-regel-van-toepassing"])])

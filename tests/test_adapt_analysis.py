@@ -332,11 +332,13 @@ def test_a_conflict_at_a_rule_that_keeps_a_safety_signal_at_the_mentor_never_say
     mentor = {"id": "tc-licht-bij-mentor", "titel": "Test", "bron": "Test",
               "als": {"signaal": {"soort": "huwelijksdwang", "ernst_hoogstens": "licht"}},
               "dan": {"route": "mentor", "taak_hoort_bij_mentor": "ja", "mentor_doet": ["Test."], "uitleg": "Test."}}
+    # Since the safety net acts wherever no absolute referral takes a safety signal, it sets this rule aside wherever
+    # it holds: its 'ja' is never in an advice, so there is no conflict to fix, and nothing says to set rules aside
     analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "school", forced_marriage(), [referral, mentor])))
     assert any(f.kind == "veiligheid-bij-mentor" and f.rule == "tc-licht-bij-mentor" for f in analysis.errors)
-    [finding] = [f for f in conflicts(analysis) if f.rule == "tc-licht-bij-mentor"]
-    assert "zet daarom geen regels opzij, maar los eerst die fout op" in finding.message
-    assert "zet_opzij: [" not in finding.message
+    at_rule = {f.kind for f in analysis.findings if f.rule == "tc-licht-bij-mentor"}
+    assert at_rule == {"veiligheid-bij-mentor", "overschaduwd"}, at_rule
+    assert not [f for f in analysis.findings if "zet_opzij: [" in f.message]
 
 
 @pytest.mark.slow
@@ -407,18 +409,28 @@ def test_a_base_rule_the_school_replaces_as_the_docs_say_is_not_shadowed(tmp_pat
 
 def test_a_safety_kind_the_rules_refer_later_than_today_is_a_warning(tmp_path):
     """A school's own safety kind with a non-absolute zorgteam rule and no urgency got 'regulier' where no rule of the
-    default applied with it, without a word from controleer; the guard says 'vandaag' when such a signal stays at the
-    mentor (a policy writer's trial)."""
+    default applied with it, without a word from controleer (a policy writer's trial). Now the safety net takes such a
+    referral (at least 'vandaag') and controleer says the kind has no absolute referral; an absolute referral later
+    than today is an error."""
     rule: dict[str, Any] = {"id": "tc-huwelijksdwang", "titel": "Huwelijksdwang naar het zorgteam", "bron": "Meldcode",
             "als": {"signaal": {"soort": "huwelijksdwang"}}, "dan": {"route": "zorgteam", "uitleg": "Het zorgteam."}}
-    analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "school", forced_marriage(), [rule])))
+    policy = grenzen.load_policy(overlay(tmp_path / "school", forced_marriage(), [rule]))
+    analysis = analyse_policy(policy)
+    [finding] = [f for f in analysis.findings if f.kind == "veiligheid-niet-absoluut"]
+    assert finding.rule == "tc-huwelijksdwang" and finding.level == "waarschuwing" and finding.count > 0
+    assert finding.case and any(s["soort"] == "huwelijksdwang" for s in finding.case["signalen"])
+    assert finding.expected and finding.expected["urgentie"] == "vandaag"
+    assert finding.expected["regels"][0] == "veiligheid-nooit-alleen-bij-mentor"
+    assert not [f for f in analysis.findings if f.kind == "veiligheid-niet-vandaag"]
+    absolute = {**rule, "absoluut": "ja"}
+    analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "absoluut", forced_marriage(), [absolute])))
     [finding] = [f for f in analysis.findings if f.kind == "veiligheid-niet-vandaag"]
     assert finding.rule == "tc-huwelijksdwang" and finding.level == "fout" and "'regulier'" in finding.message
-    assert finding.expected and finding.expected["urgentie"] == "regulier" and finding.count > 0
-    assert finding.case and any(s["soort"] == "huwelijksdwang" for s in finding.case["signalen"])
-    today = {**rule, "dan": {**rule["dan"], "urgentie": "vandaag"}}
+    assert finding.expected and finding.expected["urgentie"] == "regulier"
+    assert not [f for f in analysis.findings if f.kind == "veiligheid-niet-absoluut"]
+    today = {**absolute, "dan": {**rule["dan"], "urgentie": "vandaag"}}
     analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "vandaag", forced_marriage(), [today])))
-    assert not [f for f in analysis.findings if f.kind == "veiligheid-niet-vandaag"]
+    assert not [f for f in analysis.findings if f.kind in ("veiligheid-niet-vandaag", "veiligheid-niet-absoluut")]
 
 
 def test_a_school_kind_left_at_the_mentor_is_reported_at_its_declaration(tmp_path):
@@ -454,10 +466,11 @@ def test_a_conflict_at_a_rule_about_a_safety_kind_never_says_to_set_the_other_ru
                              in f.message for f in conflicts), [f.message for f in conflicts]
 
 
-def test_mentor_steps_about_a_safety_kind_next_to_a_referral_that_is_not_absolute_are_a_warning(tmp_path):
+def test_a_referral_of_a_safety_kind_that_is_not_absolute_is_a_warning_and_the_net_drops_the_mentor_steps(tmp_path):
     """A trial followed controleer's messages: it added a zorgteam rule (not absolute) for its own safety kind beside
     its mentor rule "De mentor voert zelf de gesprekken", and --streng said "In orde" while 27,360 situations kept that
-    step next to the referral. Now a warning at the mentor rule; made absolute, the referral sets the rule aside."""
+    step next to the referral. Now the safety net takes such a referral over (the mentor rule goes aside), and
+    controleer says the kind has no absolute referral; made absolute, the referral sets the mentor rule aside itself."""
     mentor: dict[str, Any] = {"id": "tc-huwelijksdwang-mentor", "titel": "De mentor praat", "bron": "Eigen afspraak",
                               "als": {"signaal": {"soort": "huwelijksdwang"}},
                               "dan": {"route": "mentor", "mentor_doet": ["Voer zelf de gesprekken."],
@@ -465,19 +478,22 @@ def test_mentor_steps_about_a_safety_kind_next_to_a_referral_that_is_not_absolut
     referral: dict[str, Any] = {"id": "tc-huwelijksdwang", "titel": "Huwelijksdwang naar het zorgteam",
                                 "bron": "Meldcode", "als": {"signaal": {"soort": "huwelijksdwang"}},
                                 "dan": {"route": "zorgteam", "urgentie": "vandaag", "uitleg": "Het zorgteam."}}
-    analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "school", forced_marriage(), [mentor, referral])))
-    [finding] = [f for f in analysis.findings if f.kind == "mentorstappen-bij-veiligheid"]
-    assert finding.rule == "tc-huwelijksdwang-mentor" and finding.level == "waarschuwing" and finding.count > 0
-    assert "'tc-huwelijksdwang'" in finding.message and "absoluut" in finding.message
-    assert finding.case and any(s["soort"] == "huwelijksdwang" for s in finding.case["signalen"])
-    advice = grenzen.load_policy(overlay(tmp_path / "school2", forced_marriage(), [mentor, referral])).advise(
-        finding.case)
-    assert "Voer zelf de gesprekken." in advice.mentor_doet  # what the warning is about
+    directory = overlay(tmp_path / "school", forced_marriage(), [mentor, referral])
+    analysis = analyse_policy(grenzen.load_policy(directory))
+    [finding] = [f for f in analysis.findings if f.kind == "veiligheid-niet-absoluut"]
+    assert finding.rule == "tc-huwelijksdwang" and finding.level == "waarschuwing" and finding.count > 0
+    assert "absoluut: ja" in finding.message and finding.case
+    advice = grenzen.load_policy(directory).advise(finding.case)
+    assert "Voer zelf de gesprekken." not in advice.mentor_doet and advice.redenen[0].regel == SAFETY_NET
+    assert ("tc-huwelijksdwang-mentor", SAFETY_NET) in {(o.regel, o.door) for o in advice.opzij_gezet}
     absolute = {**referral, "absoluut": "ja"}
     analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "absoluut", forced_marriage(), [mentor, absolute])))
-    assert not [f for f in analysis.findings if f.kind == "mentorstappen-bij-veiligheid"]
+    assert not [f for f in analysis.findings if f.kind == "veiligheid-niet-absoluut"]
     # the mentor rule then never stays: controleer says so, at the school's own rule
     assert ("overschaduwd", "tc-huwelijksdwang-mentor") in {(f.kind, f.rule) for f in analysis.findings}
+
+
+SAFETY_NET = "veiligheid-nooit-alleen-bij-mentor"
 
 
 def test_a_counterexample_that_names_the_safety_net_passes_when_pasted_as_an_example(tmp_path):

@@ -209,11 +209,26 @@ def test_an_exception_cannot_take_a_safety_signal_to_the_mentor(tmp_path):
                                                                ("taken", guard)]
 
 
-def test_the_guard_does_not_touch_advice_that_already_refers(tmp_path):
-    rules = [_rule("a-extern", {"signaal": {"soort": "a"}}, "extern", urgentie="direct"), _rule("taken", {"taak": ["t1", "t2", "t3"]})]
-    advice = _safety_policy(tmp_path, rules).advise({"taak": "t2", "signalen": [{"soort": "a", "ernst": "licht"}]})
-    assert (advice.route, advice.urgentie) == ("extern", "direct")
-    assert "veiligheid-nooit-alleen-bij-mentor" not in [r.regel for r in advice.redenen]
+def test_the_guard_keeps_a_referral_that_is_not_absolute_and_sets_the_mentor_rules_aside(tmp_path):
+    # a trial: a school's own safety kind with no absolute referral, next to an unrelated signal whose rule refers the
+    # case (not absolutely), got 'regulier', "hoort bij de mentor" and the aanspreekpunt steps; the guard fired only
+    # when the route would be mentor. Now it acts wherever no absolute referral takes the safety signal
+    guard = "veiligheid-nooit-alleen-bij-mentor"
+    rules = [_rule("a-extern", {"signaal": {"soort": "a"}}, "extern", urgentie="direct", mentor_doet=["Bel 112."]),
+             _rule("taken", {"taak": ["t1", "t2", "t3"]}, mentor_doet=["Wees het aanspreekpunt."],
+                   taak_hoort_bij_mentor="ja"),
+             _rule("b-zorgteam", {"signaal": {"soort": "b"}}, "zorgteam", mentor_doet=["Meld het bij de coördinator."])]
+    policy = _safety_policy(tmp_path, rules)
+    advice = policy.advise({"taak": "t2", "signalen": [{"soort": "a", "ernst": "licht"}]})
+    assert (advice.route, advice.urgentie, advice.taak_hoort_bij_mentor) == ("extern", "direct", False)
+    assert [r.regel for r in advice.redenen] == [guard, "a-extern"] and advice.mentor_doet[1:] == ["Bel 112."]
+    assert [(o.regel, o.door) for o in advice.opzij_gezet] == [("taken", guard)]
+    # the safety signal with an unrelated referral (b) that is not absolute: at least today, no mentor steps
+    mixed = policy.advise({"taak": "t2", "signalen": [{"soort": "a", "ernst": "licht"}, {"soort": "b", "ernst": "matig"}]})
+    assert (mixed.route, mixed.urgentie, mixed.taak_hoort_bij_mentor) == ("extern", "direct", False)
+    without = policy.advise({"taak": "t2", "signalen": [{"soort": "b", "ernst": "matig"}]})  # no safety signal
+    assert (without.route, without.urgentie, without.taak_hoort_bij_mentor) == ("zorgteam", "regulier", True)
+    assert guard not in [r.regel for r in without.redenen] and "Wees het aanspreekpunt." in without.mentor_doet
 
 
 def test_the_fast_advice_constructor_makes_what_model_construct_makes(basis):
@@ -320,3 +335,20 @@ def test_combine_counts_a_rule_given_twice_once(basis):
     applicable = basis.applicable(case)
     assert applicable
     assert basis.combine(applicable + applicable, case) == basis.combine(applicable, case)
+
+
+def test_a_safety_signal_left_at_the_mentor_is_guarded_also_next_to_an_unrelated_referral(tmp_path):
+    # the trial's case: the rules keep 'a' at the mentor below acuut; an unrelated signal's rule (not absolute) sent the
+    # case to the zorgteam, so the guard did not fire: 'regulier', "hoort bij de mentor", "Voer zelf de gesprekken."
+    guard = "veiligheid-nooit-alleen-bij-mentor"
+    rules = [_rule("a-acuut", {"signaal": {"soort": "a", "ernst_minstens": "acuut"}}, "extern") | {"absoluut": "ja"},
+             _rule("a-lager-mentor", {"signaal": {"soort": "a", "ernst_hoogstens": "ernstig"}}, "mentor",
+                   mentor_doet=["Voer zelf de gesprekken."], taak_hoort_bij_mentor="ja"),
+             _rule("b-zorgteam", {"signaal": {"soort": "b"}}, "zorgteam", mentor_doet=["Meld het bij de coördinator."]),
+             _rule("taken", {"taak": ["t1", "t2", "t3"]}, "mentor")]
+    policy = _safety_policy(tmp_path, rules)
+    advice = policy.advise({"taak": "t1", "signalen": [{"soort": "a", "ernst": "matig"}, {"soort": "b", "ernst": "licht"}]})
+    assert (advice.route, advice.urgentie, advice.taak_hoort_bij_mentor) == ("zorgteam", "vandaag", False)
+    assert [r.regel for r in advice.redenen] == [guard, "b-zorgteam"]
+    assert "Voer zelf de gesprekken." not in advice.mentor_doet and "Meld het bij de coördinator." in advice.mentor_doet
+    assert [(o.regel, o.door) for o in advice.opzij_gezet] == [("a-lager-mentor", guard), ("taken", guard)]

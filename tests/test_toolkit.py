@@ -46,14 +46,13 @@ def test_analysis_finds_every_planted_problem_and_nothing_else():
         ("conflict", "t1-basis"),
         ("niet-gedekt", None),
         ("veiligheid-bij-mentor", "e-licht"),
-        # and where another signal's rule refers the case (so the guard does not), the safety kind 'e' gets 'regulier'
-        ("veiligheid-niet-vandaag", "e-licht"),
-        # and there its steps stay next to that referral, which is not absolute
-        ("mentorstappen-bij-veiligheid", "e-licht"),
+        # and where another signal's rule refers the case, not absolutely, the safety net takes that referral over: no
+        # rule refers 'e' itself, so it is said at the kind's declaration
+        ("veiligheid-niet-absoluut", None),
     }
     gap = next(f for f in analysis.findings if f.kind == "niet-gedekt")
     assert gap.case == {"leeftijd": 14, "taak": "t3", "signalen": []} and "taak 't3'" in gap.message
-    assert {f.level for f in analysis.errors} == {"fout"} and len(analysis.errors) == 4
+    assert {f.level for f in analysis.errors} == {"fout"} and len(analysis.errors) == 3
 
 
 def test_controleer_reports_every_case_where_only_the_safety_guard_refers():

@@ -24,8 +24,8 @@ SAFETY_GUARD = Reden(
     titel="Veiligheidssignaal: nooit alleen bij de mentor",
     bron="grenzen: een signaal met 'veiligheid: ja' in de woordenlijst eindigt nooit bij de mentor "
     "(docs/regels-schrijven.md)",
-    uitleg="Er is een veiligheidssignaal, maar geen regel van het beleid verwijst door. Het zorgteam beslist, "
-    "vandaag nog.",
+    uitleg="Er is een veiligheidssignaal, maar geen vaste (absolute) regel van het beleid verwijst het door. Het "
+    "zorgteam beslist, vandaag nog.",
     route="zorgteam",
 )
 SAFETY_URGENCY = "vandaag"
@@ -140,6 +140,7 @@ _DOES = attrgetter("does")
 _DOES_NOT = attrgetter("does_not")
 _DESTINATIONS = attrgetter("destinations")
 _ROUTES = sorted(ROUTE_RANK, key=ROUTE_RANK.__getitem__)
+_GUARD_ROUTE = ROUTE_RANK[SAFETY_GUARD.route]
 _URGENCIES = sorted(URGENCY_RANK, key=URGENCY_RANK.__getitem__)
 
 
@@ -246,34 +247,37 @@ class Combiner:
             reasons=tuple([parts[i].reason for i in sorted(kept, key=self._heavier_first.__getitem__)]),
             aside=tuple([asides.get(pair) or self._aside(*pair) for pair in aside]),
         )
-        return self._with_guard(decided, kept, aside) if self.safety_kinds and route == 0 else decided
+        return self._with_guard(decided, kept, aside) if self.safety_kinds and not away else decided
 
     def _with_guard(self, decided: _Decided, kept: list[int], aside: list[tuple[int, int]]) -> _Decided:
-        """``decided`` (the rules ``kept`` left the case at the mentor, or none stayed) with its guarded version, for a
-        case with a safety signal: zorgteam, today at the latest (never less urgent than the rules said), the guard's
-        step and reason first. As an absolute referral does, the guard sets aside every kept rule that is not absolute
-        (all have route mentor): only the absolute ones keep their lists, reasons and say (first aid, signalling are
-        the mentor's task); with none, the task is not the mentor's."""
-        staying = [i for i in kept if not self.parts[i].lighter]
+        """``decided`` (by the rules ``kept``, none an absolute referral) with its guarded version, for a case with a
+        safety signal: the guard acts as the absolute referral the rules do not give. At least zorgteam (extern if a
+        rule that stays says so), today at the latest (never less urgent than the rules said), the guard's step and
+        reason first. It sets aside every kept rule with route mentor that is not absolute, as an absolute referral
+        does; then only the absolute rules say whose task it is (first aid and signalling stay the mentor's; with none,
+        not the mentor's)."""
+        parts = self.parts
+        staying = [i for i in kept if not parts[i].lighter]
+        chosen = list(map(parts.__getitem__, staying))
+        by_rules = decided
         if len(staying) < len(kept):
-            parts, asides = self.parts, self._asides
-            chosen = list(map(parts.__getitem__, staying))
+            asides = self._asides
             gone = {pair[0]: asides.get(pair) or self._aside(*pair) for pair in aside}
             gone.update((i, self._aside(i, BY_GUARD)) for i in kept if parts[i].lighter)
-            decided_by_rules = decided._replace(
+            by_rules = decided._replace(
                 does=tuple(dict.fromkeys(chain.from_iterable(map(_DOES, chosen)))),
                 does_not=_merged(parts, self._with_does_not, staying, _DOES_NOT),
                 destinations=_merged(parts, self._with_destinations, staying, _DESTINATIONS),
                 consent=any(map(_CONSENT_OF, chosen)),
-                verdict=False not in (verdicts := set(map(_VERDICT_OF, chosen))) and True in verdicts,
-                reasons=tuple([parts[i].reason for i in staying]),  # all mentor: policy order
+                reasons=tuple([parts[i].reason for i in sorted(staying, key=self._heavier_first.__getitem__)]),
                 aside=tuple([gone[i] for i in sorted(gone)]))
-        else:
-            decided_by_rules = decided
-        urgency = max(decided.urgency, SAFETY_URGENCY, key=URGENCY_RANK.__getitem__)
-        does = (SAFETY_STEP, *(step for step in decided_by_rules.does if step != SAFETY_STEP))
-        return decided._replace(guarded=decided_by_rules._replace(route="zorgteam", urgency=urgency, does=does,
-                                                                  reasons=(SAFETY_GUARD, *decided_by_rules.reasons)))
+        verdicts = {p.verdict for p in chosen if p.absolute}
+        return decided._replace(guarded=by_rules._replace(
+            route=_ROUTES[max([_GUARD_ROUTE, *map(_ROUTE_OF, chosen)])],
+            urgency=max(decided.urgency, SAFETY_URGENCY, key=URGENCY_RANK.__getitem__),
+            verdict=False not in verdicts and True in verdicts,
+            does=(SAFETY_STEP, *(step for step in by_rules.does if step != SAFETY_STEP)),
+            reasons=(SAFETY_GUARD, *by_rules.reasons)))
 
     def _aside(self, rule: int, by: int) -> OpzijGezet:
         """The (immutable) record that ``rule`` was set aside by ``by`` (``BY_GUARD``: the safety guard), made once

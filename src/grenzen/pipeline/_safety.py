@@ -65,7 +65,7 @@ def safety_problems(policy: Policy, source: Source) -> list[Problem]:
                 advice = combined.get(applicable)
                 if advice is None:
                     advice = combined[applicable] = policy.combine(applicable, case())
-                if advice.redenen[0].regel == SAFETY_GUARD.regel:
+                if _left_at_mentor(advice):
                     failing = (trainings[index], advice)
                     break
             if failing is None:
@@ -73,6 +73,13 @@ def safety_problems(policy: Policy, source: Source) -> list[Problem]:
             problems.append(_problem(source, by_id, kind, task, *failing))
             break  # one counterexample per kind is enough to act on
     return problems
+
+
+def _left_at_mentor(advice: Advies) -> bool:
+    """The guard gave the advice because the rules left the case at the mentor or did not cover it; it also acts where
+    a referral that is not absolute took the case, which the rules did not leave at the mentor."""
+    return advice.redenen[0].regel == SAFETY_GUARD.regel and all(
+        reason.route == "mentor" or reason.regel == FALLBACK.regel for reason in advice.redenen[1:])
 
 
 def _problem(source: Source, by_id: dict[str, LoadedRule], kind: str, task: str, training: list[str],

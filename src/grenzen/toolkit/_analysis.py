@@ -9,8 +9,8 @@ kind                       level         meaning
 =========================  ============  ==========================================================
 ``veiligheid-bij-mentor``  fout          a safety signal that the rules leave at the mentor (or do not
                                          cover): only the run-time safety guard refers the case
-``veiligheid-niet-vandaag``  fout        the rules refer a safety signal with an urgency below ``vandaag`` (the
-                                         guard's, when it refers; a school's own kind got ``regulier``: a trial)
+``veiligheid-niet-vandaag``  fout        an absolute rule refers a safety signal with an urgency below ``vandaag``
+                                         (the guard's; it takes any other referral: ``veiligheid-niet-absoluut``)
 ``nooit-van-toepassing``   fout          no case in the domain makes the rule apply
 ``tegenstrijdig``          fout          one advice tells the mentor to do and not to do the same
 ``overschaduwd``           waarschuwing  the rule applies, but removing it never changes an advice
@@ -26,10 +26,9 @@ kind                       level         meaning
 ``conflict``               waarschuwing  one rule says the task belongs to the mentor, another that it
                                          does not, and neither is an exception to the other (in an overlay:
                                          one finding per rule of the writer, the other side's rules counted)
-``mentorstappen-bij-veiligheid``
-                           waarschuwing  a mentor rule (not absolute) about a safety kind keeps its steps in a case
-                                         that a referral that is not absolute sends to the zorgteam ("voer zelf de
-                                         gesprekken" next to the referral); an absolute referral sets it aside
+``veiligheid-niet-absoluut``
+                           waarschuwing  the rules refer a safety kind, but no absolute referral takes it: the safety
+                                         guard then gives the advice (at least today, mentor rules set aside)
 ``niet-gedekt``            waarschuwing  no rule applies: the advice is the fallback
 ``lange-zin``              waarschuwing  a text a mentor reads has a sentence of more than 20 words
 ``moeilijk-woord``         waarschuwing  ... uses a word of a short jargon list (the message gives a plainer one)
@@ -59,7 +58,7 @@ from pathlib import Path
 from typing import Any
 
 from .._collector import collector_paused
-from .._models import URGENCY_RANK, Advies
+from .._models import ROUTE_RANK, URGENCY_RANK, Advies
 from .._translate import did_you_mean
 from ..pipeline._combine import FALLBACK, SAFETY_GUARD, SAFETY_URGENCY, effective
 from ..pipeline._layers import _label as _layer_label
@@ -75,7 +74,7 @@ from ..pipeline._load import (
     shown_path,
 )
 from ..pipeline._policy import Policy
-from ..pipeline._rulefile import Regel, Voorwaarde, Woordenlijst, signal_blocks
+from ..pipeline._rulefile import Regel, Woordenlijst, signal_blocks
 from ..pipeline._validate import walk
 from ._domain import Block, Domain, Point, Signals, build_domain
 from ._factored import Factored
@@ -96,7 +95,7 @@ LEVELS = {
     "groep-verschrijving": WARNING,
     "veiligheidsgroep": WARNING,
     "conflict": WARNING,
-    "mentorstappen-bij-veiligheid": WARNING,
+    "veiligheid-niet-absoluut": WARNING,
     "niet-gedekt": WARNING,
     **dict.fromkeys(PLAIN_LANGUAGE, WARNING),
     "mentor-bij-gevaar": NOTE,
@@ -229,18 +228,12 @@ class _Collected:
     #: where only absolute rules count)
     conflicts: dict[tuple[int, int, bool], tuple[Point, int]] = field(default_factory=dict)
     kept_at_mentor: dict[tuple[str, tuple[int, ...]], _Kept] = field(default_factory=dict)
-    #: the mentor rules that are not absolute, have steps and ask about safety kinds: those kinds (``_mentor_steps``)
-    steps_about_safety: dict[int, frozenset[str]] = field(init=False)
-    #: per such rule, where it keeps its steps next to a referral: the first case, the weight, the rules kept there
-    mentor_steps: dict[int, tuple[Point, int]] = field(default_factory=dict)
-    mentor_steps_by: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    #: per safety kind that the rules refer without an absolute referral (so the guard gives the advice): the first
+    #: case, the weight, and (``referred_by``) the rules kept there
+    referred: dict[str, tuple[Point, int]] = field(default_factory=dict)
+    referred_by: dict[str, tuple[int, ...]] = field(default_factory=dict)
     never: set[int] = field(default_factory=set)  # the rules not yet seen applying
     unsure: set[int] = field(default_factory=set)  # the rules not yet seen changing an advice
-
-    def __post_init__(self) -> None:
-        parts, safety = self.policy._combiner.parts, self.policy.safety_kinds
-        self.steps_about_safety = {i: kinds for i, part in enumerate(parts) if part.lighter and part.does
-                                   if (kinds := safety.intersection(_named_kinds(self.asked[i].als)))}
 
 
 def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
@@ -266,7 +259,7 @@ def _analyse(policy: Policy, pairs: bool) -> Analysis:
         *_shadowed(state),
         *_idle_exceptions(state),
         *_kept_findings(policy, state.kept_at_mentor, state.loaded),
-        *_mentor_steps(state),
+        *_safety_not_absolute(state),
         *_contradictions(state),
         *_conflicts(policy, state.conflicts, _writer_rules(policy), state.loaded, _unsafe(state)),
         *_fewer_safety_kinds(policy),
@@ -390,7 +383,10 @@ def _record(state: _Collected, point: Point, applicable: tuple[int, ...], judgem
     """Add one enumerated case and its judgement to what was collected."""
     if judgement.guarded or judgement.slow is not None:
         kind = next(s["soort"] for s in point.case["signalen"] if s["soort"] in state.policy.safety_kinds)
-        if judgement.slow is None:  # the guard gave the advice (then the rules set no urgency of their own)
+        if judgement.slow is None and judgement.referred:  # the guard took a referral that is not absolute
+            _count(state.referred, kind, point)
+            state.referred_by.setdefault(kind, judgement.kept)
+        elif judgement.slow is None:  # the guard took the case from the mentor (or the rules did not cover it)
             _count(state.guarded, kind, point)
             state.guarded_by.setdefault(kind, judgement.kept)
         else:
@@ -399,8 +395,6 @@ def _record(state: _Collected, point: Point, applicable: tuple[int, ...], judgem
     if not judgement.kept:
         _count(state.uncovered, point.context.task, point)  # the case's task (its dict is built only for examples)
         return
-    if state.steps_about_safety and point.safety and not judgement.guarded and not judgement.away:
-        _record_mentor_steps(state, point, judgement)
     if judgement.away:
         _record_kept(state.kept_at_mentor, state.policy, point, judgement)
     _record_rules(state, point, applicable, judgement)
@@ -410,17 +404,6 @@ def _record(state: _Collected, point: Point, applicable: tuple[int, ...], judgem
         _count(state.contradictions, contradiction, point)
     for a, b in judgement.conflicts:
         _count(state.conflicts, (a, b, judgement.verdict), point)
-
-
-def _record_mentor_steps(state: _Collected, point: Point, judgement: _Judgement) -> None:
-    """The mentor rules about a safety kind whose steps stay in the advice of this case with a safety signal (it is
-    referred, not by the guard nor by an absolute rule, which would set them aside). What counts is the same for every
-    case of its class (``_classes``: the rules that hold, the task and the first safety kind), not which other kinds
-    the case has."""
-    for i in judgement.kept:
-        if i in state.steps_about_safety:
-            _count(state.mentor_steps, i, point)
-            state.mentor_steps_by.setdefault(i, judgement.kept)
 
 
 def _record_rules(state: _Collected, point: Point, applicable: tuple[int, ...], judgement: _Judgement) -> None:
@@ -490,8 +473,8 @@ def _safety_not_today(state: _Collected) -> list[Finding]:
         about = [i for i in kept if _asks_about(state.asked[i], kind)]
         names = ", ".join(f"'{rules[i].id}'" for i in kept[:4])
         message = (f"veiligheidssignaal '{kind}' krijgt in {_situations(weight)} een urgentie later dan "
-                   f"'{SAFETY_URGENCY}', tot '{urgency}' (regels: {names}); het vangnet zegt '{SAFETY_URGENCY}' als "
-                   f"een veiligheidssignaal bij de mentor blijft. Geef de regel voor '{kind}' urgentie "
+                   f"'{SAFETY_URGENCY}', tot '{urgency}' (regels: {names}); het vangnet zegt '{SAFETY_URGENCY}' "
+                   f"waar geen absolute regel de casus doorverwijst. Geef de regel voor '{kind}' urgentie "
                    f"'{SAFETY_URGENCY}' of 'direct', of zet 'veiligheid: nee' bij de soort (in de woordenlijst of "
                    "laag.yaml) als het geen veiligheidssignaal is")
         at = min(about, key=lambda i: parts[i].urgency) if about else None  # the one setting the lowest urgency
@@ -510,23 +493,21 @@ def _at_rule_or_kind(state: _Collected, rule: int | None, kind: str, code: str, 
     return Finding(code, message, shown, line, column, case=point.case, expected=_now(policy, point), count=weight)
 
 
-def _mentor_steps(state: _Collected) -> list[Finding]:
-    """``mentorstappen-bij-veiligheid``: per mentor rule (not absolute) about a safety kind, the situations where the
-    case is referred and the rule's steps stay in the advice: the writer meant them for the mentor alone."""
+def _safety_not_absolute(state: _Collected) -> list[Finding]:
+    """``veiligheid-niet-absoluut``: per safety kind that the rules refer but no absolute referral takes, so that the
+    guard gives the advice: at the referral about this kind among those kept, else at the kind's declaration."""
     rules, findings = state.policy.rules, []
-    for i, (point, weight) in state.mentor_steps.items():
-        rule = rules[i]
-        kinds = sorted(state.steps_about_safety[i])
-        named = f"'{kinds[0]}'" + (f" en {len(kinds) - 1} andere" if len(kinds) > 1 else "")
-        others = [f"'{rules[j].id}'" for j in state.mentor_steps_by[i] if j != i and rules[j].dan.route != "mentor"]
-        message = (f"deze regel (route mentor) gaat over veiligheidssignaal {named} en geeft de mentor stappen; in "
-                   f"{_situations(weight)} met een veiligheidssignaal blijven die in het advies staan naast een "
-                   f"doorverwijzing die niet absoluut is (regels: {', '.join(others[:4])}), zoals "
-                   f"'{rule.dan.mentor_doet[0]}'. Geef het veiligheidssignaal een absolute doorverwijzing (absoluut: "
-                   "ja): die zet deze regel opzij. Doet de mentor dit ook bij gevaar (zoals signaleren of de eerste "
-                   "opvang), maak dan deze regel absoluut; anders haalt u haar weg")
-        findings.append(_at(state.loaded[rule.id], "mentorstappen-bij-veiligheid", message, state.policy, point,
-                            weight))
+    for kind, (point, weight) in state.referred.items():
+        kept = state.referred_by[kind]
+        referring = [i for i in kept if rules[i].dan.route != "mentor"]
+        names = ", ".join(f"'{rules[i].id}'" for i in referring[:4])
+        message = (f"veiligheidssignaal '{kind}' heeft in {_situations(weight)} geen absolute doorverwijzing: de "
+                   f"regels verwijzen wel door (regels: {names}), maar geen regel met 'absoluut: ja'. Daarom geeft het "
+                   f"vangnet '{SAFETY_GUARD.regel}' het advies: minstens '{SAFETY_URGENCY}', en regels met route "
+                   f"mentor gaan opzij. Geef '{kind}' een absolute regel (absoluut: ja) met route zorgteam of extern "
+                   "en urgentie vandaag of direct")
+        about = next((i for i in referring if _asks_about(state.asked[i], kind)), None)
+        findings.append(_at_rule_or_kind(state, about, kind, "veiligheid-niet-absoluut", message, point, weight))
     return findings
 
 
@@ -627,11 +608,14 @@ class _Judgement:
     keepers: tuple[int, ...] = ()
     #: with a safety signal that the rules refer away: the advice's urgency when it is below the guard's (else None)
     slow: str | None = None
+    #: the guard gave the advice while the rules referred the case (no absolute referral took the safety signal)
+    referred: bool = False
 
 
 _NOTHING: frozenset[Any] = frozenset()
 _NO_AHEAD: Mapping[int, str] = types.MappingProxyType({})
 _SAFETY_RANK = URGENCY_RANK[SAFETY_URGENCY]
+_MENTOR_ROUTE = ROUTE_RANK["mentor"]
 _URGENCY_NAMES = {rank: name for name, rank in URGENCY_RANK.items()}
 _NO_IDLE: Mapping[int, list[str]] = types.MappingProxyType({})
 
@@ -687,7 +671,9 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point, outcomes: 
         urgency = max(parts[i].urgency for i in kept)
         if urgency < _SAFETY_RANK:
             slow = _URGENCY_NAMES[urgency]
-    return _Judgement(kept, guarded, changers, idle, used, contradictions, conflicts, away, verdict, keepers, slow)
+    referred = guarded and bool(kept) and max(parts[i].route for i in kept) > _MENTOR_ROUTE
+    return _Judgement(kept, guarded, changers, idle, used, contradictions, conflicts, away, verdict, keepers, slow,
+                      referred)
 
 
 #: Above this a count of situations is said in words: a rule that counts 40 signals stands for lists of 40 signals,
@@ -1006,15 +992,6 @@ def _kept_findings(policy: Policy, table: dict[tuple[str, tuple[int, ...]], _Kep
                        f"({_situations(entry.weight)}). Klopt dat niet, haal taak_hoort_bij_mentor dan weg")
         findings.append(_at(loaded[rule.id], "mentor-bij-gevaar", message, policy, entry.point, entry.weight))
     return findings
-
-
-def _named_kinds(cond: Voorwaarde) -> set[str]:
-    """The signal kinds a condition names outside ``niet`` (a rule that holds has a signal of one of them, or is about
-    others too: ``een_van``)."""
-    named = {kind for block in signal_blocks(cond) for kind in block.soort or []}
-    for child in (*(cond.alle or []), *(cond.een_van or [])):
-        named |= _named_kinds(child)
-    return named
 
 
 def _asks_about(rule: Regel, kind: str) -> bool:

@@ -131,11 +131,11 @@ class Outcomes:
         if not kept:
             return safety, False
         parts = self.parts
-        route = max(parts[i].route for i in kept)
-        if safety and route == _MENTOR:  # the guard: only the absolute rules (all mentor rules) say whose task it is
+        away = any(parts[i].away for i in kept)
+        if safety and not away:  # the guard, as an absolute referral: only the absolute rules say whose task it is
             verdicts = {parts[i].verdict for i in kept if parts[i].absolute}
             return True, False not in verdicts and True in verdicts
-        away = any(parts[i].away for i in kept)
+        route = max(parts[i].route for i in kept)
         verdicts = {parts[i].verdict for i in kept if parts[i].absolute or not away}
         # the heaviest route's first rule gives the first reason: a rule named like the safety guard counts as it
         first = self.names[next(i for i in kept if parts[i].route == route)]
@@ -144,7 +144,7 @@ class Outcomes:
     def _work_out(self, kept: tuple[int, ...], safety: bool) -> Outcome:
         """What ``Combiner.__call__`` decides for the rules ``kept``, then its safety guard, as an ``Outcome``."""
         parts = self.parts
-        guarded = safety and (not kept or max(parts[i].route for i in kept) == _MENTOR)
+        guarded = safety and not any(parts[i].away for i in kept)  # no absolute referral takes the safety signal
         first: str | None
         if not kept:
             route, urgency, verdict, consent = ROUTE_RANK["zorgteam"], URGENCY_RANK[FALLBACK_URGENCY], False, False
@@ -159,9 +159,10 @@ class Outcomes:
                 kept = tuple([i for i in kept if not parts[i].lighter])
             chosen = [parts[i] for i in kept]
             route = max((p.route for p in chosen), default=_MENTOR)
-            away = any(p.away for p in chosen)
+            away = guarded or any(p.away for p in chosen)
             consent = any(p.consent for p in chosen) and self.consent_known
-            # an absolute rule that refers the case away decides whose task it is: only absolute rules count then
+            # an absolute rule that refers the case away (or the guard, as one) decides whose task it is: only absolute
+            # rules count then
             verdicts = {p.verdict for p in chosen if p.absolute or not away}
             verdict = False not in verdicts and True in verdicts
             does = frozenset(x for p in chosen for x in p.does)
@@ -171,7 +172,7 @@ class Outcomes:
             # the heaviest route first
             first = next((self.names[i] for i in kept if parts[i].route == route), None)
         if guarded:  # the verdict: of the absolute rules that stay (worked out above), as next to a referral
-            route = ROUTE_RANK["zorgteam"]
+            route = max(route, ROUTE_RANK[SAFETY_GUARD.route])
             urgency = max(urgency, URGENCY_RANK[SAFETY_URGENCY])
             built_in = {*built_in, SAFETY_GUARD.regel}
             first = SAFETY_GUARD.regel

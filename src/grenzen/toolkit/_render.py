@@ -165,11 +165,11 @@ def _introduction(policy: Policy) -> list[Block]:
         [Plain("De zwaarste route wint (extern boven zorgteam boven mentor), en de meest dringende urgentie.")],
         [Plain("Zegt één regel dat de taak niet bij de mentor hoort, dan hoort zij niet bij de mentor.")],
         [Plain("Geldt geen enkele regel, dan gaat de casus naar het zorgteam, nooit stil naar de mentor.")],
-        [Plain("Een veiligheidssignaal (zie hieronder) blijft nooit alleen bij de mentor: laten de regels de casus bij "
-               "de mentor, dan gaat zij vandaag nog naar het zorgteam, met als reden "), Code(SAFETY_GUARD.regel),
-         Plain(f". De eerste stap voor de mentor is dan: '{SAFETY_STEP}' De regels die de casus bij de mentor lieten, "
-               "zet het vangnet dan opzij, zoals een absolute doorverwijzing doet: alleen absolute regels houden hun "
-               "stappen.")],
+        [Plain("Een veiligheidssignaal (zie hieronder) blijft nooit alleen bij de mentor: verwijst geen absolute regel "
+               "de casus door, dan gaat zij vandaag nog naar het zorgteam (of extern, als een regel dat zegt), met als "
+               "reden "), Code(SAFETY_GUARD.regel),
+         Plain(f". De eerste stap voor de mentor is dan: '{SAFETY_STEP}' Het vangnet zet dan de regels met route "
+               "mentor opzij, zoals een absolute doorverwijzing doet: alleen absolute regels houden hun stappen.")],
     ]))
     return out
 
