@@ -184,6 +184,7 @@ class Combiner:
         self._with_destinations = frozenset(i for i, part in enumerate(parts) if part.destinations)
         self._asides: dict[tuple[int, int], OpzijGezet] = {}
         self._decided: dict[tuple[int, ...], _Decided] = {}
+        self._guarded: dict[tuple[int, ...], _Decided] = {}  # the guarded versions asked for (``_with_guard``)
 
     def __call__(self, applicable: list[int], case: Casus) -> Advies:
         """The advice for a case, given the (sorted) indexes of the rules whose conditions hold."""
@@ -193,9 +194,13 @@ class Combiner:
             decided = self._decide(applicable)
             if len(self._decided) >= DECIDED_KEPT:  # bounded: a stream of ever new rule sets keeps memory flat
                 self._decided.clear()
+                self._guarded.clear()
             self._decided[key] = decided
-        if decided.guarded is not None and any(s.soort in self.safety_kinds for s in case.signalen):
-            decided = decided.guarded
+        if decided.guardable and any(s.soort in self.safety_kinds for s in case.signalen):
+            guarded = self._guarded.get(key)
+            if guarded is None:  # worked out when a case with a safety signal asks for it, not for every set
+                guarded = self._guarded[key] = self._with_guard(decided, *self._resolved(applicable)[:2])
+            decided = guarded
         return _advies(
             route=decided.route,
             urgentie=decided.urgency,
@@ -213,21 +218,10 @@ class Combiner:
         """What the rules ``applicable`` (sorted, no duplicates) decide, with the safety guard's version when it could
         apply."""
         parts = self.parts
-        away = sorted(self._away.intersection(applicable))
-        if not self._setters.isdisjoint(applicable):
-            present = frozenset(applicable)
-            kept, aside = _resolve(applicable, {i: parts[i].sets_aside & present
-                                                for i in sorted(self._setters.intersection(applicable))},
-                                   away, self._lighter.intersection(applicable) if away else _NONE)
-        elif away:  # only absolute referrals set rules aside: every lighter one, by the first referral (absolute rules
-            # are never set aside, so that one stays; what _resolve finds, without its walk)
-            kept = list(filterfalse(self._lighter.__contains__, applicable))
-            aside = [(i, away[0]) for i in applicable if i in self._lighter]
-        else:  # no exception in play: every applicable rule stays
-            kept, aside = applicable, []
+        kept, aside, away = self._resolved(applicable)
+        guardable = bool(self.safety_kinds) and not away  # no absolute referral: the guard acts for a safety signal
         if not kept:
-            decided = _Decided("zorgteam", FALLBACK_URGENCY, False, (), (), (), False, (FALLBACK,), ())
-            return self._with_guard(decided, kept, aside) if self.safety_kinds else decided
+            return _Decided("zorgteam", FALLBACK_URGENCY, False, (), (), (), False, (FALLBACK,), (), guardable)
         chosen = list(map(parts.__getitem__, kept))
         # over the rules that stay: the heaviest route and urgency, each list merged in policy order without duplicates
         # (a dict keeps the first position of a key), whether one needs consent, and the verdicts; an absolute rule
@@ -246,11 +240,29 @@ class Combiner:
             # the heaviest route first, policy order within a route (sorted is stable)
             reasons=tuple([parts[i].reason for i in sorted(kept, key=self._heavier_first.__getitem__)]),
             aside=tuple([asides.get(pair) or self._aside(*pair) for pair in aside]),
+            guardable=guardable,
         )
-        return self._with_guard(decided, kept, aside) if self.safety_kinds and not away else decided
+        return decided
+
+    def _resolved(self, applicable: list[int]) -> tuple[list[int], list[tuple[int, int]], list[int]]:
+        """The rules that stay after exceptions, the (set aside, by) pairs, and the absolute referrals among them."""
+        parts = self.parts
+        away = sorted(self._away.intersection(applicable))
+        if not self._setters.isdisjoint(applicable):
+            present = frozenset(applicable)
+            kept, aside = _resolve(applicable, {i: parts[i].sets_aside & present
+                                                for i in sorted(self._setters.intersection(applicable))},
+                                   away, self._lighter.intersection(applicable) if away else _NONE)
+        elif away:  # only absolute referrals set rules aside: every lighter one, by the first referral (absolute rules
+            # are never set aside, so that one stays; what _resolve finds, without its walk)
+            kept = list(filterfalse(self._lighter.__contains__, applicable))
+            aside = [(i, away[0]) for i in applicable if i in self._lighter]
+        else:  # no exception in play: every applicable rule stays
+            kept, aside = applicable, []
+        return kept, aside, away
 
     def _with_guard(self, decided: _Decided, kept: list[int], aside: list[tuple[int, int]]) -> _Decided:
-        """``decided`` (by the rules ``kept``, none an absolute referral) with its guarded version, for a case with a
+        """The guarded version of ``decided`` (by the rules ``kept``, none an absolute referral), for a case with a
         safety signal: the guard acts as the absolute referral the rules do not give. At least zorgteam (extern if a
         rule that stays says so), today at the latest (never less urgent than the rules said), the guard's step and
         reason first. It sets aside every kept rule with route mentor that is not absolute, as an absolute referral
@@ -272,12 +284,12 @@ class Combiner:
                 reasons=tuple([parts[i].reason for i in sorted(staying, key=self._heavier_first.__getitem__)]),
                 aside=tuple([gone[i] for i in sorted(gone)]))
         verdicts = {p.verdict for p in chosen if p.absolute}
-        return decided._replace(guarded=by_rules._replace(
+        return by_rules._replace(
             route=_ROUTES[max([_GUARD_ROUTE, *map(_ROUTE_OF, chosen)])],
             urgency=max(decided.urgency, SAFETY_URGENCY, key=URGENCY_RANK.__getitem__),
             verdict=False not in verdicts and True in verdicts,
             does=(SAFETY_STEP, *(step for step in by_rules.does if step != SAFETY_STEP)),
-            reasons=(SAFETY_GUARD, *by_rules.reasons)))
+            reasons=(SAFETY_GUARD, *by_rules.reasons), guardable=False)
 
     def _aside(self, rule: int, by: int) -> OpzijGezet:
         """The (immutable) record that ``rule`` was set aside by ``by`` (``BY_GUARD``: the safety guard), made once
@@ -310,7 +322,7 @@ class _Decided(NamedTuple):
     consent: bool
     reasons: tuple[Reden, ...]
     aside: tuple[OpzijGezet, ...]
-    guarded: _Decided | None = None  # the same with the safety guard, when it could apply (see _with_guard)
+    guardable: bool = False  # no absolute referral stays: for a case with a safety signal the guard acts (_with_guard)
 
 
 _FIELDS = tuple(Advies.model_fields)
