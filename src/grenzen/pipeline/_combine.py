@@ -215,34 +215,35 @@ class Combiner:
         )
 
     def _decide(self, applicable: list[int]) -> _Decided:
-        """What the rules ``applicable`` (sorted, no duplicates) decide, with the safety guard's version when it could
-        apply."""
+        """What the rules ``applicable`` (sorted, no duplicates) decide, and whether the safety guard acts for a case
+        with a safety signal (``guardable``: no absolute referral stays; its version is ``_with_guard``)."""
         parts = self.parts
         kept, aside, away = self._resolved(applicable)
-        guardable = bool(self.safety_kinds) and not away  # no absolute referral: the guard acts for a safety signal
+        guardable = bool(self.safety_kinds) and not away
         if not kept:
             return _Decided("zorgteam", FALLBACK_URGENCY, False, (), (), (), False, (FALLBACK,), (), guardable)
         chosen = list(map(parts.__getitem__, kept))
-        # over the rules that stay: the heaviest route and urgency, each list merged in policy order without duplicates
-        # (a dict keeps the first position of a key), whether one needs consent, and the verdicts; an absolute rule
-        # that refers the case away (it always stays) decides whose task it is: then only absolute rules count
-        route = max(map(_ROUTE_OF, chosen))
+        # over the rules that stay: the heaviest route and urgency, and the verdicts; an absolute rule that refers the
+        # case away (it always stays) decides whose task it is: then only absolute rules count
         verdicts = set(map(_VERDICT_OF, [p for p in chosen if p.absolute] if away else chosen))
-        asides = self._asides
-        decided = _Decided(
-            route=_ROUTES[route],
-            urgency=_URGENCIES[max(map(_URGENCY_OF, chosen))],
-            verdict=False not in verdicts and True in verdicts,
+        return self._merged_lists(kept, aside)._replace(
+            route=_ROUTES[max(map(_ROUTE_OF, chosen))], urgency=_URGENCIES[max(map(_URGENCY_OF, chosen))],
+            verdict=False not in verdicts and True in verdicts, guardable=guardable)
+
+    def _merged_lists(self, kept: list[int], aside: list[tuple[int, int]]) -> _Decided:
+        """The parts of a decision that come from the rules ``kept`` as lists (each merged in policy order without
+        duplicates: a dict keeps the first position of a key), consent, and reasons (the heaviest route first, policy
+        order within a route); route, urgency and verdict are left for the caller."""
+        parts, asides = self.parts, self._asides
+        chosen = list(map(parts.__getitem__, kept))
+        return _Decided(
+            route="", urgency="", verdict=False,
             does=tuple(dict.fromkeys(chain.from_iterable(map(_DOES, chosen)))),
             does_not=_merged(parts, self._with_does_not, kept, _DOES_NOT),
             destinations=_merged(parts, self._with_destinations, kept, _DESTINATIONS),
             consent=any(map(_CONSENT_OF, chosen)),
-            # the heaviest route first, policy order within a route (sorted is stable)
             reasons=tuple([parts[i].reason for i in sorted(kept, key=self._heavier_first.__getitem__)]),
-            aside=tuple([asides.get(pair) or self._aside(*pair) for pair in aside]),
-            guardable=guardable,
-        )
-        return decided
+            aside=tuple([asides.get(pair) or self._aside(*pair) for pair in aside]))
 
     def _resolved(self, applicable: list[int]) -> tuple[list[int], list[tuple[int, int]], list[int]]:
         """The rules that stay after exceptions, the (set aside, by) pairs, and the absolute referrals among them."""
@@ -272,17 +273,9 @@ class Combiner:
         staying = [i for i in kept if not parts[i].lighter]
         chosen = list(map(parts.__getitem__, staying))
         by_rules = decided
-        if len(staying) < len(kept):
-            asides = self._asides
-            gone = {pair[0]: asides.get(pair) or self._aside(*pair) for pair in aside}
-            gone.update((i, self._aside(i, BY_GUARD)) for i in kept if parts[i].lighter)
-            by_rules = decided._replace(
-                does=tuple(dict.fromkeys(chain.from_iterable(map(_DOES, chosen)))),
-                does_not=_merged(parts, self._with_does_not, staying, _DOES_NOT),
-                destinations=_merged(parts, self._with_destinations, staying, _DESTINATIONS),
-                consent=any(map(_CONSENT_OF, chosen)),
-                reasons=tuple([parts[i].reason for i in sorted(staying, key=self._heavier_first.__getitem__)]),
-                aside=tuple([gone[i] for i in sorted(gone)]))
+        if len(staying) < len(kept):  # the set aside pairs of the rules and of the guard, in policy order
+            pairs = sorted([*aside, *((i, BY_GUARD) for i in kept if parts[i].lighter)])
+            by_rules = self._merged_lists(staying, pairs)
         verdicts = {p.verdict for p in chosen if p.absolute}
         return by_rules._replace(
             route=_ROUTES[max([_GUARD_ROUTE, *map(_ROUTE_OF, chosen)])],
