@@ -493,6 +493,40 @@ def test_a_referral_of_a_safety_kind_that_is_not_absolute_is_a_warning_and_the_n
     assert ("overschaduwd", "tc-huwelijksdwang-mentor") in {(f.kind, f.rule) for f in analysis.findings}
 
 
+def test_an_absolute_mentor_rule_about_a_safety_kind_fails_streng(tmp_path, capsys):
+    """A trial made its mentor rule about its own safety kind absolute ("De mentor voert zelf de gesprekken", absoluut:
+    ja) next to an absolute referral: --streng passed with 'let op' notes only, while the step stood in every case of
+    the kind. An absolute rule is never set aside, by a referral or by the safety net; controleer now warns at the
+    rule, with a case that shows it. Taken out of 'absoluut', the referral sets the rule aside and the warning goes."""
+    mentor: dict[str, Any] = {"id": "tc-huwelijksdwang-mentor", "titel": "De mentor praat", "bron": "Eigen afspraak",
+                              "absoluut": "ja", "als": {"signaal": {"soort": "huwelijksdwang"}},
+                              "dan": {"route": "mentor", "mentor_doet": ["Voer zelf de gesprekken."],
+                                      "uitleg": "De mentor kent de leerling."}}
+    directory = overlay(tmp_path / "school", forced_marriage(), [mentor, MARRIAGE_RULE])
+    analysis = analyse_policy(grenzen.load_policy(directory))
+    [finding] = [f for f in analysis.findings if f.kind == "veiligheid-vast-bij-mentor"]
+    assert finding.rule == mentor["id"] and finding.level == "waarschuwing" and finding.count > 0
+    assert "'huwelijksdwang'" in finding.message and "absoluut: ja" in finding.message and finding.case
+    advice = grenzen.load_policy(directory).advise(finding.case)
+    assert "Voer zelf de gesprekken." in advice.mentor_doet and advice.route == "extern"  # what it warns about
+    assert main(["controleer", "--streng", str(directory)]) != 0
+    assert "[veiligheid-vast-bij-mentor]" in capsys.readouterr().out
+    plain = {key: value for key, value in mentor.items() if key != "absoluut"}
+    analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "gewoon", forced_marriage(), [plain, MARRIAGE_RULE])))
+    assert not [f for f in analysis.findings if f.kind == "veiligheid-vast-bij-mentor"]
+    # under 'niet' a safety kind is no reason to keep the mentor at work: no warning
+    unless = {**mentor, "als": {"alle": [{"taak": ["oudercontact"]},
+                                         {"niet": {"signaal": {"soort": "huwelijksdwang"}}}]}}
+    analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "niet", forced_marriage(), [unless, MARRIAGE_RULE])))
+    assert not [f for f in analysis.findings if f.kind == "veiligheid-vast-bij-mentor"]
+
+
+def test_the_default_policy_has_no_absolute_mentor_rule_about_a_safety_kind():
+    """Its absolute mentor rules (signalling, first aid, referring, consulting) are about a task, never a signal."""
+    analysis = analyse_policy(grenzen.load_policy())
+    assert not [f for f in analysis.findings if f.kind == "veiligheid-vast-bij-mentor"]
+
+
 SAFETY_NET = "veiligheid-nooit-alleen-bij-mentor"
 
 

@@ -29,6 +29,10 @@ kind                       level         meaning
 ``veiligheid-niet-absoluut``
                            waarschuwing  the rules refer a safety kind, but no absolute referral takes it: the safety
                                          guard then gives the advice (at least today, mentor rules set aside)
+``veiligheid-vast-bij-mentor``
+                           waarschuwing  an absolute rule with route mentor asks for a safety signal (not under
+                                         ``niet``): nothing sets it aside, not an absolute referral, not the guard, so
+                                         its steps (and its verdict) stay in danger
 ``niet-gedekt``            waarschuwing  no rule applies: the advice is the fallback
 ``lange-zin``              waarschuwing  a text a mentor reads has a sentence of more than 20 words
 ``moeilijk-woord``         waarschuwing  ... uses a word of a short jargon list (the message gives a plainer one)
@@ -61,6 +65,7 @@ from .._collector import collector_paused
 from .._models import ROUTE_RANK, URGENCY_RANK, Advies
 from .._translate import did_you_mean
 from ..pipeline._combine import FALLBACK, SAFETY_GUARD, SAFETY_URGENCY, effective
+from ..pipeline._compile import signals_with_polarity
 from ..pipeline._layers import _label as _layer_label
 from ..pipeline._layers import layer_chain
 from ..pipeline._load import (
@@ -96,6 +101,7 @@ LEVELS = {
     "veiligheidsgroep": WARNING,
     "conflict": WARNING,
     "veiligheid-niet-absoluut": WARNING,
+    "veiligheid-vast-bij-mentor": WARNING,
     "niet-gedekt": WARNING,
     **dict.fromkeys(PLAIN_LANGUAGE, WARNING),
     "mentor-bij-gevaar": NOTE,
@@ -232,6 +238,10 @@ class _Collected:
     #: case, the weight, and (``referred_by``) the rules kept there
     referred: dict[str, tuple[Point, int]] = field(default_factory=dict)
     referred_by: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    #: the absolute mentor-route rules that ask for a safety signal, with those kinds (``_asks_for_safety``), and
+    #: (``fixed_seen``) per such rule the first case with a safety signal it applies in, and the weight
+    fixed: dict[int, list[str]] = field(default_factory=dict)
+    fixed_seen: dict[int, tuple[Point, int]] = field(default_factory=dict)
     never: set[int] = field(default_factory=set)  # the rules not yet seen applying
     unsure: set[int] = field(default_factory=set)  # the rules not yet seen changing an advice
 
@@ -260,6 +270,7 @@ def _analyse(policy: Policy, pairs: bool) -> Analysis:
         *_idle_exceptions(state),
         *_kept_findings(policy, state.kept_at_mentor, state.loaded),
         *_safety_not_absolute(state),
+        *_fixed_at_mentor(state),
         *_contradictions(state),
         *_conflicts(policy, state.conflicts, _writer_rules(policy), state.loaded, _unsafe(state)),
         *_fewer_safety_kinds(policy),
@@ -289,6 +300,8 @@ def _collect(policy: Policy, asked: list[Regel], domain: Domain, pairs: bool) ->
     state = _Collected(policy, asked, domain, [_Seen() for _ in policy.rules],
                        {item.rule.id: item for item in policy.source.rules})
     state.never, state.unsure = set(range(len(policy.rules))), set(range(len(policy.rules)))
+    state.fixed = {i: kinds for i, rule in enumerate(policy.rules) if rule.absoluut and rule.dan.route == "mentor"
+                   and (kinds := _asks_for_safety(asked[i], policy.safety_kinds))}
     judged: dict[tuple[tuple[int, ...], bool], _Judgement] = {}
     outcomes = Outcomes(policy)
     classes, state.cases = _classes(policy, domain, pairs)
@@ -299,6 +312,9 @@ def _collect(policy: Policy, asked: list[Regel], domain: Domain, pairs: bool) ->
             judgement = judged[(applicable, safety)] = _judge(policy, applicable, point, outcomes, state.unsure,
                                                               safety)
         _record(state, point, applicable, judgement)
+        if safety and state.fixed and not state.fixed.keys().isdisjoint(applicable):
+            for i in state.fixed.keys() & set(applicable):
+                _count(state.fixed_seen, i, point)
     return state
 
 
@@ -509,6 +525,33 @@ def _safety_not_absolute(state: _Collected) -> list[Finding]:
         about = next((i for i in referring if _asks_about(state.asked[i], kind)), None)
         findings.append(_at_rule_or_kind(state, about, kind, "veiligheid-niet-absoluut", message, point, weight))
     return findings
+
+
+def _fixed_at_mentor(state: _Collected) -> list[Finding]:
+    """``veiligheid-vast-bij-mentor``: an absolute rule with route mentor that asks for a safety signal and applies in
+    a case with one. An absolute rule is never set aside: an absolute referral and the safety guard leave its steps,
+    and its 'taak hoort bij de mentor', in place (a trial: "De mentor voert zelf de gesprekken", absolute, passed
+    --streng with notes only, and with taak_hoort_bij_mentor made an abuse inquiry the mentor's task)."""
+    rules, findings = state.policy.rules, []
+    for index, (point, weight) in sorted(state.fixed_seen.items()):
+        rule = rules[index]
+        kinds = ", ".join(f"'{kind}'" for kind in state.fixed[index])
+        verdict = " en dat de taak bij de mentor hoort" if rule.dan.taak_hoort_bij_mentor is True else ""
+        message = (f"deze regel is absoluut en houdt de mentor aan het werk bij veiligheidssignaal {kinds} "
+                   f"({_situations(weight)}). Een absolute regel gaat nooit opzij: niet voor een absolute "
+                   f"doorverwijzing en niet voor het vangnet '{SAFETY_GUARD.regel}'. Dus blijven de stappen van deze "
+                   f"regel{verdict} staan, ook bij gevaar. Haal 'absoluut: ja' weg. Moet de mentor bij gevaar toch "
+                   "iets doen, zoals signaleren of eerste opvang? Laat de regel dan over die taak gaan, niet over het "
+                   "signaal")
+        findings.append(_at(state.loaded[rule.id], "veiligheid-vast-bij-mentor", message, state.policy, point, weight))
+    return findings
+
+
+def _asks_for_safety(rule: Regel, safety: frozenset[str]) -> list[str]:
+    """The safety kinds that a signal condition of ``rule`` asks for (not under ``niet``; a condition without kinds
+    asks for any kind), sorted."""
+    return sorted({kind for block, positive in signals_with_polarity(rule.als) if positive
+                   for kind in (safety if block.soort is None else safety.intersection(block.soort))})
 
 
 def _never_applies(state: _Collected) -> list[Finding]:
