@@ -238,12 +238,17 @@ class _Collected:
     #: case, the weight, and (``referred_by``) the rules kept there
     referred: dict[str, tuple[Point, int]] = field(default_factory=dict)
     referred_by: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    #: the absolute mentor-route rules that ask for a safety signal, with those kinds (``_asks_for_safety``), and
-    #: (``fixed_seen``) per such rule the first case with a safety signal it applies in, and the weight
+    #: the absolute mentor-route rules that ask for a safety signal, with those kinds (``_asks_for_safety``; set at
+    #: once), and (``fixed_seen``) per such rule the first case with a safety signal it applies in, and the weight
     fixed: dict[int, list[str]] = field(default_factory=dict)
     fixed_seen: dict[int, tuple[Point, int]] = field(default_factory=dict)
     never: set[int] = field(default_factory=set)  # the rules not yet seen applying
     unsure: set[int] = field(default_factory=set)  # the rules not yet seen changing an advice
+
+    def __post_init__(self) -> None:
+        self.fixed = {i: kinds for i, rule in enumerate(self.policy.rules) if rule.absoluut
+                      and rule.dan.route == "mentor" and (kinds := _asks_for_safety(self.asked[i],
+                                                                                    self.policy.safety_kinds))}
 
 
 def analyse_policy(policy: Policy, pairs: bool = True) -> Analysis:
@@ -300,8 +305,6 @@ def _collect(policy: Policy, asked: list[Regel], domain: Domain, pairs: bool) ->
     state = _Collected(policy, asked, domain, [_Seen() for _ in policy.rules],
                        {item.rule.id: item for item in policy.source.rules})
     state.never, state.unsure = set(range(len(policy.rules))), set(range(len(policy.rules)))
-    state.fixed = {i: kinds for i, rule in enumerate(policy.rules) if rule.absoluut and rule.dan.route == "mentor"
-                   and (kinds := _asks_for_safety(asked[i], policy.safety_kinds))}
     judged: dict[tuple[tuple[int, ...], bool], _Judgement] = {}
     outcomes = Outcomes(policy)
     classes, state.cases = _classes(policy, domain, pairs)
@@ -312,9 +315,6 @@ def _collect(policy: Policy, asked: list[Regel], domain: Domain, pairs: bool) ->
             judgement = judged[(applicable, safety)] = _judge(policy, applicable, point, outcomes, state.unsure,
                                                               safety)
         _record(state, point, applicable, judgement)
-        if safety and state.fixed and not state.fixed.keys().isdisjoint(applicable):
-            for i in state.fixed.keys() & set(applicable):
-                _count(state.fixed_seen, i, point)
     return state
 
 
@@ -397,6 +397,9 @@ def _summary(side: list[tuple[int, ...]], signals: Signals, numbers: dict[_SideK
 
 def _record(state: _Collected, point: Point, applicable: tuple[int, ...], judgement: _Judgement) -> None:
     """Add one enumerated case and its judgement to what was collected."""
+    if state.fixed and point.safety and not state.fixed.keys().isdisjoint(applicable):
+        for i in state.fixed.keys() & set(applicable):
+            _count(state.fixed_seen, i, point)
     if judgement.guarded or judgement.slow is not None:
         kind = next(s["soort"] for s in point.case["signalen"] if s["soort"] in state.policy.safety_kinds)
         if judgement.slow is None and judgement.referred:  # the guard took a referral that is not absolute
