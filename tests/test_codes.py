@@ -147,7 +147,7 @@ def test_a_name_in_a_rule_file_in_capitals_or_with_accents_gets_its_plain_spelli
     with pytest.raises(PolicyError) as info:
         grenzen.load_policy(with_theme(tmp_path, dump({"thema": "C", "regels": [{**GOOD, "id": "b", "als": cond}]})))
     [problem] = [p for p in info.value.problems if p.code == "ongeldige-naam"]
-    assert problem.fix.startswith("gebruik kleine letters") and problem.fix.endswith(f"; {hint}" if hint else "beginnen)")
+    assert problem.fix.startswith("gebruik kleine letters") and problem.fix.endswith(f"; {hint}" if hint else "beginnen); hoogstens 60 tekens")
 
 
 def test_a_rule_id_in_capitals_is_spelled_as_an_id_with_its_dashes(tmp_path):
@@ -156,7 +156,7 @@ def test_a_rule_id_in_capitals_is_spelled_as_an_id_with_its_dashes(tmp_path):
     with pytest.raises(PolicyError) as info:
         grenzen.load_policy(with_theme(tmp_path, dump({"thema": "C", "regels": [rule]})))
     rule_says = ("gebruik kleine letters, cijfers en '_', en begin met een letter (een regel-id mag ook '-' hebben en "
-                 "met een cijfer beginnen)")
+                 "met een cijfer beginnen); hoogstens 80 tekens")
     assert [p.fix for p in info.value.problems if p.code == "ongeldige-naam"] == [
         f"{rule_says}; bedoel je 'school-regel'?", f"{rule_says}; bedoel je 'goed-genoeg'?"]
 

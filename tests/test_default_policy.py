@@ -177,7 +177,7 @@ def test_legal_duties_need_no_consent_and_referrals_do(policy):
 def test_no_advice_for_a_student_of_18_or_older_calls_the_student_a_minor(policy):
     """A trial: a case of a student of 19 with sexting got the reason "Naaktbeelden van een minderjarige leerling
     gedeeld". A rule that applies at any age names no age in its title; a rule only for minors asks for the age."""
-    titles = set()
+    titles: set[str] = set()
     for kind, task, severity in itertools.product(policy.vocabulary.signalen, policy.vocabulary.taken, SEVERITIES):
         advice = policy.advise({"taak": task, "leeftijd": 19, "signalen": [{"soort": kind, "ernst": severity}]})
         titles.update(reason.titel for reason in advice.redenen)

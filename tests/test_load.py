@@ -457,3 +457,27 @@ def test_overlay_problems_are_located_at_the_laag_key(tmp_path):
                                        encoding="utf-8")
     problem = only(problems_of(overlay), "'pesten' staat al in de signalen")
     assert (problem.line, problem.column) == (3, 3)
+
+
+@pytest.mark.parametrize("broken", ["soort: intern", "{"])
+def test_a_broken_agreements_file_is_reported_without_a_problem_per_rule_that_names_it(tmp_path, broken):
+    """A typo in afspraken.yaml ('soort: internn', a trial's kind) gave its own problems and then one 'onbekende
+    bestemming ... voeg toe aan afspraken.yaml' per referral in every theme file (216 in all on the default policy):
+    the destinations were there, the file just did not read. And 'soort' was told to use lowercase letters."""
+    referring = {**GOOD, "dan": {**GOOD["dan"], "verwijzen_naar": ["zc"], "toestemming": "ja"}}
+    directory = write_policy(tmp_path / "regels", [referring, {**referring, "id": "ook"}], agreements=AGREEMENTS)
+    path = directory / "afspraken.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("soort: intern", broken.replace("intern", "internn")),
+                    encoding="utf-8")
+    problems = problems_of(directory)
+    assert problems and all(p.file.endswith("afspraken.yaml") for p in problems), [str(p) for p in problems]
+    if broken != "{":
+        assert problems[0].message == "ongeldige waarde voor 'soort'" and "kies uit intern, extern" in problems[0].fix
+
+
+def test_a_name_too_long_is_told_its_limit(tmp_path):
+    """A trial's rule id of 90 characters got "ongeldige naam" and a fix about letters, not about the length."""
+    directory = write_policy(tmp_path / "regels", [{**GOOD, "id": "r" * 81}])
+    problem = only(problems_of(directory), "ongeldige naam bij 'id'")
+    assert problem.fix.endswith("hoogstens 80 tekens")
+    assert grenzen.load_policy(write_policy(tmp_path / "goed", [{**GOOD, "id": "r" * 80}])).rules[0].id == "r" * 80

@@ -39,7 +39,7 @@ PYDANTIC: dict[str, Wording] = {
     "string_pattern_mismatch": Wording(
         "ongeldige-naam", "ongeldige tekens of lengte", "ongeldige naam bij {name}",
         "gebruik kleine letters, cijfers en '_', en begin met een letter (een regel-id mag ook '-' hebben en met "
-        "een cijfer beginnen)"),
+        "een cijfer beginnen){length}"),
     "int_parsing": _INTEGER, "int_type": _INTEGER, "int_from_float": _INTEGER,
     "bool_parsing": _BOOL, "bool_type": _BOOL,
     "greater_than_equal": Wording("te-klein", "moet minstens {ge} zijn", "{name} moet minstens {ge} zijn",
@@ -68,8 +68,17 @@ def wording(kind: str) -> Wording:
 
 
 def context(error: Any) -> dict[str, str]:
-    """A pydantic error's context as plain text: ``'a' or 'b'`` becomes ``a, b``."""
-    return {k: str(v).replace("'", "").replace(" or ", ", ") for k, v in (error.get("ctx") or {}).items()}
+    """A pydantic error's context as plain text: ``'a' or 'b'`` becomes ``a, b``; with a pattern, ``length``: what a
+    name pattern allows (``{0,59}$``: "; hoogstens 60 tekens"; a trial's id of 90 characters got no word about its
+    length), or nothing."""
+    ctx = {k: str(v).replace("'", "").replace(" or ", ", ") for k, v in (error.get("ctx") or {}).items()}
+    if "pattern" in ctx:
+        found = _LIMIT.search(ctx["pattern"])
+        ctx["length"] = f"; hoogstens {int(found[1]) + 1} tekens" if found else ""
+    return ctx
+
+
+_LIMIT = re.compile(r"\{0,(\d+)\}\$$")  # the last part of a name pattern: one first character, then up to N more
 
 
 def fill(template: str, **values: Any) -> str:

@@ -127,6 +127,7 @@ def layered_source(layers: Sequence[str | Path]) -> Source:
         merged.themes.update(layer.themes)
         merged.broken_ids |= layer.broken_ids
         merged.unread_rules = merged.unread_rules or layer.unread_rules
+        merged.agreements_unread = merged.agreements_unread or layer.agreements_unread
         merged.layers.append(BeleidInfo(naam=header.naam, versie=layer.version))
         names.append(header.naam)
         merged.directory = path

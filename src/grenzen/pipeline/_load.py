@@ -66,6 +66,9 @@ class Source:
     rule_layers: dict[str, str] = field(default_factory=dict)  # rule id -> layer label, for overlay policies
     agreements_file: str | None = None  # the afspraken.yaml in use (None: the directory has none)
     agreements_located: Located | None = field(default=None, repr=False)
+    #: an afspraken.yaml could not be read or did not parse: its own problems are reported, and what rules name in it
+    #: (destinations, who gives consent) is not checked against an empty one (a typo there gave 200 more problems)
+    agreements_unread: bool = False
 
 
 def rule_files(directory: Path) -> list[Path]:
@@ -131,11 +134,13 @@ def load_source(directory: Path) -> Source:
         located = read_located(path, shown, source.problems)
         if located is None:
             source.unread_rules = source.unread_rules or path.name not in (VOCABULARY_FILE, AGREEMENTS_FILE)
+            source.agreements_unread = source.agreements_unread or path.name == AGREEMENTS_FILE
             continue
         if path.name == VOCABULARY_FILE:
             source.vocabulary = parse_model(Woordenlijst, located.data, located, shown, source.problems)
         elif path.name == AGREEMENTS_FILE:
-            source.agreements = parse_model(Afspraken, located.data, located, shown, source.problems) or Afspraken()
+            agreements = parse_model(Afspraken, located.data, located, shown, source.problems)
+            source.agreements, source.agreements_unread = agreements or Afspraken(), agreements is None
             source.agreements_file, source.agreements_located = shown, located
         else:
             _read_theme(source, located, shown)

@@ -7,7 +7,7 @@ closed set of keys (``Voorwaarde``); there are no expressions and no eval.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
 from pydantic_core import PydanticCustomError
@@ -232,7 +232,7 @@ class Bestemming(_File):
     """A destination of referral: a role in the school or an external partner."""
 
     naam: Text
-    soort: Annotated[str, Field(pattern=r"^(intern|extern)$")]
+    soort: Literal["intern", "extern"]
     omschrijving: Text | None = None
     bron: Text | None = None
 

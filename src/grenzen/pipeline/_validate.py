@@ -110,6 +110,8 @@ def _check_rule(item: LoadedRule, source: Source, blocks: Blocks) -> Iterator[Pr
         yield _at(item, ("als",), "onder 'niet' mag een signaal hoogstens één grens hebben",
                   "splits de regel, of gebruik alleen ernst_minstens, ernst_hoogstens of duur_minstens_weken",
                   "niet-met-twee-grenzen")
+    if source.agreements_unread:  # its own problems come first; nothing is known of what it holds
+        return
     yield from _check_destinations(item, source)
     if item.rule.dan.toestemming and source.agreements.toestemming is None:
         yield _at(item, ("dan", "toestemming"), "toestemming is nodig, maar afspraken.yaml regelt niet wie die geeft",

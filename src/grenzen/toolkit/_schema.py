@@ -478,10 +478,6 @@ def _rules_of_the_loader(schema: dict[str, Any]) -> None:
                 _one_or_many(defs[block]["properties"][key])
     if "Signaalterm" in defs:
         defs["Signaalterm"]["dependentRequired"] = {"ernst_bron": ["ernst"]}
-    if "Bestemming" in defs:
-        kind = defs["Bestemming"]["properties"]["soort"]
-        kind.pop("pattern")
-        kind["enum"] = ["intern", "extern"]
 
 
 def _one_or_many(prop: dict[str, Any]) -> None:
