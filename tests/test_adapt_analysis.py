@@ -548,4 +548,4 @@ def test_a_counterexample_that_names_the_safety_net_passes_when_pasted_as_an_exa
     mended = {**example, "casus": {**finding.case, "signalen": [{"soort": "huwelijksdwang", "ernst": "acuut"}]}}
     (directory / "voorbeelden" / "vangnet.yaml").write_text(_dump({"voorbeelden": [mended]}), encoding="utf-8")
     [outcome] = run_tests(directory).outcomes  # where the net does not fire, the example says so
-    assert any("veiligheid-nooit-alleen-bij-mentor" in d and "deden niet mee" in d for d in outcome.differences)
+    assert any("veiligheid-nooit-alleen-bij-mentor" in d and "deed niet mee" in d for d in outcome.differences)

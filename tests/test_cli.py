@@ -120,7 +120,13 @@ def test_test_command_reports_failures(tmp_path, capsys):
     assert main(["test", str(directory)]) == 1
     out = capsys.readouterr().out
     assert "MISLUKT" in out and "fout" in out and "route: verwacht extern, kreeg mentor" in out
-    assert "regels: x" in out and out.strip().endswith("1 geslaagd, 1 mislukt")
+    assert "het advies kwam van: x" in out and out.strip().endswith("1 geslaagd, 1 mislukt")
+    # a rule expected that did not apply: one 'regels:' line, and what the advice came from under another name
+    (directory / "voorbeelden" / "v.yaml").write_text(
+        "voorbeelden:\n  - {naam: mist, casus: {taak: t2}, verwacht: {regels: [x]}}\n", encoding="utf-8")
+    assert main(["test", str(directory)]) == 1
+    out = capsys.readouterr().out
+    assert out.count("regels:") == 1 and "regels: x deed niet mee" in out and "het advies kwam van: " in out
 
 
 def test_usage_errors_are_dutch(capsys):

@@ -243,7 +243,7 @@ def test_a_misspelt_rule_id_in_an_example_says_so(school, capsys):
     assert main(["test", str(school)]) == 1
     out = capsys.readouterr().out
     assert f"de regel '{_scaffold.RULE_ID}x' bestaat niet in dit beleid; bedoel je '{_scaffold.RULE_ID}'?" in out
-    assert "deden niet mee" not in out
+    assert "niet mee" not in out
 
 
 def test_a_severity_band_of_one_severity_reads_as_that_severity():

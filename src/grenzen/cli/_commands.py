@@ -121,8 +121,9 @@ def run_test(args: argparse.Namespace) -> int:
         print(f"MISLUKT {outcome.file}:{outcome.line}: {outcome.name}")
         for difference in outcome.differences:
             print(f"    {difference}")
-        if outcome.advice is not None:
-            print("    regels: " + ", ".join(r.regel for r in outcome.advice.redenen))
+        if outcome.advice is not None:  # what the advice came from (beside a difference about 'regels': a trial read
+            # two 'regels:' lines as one)
+            print("    het advies kwam van: " + ", ".join(r.regel for r in outcome.advice.redenen))
     minimum: float | None = args.minimaal_dekking
     if args.dekking or minimum is not None:
         print(coverage_text(report))

@@ -171,7 +171,9 @@ def _run_one(policy: Policy, example: Voorbeeld, examples: ExampleFile, index: i
                                        + (f"; bedoel je '{near}'?" if near else ""))
     missing_rules = [r for r in want.regels if r not in applied and (r in ids or r in RESERVED_IDS)]
     if missing_rules:
-        outcome.differences.append(f"regels: {', '.join(missing_rules)} deden niet mee")
+        did = "deed" if len(missing_rules) == 1 else "deden"
+        outcome.differences.append(f"regels: {', '.join(missing_rules)} {did} niet mee (niet van toepassing, of opzij "
+                                   "gezet)")
     aside = {o.regel for o in advice.opzij_gezet}
     missing_aside = [r for r in want.opzij_gezet if r not in aside and r in ids]
     if missing_aside:
