@@ -466,18 +466,22 @@ def test_a_conflict_at_a_rule_about_a_safety_kind_never_says_to_set_the_other_ru
                              in f.message for f in conflicts), [f.message for f in conflicts]
 
 
+#: a school's mentor rule about its own safety kind, and its referral (neither absolute): what trials wrote
+MENTOR_TALKS: dict[str, Any] = {"id": "tc-huwelijksdwang-mentor", "titel": "De mentor praat", "bron": "Eigen afspraak",
+                                "als": {"signaal": {"soort": "huwelijksdwang"}},
+                                "dan": {"route": "mentor", "mentor_doet": ["Voer zelf de gesprekken."],
+                                        "uitleg": "De mentor kent de leerling."}}
+REFERRAL: dict[str, Any] = {"id": "tc-huwelijksdwang", "titel": "Huwelijksdwang naar het zorgteam", "bron": "Meldcode",
+                            "als": {"signaal": {"soort": "huwelijksdwang"}},
+                            "dan": {"route": "zorgteam", "urgentie": "vandaag", "uitleg": "Het zorgteam."}}
+
+
 def test_a_referral_of_a_safety_kind_that_is_not_absolute_is_a_warning_and_the_net_drops_the_mentor_steps(tmp_path):
     """A trial followed controleer's messages: it added a zorgteam rule (not absolute) for its own safety kind beside
     its mentor rule "De mentor voert zelf de gesprekken", and --streng said "In orde" while 27,360 situations kept that
     step next to the referral. Now the safety net takes such a referral over (the mentor rule goes aside), and
     controleer says the kind has no absolute referral; made absolute, the referral sets the mentor rule aside itself."""
-    mentor: dict[str, Any] = {"id": "tc-huwelijksdwang-mentor", "titel": "De mentor praat", "bron": "Eigen afspraak",
-                              "als": {"signaal": {"soort": "huwelijksdwang"}},
-                              "dan": {"route": "mentor", "mentor_doet": ["Voer zelf de gesprekken."],
-                                      "uitleg": "De mentor kent de leerling."}}
-    referral: dict[str, Any] = {"id": "tc-huwelijksdwang", "titel": "Huwelijksdwang naar het zorgteam",
-                                "bron": "Meldcode", "als": {"signaal": {"soort": "huwelijksdwang"}},
-                                "dan": {"route": "zorgteam", "urgentie": "vandaag", "uitleg": "Het zorgteam."}}
+    mentor, referral = MENTOR_TALKS, REFERRAL
     directory = overlay(tmp_path / "school", forced_marriage(), [mentor, referral])
     analysis = analyse_policy(grenzen.load_policy(directory))
     [finding] = [f for f in analysis.findings if f.kind == "veiligheid-niet-absoluut"]
@@ -493,15 +497,24 @@ def test_a_referral_of_a_safety_kind_that_is_not_absolute_is_a_warning_and_the_n
     assert ("overschaduwd", "tc-huwelijksdwang-mentor") in {(f.kind, f.rule) for f in analysis.findings}
 
 
+def test_a_rule_the_safety_net_makes_idle_is_shadowed_by_the_net_not_by_the_rule_it_set_aside(tmp_path):
+    """A trial: a mentor rule and a referral (neither absolute) about a school's safety kind were each 'overschaduwd'
+    by the other ("waar hij geldt, geven 'tc-huwelijksdwang-mentor' al hetzelfde"), while the net gave the advice and
+    had set the mentor rule aside."""
+    mentor, referral = MENTOR_TALKS, REFERRAL
+    analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "school", forced_marriage(), [mentor, referral])))
+    shadowed = {f.rule: f.message for f in analysis.findings if f.kind == "overschaduwd"}
+    assert set(shadowed) == {mentor["id"], referral["id"]}
+    assert all(f"het vangnet '{SAFETY_NET}'" in message for message in shadowed.values())
+    assert f"'{mentor['id']}'" not in shadowed[referral["id"]]
+
+
 def test_an_absolute_mentor_rule_about_a_safety_kind_fails_streng(tmp_path, capsys):
     """A trial made its mentor rule about its own safety kind absolute ("De mentor voert zelf de gesprekken", absoluut:
     ja) next to an absolute referral: --streng passed with 'let op' notes only, while the step stood in every case of
     the kind. An absolute rule is never set aside, by a referral or by the safety net; controleer now warns at the
     rule, with a case that shows it. Taken out of 'absoluut', the referral sets the rule aside and the warning goes."""
-    mentor: dict[str, Any] = {"id": "tc-huwelijksdwang-mentor", "titel": "De mentor praat", "bron": "Eigen afspraak",
-                              "absoluut": "ja", "als": {"signaal": {"soort": "huwelijksdwang"}},
-                              "dan": {"route": "mentor", "mentor_doet": ["Voer zelf de gesprekken."],
-                                      "uitleg": "De mentor kent de leerling."}}
+    mentor = {**MENTOR_TALKS, "absoluut": "ja"}
     directory = overlay(tmp_path / "school", forced_marriage(), [mentor, MARRIAGE_RULE])
     analysis = analyse_policy(grenzen.load_policy(directory))
     [finding] = [f for f in analysis.findings if f.kind == "veiligheid-vast-bij-mentor"]
@@ -511,8 +524,8 @@ def test_an_absolute_mentor_rule_about_a_safety_kind_fails_streng(tmp_path, caps
     assert "Voer zelf de gesprekken." in advice.mentor_doet and advice.route == "extern"  # what it warns about
     assert main(["controleer", "--streng", str(directory)]) != 0
     assert "[veiligheid-vast-bij-mentor]" in capsys.readouterr().out
-    plain = {key: value for key, value in mentor.items() if key != "absoluut"}
-    analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "gewoon", forced_marriage(), [plain, MARRIAGE_RULE])))
+    analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "gewoon", forced_marriage(),
+                                                          [MENTOR_TALKS, MARRIAGE_RULE])))
     assert not [f for f in analysis.findings if f.kind == "veiligheid-vast-bij-mentor"]
     # under 'niet' a safety kind is no reason to keep the mentor at work: no warning
     unless = {**mentor, "als": {"alle": [{"taak": ["oudercontact"]},

@@ -575,7 +575,7 @@ def _shadowed(state: _Collected) -> list[Finding]:
     for index, (rule, seen) in enumerate(zip(state.policy.rules, state.seen, strict=True)):
         if seen.applies is None or seen.changes or seen.idle is None or index in replaced:
             continue
-        by = ", ".join(f"'{r}'" for r in seen.idle_by)
+        by = ", ".join(f"het vangnet '{r}'" if r == SAFETY_GUARD.regel else f"'{r}'" for r in seen.idle_by)
         findings.append(_at(state.loaded[rule.id], "overschaduwd",
                             f"de regel verandert nooit een advies: waar hij geldt, geven {by} al hetzelfde "
                             "of zetten hem opzij", state.policy, seen.idle))
@@ -688,11 +688,15 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point, outcomes: 
         changers, idle = set(), {}
         whole = outcomes.of(applicable, safety)
         guarded, verdict = whole.guarded, whole.verdict
+        # who gives the advice without it: the guard first where it acts, not the rules it sets aside (a trial: a
+        # mentor rule the guard set aside was "shadowed" by the referral and the mentor rule named each other)
+        givers = [SAFETY_GUARD.regel] if guarded else []
         for i in sorted(asked):
             if outcomes.of(tuple(j for j in applicable if j != i), safety).decision != whole.decision:
                 changers.add(i)
             else:
-                idle[i] = [rules[j].id for j in kept if j != i][:3]
+                idle[i] = [*givers, *(rules[j].id for j in kept if j != i and not (guarded and j in outcomes.lighter))
+                           ][:3]
     elif safety or away:
         guarded, verdict = outcomes.decided(kept, safety)
     # the rules whose lists and say are in the advice: next to the guard, not the ones it set aside (``_combine``)
