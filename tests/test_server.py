@@ -712,7 +712,9 @@ def test_grenzen_serve_reloads_on_sighup(tmp_path, workers):
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
-    assert "Beleid herladen" in err and err.count("Beleid geladen: ") == workers
+    # each worker process says what it serves when it starts: as many as uvicorn started (a CI run under load saw a
+    # worker that missed its health ping restarted by uvicorn, and three for two workers)
+    assert "Beleid herladen" in err and err.count("Beleid geladen: ") == err.count("Started server process") >= workers
 
 
 @pytest.mark.parametrize("method, path", [("POST", "/v1/advies"), ("POST", "/v1/wat-als"), ("GET", "/v1/beleid")])
