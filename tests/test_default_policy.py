@@ -182,3 +182,16 @@ def test_no_advice_for_a_student_of_18_or_older_calls_the_student_a_minor(policy
         advice = policy.advise({"taak": task, "leeftijd": 19, "signalen": [{"soort": kind, "ernst": severity}]})
         titles.update(reason.titel for reason in advice.redenen)
     assert len(titles) > 50 and not [title for title in titles if "minderjarig" in title.lower()]
+
+
+def test_an_advice_says_when_to_call_112_once(policy):
+    """A trial: an acute case with two safety signals told the mentor "Bel 112 als de leerling nu in gevaar is." and
+    "Bel 112 als de leerling of iemand anders nu in gevaar is."; the rules now say it in the same words, so the advice
+    has it once (steps for a particular danger, such as a weapon, stay beside it)."""
+    tasks = list(policy.vocabulary.taken)[:6]
+    for first, second in itertools.combinations(policy.vocabulary.signalen, 2):
+        for task in tasks:
+            advice = policy.advise({"taak": task, "leeftijd": 14, "signalen": [
+                {"soort": first, "ernst": "acuut"}, {"soort": second, "ernst": "acuut"}]})
+            danger = [step for step in advice.mentor_doet if step.startswith("Bel 112") and "gevaar" in step]
+            assert len(danger) <= 1, (first, second, task, danger)
