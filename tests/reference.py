@@ -181,7 +181,9 @@ def _fields(agreements: Afspraken, case: Casus, kept: list[Regel], aside: list[d
     else:
         verdicts = [r.dan.taak_hoort_bij_mentor for r in kept]
     destinations = {k: v.naam for k, v in agreements.bestemmingen.items()}
-    consent = _consent(agreements, case) if any(r.dan.toestemming for r in kept) else None
+    # consent when a rule asks it and no absolute rule says 'toestemming: nee' (a duty or right to report)
+    asks = any(r.dan.toestemming for r in kept) and not any(r.absoluut and r.dan.toestemming is False for r in kept)
+    consent = _consent(agreements, case) if asks else None
     by_route = sorted(kept, key=lambda r: -ROUTES.index(r.dan.route))  # stable: policy order within a route
     return {
         "route": max((r.dan.route for r in kept), key=ROUTES.index),

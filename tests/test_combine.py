@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import write_policy
+from strategies import AGREEMENTS, write_policy
 
 import grenzen
 from grenzen.pipeline._combine import _resolve, effective
@@ -64,6 +64,21 @@ def test_no_consent_when_no_rule_needs_it(basis):
 
 def _rule(rid, cond, route="mentor", **dan):
     return {"id": rid, "titel": rid, "bron": "b", "als": cond, "dan": {"route": route, "uitleg": "u", **dan}}
+
+
+def test_an_absolute_duty_to_report_asks_no_consent_beside_a_referral_that_would(tmp_path):
+    """Two trials: "Toestemming nodig van: ouders" beside "Voor een melding bij Veilig Thuis is geen toestemming nodig"
+    (a child with a suspicion of domestic violence and a divorce). An absolute rule with 'toestemming: nee' (a duty or
+    right to report) stays: the advice asks no consent. A rule without 'absoluut' that says 'nee' does not decide."""
+    referral = _rule("verwijzen", {"taak": "t1"}, "zorgteam", toestemming="ja")
+    report = _rule("melden", {"signaal": {"soort": "a"}}, "extern", toestemming="nee")
+    case = {"taak": "t1", "leeftijd": 10, "signalen": [{"soort": "a", "ernst": "ernstig"}]}
+    plain = grenzen.load_policy(write_policy(tmp_path / "gewoon", [referral, report], agreements=AGREEMENTS))
+    assert plain.advise(case).toestemming == "ouders"
+    absolute = grenzen.load_policy(write_policy(tmp_path / "absoluut", [referral, {**report, "absoluut": "ja"}],
+                                                agreements=AGREEMENTS))
+    assert absolute.advise(case).toestemming is None
+    assert absolute.advise({**case, "signalen": []}).toestemming == "ouders"  # without the report: asked
 
 
 def test_nothing_applies_gives_zorgteam_never_mentor(tmp_path):

@@ -169,6 +169,12 @@ def test_legal_duties_need_no_consent_and_referrals_do(policy):
     meldcode = policy.advise({"taak": "signaleren", "leeftijd": 14,
                               "signalen": [{"soort": "vermoeden_huiselijk_geweld", "ernst": "matig"}]})
     assert meldcode.toestemming is None
+    # also beside a referral that asks consent (two trials: "Toestemming nodig van: ouders" next to the meldrecht)
+    for case in ({"leeftijd": 11, "taak": "doorverwijzen", "eerdere_aanpak": {"weken": 8, "effect": "geen"},
+                  "signalen": [{"soort": "vermoeden_huiselijk_geweld", "ernst": "ernstig"}]},
+                 {"leeftijd": 10, "taak": "signaleren", "signalen": [
+                     {"soort": "vermoeden_huiselijk_geweld", "ernst": "ernstig"}, {"soort": "scheiding", "ernst": "ernstig"}]}):
+        assert policy.advise(case).toestemming is None, case
     for age, who in ((10, "ouders"), (14, "ouders en leerling"), (17, "leerling")):
         advice = policy.advise({"taak": "signaleren", "leeftijd": age, "signalen": [{"soort": "somberheid_angst", "ernst": "ernstig"}]})
         assert advice.toestemming and who in advice.toestemming, (age, advice.toestemming)

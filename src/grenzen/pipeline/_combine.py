@@ -126,6 +126,7 @@ class _Part:
     does_not: dict[str, None]
     destinations: dict[str, None]
     consent: bool
+    withholds: bool  # an absolute rule with 'toestemming: nee' (a duty or right to report): no consent is asked with it
     sets_aside: frozenset[int]
     absolute: bool
     away: bool  # refers_away: sets aside the non-absolute mentor-route rules that apply with it
@@ -136,6 +137,7 @@ _ROUTE_OF = attrgetter("route")
 _URGENCY_OF = attrgetter("urgency")
 _VERDICT_OF = attrgetter("verdict")
 _CONSENT_OF = attrgetter("consent")
+_WITHHOLDS = attrgetter("withholds")
 _DOES = attrgetter("does")
 _DOES_NOT = attrgetter("does_not")
 _DESTINATIONS = attrgetter("destinations")
@@ -166,6 +168,7 @@ class Combiner:
                 does_not=dict.fromkeys(r.dan.mentor_doet_niet),
                 destinations=dict.fromkeys(names[n].naam if n in names else n for n in r.dan.verwijzen_naar),
                 consent=bool(r.dan.toestemming),
+                withholds=r.absoluut and r.dan.toestemming is False,
                 sets_aside=frozenset(index[t] for t in r.zet_opzij if t in index),
                 absolute=r.absoluut,
                 away=refers_away(r),
@@ -233,7 +236,10 @@ class Combiner:
     def _merged_lists(self, kept: list[int], aside: list[tuple[int, int]]) -> _Decided:
         """The parts of a decision that come from the rules ``kept`` as lists (each merged in policy order without
         duplicates: a dict keeps the first position of a key), consent, and reasons (the heaviest route first, policy
-        order within a route); route, urgency and verdict are left for the caller."""
+        order within a route); route, urgency and verdict are left for the caller. Consent is asked when a rule asks it
+        and no absolute rule says 'toestemming: nee': a report under a duty or right to report (meldcode) needs none,
+        and asking the parents first can put the student in danger (two trials: "Toestemming nodig van: ouders" beside
+        "Voor een melding bij Veilig Thuis is geen toestemming nodig")."""
         parts, asides = self.parts, self._asides
         chosen = list(map(parts.__getitem__, kept))
         return _Decided(
@@ -241,7 +247,7 @@ class Combiner:
             does=tuple(dict.fromkeys(chain.from_iterable(map(_DOES, chosen)))),
             does_not=_merged(parts, self._with_does_not, kept, _DOES_NOT),
             destinations=_merged(parts, self._with_destinations, kept, _DESTINATIONS),
-            consent=any(map(_CONSENT_OF, chosen)),
+            consent=any(map(_CONSENT_OF, chosen)) and not any(map(_WITHHOLDS, chosen)),
             reasons=tuple([parts[i].reason for i in sorted(kept, key=self._heavier_first.__getitem__)]),
             aside=tuple([asides.get(pair) or self._aside(*pair) for pair in aside]))
 

@@ -160,7 +160,7 @@ class Outcomes:
             chosen = [parts[i] for i in kept]
             route = max((p.route for p in chosen), default=_MENTOR)
             away = guarded or any(p.away for p in chosen)
-            consent = any(p.consent for p in chosen) and self.consent_known
+            consent = any(p.consent for p in chosen) and not any(p.withholds for p in chosen) and self.consent_known
             # an absolute rule that refers the case away (or the guard, as one) decides whose task it is: only absolute
             # rules count then
             verdicts = {p.verdict for p in chosen if p.absolute or not away}
