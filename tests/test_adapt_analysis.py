@@ -534,6 +534,28 @@ def test_an_absolute_mentor_rule_about_a_safety_kind_fails_streng(tmp_path, caps
     assert not [f for f in analysis.findings if f.kind == "veiligheid-vast-bij-mentor"]
 
 
+def test_a_step_said_the_other_way_round_is_a_contradiction(tmp_path):
+    """A trial: a school's zorgteam rule told the mentor "Spreek de pleger zelf aan." beside "Spreek de pleger niet zelf
+    aan." and --streng said "In orde": tegenstrijdig only found the same sentence in both lists. Now a step is matched
+    without case, punctuation and 'niet'/'geen'/'nooit'; two rules that both say not to do something agree."""
+    family = {"id": "tc-familie", "titel": "De mentor praat met de familie", "bron": "Eigen afspraak",
+              "als": {"signaal": {"soort": "huwelijksdwang"}},
+              "dan": {"route": "zorgteam", "urgentie": "vandaag", "mentor_doet": ["neem contact op met de familie"],
+                      "uitleg": "Het zorgteam, met de mentor."}}
+    perpetrator = {"id": "tc-pleger", "titel": "De mentor spreekt de pleger aan", "bron": "Eigen afspraak",
+                   "als": {"signaal": {"soort": "huwelijksdwang"}},
+                   "dan": {"route": "zorgteam", "urgentie": "vandaag", "uitleg": "Het zorgteam.",
+                           "mentor_doet": ["Spreek de pleger zelf aan.", "Spreek de pleger niet zelf aan!"]}}
+    analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "school", forced_marriage(),
+                                                          [family, perpetrator, MARRIAGE_RULE])))
+    found = {(f.rule, f.message.split("'")[1]) for f in analysis.findings if f.kind == "tegenstrijdig"}
+    assert found == {("tc-familie", "neem contact op met de familie"), ("tc-pleger", "Spreek de pleger zelf aan.")}
+    agreeing = {**family, "dan": {**family["dan"], "mentor_doet": ["Neem nooit contact op met de familie."]}}
+    analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "eens", forced_marriage(),
+                                                          [agreeing, MARRIAGE_RULE])))
+    assert not [f for f in analysis.findings if f.kind == "tegenstrijdig"]
+
+
 def test_the_default_policy_has_no_absolute_mentor_rule_about_a_safety_kind():
     """Its absolute mentor rules (signalling, first aid, referring, consulting) are about a task, never a signal."""
     analysis = analyse_policy(grenzen.load_policy())

@@ -229,7 +229,7 @@ class _Collected:
     #: (``slow_by``) the rules kept there
     slow: dict[tuple[str, str], tuple[Point, int]] = field(default_factory=dict)
     slow_by: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
-    contradictions: dict[tuple[str, int, int], tuple[Point, int]] = field(default_factory=dict)
+    contradictions: dict[tuple[str, int, int, str], tuple[Point, int]] = field(default_factory=dict)
     #: per pair of rules (says ja, says nee) and what the advice then says (True: ja wins, next to an absolute referral,
     #: where only absolute rules count)
     conflicts: dict[tuple[int, int, bool], tuple[Point, int]] = field(default_factory=dict)
@@ -599,12 +599,17 @@ def _idle_exceptions(state: _Collected) -> list[Finding]:
 
 
 def _contradictions(state: _Collected) -> list[Finding]:
-    """``tegenstrijdig``: one advice puts the same sentence under mentor_doet and mentor_doet_niet."""
+    """``tegenstrijdig``: one advice tells the mentor to do a step and not to (``Outcomes.clashes``)."""
     rules = state.policy.rules
-    return [_at(state.loaded[rules[a].id], "tegenstrijdig",
-                f"'{sentence}' staat bij mentor_doet, en regel '{rules[b].id}' zet het bij "
-                "mentor_doet_niet; beide gelden samen", state.policy, point, weight)
-            for (sentence, a, b), (point, weight) in state.contradictions.items()]
+    findings = []
+    for (sentence, a, b, said), (point, weight) in state.contradictions.items():
+        where = "mentor_doet_niet" if said in rules[b].dan.mentor_doet_niet else "mentor_doet"
+        other = "het" if said == sentence else f"'{said}'"
+        findings.append(_at(state.loaded[rules[a].id], "tegenstrijdig",
+                            f"'{sentence}' staat bij mentor_doet, en regel '{rules[b].id}' zet {other} bij {where}; "
+                            "beide gelden samen, dus zegt het advies de mentor iets te doen én het niet te doen",
+                            state.policy, point, weight))
+    return findings
 
 
 def _uncovered(state: _Collected) -> list[Finding]:
@@ -645,7 +650,7 @@ class _Judgement:
     changers: AbstractSet[int]
     idle: Mapping[int, list[str]]
     used: AbstractSet[tuple[int, int]]
-    contradictions: Sequence[tuple[str, int, int]]
+    contradictions: Sequence[tuple[str, int, int, str]]
     conflicts: Sequence[tuple[int, int]]
     away: tuple[int, ...] = ()  # kept absolute rules with route zorgteam or extern
     verdict: bool = False  # the advice says the task belongs to the mentor
@@ -705,10 +710,10 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point, outcomes: 
     if not outcomes.setters.isdisjoint(kept):
         present = frozenset(applicable)
         used = {(j, t) for j in kept if j in outcomes.setters for t in parts[j].sets_aside if t in present}
-    contradictions: Sequence[tuple[str, int, int]] = ()
+    contradictions: Sequence[tuple[str, int, int, str]] = ()
     if not outcomes.clashing.isdisjoint(shown):
         present = frozenset(shown)
-        contradictions = [(sentence, a, b) for a in shown for sentence, b in outcomes.clashes.get(a, ())
+        contradictions = [(sentence, a, b, said) for a in shown for sentence, b, said in outcomes.clashes.get(a, ())
                           if b in present]
     conflicts: Sequence[tuple[int, int]] = ()
     if not outcomes.saying_no.isdisjoint(shown) and not outcomes.saying_yes.isdisjoint(shown):

@@ -10,6 +10,7 @@ resolution of exceptions (``_combine._resolve``), the way the combiner merges th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,11 +53,19 @@ class Outcomes:
         self.setters = frozenset(i for i, p in enumerate(parts) if p.sets_aside)  # with zet_opzij
         self.away = frozenset(i for i, p in enumerate(parts) if p.away)  # refer away (``refers_away``)
         self.lighter = frozenset(i for i, p in enumerate(parts) if p.lighter)
-        # per rule: (sentence, rule) for each sentence of its mentor_doet that a rule has under mentor_doet_niet, in
-        # the order of its sentences, then of those rules (the order of ``_analysis._judge``'s contradictions)
+        # per rule: (sentence, rule, its sentence) for each sentence of its mentor_doet that a rule has under
+        # mentor_doet_niet, or that says to do what a rule's mentor_doet says not to (``_clashing``), in the order of
+        # its sentences, then of those rules (the order of ``_judge``'s contradictions)
+        forbidden: dict[str, list[tuple[int, str]]] = {}
+        told: dict[str, list[tuple[int, str]]] = {}
+        for b, q in enumerate(parts):
+            for sentence in q.does_not:
+                forbidden.setdefault(gist(sentence), []).append((b, sentence))
+            for sentence in q.does:
+                told.setdefault(gist(sentence), []).append((b, sentence))
         self.clashes = {a: clash for a, p in enumerate(parts)
-                        if (clash := [(sentence, b) for sentence in p.does
-                                      for b, q in enumerate(parts) if sentence in q.does_not])}
+                        if (clash := [(sentence, b, said) for sentence in p.does
+                                      for b, said in _clashing(sentence, forbidden, told)])}
         self.clashing = frozenset(self.clashes)
         self.saying_no = frozenset(i for i, p in enumerate(parts) if p.verdict is False)
         self.saying_yes = frozenset(i for i, p in enumerate(parts) if p.verdict is True)
@@ -180,3 +189,33 @@ class Outcomes:
         decision = (_ROUTES[route], _URGENCIES[urgency], verdict, consent, does, does_not, destinations,
                     frozenset(built_in))
         return Outcome(decision, first == SAFETY_GUARD.regel, verdict)
+
+
+#: words that turn a step around ("Spreek de pleger niet zelf aan."); ``gist`` leaves them out
+NEGATIONS = frozenset({"niet", "geen", "nooit"})
+_WORD = re.compile(r"[\w'-]+")
+
+
+def gist(sentence: str) -> str:
+    """What a step is about, whether it says to do it or not to: its words in lower case without punctuation and
+    without ``NEGATIONS``."""
+    return " ".join(word for word in _WORD.findall(sentence.lower()) if word not in NEGATIONS)
+
+
+def _says_not(sentence: str) -> bool:
+    """Does ``sentence`` say not to do something (an odd number of ``NEGATIONS``)?"""
+    return sum(word in NEGATIONS for word in _WORD.findall(sentence.lower())) % 2 == 1
+
+
+def _clashing(sentence: str, forbidden: dict[str, list[tuple[int, str]]], told: dict[str, list[tuple[int, str]]],
+              ) -> list[tuple[int, str]]:
+    """(rule, its sentence), sorted, for every step that clashes with the mentor_doet step ``sentence``; ``forbidden``
+    and ``told``: the rules' mentor_doet_niet and mentor_doet steps by ``gist``. The same sentence under
+    mentor_doet_niet always clashes. Otherwise only a step that says to do something clashes (a trial's "Spreek de
+    pleger zelf aan." passed beside "Spreek de pleger niet zelf aan.": only the same sentence was found): with a step
+    about the same under mentor_doet_niet, however put, and with one under mentor_doet that says not to."""
+    key, positive = gist(sentence), not _says_not(sentence)
+    found = [(b, said) for b, said in forbidden.get(key, ()) if positive or said == sentence]
+    if positive:
+        found += [(b, said) for b, said in told.get(key, ()) if _says_not(said)]
+    return sorted(found)
