@@ -30,7 +30,7 @@ kind                       level         meaning
                            waarschuwing  the rules refer a safety kind, but no absolute referral takes it: the safety
                                          guard then gives the advice (at least today, mentor rules set aside)
 ``veiligheid-vast-bij-mentor``
-                           waarschuwing  an absolute rule with route mentor asks for a safety signal (not under
+                           fout          an absolute rule with route mentor asks for a safety signal (not under
                                          ``niet``): nothing sets it aside, not an absolute referral, not the guard, so
                                          its steps (and its verdict) stay in danger
 ``niet-gedekt``            waarschuwing  no rule applies: the advice is the fallback
@@ -92,6 +92,7 @@ ERROR, WARNING, NOTE = "fout", "waarschuwing", "let op"
 LEVELS = {
     "veiligheid-bij-mentor": ERROR,
     "veiligheid-niet-vandaag": ERROR,
+    "veiligheid-vast-bij-mentor": ERROR,
     "nooit-van-toepassing": ERROR,
     "tegenstrijdig": ERROR,
     "overschaduwd": WARNING,
@@ -101,7 +102,6 @@ LEVELS = {
     "veiligheidsgroep": WARNING,
     "conflict": WARNING,
     "veiligheid-niet-absoluut": WARNING,
-    "veiligheid-vast-bij-mentor": WARNING,
     "niet-gedekt": WARNING,
     **dict.fromkeys(PLAIN_LANGUAGE, WARNING),
     "mentor-bij-gevaar": NOTE,
@@ -273,7 +273,7 @@ def _analyse(policy: Policy, pairs: bool) -> Analysis:
         *_never_applies(state),
         *_shadowed(state),
         *_idle_exceptions(state),
-        *_kept_findings(policy, state.kept_at_mentor, state.loaded),
+        *_kept_findings(policy, state.kept_at_mentor, state.loaded, frozenset(state.fixed_seen)),
         *_safety_not_absolute(state),
         *_fixed_at_mentor(state),
         *_contradictions(state),
@@ -1014,8 +1014,9 @@ def _record_kept(table: dict[tuple[str, tuple[int, ...]], _Kept], policy: Policy
 
 
 def _kept_findings(policy: Policy, table: dict[tuple[str, tuple[int, ...]], _Kept],
-                   loaded: dict[str, LoadedRule]) -> list[Finding]:
-    """``mentor-bij-gevaar``: one finding per task and rule that keeps the mentor in a case referred away."""
+                   loaded: dict[str, LoadedRule], fixed: AbstractSet[int] = frozenset()) -> list[Finding]:
+    """``mentor-bij-gevaar``: one finding per task and rule that keeps the mentor in a case referred away; not for the
+    rules in ``fixed`` (``veiligheid-vast-bij-mentor`` says it, once: a trial got 22 notes beside it)."""
     rules = policy.rules
     merged: dict[tuple[str, int], _Kept] = {}
     for entry in table.values():
@@ -1030,6 +1031,8 @@ def _kept_findings(policy: Policy, table: dict[tuple[str, tuple[int, ...]], _Kep
                 first.away, first.point, first.verdict = entry.away, entry.point, True
     findings = []
     for (task, keeper), entry in merged.items():
+        if keeper in fixed:
+            continue
         rule = rules[keeper]
         parts = []
         if rule.dan.route == "mentor" and rule.dan.mentor_doet:
