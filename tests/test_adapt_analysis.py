@@ -541,10 +541,10 @@ def test_a_step_said_the_other_way_round_is_a_contradiction(tmp_path):
     """A trial: a school's zorgteam rule told the mentor "Spreek de pleger zelf aan." beside "Spreek de pleger niet zelf
     aan." and --streng said "In orde": tegenstrijdig only found the same sentence in both lists. Now a step is matched
     without case, punctuation and 'niet'/'geen'/'nooit'; two rules that both say not to do something agree."""
-    family = {"id": "tc-familie", "titel": "De mentor praat met de familie", "bron": "Eigen afspraak",
-              "als": {"signaal": {"soort": "huwelijksdwang"}},
-              "dan": {"route": "zorgteam", "urgentie": "vandaag", "mentor_doet": ["neem contact op met de familie"],
-                      "uitleg": "Het zorgteam, met de mentor."}}
+    family: dict[str, Any] = {"id": "tc-familie", "titel": "De mentor praat met de familie", "bron": "Eigen afspraak",
+                              "als": {"signaal": {"soort": "huwelijksdwang"}},
+                              "dan": {"route": "zorgteam", "urgentie": "vandaag", "mentor_doet": ["neem contact op met de familie"],
+                                      "uitleg": "Het zorgteam, met de mentor."}}
     perpetrator = {"id": "tc-pleger", "titel": "De mentor spreekt de pleger aan", "bron": "Eigen afspraak",
                    "als": {"signaal": {"soort": "huwelijksdwang"}},
                    "dan": {"route": "zorgteam", "urgentie": "vandaag", "uitleg": "Het zorgteam.",
