@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
-from strategies import write_policy
+from strategies import AGREEMENTS, write_policy
 
 from grenzen.cli import main
 
@@ -127,6 +127,23 @@ def test_test_command_reports_failures(tmp_path, capsys):
     assert main(["test", str(directory)]) == 1
     out = capsys.readouterr().out
     assert out.count("regels:") == 1 and "regels: x deed niet mee" in out and "het advies kwam van: " in out
+
+
+def test_an_example_may_say_no_consent_as_a_rule_does(tmp_path, capsys):
+    """A trial wrote 'toestemming: nee' under verwacht, as in a rule, and got "verwacht nee, kreeg leeg"."""
+    directory = write_policy(tmp_path / "r", [{"id": "x", "titel": "t", "bron": "b", "als": {"taak": "t1"},
+                                               "dan": {"route": "mentor", "uitleg": "u"}},
+                                              {"id": "y", "titel": "t", "bron": "b", "als": {"taak": "t2"},
+                                               "dan": {"route": "zorgteam", "uitleg": "u", "toestemming": "ja"}}],
+                             agreements=AGREEMENTS)
+    (directory / "voorbeelden").mkdir()
+    (directory / "voorbeelden" / "v.yaml").write_text(
+        "voorbeelden:\n"
+        "  - {naam: geen, casus: {taak: t1}, verwacht: {toestemming: nee}}\n"
+        "  - {naam: wel, casus: {taak: t2, leeftijd: 10}, verwacht: {toestemming: Nee}}\n", encoding="utf-8")
+    assert main(["test", str(directory)]) == 1
+    out = capsys.readouterr().out
+    assert "MISLUKT" in out and ": wel" in out and ": geen" not in out and "toestemming: verwacht leeg, kreeg ouders" in out
 
 
 def test_usage_errors_are_dutch(capsys):

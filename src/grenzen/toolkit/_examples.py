@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .._errors import CaseError, EngineError, Problem, closest
 from .._models import Advies, Casus, EerdereAanpak, Mentor, Route, Signaal, Urgentie
@@ -21,6 +21,12 @@ LIST_FIELDS = ("mentor_doet", "mentor_doet_niet", "verwijzen_naar")
 SCALAR_FIELDS = ("route", "urgentie", "taak_hoort_bij_mentor", "toestemming")
 
 
+def _no_consent(value: Any) -> Any:
+    """``toestemming: nee`` in an example: no consent (the advice's ``toestemming`` is empty). In a rule ``nee`` says
+    that, and an example that said it failed with "verwacht nee, kreeg leeg" (a trial)."""
+    return None if isinstance(value, str) and value.strip().lower() == "nee" else value
+
+
 class Verwacht(BaseModel):
     """Any subset of the advice; lists must contain the given items, ``regels`` must apply. An item of
     ``verwijzen_naar`` is a destination's name or its key in afspraken.yaml."""
@@ -29,7 +35,7 @@ class Verwacht(BaseModel):
     route: Route | None = None
     urgentie: Urgentie | None = None
     taak_hoort_bij_mentor: JaNee | None = None
-    toestemming: str | None = None
+    toestemming: Annotated[str | None, BeforeValidator(_no_consent)] = None
     mentor_doet: list[str] = Field(default_factory=list)
     mentor_doet_niet: list[str] = Field(default_factory=list)
     verwijzen_naar: list[str] = Field(default_factory=list)
