@@ -559,6 +559,26 @@ def test_a_step_said_the_other_way_round_is_a_contradiction(tmp_path):
     assert not [f for f in analysis.findings if f.kind == "tegenstrijdig"]
 
 
+def test_a_kind_misspelt_where_it_is_declared_is_said_to_be_misspelt_there(tmp_path):
+    """A trial renamed its kind to 'belagin' in laag.yaml only. The fix said first "voeg 'belaging' toe aan laag.yaml";
+    doing that made a second kind, without 'veiligheid: ja'. When no rule names the close name, the fix says so."""
+    kinds = {"belagin": {"label": "Belaging", "omschrijving": "Stalking.", "veiligheid": "ja"}}
+    rule = {"id": "bk-belaging", "titel": "Belaging naar het zorgteam", "bron": "Meldcode", "absoluut": "ja",
+            "als": {"signaal": {"soort": "belaging"}},
+            "dan": {"route": "zorgteam", "urgentie": "vandaag", "uitleg": "Het zorgteam."}}
+    with pytest.raises(grenzen.PolicyError) as info:
+        grenzen.load_policy(overlay(tmp_path / "school", kinds, [rule]))
+    [problem] = info.value.problems
+    assert problem.fix.endswith("Maar geen regel noemt 'belagin': staat de naam in laag.yaml verkeerd, verbeter hem "
+                                "dan daar (en voeg niets toe)")
+    # a close kind that rules do name stays a hint after the fix that keeps the rule as it is
+    with pytest.raises(grenzen.PolicyError) as info:
+        grenzen.load_policy(overlay(tmp_path / "pesten", {}, [{**rule, "als": {"signaal": {"soort": "pestenn"}}}]))
+    [problem] = info.value.problems
+    assert problem.fix.startswith("voeg 'pestenn' toe aan laag.yaml; of is het een tikfout: bedoel je 'pesten'?")
+    assert "Maar geen regel noemt" not in problem.fix
+
+
 def test_the_default_policy_has_no_absolute_mentor_rule_about_a_safety_kind():
     """Its absolute mentor rules (signalling, first aid, referring, consulting) are about a task, never a signal."""
     analysis = analyse_policy(grenzen.load_policy())

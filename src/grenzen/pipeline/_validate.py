@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
-from .._errors import Problem
+from .._errors import Problem, closest
 from .._models import MAX_AGE, MIN_AGE, SEVERITY_RANK
 from .._translate import did_you_mean
 from ._combine import FALLBACK, SAFETY_GUARD
@@ -39,8 +40,9 @@ def validate(source: Source) -> list[Problem]:
         else:
             by_id[item.rule.id] = item
     walked = [list(walk(item.rule.als, ("als",))) for item in source.rules]  # each rule's blocks, walked once
+    unused = _unused_kinds(source, walked)
     for item, blocks in zip(source.rules, walked, strict=True):
-        problems.extend(_check_rule(item, source, blocks))
+        problems.extend(_check_rule(item, source, blocks, unused))
     doubled = len(by_id) < len(source.rules)  # an id twice: a rule's own id may be what a zet_opzij misses
     problems.extend(_check_exceptions(source.rules, by_id, source.broken_ids, source.unread_rules or doubled))
     problems.extend(_check_negated_bounds(source.rules, walked))
@@ -72,7 +74,10 @@ def _at(item: LoadedRule, sub: tuple[Any, ...], message: str, fix: str, code: st
     return Problem(item.file, line, col, message, fix, item.rule.id, code)
 
 
-def _unknown(item: LoadedRule, sub: tuple[Any, ...], what: str, name: str, known: dict[str, Any], file: str) -> Problem:
+def _unknown(item: LoadedRule, sub: tuple[Any, ...], what: str, name: str, known: dict[str, Any], file: str,
+             unused: AbstractSet[str] = frozenset()) -> Problem:
+    """An unknown name; ``unused``: the names of ``known`` that no rule names (a close one is likely misspelt where it
+    is defined)."""
     hint = did_you_mean(name, known)
     if what == "regel":  # a rule id in zet_opzij: nothing to add anywhere, and a typo is the likely cause
         fix = (f"{hint} Anders: kies de id van een bestaande regel" if hint else
@@ -80,6 +85,10 @@ def _unknown(item: LoadedRule, sub: tuple[Any, ...], what: str, name: str, known
     elif hint:  # a typo here, or a name gone from where it is defined: following the hint makes the rule about another
         # thing (a safety rule about a divorce), so the fix says so, after the fix that keeps the rule as it is
         fix = f"voeg '{name}' toe aan {file}; of is het een tikfout: {hint} Let op: dan gaat de regel over iets anders"
+        if (near := closest(name, known)) in unused:  # 'belagin' in laag.yaml, 'belaging' in the rules: a trial added
+            # 'belaging' as the fix said, and got a second kind without 'veiligheid: ja'
+            fix += (f". Maar geen regel noemt '{near}': staat de naam in {file} verkeerd, verbeter hem dan daar "
+                    "(en voeg niets toe)")
     elif not known:
         fix = f"voeg '{name}' toe aan {file}"
     elif len(known) <= 12:
@@ -101,11 +110,21 @@ def _signals(blocks: Blocks) -> Iterator[tuple[SignaalVoorwaarde, bool]]:
             yield cond.signaal, path.count("niet") % 2 == 0
 
 
-def _check_rule(item: LoadedRule, source: Source, blocks: Blocks) -> Iterator[Problem]:
+def _unused_kinds(source: Source, walked: list[Blocks]) -> frozenset[str]:
+    """The signal kinds of the vocabulary that no signal or counting block of a rule names."""
+    if source.vocabulary is None:
+        return frozenset()
+    named = {kind for blocks in walked for _, cond in blocks for block in (cond.signaal, cond.aantal_signalen)
+             if block is not None for key in ("soort", "behalve_soort") for kind in getattr(block, key) or ()}
+    return frozenset(source.vocabulary.signalen).difference(named)
+
+
+def _check_rule(item: LoadedRule, source: Source, blocks: Blocks, unused: AbstractSet[str] = frozenset(),
+                ) -> Iterator[Problem]:
     """The problems of one rule (its condition ``blocks``): its conditions, its bounds under 'niet', and what its
-    consequence names."""
+    consequence names; ``unused``: the signal kinds no rule names."""
     for sub, cond in blocks:
-        yield from _check_condition(item, source.vocabulary, sub, cond, names_file(source))
+        yield from _check_condition(item, source.vocabulary, sub, cond, names_file(source), unused)
     if any(not positive and _bounds(signal) > 1 for signal, positive in _signals(blocks)):
         yield _at(item, ("als",), "onder 'niet' mag een signaal hoogstens één grens hebben",
                   "splits de regel, of gebruik alleen ernst_minstens, ernst_hoogstens of duur_minstens_weken",
@@ -119,15 +138,15 @@ def _check_rule(item: LoadedRule, source: Source, blocks: Blocks) -> Iterator[Pr
 
 
 def _check_condition(item: LoadedRule, vocab: Woordenlijst | None, sub: tuple[Any, ...], cond: Voorwaarde,
-                     names: str) -> Iterator[Problem]:
+                     names: str, unused: AbstractSet[str] = frozenset()) -> Iterator[Problem]:
     """One condition block: the terms it names (with a vocabulary; ``names``: the file to add a name to), its signal
     block and its age range."""
     if vocab is not None:
         yield from _check_terms(item, vocab, sub, cond, names)
     if cond.signaal is not None:
-        yield from _check_signal(item, vocab, sub + ("signaal",), cond.signaal, names)
+        yield from _check_signal(item, vocab, sub + ("signaal",), cond.signaal, names, unused)
     if cond.aantal_signalen is not None:
-        yield from _check_signal(item, vocab, sub + ("aantal_signalen",), cond.aantal_signalen, names)
+        yield from _check_signal(item, vocab, sub + ("aantal_signalen",), cond.aantal_signalen, names, unused)
     for name, span in (("leeftijd", cond.leeftijd), ("leerjaar", cond.leerjaar)):
         if span is not None and span.vanaf is not None and span.tot_en_met is not None and span.vanaf > span.tot_en_met:
             yield _at(item, sub + (name,), "vanaf is groter dan tot_en_met", "draai de grenzen om",
@@ -147,10 +166,10 @@ def _check_terms(item: LoadedRule, vocab: Woordenlijst, sub: tuple[Any, ...], co
 
 
 def _check_signal(item: LoadedRule, vocab: Woordenlijst | None, sub: tuple[Any, ...],
-                  signal: SignaalVoorwaarde, names: str) -> Iterator[Problem]:
+                  signal: SignaalVoorwaarde, names: str, unused: AbstractSet[str] = frozenset()) -> Iterator[Problem]:
     """A signal block (at ``sub``): its kinds and selectors (with a vocabulary), and its severity bounds."""
     if vocab is not None:
-        yield from _check_signal_kinds(item, vocab, sub, signal, names)
+        yield from _check_signal_kinds(item, vocab, sub, signal, names, unused)
     low, high = signal.ernst_minstens, signal.ernst_hoogstens
     if low and high and SEVERITY_RANK[low] > SEVERITY_RANK[high]:
         yield _at(item, sub, f"ernst_minstens ({low}) is zwaarder dan ernst_hoogstens ({high})",
@@ -158,12 +177,13 @@ def _check_signal(item: LoadedRule, vocab: Woordenlijst | None, sub: tuple[Any, 
 
 
 def _check_signal_kinds(item: LoadedRule, vocab: Woordenlijst, sub: tuple[Any, ...],
-                        signal: SignaalVoorwaarde, names: str) -> Iterator[Problem]:
+                        signal: SignaalVoorwaarde, names: str, unused: AbstractSet[str] = frozenset(),
+                        ) -> Iterator[Problem]:
     """The kinds a signal block names are in the vocabulary, and its selectors select something."""
     for key in ("soort", "behalve_soort"):
         for i, name in enumerate(getattr(signal, key) or []):
             if name not in vocab.signalen:
-                yield _unknown(item, sub + (key, i), "signaalsoort", name, vocab.signalen, names)
+                yield _unknown(item, sub + (key, i), "signaalsoort", name, vocab.signalen, names, unused)
     for where, message, fix in selection_problems(signal, vocab.signalen, names):
         yield _at(item, sub + where, message, fix, "onbekende-groep")
 
