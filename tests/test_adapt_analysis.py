@@ -579,6 +579,21 @@ def test_a_kind_misspelt_where_it_is_declared_is_said_to_be_misspelt_there(tmp_p
     assert "Maar geen regel noemt" not in problem.fix
 
 
+def test_an_unflagged_kind_referred_absolutely_today_gets_a_note(tmp_path):
+    """A trial: its own kind had neither 'veiligheid: ja' nor the group 'veiligheid', absolute rules sent it to extern
+    'direct', and --streng said "In orde" with nothing about the flag. Now a note (a school may have an urgent kind
+    that is no safety signal), at the kind's line in laag.yaml; with the flag it goes."""
+    rule = {**MARRIAGE_RULE, "als": {"signaal": {"soort": "huwelijksdwang", "ernst_minstens": "ernstig"}}}
+    directory = overlay(tmp_path / "school", forced_marriage(veiligheid=False), [rule])
+    analysis = analyse_policy(grenzen.load_policy(directory))
+    [note] = [f for f in analysis.findings if f.kind == "lijkt-veiligheidssignaal"]
+    assert note.level == "let op" and note.file.endswith("laag.yaml") and "'huwelijksdwang'" in note.message
+    assert "veiligheid: ja" in note.message and "'direct'" in note.message
+    flagged = overlay(tmp_path / "vlag", forced_marriage(), [MARRIAGE_RULE])
+    assert not [f for f in analyse_policy(grenzen.load_policy(flagged)).findings if f.kind == "lijkt-veiligheidssignaal"]
+    assert not [f for f in analyse_policy(grenzen.load_policy()).findings if f.kind == "lijkt-veiligheidssignaal"]
+
+
 def test_the_default_policy_has_no_absolute_mentor_rule_about_a_safety_kind():
     """Its absolute mentor rules (signalling, first aid, referring, consulting) are about a task, never a signal."""
     analysis = analyse_policy(grenzen.load_policy())

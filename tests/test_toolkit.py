@@ -49,6 +49,8 @@ def test_analysis_finds_every_planted_problem_and_nothing_else():
         # and where another signal's rule refers the case, not absolutely, the safety net takes that referral over: no
         # rule refers 'e' itself, so it is said at the kind's declaration
         ("veiligheid-niet-absoluut", None),
+        # 'b' has no 'veiligheid: ja', and 'b-gevaar' refers it absolutely, 'direct': a note at its declaration
+        ("lijkt-veiligheidssignaal", None),
     }
     gap = next(f for f in analysis.findings if f.kind == "niet-gedekt")
     assert gap.case == {"leeftijd": 14, "taak": "t3", "signalen": []} and "taak 't3'" in gap.message

@@ -40,6 +40,9 @@ kind                       level         meaning
                                          ``_readability``; a ``# leesbaarheid: <reden>`` comment justifies a text)
 ``mentor-bij-gevaar``      let op        an absolute rule keeps the task or its steps at the mentor in a case that
                                          an absolute rule refers away (see below)
+``lijkt-veiligheidssignaal``
+                           let op        a kind without ``veiligheid: ja`` that an absolute rule refers away today or
+                                         at once (a school may have such a kind that is no safety signal)
 =========================  ============  ==========================================================
 
 ``mentor-bij-gevaar`` (let op) lists every situation in which an absolute rule refers the case away from the mentor
@@ -64,7 +67,7 @@ from typing import Any
 from .._collector import collector_paused
 from .._models import ROUTE_RANK, URGENCY_RANK, Advies
 from .._translate import did_you_mean
-from ..pipeline._combine import FALLBACK, SAFETY_GUARD, SAFETY_URGENCY, effective
+from ..pipeline._combine import FALLBACK, SAFETY_GUARD, SAFETY_URGENCY, effective, refers_away
 from ..pipeline._compile import signals_with_polarity
 from ..pipeline._layers import _label as _layer_label
 from ..pipeline._layers import layer_chain
@@ -105,6 +108,7 @@ LEVELS = {
     "niet-gedekt": WARNING,
     **dict.fromkeys(PLAIN_LANGUAGE, WARNING),
     "mentor-bij-gevaar": NOTE,
+    "lijkt-veiligheidssignaal": NOTE,
 }
 
 
@@ -281,6 +285,7 @@ def _analyse(policy: Policy, pairs: bool) -> Analysis:
         *_fewer_safety_kinds(policy),
         *_misspelt_groups(policy),
         *_unflagged_in_safety_groups(policy),
+        *_unflagged_but_urgent(policy),
         *_uncovered(state),
         *(Finding(r.kind, r.message, r.file, r.line, r.column, r.rule) for r in language.remarks),
     ]
@@ -943,6 +948,28 @@ def _unflagged_in_safety_groups(policy: Policy) -> list[Finding]:
                     "Voor deze soort controleert grenzen niet dat ze nooit alleen bij de mentor blijft. Zet "
                     "'veiligheid: ja' bij de soort, of kies een andere groep als het geen veiligheidssignaal is",
                     shown, line, column))
+    return findings
+
+
+def _unflagged_but_urgent(policy: Policy) -> list[Finding]:
+    """``lijkt-veiligheidssignaal``: a kind without ``veiligheid: ja`` that an absolute rule names (by name, not under
+    ``niet``) and refers away today or at once. A trial's own kind had neither the flag nor the group 'veiligheid',
+    with absolute rules sending it to extern 'direct', and --streng said "In orde". A note: a school may have an
+    urgent kind that is no safety signal."""
+    kinds, findings, seen = policy.vocabulary.signalen, [], set()
+    for rule in policy.rules:
+        if not refers_away(rule) or rule.dan.urgentie not in ("vandaag", "direct"):
+            continue
+        for block, positive in signals_with_polarity(rule.als):
+            for kind in block.soort or () if positive else ():  # named, not under 'niet'
+                if kind in kinds and not kinds[kind].veiligheid and kind not in seen:
+                    seen.add(kind)
+                    shown, line, column = _declaration(policy, kind)
+                    findings.append(Finding(
+                        "lijkt-veiligheidssignaal", f"soort '{kind}' heeft geen 'veiligheid: ja', maar de absolute "
+                        f"regel '{rule.id}' stuurt het door met urgentie '{rule.dan.urgentie}'. Is het een "
+                        "veiligheidssignaal? Zet dan 'veiligheid: ja' bij de soort: dan blijft het nooit alleen bij de "
+                        "mentor, ook niet als een regel later verandert", shown, line, column))
     return findings
 
 
