@@ -69,6 +69,22 @@ def test_bad_case_names_field_not_content(tmp_path, capsys):
     assert "Fatima" not in err and "naam" not in err and "pestn" not in err
 
 
+def test_a_bad_case_file_says_where_each_mistake_is_and_the_choice_meant(tmp_path, capsys):
+    """A trial: `grenzen advies bad.yaml` said "signalen.0.ernst: ongeldige waarde" without a place, counted from 0,
+    and without "bedoel je" for 'ernstg'. Now each error has its file:line:column and the item counted from 1; an
+    unknown key is still not named (only its place), and no value is shown."""
+    path = tmp_path / "casus.yaml"
+    path.write_text("taak: signaleren\nsignalen:\n  - soort: pesten\n    ernst: ernstg\n  - soort: pesten\n"
+                    "    Fatima: matig\n", encoding="utf-8")
+    assert main(["advies", str(path), "--regels", BASIS]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:4:12: signalen.0.ernst (signaal 1): ongeldige waarde; kies uit licht, matig, ernstig, acuut; " \
+           "bedoel je 'ernstig'?" in err
+    assert f"{path}:5:5: signalen.1.ernst (signaal 2): verplicht veld ontbreekt" in err
+    assert f"{path}:6:5: signalen.1.<onbekend veld> (signaal 2): onbekend veld" in err
+    assert "Fatima" not in err and "ernstg" not in err
+
+
 def test_missing_case_file(capsys):
     assert main(["advies", "bestaat-niet.yaml", "--regels", BASIS]) == 1
     err = capsys.readouterr().err

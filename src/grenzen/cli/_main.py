@@ -186,8 +186,8 @@ def _advies(args: argparse.Namespace) -> int:
     except (CaseError, EngineError) as exc:
         if args.json:  # a program reads standard output: the error object of JSON Lines mode, not only Dutch text
             print(json.dumps({"fout": {"fouten": _error_items(exc)}}, ensure_ascii=False))
-        if args.regels is None and isinstance(exc, CaseError) and any(e.code == "onbekende-naam" for e in exc.errors):
-            print(f"{exc}\n{OVERLAY_HINT}", file=sys.stderr)  # a school's own kind or task, asked of the default
+        if isinstance(exc, CaseError):
+            print(_case_refused(exc, data, args), file=sys.stderr)
             return 1
         raise
     if args.waarom:
@@ -198,6 +198,19 @@ def _advies(args: argparse.Namespace) -> int:
         return 0
     print(advice.model_dump_json(indent=2) if args.json else explain(advice))
     return 0
+
+
+def _case_refused(exc: CaseError, data: bytes, args: argparse.Namespace) -> str:
+    """What ``grenzen advies`` says of a refused case: each error at its place in the text (not with --json: the
+    place is for a person), and after an unknown name asked of the bundled policy the hint to give the school's own
+    rules."""
+    from ..toolkit._examples import case_error_lines
+
+    placed = None if args.json else case_error_lines(exc, data, None if args.casus == "-" else args.casus)
+    said = "De casus is ongeldig:\n" + "\n".join(f"  {line}" for line in placed) if placed else str(exc)
+    if args.regels is None and any(e.code == "onbekende-naam" for e in exc.errors):
+        said += f"\n{OVERLAY_HINT}"  # a school's own kind or task, asked of the default (a trial)
+    return said
 
 
 def _error_items(exc: CaseError | EngineError) -> list[dict[str, str]]:

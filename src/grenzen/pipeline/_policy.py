@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -171,17 +172,34 @@ def _name_hint(case: Any, loc: tuple[Any, ...], vocabulary: Mapping[str, Mapping
     """For a name refused for its letters (capitals, accents, spaces: ``Suïcidaal plan``), "bedoel je …?" with the
     vocabulary's name it is closest to. The value sent is read only to find the hint; it is never shown."""
     table = next((_NAME_TABLES[part] for part in reversed(loc) if isinstance(part, str) and part in _NAME_TABLES), None)
+    value = _value_at(case, loc)
+    if table is None or not isinstance(value, str):
+        return None
+    plain = plain_name(value)
+    known = vocabulary[table]
+    return f"bedoel je '{plain}'?" if plain in known else did_you_mean(plain, known)
+
+
+def _choice_hint(case: Any, loc: tuple[Any, ...], error: Any) -> str | None:
+    """For a value outside a fixed choice (``ernst: ernstg``, a trial), "bedoel je …?" with the closest choice. The
+    value sent is read only to find the hint; it is never shown."""
+    value = _value_at(case, loc)
+    choices = _QUOTED.findall(str((error.get("ctx") or {}).get("expected", "")))
+    return did_you_mean(plain_name(value), choices) if isinstance(value, str) and choices else None
+
+
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def _value_at(case: Any, loc: tuple[Any, ...]) -> Any:
+    """The value at ``loc`` in the case as sent (None when it is not there)."""
     value = case
     for part in loc:
         try:
             value = value[part]
         except (KeyError, IndexError, TypeError):
             return None
-    if table is None or not isinstance(value, str):
-        return None
-    plain = plain_name(value)
-    known = vocabulary[table]
-    return f"bedoel je '{plain}'?" if plain in known else did_you_mean(plain, known)
+    return value
 
 
 def _field_errors(exc: ValidationError, case: Any = None,
@@ -210,6 +228,9 @@ def _field_errors(exc: ValidationError, case: Any = None,
             message = fill(said.case, **context(error))
             if error["type"] == "string_pattern_mismatch" and vocabulary is not None:
                 near = _name_hint(case, loc, vocabulary)
+                message = f"{message}; {near}" if near else message
+            elif error["type"] == "literal_error":
+                near = _choice_hint(case, loc, error)
                 message = f"{message}; {near}" if near else message
             out.append(FieldError(_shown(loc) or "(casus)", message, said.code))
     out = _counted(out)

@@ -14,7 +14,7 @@ from ..pipeline._load import EXAMPLES_DIR, YAML_SUFFIXES, parse_model, read_loca
 from ..pipeline._policy import UNKNOWN, Policy
 from ..pipeline._rulefile import JaNee
 from ..pipeline._validate import RESERVED_IDS
-from ..pipeline._yaml import Located
+from ..pipeline._yaml import Located, YamlProblem, read_yaml
 from ._yaml_out import ja_nee
 
 LIST_FIELDS = ("mentor_doet", "mentor_doet_niet", "verwijzen_naar")
@@ -218,22 +218,42 @@ def _case_problems(exc: CaseError, case: dict[str, Any], located: Located, base:
 
 
 def _case_errors(exc: CaseError, case: dict[str, Any], located: Located, base: tuple[str | int, ...],
-                 ) -> list[tuple[int, int, str, str]]:
-    """``_case_problems`` as (line, column, field, message)."""
+                 named: bool = True) -> list[tuple[int, int, str, str]]:
+    """``_case_problems`` as (line, column, field, message); with ``named`` False an unknown key stays
+    ``<onbekend veld>`` (a real case's keys may be content: only its place is said)."""
     out = []
     unknown: dict[tuple[str | int, ...], list[str]] = {}  # per block: its unknown keys, named in the errors' order
     for error in exc.errors:
         parts: list[str | int] = [int(p) if p.isdigit() else p for p in error.field.split(".")]
         key = bool(parts) and parts[-1] == UNKNOWN
+        shown = parts
         if key:
             parent = tuple(parts[:-1])
             if parent not in unknown:
                 unknown[parent] = _unknown_keys(case, parent)
             names = unknown[parent]
             parts = [*parent, names.pop(0)] if names else list(parent)
+            shown = parts if named else shown
         line, column = located.where((*base, *parts), key=key)
-        out.append((line, column, _shown(parts), error.message))
+        out.append((line, column, _shown(shown), error.message))
     return out
+
+
+def case_error_lines(exc: CaseError, text: bytes, shown: str | None) -> list[str] | None:
+    """The errors of a case file (``grenzen advies casus.yaml``) each at its place, ``shown:line:column`` (standard
+    input, ``shown`` None: "regel 2, kolom 5"), with list items counted from 1 beside the path (a trial: no place, and
+    ``signalen.0`` for the first signal); None when the text has no places to give (not YAML or JSON, no object, a
+    whole-case error)."""
+    if any(error.field == "(casus)" for error in exc.errors):
+        return None
+    try:
+        located = read_yaml(text.decode("utf-8-sig"))
+    except (UnicodeDecodeError, YamlProblem):
+        return None
+    if not isinstance(located.data, dict):
+        return None
+    return [(f"{shown}:{line}:{column}" if shown else f"regel {line}, kolom {column}") + f": {name}: {message}"
+            for line, column, name, message in _case_errors(exc, located.data, located, (), named=False)]
 
 
 #: how a list item of a case is counted for a policy writer, beside the path
