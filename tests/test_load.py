@@ -244,6 +244,15 @@ def test_a_term_key_dedented_under_signalen_gets_an_indentation_hint(tmp_path):
                                      "'rouw2'").fix
 
 
+def test_a_key_of_dan_written_beside_it_is_told_to_go_under_it(tmp_path):
+    """A trial wrote 'mentor_doet_niet' at the rule's level, beside 'dan', and got only the list of allowed keys."""
+    rule = {**GOOD, "mentor_doet_niet": ["Beloof niets."]}
+    problem = only(problems_of(write_policy(tmp_path / "regels", [rule])), "onbekende sleutel 'mentor_doet_niet'")
+    assert problem.fix == "'mentor_doet_niet' hoort onder 'dan': zet het verder in, onder 'dan:'"
+    misspelt = {**GOOD, "titell": "T"}  # not a key of a block below: the near key, as before
+    assert "bedoel je 'titel'?" in only(problems_of(write_policy(tmp_path / "ander", [misspelt])), "'titell'").fix
+
+
 def test_missing_directory(tmp_path):
     only(problems_of(tmp_path / "bestaat-niet"), "bestaat niet")
 

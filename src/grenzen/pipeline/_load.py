@@ -256,13 +256,8 @@ def translate_error(error: Any, model: type[BaseModel], located: Located, shown:
     said = wording(kind)
     code = said.code
     if kind == "extra_forbidden":
-        allowed = sorted(_allowed_keys(model, relative[:-1]))
-        fix = did_you_mean(str(last), allowed) or "toegestaan zijn: " + ", ".join(allowed)
-        above = relative[-2] if len(relative) >= 2 else None
-        if isinstance(above, str) and last in _allowed_keys(model, relative[:-2]):  # 'zet_opzij' under 'dan'
-            fix = f"'{last}' hoort niet onder '{above}', maar op dezelfde hoogte: zet het even ver in als '{above}'"
         line, col = located.where(path, key=True)
-        return Problem(shown, line, col, fill(said.rule, last=last), fix, rule_id, code)
+        return Problem(shown, line, col, fill(said.rule, last=last), _unknown_key_fix(model, relative), rule_id, code)
     message = fill(said.rule, name=name, last=last, **ctx)
     fix = _dedented(kind, model, relative, fill(said.fix, last=last, **ctx))
     if kind == "missing":
@@ -358,6 +353,20 @@ def _rule_id(located: Located, path: tuple[Any, ...]) -> str | None:
             return None
         return value if isinstance(value, str) else None
     return None
+
+
+def _unknown_key_fix(model: type[BaseModel], relative: tuple[Any, ...]) -> str:
+    """The fix for an unknown key at ``relative`` in ``model``: where it belongs when a block above or beside has it
+    (one level too deep or too shallow), else the near key or the keys allowed."""
+    last = relative[-1]
+    allowed = sorted(_allowed_keys(model, relative[:-1]))
+    above = relative[-2] if len(relative) >= 2 else None
+    if isinstance(above, str) and last in _allowed_keys(model, relative[:-2]):  # 'zet_opzij' under 'dan'
+        return f"'{last}' hoort niet onder '{above}', maar op dezelfde hoogte: zet het even ver in als '{above}'"
+    home = next((key for key in allowed if last in _allowed_keys(model, (*relative[:-1], key))), None)
+    if home is not None:  # 'mentor_doet_niet' beside 'dan' instead of under it (a trial got only the allowed keys)
+        return f"'{last}' hoort onder '{home}': zet het verder in, onder '{home}:'"
+    return did_you_mean(str(last), allowed) or "toegestaan zijn: " + ", ".join(allowed)
 
 
 def _allowed_keys(model: type[BaseModel], path: tuple[Any, ...]) -> list[str]:
