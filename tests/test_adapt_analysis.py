@@ -553,7 +553,8 @@ def test_a_step_said_the_other_way_round_is_a_contradiction(tmp_path):
                                                           [family, perpetrator, MARRIAGE_RULE])))
     found = {(f.rule, f.message.split("'")[1]) for f in analysis.findings if f.kind == "tegenstrijdig"}
     assert found == {("tc-familie", "neem contact op met de familie"), ("tc-pleger", "Spreek de pleger zelf aan.")}
-    agreeing = {**family, "dan": {**family["dan"], "mentor_doet": ["Neem nooit contact op met de familie."]}}
+    agreeing = {**family, "dan": {**family["dan"], "mentor_doet": ["Neem nooit contact op met de familie.",
+                                                                   "Neem geen contact op met de familie."]}}
     analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "eens", forced_marriage(),
                                                           [agreeing, MARRIAGE_RULE])))
     assert not [f for f in analysis.findings if f.kind == "tegenstrijdig"]
@@ -581,17 +582,35 @@ def test_a_kind_misspelt_where_it_is_declared_is_said_to_be_misspelt_there(tmp_p
 
 def test_an_unflagged_kind_referred_absolutely_today_gets_a_note(tmp_path):
     """A trial: its own kind had neither 'veiligheid: ja' nor the group 'veiligheid', absolute rules sent it to extern
-    'direct', and --streng said "In orde" with nothing about the flag. Now a note (a school may have an urgent kind
-    that is no safety signal), at the kind's line in laag.yaml; with the flag it goes."""
+    'direct', and --streng said "In orde" with nothing about the flag. Now a warning (a second trial: the removed flag
+    took 'Bel 112' and 'direct' from the advice), at the kind's line in laag.yaml; with the flag it goes."""
     rule = {**MARRIAGE_RULE, "als": {"signaal": {"soort": "huwelijksdwang", "ernst_minstens": "ernstig"}}}
     directory = overlay(tmp_path / "school", forced_marriage(veiligheid=False), [rule])
     analysis = analyse_policy(grenzen.load_policy(directory))
     [note] = [f for f in analysis.findings if f.kind == "lijkt-veiligheidssignaal"]
-    assert note.level == "let op" and note.file.endswith("laag.yaml") and "'huwelijksdwang'" in note.message
+    assert note.level == "waarschuwing" and note.file.endswith("laag.yaml") and "'huwelijksdwang'" in note.message
     assert "veiligheid: ja" in note.message and "'direct'" in note.message
     flagged = overlay(tmp_path / "vlag", forced_marriage(), [MARRIAGE_RULE])
     assert not [f for f in analyse_policy(grenzen.load_policy(flagged)).findings if f.kind == "lijkt-veiligheidssignaal"]
     assert not [f for f in analyse_policy(grenzen.load_policy()).findings if f.kind == "lijkt-veiligheidssignaal"]
+
+
+def test_a_conflict_never_says_to_set_aside_a_rule_that_keeps_a_task_from_the_mentor(tmp_path):
+    """A trial gave its own topsport rule taak_hoort_bij_mentor: ja and pasted the zet_opzij list that 'conflict'
+    offered: niet-meldcode-afwegen, niet-mishandeling-onderzoeken and the like went aside, and an abuse inquiry became
+    the mentor's task, with --streng "In orde". Rules that say a task is never the mentor's are named as ones to
+    keep, with the fix to give the rule its own tasks."""
+    kinds = {"topsport": {"label": "Topsport", "omschrijving": "De leerling doet aan topsport."}}
+    rule = {"id": "tc-topsport", "titel": "Topsport", "bron": "Eigen afspraak",
+            "als": {"signaal": {"soort": "topsport", "ernst_hoogstens": "matig"}},
+            "dan": {"route": "mentor", "taak_hoort_bij_mentor": "ja", "uitleg": "De mentor begeleidt."}}
+    analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "school", kinds, [rule])))
+    [conflict] = [f for f in analysis.findings if f.kind == "conflict" and f.rule == "tc-topsport"]
+    offered = conflict.message.split("zet_opzij: [", 1)[1].split("]", 1)[0] if "zet_opzij: [" in conflict.message \
+        else ""
+    assert "niet-mishandeling-onderzoeken" not in offered and "niet-meldcode-afwegen" not in offered
+    assert "niet opzij: volgens die regels hoort zo'n taak nooit bij de mentor" in conflict.message
+    assert "Geef deze regel 'taak:' met alleen de taken waar hij over gaat" in conflict.message
 
 
 def test_the_default_policy_has_no_absolute_mentor_rule_about_a_safety_kind():

@@ -33,6 +33,9 @@ kind                       level         meaning
                            fout          an absolute rule with route mentor asks for a safety signal (not under
                                          ``niet``): nothing sets it aside, not an absolute referral, not the guard, so
                                          its steps (and its verdict) stay in danger
+``lijkt-veiligheidssignaal``
+                           waarschuwing  a kind without ``veiligheid: ja`` that an absolute rule refers away today or
+                                         at once (a trial's removed flag dropped 112 and 'direct' unseen)
 ``niet-gedekt``            waarschuwing  no rule applies: the advice is the fallback
 ``lange-zin``              waarschuwing  a text a mentor reads has a sentence of more than 20 words
 ``moeilijk-woord``         waarschuwing  ... uses a word of a short jargon list (the message gives a plainer one)
@@ -40,9 +43,6 @@ kind                       level         meaning
                                          ``_readability``; a ``# leesbaarheid: <reden>`` comment justifies a text)
 ``mentor-bij-gevaar``      let op        an absolute rule keeps the task or its steps at the mentor in a case that
                                          an absolute rule refers away (see below)
-``lijkt-veiligheidssignaal``
-                           let op        a kind without ``veiligheid: ja`` that an absolute rule refers away today or
-                                         at once (a school may have such a kind that is no safety signal)
 =========================  ============  ==========================================================
 
 ``mentor-bij-gevaar`` (let op) lists every situation in which an absolute rule refers the case away from the mentor
@@ -107,8 +107,8 @@ LEVELS = {
     "veiligheid-niet-absoluut": WARNING,
     "niet-gedekt": WARNING,
     **dict.fromkeys(PLAIN_LANGUAGE, WARNING),
+    "lijkt-veiligheidssignaal": WARNING,
     "mentor-bij-gevaar": NOTE,
-    "lijkt-veiligheidssignaal": NOTE,
 }
 
 
@@ -499,8 +499,7 @@ def _safety_not_today(state: _Collected) -> list[Finding]:
         message = (f"veiligheidssignaal '{kind}' krijgt in {_situations(weight)} een urgentie later dan "
                    f"'{SAFETY_URGENCY}', tot '{urgency}' (regels: {names}); het vangnet zegt '{SAFETY_URGENCY}' "
                    f"waar geen absolute regel de casus doorverwijst. Geef de regel voor '{kind}' urgentie "
-                   f"'{SAFETY_URGENCY}' of 'direct', of zet 'veiligheid: nee' bij de soort (in de woordenlijst of "
-                   "laag.yaml) als het geen veiligheidssignaal is")
+                   f"'{SAFETY_URGENCY}' of 'direct'")
         at = min(about, key=lambda i: parts[i].urgency) if about else None  # the one setting the lowest urgency
         findings.append(_at_rule_or_kind(state, at, kind, "veiligheid-niet-vandaag", message, point, weight))
     return findings
@@ -815,9 +814,20 @@ def _conflicts(policy: Policy, conflicts: dict[tuple[int, int, bool], tuple[Poin
                        f"({_winner(total)}). Gaat deze regel niet over wie de taak doet, laat taak_hoort_bij_mentor "
                        f"dan weg. {ahead}")
         else:
+            # a base rule that says a task is never the mentor's (its condition is the task alone) is never to be set
+            # aside: a trial pasted the list and got 'mishandeling_onderzoeken' as the mentor's task
+            tasks_only = [o for o, _, _ in others if not rules[o].absoluut and _about_task_only(rules[o])]
+            names = ", ".join(rules[o].id for o, _, _ in others if not rules[o].absoluut and o not in tasks_only)
             usual = (f"Moet deze regel voorgaan, schrijf dan zet_opzij: [{names}]; anders laat taak_hoort_bij_mentor "
                      "weg" if names else "De regels die van niet zeggen, zijn absoluut en gaan altijd voor: laat "
                      "taak_hoort_bij_mentor hier weg")
+            if tasks_only:
+                usual = (f"Zet {', '.join(repr(rules[o].id) for o in tasks_only[:4])} niet opzij: volgens die regels "
+                         "hoort zo'n taak nooit bij de mentor. Geef deze regel 'taak:' met alleen de taken waar hij "
+                         "over gaat. " + usual if names else
+                         f"Zet {', '.join(repr(rules[o].id) for o in tasks_only[:4])} niet opzij: volgens die regels "
+                         "hoort zo'n taak nooit bij de mentor. Geef deze regel 'taak:' met alleen de taken waar hij "
+                         "over gaat, of laat taak_hoort_bij_mentor weg")
             # a safety kind's rule: never "zet_opzij"; when every rule saying 'nee' is absolute, the usual fix says so
             fix = unsafe[own] if own in unsafe and (names or unsafe[own] == UNSAFE_AHEAD) else usual
             message = (f"zegt dat de taak bij de mentor hoort, en {count} van niet, bijvoorbeeld "
@@ -825,6 +835,12 @@ def _conflicts(policy: Policy, conflicts: dict[tuple[int, int, bool], tuple[Poin
                        f"({_winner(total)}). {fix}")
         findings.append(_at(loaded[rules[own].id], "conflict", message, policy, point, weight))
     return findings
+
+
+def _about_task_only(rule: Regel) -> bool:
+    """Does ``rule`` say something of tasks alone: a condition of only ``taak`` (``niet-meldcode-afwegen``)?"""
+    return bool(rule.als.taak) and not any(
+        getattr(rule.als, name) for name in type(rule.als).model_fields if name != "taak")
 
 
 def _summed(weights: Iterable[dict[bool, int]]) -> dict[bool, int]:
@@ -954,8 +970,9 @@ def _unflagged_in_safety_groups(policy: Policy) -> list[Finding]:
 def _unflagged_but_urgent(policy: Policy) -> list[Finding]:
     """``lijkt-veiligheidssignaal``: a kind without ``veiligheid: ja`` that an absolute rule names (by name, not under
     ``niet``) and refers away today or at once. A trial's own kind had neither the flag nor the group 'veiligheid',
-    with absolute rules sending it to extern 'direct', and --streng said "In orde". A note: a school may have an
-    urgent kind that is no safety signal."""
+    with absolute rules sending it to extern 'direct', and --streng said "In orde"; a second trial's removed flag took
+    'Bel 112' and 'direct' from the advice. A warning: an urgent kind that is no safety signal is rare, and the
+    school sees it once."""
     kinds, findings, seen = policy.vocabulary.signalen, [], set()
     for rule in policy.rules:
         if not refers_away(rule) or rule.dan.urgentie not in ("vandaag", "direct"):
