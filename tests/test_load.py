@@ -253,6 +253,13 @@ def test_a_key_of_dan_written_beside_it_is_told_to_go_under_it(tmp_path):
     assert "bedoel je 'titel'?" in only(problems_of(write_policy(tmp_path / "ander", [misspelt])), "'titell'").fix
 
 
+def test_a_key_pydantic_does_not_place_is_a_problem_not_a_crash(tmp_path):
+    """CI's fuzzing found '0[: 1' as a theme file: the unknown key comes without a place, and the new fix for a key
+    one level too shallow read its last part from an empty path (IndexError)."""
+    problems = problems_of(write_theme(tmp_path, "0[: 1\n"))
+    assert {p.code for p in problems} >= {"onbekende-sleutel"} and all(p.file.endswith("c_fout.yaml") for p in problems)
+
+
 def test_missing_directory(tmp_path):
     only(problems_of(tmp_path / "bestaat-niet"), "bestaat niet")
 

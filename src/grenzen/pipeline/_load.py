@@ -257,7 +257,8 @@ def translate_error(error: Any, model: type[BaseModel], located: Located, shown:
     code = said.code
     if kind == "extra_forbidden":
         line, col = located.where(path, key=True)
-        return Problem(shown, line, col, fill(said.rule, last=last), _unknown_key_fix(model, relative), rule_id, code)
+        return Problem(shown, line, col, fill(said.rule, last=last), _unknown_key_fix(model, relative, last), rule_id,
+                       code)
     message = fill(said.rule, name=name, last=last, **ctx)
     fix = _dedented(kind, model, relative, fill(said.fix, last=last, **ctx))
     if kind == "missing":
@@ -355,10 +356,10 @@ def _rule_id(located: Located, path: tuple[Any, ...]) -> str | None:
     return None
 
 
-def _unknown_key_fix(model: type[BaseModel], relative: tuple[Any, ...]) -> str:
-    """The fix for an unknown key at ``relative`` in ``model``: where it belongs when a block above or beside has it
-    (one level too deep or too shallow), else the near key or the keys allowed."""
-    last = relative[-1]
+def _unknown_key_fix(model: type[BaseModel], relative: tuple[Any, ...], last: Any) -> str:
+    """The fix for the unknown key ``last`` at ``relative`` in ``model`` (``relative`` may be empty: a key pydantic
+    does not place, such as '0['): where it belongs when a block above or beside has it (one level too deep or too
+    shallow), else the near key or the keys allowed."""
     allowed = sorted(_allowed_keys(model, relative[:-1]))
     above = relative[-2] if len(relative) >= 2 else None
     if isinstance(above, str) and last in _allowed_keys(model, relative[:-2]):  # 'zet_opzij' under 'dan'
