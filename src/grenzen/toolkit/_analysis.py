@@ -822,12 +822,10 @@ def _conflicts(policy: Policy, conflicts: dict[tuple[int, int, bool], tuple[Poin
                      "weg" if names else "De regels die van niet zeggen, zijn absoluut en gaan altijd voor: laat "
                      "taak_hoort_bij_mentor hier weg")
             if tasks_only:
-                usual = (f"Zet {', '.join(repr(rules[o].id) for o in tasks_only[:4])} niet opzij: volgens die regels "
-                         "hoort zo'n taak nooit bij de mentor. Geef deze regel 'taak:' met alleen de taken waar hij "
-                         "over gaat. " + usual if names else
-                         f"Zet {', '.join(repr(rules[o].id) for o in tasks_only[:4])} niet opzij: volgens die regels "
-                         "hoort zo'n taak nooit bij de mentor. Geef deze regel 'taak:' met alleen de taken waar hij "
-                         "over gaat, of laat taak_hoort_bij_mentor weg")
+                keep = (f"Zet {', '.join(repr(rules[o].id) for o in tasks_only[:4])} niet opzij: volgens die regels "
+                        "hoort zo'n taak nooit bij de mentor. Geef deze regel 'taak:' met alleen de taken waar hij "
+                        "over gaat")
+                usual = f"{keep}. {usual}" if names else f"{keep}, of laat taak_hoort_bij_mentor weg"
             # a safety kind's rule: never "zet_opzij"; when every rule saying 'nee' is absolute, the usual fix says so
             fix = unsafe[own] if own in unsafe and (names or unsafe[own] == UNSAFE_AHEAD) else usual
             message = (f"zegt dat de taak bij de mentor hoort, en {count} van niet, bijvoorbeeld "
