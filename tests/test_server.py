@@ -712,9 +712,10 @@ def test_grenzen_serve_reloads_on_sighup(tmp_path, workers):
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
-    # each worker process says what it serves when it starts: as many as uvicorn started (a CI run under load saw a
-    # worker that missed its health ping restarted by uvicorn, and three for two workers)
-    assert "Beleid herladen" in err and err.count("Beleid geladen: ") == err.count("Started server process") >= workers
+    # each worker process says what it serves when it starts. Not an exact count: uvicorn may start a worker again (a
+    # late health ping, or its own SIGHUP handling), and one started just before SIGTERM says 'Beleid geladen' but
+    # never 'Started server process' (two CI runs: three for two workers, once with the machine idle)
+    assert "Beleid herladen" in err and err.count("Beleid geladen: ") >= workers
 
 
 @pytest.mark.parametrize("method, path", [("POST", "/v1/advies"), ("POST", "/v1/wat-als"), ("GET", "/v1/beleid")])
