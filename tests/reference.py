@@ -19,18 +19,20 @@ def generated_kinds(safety_kinds=frozenset()) -> dict:
     """The signal kinds of the policies tests/strategies.py writes, with ``safety_kinds`` marked ``veiligheid: ja``."""
     from strategies import VOCABULARY
 
-    return {kind: {"groep": term.get("groep"), "veiligheid": kind in safety_kinds}
+    return {kind: {"groep": term.get("groep"), "veiligheid": kind in safety_kinds, "familie": False}
             for kind, term in VOCABULARY["signalen"].items()}
 
 
 def kinds_of(policy) -> dict:
-    """A loaded policy's signal kinds as plain data: {kind: {"groep": ..., "veiligheid": ...}} (the woordenlijst)."""
-    return {kind: {"groep": term.groep, "veiligheid": term.veiligheid} for kind, term in policy.vocabulary.signalen.items()}
+    """A loaded policy's signal kinds as plain data: {kind: {"groep": ..., "veiligheid": ..., "familie": ...}} (the
+    woordenlijst; "familie": its 'familie_niet_benaderen')."""
+    return {kind: {"groep": term.groep, "veiligheid": term.veiligheid, "familie": term.familie_niet_benaderen}
+            for kind, term in policy.vocabulary.signalen.items()}
 
 
 def holds(cond: Voorwaarde, case: Casus, kinds: dict | None = None) -> bool:
     """Does ``cond`` hold for ``case``? All keys of one block must hold. ``kinds``: the vocabulary's signal kinds
-    as {kind: {"groep": ..., "veiligheid": ...}}, looked up for ``groep`` and ``veiligheid`` in a ``signaal`` block
+    as {kind: {"groep": ..., "veiligheid": ..., "familie": ...}}, looked up for the selectors of a ``signaal`` block
     (default: those of the generated policies)."""
     kinds = generated_kinds() if kinds is None else kinds
     checks = []
@@ -83,6 +85,7 @@ def _meets(s, sig, kinds: dict) -> bool:
         # selectors: the signal's own kind, looked up in the vocabulary
         and (s.groep is None or kinds[sig.soort]["groep"] in s.groep)
         and (s.veiligheid is None or kinds[sig.soort]["veiligheid"] == s.veiligheid)
+        and (s.familie_niet_benaderen is None or kinds[sig.soort].get("familie", False) == s.familie_niet_benaderen)
         and (s.ernst_minstens is None or SEVERITY.index(sig.ernst) >= SEVERITY.index(s.ernst_minstens))
         and (s.ernst_hoogstens is None or SEVERITY.index(sig.ernst) <= SEVERITY.index(s.ernst_hoogstens))
         and (s.duur_minstens_weken is None or (sig.duur_weken is not None and sig.duur_weken >= s.duur_minstens_weken))

@@ -64,6 +64,8 @@ def signal_conditions(draw):
         cond["groep"] = draw(one_or_many(GROUPS))
     if draw(st.integers(0, 3)) == 0:
         cond["veiligheid"] = draw(st.sampled_from(["ja", "nee"]))
+    if draw(st.integers(0, 7)) == 0:  # no generated kind is marked so: 'ja' selects none, 'nee' every kind
+        cond["familie_niet_benaderen"] = draw(st.sampled_from(["ja", "nee"]))
     bounds = draw(st.sampled_from([0, 0, 1, 1, 1, 2]))
     options = ["ernst_minstens", "ernst_hoogstens", "duur_minstens_weken"]
     for name in draw(st.permutations(options))[:bounds]:

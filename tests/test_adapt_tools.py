@@ -110,14 +110,20 @@ def test_standaard_is_the_bundled_policy_and_a_folder_of_that_name_is_dot_slash_
     assert "schrijf dan ./standaard" in capsys.readouterr().err
 
 
-@pytest.mark.slow
-def test_verschil_standaard_on_a_modified_copy_of_the_default(tmp_path, capsys):
+def _default_copy_without(tmp_path: Path, kind: str, flag: str) -> Path:
+    """A copy of the default policy (without its examples) whose vocabulary lacks the line ``flag`` of ``kind``."""
     copy = tmp_path / "kopie"
     shutil.copytree(default_rules_dir(), copy, ignore=shutil.ignore_patterns("voorbeelden"))
     text = (copy / "woordenlijst.yaml").read_text(encoding="utf-8")
-    start = text.index("  sexting:\n")
-    flag = text.index("    veiligheid: ja\n", start)
-    (copy / "woordenlijst.yaml").write_text(text[:flag] + text[flag + len("    veiligheid: ja\n"):], encoding="utf-8")
+    line = f"    {flag}\n"
+    at = text.index(line, text.index(f"  {kind}:\n"))
+    (copy / "woordenlijst.yaml").write_text(text[:at] + text[at + len(line):], encoding="utf-8")
+    return copy
+
+
+@pytest.mark.slow
+def test_verschil_standaard_on_a_modified_copy_of_the_default(tmp_path, capsys):
+    copy = _default_copy_without(tmp_path, "sexting", "veiligheid: ja")
     _edit(copy / "woordenlijst.yaml", "  rouw:\n", "  heimwee:\n    label: Heimwee\n    omschrijving: Mist de oude "
                                               "school.\n  rouw:\n")
     _edit(copy / "afspraken.yaml", "    naam: decaan\n", "    naam: decaan (spreekuur dinsdag)\n")
@@ -135,6 +141,16 @@ def test_verschil_standaard_on_a_modified_copy_of_the_default(tmp_path, capsys):
                  "'Ernstige sociale isolatie gaat naar het zorgteam'",
                  "FOUT: 1 veiligheidssignaal is niet meer beschermd: sexting."):
         assert "\n" + line in out
+
+
+def test_verschil_reports_a_kind_that_lost_familie_niet_benaderen(tmp_path, capsys):
+    copy = _default_copy_without(tmp_path, "eergerelateerd_geweld", "familie_niet_benaderen: ja")
+    assert main(["verschil", "standaard", str(copy)]) == 1
+    out = capsys.readouterr().out
+    assert ("\n  FOUT: bij signaal eergerelateerd_geweld is 'familie_niet_benaderen: ja' weggehaald: de regels die de "
+            "leerling dan beschermen tegen contact met de familie, gelden er niet meer voor.") in out
+    assert "\nFOUT: bij eergerelateerd_geweld is 'familie_niet_benaderen: ja' weggehaald." in out
+    assert "niet meer beschermd" not in out  # it is still a safety kind
 
 
 # --- point 6: frictions a policy writer met ----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -201,3 +202,24 @@ def test_an_advice_says_when_to_call_112_once(policy):
                 {"soort": first, "ernst": "acuut"}, {"soort": second, "ernst": "acuut"}]})
             danger = [step for step in advice.mentor_doet if step.startswith("Bel 112") and "gevaar" in step]
             assert len(danger) <= 1, (first, second, task, danger)
+
+
+PARENTS = re.compile(r"\bouders\b", re.IGNORECASE)
+
+
+def test_no_step_sends_anyone_to_the_parents_when_the_family_must_not_be_approached(policy):
+    """A trial: with 'huwelijksdwang_achterlating' and 'verzuim_16_uur' the advice said "Vertel leerling en ouders dat
+    de school het verzuim moet melden bij leerplicht" next to "Neem geen contact op met de ouders of de familie". For
+    every kind marked 'familie_niet_benaderen: ja', next to every other kind at every severity (and next to three
+    signals, for the counting rule), a step that names the parents leaves them to the aandachtsfunctionaris."""
+    family = [kind for kind, term in policy.vocabulary.signalen.items() if term.familie_niet_benaderen]
+    assert sorted(family) == ["eergerelateerd_geweld", "huwelijksdwang_achterlating"]
+    tasks = list(policy.vocabulary.taken)
+    others = [[{"soort": kind, "ernst": severity, "duur_weken": 10}]
+              for kind, severity in itertools.product(policy.vocabulary.signalen, SEVERITIES)]
+    others.append([{"soort": "cijfers_dalen", "ernst": "matig"}, {"soort": "somberheid_angst", "ernst": "matig"}])
+    steps: set[str] = set()
+    for kind, task, signals in itertools.product(family, tasks, others):
+        advice = policy.advise({"taak": task, "leeftijd": 15, "signalen": [{"soort": kind, "ernst": "matig"}, *signals]})
+        steps.update(step for step in advice.mentor_doet if PARENTS.search(step))
+    assert steps and all("aandachtsfunctionaris" in step for step in steps), sorted(steps)

@@ -76,6 +76,11 @@ VOCABULARY: dict[str, Any] = {
     "scholing": {"coaching": {"label": "Coaching", "omschrijving": "c"}},
 }
 KINDS = list(VOCABULARY["signalen"])
+#: with a kind marked 'familie_niet_benaderen: ja' (a safety kind, as it must be)
+FAMILY_VOCABULARY: dict[str, Any] = {**VOCABULARY, "signalen": {
+    **VOCABULARY["signalen"],
+    "eer": {"label": "Eer", "omschrijving": "e", "groep": "veiligheid", "veiligheid": "ja", "familie_niet_benaderen": "ja"},
+}}
 
 
 def _rule(rule_id: str, als: dict, route: str = "zorgteam", **extra) -> dict:
@@ -215,7 +220,8 @@ def _selector_rules(draw):
     blocks = st.fixed_dictionaries({}, optional={
         "groep": st.sampled_from(["leren", "sociaal", "veiligheid", ["leren", "veiligheid"]]),
         "veiligheid": st.sampled_from(["ja", "nee"]),
-        "behalve_soort": st.sampled_from(["sexting", "huiswerk", ["pesten", "geweld"]]),
+        "familie_niet_benaderen": st.sampled_from(["ja", "nee"]),
+        "behalve_soort": st.sampled_from(["sexting", "huiswerk", ["pesten", "geweld", "eer"]]),
         "soort": st.sampled_from(["sexting", ["huiswerk", "overig"]]),
         "ernst_minstens": st.sampled_from(SEVERITIES),
     }).filter(lambda b: not ("soort" in b and "behalve_soort" in b))
@@ -227,16 +233,16 @@ def _selector_rules(draw):
                   draw(st.sampled_from(["mentor", "zorgteam", "extern"]))) for i in range(count)]
 
 
-_signals = st.lists(st.fixed_dictionaries({"soort": st.sampled_from(KINDS), "ernst": st.sampled_from(SEVERITIES)}),
-                    max_size=3)
+_signals = st.lists(st.fixed_dictionaries({"soort": st.sampled_from([*KINDS, "eer"]),  # eer: FAMILY_VOCABULARY
+                                           "ernst": st.sampled_from(SEVERITIES)}), max_size=3)
 
 
 @pytest.mark.slow
 @given(_selector_rules(), st.lists(_signals, min_size=1, max_size=10))
 @settings(max_examples=int(os.environ.get("GRENZEN_DIFF_EXAMPLES", "60")), deadline=None)
 def test_engine_and_reference_agree_on_selectors(tmp_path_factory, rules, signal_lists):
-    policy = _policy(tmp_path_factory.mktemp("p"), rules)
-    safety = frozenset(k for k, t in VOCABULARY["signalen"].items() if t.get("veiligheid") == "ja")
+    policy = _policy(tmp_path_factory.mktemp("p"), rules, vocabulary=FAMILY_VOCABULARY)
+    safety = frozenset(k for k, t in FAMILY_VOCABULARY["signalen"].items() if t.get("veiligheid") == "ja")
     for signals in signal_lists:
         case = Casus.model_validate({"taak": "gesprek", "signalen": signals})
         expected = reference_advice(policy.rules, policy.agreements, case, safety, kinds=kinds_of(policy))
@@ -309,3 +315,50 @@ def test_a_safety_kind_a_school_adds_is_never_treated_more_lightly_than_a_defaul
     situations = len(vocabulary.taken) * len(trainings)
     assert not lighter, (f"'{NEW_KIND}' is lichter behandeld dan een standaard-veiligheidssoort in {len(lighter)} van "
                          f"{situations} situaties, bijvoorbeeld {sorted(lighter.items())[:3]}")
+
+
+# --- familie_niet_benaderen ------------------------------------------------------------------------------------
+
+
+
+def test_familie_niet_benaderen_selects_the_kinds_marked_so(tmp_path):
+    policy = _policy(tmp_path, [
+        _rule("familie", {"signaal": {"familie_niet_benaderen": "ja"}}),
+        _rule("andere_veiligheid", {"signaal": {"veiligheid": "ja", "familie_niet_benaderen": "nee"}}),
+        _rule("verzuim_zonder_familie", {"alle": [{"signaal": {"soort": "overig"}},
+                                                  {"niet": {"signaal": {"familie_niet_benaderen": "ja"}}}]}),
+    ], vocabulary=FAMILY_VOCABULARY)
+    kinds = list(FAMILY_VOCABULARY["signalen"])
+    assert [k for k in kinds if _applies(policy, "familie", (k, "licht"))] == ["eer"]
+    assert [k for k in kinds if _applies(policy, "andere_veiligheid", (k, "licht"))] == ["sexting", "geweld"]
+    assert _applies(policy, "verzuim_zonder_familie", ("overig", "licht"), ("geweld", "licht"))
+    assert not _applies(policy, "verzuim_zonder_familie", ("overig", "licht"), ("eer", "licht"))
+
+
+def test_familie_niet_benaderen_without_veiligheid_is_a_located_problem(tmp_path):
+    vocabulary = {**VOCABULARY, "signalen": {**VOCABULARY["signalen"], "eer": {
+        "label": "Eer", "omschrijving": "e", "familie_niet_benaderen": "ja"}}}
+    directory = write_policy(tmp_path / "r", [SAFE], vocabulary=vocabulary)
+    [problem] = grenzen.check_policy(directory)
+    assert problem.code == "familie-zonder-veiligheid"
+    assert problem.message == "'familie_niet_benaderen: ja' staat er, maar 'veiligheid: ja' niet"
+    assert "zet ook 'veiligheid: ja'" in problem.fix
+    lines = (directory / "woordenlijst.yaml").read_text(encoding="utf-8").splitlines()
+    assert lines[problem.line - 1].strip() == "familie_niet_benaderen: ja"
+
+
+def test_a_school_kind_marked_familie_niet_benaderen_gets_the_defaults_exceptions(tmp_path):
+    """Safety is a property of a class of signals: a kind a school adds with 'familie_niet_benaderen: ja' sets aside
+    the default's steps that send the mentor to the parents, as the default's own such kinds do."""
+    overlay = tmp_path / "school"
+    overlay.mkdir()
+    (overlay / "laag.yaml").write_text(dump({"naam": "School", "basis": "standaard", "signalen": {
+        "loverboy_familie": {"label": "Uitbuiting door familie", "omschrijving": "u", "groep": "veiligheid",
+                             "veiligheid": "ja", "familie_niet_benaderen": "ja"}}}), encoding="utf-8")
+    policy = grenzen.load_policy(overlay)
+    advice = policy.advise({"taak": "verzuimgesprek", "leeftijd": 15, "signalen": [
+        {"soort": "loverboy_familie", "ernst": "ernstig"}, {"soort": "verzuim_16_uur", "ernst": "matig"}]})
+    assert "verzuim-16-uur-familie-niet-benaderen" in [r.regel for r in advice.redenen]
+    assert "verzuim-16-uur" in [o.regel for o in advice.opzij_gezet]
+    assert not [step for step in advice.mentor_doet if "Vertel leerling en ouders" in step]
+    assert "Vertel de ouders niet zelf dat het verzuim gemeld wordt." in advice.mentor_doet_niet

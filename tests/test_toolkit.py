@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import subprocess
@@ -127,6 +128,34 @@ def test_domain_classes_stand_for_every_grid_case():
         for training in [list[str]()] + [[t] for t in vocab.scholing]
     }
     assert grid == represented
+
+
+def test_pairs_left_out_where_no_rule_asks_under_niet_equal_their_two_single_signals(default):
+    """Where the only rules that read two signals ask for both (the default's exceptions for a kind marked
+    'familie_niet_benaderen', for every task), the domain pairs only the signals those rules ask for (controleer took
+    twice as long when it paired every signal there). Every other pair gives the rules of its two single signals."""
+    from grenzen.toolkit._analysis import condition_rules, safety_kinds
+    from grenzen.toolkit._domain import build_domain
+
+    vocab = default.vocabulary
+    domain = build_domain([condition_rules(default)], list(vocab.signalen), list(vocab.taken), list(vocab.scholing),
+                          safety=safety_kinds(default))
+    every = max((both for *_, both in domain.pair_blocks), key=lambda both: len(both.cases))
+    cross = [(task, training, both) for task, training, _, both in domain.pair_blocks if both is not every]
+    assert cross and all(0 < len(both.cases) < len(every.cases) for *_, both in cross)
+    enumerated = {tuple(item.index for item in pair) for pair in cross[0][2].cases}
+
+    def applicable(task, training, items):
+        case = {"leeftijd": 14, "taak": task, "signalen": [item.signal() for item in items]}
+        if training:
+            case["mentor"] = {"scholing": list(training)}
+        return set(default.applicable(default.validate_case(case)))
+
+    for task, training, _ in cross[:: max(1, len(cross) // 3)]:
+        single = {item.index: applicable(task, training, [item]) for item in domain.items}
+        differ = {(a.index, b.index) for a, b in itertools.combinations(domain.items, 2)
+                  if applicable(task, training, [a, b]) != single[a.index] | single[b.index]}
+        assert differ and differ <= enumerated, (task, training, sorted(differ - enumerated)[:5])
 
 @pytest.mark.slow
 def test_bundled_policy_is_clean_under_streng_and_fully_covered(default, capsys):

@@ -253,8 +253,12 @@ def run_diff(args: argparse.Namespace) -> int:
         print(f"FOUT: {_count(len(lost), 'veiligheidssignaal', 'veiligheidssignalen')} niet meer beschermd: "
               f"{', '.join(lost)}. Zonder 'veiligheid: ja' controleert grenzen niet meer dat zo'n signaal nooit "
               "alleen bij de mentor blijft. Zet 'veiligheid: ja' terug bij dat signaal.")
-        return 1
-    return 0
+    family = result.family_lost
+    if family:
+        print()
+        print(f"FOUT: bij {', '.join(family)} is 'familie_niet_benaderen: ja' weggehaald. Dan gelden de uitzonderingen "
+              "niet meer die het contact met de ouders aan de aandachtsfunctionaris laten. Zet het terug.")
+    return 1 if lost or family else 0
 
 
 #: What one item of each part is called in ``verschil``'s output.
@@ -301,6 +305,9 @@ def _print_rules(result: Comparison) -> None:
 def _vocabulary_line(difference: Difference) -> str:
     """A kind that came, went or changed; a safety signal that lost its guard is an error."""
     noun = PART_NAMES[difference.part]
+    if difference.error and difference.field == "familie_niet_benaderen":
+        return (f"FOUT: bij {noun} {difference.name} is 'familie_niet_benaderen: ja' weggehaald: de regels die de "
+                "leerling dan beschermen tegen contact met de familie, gelden er niet meer voor.")
     if difference.error and difference.field:
         return (f"FOUT: {noun} {difference.name} is geen veiligheidssignaal meer: 'veiligheid: ja' is weggehaald.")
     if difference.error:

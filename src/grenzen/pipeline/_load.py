@@ -282,6 +282,12 @@ def translate_error(error: Any, model: type[BaseModel], located: Located, shown:
     elif kind == "value_error" and "ernst_bron zonder ernst" in error["msg"]:
         code, message = "ernst-bron-zonder-ernst", "'ernst_bron' staat er, maar 'ernst' niet"
         fix = "zet onder 'ernst:' wat licht, matig, ernstig en acuut bij deze soort betekenen, of haal 'ernst_bron' weg"
+    elif kind == "value_error" and "familie_niet_benaderen zonder veiligheid" in error["msg"]:
+        code, message = "familie-zonder-veiligheid", "'familie_niet_benaderen: ja' staat er, maar 'veiligheid: ja' niet"
+        fix = ("zet ook 'veiligheid: ja' bij deze soort: als contact met de familie de leerling in gevaar kan brengen, "
+               "is het een veiligheidssignaal")
+        line, col = located.where((*path, "familie_niet_benaderen"), key=True)
+        return Problem(shown, line, col, message, fix, rule_id, code)
     elif kind == "value_error" and "lege voorwaarde" in error["msg"]:
         code, message = "lege-voorwaarde", "lege voorwaarde"
         fix = "gebruik een van: " + ", ".join(Voorwaarde.model_fields)

@@ -72,13 +72,14 @@ class _File(BaseModel):
 
 class SignaalVoorwaarde(_File):
     """One signal that meets every key of the block: of (one of) these kinds, or of any kind but these; of a kind in
-    one of these groups and/or with this safety flag (selectors, see ``_select``); within a severity band, lasting at
+    one of these groups and/or with these flags (selectors, see ``_select``); within a severity band, lasting at
     least N weeks."""
 
     soort: Kinds | None = None
     behalve_soort: Kinds | None = None
     groep: Kinds | None = None
     veiligheid: JaNee | None = None
+    familie_niet_benaderen: JaNee | None = None
     ernst_minstens: Ernst | None = None
     ernst_hoogstens: Ernst | None = None
     duur_minstens_weken: Weeks | None = None
@@ -198,11 +199,14 @@ class ErnstAnkers(_File):
 
 
 class Signaalterm(Term):
-    """A signal kind; ``veiligheid: ja`` marks a kind that must never end at the mentor. ``groep`` (optional) puts
-    the kind in a group that a rule can select with ``signaal: {groep: ...}``; a kind without one is in no group.
-    ``ernst`` (optional) says what each severity means for this kind, ``ernst_bron`` where that comes from."""
+    """A signal kind; ``veiligheid: ja`` marks a kind that must never end at the mentor; ``familie_niet_benaderen:
+    ja`` a safety kind where contact with the parents or the family can put the student in danger (huwelijksdwang):
+    rules select such kinds with ``signaal: {familie_niet_benaderen: ja}``. ``groep`` (optional) puts the kind in a
+    group that a rule can select with ``signaal: {groep: ...}``; a kind without one is in no group. ``ernst``
+    (optional) says what each severity means for this kind, ``ernst_bron`` where that comes from."""
 
     veiligheid: JaNee = False
+    familie_niet_benaderen: JaNee = False
     groep: Kind | None = None
     ernst: ErnstAnkers | None = None
     ernst_bron: Text | None = None
@@ -211,6 +215,8 @@ class Signaalterm(Term):
     def _source_of_anchors(self) -> Signaalterm:
         if self.ernst_bron is not None and self.ernst is None:
             raise ValueError("ernst_bron zonder ernst")
+        if self.familie_niet_benaderen and not self.veiligheid:
+            raise ValueError("familie_niet_benaderen zonder veiligheid")
         return self
 
     def anchors(self) -> dict[str, str]:

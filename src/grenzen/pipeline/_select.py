@@ -1,9 +1,11 @@
 """Signal selectors: a ``signaal`` block may choose kinds by what the vocabulary says about them.
 
 ``groep: leren`` (or a list) selects the kinds whose ``groep`` in the vocabulary is one of these; ``veiligheid: ja``
-the kinds marked ``veiligheid: ja``, ``veiligheid: nee`` the others. Every key of one block holds for the same
-signal, so selectors, ``soort``, ``behalve_soort`` and the bounds combine as AND: ``{groep: leren, behalve_soort:
-[rouw], ernst_minstens: matig}`` is one signal of a ``leren`` kind other than ``rouw``, at least ``matig``.
+the kinds marked ``veiligheid: ja``, ``veiligheid: nee`` the others; ``familie_niet_benaderen: ja`` (or ``nee``) in
+the same way the kinds marked so (where contact with the family can put the student in danger). Every key of one
+block holds for the same signal, so selectors, ``soort``, ``behalve_soort`` and the bounds combine as AND: ``{groep:
+leren, behalve_soort: [rouw], ernst_minstens: matig}`` is one signal of a ``leren`` kind other than ``rouw``, at least
+``matig``.
 
 Before compiling, a block with a selector is resolved against the loaded vocabulary (overlays merged) into a plain
 ``soort`` list, so that the compiler, the engine and every tool that walks conditions see ordinary kind lists
@@ -23,8 +25,8 @@ Vocabulary = Mapping[str, Signaalterm]  # the vocabulary's signal kinds
 
 
 def has_selector(signal: SignaalVoorwaarde) -> bool:
-    """Does the block choose kinds by a vocabulary property (``groep``, ``veiligheid``)?"""
-    return signal.groep is not None or signal.veiligheid is not None
+    """Does the block choose kinds by a vocabulary property (``groep``, ``veiligheid``, ``familie_niet_benaderen``)?"""
+    return signal.groep is not None or signal.veiligheid is not None or signal.familie_niet_benaderen is not None
 
 
 def groups(vocabulary: Vocabulary) -> list[str]:
@@ -41,7 +43,8 @@ def _selects(signal: SignaalVoorwaarde, kind: str, term: Signaalterm) -> bool:
     return ((signal.soort is None or kind in signal.soort)
             and (signal.behalve_soort is None or kind not in signal.behalve_soort)
             and (signal.groep is None or term.groep in signal.groep)
-            and (signal.veiligheid is None or term.veiligheid == signal.veiligheid))
+            and (signal.veiligheid is None or term.veiligheid == signal.veiligheid)
+            and (signal.familie_niet_benaderen is None or term.familie_niet_benaderen == signal.familie_niet_benaderen))
 
 
 def resolve_signal(signal: SignaalVoorwaarde, vocabulary: Vocabulary,
@@ -54,14 +57,16 @@ def resolve_signal(signal: SignaalVoorwaarde, vocabulary: Vocabulary,
     if selections is None:
         kinds = selected_kinds(signal, vocabulary)
     else:
-        key = (_names(signal.soort), _names(signal.behalve_soort), _names(signal.groep), signal.veiligheid)
+        key = (_names(signal.soort), _names(signal.behalve_soort), _names(signal.groep), signal.veiligheid,
+               signal.familie_niet_benaderen)
         found = selections.get(key)
         if found is None:
             found = selections[key] = selected_kinds(signal, vocabulary)
         kinds = list(found)  # each block its own list, as before
     if not kinds:
         return None
-    return signal.model_copy(update={"soort": kinds, "behalve_soort": None, "groep": None, "veiligheid": None})
+    return signal.model_copy(update={"soort": kinds, "behalve_soort": None, "groep": None, "veiligheid": None,
+                                     "familie_niet_benaderen": None})
 
 
 def _names(names: list[str] | None) -> tuple[str, ...] | None:

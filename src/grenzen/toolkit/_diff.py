@@ -37,6 +37,9 @@ MAX_REVISION_FILES = 10_000  # YAML files, directories and links
 GIT_TIMEOUT = 60  # seconds, for each git call
 OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
+#: The vocabulary key whose loss ``verschil`` reports as an error beside ``veiligheid``.
+FAMILY = "familie_niet_benaderen"
+
 
 @dataclass
 class Change:
@@ -108,7 +111,12 @@ class Comparison:
     @property
     def safety_lost(self) -> list[str]:
         """Signal kinds with ``veiligheid: ja`` in the old version that the new one removed or no longer marks."""
-        return [d.name for d in self.vocabulary if d.error]
+        return [d.name for d in self.vocabulary if d.error and d.field != FAMILY]
+
+    @property
+    def family_lost(self) -> list[str]:
+        """Signal kinds the new version no longer marks ``familie_niet_benaderen: ja`` (still safety kinds)."""
+        return [d.name for d in self.vocabulary if d.error and d.field == FAMILY]
 
 
 def load_version(spec: str | Path | Policy, stack: contextlib.ExitStack) -> Policy:
@@ -373,7 +381,7 @@ def compare_texts(result: Comparison) -> None:
             was = before[name].model_dump()
             for key, value in term.model_dump().items():
                 if was.get(key) != value:
-                    lost = key == "veiligheid" and bool(was.get(key)) and not value
+                    lost = key in ("veiligheid", FAMILY) and bool(was.get(key)) and not value
                     result.vocabulary.append(Difference(table, name, key, was.get(key), value, error=lost))
     result.vocabulary.sort(key=lambda d: (not d.error, TABLES.index(d.part)))  # stable: policy order within
     result.agreements = _items("bestemmingen", old.agreements.bestemmingen, new.agreements.bestemmingen)

@@ -16,7 +16,10 @@ Enumerated (see "Policy writers' toolkit" in docs/ontwerp.md):
   rule asks about a signal under `niet` or about several signals, for the signal classes such rules look at and
   the classes that an absolute rule refers away from the mentor (or that are marked ``veiligheid: ja``), at a
   typical age and school year and without earlier approach. The latter are paired so that the analysis sees every
-  rule that holds next to a referral (see ``_analysis``: ``mentor-bij-gevaar``);
+  rule that holds next to a referral (see ``_analysis``: ``mentor-bij-gevaar``). Where only rules that ask for
+  several signals and none under `niet` can hold (an exception for one kind next to another, such as
+  ``familie_niet_benaderen``, asked for every task), the pairs are only those such a rule needs: one signal for one
+  of its blocks and one for another;
 * for each counting block (``aantal_signalen``) and each ``minstens`` N of 2 or more that a rule uses with it: in the
   task × training classes where such a rule can hold, per signal class the block counts, a case with that signal and
   N - 1 other counted signals (other classes where there are), one with N signals of that class alone (so a rule
@@ -179,8 +182,8 @@ class Domain:
     ages: list[int | None]
     approaches: list[dict[str, Any] | None]
     years: list[int | None] = field(default_factory=lambda: [None])  # school-year classes (None: not given)
-    pair_contexts: list[tuple[str, tuple[str, ...], int]] = field(default_factory=list)  # task, training, weight
-    pair_items: list[Item] = field(default_factory=list)
+    #: per situation with pairs: task, training, weight and its pairs (one ``Signals`` per distinct list of pairs)
+    pair_blocks: list[tuple[str, tuple[str, ...], int, Signals]] = field(default_factory=list)
     blocks: list[SignaalVoorwaarde] = field(default_factory=list)  # the distinct signal blocks (Item.blocks)
     positive: list[frozenset[int]] = field(default_factory=list)  # per rule: the blocks it asks for positively
     members: list[list[tuple[str, str, int | None]]] = field(default_factory=list)  # per item: its grid points
@@ -212,9 +215,8 @@ class Domain:
             return
         age = TYPICAL_AGE if TYPICAL_AGE in self.ages else self.ages[0]
         year = max((y for y in self.years if y is not None and y <= TYPICAL_YEAR), default=self.years[0])
-        both = Signals(list(itertools.combinations(self.pair_items, 2)))
-        for task, training, base_weight in self.pair_contexts:
-            yield Block(Context(task, training, age, year, None, base_weight), both)
+        for task, training, base_weight, pairs_here in self.pair_blocks:
+            yield Block(Context(task, training, age, year, None, base_weight), pairs_here)
         yield from self.count_blocks
 
     def exception_pairs(self, rules: Sequence[Regel], setter: int, target: int) -> Iterator[Point]:
@@ -238,9 +240,8 @@ class Domain:
     def size(self, pairs: bool = True) -> int:
         singles = (len(self.tasks) * len(self.trainings) * len(self.ages) * len(self.years) * len(self.approaches)
                    * (1 + len(self.items)))
-        n = len(self.pair_items)
         counts = sum(len(block.signals.cases) for block in self.count_blocks)
-        return singles + (len(self.pair_contexts) * n * (n - 1) // 2 + counts if pairs else 0)
+        return singles + (sum(len(both.cases) for *_, both in self.pair_blocks) + counts if pairs else 0)
 
 
 def _case(task: str, training: tuple[str, ...], age: int | None, approach: dict[str, Any] | None,
@@ -289,6 +290,7 @@ def build_domain(rule_sets: Iterable[list[Regel]], kinds: Sequence[str], tasks: 
     positive = _positive_blocks(rules, asked.signals)
     items = _items(item_classes, met, _away_blocks(rules, positive), safety)
     interacting = [rule for rule in rules if _interacts(rule)]
+    pair_items = _pair_items(interacting, items)
     domain = Domain(
         tasks=[(members[0], len(members)) for members in task_classes],
         trainings=training_sets,
@@ -296,8 +298,8 @@ def build_domain(rule_sets: Iterable[list[Regel]], kinds: Sequence[str], tasks: 
         ages=_ages(asked.ages),
         approaches=_approaches(asked.approaches),
         years=_years(asked.years),
-        pair_contexts=_pair_contexts(interacting, task_classes, training_classes, training_sets),
-        pair_items=_pair_items(interacting, items),
+        pair_blocks=_pair_blocks(interacting, task_classes, training_classes, training_sets, pair_items, items,
+                                 asked.signals),
         task_members={members[0]: members for members in task_classes},
         blocks=asked.signals,
         positive=positive,
@@ -388,28 +390,61 @@ def _pair_items(interacting: list[Regel], items: list[Item]) -> list[Item]:
             if i.safety or i.away or any(_signal_matches(b, i.kind, i.severity, i.weeks) for b in watched)]
 
 
-def _pair_contexts(interacting: list[Regel], task_classes: list[list[str]], training_classes: list[list[str]],
-                   training_sets: list[tuple[tuple[str, ...], int]]) -> list[tuple[str, tuple[str, ...], int]]:
-    """(task, training set, weight) wherever an interacting rule can hold.
+def _pair_blocks(interacting: list[Regel], task_classes: list[list[str]], training_classes: list[list[str]],
+                 training_sets: list[tuple[tuple[str, ...], int]], pair_items: list[Item], items: list[Item],
+                 blocks: list[SignaalVoorwaarde]) -> list[tuple[str, tuple[str, ...], int, Signals]]:
+    """(task, training set, weight, pairs) wherever an interacting rule can hold.
 
     Pairs of signals can only differ from their two single signals through a rule that asks about a signal under
-    'niet' or about more than one signal; only where such a rule can hold, and only for signals that such a rule
-    looks at (``_pair_items``), are pairs enumerated.
+    'niet' or about more than one signal; only where such a rule can hold are pairs enumerated. Where a rule with
+    'niet' can hold: every pair of the signals that interacting rules look at (``_pair_items``). Elsewhere only rules
+    that ask for several signals, none under 'niet', can hold there, and a pair differs from its singles only when
+    its signals meet two of such a rule's blocks: those pairs (``_cross_pairs``).
     """
+    negated = [any(not positive for _, positive in signals_with_polarity(rule.als)) for rule in interacting]
+    every = Signals(list(itertools.combinations(pair_items, 2)))
+    lists: dict[tuple[int, ...], Signals] = {}  # one list per set of rules (the analysis caches by the list)
+    out = []
+    for task, training, weight, here in _contexts(interacting, task_classes, training_classes, training_sets):
+        key = () if any(negated[n] for n in here) else tuple(here)
+        both = every if not key else lists.get(key)
+        if both is None:
+            both = lists[key] = Signals(_cross_pairs([interacting[n] for n in key], items, blocks))
+        out.append((task, training, weight, both))
+    return out
+
+
+def _contexts(rules: list[Regel], task_classes: list[list[str]], training_classes: list[list[str]],
+              training_sets: list[tuple[tuple[str, ...], int]]) -> list[tuple[str, tuple[str, ...], int, list[int]]]:
+    """(task, training set, weight, the rules that can hold there: positions in ``rules``) wherever one of ``rules``
+    can hold, as far as task and training tell."""
     task_rep = _representatives(task_classes)
     training_rep = _representatives(training_classes)
     weight_of = dict(training_sets)
     task_weight = {members[0]: len(members) for members in task_classes}
-    contexts: dict[tuple[str, tuple[str, ...]], int] = {}
-    for rule in interacting:
+    contexts: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+    for n, rule in enumerate(rules):
         needed_tasks = required_values(rule.als, "taak")
         rule_tasks = [t for t in task_weight if needed_tasks is None or t in {task_rep[x] for x in needed_tasks}]
         needed_trainings = required_values(rule.als, "scholing")
         rule_trainings = [s for s, _ in training_sets
                           if needed_trainings is None or {training_rep.get(x) for x in needed_trainings} & set(s)]
         for task, training in itertools.product(rule_tasks, rule_trainings):
-            contexts[(task, training)] = task_weight[task] * weight_of[training]
-    return [(task, training, weight) for (task, training), weight in contexts.items()]
+            contexts.setdefault((task, training), []).append(n)
+    return [(task, training, task_weight[task] * weight_of[training], here)
+            for (task, training), here in contexts.items()]
+
+
+def _cross_pairs(rules: list[Regel], items: list[Item], blocks: list[SignaalVoorwaarde]) -> list[tuple[Item, ...]]:
+    """The pairs of signal classes that meet two different blocks of one of ``rules`` (each asks for several signals,
+    none under 'niet'), in the order ``itertools.combinations`` gives them."""
+    pairs: set[tuple[int, int]] = set()
+    for rule in rules:
+        wanted = [_index_of(blocks, block) for block, _ in signals_with_polarity(rule.als)]
+        meeting = [[item.index for item in items if b in item.blocks] for b in wanted]
+        for first, second in itertools.combinations(meeting, 2):
+            pairs.update((min(a, b), max(a, b)) for a in first for b in second if a != b)
+    return [(items[a], items[b]) for a, b in sorted(pairs)]
 
 
 def _interacts(rule: Regel) -> bool:
@@ -515,7 +550,7 @@ def _count_blocks(domain: Domain, rules: list[Regel], task_classes: list[list[st
         approaches = domain.approaches if any(c.eerdere_aanpak is not None for c in asks) else [None]
         sizes = sorted({size for n in thresholds for size in (n - 1, n) if size >= 2})
         piles = Signals(list(_piles(matching, sizes)))
-        for task, training, base_weight in _pair_contexts(users, task_classes, training_classes, training_sets):
+        for task, training, base_weight, _ in _contexts(users, task_classes, training_classes, training_sets):
             for age, year, approach in itertools.product(ages, years, approaches):
                 yield Block(Context(task, training, age, year, approach, base_weight), piles)
 

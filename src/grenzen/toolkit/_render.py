@@ -364,7 +364,7 @@ def _signal(cond: SignaalVoorwaarde, labels: dict[str, str], count: int | None =
     """A signal block in words ("er is een signaal ..."), or with ``count`` a counting block ("er zijn minstens 3
     signalen ..., elk minstens matig")."""
     many = count is not None and count > 1
-    safety = cond.veiligheid  # selectors: by safety flag and by group (see _select)
+    safety = cond.veiligheid  # selectors: by the flags and by group (see _select)
     groups = cond.groep
     noun = ("veiligheidssign" if safety is True else "sign") + ("alen" if many else "aal")
     text = "er is een " + noun if count is None else ("er zijn" if many else "er is") + f" minstens {count} {noun}"
@@ -376,7 +376,11 @@ def _signal(cond: SignaalVoorwaarde, labels: dict[str, str], count: int | None =
         text += " uit de groep " + either([f"‘{group}’" for group in groups])
     if safety is False:
         text += " die geen veiligheidssignalen zijn" if many else " dat geen veiligheidssignaal is"
-    if not (cond.soort or cond.behalve_soort or groups or safety is not None):
+    family = cond.familie_niet_benaderen
+    if family is not None:
+        text += (" waarbij contact met de ouders of de familie de leerling in gevaar kan brengen" if family
+                 else " waarbij contact met de familie geen gevaar is")
+    if not (cond.soort or cond.behalve_soort or groups or safety is not None or family is not None):
         text += " (van welke soort ook)"
     each = ", elk" if many else ","
     if cond.ernst_minstens and cond.ernst_minstens == cond.ernst_hoogstens:

@@ -192,6 +192,8 @@ _SIGNAL_BLOCK: dict[str | None, str] = {
     "behalve_soort": f"Elke soort signaal behalve deze. {_ONE_OR_MORE} Niet samen met 'soort'.",
     "groep": f"Een soort uit deze groep (de 'groep' in de woordenlijst). {_ONE_OR_MORE}",
     "veiligheid": "ja: alleen soorten met 'veiligheid: ja' in de woordenlijst; nee: alleen de andere.",
+    "familie_niet_benaderen": "ja: alleen soorten met 'familie_niet_benaderen: ja' in de woordenlijst; nee: alleen de "
+    "andere.",
     "ernst_minstens": "Het signaal is minstens zo ernstig: licht, matig, ernstig of acuut.",
     "ernst_hoogstens": "Het signaal is hoogstens zo ernstig: licht, matig, ernstig of acuut.",
     "duur_minstens_weken": "Het signaal speelt al minstens zoveel weken (0 tot en met 520).",
@@ -278,6 +280,9 @@ _FILE_DESCRIPTIONS: dict[str, dict[str | None, str]] = {
         **_TERM,
         None: "Eén soort signaal in de woordenlijst.",
         "veiligheid": "ja: bij deze soort kan iemand in gevaar zijn; de casus blijft dan nooit alleen bij de mentor.",
+        "familie_niet_benaderen": "ja: bij deze soort kan contact met de ouders of de familie de leerling in gevaar "
+        "brengen (zoals bij huwelijksdwang). Alleen samen met 'veiligheid: ja'. Een regel kiest deze soorten met "
+        "'familie_niet_benaderen: ja'.",
         "groep": f"De groep van deze soort (mag weg): {_KIND_TEXT}. Een regel kiest een groep met 'groep'.",
         "ernst": "Wat licht, matig, ernstig en acuut bij deze soort betekenen, in wat de mentor ziet (mag weg).",
         "ernst_bron": "Waar de uitleg van de ernst vandaan komt (alleen samen met 'ernst').",
