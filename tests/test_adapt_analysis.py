@@ -641,3 +641,25 @@ def test_a_counterexample_that_names_the_safety_net_passes_when_pasted_as_an_exa
     (directory / "voorbeelden" / "vangnet.yaml").write_text(_dump({"voorbeelden": [mended]}), encoding="utf-8")
     [outcome] = run_tests(directory).outcomes  # where the net does not fire, the example says so
     assert any("veiligheid-nooit-alleen-bij-mentor" in d and "deed niet mee" in d for d in outcome.differences)
+
+
+# --- a misspelt destination ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("key, hint", [("zorgcoordinatr", "zorgcoordinator"), ("zorgcoordinator", None),
+                                       ("buurtsportcoach", None)])
+def test_a_misspelt_destination_in_an_overlay_is_warned_with_the_one_it_likely_meant(tmp_path, key, hint):
+    """A trial renamed the zorgcoördinator in its overlay's afspraken.yaml under a misspelt key: a new destination no
+    rule names, and the advice kept the old name, without a word."""
+    from grenzen.toolkit._analysis import _misspelt_destinations
+
+    school = overlay(tmp_path / "school", forced_marriage(True), [MARRIAGE_RULE])
+    (school / "afspraken.yaml").write_text(
+        f"bestemmingen:\n  {key}:\n    naam: Mevrouw de zorgcoördinator\n    soort: intern\n", encoding="utf-8")
+    policy = grenzen.load_policy(school)
+    findings = _misspelt_destinations(policy)
+    if hint is None:  # a destination of the base renamed, or a new one that resembles none: nothing to say
+        assert findings == []
+        return
+    (finding,) = findings
+    assert finding.kind == "bestemming-verschrijving" and f"bedoel je '{hint}'" in finding.message
+    assert finding.file.endswith("afspraken.yaml") and finding.line == 2

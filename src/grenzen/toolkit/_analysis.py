@@ -20,6 +20,9 @@ kind                       level         meaning
                                          a safety kind it dropped
 ``groep-verschrijving``   waarschuwing  a kind's ``groep`` is named by no other kind and no rule, and is close to
                                          a group that is (a typo leaves the kind out of ``groep:`` selections)
+``bestemming-verschrijving``
+                           waarschuwing  a destination in afspraken.yaml that no rule names, close to one that a rule
+                                         does (a school's typo in its overlay made a new destination, unused)
 ``veiligheidsgroep``       waarschuwing  a kind without ``veiligheid: ja`` in a group whose other kinds mostly have it
                                          (a school's own kind that lost or never got the flag: safety is a property
                                          of a class of signals, and its group says which class)
@@ -72,6 +75,7 @@ from ..pipeline._compile import signals_with_polarity
 from ..pipeline._layers import _label as _layer_label
 from ..pipeline._layers import layer_chain
 from ..pipeline._load import (
+    AGREEMENTS_FILE,
     LAYER_FILE,
     VOCABULARY_FILE,
     LoadedRule,
@@ -102,6 +106,7 @@ LEVELS = {
     "uitzondering-zonder-effect": WARNING,
     "minder-veiligheidssignalen": WARNING,
     "groep-verschrijving": WARNING,
+    "bestemming-verschrijving": WARNING,
     "veiligheidsgroep": WARNING,
     "conflict": WARNING,
     "veiligheid-niet-absoluut": WARNING,
@@ -284,6 +289,7 @@ def _analyse(policy: Policy, pairs: bool) -> Analysis:
         *_conflicts(policy, state.conflicts, _writer_rules(policy), state.loaded, _unsafe(state)),
         *_fewer_safety_kinds(policy),
         *_misspelt_groups(policy),
+        *_misspelt_destinations(policy),
         *_unflagged_in_safety_groups(policy),
         *_unflagged_but_urgent(policy),
         *_uncovered(state),
@@ -937,6 +943,34 @@ def _misspelt_groups(policy: Policy) -> list[Finding]:
                                 f"regel noemt die groep; {hint} Een 'groep:'-keuze in een regel vindt deze "
                                 "soort nu niet", shown, line, column))
     return findings
+
+
+def _misspelt_destinations(policy: Policy) -> list[Finding]:
+    """``bestemming-verschrijving``: a destination no rule names, close to one that a rule names. A trial wrote
+    ``zorgcoordinatr`` in its overlay's afspraken.yaml to give the zorgcoördinator a new name: that made a new
+    destination, and the advice kept the old name, without a word."""
+    named = {key for rule in policy.rules for key in rule.dan.verwijzen_naar}
+    findings = []
+    for key in policy.agreements.bestemmingen:
+        hint = None if key in named else did_you_mean(key, sorted(named))
+        if hint is None:
+            continue
+        shown, line, column = _destination(policy, key)
+        findings.append(Finding("bestemming-verschrijving", f"bestemming '{key}' staat in afspraken.yaml, maar geen "
+                                f"regel verwijst ernaar; {hint} Dan geldt wat hier staat nu niet voor het advies: "
+                                "verbeter de naam", shown, line, column))
+    return findings
+
+
+def _destination(policy: Policy, key: str) -> tuple[str, int, int]:
+    """Where a destination is declared: its key in the afspraken.yaml of the last layer that has it."""
+    for directory in reversed(layer_chain(policy.path)):
+        file = directory / AGREEMENTS_FILE
+        located = read_located(file, shown_path(file), []) if file.is_file() else None
+        if located is not None and key in (located.data.get("bestemmingen") or {}):
+            line, column = located.where(("bestemmingen", key), key=True)
+            return shown_path(file), line, column
+    return shown_path(policy.path / AGREEMENTS_FILE), 1, 1
 
 
 def _unflagged_in_safety_groups(policy: Policy) -> list[Finding]:
