@@ -386,3 +386,34 @@ def test_an_uncovered_task_of_an_overlay_names_every_task_of_its_class_at_its_pl
     examples.write_text(examples.read_text(encoding="utf-8").rstrip("\n") + "\n" + pasted, encoding="utf-8")
     after = run_tests(school)
     assert not after.unreadable and not after.problems and len(after.outcomes) == len(before.outcomes) + 1
+
+
+def test_the_policy_document_puts_mentor_rules_that_hold_only_in_danger_apart(tmp_path):
+    """A trial's overlay rule 'mentor, at sexting' was printed under "Hoort bij de mentor", though an absolute
+    referral (or the safety guard) sets it aside wherever it holds. It now stands under its own heading; a mentor rule
+    that also holds without a safety signal stays where it was."""
+    from strategies import VOCABULARY
+
+    from grenzen.toolkit._render import render_policy
+
+    vocabulary = {**VOCABULARY, "signalen": {**VOCABULARY["signalen"],
+                                             "a": {**VOCABULARY["signalen"]["a"], "veiligheid": "ja"}}}
+
+    def rule(rule_id: str, als: dict, route: str = "mentor", **extra) -> dict:
+        return {"id": rule_id, "titel": f"Titel {rule_id}", "bron": "test", "als": als,
+                "dan": {"route": route, "urgentie": "vandaag", "uitleg": "u"}, **extra}
+
+    directory = write_policy(tmp_path / "r", [
+        rule("veilig", {"signaal": {"veiligheid": "ja"}}, "extern", absoluut="ja"),
+        rule("alleen-bij-gevaar", {"alle": [{"taak": "t1"}, {"signaal": {"soort": "a"}}]}),
+        rule("ook-zonder-gevaar", {"een_van": [{"signaal": {"soort": "a"}}, {"signaal": {"soort": "b"}}]}),
+        rule("gewoon", {"signaal": {"soort": "b"}}),
+    ], vocabulary=vocabulary)
+    document = render_policy(grenzen.load_policy(directory))
+
+    def heading_over(rule_id: str) -> str:
+        above = document[:document.index(f"#### Titel {rule_id}")]
+        return above[above.rindex("\n### ") + 1:].splitlines()[0]
+
+    assert heading_over("alleen-bij-gevaar") == "### Gaat altijd opzij bij gevaar"
+    assert heading_over("ook-zonder-gevaar") == heading_over("gewoon") == "### Hoort bij de mentor"

@@ -95,6 +95,10 @@ Block: TypeAlias = Heading | Paragraph | Bullets | Table
 
 SECTIONS = (("mentor", "Hoort bij de mentor"), ("zorgteam", "Gaat naar het zorgteam"),
             ("extern", "Gaat naar externe hulp"))
+#: Above the rules with route mentor that hold only with a safety signal (``_always_aside``).
+ALWAYS_ASIDE = ("Deze regels met route mentor gelden alleen als er een veiligheidssignaal is. Dan zet een absolute "
+                "doorverwijzing of het vangnet ze altijd opzij, dus ze veranderen geen advies. Moet de mentor bij "
+                "gevaar iets doen, laat de regel dan over de taak gaan (zoals eerste opvang).")
 #: The HTML page loads nothing and runs nothing, whatever a rule text holds.
 CSP_META = '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">'
 #: Characters of a rule text that Markdown would read as markup: HTML (``<``, ``>``, ``&`` become entities) and
@@ -231,6 +235,7 @@ def _themes(policy: Policy, labels: dict[str, str], aside: dict[str, list[Loaded
     for item in policy.source.rules:
         themes.setdefault(item.theme, []).append(item)
     order = sorted(themes, key=lambda t: (not any(i.rule.absoluut for i in themes[t]), list(themes).index(t)))
+    always_aside = _always_aside(policy)
     out: list[Block] = []
     for theme in order:
         out.append(Heading(2, theme))
@@ -238,14 +243,36 @@ def _themes(policy: Policy, labels: dict[str, str], aside: dict[str, list[Loaded
         if description:
             out.append(Paragraph([Plain(description)]))
         items = sorted(themes[theme], key=lambda i: not i.rule.absoluut)
+        gone = [i for i in items if i.rule.id in always_aside]
         for route, title in SECTIONS:
-            chosen = [i for i in items if i.rule.dan.route == route]
+            chosen = [i for i in items if i.rule.dan.route == route and i not in gone]
             if not chosen:
                 continue
             out.append(Heading(3, title))
             for item in chosen:
                 out.extend(_rule(item, labels, policy, aside.get(item.rule.id, [])))
+        if gone:
+            out += [Heading(3, "Gaat altijd opzij bij gevaar"), Paragraph([Plain(ALWAYS_ASIDE)])]
+            for item in gone:
+                out.extend(_rule(item, labels, policy, aside.get(item.rule.id, [])))
     return out
+
+
+def _always_aside(policy: Policy) -> frozenset[str]:
+    """The rules with route mentor, not absolute, that hold only with a safety signal: an absolute referral or the
+    safety guard sets each aside wherever it holds (a trial's overlay rule was printed under "Hoort bij de mentor")."""
+    safety = policy.safety_kinds
+    return frozenset(rule.id for rule in policy.resolved_rules
+                     if rule.dan.route == "mentor" and not rule.absoluut and _needs_a_safety_signal(rule.als, safety))
+
+
+def _needs_a_safety_signal(cond: Voorwaarde, safety: frozenset[str]) -> bool:
+    """Does ``cond`` (selectors resolved) hold only for a case with a signal of a safety kind? Every key of a block
+    must hold; one alternative of ``een_van`` suffices; ``niet`` never asks for a signal."""
+    blocks = [block for block in (cond.signaal, cond.aantal_signalen) if block is not None]
+    return (any(block.soort is not None and safety.issuperset(block.soort) for block in blocks)
+            or any(_needs_a_safety_signal(child, safety) for child in cond.alle or ())
+            or (bool(cond.een_van) and all(_needs_a_safety_signal(child, safety) for child in cond.een_van or ())))
 
 
 def _theme_description(item: LoadedRule) -> str | None:
