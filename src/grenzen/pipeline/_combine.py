@@ -255,13 +255,14 @@ class Combiner:
         """The rules that stay after exceptions, the (set aside, by) pairs, and the absolute referrals among them."""
         parts = self.parts
         away = sorted(self._away.intersection(applicable))
-        if not self._setters.isdisjoint(applicable):
+        setters = self._setters.intersection(applicable)
+        if setters and not (away and setters <= self._lighter):
             present = frozenset(applicable)
-            kept, aside = _resolve(applicable, {i: parts[i].sets_aside & present
-                                                for i in sorted(self._setters.intersection(applicable))},
+            kept, aside = _resolve(applicable, {i: parts[i].sets_aside & present for i in sorted(setters)},
                                    away, self._lighter.intersection(applicable) if away else _NONE)
-        elif away:  # only absolute referrals set rules aside: every lighter one, by the first referral (absolute rules
-            # are never set aside, so that one stays; what _resolve finds, without its walk)
+        elif away:  # only absolute referrals set rules aside (the rules here that name others in zet_opzij, if any, are
+            # lighter: gone with the referral, they set nothing aside): every lighter one, by the first referral
+            # (absolute rules are never set aside, so that one stays; what _resolve finds, without its walk)
             kept = list(filterfalse(self._lighter.__contains__, applicable))
             aside = [(i, away[0]) for i in applicable if i in self._lighter]
         else:  # no exception in play: every applicable rule stays
