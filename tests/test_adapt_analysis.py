@@ -663,3 +663,54 @@ def test_a_misspelt_destination_in_an_overlay_is_warned_with_the_one_it_likely_m
     (finding,) = findings
     assert finding.kind == "bestemming-verschrijving" and f"bedoel je '{hint}'" in finding.message
     assert finding.file.endswith("afspraken.yaml") and finding.line == 2
+
+
+# --- the family approached in danger (familie-benaderd) -----------------------------------------------------------
+
+def _family_kinds() -> dict:
+    kinds = forced_marriage(True)
+    kinds["huwelijksdwang"]["familie_niet_benaderen"] = "ja"
+    return kinds
+
+
+INVITE_PARENTS: dict[str, Any] = {
+    "id": "tc-verzuim-ouders", "titel": "Verzuim: ouders uitnodigen", "bron": "Testcollege",
+    "als": {"signaal": {"soort": "verzuim", "ernst_minstens": "matig"}},
+    "dan": {"route": "zorgteam", "urgentie": "deze_week", "uitleg": "Samen met de ouders.",
+            "mentor_doet": ["Nodig de ouders uit voor een gesprek met jou en de zorgcoördinator."]},
+}
+
+
+def test_a_school_rule_that_sends_the_mentor_to_the_parents_in_family_danger_is_an_error(tmp_path):
+    """A trial: its own zorgteam rule said "Nodig de ouders uit" beside "Neem geen contact op met de ouders of de
+    familie" for its kind marked familie_niet_benaderen, and --streng said "In orde"."""
+    policy = grenzen.load_policy(overlay(tmp_path / "school", _family_kinds(), [MARRIAGE_RULE, INVITE_PARENTS]))
+    findings = [f for f in grenzen.analyse_policy(policy).errors if f.kind == "familie-benaderd"]
+    assert [f.rule for f in findings] == ["tc-verzuim-ouders"]
+    (finding,) = findings
+    assert finding.case is not None and finding.expected is not None
+    assert "'Nodig de ouders uit voor een gesprek met jou en de zorgcoördinator.'" in finding.message
+    family = [k for k, t in policy.vocabulary.signalen.items() if t.familie_niet_benaderen]
+    assert "huwelijksdwang" in family  # the school's kind, beside the default's
+    (kind,) = [k for k in family if f"signaal '{k}' is" in finding.message]
+    assert "familie_niet_benaderen: ja" in finding.message
+    # the counterexample is a case with that kind, and the advice it gets has the step
+    assert {"soort": kind, "ernst": "matig"} in finding.case["signalen"]
+    assert "tc-verzuim-ouders" in finding.expected["regels"]
+    advice = policy.advise(finding.case)
+    assert INVITE_PARENTS["dan"]["mentor_doet"][0] in advice.mentor_doet
+
+
+def test_consent_asked_in_family_danger_is_an_error_that_names_the_absolute_rule(tmp_path):
+    """A trial's absolute rule for its family kind had no 'toestemming: nee', so a rule about another signal had
+    "ouders en leerling" asked for consent."""
+    no_withholding = {**MARRIAGE_RULE, "dan": {k: v for k, v in MARRIAGE_RULE["dan"].items() if k != "toestemming"}}
+    policy = grenzen.load_policy(overlay(tmp_path / "school", _family_kinds(), [no_withholding]))
+    findings = [f for f in grenzen.analyse_policy(policy).errors if f.kind == "familie-benaderd"]
+    assert findings and all("of zet 'toestemming: nee' in de absolute regel voor 'huwelijksdwang'" in f.message
+                            or "toestemming vragen" in f.message for f in findings)
+    assert any(f.case is not None and policy.advise(f.case).toestemming is not None for f in findings)
+    # with 'toestemming: nee' on the absolute rule, and the default's steps that leave consent to the
+    # aandachtsfunctionaris in the meldcode, nothing is said
+    policy = grenzen.load_policy(overlay(tmp_path / "school2", _family_kinds(), [MARRIAGE_RULE]))
+    assert [f for f in grenzen.analyse_policy(policy).errors if f.kind == "familie-benaderd"] == []

@@ -205,13 +205,15 @@ def test_an_advice_says_when_to_call_112_once(policy):
 
 
 PARENTS = re.compile(r"\bouders\b", re.IGNORECASE)
+CONSENT = re.compile(r"\bvraag\b.*\btoestemming\b", re.IGNORECASE)
 
 
 def test_no_step_sends_anyone_to_the_parents_when_the_family_must_not_be_approached(policy):
     """A trial: with 'huwelijksdwang_achterlating' and 'verzuim_16_uur' the advice said "Vertel leerling en ouders dat
     de school het verzuim moet melden bij leerplicht" next to "Neem geen contact op met de ouders of de familie". For
     every kind marked 'familie_niet_benaderen: ja', next to every other kind at every severity (and next to three
-    signals, for the counting rule), a step that names the parents leaves them to the aandachtsfunctionaris."""
+    signals, for the counting rule), a step that names the parents or asks consent says not to, or leaves it to the
+    aandachtsfunctionaris, and the advice asks nobody's consent."""
     family = [kind for kind, term in policy.vocabulary.signalen.items() if term.familie_niet_benaderen]
     assert sorted(family) == ["eergerelateerd_geweld", "huwelijksdwang_achterlating"]
     tasks = list(policy.vocabulary.taken)
@@ -221,5 +223,7 @@ def test_no_step_sends_anyone_to_the_parents_when_the_family_must_not_be_approac
     steps: set[str] = set()
     for kind, task, signals in itertools.product(family, tasks, others):
         advice = policy.advise({"taak": task, "leeftijd": 15, "signalen": [{"soort": kind, "ernst": "matig"}, *signals]})
-        steps.update(step for step in advice.mentor_doet if PARENTS.search(step))
-    assert steps and all("aandachtsfunctionaris" in step for step in steps), sorted(steps)
+        assert advice.toestemming is None, (kind, task, signals)  # nobody is asked for consent either
+        steps.update(step for step in advice.mentor_doet if PARENTS.search(step) or CONSENT.search(step))
+    assert steps and all("aandachtsfunctionaris" in step or re.search(r"\bniet\b", step) for step in steps), \
+        sorted(steps)

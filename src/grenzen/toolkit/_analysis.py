@@ -20,6 +20,10 @@ kind                       level         meaning
                                          a safety kind it dropped
 ``groep-verschrijving``   waarschuwing  a kind's ``groep`` is named by no other kind and no rule, and is close to
                                          a group that is (a typo leaves the kind out of ``groep:`` selections)
+``familie-benaderd``       fout          in a case with a signal of a kind marked ``familie_niet_benaderen: ja``, a rule
+                                         that stays sends the mentor to the parents or the family, or has consent
+                                         asked (a trial: "Nodig de ouders uit" beside "Neem geen contact op met de
+                                         ouders of de familie")
 ``bestemming-verschrijving``
                            waarschuwing  a destination in afspraken.yaml that no rule names, close to one that a rule
                                          does (a school's typo in its overlay made a new destination, unused)
@@ -59,6 +63,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 import time
 import types
 from collections.abc import Iterable, Mapping, Sequence
@@ -102,6 +107,7 @@ LEVELS = {
     "veiligheid-vast-bij-mentor": ERROR,
     "nooit-van-toepassing": ERROR,
     "tegenstrijdig": ERROR,
+    "familie-benaderd": ERROR,
     "overschaduwd": WARNING,
     "uitzondering-zonder-effect": WARNING,
     "minder-veiligheidssignalen": WARNING,
@@ -286,6 +292,7 @@ def _analyse(policy: Policy, pairs: bool) -> Analysis:
         *_safety_not_absolute(state),
         *_fixed_at_mentor(state),
         *_contradictions(state),
+        *_family_contact(state),
         *_conflicts(policy, state.conflicts, _writer_rules(policy), state.loaded, _unsafe(state)),
         *_fewer_safety_kinds(policy),
         *_misspelt_groups(policy),
@@ -565,6 +572,58 @@ def _asks_for_safety(rule: Regel, safety: frozenset[str]) -> list[str]:
     asks for any kind), sorted."""
     return sorted({kind for block, positive in signals_with_polarity(rule.als) if positive
                    for kind in (safety if block.soort is None else safety.intersection(block.soort))})
+
+
+#: A step that sends the mentor to the parents or the family, or asks consent (``familie-benaderd``): it names them
+#: or asks "toestemming", and neither says not to nor leaves it to the aandachtsfunctionaris or the meldcode.
+_TO_FAMILY = re.compile(r"\b(ouders|familie)\b|\bvraag\b.*\btoestemming\b", re.IGNORECASE)
+_THROUGH_OTHERS = re.compile(r"\b(niet|geen|nooit|aandachtsfunctionaris|meldcode)\b", re.IGNORECASE)
+
+
+def _to_family(step: str) -> bool:
+    return bool(_TO_FAMILY.search(step)) and not _THROUGH_OTHERS.search(step)
+
+
+def _family_contact(state: _Collected) -> list[Finding]:
+    """``familie-benaderd``: a rule that stays in an advice for a case with a signal of a kind marked
+    ``familie_niet_benaderen: ja`` and tells the mentor to approach the parents or the family, or has their consent
+    asked. For each rule with such a step (or with consent) the case where it first applied is asked again with
+    such a signal added, in the engine. A trial's school rule said "Nodig de ouders uit voor een gesprek" beside
+    "Neem geen contact op met de ouders of de familie", and its absolute rule without 'toestemming: nee' had "ouders
+    en leerling" asked for consent; --streng said "In orde"."""
+    policy = state.policy
+    family = [kind for kind, term in policy.vocabulary.signalen.items() if term.familie_niet_benaderen]
+    findings: list[Finding] = []
+    for index, rule in enumerate(policy.rules):
+        steps = [step for step in rule.dan.mentor_doet if _to_family(step)]
+        first = state.seen[index].applies
+        if first is None or not (steps or rule.dan.toestemming):
+            continue
+        for kind in family:
+            case = {**first.case, "signalen": [*first.case["signalen"], {"soort": kind, "ernst": "matig"}]}
+            advice = policy.advise(case)
+            if rule.id not in {reason.regel for reason in advice.redenen}:
+                continue
+            said = [step for step in steps if step in advice.mentor_doet]
+            asked = rule.dan.toestemming is True and advice.toestemming is not None
+            if not said and not asked:
+                continue
+            if not said:
+                what = f"laat toestemming vragen (van: {advice.toestemming})"
+            elif "toestemming" in said[0].lower():
+                what = f"laat de mentor toestemming vragen ('{said[0]}')"
+            else:
+                what = f"laat de mentor de ouders of de familie benaderen ('{said[0]}')"
+            message = (f"deze regel {what}, ook als er een signaal '{kind}' is: daarbij kan contact met de familie de "
+                       "leerling in gevaar brengen (familie_niet_benaderen: ja). Geef de regel een uitzondering met "
+                       "'signaal: {familie_niet_benaderen: ja}' die hem opzij zet en het contact met de ouders aan de "
+                       "aandachtsfunctionaris laat (zoals verzuim-16-uur-familie-niet-benaderen in het standaardbeleid)"
+                       + ("" if said else f", of zet 'toestemming: nee' in de absolute regel voor '{kind}'"))
+            item = state.loaded[rule.id]
+            findings.append(Finding("familie-benaderd", message, item.file, item.line, item.column, rule.id, case,
+                                    _fields_of(advice)))
+            break
+    return findings
 
 
 def _never_applies(state: _Collected) -> list[Finding]:
@@ -1138,7 +1197,11 @@ def _count(table: dict[Any, tuple[Point, int]], key: Any, point: Point) -> None:
 
 
 def _now(policy: Policy, point: Point) -> dict[str, Any]:
-    advice = policy.advise(point.case)
+    return _fields_of(policy.advise(point.case))
+
+
+def _fields_of(advice: Advies) -> dict[str, Any]:
+    """What a counterexample's ``verwacht`` says of an advice."""
     return {
         "route": advice.route,
         "urgentie": advice.urgentie,
