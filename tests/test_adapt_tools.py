@@ -151,6 +151,8 @@ def test_verschil_reports_a_kind_that_lost_familie_niet_benaderen(tmp_path, caps
             "leerling dan beschermen tegen contact met de familie, gelden er niet meer voor.") in out
     assert "\nFOUT: bij eergerelateerd_geweld is 'familie_niet_benaderen: ja' weggehaald." in out
     assert "niet meer beschermd" not in out  # it is still a safety kind
+    # and what it changes for the mentor (a trial: "Geen verschil in route, urgentie of taak" was all it said)
+    assert "\n  stap erbij: 'Vertel leerling en ouders dat de school het verzuim moet melden bij leerplicht.': " in out
 
 
 # --- point 6: frictions a policy writer met ----------------------------------------------------------------------
@@ -366,7 +368,8 @@ def test_zet_opzij_under_dan_says_where_it_belongs_and_a_typo_in_it_offers_the_i
 @pytest.mark.slow
 def test_verschil_counts_by_class_what_asking_every_case_counts():
     # verschil asked the rules for each of 312,588 cases (15 s on an overlay, a trial); it now asks per class of cases,
-    # as controleer does: every count and every example must be what asking each case gives
+    # as controleer does: every count and every example must be what asking each case gives (route, urgency, task and
+    # each step that went or came)
     from grenzen.toolkit._analysis import advice_for, evaluate, safety_kinds
     from grenzen.toolkit._diff import FIELDS, compare_policies
     from grenzen.toolkit._domain import build_domain
@@ -382,11 +385,16 @@ def test_verschil_counts_by_class_what_asking_every_case_counts():
                                                   strict=True):
         cases += 1
         was, now = advice_for(old, found_old, point), advice_for(new, found_new, point)
-        for name in FIELDS:
-            if getattr(was, name) != getattr(now, name):
-                entry = expected.setdefault((name, getattr(was, name), getattr(now, name)), [0, 0, point.case])
-                entry[0] += 1
-                entry[1] += point.weight
+        changes = [(name, getattr(was, name), getattr(now, name)) for name in FIELDS
+                   if getattr(was, name) != getattr(now, name)]
+        for name in ("mentor_doet", "mentor_doet_niet"):  # each step that went, and each that came
+            before, after = getattr(was, name), getattr(now, name)
+            changes += [(name, step, None) for step in before if step not in after]
+            changes += [(name, None, step) for step in after if step not in before]
+        for change in changes:
+            entry = expected.setdefault(change, [0, 0, point.case])
+            entry[0] += 1
+            entry[1] += point.weight
     result = compare_policies(default_rules_dir(), SCHOOL)
     assert result.domain_cases == cases and expected
     assert {(c.field, c.old, c.new): [c.cases, c.weight, c.case] for c in result.domain} == expected
@@ -413,7 +421,7 @@ def test_verschil_says_which_situations_it_does_not_compare(tmp_path, capsys):
     assert main(["verschil", str(default_rules_dir()), str(school)]) == 0
     out = capsys.readouterr().out
     assert "Niet vergeleken: de situaties met vuurwapen (nieuw)" in out
-    assert "Geen verschil in route, urgentie of taak in wat beide versies kennen." in out
+    assert "Geen verschil in route, urgentie, taak of stappen in wat beide versies kennen." in out
 
 
 def test_verschil_names_an_example_file_it_cannot_read(tmp_path, capsys):

@@ -198,7 +198,8 @@ def test_verschil_groups_changes_with_one_example_each(tmp_path, capsys):
     result = compare_policies(CLEAN, new)
     assert result.rules_changed == ["t3-basis"] and not result.rules_added and not result.rules_removed
     groups = {(c.field, c.old, c.new): c for c in result.domain}
-    assert set(groups) == {("route", "mentor", "zorgteam")}
+    # the route, and the rule's step where it now stays beside a referral that set it aside before
+    assert set(groups) == {("route", "mentor", "zorgteam"), ("mentor_doet", None, "Doe t3.")}
     change = groups[("route", "mentor", "zorgteam")]
     assert change.case is not None
     assert change.case["taak"] == "t3" and grenzen.load_policy(new).advise(change.case).route == "zorgteam"
@@ -206,6 +207,7 @@ def test_verschil_groups_changes_with_one_example_each(tmp_path, capsys):
     assert main(["verschil", str(CLEAN), str(new)]) == 0
     out = capsys.readouterr().out
     assert "route mentor → zorgteam:" in out and "Regels gewijzigd: t3-basis" in out
+    assert "  stap erbij: 'Doe t3.': " in out and "verwacht:\n          mentor_doet: [Doe t3.]" in out
 
 
 def test_verschil_reads_git_revisions(tmp_path, monkeypatch, capsys):

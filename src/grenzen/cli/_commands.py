@@ -243,10 +243,12 @@ def run_diff(args: argparse.Namespace) -> int:
     for change in result.domain:
         print(f"  {_change(change)}: {change.cases} situatie{'s' if change.cases != 1 else ''}, bijvoorbeeld:")
         assert change.case is not None
-        print(indent(example_yaml(f"verschil: {_change(change)}", change.case, {change.field: change.new}), 6))
+        expected = ({} if change.new is None else {change.field: [change.new]}) if change.field in _STEP_NAMES \
+            else {change.field: change.new}  # a step that went cannot be written as expected
+        print(indent(example_yaml(f"verschil: {_change(change)}", change.case, expected), 6))
     if not result.examples and not result.domain:
-        print("Geen verschil in route, urgentie of taak" + (" in wat beide versies kennen." if result.not_compared
-                                                              else "."))
+        print("Geen verschil in route, urgentie, taak of stappen" + (" in wat beide versies kennen."
+                                                                       if result.not_compared else "."))
     lost = result.safety_lost
     if lost:
         print()
@@ -411,8 +413,15 @@ def _render_docx(args: argparse.Namespace) -> int:
     return 0
 
 
+#: How ``verschil`` names a step that came or went, per list of steps.
+_STEP_NAMES = {"mentor_doet": ("stap erbij", "stap weg"), "mentor_doet_niet": ("niet doen erbij", "niet doen weg")}
+
+
 def _change(change: Change) -> str:
-    """One changed field of the advice, old → new, in the words of the output."""
+    """One changed field of the advice, old → new, or a step that came or went, in the words of the output."""
+    if change.field in _STEP_NAMES:
+        came, went = _STEP_NAMES[change.field]
+        return f"{came}: '{change.new}'" if change.old is None else f"{went}: '{change.old}'"
     show = {True: "ja", False: "nee"}
     names = {"route": "route", "urgentie": "urgentie", "taak_hoort_bij_mentor": "taak hoort bij mentor"}
     return f"{names[change.field]} {show.get(change.old, change.old)} → {show.get(change.new, change.new)}"

@@ -30,6 +30,8 @@ from ._factored import Factored
 from ._render import age_group, describe_condition
 
 FIELDS = ("route", "urgentie", "taak_hoort_bij_mentor")
+#: The lists of steps compared step by step: a ``Change`` of one has the step that went (``old``) or came (``new``).
+STEPS = ("mentor_doet", "mentor_doet_niet")
 #: Caps on a policy read from a git revision, checked in the tar headers before any content is read; each YAML
 #: file is also held to the loader's ``MAX_FILE_BYTES``. Other files are skipped unread.
 MAX_REVISION_BYTES = 20_000_000  # all YAML files of the revision together
@@ -43,7 +45,8 @@ FAMILY = "familie_niet_benaderen"
 
 @dataclass
 class Change:
-    """One kind of change (a field going from one value to another), counted, with one example case."""
+    """One kind of change (a field going from one value to another, or for ``STEPS`` one step that went or came: the
+    other side None), counted, with one example case."""
 
     field: str
     old: Any
@@ -299,13 +302,12 @@ def compare_policies(old: str | Path | Policy, new: str | Path | Policy, pairs: 
     for point, cases, applicable_old, applicable_new in _classes(before, after, domain, pairs):
         result.domain_cases += cases
         changed = False
-        for name, was, now in zip(FIELDS, _outcome(before, point, applicable_old, outcomes_old),
-                                  _outcome(after, point, applicable_new, outcomes_new), strict=True):
-            if was != now:
-                changed = True
-                change = groups.setdefault((name, was, now), Change(name, was, now, case=point.case))
-                change.cases += cases
-                change.weight += point.weight
+        for name, was, now in _changes(_outcome(before, point, applicable_old, outcomes_old),
+                                       _outcome(after, point, applicable_new, outcomes_new)):
+            changed = True
+            change = groups.setdefault((name, was, now), Change(name, was, now, case=point.case))
+            change.cases += cases
+            change.weight += point.weight
         result.domain_changed += cases if changed else 0
     result.domain = _ordered(groups)
     result.seconds = time.perf_counter() - started
@@ -341,13 +343,29 @@ def _classes(before: Policy, after: Policy, domain: Domain, pairs: bool,
 
 def _outcome(policy: Policy, point: Point, applicable: tuple[int, ...], cache: dict[Any, tuple[Any, ...]],
              ) -> tuple[Any, ...]:
-    """Route, urgency and task verdict, as the policy's own combiner gives them (safety guard included)."""
+    """Route, urgency, task verdict and the steps (``_compared``), as the policy's own combiner gives them (safety
+    guard included)."""
     key = (applicable, point.safety)
     found = cache.get(key)
     if found is None:
-        advice = advice_for(policy, applicable, point)
-        found = cache[key] = tuple(getattr(advice, name) for name in FIELDS)
+        found = cache[key] = _compared(advice_for(policy, applicable, point))
     return found
+
+
+def _compared(advice: Any) -> tuple[Any, ...]:
+    """What ``verschil`` compares of an advice: ``FIELDS``, then each of ``STEPS`` as a tuple."""
+    return (*(getattr(advice, name) for name in FIELDS), *(tuple(getattr(advice, name)) for name in STEPS))
+
+
+def _changes(was: tuple[Any, ...], now: tuple[Any, ...]) -> Iterator[tuple[str, Any, Any]]:
+    """(field, old, new) for each field of ``FIELDS`` that differs, then per list of ``STEPS`` each step that went
+    (new None) and each that came (old None), in the order of the lists."""
+    for name, old, new in zip(FIELDS, was[:len(FIELDS)], now[:len(FIELDS)], strict=True):
+        if old != new:
+            yield name, old, new
+    for name, old_steps, new_steps in zip(STEPS, was[len(FIELDS):], now[len(FIELDS):], strict=True):
+        yield from ((name, step, None) for step in old_steps if step not in new_steps)
+        yield from ((name, None, step) for step in new_steps if step not in old_steps)
 
 
 def _rules_diff(result: Comparison) -> None:
@@ -458,18 +476,16 @@ def _examples(result: Comparison) -> None:
                     continue
                 result.examples_run += 1
                 changed = False
-                for name in FIELDS:
-                    if getattr(was, name) != getattr(now, name):
-                        changed = True
-                        change = groups.setdefault(
-                            (name, getattr(was, name), getattr(now, name)),
-                            Change(name, getattr(was, name), getattr(now, name), case=example.casus,
-                                   example=f"'{example.naam}' ({shown_path(examples.path)}:{examples.line(index)})"),
-                        )
-                        change.cases += 1
+                for name, old, new in _changes(_compared(was), _compared(now)):
+                    changed = True
+                    change = groups.setdefault((name, old, new), Change(
+                        name, old, new, case=example.casus,
+                        example=f"'{example.naam}' ({shown_path(examples.path)}:{examples.line(index)})"))
+                    change.cases += 1
                 result.examples_changed += changed
     result.examples = _ordered(groups)
 
 
 def _ordered(groups: dict[tuple[str, Any, Any], Change]) -> list[Change]:
-    return sorted(groups.values(), key=lambda c: (FIELDS.index(c.field), -c.cases, str(c.old), str(c.new)))
+    order = (*FIELDS, *STEPS)
+    return sorted(groups.values(), key=lambda c: (order.index(c.field), -c.cases, str(c.old), str(c.new)))
