@@ -341,7 +341,7 @@ def test_familie_niet_benaderen_without_veiligheid_is_a_located_problem(tmp_path
     directory = write_policy(tmp_path / "r", [SAFE], vocabulary=vocabulary)
     [problem] = grenzen.check_policy(directory)
     assert problem.code == "familie-zonder-veiligheid"
-    assert problem.message == "'familie_niet_benaderen: ja' staat er, maar 'veiligheid: ja' niet"
+    assert problem.message == "'familie_niet_benaderen: ja' vraagt ook 'veiligheid: ja' bij deze soort"
     assert "zet ook 'veiligheid: ja'" in problem.fix
     lines = (directory / "woordenlijst.yaml").read_text(encoding="utf-8").splitlines()
     assert lines[problem.line - 1].strip() == "familie_niet_benaderen: ja"
@@ -362,3 +362,27 @@ def test_a_school_kind_marked_familie_niet_benaderen_gets_the_defaults_exception
     assert "verzuim-16-uur" in [o.regel for o in advice.opzij_gezet]
     assert not [step for step in advice.mentor_doet if "Vertel leerling en ouders" in step]
     assert "Vertel de ouders niet zelf dat het verzuim gemeld wordt." in advice.mentor_doet_niet
+
+
+def test_the_document_and_verschil_name_a_school_kind_marked_familie_niet_benaderen(tmp_path, capsys):
+    """A trial: the policy document did not say which kinds count as family danger, verschil showed the new kind with
+    '(veiligheid: ja)' only, and 'niet: (er is een veiligheidssignaal)' was no B1 Dutch."""
+    from grenzen.cli import main
+    from grenzen.toolkit._render import render_policy
+
+    overlay = tmp_path / "school"
+    overlay.mkdir()
+    (overlay / "laag.yaml").write_text(dump({"naam": "School", "basis": "standaard", "signalen": {
+        "dreiging_familie": {"label": "Dreiging door de familie", "omschrijving": "d", "groep": "veiligheid",
+                             "veiligheid": "ja", "familie_niet_benaderen": "ja"}}}), encoding="utf-8")
+    (overlay / "school.yaml").write_text(dump({"thema": "School", "regels": [
+        _rule("ouders-bellen", {"alle": [{"taak": "oudercontact"}, {"niet": {"signaal": {"veiligheid": "ja"}}}]},
+              "mentor")]}), encoding="utf-8")
+    document = render_policy(grenzen.load_policy(overlay))
+    family = document[document.index("(`familie_niet_benaderen: ja`)"):]
+    assert "- Dreiging door de familie (`dreiging_familie`)" in family.split("\n\n#")[0]
+    assert "de taak is ‘contact met ouders’ en er is geen veiligheidssignaal" in document
+    assert main(["verschil", "standaard", str(overlay)]) == 0
+    out = capsys.readouterr().out
+    assert "signaal nieuw: dreiging_familie ('Dreiging door de familie') (veiligheid: ja, familie_niet_benaderen: ja)" \
+        in out

@@ -315,8 +315,10 @@ def _vocabulary_line(difference: Difference) -> str:
     if difference.error:
         return f"FOUT: veiligheidssignaal {difference.name} is weggehaald."
     line = _item_line(difference)
-    if difference.new is not None and not difference.field and difference.new.get("veiligheid"):
-        line += " (veiligheid: ja)"
+    flags = [f"{flag}: ja" for flag in ("veiligheid", "familie_niet_benaderen")
+             if difference.new is not None and not difference.field and difference.new.get(flag)]
+    if flags:
+        line += f" ({', '.join(flags)})"
     return line
 
 

@@ -283,7 +283,8 @@ def translate_error(error: Any, model: type[BaseModel], located: Located, shown:
         code, message = "ernst-bron-zonder-ernst", "'ernst_bron' staat er, maar 'ernst' niet"
         fix = "zet onder 'ernst:' wat licht, matig, ernstig en acuut bij deze soort betekenen, of haal 'ernst_bron' weg"
     elif kind == "value_error" and "familie_niet_benaderen zonder veiligheid" in error["msg"]:
-        code, message = "familie-zonder-veiligheid", "'familie_niet_benaderen: ja' staat er, maar 'veiligheid: ja' niet"
+        code = "familie-zonder-veiligheid"
+        message = "'familie_niet_benaderen: ja' vraagt ook 'veiligheid: ja' bij deze soort"
         fix = ("zet ook 'veiligheid: ja' bij deze soort: als contact met de familie de leerling in gevaar kan brengen, "
                "is het een veiligheidssignaal")
         line, col = located.where((*path, "familie_niet_benaderen"), key=True)

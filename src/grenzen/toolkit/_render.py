@@ -189,6 +189,13 @@ def _absolute_rules(policy: Policy) -> list[Block]:
         out.append(Paragraph([Plain("Een casus met een van deze veiligheidssignalen ("), Code("veiligheid: ja"),
                               Plain(" in de woordenlijst) blijft nooit alleen bij de mentor:")]))
         out.append(Bullets([[Plain(term.label + " ("), Code(key), Plain(")")] for key, term in kinds]))
+    family = [(key, term) for key, term in kinds if term.familie_niet_benaderen]
+    if family:
+        out.append(Paragraph([Plain("Bij deze veiligheidssignalen kan contact met de ouders of de familie de leerling "
+                                    "in gevaar brengen ("), Code("familie_niet_benaderen: ja"),
+                              Plain("). Regels die de mentor met de ouders laten praten, hebben daarvoor een "
+                                    "uitzondering: het contact loopt dan via de aandachtsfunctionaris.")]))
+        out.append(Bullets([[Plain(term.label + " ("), Code(key), Plain(")")] for key, term in family]))
     if not absolute:
         return out
     return [
@@ -383,7 +390,10 @@ def _describe(cond: Voorwaarde, labels: dict[str, str]) -> str:
     if cond.een_van:
         parts.append("één van: " + "; ".join(f"({_describe(c, labels)})" for c in cond.een_van))
     if cond.niet is not None:
-        parts.append(f"niet: ({_describe(cond.niet, labels)})")
+        inner = _describe(cond.niet, labels)
+        only_a_signal = cond.niet.signaal is not None and cond.niet.model_fields_set == {"signaal"}
+        # "er is geen veiligheidssignaal", not "niet: (er is een veiligheidssignaal)" (a trial: not B1)
+        parts.append("er is geen " + inner.removeprefix("er is een ") if only_a_signal else f"niet: ({inner})")
     return " en ".join(parts) if parts else "altijd"
 
 
