@@ -171,9 +171,9 @@ def _guarded(rules: list[Regel], agreements: Afspraken, case: Casus, kept: list[
 def _fields(agreements: Afspraken, case: Casus, kept: list[Regel], aside: list[dict]) -> dict:
     """The advice of the rules ``kept`` (at least one)."""
 
-    def merged(get):
+    def merged(get, by_urgency: bool = False):
         out: list[str] = []
-        for r in kept:
+        for r in sorted(kept, key=lambda r: -URGENCIES.index(r.dan.urgentie)) if by_urgency else kept:
             for item in get(r):
                 if item not in out:
                     out.append(item)
@@ -192,7 +192,7 @@ def _fields(agreements: Afspraken, case: Casus, kept: list[Regel], aside: list[d
         "route": max((r.dan.route for r in kept), key=ROUTES.index),
         "urgentie": max((r.dan.urgentie for r in kept), key=URGENCIES.index),
         "taak_hoort_bij_mentor": False not in verdicts and True in verdicts,
-        "mentor_doet": merged(lambda r: r.dan.mentor_doet),
+        "mentor_doet": merged(lambda r: r.dan.mentor_doet, by_urgency=True),
         "mentor_doet_niet": merged(lambda r: r.dan.mentor_doet_niet),
         "verwijzen_naar": merged(lambda r: [destinations.get(n, n) for n in r.dan.verwijzen_naar]),
         "toestemming": consent,

@@ -367,3 +367,29 @@ def test_a_safety_signal_left_at_the_mentor_is_guarded_also_next_to_an_unrelated
     assert [r.regel for r in advice.redenen] == [guard, "b-zorgteam"]
     assert "Voer zelf de gesprekken." not in advice.mentor_doet and "Meld het bij de coördinator." in advice.mentor_doet
     assert [(o.regel, o.door) for o in advice.opzij_gezet] == [("a-lager-mentor", guard), ("taken", guard)]
+
+
+def test_the_most_urgent_rules_steps_come_first(tmp_path):
+    """A trial: in an acute case "Bel 112" was step 3 of 10, after the steps of rules for this week. The steps of the
+    most urgent rules now come first; within one urgency, and for the other lists, policy order."""
+    def rule(rule_id: str, urgency: str, step: str) -> dict:
+        return {"id": rule_id, "titel": rule_id, "bron": "b", "als": {"taak": "t1"},
+                "dan": {"route": "zorgteam", "urgentie": urgency, "uitleg": "u", "mentor_doet": [step],
+                        "mentor_doet_niet": [f"Niet {step.lower()}"]}}
+
+    policy = grenzen.load_policy(write_policy(tmp_path / "r", [
+        rule("week", "deze_week", "Bespreek het deze week."), rule("nu", "direct", "Bel 112."),
+        rule("later", "regulier", "Volg het."), rule("ook-nu", "direct", "Blijf bij de leerling.")]))
+    advice = policy.advise({"taak": "t1"})
+    assert advice.mentor_doet == ["Bel 112.", "Blijf bij de leerling.", "Bespreek het deze week.", "Volg het."]
+    assert advice.mentor_doet_niet == ["Niet bespreek het deze week.", "Niet bel 112.", "Niet volg het.",
+                                       "Niet blijf bij de leerling."]
+
+
+def test_the_default_says_bel_112_before_the_steps_for_this_week():
+    policy = grenzen.load_policy()
+    advice = policy.advise({"taak": "signaleren", "leeftijd": 15, "signalen": [
+        {"soort": "middelengebruik", "ernst": "acuut"}, {"soort": "chronische_ziekte", "ernst": "ernstig"}]})
+    steps = advice.mentor_doet
+    first_112 = next(i for i, step in enumerate(steps) if step.startswith("Bel 112"))
+    assert first_112 < next(i for i, step in enumerate(steps) if "deze week" in step)

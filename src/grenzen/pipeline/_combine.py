@@ -138,7 +138,6 @@ _URGENCY_OF = attrgetter("urgency")
 _VERDICT_OF = attrgetter("verdict")
 _CONSENT_OF = attrgetter("consent")
 _WITHHOLDS = attrgetter("withholds")
-_DOES = attrgetter("does")
 _DOES_NOT = attrgetter("does_not")
 _DESTINATIONS = attrgetter("destinations")
 _ROUTES = sorted(ROUTE_RANK, key=ROUTE_RANK.__getitem__)
@@ -183,6 +182,7 @@ class Combiner:
         self._away = frozenset(i for i, part in enumerate(parts) if part.away)
         self._lighter = frozenset(i for i, part in enumerate(parts) if part.lighter)
         self._heavier_first = [-part.route for part in parts]  # sort key: the heaviest route first
+        self._urgent_first = [-part.urgency for part in parts]  # sort key: the most urgent rule first
         self._with_does_not = frozenset(i for i, part in enumerate(parts) if part.does_not)  # most rules have none
         self._with_destinations = frozenset(i for i, part in enumerate(parts) if part.destinations)
         self._asides: dict[tuple[int, int], OpzijGezet] = {}
@@ -234,8 +234,9 @@ class Combiner:
             verdict=False not in verdicts and True in verdicts, guardable=guardable)
 
     def _merged_lists(self, kept: list[int], aside: list[tuple[int, int]]) -> _Decided:
-        """The parts of a decision that come from the rules ``kept`` as lists (each merged in policy order without
-        duplicates: a dict keeps the first position of a key), consent, and reasons (the heaviest route first, policy
+        """The parts of a decision that come from the rules ``kept`` as lists (each merged without duplicates: a dict
+        keeps the first position of a key; the steps by urgency, then in policy order, the others in policy order),
+        consent, and reasons (the heaviest route first, policy
         order within a route); route, urgency and verdict are left for the caller. Consent is asked when a rule asks it
         and no absolute rule says 'toestemming: nee': a report under a duty or right to report (meldcode) needs none,
         and asking the parents first can put the student in danger (two trials: "Toestemming nodig van: ouders" beside
@@ -244,7 +245,9 @@ class Combiner:
         chosen = list(map(parts.__getitem__, kept))
         return _Decided(
             route="", urgency="", verdict=False,
-            does=tuple(dict.fromkeys(chain.from_iterable(map(_DOES, chosen)))),
+            # the most urgent rule's steps first ("Bel 112" was step 3 of 10, a trial), policy order within an urgency
+            does=tuple(dict.fromkeys(chain.from_iterable(
+                [parts[i].does for i in sorted(kept, key=self._urgent_first.__getitem__)]))),
             does_not=_merged(parts, self._with_does_not, kept, _DOES_NOT),
             destinations=_merged(parts, self._with_destinations, kept, _DESTINATIONS),
             consent=any(map(_CONSENT_OF, chosen)) and not any(map(_WITHHOLDS, chosen)),
