@@ -122,7 +122,8 @@ def test_the_training_exceptions_are_set_aside_next_to_an_added_kind(tmp_path):
 
 
 OWN_PARENTS = dict(MARRIAGE_RULE, id="tc-ouders-informeren", als={"taak": "oudercontact"},
-                   dan={"route": "mentor", "taak_hoort_bij_mentor": "ja", "mentor_doet": ["Houd de ouders op de hoogte."],
+                   dan={"route": "mentor", "taak_hoort_bij_mentor": "ja",
+                        "mentor_doet": ["Houd de mentorcollega's op de hoogte."],
                         "uitleg": "Test."})
 
 
@@ -138,7 +139,7 @@ def test_every_situation_that_keeps_the_mentor_in_a_referred_case_is_reported(tm
     assert "haal dan 'absoluut: ja' weg" in finding.message
     by_id = {rule.id: rule for rule in policy.rules}
     shown = policy.advise(finding.case)  # the counterexample shows it
-    assert shown.route != "mentor" and "Houd de ouders op de hoogte." in shown.mentor_doet
+    assert shown.route != "mentor" and "Houd de mentorcollega's op de hoogte." in shown.mentor_doet
     assert any(by_id[r.regel].absoluut and r.route != "mentor" for r in shown.redenen)
     assert main(["controleer", str(directory)]) == 0  # a note, never a failure: the school decides
     out = capsys.readouterr().out
@@ -316,7 +317,8 @@ def test_a_conflict_never_suggests_setting_aside_an_absolute_rule(tmp_path):
     kind = forced_marriage()
     own = dict(MARRIAGE_RULE, id="tc-ouders-informeren", absoluut="nee",
                als={"taak": "oudercontact", "signaal": {"soort": "huwelijksdwang"}},
-               dan={"route": "zorgteam", "taak_hoort_bij_mentor": "ja", "mentor_doet": ["Houd de ouders op de hoogte."],
+               dan={"route": "zorgteam", "taak_hoort_bij_mentor": "ja",
+                    "mentor_doet": ["Houd de mentorcollega's op de hoogte."],
                     "uitleg": "Test."})
     policy = grenzen.load_policy(overlay(tmp_path / "school", kind, [MARRIAGE_RULE, own]))
     found = [f for f in conflicts(analyse_policy(policy)) if f.rule == "tc-ouders-informeren"]
@@ -699,6 +701,11 @@ def test_a_school_rule_that_sends_the_mentor_to_the_parents_in_family_danger_is_
     assert "tc-verzuim-ouders" in finding.expected["regels"]
     advice = policy.advise(finding.case)
     assert INVITE_PARENTS["dan"]["mentor_doet"][0] in advice.mentor_doet
+    # an absolute mentor rule is never set aside: its step to the parents stays in danger, and is reported too
+    parents = dict(OWN_PARENTS, dan={**OWN_PARENTS["dan"], "mentor_doet": ["Houd de ouders op de hoogte."]})
+    policy = grenzen.load_policy(overlay(tmp_path / "school2", _family_kinds(), [MARRIAGE_RULE, parents]))
+    assert "tc-ouders-informeren" in {f.rule for f in grenzen.analyse_policy(policy).errors
+                                      if f.kind == "familie-benaderd"}
 
 
 def test_consent_asked_in_family_danger_is_an_error_that_names_the_absolute_rule(tmp_path):
