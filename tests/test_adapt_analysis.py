@@ -721,3 +721,21 @@ def test_consent_asked_in_family_danger_is_an_error_that_names_the_absolute_rule
     # aandachtsfunctionaris in the meldcode, nothing is said
     policy = grenzen.load_policy(overlay(tmp_path / "school2", _family_kinds(), [MARRIAGE_RULE]))
     assert [f for f in grenzen.analyse_policy(policy).errors if f.kind == "familie-benaderd"] == []
+
+
+@pytest.mark.parametrize("step", ["Bel naar huis over het verzuim.", "Informeer vader of moeder over het verzuim.",
+                                  "Laat de verzorgers weten dat het verzuim gemeld wordt.", "Stuur een mail naar thuis."])
+def test_other_words_for_the_parents_are_reported_too(tmp_path, step):
+    """A second trial: 'Bel dezelfde dag de ouders' was caught, the same step said otherwise passed."""
+    rule = dict(INVITE_PARENTS, dan={**INVITE_PARENTS["dan"], "mentor_doet": [step]})
+    policy = grenzen.load_policy(overlay(tmp_path / "school", _family_kinds(), [MARRIAGE_RULE, rule]))
+    assert "tc-verzuim-ouders" in {f.rule for f in grenzen.analyse_policy(policy).errors if f.kind == "familie-benaderd"}
+
+
+def test_a_topic_at_home_or_a_parent_and_child_adviser_is_no_contact():
+    from grenzen.toolkit._analysis import _to_family
+
+    assert not _to_family("Vraag door naar somberheid, problemen thuis of verzuim en bespreek de leerling met de "
+                          "zorgcoördinator.")
+    assert not _to_family("Bespreek met de zorgcoördinator of de ouder- en kindadviseur kan helpen.")
+    assert not _to_family("Neem geen contact op met de ouders of de familie.")

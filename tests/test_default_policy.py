@@ -215,7 +215,8 @@ def test_no_step_sends_anyone_to_the_parents_when_the_family_must_not_be_approac
     signals, for the counting rule), a step that names the parents or asks consent says not to, or leaves it to the
     aandachtsfunctionaris, and the advice asks nobody's consent."""
     family = [kind for kind, term in policy.vocabulary.signalen.items() if term.familie_niet_benaderen]
-    assert sorted(family) == ["eergerelateerd_geweld", "huwelijksdwang_achterlating"]
+    assert sorted(family) == ["eergerelateerd_geweld", "huwelijksdwang_achterlating", "meisjesbesnijdenis",
+                              "onthulling_mishandeling", "vermoeden_huiselijk_geweld"]
     tasks = list(policy.vocabulary.taken)
     others = [[{"soort": kind, "ernst": severity, "duur_weken": 10}]
               for kind, severity in itertools.product(policy.vocabulary.signalen, SEVERITIES)]

@@ -575,8 +575,10 @@ def _asks_for_safety(rule: Regel, safety: frozenset[str]) -> list[str]:
 
 
 #: A step that sends the mentor to the parents or the family, or asks consent (``familie-benaderd``): it names them
-#: or asks "toestemming", and neither says not to nor leaves it to the aandachtsfunctionaris or the meldcode.
-_TO_FAMILY = re.compile(r"\b(ouders|familie)\b|\bvraag\b.*\btoestemming\b", re.IGNORECASE)
+#: (also "vader", "verzorgers", "naar huis": a trial's "Bel naar huis over het verzuim" passed) or asks
+#: "toestemming", and neither says not to nor leaves it to the aandachtsfunctionaris or the meldcode.
+_TO_FAMILY = re.compile(r"\b(ouders|ouder(?!-)|vader|moeder|verzorgers?|familie|gezin|naar (?:huis|thuis))\b"
+                        r"|\bvraag\b.*\btoestemming\b", re.IGNORECASE)
 _THROUGH_OTHERS = re.compile(r"\b(niet|geen|nooit|aandachtsfunctionaris|meldcode)\b", re.IGNORECASE)
 
 

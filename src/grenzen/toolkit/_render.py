@@ -193,8 +193,9 @@ def _absolute_rules(policy: Policy) -> list[Block]:
     if family:
         out.append(Paragraph([Plain("Bij deze veiligheidssignalen kan contact met de ouders of de familie de leerling "
                                     "in gevaar brengen ("), Code("familie_niet_benaderen: ja"),
-                              Plain("). Regels die de mentor met de ouders laten praten, hebben daarvoor een "
-                                    "uitzondering: het contact loopt dan via de aandachtsfunctionaris.")]))
+                              Plain("). Dan benadert de mentor de ouders niet zelf: het contact met de ouders loopt "
+                                    "via de aandachtsfunctionaris. "), Code("grenzen controleer"),
+                              Plain(" meldt een regel die de mentor dan toch naar de ouders stuurt.")]))
         out.append(Bullets([[Plain(term.label + " ("), Code(key), Plain(")")] for key, term in family]))
     if not absolute:
         return out
