@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeAlias
 
+from .._models import ROUTE_RANK
 from ..pipeline._combine import SAFETY_GUARD, SAFETY_STEP
 from ..pipeline._explain import ROUTE_WORDS, URGENCY_WORDS, either
 from ..pipeline._load import LoadedRule
@@ -180,7 +181,9 @@ def _introduction(policy: Policy) -> list[Block]:
 
 def _absolute_rules(policy: Policy) -> list[Block]:
     """"Veiligheid eerst": the safety signal kinds and the absolute rules, if there are any."""
-    absolute = [item for item in policy.source.rules if item.rule.absoluut]
+    # the referrals first (extern, then zorgteam), then what stays the mentor's even in danger (signalling, first aid)
+    absolute = sorted([item for item in policy.source.rules if item.rule.absoluut],
+                      key=lambda item: -ROUTE_RANK[item.rule.dan.route])
     kinds = [(key, term) for key, term in policy.vocabulary.signalen.items() if key in policy.safety_kinds]
     if not absolute and not kinds:
         return []
