@@ -1025,13 +1025,7 @@ def _misspelt_destinations(policy: Policy) -> list[Finding]:
 
 def _destination(policy: Policy, key: str) -> tuple[str, int, int]:
     """Where a destination is declared: its key in the afspraken.yaml of the last layer that has it."""
-    for directory in reversed(layer_chain(policy.path)):
-        file = directory / AGREEMENTS_FILE
-        located = read_located(file, shown_path(file), []) if file.is_file() else None
-        if located is not None and key in (located.data.get("bestemmingen") or {}):
-            line, column = located.where(("bestemmingen", key), key=True)
-            return shown_path(file), line, column
-    return shown_path(policy.path / AGREEMENTS_FILE), 1, 1
+    return _declared(policy, (AGREEMENTS_FILE,), ("bestemmingen", key))
 
 
 def _unflagged_in_safety_groups(policy: Policy) -> list[Finding]:
@@ -1084,15 +1078,22 @@ def _unflagged_but_urgent(policy: Policy) -> list[Finding]:
 
 
 def _declaration(policy: Policy, kind: str) -> tuple[str, int, int]:
-    """Where a signal kind is declared: its key in woordenlijst.yaml or in an overlay's laag.yaml."""
+    """Where a signal kind is declared: its key in woordenlijst.yaml or in an overlay's laag.yaml (at its 'groep')."""
+    return _declared(policy, (LAYER_FILE, VOCABULARY_FILE), ("signalen", kind, "groep"))
+
+
+def _declared(policy: Policy, names: tuple[str, ...], where: tuple[str, ...]) -> tuple[str, int, int]:
+    """(file, line, column) of ``where`` (a section, a key in it, and perhaps a key under that) in the last layer whose
+    file of one of ``names`` has the key; else the first line of the policy's own file of the last name."""
+    section, key = where[:2]
     for directory in reversed(layer_chain(policy.path)):
-        for name in (LAYER_FILE, VOCABULARY_FILE):
+        for name in names:
             file = directory / name
             located = read_located(file, shown_path(file), []) if file.is_file() else None
-            if located is not None and kind in (located.data.get("signalen") or {}):
-                line, column = located.where(("signalen", kind, "groep"), key=True)
+            if located is not None and key in (located.data.get(section) or {}):
+                line, column = located.where(where, key=True)
                 return shown_path(file), line, column
-    return shown_path(policy.path / VOCABULARY_FILE), 1, 1
+    return shown_path(policy.path / names[-1]), 1, 1
 
 
 @functools.lru_cache(maxsize=4)
