@@ -187,7 +187,8 @@ def _fields(agreements: Afspraken, case: Casus, kept: list[Regel], aside: list[d
     # consent when a rule asks it and no absolute rule says 'toestemming: nee' (a duty or right to report)
     asks = any(r.dan.toestemming for r in kept) and not any(r.absoluut and r.dan.toestemming is False for r in kept)
     consent = _consent(agreements, case) if asks else None
-    by_route = sorted(kept, key=lambda r: -ROUTES.index(r.dan.route))  # stable: policy order within a route
+    # the heaviest route first, then the most urgent; stable: policy order within those
+    by_route = sorted(kept, key=lambda r: (-ROUTES.index(r.dan.route), -URGENCIES.index(r.dan.urgentie)))
     return {
         "route": max((r.dan.route for r in kept), key=ROUTES.index),
         "urgentie": max((r.dan.urgentie for r in kept), key=URGENCIES.index),

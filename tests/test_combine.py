@@ -393,3 +393,29 @@ def test_the_default_says_bel_112_before_the_steps_for_this_week():
     steps = advice.mentor_doet
     first_112 = next(i for i, step in enumerate(steps) if step.startswith("Bel 112"))
     assert first_112 < next(i for i, step in enumerate(steps) if "deze week" in step)
+
+
+def test_within_a_route_the_most_urgent_rules_reason_comes_first(tmp_path):
+    """A trial: in an acute case of forced marriage with absence the first reason was a rule for absence (first in the
+    policy) while the rule for the danger itself came after it. The reasons now go by route, then by urgency, then in
+    policy order; the reference evaluator orders them the same way."""
+    def rule(rule_id: str, route: str, urgency: str) -> dict:
+        return {"id": rule_id, "titel": rule_id, "bron": "b", "als": {"taak": "t1"},
+                "dan": {"route": route, "urgentie": urgency, "uitleg": "u"}}
+
+    policy = grenzen.load_policy(write_policy(tmp_path / "r", [
+        rule("zorg-week", "zorgteam", "deze_week"), rule("extern-week", "extern", "deze_week"),
+        rule("zorg-vandaag", "zorgteam", "vandaag"), rule("extern-nu", "extern", "direct"),
+        rule("extern-nu-ook", "extern", "direct")]))
+    advice = policy.advise({"taak": "t1"})
+    assert [r.regel for r in advice.redenen] == ["extern-nu", "extern-nu-ook", "extern-week", "zorg-vandaag",
+                                                 "zorg-week"]
+
+
+def test_the_default_gives_the_acute_danger_before_the_absence():
+    policy = grenzen.load_policy()
+    advice = policy.advise({"taak": "signaleren", "leeftijd": 15, "signalen": [
+        {"soort": "huwelijksdwang_achterlating", "ernst": "acuut"}, {"soort": "verzuim_16_uur", "ernst": "ernstig"}]})
+    first = advice.redenen[0]
+    assert (advice.urgentie, first.route) == ("direct", "extern")
+    assert next(r for r in policy.rules if r.id == first.regel).dan.urgentie == "direct"

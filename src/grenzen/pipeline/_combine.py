@@ -181,7 +181,9 @@ class Combiner:
         self._setters = frozenset(i for i, part in enumerate(parts) if part.sets_aside)
         self._away = frozenset(i for i, part in enumerate(parts) if part.away)
         self._lighter = frozenset(i for i, part in enumerate(parts) if part.lighter)
-        self._heavier_first = [-part.route for part in parts]  # sort key: the heaviest route first
+        #: sort key of the reasons: the heaviest route first, within a route the most urgent rule (a trial: the first
+        #: reason of a forced marriage next to absence was the absence rule, as it came first in the policy)
+        self._heavier_first = [-(part.route * len(URGENCY_RANK) + part.urgency) for part in parts]
         self._urgent_first = [-part.urgency for part in parts]  # sort key: the most urgent rule first
         self._with_does_not = frozenset(i for i, part in enumerate(parts) if part.does_not)  # most rules have none
         self._with_destinations = frozenset(i for i, part in enumerate(parts) if part.destinations)
@@ -236,11 +238,11 @@ class Combiner:
     def _merged_lists(self, kept: list[int], aside: list[tuple[int, int]]) -> _Decided:
         """The parts of a decision that come from the rules ``kept`` as lists (each merged without duplicates: a dict
         keeps the first position of a key; the steps by urgency, then in policy order, the others in policy order),
-        consent, and reasons (the heaviest route first, policy
-        order within a route); route, urgency and verdict are left for the caller. Consent is asked when a rule asks it
-        and no absolute rule says 'toestemming: nee': a report under a duty or right to report (meldcode) needs none,
-        and asking the parents first can put the student in danger (two trials: "Toestemming nodig van: ouders" beside
-        "Voor een melding bij Veilig Thuis is geen toestemming nodig")."""
+        consent, and reasons (the heaviest route first, then the most urgent, then policy order); route, urgency and
+        verdict are left for the caller. Consent is asked when a rule asks it and no absolute rule says 'toestemming:
+        nee': a report under a duty or right to report (meldcode) needs none, and asking the parents first can put the
+        student in danger (two trials: "Toestemming nodig van: ouders" beside "Voor een melding bij Veilig Thuis is geen
+        toestemming nodig")."""
         parts, asides = self.parts, self._asides
         chosen = list(map(parts.__getitem__, kept))
         return _Decided(

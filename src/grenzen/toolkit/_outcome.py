@@ -144,11 +144,16 @@ class Outcomes:
         if safety and not away:  # the guard, as an absolute referral: only the absolute rules say whose task it is
             verdicts = {parts[i].verdict for i in kept if parts[i].absolute}
             return True, False not in verdicts and True in verdicts
-        route = max(parts[i].route for i in kept)
         verdicts = {parts[i].verdict for i in kept if parts[i].absolute or not away}
-        # the heaviest route's first rule gives the first reason: a rule named like the safety guard counts as it
-        first = self.names[next(i for i in kept if parts[i].route == route)]
+        # the first reason (``_first``): a rule named like the safety guard counts as it
+        first = self.names[self._first(kept)]
         return first == SAFETY_GUARD.regel, False not in verdicts and True in verdicts
+
+    def _first(self, kept: tuple[int, ...]) -> int:
+        """The rule of the first reason among ``kept`` (not empty, in policy order), as the combiner orders them: the
+        heaviest route, then the most urgent, then the first in the policy."""
+        parts = self.parts
+        return min(kept, key=lambda i: (-parts[i].route, -parts[i].urgency))
 
     def _work_out(self, kept: tuple[int, ...], safety: bool) -> Outcome:
         """What ``Combiner.__call__`` decides for the rules ``kept``, then its safety guard, as an ``Outcome``."""
@@ -178,8 +183,7 @@ class Outcomes:
             does_not = frozenset(x for p in chosen for x in p.does_not)
             destinations = frozenset(x for p in chosen for x in p.destinations)
             built_in = {self.names[i] for i in kept if self.built_in[i]}
-            # the heaviest route first
-            first = next((self.names[i] for i in kept if parts[i].route == route), None)
+            first = self.names[self._first(kept)] if kept else None
         if guarded:  # the verdict: of the absolute rules that stay (worked out above), as next to a referral
             route = max(route, ROUTE_RANK[SAFETY_GUARD.route])
             urgency = max(urgency, URGENCY_RANK[SAFETY_URGENCY])
