@@ -66,7 +66,8 @@ _DESCRIPTIONS: dict[tuple[str, str | None], str] = {
     ("Advies", "verwijzen_naar"): "Naar wie verwezen wordt (namen uit de verwijsafspraken).",
     ("Advies", "toestemming"): "Wie toestemming geeft voor de verwijzing; null als geen toestemming nodig is, of als "
                                "een absolute regel met een meldplicht of meldrecht (toestemming: nee) geldt.",
-    ("Advies", "redenen"): "De regels die het advies bepalen: zwaarste route eerst, daarbinnen de meest dringende eerst.",
+    ("Advies", "redenen"): "De regels die het advies bepalen: zwaarste route eerst, daarbinnen de meest dringende "
+                           "eerst.",
     ("Advies", "opzij_gezet"): "Regels die wel golden maar opzij zijn gezet: door een uitzondering, een absolute "
                                "doorverwijzing of het vangnet (door: 'veiligheid-nooit-alleen-bij-mentor').",
     ("Advies", "beleid"): "Het beleid dat het advies gaf.",
