@@ -222,9 +222,15 @@ def test_no_step_sends_anyone_to_the_parents_when_the_family_must_not_be_approac
               for kind, severity in itertools.product(policy.vocabulary.signalen, SEVERITIES)]
     others.append([{"soort": "cijfers_dalen", "ernst": "matig"}, {"soort": "somberheid_angst", "ernst": "matig"}])
     steps: set[str] = set()
+    explanations: set[str] = set()
     for kind, task, signals in itertools.product(family, tasks, others):
         advice = policy.advise({"taak": task, "leeftijd": 15, "signalen": [{"soort": kind, "ernst": "matig"}, *signals]})
         assert advice.toestemming is None, (kind, task, signals)  # nobody is asked for consent either
         steps.update(step for step in advice.mentor_doet if PARENTS.search(step) or CONSENT.search(step))
+        explanations.update(reason.uitleg for reason in advice.redenen if PARENTS.search(reason.uitleg))
     assert steps and all("aandachtsfunctionaris" in step or re.search(r"\bniet\b", step) for step in steps), \
         sorted(steps)
+    # and the reasons beside those steps: a trial read "bespreekt de school het met leerling, ouders en het
+    # ondersteuningsteam" (eetproblemen) beside "Neem geen contact op met de ouders of de familie"
+    assert explanations and all("aandachtsfunctionaris" in text or re.search(r"\b(niet|geen)\b", text)
+                                for text in explanations), sorted(explanations)
