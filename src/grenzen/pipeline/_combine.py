@@ -181,9 +181,9 @@ class Combiner:
         self._setters = frozenset(i for i, part in enumerate(parts) if part.sets_aside)
         self._away = frozenset(i for i, part in enumerate(parts) if part.away)
         self._lighter = frozenset(i for i, part in enumerate(parts) if part.lighter)
-        #: sort key of the reasons: the heaviest route first, within a route the most urgent rule (a trial: the first
-        #: reason of a forced marriage next to absence was the absence rule, as it came first in the policy)
-        self._heavier_first = [-(part.route * len(URGENCY_RANK) + part.urgency) for part in parts]
+        #: per rule, the sort key of the reasons: the heaviest route first, within a route the most urgent rule (a
+        #: trial: the first reason of a forced marriage next to absence was the absence rule, first in the policy)
+        self.reason_order = [-(part.route * len(URGENCY_RANK) + part.urgency) for part in parts]
         self._urgent_first = [-part.urgency for part in parts]  # sort key: the most urgent rule first
         self._with_does_not = frozenset(i for i, part in enumerate(parts) if part.does_not)  # most rules have none
         self._with_destinations = frozenset(i for i, part in enumerate(parts) if part.destinations)
@@ -253,7 +253,7 @@ class Combiner:
             does_not=_merged(parts, self._with_does_not, kept, _DOES_NOT),
             destinations=_merged(parts, self._with_destinations, kept, _DESTINATIONS),
             consent=any(map(_CONSENT_OF, chosen)) and not any(map(_WITHHOLDS, chosen)),
-            reasons=tuple([parts[i].reason for i in sorted(kept, key=self._heavier_first.__getitem__)]),
+            reasons=tuple([parts[i].reason for i in sorted(kept, key=self.reason_order.__getitem__)]),
             aside=tuple([asides.get(pair) or self._aside(*pair) for pair in aside]))
 
     def _resolved(self, applicable: list[int]) -> tuple[list[int], list[tuple[int, int]], list[int]]:

@@ -47,6 +47,7 @@ class Outcomes:
     def __init__(self, policy: Policy) -> None:
         combiner = policy._combiner
         parts = self.parts = combiner.parts
+        self.reason_order = combiner.reason_order
         self.guarding = bool(combiner.safety_kinds)
         self.consent_known = combiner.agreements.toestemming is not None  # else the advice never has a toestemming
         # the rules of each sort, for quick tests against a set of rules
@@ -150,10 +151,9 @@ class Outcomes:
         return first == SAFETY_GUARD.regel, False not in verdicts and True in verdicts
 
     def _first(self, kept: tuple[int, ...]) -> int:
-        """The rule of the first reason among ``kept`` (not empty, in policy order), as the combiner orders them: the
-        heaviest route, then the most urgent, then the first in the policy."""
-        parts = self.parts
-        return min(kept, key=lambda i: (-parts[i].route, -parts[i].urgency))
+        """The rule of the first reason among ``kept`` (not empty, in policy order), in the combiner's order
+        (``Combiner.reason_order``; the first in the policy among equals)."""
+        return min(kept, key=self.reason_order.__getitem__)
 
     def _work_out(self, kept: tuple[int, ...], safety: bool) -> Outcome:
         """What ``Combiner.__call__`` decides for the rules ``kept``, then its safety guard, as an ``Outcome``."""
