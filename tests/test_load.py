@@ -497,3 +497,59 @@ def test_a_name_too_long_is_told_its_limit(tmp_path):
     problem = only(problems_of(directory), "ongeldige naam bij 'id'")
     assert problem.fix.endswith("hoogstens 80 tekens")
     assert grenzen.load_policy(write_policy(tmp_path / "goed", [{**GOOD, "id": "r" * 80}])).rules[0].id == "r" * 80
+
+
+THEME = {"thema": "Extra", "regels": [{**GOOD, "id": "extra"}]}
+
+
+@pytest.mark.parametrize("place, ending, fix", [
+    ("Extra.YAML", ".YAML", "hernoem het naar 'Extra.yaml'"),
+    ("extra.yaml.txt", ".yaml.txt", "hernoem het naar 'extra.yaml'"),
+    ("extra.Yml.TXT", ".Yml.TXT", "hernoem het naar 'extra.yml'"),
+    ("regels/extra.yaml", None, "zet de regelbestanden direct in de beleidsmap"),
+])
+def test_a_rule_file_that_is_not_read_is_a_problem_not_a_silent_gap(tmp_path, place, ending, fix):
+    """A trial: a theme file named Online.YAML, online.yaml.txt (Notepad) or put in a subfolder was skipped without a
+    word; the policy loaded without its rules, or failed only on 'regel bestaat niet' about them."""
+    directory = write_policy(tmp_path / "beleid", [GOOD])
+    (directory / place).parent.mkdir(exist_ok=True)
+    (directory / place).write_text(dump(THEME), encoding="utf-8")
+    [problem] = problems_of(directory)
+    shown = place.split("/")[0]
+    assert (problem.code, Path(problem.file).name, problem.line) == ("niet-gelezen", shown, 1)
+    assert fix in problem.fix and "Traceback" not in str(problem)
+    if ending:
+        assert problem.message.endswith(f"de naam eindigt op '{ending}'")
+    (directory / place).unlink()
+    assert [r.id for r in grenzen.load_policy(directory).rules] == ["goed"]
+
+
+def test_a_link_to_nothing_is_a_problem(tmp_path):
+    directory = write_policy(tmp_path / "beleid", [GOOD])
+    (directory / "kapot.yaml").symlink_to(tmp_path / "weg.yaml")
+    [problem] = problems_of(directory)
+    assert (problem.code, Path(problem.file).name) == ("niet-gelezen", "kapot.yaml")
+    assert "koppeling naar een bestand dat er niet is" in problem.message
+
+
+def test_files_that_are_not_rule_files_are_left_alone(tmp_path):
+    """Examples, notes, an editor's backups and hidden files are no rule files: no problem for them."""
+    directory = write_policy(tmp_path / "beleid", [GOOD])
+    (directory / "voorbeelden").mkdir()
+    (directory / "voorbeelden" / "x.yaml").write_text("voorbeelden: []\n", encoding="utf-8")
+    for name in ("notities.txt", "LEESMIJ.md", "a_thema.yaml~", ".a_thema.yaml.swp", "oud.yaml.bak"):
+        (directory / name).write_text("x", encoding="utf-8")
+    (directory / ".git").mkdir()
+    (directory / ".git" / "x.yaml").write_text("x", encoding="utf-8")
+    (directory / "plaatjes").mkdir()
+    (directory / "plaatjes" / "logo.png").write_bytes(b"\x89PNG")
+    assert [r.id for r in grenzen.load_policy(directory).rules] == ["goed"]
+
+
+def test_an_overlay_file_that_is_not_read_is_a_problem(tmp_path):
+    school = tmp_path / "school"
+    school.mkdir()
+    (school / "laag.yaml").write_text(dump({"naam": "Testcollege", "basis": "standaard"}), encoding="utf-8")
+    (school / "Eigen.YAML").write_text(dump(THEME), encoding="utf-8")
+    problems = problems_of(school)
+    assert [(p.code, Path(p.file).name) for p in problems if p.code == "niet-gelezen"] == [("niet-gelezen", "Eigen.YAML")]

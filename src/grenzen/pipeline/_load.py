@@ -76,6 +76,52 @@ def rule_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in YAML_SUFFIXES)
 
 
+def unread_files(directory: Path) -> list[Problem]:
+    """Files in a rules directory that look meant for the policy but that ``rule_files`` does not read: a name ending
+    in ``.YAML`` or ``.yaml.txt`` (Notepad adds ``.txt``), a link to a file that is not there, a subfolder other than
+    ``voorbeelden`` with YAML files. Each is a problem: a rule file quietly left out changes the policy without a word
+    (a trial saw only "regel bestaat niet" about the rules in it, no hint that the file was not read)."""
+    problems: list[Problem] = []
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith("."):
+            continue  # hidden: an editor's or git's own files
+        if path.is_dir():
+            if path.name != EXAMPLES_DIR and _has_yaml(path):
+                problems.append(Problem(
+                    shown_path(path), 1, 1, "deze submap wordt niet gelezen: grenzen leest alleen de bestanden die "
+                    "direct in de beleidsmap staan", "zet de regelbestanden direct in de beleidsmap; alleen "
+                    f"'{EXAMPLES_DIR}' mag een submap met YAML-bestanden zijn", code="niet-gelezen"))
+            continue
+        meant = _meant_name(path.name)
+        if not path.exists() and path.suffix in YAML_SUFFIXES:  # a link to nothing
+            problems.append(Problem(
+                shown_path(path), 1, 1, "dit bestand wordt niet gelezen: het is een koppeling naar een bestand dat er "
+                "niet is", "zet het bestand zelf in de beleidsmap of herstel de koppeling", code="niet-gelezen"))
+        elif meant:
+            problems.append(Problem(
+                shown_path(path), 1, 1, f"dit bestand wordt niet gelezen: de naam eindigt op "
+                f"'{path.name[len(meant) - len(Path(meant).suffix):]}'", f"hernoem het naar '{meant}': grenzen leest "
+                "alleen namen die eindigen op .yaml of .yml, in kleine letters", code="niet-gelezen"))
+    return problems
+
+
+def _meant_name(name: str) -> str:
+    """The name a file was meant to have when it is a YAML file under a name ``rule_files`` skips (``Online.YAML``,
+    ``online.yaml.txt``: ``Online.yaml``, ``online.yaml``), else ``""``."""
+    base = name[:-4] if name.lower().endswith(".txt") else name
+    suffix = Path(base).suffix
+    if suffix.lower() not in YAML_SUFFIXES or base == name and suffix in YAML_SUFFIXES:
+        return ""
+    return base[:len(base) - len(suffix)] + suffix.lower()
+
+
+def _has_yaml(folder: Path) -> bool:
+    try:
+        return any(p.suffix.lower() in YAML_SUFFIXES for p in folder.iterdir())
+    except OSError:  # not readable: nothing grenzen could read either
+        return False
+
+
 def digest_of(directory: Path) -> str:
     """The SHA-256 of the policy files' names and content, in hex (the version is its first 12 digits)."""
     digest = hashlib.sha256()
@@ -105,6 +151,7 @@ def load_source(directory: Path) -> Source:
         return source
     source.digest = digest_of(directory)
     source.version = source.digest[:12]
+    source.problems += unread_files(directory)
     files = rule_files(directory)
     overlay = is_overlay(directory)
     if (directory / LAYER_FILE).is_file() and (directory / VOCABULARY_FILE).is_file():
