@@ -553,3 +553,21 @@ def test_an_overlay_file_that_is_not_read_is_a_problem(tmp_path):
     (school / "Eigen.YAML").write_text(dump(THEME), encoding="utf-8")
     problems = problems_of(school)
     assert [(p.code, Path(p.file).name) for p in problems if p.code == "niet-gelezen"] == [("niet-gelezen", "Eigen.YAML")]
+
+
+@pytest.mark.parametrize("written, meant", [
+    ("ja", True), ("Nee", False), ("true", True), ("False", False), ("TRUE", True),
+    ("yes", None), ("no", None), ("on", None), ("Off", None), ("misschien", None), ("1", None),
+])
+def test_a_ja_nee_field_takes_ja_nee_true_false_and_nothing_else(tmp_path, written, meant):
+    """The guide says ja or nee, the schema also true and false; YAML 1.1's yes, no, on and off loaded as well (a
+    trial: ``veiligheid: on``), and an editor that checks the schema reads them as text and refuses them."""
+    rule = {**GOOD, "absoluut": "X"}
+    directory = write_policy(tmp_path / "beleid", [rule])
+    theme = directory / "a_thema.yaml"
+    theme.write_text(theme.read_text(encoding="utf-8").replace("absoluut: X", f"absoluut: {written}"), encoding="utf-8")
+    if meant is None:
+        problem = only(problems_of(directory), "'absoluut' moet ja of nee zijn")
+        assert (problem.rule, problem.fix) == ("goed", "schrijf ja of nee")
+    else:
+        assert grenzen.load_policy(directory).rules[0].absoluut is meant

@@ -21,14 +21,18 @@ VALUES = ["", "a", "naam", "yes", "No", "on", "OFF", "true", "null", "Null", "~"
 
 @pytest.mark.parametrize("implicit", [(True, False), (False, True), (True, True), (False, False)])
 def test_the_loader_resolves_every_node_as_pyyaml_does(implicit):
+    """... except YAML 1.1's yes, no, on and off: text, as in YAML 1.2 (a ja/nee field takes ja, nee, true, false)."""
     ours, pyyaml = _Loader(""), yaml.resolver.Resolver()
     for kind in (yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode):
         for value in VALUES:
-            assert ours.resolve(kind, value, implicit) == pyyaml.resolve(kind, value, implicit), (kind, value)
+            expected = pyyaml.resolve(kind, value, implicit)
+            if expected == "tag:yaml.org,2002:bool" and value.lower() not in ("true", "false"):
+                expected = "tag:yaml.org,2002:str"
+            assert ours.resolve(kind, value, implicit) == expected, (kind, value)
 
 
 @pytest.mark.parametrize("text, value", [
-    ("a: 5", 5), ("a: yes", True), ("a: off", False), ("a: ~", None), ("a:", None), ("a: 1.5", 1.5), ("a: -0", 0),
+    ("a: 5", 5), ("a: yes", "yes"), ("a: off", "off"), ("a: True", True), ("a: ~", None), ("a:", None), ("a: 1.5", 1.5), ("a: -0", 0),
     ("a: '5'", "5"), ('a: "yes"', "yes"), ("a: 2024-01-01", "2024-01-01"), ("a: 1e400", "1e400"), ("a: =", "="),
     ("a: |\n  5\n", "5\n"), ("a: Let op!", "Let op!"), ('a: "!x"', "!x"), ("a: |\n  !x\n", "!x\n"),
     ("a: b # !c", "b"), ("a: x!y", "x!y"), ("a: ouders & school", "ouders & school"), ('a: "&x"', "&x"),

@@ -123,12 +123,17 @@ class _Loader(_BASE_LOADER):  # type: ignore[misc]
                 return _IMPLICIT_STR if implicit[1] else _STR
             for tag, regexp in _BY_FIRST.get(value[:1], _WILDCARD):
                 if regexp.match(value):
-                    return tag
+                    return _IMPLICIT_STR if tag == _BOOL and value.lower() not in _BOOLEANS else tag
             return _IMPLICIT_STR
         return _IMPLICIT_SEQ if kind is yaml.SequenceNode else _IMPLICIT_MAP
 
 
 _IMPLICIT_STR, _IMPLICIT_SEQ, _IMPLICIT_MAP = _Implicit(_STR), _Implicit(_SEQ), _Implicit(_MAP)
+_BOOL = "tag:yaml.org,2002:bool"
+#: The words YAML 1.2 reads as true and false. YAML 1.1 (PyYAML) also reads yes, no, on, off, y and n so; here they
+#: stay text, as in a JSON Schema aware editor: a ja/nee field then says "moet ja of nee zijn" (a trial wrote
+#: ``veiligheid: on`` and ``yes``, which loaded although the guide says ja or nee).
+_BOOLEANS = frozenset({"true", "false"})
 
 
 def _explained(exc: yaml.MarkedYAMLError, text: str) -> tuple[str, int, int] | None:
