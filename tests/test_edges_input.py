@@ -607,6 +607,16 @@ def test_closed_or_full_standard_output_is_a_dutch_write_error(tmp_path, command
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("command", ["advies casus.yaml", "beleid", "tabel"])
+def test_a_reader_that_stops_reading_ends_the_command_quietly(tmp_path, command):
+    """``grenzen beleid | head``: the reader stops and the command ends as a Unix tool does, with the exit code of
+    SIGPIPE and no message (a trial got "Kan de uitvoer niet schrijven" and exit 1 after every ``| head``)."""
+    (tmp_path / "casus.yaml").write_text("taak: signaleren\n", encoding="utf-8")
+    result = _shell(f"bash -c 'set -o pipefail; $G {command} | true'", tmp_path)
+    assert (result.returncode, result.stderr) == (141, ""), result.stderr
+
+
+@pytest.mark.slow
 def test_closed_standard_input_is_a_dutch_read_error(tmp_path):
     for flags in ("", " --jsonl"):
         result = _shell(f"$G advies -{flags} <&-", tmp_path)

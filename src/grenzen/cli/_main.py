@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from ._commands import Commands
 
 _WRITE_ERRORS = {errno.EPIPE, errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+#: The exit code of a command whose reader stopped reading (``| head``): what a Unix tool killed by SIGPIPE gives
+SIGPIPE_EXIT = 128 + 13
 MAX_CAP = 100_000_000  # the highest --max-grootte: one case of 100 MB
 _RULES_HELP = "map met regelbestanden (standaard: het meegeleverde beleid)"
 #: The schemas ``grenzen schema`` shows (``toolkit._schema.SCHEMAS``; not imported here: ``advies`` never loads the
@@ -154,6 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     except OSError as exc:
+        if exc.filename is None and exc.errno == errno.EPIPE:  # the reader stopped (| head): quiet, as Unix tools are
+            drop_output(sys.stdout)
+            return SIGPIPE_EXIT
         if exc.filename is None and exc.errno in _WRITE_ERRORS:  # standard output: a full disk, a closed pipe
             print(write_problem(exc, None), file=sys.stderr)
             drop_output(sys.stdout)
