@@ -72,6 +72,23 @@ def test_low_score_is_warned_only_for_texts_long_enough_to_score(tmp_path):
     assert _readability.flesch_douma(title) is None and list(_readability.problems_of(title)) == []
 
 
+def test_a_step_broken_off_at_a_comma_is_warned_at_each_piece(tmp_path):
+    """A trial: "[Maak schermafdrukken, ook van de reacties, en meld het vandaag.]" is three steps; two start with a
+    small letter, and controleer --streng said "In orde"."""
+    directory = policy_with(tmp_path, "    mentor_doet:\n    - Doe t1.\n",
+                            "    mentor_doet: [Maak schermafdrukken, ook van de reacties, en meld het vandaag.]\n")
+    findings = [f for f in analyse_policy(grenzen.load_policy(directory)).findings if f.kind == "stap-in-stukken"]
+    line = line_of(directory / "a_thema.yaml", "    mentor_doet: [")
+    written = (directory / "a_thema.yaml").read_text(encoding="utf-8").splitlines()[line - 1]
+    assert [(f.line, f.column, f.rule, f.level) for f in findings] == [
+        (line, written.index(piece) + 1, "t1-basis", WARNING) for piece in ("ook van", "en meld")]
+    assert findings[0].message.startswith("mentor_doet: deze stap begint met een kleine letter")
+    # quoted, it is one step, and no warning
+    quoted = policy_with(tmp_path / "b", "    mentor_doet:\n    - Doe t1.\n",
+                         '    mentor_doet: ["Maak schermafdrukken, ook van de reacties, en meld het vandaag."]\n')
+    assert "stap-in-stukken" not in [f.kind for f in analyse_policy(grenzen.load_policy(quoted)).findings]
+
+
 @pytest.mark.parametrize("comment", [
     "    # leesbaarheid: de ouders kennen deze zin uit de schoolgids\n",  # directly above
     "    # leesbaarheid: de ouders kennen deze zin uit de schoolgids\n    # (en nog een regel commentaar)\n",
@@ -107,13 +124,16 @@ def test_readability_warnings_never_become_errors(tmp_path, capsys):
     """Without --streng the verdict stays 'In orde' (exit 0). --streng means that every warning fails the check,
     so it fails on a readability warning too, until the text is rewritten or given a reason."""
     directory = policy_with(tmp_path, UITLEG, f"    uitleg: {LONG} Bespreek de interventie. {HARD}\n")
+    theme = directory / "a_thema.yaml"
+    theme.write_text(theme.read_text(encoding="utf-8").replace("    - Doe t1.\n", "    - Doe t1,\n    - en t2.\n"),
+                     encoding="utf-8")
     analysis = analyse_policy(grenzen.load_policy(directory))
     assert analysis.errors == [] and {f.kind for f in analysis.warnings} == set(_readability.KINDS)
     assert main(["controleer", str(directory)]) == 0
     out = capsys.readouterr().out
-    assert "0 fouten, 3 waarschuwingen" in out and "In orde:" in out
+    assert "0 fouten, 4 waarschuwingen" in out and "In orde:" in out
     assert main(["controleer", "--streng", str(directory)]) == 1
-    assert "Niet in orde met --streng: 3 waarschuwingen" in capsys.readouterr().out
+    assert "Niet in orde met --streng: 4 waarschuwingen" in capsys.readouterr().out
 
 
 def test_the_default_policy_has_no_unjustified_readability_warning():

@@ -46,8 +46,10 @@ kind                       level         meaning
 ``niet-gedekt``            waarschuwing  no rule applies: the advice is the fallback
 ``lange-zin``              waarschuwing  a text a mentor reads has a sentence of more than 20 words
 ``moeilijk-woord``         waarschuwing  ... uses a word of a short jargon list (the message gives a plainer one)
-``lage-leesscore``         waarschuwing  ... of 20 words or more has a Flesch-Douma score below 60 (all three:
-                                         ``_readability``; a ``# leesbaarheid: <reden>`` comment justifies a text)
+``lage-leesscore``         waarschuwing  ... of 20 words or more has a Flesch-Douma score below 60
+``stap-in-stukken``        waarschuwing  a step starts with a small letter: broken off at a comma of a list between
+                                         [ ] (all four: ``_readability``; a ``# leesbaarheid: <reden>`` comment
+                                         justifies a text)
 ``mentor-bij-gevaar``      let op        an absolute rule keeps the task or its steps at the mentor in a case that
                                          an absolute rule refers away (see below)
 =========================  ============  ==========================================================

@@ -1,7 +1,7 @@
 """Plain-language warnings for the texts a mentor reads (``grenzen controleer``, issue 15, point 4).
 
 Checked per rule: ``titel``, ``dan.uitleg`` and every line of ``dan.mentor_doet`` and ``dan.mentor_doet_niet``.
-Three kinds of warning, never an error (the school decides):
+Four kinds of warning, never an error (the school decides):
 
 ==================  ========================================================================================
 kind                meaning
@@ -9,6 +9,8 @@ kind                meaning
 ``lange-zin``       a sentence of more than ``SENTENCE_LIMIT`` words
 ``moeilijk-woord``  a word of the short ``JARGON`` list; the message names a plainer word
 ``lage-leesscore``  a Flesch-Douma score below ``SCORE_LIMIT``, for a text of at least ``SCORE_MIN_WORDS`` words
+``stap-in-stukken`` a step (``mentor_doet``, ``mentor_doet_niet``) that starts with a small letter: likely broken off
+                    at a comma of a list between [ ]
 ==================  ========================================================================================
 
 A writer who keeps the hard text on purpose writes a reason in a comment on the text's line or on the comment lines
@@ -52,8 +54,10 @@ SCORE_LIMIT = 60.0
 #: (10 points); with a title of 5 words it moves 15 points. Below this many words no score is given.
 SCORE_MIN_WORDS = 20
 
-LONG_SENTENCE, HARD_WORD, LOW_SCORE = "lange-zin", "moeilijk-woord", "lage-leesscore"
-KINDS = (LONG_SENTENCE, HARD_WORD, LOW_SCORE)
+LONG_SENTENCE, HARD_WORD, LOW_SCORE, SPLIT_STEP = "lange-zin", "moeilijk-woord", "lage-leesscore", "stap-in-stukken"
+KINDS = (LONG_SENTENCE, HARD_WORD, LOW_SCORE, SPLIT_STEP)
+#: The fields whose items are steps: each starts a sentence, with a capital
+STEPS = ("mentor_doet", "mentor_doet_niet")
 
 #: Words mentors and parents often do not know: the word shown, the forms it matches (the whole word, lower case)
 #: and a plainer way to say it. Kept short on purpose; names people must know (meldcode, Veilig Thuis, zorgteam,
@@ -79,6 +83,11 @@ _JARGON = [(re.compile(pattern), word, plain) for word, (pattern, plain) in JARG
 #: Matches a word exactly when one of ``_JARGON``'s patterns does: most words match none, and are tested once.
 _ANY_JARGON = re.compile("|".join(f"(?:{pattern})" for pattern, _ in JARGON.values()))
 
+#: A step that starts with a small letter: in a list between [ ] every comma starts a new step, so "[Maak
+#: schermafdrukken, ook van de reacties, en meld het]" is three steps, two of them broken off (a trial).
+SPLIT_MESSAGE = ("deze stap begint met een kleine letter: is een stap bij een komma in stukken gebroken? In een lijst "
+                 "tussen [ ] begint na elke komma een nieuwe stap. Zet de stap tussen aanhalingstekens, of zet elke "
+                 "stap op een eigen regel met een streepje ervoor")
 #: After each warning: how a school keeps a text it wants as it is.
 WAY_OUT = ". Moet de tekst zo blijven, zet dan direct erboven '# leesbaarheid: <reden>'"
 #: The comment that gives a reason for hard language; the reason may not be empty.
@@ -141,6 +150,8 @@ def check_rules(items: Iterable[LoadedRule]) -> Readability:
     for text in mentor_texts(items):
         result.texts += 1
         problems = list(problems_of(text.text))
+        if text.field in STEPS and text.text[:1].islower():
+            problems.append((SPLIT_STEP, SPLIT_MESSAGE))
         if not problems:
             continue
         if text.file not in files:
