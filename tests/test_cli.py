@@ -85,6 +85,22 @@ def test_a_bad_case_file_says_where_each_mistake_is_and_the_choice_meant(tmp_pat
     assert "Fatima" not in err and "ernstg" not in err
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("taak: signaleren\nsignalen:\n  - soort: pesten\n   ernst: licht\n", "{path}:4:4: dit is geen geldige YAML"),
+    ("", "{path}: de tekst is leeg"),
+    ('{"taak": "signaleren", "taak": "pesten"}', "{path}:1:24: deze sleutel staat twee keer"),
+])
+def test_a_case_file_that_does_not_parse_is_named_with_its_place(tmp_path, capsys, text, expected):
+    """A trial saw "(casus): regel 7, kolom 4: dit is geen geldige YAML" for its own file c-bad2.yaml; an error of the
+    whole case now has the file's name (and line:column when the reader knows them), as a field's error has."""
+    path = tmp_path / "casus.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["advies", str(path), "--regels", BASIS]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("De casus is ongeldig:\n  " + expected.format(path=path)), err
+    assert "(casus)" not in err
+
+
 def test_missing_case_file(capsys):
     assert main(["advies", "bestaat-niet.yaml", "--regels", BASIS]) == 1
     err = capsys.readouterr().err

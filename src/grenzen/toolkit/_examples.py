@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -243,9 +244,11 @@ def case_error_lines(exc: CaseError, text: bytes, shown: str | None) -> list[str
     """The errors of a case file (``grenzen advies casus.yaml``) each at its place, ``shown:line:column`` (standard
     input, ``shown`` None: "regel 2, kolom 5"), with list items counted from 1 beside the path (a trial: no place, and
     ``signalen.0`` for the first signal); None when the text has no places to give (not YAML or JSON, no object, a
-    whole-case error)."""
+    whole-case error; a whole-case error of a file is named by the file, at the place its message gives)."""
     if any(error.field == "(casus)" for error in exc.errors):
-        return None
+        if shown is None or any(error.field != "(casus)" for error in exc.errors):
+            return None
+        return [_whole_case_line(error.message, shown) for error in exc.errors]
     try:
         located = read_yaml(text.decode("utf-8-sig"))
     except (UnicodeDecodeError, YamlProblem):
@@ -254,6 +257,19 @@ def case_error_lines(exc: CaseError, text: bytes, shown: str | None) -> list[str
         return None
     return [(f"{shown}:{line}:{column}" if shown else f"regel {line}, kolom {column}") + f": {name}: {message}"
             for line, column, name, message in _case_errors(exc, located.data, located, (), named=False)]
+
+
+#: The place at the start of a whole-case error's message (``_read._Failed.shown``): "regel 7, kolom 4: " or "kolom 4: "
+_PLACE = re.compile(r"(?:regel (\d+), )?kolom (\d+): ")
+
+
+def _whole_case_line(message: str, shown: str) -> str:
+    """A whole-case error of the file ``shown`` as ``shown:line:column: message`` (a trial saw "(casus): regel 7, kolom
+    4: ..." for its own file), or ``shown: message`` when it has no place (an empty file)."""
+    place = _PLACE.match(message)
+    if place is None:
+        return f"{shown}: {message}"
+    return f"{shown}:{place[1] or 1}:{place[2]}: {message[place.end():]}"
 
 
 #: how a list item of a case is counted for a policy writer, beside the path
