@@ -73,7 +73,8 @@ PROTECTION = {
 
 
 def kept_at_mentor(analysis):
-    return [f for f in analysis.findings if f.kind == "mentor-bij-gevaar"]
+    """The findings of an absolute rule that keeps the mentor in danger, with or without a reason."""
+    return [f for f in analysis.findings if f.kind in ("mentor-bij-gevaar", "mentor-bij-gevaar-zonder-reden")]
 
 
 def keeps_the_mentor(advice) -> bool:
@@ -135,15 +136,33 @@ def test_every_situation_that_keeps_the_mentor_in_a_referred_case_is_reported(tm
     found = {(f.rule, f.case["taak"]): f for f in kept_at_mentor(analyse_policy(policy))}
     assert set(found) == {(rule, task) for task, rule in DANGER_TASKS.items()} | {("tc-ouders-informeren", "oudercontact")}
     finding = found[("tc-ouders-informeren", "oudercontact")]
-    assert finding.level == "let op" and finding.file.endswith("school.yaml") and finding.count > 0
-    assert "haal dan 'absoluut: ja' weg" in finding.message
+    # the school's rule has no reason for it: a warning (a trial's absolute "Voer de gesprekken zelf, ook over zware
+    # onderwerpen" stood beside an acute suicide plan, and --streng said "In orde"); the default's four have one
+    assert {f.rule: f.level for f in found.values()} == {**dict.fromkeys(DANGER_TASKS.values(), "let op"),
+                                                         "tc-ouders-informeren": "waarschuwing"}
+    assert finding.kind == "mentor-bij-gevaar-zonder-reden" and finding.file.endswith("school.yaml")
+    assert finding.count > 0 and "haal dan 'absoluut: ja' weg" in finding.message
+    assert finding.message.endswith("zet dan direct boven 'absoluut: ja' de regel '# ook bij gevaar: <reden>'")
     by_id = {rule.id: rule for rule in policy.rules}
     shown = policy.advise(finding.case)  # the counterexample shows it
     assert shown.route != "mentor" and "Houd de mentorcollega's op de hoogte." in shown.mentor_doet
     assert any(by_id[r.regel].absoluut and r.route != "mentor" for r in shown.redenen)
-    assert main(["controleer", str(directory)]) == 0  # a note, never a failure: the school decides
+    assert main(["controleer", str(directory)]) == 0  # a warning fails only --streng
     out = capsys.readouterr().out
-    assert "let op [mentor-bij-gevaar] regel 'tc-ouders-informeren'" in out and "Tegenvoorbeeld" in out
+    assert "waarschuwing [mentor-bij-gevaar-zonder-reden] regel 'tc-ouders-informeren'" in out and "Tegenvoorbeeld" in out
+    assert main(["controleer", "--streng", str(directory)]) == 1
+    capsys.readouterr()
+    # with the reason above 'absoluut: ja' it is a note again: the school decides
+    theme = directory / "school.yaml"
+    lines = theme.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = [n for n, line in enumerate(lines) if line.strip() == "absoluut: ja"][1]  # the second rule's
+    lines.insert(at, "  # ook bij gevaar: de mentorcollega's moeten het weten\n")
+    theme.write_text("".join(lines), encoding="utf-8")
+    again = [f for f in kept_at_mentor(analyse_policy(grenzen.load_policy(directory))) if f.rule == finding.rule]
+    assert [f.kind for f in again] == ["mentor-bij-gevaar"]
+    assert main(["controleer", str(directory)]) == 0
+    out = capsys.readouterr().out
+    assert "let op [mentor-bij-gevaar] regel 'tc-ouders-informeren'" in out and "zonder-reden" not in out
     # without 'absoluut: ja' the school's absolute referral sets the rule aside: nothing left to report
     lighter = dict(OWN_PARENTS, absoluut="nee")
     policy = grenzen.load_policy(overlay(tmp_path / "b", forced_marriage(), [MARRIAGE_RULE, lighter]))

@@ -44,6 +44,7 @@ class LoadedRule:
     column: int
     located: Located = field(repr=False)
     path: tuple[str | int, ...] = ()
+    source: Path | None = None  # the file itself (``file`` is how messages show it: ``standaard/...`` under a layer)
 
 
 @dataclass
@@ -190,7 +191,7 @@ def load_source(directory: Path) -> Source:
             source.agreements, source.agreements_unread = agreements or Afspraken(), agreements is None
             source.agreements_file, source.agreements_located = shown, located
         else:
-            _read_theme(source, located, shown)
+            _read_theme(source, located, shown, path)
     if not source.rules and not overlay and not any(p.file.endswith((".yaml", ".yml")) for p in source.problems):
         source.problems.append(
             Problem(str(directory), 1, 1, "er staan geen regels in deze map", "voeg een themabestand met 'regels:' toe",
@@ -199,7 +200,7 @@ def load_source(directory: Path) -> Source:
     return source
 
 
-def _read_theme(source: Source, located: Located, shown: str) -> None:
+def _read_theme(source: Source, located: Located, shown: str, file: Path) -> None:
     """A theme file: its header, and each rule that has the right shape (the ids of the others are kept)."""
     header = parse_model(ThemaKop, located.data, located, shown, source.problems)
     if header is None:
@@ -214,7 +215,7 @@ def _read_theme(source: Source, located: Located, shown: str) -> None:
                 source.broken_ids.add(raw["id"])
             continue
         line, col = located.where(path_)
-        source.rules.append(LoadedRule(rule, shown, header.thema, line, col, located, path_))
+        source.rules.append(LoadedRule(rule, shown, header.thema, line, col, located, path_, file))
 
 
 def shown_path(path: Path) -> str:

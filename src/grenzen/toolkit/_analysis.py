@@ -51,14 +51,19 @@ kind                       level         meaning
                                          [ ] (all four: ``_readability``; a ``# leesbaarheid: <reden>`` comment
                                          justifies a text)
 ``mentor-bij-gevaar``      let op        an absolute rule keeps the task or its steps at the mentor in a case that
-                                         an absolute rule refers away (see below)
+                                         an absolute rule refers away (see below), with a reason
+                                         (``# ook bij gevaar: <reden>`` above its ``absoluut:``, ``IN_DANGER``)
+``mentor-bij-gevaar-zonder-reden``
+                           waarschuwing  the same without a reason (a trial's absolute "Voer de gesprekken zelf, ook
+                                         over zware onderwerpen" stood beside an acute suicide plan)
 =========================  ============  ==========================================================
 
 ``mentor-bij-gevaar`` (let op) lists every situation in which an absolute rule refers the case away from the mentor
 while the advice still says the task is the mentor's or keeps a mentor-route rule's steps (issue 10, point 3). The
 combiner sets aside every non-absolute mentor-route rule next to such a rule and lets only absolute rules decide
 the verdict (``_combine.effective``), so what remains is asked for by an absolute rule: signalling or first aid
-that stays the mentor's even in danger. One finding per task and rule, with the count and a counterexample.
+that stays the mentor's even in danger. One finding per task and rule, with the count and a counterexample; a
+warning (``mentor-bij-gevaar-zonder-reden``) until the policy says why beside the rule.
 """
 
 from __future__ import annotations
@@ -99,7 +104,7 @@ from ._domain import Block, Domain, Point, Signals, build_domain
 from ._factored import Factored
 from ._outcome import Outcomes
 from ._readability import KINDS as PLAIN_LANGUAGE
-from ._readability import Readability, Text, check_rules
+from ._readability import Readability, Text, check_rules, justified, lines_of
 from ._yaml_out import example_yaml, indent
 
 ERROR, WARNING, NOTE = "fout", "waarschuwing", "let op"
@@ -121,6 +126,7 @@ LEVELS = {
     "niet-gedekt": WARNING,
     **dict.fromkeys(PLAIN_LANGUAGE, WARNING),
     "lijkt-veiligheidssignaal": WARNING,
+    "mentor-bij-gevaar-zonder-reden": WARNING,
     "mentor-bij-gevaar": NOTE,
 }
 
@@ -1170,10 +1176,14 @@ def _kept_findings(policy: Policy, table: dict[tuple[str, tuple[int, ...]], _Kep
             if entry.verdict and not first.verdict:
                 first.away, first.point, first.verdict = entry.away, entry.point, True
     findings = []
+    files: dict[str, list[str]] = {}  # read again for the comments (the YAML reader drops them)
     for (task, keeper), entry in merged.items():
         if keeper in fixed:
             continue
         rule = rules[keeper]
+        item = loaded[rule.id]
+        file = item.source or Path(item.file)
+        reasoned = justified(files.setdefault(str(file), lines_of(file)), _absolute_line(item), IN_DANGER)
         parts = []
         if rule.dan.route == "mentor" and rule.dan.mentor_doet:
             parts.append(f"houdt stappen voor de mentor ('{rule.dan.mentor_doet[0]}')")
@@ -1188,8 +1198,23 @@ def _kept_findings(policy: Policy, table: dict[tuple[str, tuple[int, ...]], _Kep
         if rule.absoluut and rule.dan.route != "mentor":
             message = (f"stuurt de casus weg van de mentor en zegt toch dat taak '{task}' bij de mentor hoort "
                        f"({_situations(entry.weight)}). Klopt dat niet, haal taak_hoort_bij_mentor dan weg")
-        findings.append(_at(loaded[rule.id], "mentor-bij-gevaar", message, policy, entry.point, entry.weight))
+        if not reasoned:
+            message += (". Is het zo bedoeld (zoals signaleren en eerste opvang), zet dan direct boven 'absoluut: ja' "
+                        "de regel '# ook bij gevaar: <reden>'")
+        findings.append(_at(item, "mentor-bij-gevaar" if reasoned else "mentor-bij-gevaar-zonder-reden", message,
+                            policy, entry.point, entry.weight))
     return findings
+
+
+#: The reason a writer gives for an absolute rule that keeps the task or steps at the mentor in danger, on its
+#: ``absoluut:`` line or the comment lines directly above it (as ``# leesbaarheid:``): ``# ook bij gevaar: <reden>``.
+#: The default's "# Ook bij gevaar blijft deze taak bij de mentor: ..." is such a reason.
+IN_DANGER = re.compile(r"(?:^|\s)#\s*ook bij gevaar\b\s*:?\s*\S", re.IGNORECASE)
+
+
+def _absolute_line(item: LoadedRule) -> int:
+    """The line of a rule's ``absoluut:`` key (the rule's own line if it has none)."""
+    return item.located.where((*item.path, "absoluut"), key=True)[0]
 
 
 def _asks_about(rule: Regel, kind: str) -> bool:

@@ -155,7 +155,7 @@ def check_rules(items: Iterable[LoadedRule]) -> Readability:
         if not problems:
             continue
         if text.file not in files:
-            files[text.file] = _lines(Path(text.file))
+            files[text.file] = lines_of(Path(text.file))
         if justified(files[text.file], text.line):
             result.justified.append(text)
             continue
@@ -337,22 +337,22 @@ class _LaterNltk(types.ModuleType):
         return getattr(importlib.import_module("nltk"), name)
 
 
-def justified(lines: list[str], line: int) -> bool:
-    """Does a ``# leesbaarheid: <reden>`` comment stand on this line (1-based) of a file, or on the comment lines
-    directly above it?"""
+def justified(lines: list[str], line: int, reason: re.Pattern[str] = JUSTIFICATION) -> bool:
+    """Does a ``# leesbaarheid: <reden>`` comment (or another ``reason``) stand on this line (1-based) of a file, or on
+    the comment lines directly above it?"""
     if not 1 <= line <= len(lines):
         return False
-    if JUSTIFICATION.search(lines[line - 1]):
+    if reason.search(lines[line - 1]):
         return True
     above = line - 2
     while above >= 0 and _COMMENT_LINE.match(lines[above]):
-        if JUSTIFICATION.search(lines[above]):
+        if reason.search(lines[above]):
             return True
         above -= 1
     return False
 
 
-def _lines(path: Path) -> list[str]:
+def lines_of(path: Path) -> list[str]:
     """The lines of a rule file ([] if it cannot be read: then no reason is found)."""
     try:
         return path.read_text(encoding="utf-8").splitlines()
