@@ -320,6 +320,37 @@ def test_a_worker_ends_when_the_batch_process_is_killed_or_hung_up(tmp_path, sig
         assert process.returncode == 128 + signum and f"volledig tot en met regel {written}." in err
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_a_signal_the_caller_ignores_stays_ignored(tmp_path, processes):
+    """``nohup grenzen advies veel.jsonl &``: SIGHUP (and SIGINT for a job a script starts with '&') is ignored when
+    the run starts, and must stay so. An integrator trial: the batch put its own handler in, and logging out stopped
+    a nightly run at line 21,500 (exit 129)."""
+    path, out = _big_batch(tmp_path, 30_000), tmp_path / "uit.jsonl"
+    src = Path(grenzen.__file__).resolve().parents[1]
+
+    def ignore() -> None:
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    with open(out, "wb") as sink:
+        process = subprocess.Popen(GRENZEN + ["advies", str(path), "--regels", str(BASIS), "--processen", processes],
+                                   stdout=sink, stderr=subprocess.PIPE, start_new_session=True, preexec_fn=ignore,
+                                   env={**os.environ, "PYTHONPATH": str(src)})
+    try:
+        deadline = time.monotonic() + 60
+        while out.stat().st_size < 100_000 and time.monotonic() < deadline:  # well into the run
+            time.sleep(0.05)
+        process.send_signal(signal.SIGHUP)
+        process.send_signal(signal.SIGINT)
+        err = process.communicate(timeout=120)[1].decode()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert (process.returncode, err) == (0, ""), err
+    assert out.read_bytes().count(b"\n") == 30_000
+
+
 def _unread(fd: int) -> int:
     import array
     import fcntl

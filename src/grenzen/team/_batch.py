@@ -516,7 +516,8 @@ class Signals:
     def __enter__(self) -> Signals:
         if threading.current_thread() is threading.main_thread():
             for signum in STOP:
-                self._old[signum] = signal.signal(signum, self._handle)
+                if signal.getsignal(signum) is not signal.SIG_IGN:  # ignored by the caller (nohup, '&' in a script):
+                    self._old[signum] = signal.signal(signum, self._handle)  # it stays so (an integrator trial)
             if hasattr(signal, "setitimer"):
                 self._old[signal.SIGALRM] = signal.signal(signal.SIGALRM, self._expire)
                 self._timed = True
