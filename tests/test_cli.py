@@ -243,10 +243,26 @@ def test_console_script_runs_as_module(tmp_path, case_file):
     assert json.loads(result.stdout)["beleid"]["naam"] == "Testbeleid basis"
 
 
-def test_broken_engine_build_gives_a_fix(tmp_path):
-    code = "import sys; sys.modules['durable_rules_engine'] = None\nimport grenzen\n"
+#: A build of the engine that is there but does not load (as on Python 3.13 without the compatibility flag).
+BROKEN_BUILD = """
+class Broken:
+    def find_spec(self, name, path=None, target=None):
+        if name == "durable_rules_engine":
+            raise ImportError("undefined symbol: PyEval_CallObject")
+sys.meta_path.insert(0, Broken())
+"""
+
+
+@pytest.mark.parametrize("broken, says", [
+    ("sys.modules['durable_rules_engine'] = None", "which is not installed for this Python"),  # another Python
+    (BROKEN_BUILD, "On Python 3.13 it must be built with a compatibility flag"),
+])
+def test_broken_engine_build_gives_a_fix(tmp_path, broken, says):
+    """An integrator trial ran a docs example with another Python than the one grenzen was installed in, and was told
+    to rebuild for Python 3.13 (on 3.11): a missing module now says which Python looked for it."""
+    code = f"import sys\n{broken}\nimport grenzen\n"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert result.returncode != 0
+    assert result.returncode != 0 and says in result.stderr, result.stderr
     assert "CPPFLAGS" in result.stderr and "PyEval_CallObject=PyObject_CallObject" in result.stderr
 
 

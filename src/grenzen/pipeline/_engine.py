@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import operator
+import sys
 import threading
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -27,11 +28,18 @@ from .._errors import EngineError
 try:
     import durable_rules_engine as _dre
 except ImportError as _exc:  # pragma: no cover - exercised by tests with a broken module
+    _BUILD = ('CPPFLAGS="-O2 -DPyEval_CallObject=PyObject_CallObject" pip install --no-cache-dir --no-binary '
+              "durable-rules durable-rules==2.0.28")
+    if isinstance(_exc, ModuleNotFoundError):  # most often another Python than the one grenzen was installed in
+        raise ImportError(
+            "grenzen needs the durable-rules C extension (module 'durable_rules_engine'), which is not installed for "
+            f"this Python ({sys.executable}). Run grenzen with the Python it was installed in (e.g. .venv/bin/python, "
+            f".venv/bin/grenzen), or install it there: {_BUILD}"
+        ) from _exc
     raise ImportError(
         "grenzen needs the durable-rules C extension (module 'durable_rules_engine'), but it could "
         f"not be imported ({_exc}). On Python 3.13 it must be built with a compatibility flag: "
-        'pip uninstall -y durable-rules && CPPFLAGS="-O2 -DPyEval_CallObject=PyObject_CallObject" '
-        "pip install --no-cache-dir --no-binary durable-rules durable-rules==2.0.28"
+        f"pip uninstall -y durable-rules && {_BUILD}"
     ) from _exc
 
 SESSION = "0"
