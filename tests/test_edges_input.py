@@ -718,6 +718,16 @@ _JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_siz
                      max_leaves=40)
 
 
+def test_a_shallow_case_of_too_many_values_is_not_called_too_deep():
+    """An integrator trial: 25,000 short lists in one list (a shallow text under the byte cap) was refused with "de
+    tekst is te diep genest"; the code stays ``te-diep``, the message says what is wrong."""
+    text = json.dumps({"taak": "signaleren", "signalen": [[0] * 9] * 25_000})
+    with pytest.raises(grenzen.CaseError) as raised:
+        grenzen.advise(text)
+    assert [(e.field, e.message, e.code) for e in raised.value.errors] == [
+        ("(casus)", "de tekst heeft te veel waarden (meer dan 200.000)", "te-diep")]
+
+
 @settings(max_examples=300)
 @given(_JSON, st.integers(0, 5), st.integers(1, 30))
 def test_the_limits_on_a_json_case_are_its_depth_and_number_of_values(data, depth, nodes):
@@ -727,7 +737,13 @@ def test_the_limits_on_a_json_case_are_its_depth_and_number_of_values(data, dept
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_read, "MAX_DEPTH", depth)
         patch.setattr(_read, "MAX_NODES", nodes)
-        assert _read._within_limits(data) == (deepest <= depth and count <= nodes)
+        beyond = _read._beyond_limits(data)
+    deep, many = deepest > depth, count > nodes
+    assert (beyond is None) == (not deep and not many)
+    if deep != many:  # one limit passed: its own message
+        assert beyond == (_read.TOO_DEEP if deep else _read.TOO_MANY)
+    if beyond:
+        assert _read.code_of(beyond) == "te-diep"
 
 
 @pytest.mark.parametrize("wrap", [dict, types.MappingProxyType])

@@ -37,6 +37,9 @@ NOT_UTF8 = "de tekst is geen UTF-8"
 NOT_JSON = "geen geldige JSON"
 NOT_OBJECT = "moet een object met velden zijn (een JSON-object of een YAML-blok)"
 TOO_DEEP = "de tekst is te diep genest"
+#: more values than the reader takes (``MAX_NODES``), however shallow: code ``te-diep`` as well, the one limit on size
+#: within the byte cap (an integrator trial got "te diep genest" for 25,000 short lists in one list)
+TOO_MANY = f"de tekst heeft te veel waarden (meer dan {MAX_NODES:_})".replace("_", ".")
 _BOM = "\ufeff"
 
 
@@ -84,7 +87,8 @@ def read_case_text(text: str | bytes, *, json_only: bool = False, max_bytes: int
 
 #: The stable code of each refusal; a message ends with its refusal's text (a position may come before it).
 _CODES = {EMPTY: "leeg", NOT_UTF8: "geen-utf8", NOT_JSON: "geen-geldige-json", NOT_OBJECT: "geen-object",
-          TOO_DEEP: "te-diep", DUPLICATE: "dubbele-sleutel", BAD_NUMBER: "ongeldig-getal", ODD_NUMBER: "vreemd-getal",
+          TOO_DEEP: "te-diep", TOO_MANY: "te-diep", DUPLICATE: "dubbele-sleutel", BAD_NUMBER: "ongeldig-getal",
+          ODD_NUMBER: "vreemd-getal",
           NO_TAGS: "tag", ALIASES: "anker"}
 
 
@@ -121,8 +125,9 @@ def _problem(text: str | bytes, json_only: bool, max_bytes: int) -> dict[str, An
             data = located
     if isinstance(data, _Failed):
         return data.shown(text)
-    if not _within_limits(data):  # first: how deep Python's json goes before a RecursionError differs per version
-        return TOO_DEEP
+    beyond = _beyond_limits(data)  # first: how deep Python's json goes before a RecursionError differs per version
+    if beyond:
+        return beyond
     return data if isinstance(data, dict) else NOT_OBJECT
 
 
@@ -213,7 +218,8 @@ def _refusal(item: Any) -> RefusedCase | None:
     found = _marked([item])
     if found is not None:
         return RefusedCase(found)
-    return None if _within_limits(item) else RefusedCase(TOO_DEEP)
+    beyond = _beyond_limits(item)
+    return None if beyond is None else RefusedCase(beyond)
 
 
 def _marked(values: Any) -> str | None:
@@ -276,9 +282,10 @@ def _yaml(text: str) -> Any:
         return _Failed(TOO_DEEP)
 
 
-def _within_limits(data: Any) -> bool:
+def _beyond_limits(data: Any) -> str | None:
     """The YAML reader's limits on JSON results: no value deeper than ``MAX_DEPTH`` (the whole text is depth 0), at most
-    ``MAX_NODES`` values in all. Without recursion, and visiting only the containers (the hot path of a batch line)."""
+    ``MAX_NODES`` values in all; the message of the one passed (``TOO_DEEP``, ``TOO_MANY``), else None. Without
+    recursion, and visiting only the containers (the hot path of a batch line)."""
     stack: list[tuple[Any, int]] = [(data, 0)] if isinstance(data, (dict, list)) else []
     nodes = 1
     while stack:
@@ -287,9 +294,11 @@ def _within_limits(data: Any) -> bool:
         if not children:
             continue
         nodes += len(children)
-        if depth >= MAX_DEPTH or nodes > MAX_NODES:  # its children are at depth + 1
-            return False
+        if depth >= MAX_DEPTH:  # its children are at depth + 1
+            return TOO_DEEP
+        if nodes > MAX_NODES:
+            return TOO_MANY
         for item in children:
             if isinstance(item, (dict, list)):
                 stack.append((item, depth + 1))
-    return True
+    return None
