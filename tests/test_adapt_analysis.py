@@ -169,6 +169,27 @@ def test_every_situation_that_keeps_the_mentor_in_a_referred_case_is_reported(tm
     assert "tc-ouders-informeren" not in {f.rule for f in kept_at_mentor(analyse_policy(policy))}
 
 
+REPLACING = {"id": "tc-gesprekken-zelf", "titel": "Gesprekken voert de mentor zelf", "bron": "Zorgplan",
+             "als": {"taak": "begeleidingsgesprekken"},
+             "dan": {"route": "mentor", "taak_hoort_bij_mentor": "ja", "mentor_doet": ["Voer de gesprekken zelf."],
+                     "uitleg": "Test."},
+             "zet_opzij": ["begeleidingsgesprekken-zwaar", "verwijzing-eigen-gesprekken-stoppen"]}
+
+
+def test_a_base_rule_the_writer_sets_aside_gives_no_warnings_about_its_own_exceptions(tmp_path):
+    """A trial followed the advice of 'conflict' (zet_opzij two rules of the base) and got five warnings
+    'uitzondering-zonder-effect' at standaard/verwijzing.yaml: the base rule it set aside is gone wherever its own
+    exceptions would act, and its file is not the writer's. As for 'overschaduwd', such a rule is left out."""
+    policy = grenzen.load_policy(overlay(tmp_path / "school", forced_marriage(), [REPLACING]))
+    idle = [f for f in analyse_policy(policy).findings if f.kind == "uitzondering-zonder-effect"]
+    assert idle == []
+    # the school's own rule is still checked: a target it never meets is reported at its own file
+    never = dict(REPLACING, zet_opzij=[*REPLACING["zet_opzij"], "verzuimgesprek-hoort-bij-mentor"])
+    policy = grenzen.load_policy(overlay(tmp_path / "b", forced_marriage(), [never]))
+    idle = [f for f in analyse_policy(policy).findings if f.kind == "uitzondering-zonder-effect"]
+    assert [(f.rule, Path(f.file).name) for f in idle] == [("tc-gesprekken-zelf", "school.yaml")]
+
+
 # --- point 6: conflicts of an overlay rule are one finding at the writer's rule ------------------------------------
 
 ROOT = Path(__file__).resolve().parents[1]

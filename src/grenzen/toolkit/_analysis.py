@@ -648,8 +648,7 @@ def _shadowed(state: _Collected) -> list[Finding]:
     """``overschaduwd``: a rule that applies but never changes an advice; in an overlay, not a rule of a layer below
     that the writer's own rules set aside (``zet_opzij``): that is how the docs tell a school to change a rule of the
     base, and the base's files are not the writer's to remove it from (a trial: --streng failed on it)."""
-    writer = _writer_rules(state.policy)
-    replaced = {target for setter, target in state.used_exceptions if setter in writer and target not in writer}
+    replaced = _replaced(state)
     findings: list[Finding] = []
     for index, (rule, seen) in enumerate(zip(state.policy.rules, state.seen, strict=True)):
         if seen.applies is None or seen.changes or seen.idle is None or index in replaced:
@@ -661,12 +660,24 @@ def _shadowed(state: _Collected) -> list[Finding]:
     return findings
 
 
+def _replaced(state: _Collected) -> set[int]:
+    """In an overlay, the rules of a layer below that the writer's own rules set aside (``zet_opzij``)."""
+    writer = _writer_rules(state.policy)
+    return {target for setter, target in state.used_exceptions if setter in writer and target not in writer}
+
+
 def _idle_exceptions(state: _Collected) -> list[Finding]:
-    """``uitzondering-zonder-effect``: a rule that applies but never sets aside a rule its ``zet_opzij`` names."""
+    """``uitzondering-zonder-effect``: a rule that applies but never sets aside a rule its ``zet_opzij`` names; in an
+    overlay, not a rule of the base that the writer's rules set aside: where it applies it is gone first, so its own
+    exceptions never act, and the base's file is not the writer's (a trial followed the advice of ``conflict`` and got
+    five such warnings at a file of the default)."""
     rules = state.policy.rules
+    replaced = _replaced(state)
     findings: list[Finding] = []
     for index, rule in enumerate(rules):
         applies = state.seen[index].applies
+        if index in replaced:
+            continue
         for target in rule.zet_opzij:
             target_index = next((i for i, r in enumerate(rules) if r.id == target), None)
             if target_index is None or (index, target_index) in state.used_exceptions or applies is None:
