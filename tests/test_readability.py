@@ -61,6 +61,15 @@ def test_hard_word_is_warned_at_its_list_item_with_a_plainer_word(tmp_path):
                                "Moet de tekst zo blijven, zet dan direct erboven '# leesbaarheid: <reden>'")
 
 
+@pytest.mark.parametrize("text, word, plain", [
+    ("Er is een gerede kans op herhaling.", "gerede", "grote of echte"),
+    ("Informeer geen derden.", "derden", "anderen"),
+    ("Pak het in gezamenlijkheid op.", "gezamenlijkheid", "samen"),
+])
+def test_words_a_trial_wrote_are_on_the_list(text, word, plain):
+    assert _readability.hard_words(text) == [(word, plain)]
+
+
 def test_low_score_is_warned_only_for_texts_long_enough_to_score(tmp_path):
     score = _readability.flesch_douma(HARD)
     assert score is not None and score < _readability.SCORE_LIMIT
