@@ -246,6 +246,18 @@ def test_beleid_is_deterministic_and_safety_first(default):
     assert page.startswith("<!DOCTYPE html>") and "<h2>Veiligheid eerst</h2>" in page
 
 
+def test_safety_first_lists_the_absolute_mentor_rules_apart_from_the_referrals(default):
+    """A trial read 'blijft bij de mentor' under "Deze regels zijn absoluut" in "Veiligheid eerst" as referrals that
+    keep a case at the mentor: the rules that stay the mentor's in danger (signalling, first aid) have their own list."""
+    text = render_policy(default)
+    section = text[text.index("## Veiligheid eerst"):text.index("## ", text.index("## Veiligheid eerst") + 3)]
+    referrals, staying = section.split("Ook bij gevaar blijven deze taken bij de mentor")
+    absolute = [r for r in default.rules if r.absoluut]
+    assert absolute and all((f"(`{r.id}`)" in staying) == (r.dan.route == "mentor") for r in absolute)
+    assert all((f"(`{r.id}`)" in referrals) == (r.dan.route != "mentor") for r in absolute)
+    assert "blijft bij de mentor" not in referrals
+
+
 def test_rendered_default_policy_in_docs_is_up_to_date(default):
     committed = (ROOT / "docs" / "beleid.md").read_text(encoding="utf-8")
     assert committed == render_policy(default), "docs/beleid.md is verouderd: grenzen beleid > docs/beleid.md"

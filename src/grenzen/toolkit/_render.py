@@ -200,15 +200,24 @@ def _absolute_rules(policy: Policy) -> list[Block]:
                                     "via de aandachtsfunctionaris. "), Code("grenzen controleer"),
                               Plain(" meldt een regel die de mentor dan toch naar de ouders stuurt.")]))
         out.append(Bullets([[Plain(term.label + " ("), Code(key), Plain(")")] for key, term in family]))
-    if not absolute:
-        return out
-    return [
-        *out,
-        Paragraph([Plain("Deze regels zijn absoluut: geen uitzondering zet ze opzij, ook niet met scholing.")]),
-        Bullets([[Bold(item.rule.titel),
-                  Plain(f" — {ROUTE_WORDS[item.rule.dan.route]}, {URGENCY_WORDS[item.rule.dan.urgentie]} ("),
-                  Code(item.rule.id), Plain(")")] for item in absolute]),
-    ]
+    referrals = [item for item in absolute if item.rule.dan.route != "mentor"]
+    staying = [item for item in absolute if item.rule.dan.route == "mentor"]
+    if referrals:
+        out += [Paragraph([Plain("Deze regels zijn absoluut: geen uitzondering zet ze opzij, ook niet met scholing.")]),
+                _rule_bullets(referrals)]
+    if staying:  # apart: under "Veiligheid eerst" a trial read them as referrals that keep the case at the mentor
+        out += [Paragraph([Plain("Ook bij gevaar blijven deze taken bij de mentor, naast de doorverwijzing naar het "
+                                 "zorgteam of externe hulp. Ook deze regels zijn absoluut: een doorverwijzing zet ze "
+                                 "niet opzij.")]),
+                _rule_bullets(staying)]
+    return out
+
+
+def _rule_bullets(items: list[LoadedRule]) -> Bullets:
+    """Rules as bullets: title, route and urgency, id."""
+    return Bullets([[Bold(item.rule.titel),
+                     Plain(f" — {ROUTE_WORDS[item.rule.dan.route]}, {URGENCY_WORDS[item.rule.dan.urgentie]} ("),
+                     Code(item.rule.id), Plain(")")] for item in items])
 
 
 def _overlay(policy: Policy, aside: dict[str, list[LoadedRule]]) -> list[Block]:
