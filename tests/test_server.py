@@ -718,6 +718,39 @@ def test_grenzen_serve_reloads_on_sighup(tmp_path, workers):
     assert "Beleid herladen" in err and err.count("Beleid geladen: ") >= workers
 
 
+@pytest.mark.slow
+def test_a_reload_through_the_api_reloads_each_worker_once(tmp_path):
+    """With two workers, the one that answers POST /v1/beheer/herladen reloads and has the supervisor pass SIGHUP on;
+    the signal came back to it as well, so one reload logged three times for two workers (an integrator trial)."""
+    import httpx
+
+    rules = _copy_rules(tmp_path)
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRENZEN_")} | {"GRENZEN_TOKEN": TOKEN}
+    proc = subprocess.Popen([sys.executable, "-m", "grenzen", "serve", "--regels", str(rules), "--port", str(port),
+                             "--workers", "2"], env=env, stderr=subprocess.PIPE, text=True)
+    url, headers = f"http://127.0.0.1:{port}", {"authorization": f"Bearer {TOKEN}"}
+    try:
+        _wait(url, proc)
+        before = httpx.get(url + "/v1/gereed", headers=headers, trust_env=False).json()["beleid"]["versie"]
+        (rules / "woordenlijst.yaml").write_text((rules / "woordenlijst.yaml").read_text() + "\n# nieuw\n")
+        answer = httpx.post(url + "/v1/beheer/herladen", headers=headers, trust_env=False, timeout=30)
+        assert answer.status_code == 200 and answer.json()["herladen"] is True
+        deadline, versions = time.monotonic() + 30, {before}
+        while time.monotonic() < deadline:  # both workers answer with the new version
+            versions = {httpx.get(url + "/v1/gereed", headers=headers, trust_env=False).json()["beleid"]["versie"]
+                        for _ in range(8)}
+            if before not in versions:
+                break
+            time.sleep(0.2)
+        assert before not in versions and len(versions) == 1
+        time.sleep(1.0)  # a second reload of the answering worker would come now
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert err.count("Beleid herladen") == 2, err
+
+
 @pytest.mark.parametrize("method, path", [("POST", "/v1/advies"), ("POST", "/v1/wat-als"), ("GET", "/v1/beleid")])
 def test_the_api_refuses_answers_in_the_address(client, method, path):
     # a query string was silently ignored (a trial: ?leerling=Jan%20Jansen got an advice); it is never read, so it is

@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loop = asyncio.get_running_loop()
         with suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread (tests), no SIGHUP
-            loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, holder.reload))
+            loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, holder.reload_on_signal))
         yield
         with suppress(NotImplementedError, RuntimeError, ValueError):
             loop.remove_signal_handler(signal.SIGHUP)
@@ -272,7 +272,7 @@ def _policy_routes(app: FastAPI, holder: PolicyHolder, settings: Settings) -> No
     async def herladen(request: Request) -> Response:
         outcome = await run_in_threadpool(holder.reload)
         if outcome.ok and settings.workers > 1:
-            os.kill(os.getppid(), signal.SIGHUP)  # the supervisor passes it on: every worker reloads
+            holder.reload_others(os.getppid())  # the supervisor passes it on: every other worker reloads
         info = {"naam": outcome.policy.name, "versie": outcome.policy.version}
         if outcome.ok:
             return JSONResponse({"herladen": True, "beleid": info}, headers=_version(outcome.policy))

@@ -10,6 +10,8 @@ the old one goes on serving, and the reasons (located problems of the rule files
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,11 +42,26 @@ class PolicyHolder:
                  len(self.policy.rules))  # which policy answers, in the service's log (a trial)
         self.reloads = 0
         self._lock = threading.Lock()
+        self._echo = False  # this process reloaded and asked the supervisor for the others: its SIGHUP comes back here
 
     def _load(self) -> Policy:
         policy = load_policy(self.rules)
         policy.max_case_bytes = self.max_bytes
         return policy
+
+    def reload_others(self, supervisor: int) -> None:
+        """After a reload in this worker: SIGHUP to the ``supervisor``, which passes it on to every worker. The signal
+        that comes back to this worker is then not a second reload (an integrator trial: one POST logged three reloads
+        for two workers)."""
+        self._echo = True
+        os.kill(supervisor, signal.SIGHUP)
+
+    def reload_on_signal(self) -> None:
+        """SIGHUP: reload, unless it is the echo of ``reload_others``."""
+        if self._echo:
+            self._echo = False
+            return
+        self.reload()
 
     def reload(self) -> Reload:
         """Load the rules again; on success swap the new policy in, otherwise keep the old one serving."""
