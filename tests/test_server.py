@@ -684,6 +684,20 @@ def _wait(url: str, proc: subprocess.Popen, token: str | None = None) -> None:
     raise AssertionError("grenzen serve did not start")
 
 
+def _until_new_version(url: str, headers: dict[str, str], before: str) -> None:
+    """Wait until every worker answers with one version, not ``before`` (at most 30 s)."""
+    import httpx
+
+    deadline, versions = time.monotonic() + 30, {before}
+    while time.monotonic() < deadline:
+        versions = {httpx.get(url + "/v1/gereed", headers=headers, trust_env=False).json()["beleid"]["versie"]
+                    for _ in range(8)}
+        if before not in versions:
+            break
+        time.sleep(0.2)
+    assert before not in versions and len(versions) == 1
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_grenzen_serve_reloads_on_sighup(tmp_path, workers):
@@ -701,14 +715,7 @@ def test_grenzen_serve_reloads_on_sighup(tmp_path, workers):
         before = httpx.get(url + "/v1/gereed", headers=headers, trust_env=False).json()["beleid"]["versie"]
         (rules / "woordenlijst.yaml").write_text((rules / "woordenlijst.yaml").read_text() + "\n# nieuw\n")
         proc.send_signal(signal.SIGHUP)
-        deadline, versions = time.monotonic() + 30, {before}
-        while time.monotonic() < deadline:  # every worker answers with the new version
-            versions = {httpx.get(url + "/v1/gereed", headers=headers, trust_env=False).json()["beleid"]["versie"]
-                        for _ in range(8)}
-            if before not in versions:
-                break
-            time.sleep(0.2)
-        assert before not in versions and len(versions) == 1
+        _until_new_version(url, headers, before)
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
@@ -736,14 +743,7 @@ def test_a_reload_through_the_api_reloads_each_worker_once(tmp_path):
         (rules / "woordenlijst.yaml").write_text((rules / "woordenlijst.yaml").read_text() + "\n# nieuw\n")
         answer = httpx.post(url + "/v1/beheer/herladen", headers=headers, trust_env=False, timeout=30)
         assert answer.status_code == 200 and answer.json()["herladen"] is True
-        deadline, versions = time.monotonic() + 30, {before}
-        while time.monotonic() < deadline:  # both workers answer with the new version
-            versions = {httpx.get(url + "/v1/gereed", headers=headers, trust_env=False).json()["beleid"]["versie"]
-                        for _ in range(8)}
-            if before not in versions:
-                break
-            time.sleep(0.2)
-        assert before not in versions and len(versions) == 1
+        _until_new_version(url, headers, before)
         time.sleep(1.0)  # a second reload of the answering worker would come now
     finally:
         proc.send_signal(signal.SIGTERM)
