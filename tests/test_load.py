@@ -516,7 +516,7 @@ def test_a_rule_file_that_is_not_read_is_a_problem_not_a_silent_gap(tmp_path, pl
     (directory / place).write_text(dump(THEME), encoding="utf-8")
     [problem] = problems_of(directory)
     shown = place.split("/")[0]
-    assert (problem.code, Path(problem.file).name, problem.line) == ("niet-gelezen", shown, 1)
+    assert (problem.code, Path(problem.file).name, problem.line) == ("niet-gelezen", shown, 0)
     assert fix in problem.fix and "Traceback" not in str(problem)
     if ending:
         assert problem.message.endswith(f"de naam eindigt op '{ending}'")
@@ -571,3 +571,17 @@ def test_a_ja_nee_field_takes_ja_nee_true_false_and_nothing_else(tmp_path, writt
         assert (problem.rule, problem.fix) == ("goed", "schrijf ja of nee")
     else:
         assert grenzen.load_policy(directory).rules[0].absoluut is meant
+
+
+@pytest.mark.parametrize("make, shown", [
+    (lambda d: None, "deze map bestaat niet"),
+    (lambda d: d.mkdir(), "de woordenlijst ontbreekt"),
+])
+def test_a_problem_of_a_whole_folder_or_file_has_no_line_and_column(tmp_path, make, shown):
+    """An integrator trial: 'grenzen serve --regels /nope' said '/nope:1:1: deze map bestaat niet', a place inside a
+    folder that is not there. A problem of a whole folder or file has line 0 and is shown without a place."""
+    directory = tmp_path / "nergens"
+    make(directory)
+    problem = only(problems_of(directory), shown)
+    assert (problem.line, problem.column) == (0, 0)
+    assert str(problem).startswith(f"{problem.file}: {shown}.")

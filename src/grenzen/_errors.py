@@ -42,7 +42,7 @@ def closest(name: str, options: Iterable[str]) -> str | None:
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One problem in a rules directory, located by file, line and column."""
+    """One problem in a rules directory, located by file, line and column (line 0: the file or folder as a whole)."""
 
     file: str
     line: int
@@ -55,7 +55,8 @@ class Problem:
     code: str = ""
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.column}"
+        # line 0: a problem of a whole file or folder (it is missing, or not read): no place in it to point at
+        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
         rule = f" regel '{self.rule}':" if self.rule else ""
         fix = f" Oplossing: {self.fix}" if self.fix else ""
         return f"{where}:{rule} {self.message}.{fix}"

@@ -89,18 +89,18 @@ def unread_files(directory: Path) -> list[Problem]:
         if path.is_dir():
             if path.name != EXAMPLES_DIR and _has_yaml(path):
                 problems.append(Problem(
-                    shown_path(path), 1, 1, "deze submap wordt niet gelezen: grenzen leest alleen de bestanden die "
+                    shown_path(path), 0, 0, "deze submap wordt niet gelezen: grenzen leest alleen de bestanden die "
                     "direct in de beleidsmap staan", "zet de regelbestanden direct in de beleidsmap; alleen "
                     f"'{EXAMPLES_DIR}' mag een submap met YAML-bestanden zijn", code="niet-gelezen"))
             continue
         meant = _meant_name(path.name)
         if not path.exists() and path.suffix in YAML_SUFFIXES:  # a link to nothing
             problems.append(Problem(
-                shown_path(path), 1, 1, "dit bestand wordt niet gelezen: het is een koppeling naar een bestand dat er "
+                shown_path(path), 0, 0, "dit bestand wordt niet gelezen: het is een koppeling naar een bestand dat er "
                 "niet is", "zet het bestand zelf in de beleidsmap of herstel de koppeling", code="niet-gelezen"))
         elif meant:
             problems.append(Problem(
-                shown_path(path), 1, 1, f"dit bestand wordt niet gelezen: de naam eindigt op "
+                shown_path(path), 0, 0, f"dit bestand wordt niet gelezen: de naam eindigt op "
                 f"'{path.name[len(meant) - len(Path(meant).suffix):]}'", f"hernoem het naar '{meant}': grenzen leest "
                 "alleen namen die eindigen op .yaml of .yml, in kleine letters", code="niet-gelezen"))
     return problems
@@ -145,7 +145,7 @@ def load_source(directory: Path) -> Source:
     source = Source(directory=directory, version="")
     if not directory.is_dir():
         source.problems.append(
-            Problem(str(directory), 1, 1, "dit is een bestand, geen map" if directory.exists() else
+            Problem(str(directory), 0, 0, "dit is een bestand, geen map" if directory.exists() else
                     "deze map bestaat niet", "geef de map met regelbestanden op",
                     code="geen-map")
         )
@@ -168,8 +168,8 @@ def load_source(directory: Path) -> Source:
         source.problems.append(
             Problem(
                 str(directory / VOCABULARY_FILE),
-                1,
-                1,
+                0,
+                0,
                 "de woordenlijst ontbreekt",
                 f"maak {VOCABULARY_FILE} met naam, signalen, taken en scholing",
                 code="woordenlijst-ontbreekt",
@@ -194,7 +194,7 @@ def load_source(directory: Path) -> Source:
             _read_theme(source, located, shown, path)
     if not source.rules and not overlay and not any(p.file.endswith((".yaml", ".yml")) for p in source.problems):
         source.problems.append(
-            Problem(str(directory), 1, 1, "er staan geen regels in deze map", "voeg een themabestand met 'regels:' toe",
+            Problem(str(directory), 0, 0, "er staan geen regels in deze map", "voeg een themabestand met 'regels:' toe",
                     code="geen-regels")
         )
     return source

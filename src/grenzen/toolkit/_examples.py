@@ -139,7 +139,7 @@ def run_examples(policy: Policy, directory: Path | None = None) -> tuple[list[Ou
         for index, case in examples.broken_cases:  # one typo in 'verwacht' hid a second one in the case (a trial)
             problems += _broken_case_problems(policy, case, examples, index)
     if not files and not problems:
-        problems.append(Problem(shown_path(folder / EXAMPLES_DIR), 1, 1, "er zijn geen voorbeelden om te testen",
+        problems.append(Problem(shown_path(folder / EXAMPLES_DIR), 0, 0, "er zijn geen voorbeelden om te testen",
                                 f"zet voorbeeldcasussen met hun verwachte advies in {EXAMPLES_DIR}/*.yaml "
                                 "(zie docs/beleid-bijhouden.md)", code="geen-voorbeelden"))
     return outcomes, problems, sum(f.broken for f in files)
