@@ -97,7 +97,8 @@ def reference_advice(rules: list[Regel], agreements: Afspraken, case: Casus, saf
     """The advice fields (except ``beleid``) as the documentation defines them. ``kinds``: see ``holds`` (default:
     the generated policies' kinds, with ``safety_kinds`` marked)."""
     in_danger = any(s.soort in safety_kinds for s in case.signalen)
-    return _by_rules(rules, agreements, case, generated_kinds(safety_kinds) if kinds is None else kinds, in_danger)
+    advice = _by_rules(rules, agreements, case, generated_kinds(safety_kinds) if kinds is None else kinds, in_danger)
+    return {**advice, "id": case.id}  # the case's own id comes back in its advice
 
 
 def safety_kinds_of(policy) -> frozenset:

@@ -54,9 +54,10 @@ def test_one_line_out_per_input_line_in_order_with_errors_in_place():
     assert "Sanne" not in json.dumps(out)
 
 
-def test_an_advice_line_ends_with_the_case_id_when_the_case_has_one(tmp_path, capsys):
+def test_an_advice_line_ends_with_the_case_id(tmp_path, capsys):
     """As the HTTP API answers: a line can be matched by its case's id, not only by its number (an integrator trial);
-    a case without an id gets the advice alone, and each line is the library's advice plus that id."""
+    a case without an id gets id null, and each line is the library's advice, which carries the id, read back by
+    ``Advies``."""
     lines = ['{"id": "casus-1", "taak": "signaleren"}', '{"taak": "signaleren"}',
              '{"id": "x:2.b_c-3", "taak": "begeleidingsgesprekken", "signalen": [{"soort": "rouw", "ernst": "matig"}]}']
     out = [json.loads(line) for line in advise_lines(BASIS, lines)]
@@ -65,7 +66,8 @@ def test_an_advice_line_ends_with_the_case_id_when_the_case_has_one(tmp_path, ca
         case = json.loads(line)
         expected = policy.advise(case).model_dump(mode="json")
         assert answer == ({**expected, "id": case["id"]} if "id" in case else expected)
-    assert list(out[0])[-1] == "id"
+    assert list(out[0])[-1] == "id" and out[1]["id"] is None
+    assert all(grenzen.Advies.model_validate(answer).id == answer["id"] for answer in out)
     path = tmp_path / "casus.json"
     path.write_text(lines[2], encoding="utf-8")
     assert main(["advies", str(path), "--json", "--regels", str(BASIS)]) == 0

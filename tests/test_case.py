@@ -107,7 +107,7 @@ def test_advice_json_contract_keys(basis):
     data = json.loads(basis.advise(VALID).model_dump_json())
     assert list(data) == [
         "route", "urgentie", "taak_hoort_bij_mentor", "mentor_doet", "mentor_doet_niet",
-        "verwijzen_naar", "toestemming", "redenen", "opzij_gezet", "beleid",
+        "verwijzen_naar", "toestemming", "redenen", "opzij_gezet", "beleid", "id",
     ]
     assert set(data["redenen"][0]) == {"regel", "titel", "bron", "uitleg", "route"}
     assert set(data["beleid"]) == {"naam", "versie"}

@@ -57,8 +57,8 @@ def test_advies_gives_the_librarys_advice_with_the_case_id(client, policy):
     response = client.post("/v1/advies", content=json.dumps(CASE))
     assert response.status_code == 200
     body = response.json()
-    assert body.pop("id") == "casus-2024-117"
-    assert body == policy.advise(CASE).model_dump(mode="json")
+    assert body["id"] == "casus-2024-117"
+    assert body == policy.advise(CASE).model_dump(mode="json")  # the library's advice carries the case's id too
     assert response.headers["x-grenzen-beleidsversie"] == policy.version
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["cache-control"] == "no-store"
@@ -653,15 +653,14 @@ def test_the_service_gives_the_librarys_advice_for_random_cases(client, policy):
     cases = random_cases(policy, 1000)
     results = client.post("/v1/advies/batch", json={"casussen": cases}).json()["resultaten"]
     for case, result in zip(cases, results, strict=True):
-        assert result.pop("id") == case["id"]
-        assert result == policy.advise(case).model_dump(mode="json")
+        assert result["id"] == case["id"] and result == policy.advise(case).model_dump(mode="json")
 
 
 @pytest.mark.slow
 def test_one_request_per_case_for_1000_random_cases(client, policy):
     for case in random_cases(policy, 1000, seed=15):
         body = client.post("/v1/advies", json=case).json()
-        assert body.pop("id") == case["id"] and body == policy.advise(case).model_dump(mode="json")
+        assert body["id"] == case["id"] and body == policy.advise(case).model_dump(mode="json")
 
 
 def _free_port() -> int:

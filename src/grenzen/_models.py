@@ -163,3 +163,4 @@ class Advies(_Contract):
     redenen: list[Reden]
     opzij_gezet: list[OpzijGezet]
     beleid: BeleidInfo
+    id: str | None = None  # the case's own id, when it had one: a system matches the advice to its case by it

@@ -187,8 +187,7 @@ def _advies(args: argparse.Namespace) -> int:
     with _input(args.casus) as stream:
         data = stream.read(args.max_grootte + 4)  # the BOM, and one byte that shows the text is too large
     try:
-        case = policy.validate_case(data)
-        advice = policy.advise(case)
+        advice = policy.advise(data)
     except (CaseError, EngineError) as exc:
         if args.json:  # a program reads standard output: the error object of JSON Lines mode, not only Dutch text
             print(json.dumps({"fout": {"fouten": _error_items(exc)}}, ensure_ascii=False))
@@ -202,12 +201,7 @@ def _advies(args: argparse.Namespace) -> int:
         changes = policy.what_if(data)
         print(whatif_json(advice, changes) if args.json else explain(advice) + "\n\n" + whatif_text(advice, changes))
         return 0
-    if not args.json:
-        print(explain(advice))
-    elif case.id is None:
-        print(advice.model_dump_json(indent=2))
-    else:  # the case's own id after the advice, as the HTTP API and JSON Lines give it
-        print(json.dumps({**advice.model_dump(mode="json"), "id": case.id}, indent=2, ensure_ascii=False))
+    print(advice.model_dump_json(indent=2) if args.json else explain(advice))
     return 0
 
 

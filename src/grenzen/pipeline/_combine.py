@@ -217,6 +217,7 @@ class Combiner:
             redenen=list(decided.reasons),
             opzij_gezet=list(decided.aside),
             beleid=self.policy,
+            id=case.id,
         )
 
     def _decide(self, applicable: list[int]) -> _Decided:

@@ -15,12 +15,6 @@ class _Answer(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class AdviesMetId(Advies):
-    """The advice, with the case's own ``id`` (your pseudonymous reference) when the case had one."""
-
-    id: str | None = Field(default=None, description="het id van de casus, ongewijzigd terug")
-
-
 class Melding(_Answer):
     """One problem: the field (never its value) and a Dutch message."""
 
@@ -46,7 +40,7 @@ class Fout(_Answer):
 class BatchAntwoord(_Answer):
     """One result per case, in the order of the cases: an advice or an error object."""
 
-    resultaten: list[AdviesMetId | Fout]
+    resultaten: list[Advies | Fout]
     beleid: BeleidInfo
 
 
@@ -63,7 +57,7 @@ class Verandering(_Answer):
 class WatAlsAntwoord(_Answer):
     """The advice, and the smallest changes to the case that would change its route or urgency."""
 
-    advies: AdviesMetId
+    advies: Advies
     wat_als: list[Verandering]
 
 

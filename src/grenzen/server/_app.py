@@ -28,7 +28,6 @@ from ..pipeline._read import RefusedCase, too_large
 from ..pipeline._whatif import what_if
 from ..toolkit._schema import advice_schema, case_schema
 from ._answers import (
-    AdviesMetId,
     BatchAntwoord,
     BeleidAntwoord,
     Fout,
@@ -158,19 +157,14 @@ def _fouten(errors: list[FieldError], number: int | None = None) -> dict[str, An
 
 
 def advise(policy: Policy, data: dict[str, Any], log: DecisionLog, path: str, trace: str | None) -> dict[str, Any]:
-    """The advice on one case as JSON, with the case's id; logged when the decision log is on."""
+    """The advice on one case as JSON (with the case's id, as every advice); logged when the decision log is on."""
     if log.enabled:
         case = policy.validate_case(data)
         advice = policy.advise(case)
         log.write(policy, case, advice, path, trace)
     else:
         advice = policy.advise(data)
-    return _with_id(advice, data)
-
-
-def _with_id(advice: Advies, data: dict[str, Any]) -> dict[str, Any]:
-    """The advice JSON with the case's ``id`` (already validated against its pattern, so safe to echo)."""
-    return {**advice.model_dump(mode="json"), "id": data.get("id")}
+    return advice.model_dump(mode="json")
 
 
 def _batch_item(policy: Policy, item: Any, number: int, log: DecisionLog, trace: str | None) -> dict[str, Any]:
@@ -209,7 +203,7 @@ def _batch_cases(data: dict[str, Any]) -> list[Any]:
 def _advice_routes(app: FastAPI, settings: Settings, log: DecisionLog) -> None:
     """POST /v1/advies, /v1/advies/batch, /v1/wat-als."""
 
-    @app.post("/v1/advies", response_model=AdviesMetId, responses=ERRORS, openapi_extra=CASE_BODY,
+    @app.post("/v1/advies", response_model=Advies, responses=ERRORS, openapi_extra=CASE_BODY,
               summary="Advies op één casus", tags=["advies"])
     async def advies(request: Request) -> Response:
         data = await read_json(request, settings.max_bytes)

@@ -124,11 +124,7 @@ def _advise_line(policy: Policy, line: str | bytes | None, number: int, max_byte
     try:
         case = read_case_text(line, json_only=True, max_bytes=max_bytes)
         advice = policy.advise(case)
-        answer: bytes = advice.__pydantic_serializer__.to_json(advice)
-        ident = case.get("id") if type(case) is dict else None
-        # the case's own id after the advice, as the HTTP API gives it: valid, so it needs no escaping (an integrator
-        # trial matched its lines by number only)
-        return answer if ident is None else answer[:-1] + b',"id":"' + ident.encode() + b'"}'
+        return advice.__pydantic_serializer__.to_json(advice)
     except CaseError as exc:
         return error_line(number, *exc.errors).encode()
     except EngineError as exc:

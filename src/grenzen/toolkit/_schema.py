@@ -71,8 +71,7 @@ _DESCRIPTIONS: dict[tuple[str, str | None], str] = {
     ("Advies", "opzij_gezet"): "Regels die wel golden maar opzij zijn gezet: door een uitzondering, een absolute "
                                "doorverwijzing of het vangnet (door: 'veiligheid-nooit-alleen-bij-mentor').",
     ("Advies", "beleid"): "Het beleid dat het advies gaf.",
-    ("Advies", "id"): "Het id van de casus, ongewijzigd terug: in de antwoorden van de HTTP-API, als de casus er een "
-                      "had.",
+    ("Advies", "id"): "Het id van de casus, ongewijzigd terug; null als de casus er geen had.",
     ("Reden", None): "Eén regel die geldt.",
     ("Reden", "regel"): "Id van de regel (of 'geen-regel-van-toepassing' als het beleid de casus niet dekt).",
     ("Reden", "titel"): "Titel van de regel.",
@@ -104,7 +103,6 @@ def advice_schema(policy: Policy) -> dict[str, Any]:
     """The schema of the advice this policy gives, in JSON: with the optional ``id`` that the HTTP API's answers
     carry (the case's own ``id``; an integrator validated those answers against this schema, and they failed)."""
     schema = Advies.model_json_schema()
-    schema["properties"]["id"] = {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}
     return _localised(schema, "Advies", f"Advies van het beleid '{policy.name}'")
 
 
