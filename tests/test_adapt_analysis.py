@@ -169,6 +169,21 @@ def test_every_situation_that_keeps_the_mentor_in_a_referred_case_is_reported(tm
     assert "tc-ouders-informeren" not in {f.rule for f in kept_at_mentor(analyse_policy(policy))}
 
 
+@pytest.mark.parametrize("comment, reason", [
+    ("# ook bij gevaar: de mentorcollega's moeten het weten", True),
+    ("# Ook bij gevaar blijft deze taak bij de mentor: een absolute doorverwijzing zet deze regel niet opzij.", True),
+    ("# OOK BIJ GEVAAR : signaleren", True),
+    ("# ook bij gevaar niet", False),  # a review: any word after it counted as a reason
+    ("# ook bij gevaar", False),
+    ("# ook bij gevaar:", False),
+])
+def test_what_counts_as_a_reason_to_keep_the_mentor_in_danger(comment, reason):
+    from grenzen.toolkit._analysis import IN_DANGER
+    from grenzen.toolkit._readability import justified
+
+    assert justified([f"    {comment}", "    absoluut: ja"], 2, IN_DANGER) is reason
+
+
 REPLACING = {"id": "tc-gesprekken-zelf", "titel": "Gesprekken voert de mentor zelf", "bron": "Zorgplan",
              "als": {"taak": "begeleidingsgesprekken"},
              "dan": {"route": "mentor", "taak_hoort_bij_mentor": "ja", "mentor_doet": ["Voer de gesprekken zelf."],

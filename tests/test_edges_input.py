@@ -728,6 +728,19 @@ def test_a_shallow_case_of_too_many_values_is_not_called_too_deep():
         ("(casus)", "de tekst heeft te veel waarden (meer dan 200.000)", "te-diep")]
 
 
+@pytest.mark.parametrize("text, message", [
+    ("taak: signaleren\nsignalen:\n" + "- [0, 0, 0, 0, 0, 0, 0, 0, 0]\n" * 25_000,
+     "de tekst heeft te veel waarden (meer dan 200.000)"),
+    ("taak: signaleren\nx: " + "[" * 100 + "]" * 100 + "\n", "de tekst is te diep genest"),
+])
+def test_a_yaml_case_past_the_limits_is_refused_as_a_json_one(text, message):
+    """A review: a YAML case past the reader's limits said "het bestand is te diep genest of te groot" with code
+    geen-geldige-yaml, where the guide's table gives the JSON messages and code te-diep for any case."""
+    with pytest.raises(grenzen.CaseError) as raised:
+        grenzen.advise(text)
+    assert [(e.field, e.message, e.code) for e in raised.value.errors] == [("(casus)", message, "te-diep")]
+
+
 @settings(max_examples=300)
 @given(_JSON, st.integers(0, 5), st.integers(1, 30))
 def test_the_limits_on_a_json_case_are_its_depth_and_number_of_values(data, depth, nodes):

@@ -524,12 +524,32 @@ def test_a_rule_file_that_is_not_read_is_a_problem_not_a_silent_gap(tmp_path, pl
     assert [r.id for r in grenzen.load_policy(directory).rules] == ["goed"]
 
 
-def test_a_link_to_nothing_is_a_problem(tmp_path):
+@pytest.mark.parametrize("elsewhere", [False, True], ids=["hier", "elders"])
+def test_a_link_to_nothing_is_a_problem_named_by_the_link(tmp_path, monkeypatch, elsewhere):
+    """Named by the link, not by where it points (a review: from another working directory it was 'weg.yaml')."""
     directory = write_policy(tmp_path / "beleid", [GOOD])
     (directory / "kapot.yaml").symlink_to(tmp_path / "weg.yaml")
+    monkeypatch.chdir(tmp_path.parent if elsewhere else directory)
     [problem] = problems_of(directory)
     assert (problem.code, Path(problem.file).name) == ("niet-gelezen", "kapot.yaml")
     assert "koppeling naar een bestand dat er niet is" in problem.message
+
+
+def test_a_copy_beside_the_file_it_copies_is_not_to_be_renamed(tmp_path):
+    """A review: 'leren.yaml.txt' beside 'leren.yaml' was told to be renamed to 'leren.yaml', over the real file."""
+    directory = write_policy(tmp_path / "beleid", [GOOD])
+    (directory / "a_thema.yaml.txt").write_text("oud", encoding="utf-8")
+    [problem] = problems_of(directory)
+    assert problem.code == "niet-gelezen" and "hernoem" not in problem.fix
+    assert problem.fix == "'a_thema.yaml' staat er al: is dit een oude kopie, haal hem dan uit de beleidsmap"
+
+
+def test_a_folder_with_only_an_unread_rule_file_says_that_and_not_no_rules(tmp_path):
+    directory = tmp_path / "beleid"
+    directory.mkdir()
+    (directory / "woordenlijst.yaml").write_text(dump(VOCABULARY), encoding="utf-8")
+    (directory / "Regels.YAML").write_text(dump(THEME), encoding="utf-8")
+    assert [p.code for p in problems_of(directory)] == ["niet-gelezen"]
 
 
 def test_files_that_are_not_rule_files_are_left_alone(tmp_path):

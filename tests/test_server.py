@@ -531,6 +531,32 @@ def test_reload_swaps_and_a_broken_policy_keeps_the_old_one(tmp_path):
         assert client.post("/v1/advies", json={"taak": "signaleren"}).json()["beleid"]["versie"] == after
 
 
+def test_the_echo_of_a_reload_is_skipped_once_and_a_failed_hand_on_skips_nothing(tmp_path):
+    """``reload_others``: the SIGHUP this worker has the supervisor pass on comes back to it and is not a second
+    reload; when the supervisor cannot be reached no echo comes, and the next real SIGHUP must reload (a review)."""
+    import subprocess as sp
+
+    from grenzen.server._holder import PolicyHolder
+
+    holder = PolicyHolder(_copy_rules(tmp_path), 1_000_000)
+    sleeper = sp.Popen([sys.executable, "-c", "import signal, time; signal.signal(signal.SIGHUP, signal.SIG_IGN); "
+                        "time.sleep(30)"])
+    try:
+        time.sleep(0.3)  # its handler is in
+        holder.reload_others(sleeper.pid)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    holder.reload_on_signal()  # the echo
+    assert holder.reloads == 0
+    holder.reload_on_signal()  # a real one
+    assert holder.reloads == 1
+    with pytest.raises(ProcessLookupError):
+        holder.reload_others(sleeper.pid)  # gone
+    holder.reload_on_signal()
+    assert holder.reloads == 2
+
+
 def test_a_reload_that_loses_a_safety_kind_is_logged(tmp_path, caplog):
     """A reload that renamed a safety kind was accepted without a word (a second trial); it still is (the policy
     loads), but the service log names the kinds that are gone."""

@@ -30,7 +30,7 @@ try:
 except ImportError as _exc:  # pragma: no cover - exercised by tests with a broken module
     _BUILD = ('CPPFLAGS="-O2 -DPyEval_CallObject=PyObject_CallObject" pip install --no-cache-dir --no-binary '
               "durable-rules durable-rules==2.0.28")
-    if isinstance(_exc, ModuleNotFoundError):  # most often another Python than the one grenzen was installed in
+    if isinstance(_exc, ModuleNotFoundError) and _exc.name == "durable_rules_engine":  # most often another Python
         raise ImportError(
             "grenzen needs the durable-rules C extension (module 'durable_rules_engine'), which is not installed for "
             f"this Python ({sys.executable}). Run grenzen with the Python it was installed in (e.g. .venv/bin/python, "

@@ -83,26 +83,30 @@ def unread_files(directory: Path) -> list[Problem]:
     ``voorbeelden`` with YAML files. Each is a problem: a rule file quietly left out changes the policy without a word
     (a trial saw only "regel bestaat niet" about the rules in it, no hint that the file was not read)."""
     problems: list[Problem] = []
+    folder = shown_path(directory)  # a link is named by its own name, not by where it points (shown_path resolves)
     for path in sorted(directory.iterdir()):
         if path.name.startswith("."):
             continue  # hidden: an editor's or git's own files
+        shown = str(Path(folder) / path.name)
         if path.is_dir():
             if path.name != EXAMPLES_DIR and _has_yaml(path):
                 problems.append(Problem(
-                    shown_path(path), 0, 0, "deze submap wordt niet gelezen: grenzen leest alleen de bestanden die "
+                    shown, 0, 0, "deze submap wordt niet gelezen: grenzen leest alleen de bestanden die "
                     "direct in de beleidsmap staan", "zet de regelbestanden direct in de beleidsmap; alleen "
                     f"'{EXAMPLES_DIR}' mag een submap met YAML-bestanden zijn", code="niet-gelezen"))
             continue
         meant = _meant_name(path.name)
-        if not path.exists() and path.suffix in YAML_SUFFIXES:  # a link to nothing
+        if not path.exists() and path.suffix.lower() in YAML_SUFFIXES:  # a link to nothing
             problems.append(Problem(
-                shown_path(path), 0, 0, "dit bestand wordt niet gelezen: het is een koppeling naar een bestand dat er "
-                "niet is", "zet het bestand zelf in de beleidsmap of herstel de koppeling", code="niet-gelezen"))
+                shown, 0, 0, "dit bestand wordt niet gelezen: het is een koppeling naar een bestand dat er niet is",
+                "zet het bestand zelf in de beleidsmap of herstel de koppeling", code="niet-gelezen"))
         elif meant:
-            problems.append(Problem(
-                shown_path(path), 0, 0, f"dit bestand wordt niet gelezen: de naam eindigt op "
-                f"'{path.name[len(meant) - len(Path(meant).suffix):]}'", f"hernoem het naar '{meant}': grenzen leest "
-                "alleen namen die eindigen op .yaml of .yml, in kleine letters", code="niet-gelezen"))
+            ending = path.name[len(meant) - len(Path(meant).suffix):]
+            fix = (f"hernoem het naar '{meant}': grenzen leest alleen namen die eindigen op .yaml of .yml, in kleine "
+                   "letters") if not (directory / meant).exists() else (
+                   f"'{meant}' staat er al: is dit een oude kopie, haal hem dan uit de beleidsmap")
+            problems.append(Problem(shown, 0, 0, f"dit bestand wordt niet gelezen: de naam eindigt op '{ending}'", fix,
+                                    code="niet-gelezen"))
     return problems
 
 
@@ -192,7 +196,7 @@ def load_source(directory: Path) -> Source:
             source.agreements_file, source.agreements_located = shown, located
         else:
             _read_theme(source, located, shown, path)
-    if not source.rules and not overlay and not any(p.file.endswith((".yaml", ".yml")) for p in source.problems):
+    if not source.rules and not overlay and not any(p.file.lower().endswith(YAML_SUFFIXES) for p in source.problems):
         source.problems.append(
             Problem(str(directory), 0, 0, "er staan geen regels in deze map", "voeg een themabestand met 'regels:' toe",
                     code="geen-regels")

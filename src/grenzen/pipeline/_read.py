@@ -29,6 +29,7 @@ from ._yaml import (
     byte_position,
     read_yaml,
 )
+from ._yaml import TOO_MANY as TOO_MANY_YAML
 
 MAX_CASE_BYTES = 1_000_000  # one case (a file, standard input, one JSON Lines line); Policy.max_case_bytes
 
@@ -277,6 +278,8 @@ def _yaml(text: str) -> Any:
     try:
         return read_yaml(text).data
     except YamlProblem as exc:
+        if exc.code == "te-diep-of-te-groot":  # the same limits as for JSON, said as for JSON (code te-diep)
+            return _Failed(TOO_MANY if exc.message == TOO_MANY_YAML else TOO_DEEP)
         return _Failed(exc.message, exc.line, exc.column)
     except RecursionError:
         return _Failed(TOO_DEEP)

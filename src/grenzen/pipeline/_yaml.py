@@ -77,6 +77,10 @@ _SCALAR_TAGS = {
 }
 
 
+#: a text past the reader's limits (code ``te-diep-of-te-groot``): nested deeper than ``MAX_DEPTH``, or more than
+#: ``MAX_NODES`` values
+TOO_DEEP = "het bestand is te diep genest; splits het op"
+TOO_MANY = "het bestand heeft te veel waarden; splits het op"
 #: a key written twice in one block (for a case: never which key, see ``YamlProblem.named``)
 DUPLICATE = "deze sleutel staat twee keer in hetzelfde blok; voeg ze samen"
 
@@ -130,7 +134,7 @@ class _Loader(_BASE_LOADER):  # type: ignore[misc]
 
 _IMPLICIT_STR, _IMPLICIT_SEQ, _IMPLICIT_MAP = _Implicit(_STR), _Implicit(_SEQ), _Implicit(_MAP)
 _BOOL = "tag:yaml.org,2002:bool"
-#: The words YAML 1.2 reads as true and false. YAML 1.1 (PyYAML) also reads yes, no, on, off, y and n so; here they
+#: The words YAML 1.2 reads as true and false. YAML 1.1 (PyYAML) also reads yes, no, on and off so; here they
 #: stay text, as in a JSON Schema aware editor: a ja/nee field then says "moet ja of nee zijn" (a trial wrote
 #: ``veiligheid: on`` and ``yes``, which loaded although the guide says ja or nee).
 _BOOLEANS = frozenset({"true", "false"})
@@ -222,7 +226,7 @@ class _Builder:
         positions = self.positions
         positions[path] = where  # one entry per node: the count of nodes so far
         if depth > MAX_DEPTH or len(positions) > MAX_NODES:
-            raise YamlProblem("het bestand is te diep genest of te groot; splits het op", *where, "te-diep-of-te-groot")
+            raise YamlProblem(TOO_DEEP if depth > MAX_DEPTH else TOO_MANY, *where, "te-diep-of-te-groot")
         if isinstance(node, yaml.ScalarNode):
             return _scalar(node, where, self.out)
         depth += 1

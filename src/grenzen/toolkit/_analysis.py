@@ -1194,7 +1194,9 @@ def _kept_findings(policy: Policy, table: dict[tuple[str, tuple[int, ...]], _Kep
         rule = rules[keeper]
         item = loaded[rule.id]
         file = item.source or Path(item.file)
-        reasoned = justified(files.setdefault(str(file), lines_of(file)), _absolute_line(item), IN_DANGER)
+        if str(file) not in files:
+            files[str(file)] = lines_of(file)
+        reasoned = justified(files[str(file)], _absolute_line(item), IN_DANGER)
         parts = []
         if rule.dan.route == "mentor" and rule.dan.mentor_doet:
             parts.append(f"houdt stappen voor de mentor ('{rule.dan.mentor_doet[0]}')")
@@ -1219,8 +1221,9 @@ def _kept_findings(policy: Policy, table: dict[tuple[str, tuple[int, ...]], _Kep
 
 #: The reason a writer gives for an absolute rule that keeps the task or steps at the mentor in danger, on its
 #: ``absoluut:`` line or the comment lines directly above it (as ``# leesbaarheid:``): ``# ook bij gevaar: <reden>``.
-#: The default's "# Ook bij gevaar blijft deze taak bij de mentor: ..." is such a reason.
-IN_DANGER = re.compile(r"(?:^|\s)#\s*ook bij gevaar\b\s*:?\s*\S", re.IGNORECASE)
+#: The default's "# Ook bij gevaar blijft deze taak bij de mentor: ..." is such a reason; "# ook bij gevaar niet" is
+#: none.
+IN_DANGER = re.compile(r"(?:^|\s)#\s*ook bij gevaar\s*(?::\s*\S|blijft\b)", re.IGNORECASE)
 
 
 def _absolute_line(item: LoadedRule) -> int:
