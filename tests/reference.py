@@ -120,9 +120,12 @@ def _consent(agreements: Afspraken, case: Casus):
 
 def _by_rules(rules: list[Regel], agreements: Afspraken, case: Casus, kinds: dict, in_danger: bool) -> dict:
     applicable = [r for r in rules if holds(r.als, case, kinds)]
+    referred = any(r.absoluut and r.dan.route != "mentor" for r in applicable)
 
     def names(other, r) -> bool:  # other sets r aside if both stay: its zet_opzij, or an absolute rule sending away
         away = other.absoluut and other.dan.route != "mentor"
+        if referred and other.dan.route == "mentor":  # next to an absolute referral the mentor's side removes nothing
+            return False
         return other is not r and (r.id in other.zet_opzij or (away and r.dan.route == "mentor" and not r.absoluut))
 
     # exceptions: repeat until stable; a rule stays unless a staying rule names it

@@ -131,6 +131,28 @@ def test_an_absolute_referral_sets_aside_every_lighter_mentor_rule(tmp_path):
     assert policy.advise({"taak": "t1", "signalen": [{"soort": "a", "ernst": "licht"}]}).taak_hoort_bij_mentor is True
 
 
+def test_next_to_an_absolute_referral_an_absolute_mentor_rule_sets_nothing_aside(tmp_path):
+    """A trial followed controleer's messages: a school's absolute "Voer de begeleidingsgesprekken zelf" (with a reason)
+    set the default's begeleidingsgesprekken-zwaar aside, and in an acute suicide plan's advice "Begin niet op eigen
+    houtje een reeks gesprekken" was gone. In danger the mentor's side never removes a referral's steps; out of danger
+    the exception acts as written."""
+    rules = [
+        _rule("zwaar", {"taak": "t1"}, "zorgteam", mentor_doet_niet=["Begin geen reeks gesprekken alleen."]),
+        _rule("zelf", {"taak": "t1"}, mentor_doet=["Voer de gesprekken zelf."]) | {"absoluut": "ja",
+                                                                                  "zet_opzij": ["zwaar"]},
+        _rule("weg", {"signaal": {"soort": "a"}}, "extern", mentor_doet_niet=["Bel de ouders niet."]) | {"absoluut": "ja"},
+    ]
+    policy = grenzen.load_policy(write_policy(tmp_path / "r", rules))
+    calm = policy.advise({"taak": "t1"})
+    assert [r.regel for r in calm.redenen] == ["zelf"] and [(o.regel, o.door) for o in calm.opzij_gezet] == [
+        ("zwaar", "zelf")]
+    danger = policy.advise({"taak": "t1", "signalen": [{"soort": "a", "ernst": "licht"}]})
+    assert [r.regel for r in danger.redenen] == ["weg", "zwaar", "zelf"] and danger.opzij_gezet == []
+    assert "Begin geen reeks gesprekken alleen." in danger.mentor_doet_niet
+    indexes = {r.id: i for i, r in enumerate(policy.rules)}
+    assert effective(policy.rules, indexes.values()) == ([indexes["zwaar"], indexes["zelf"], indexes["weg"]], [])
+
+
 def test_effective_is_pure_over_indexes(basis):
     rules = basis.rules
     ids = {r.id: i for i, r in enumerate(rules)}

@@ -50,14 +50,19 @@ def effective(rules: list[Regel], applicable: Iterable[int]) -> tuple[list[int],
 
     A rule is set aside when an applicable rule that is itself not set aside names it in ``zet_opzij``, or when
     it is a rule with route mentor that is not absolute and an applicable absolute rule refers the case away
-    (``refers_away``: as if that rule named it). Exceptions form no cycles and never name absolute rules (checked
-    at load), so absolute rules always stay.
+    (``refers_away``: as if that rule named it). Next to such a referral a rule with route mentor sets nothing
+    aside, not even an absolute one: in danger the mentor's side never removes a referral's steps (a trial: a
+    school's absolute "Voer de begeleidingsgesprekken zelf" with ``zet_opzij`` of the default's
+    ``begeleidingsgesprekken-zwaar`` took "Begin niet op eigen houtje een reeks gesprekken" out of an acute suicide
+    plan's advice). Exceptions form no cycles and never name absolute rules (checked at load), so absolute rules
+    always stay.
     """
     active = sorted(set(applicable))
     index_of = {rules[i].id: i for i in active}
-    names = {i: frozenset(t for name in rules[i].zet_opzij if (t := index_of.get(name)) is not None) for i in active}
-    lighter = [i for i in active if rules[i].dan.route == "mentor" and not rules[i].absoluut]
     away = [i for i in active if refers_away(rules[i])]
+    names = {i: frozenset(t for name in rules[i].zet_opzij if (t := index_of.get(name)) is not None) for i in active
+             if not (away and rules[i].dan.route == "mentor")}
+    lighter = [i for i in active if rules[i].dan.route == "mentor" and not rules[i].absoluut]
     return _resolve(active, names, away, lighter)
 
 
@@ -181,6 +186,7 @@ class Combiner:
         self._setters = frozenset(i for i, part in enumerate(parts) if part.sets_aside)
         self._away = frozenset(i for i, part in enumerate(parts) if part.away)
         self._lighter = frozenset(i for i, part in enumerate(parts) if part.lighter)
+        self._mentor_route = frozenset(i for i, part in enumerate(parts) if part.route == ROUTE_RANK["mentor"])
         #: per rule, the sort key of the reasons: the heaviest route first, within a route the most urgent rule (a
         #: trial: the first reason of a forced marriage next to absence was the absence rule, first in the policy)
         self.reason_order = [-(part.route * len(URGENCY_RANK) + part.urgency) for part in parts]
@@ -262,12 +268,14 @@ class Combiner:
         parts = self.parts
         away = sorted(self._away.intersection(applicable))
         setters = self._setters.intersection(applicable)
-        if setters and not (away and setters <= self._lighter):
+        if away:  # next to an absolute referral a mentor-route rule sets nothing aside (``effective``)
+            setters = setters.difference(self._mentor_route)
+        if setters:
             present = frozenset(applicable)
             kept, aside = _resolve(applicable, {i: parts[i].sets_aside & present for i in sorted(setters)},
                                    away, self._lighter.intersection(applicable) if away else _NONE)
-        elif away:  # only absolute referrals set rules aside (the rules here that name others in zet_opzij, if any, are
-            # lighter: gone with the referral, they set nothing aside): every lighter one, by the first referral
+        elif away:  # only absolute referrals set rules aside (the rules here that name others in zet_opzij, if any,
+            # have route mentor: next to the referral they set nothing aside): every lighter one, by the first referral
             # (absolute rules are never set aside, so that one stays; what _resolve finds, without its walk)
             kept = list(filterfalse(self._lighter.__contains__, applicable))
             aside = [(i, away[0]) for i in applicable if i in self._lighter]

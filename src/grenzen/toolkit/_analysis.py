@@ -799,7 +799,9 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point, outcomes: 
     used: AbstractSet[tuple[int, int]] = _NOTHING
     if not outcomes.setters.isdisjoint(kept):
         present = frozenset(applicable)
-        used = {(j, t) for j in kept if j in outcomes.setters for t in parts[j].sets_aside if t in present}
+        # next to an absolute referral a mentor-route rule sets nothing aside (``_combine.effective``)
+        used = {(j, t) for j in kept if j in outcomes.setters and not (away and parts[j].route == _MENTOR_ROUTE)
+                for t in parts[j].sets_aside if t in present}
     contradictions: Sequence[tuple[str, int, int, str]] = ()
     if not outcomes.clashing.isdisjoint(shown):
         present = frozenset(shown)

@@ -92,15 +92,17 @@ class Outcomes:
                 # only these rules can set a rule aside or be set aside: the others stay, whatever they are with. Next
                 # to an absolute referral every lighter rule is set aside (by a rule nothing sets aside), and a rule
                 # set aside sets none aside: only the other rules' exceptions are worked out then
-                among, gone = ((self.named, _NONE) if self.away.isdisjoint(applicable)
-                               else (self.named_next_to_away, lighter))
+                referred = not self.away.isdisjoint(applicable)
+                among, gone = (self.named_next_to_away, lighter) if referred else (self.named, _NONE)
                 active = [i for i in applicable if i in among]
                 aside = self._aside.get(tuple(active))
                 if aside is None:
                     present = frozenset(active)
-                    stays, _ = _resolve(active, {i: parts[i].sets_aside & present for i in active
-                                                 if parts[i].sets_aside},
-                                        [i for i in active if i in self.away], [i for i in active if i in lighter])
+                    # next to an absolute referral a mentor-route rule sets nothing aside (``_combine.effective``)
+                    names = {i: parts[i].sets_aside & present for i in active
+                             if parts[i].sets_aside and not (referred and parts[i].route == _MENTOR)}
+                    stays, _ = _resolve(active, names, [i for i in active if i in self.away],
+                                        [i for i in active if i in lighter])
                     aside = self._aside[tuple(active)] = present.difference(stays)
                 if gone:
                     aside = aside | gone.intersection(applicable)

@@ -165,8 +165,9 @@ def _introduction(policy: Policy) -> list[Block]:
     ]))
     out.append(Heading(2, "Zo komt een advies tot stand"))
     out.append(Bullets([
-        [Plain("Alle regels waarvan de voorwaarde geldt, doen mee. Een uitzondering zet een andere regel opzij; "
-               "een absolute regel (veiligheid) kan nooit opzij worden gezet.")],
+        [Plain("Alle regels waarvan de voorwaarde geldt, doen mee. Een uitzondering zet een andere regel opzij. Geldt "
+               "er een absolute doorverwijzing, dan zet een regel met route mentor niets opzij. Een absolute regel "
+               "(veiligheid) kan nooit opzij worden gezet.")],
         [Plain("De zwaarste route wint (extern boven zorgteam boven mentor), en de meest dringende urgentie.")],
         [Plain("Zegt één regel dat de taak niet bij de mentor hoort, dan hoort zij niet bij de mentor.")],
         [Plain("Geldt geen enkele regel, dan gaat de casus naar het zorgteam, nooit stil naar de mentor.")],
