@@ -523,6 +523,21 @@ def test_a_conflict_at_a_rule_about_a_safety_kind_never_says_to_set_the_other_ru
                              in f.message for f in conflicts), [f.message for f in conflicts]
 
 
+def test_a_conflict_with_an_absolute_rule_among_the_others_never_says_to_set_the_others_aside(tmp_path):
+    """A trial followed "schrijf dan zet_opzij: [begeleidingsgesprekken-zwaar, verwijzing-eigen-gesprekken-stoppen]";
+    the third rule saying 'nee' was absolute, so a second round said to leave taak_hoort_bij_mentor out after all, and
+    the two rules set aside took "Begin niet op eigen houtje een reeks gesprekken" with them. With an absolute rule
+    among them the message says at once to leave taak_hoort_bij_mentor out."""
+    rule = {"id": "tc-gesprekken", "titel": "De mentor voert de gesprekken", "bron": "Zorgplan", "absoluut": "ja",
+            "als": {"taak": "begeleidingsgesprekken"},
+            "dan": {"route": "mentor", "taak_hoort_bij_mentor": "ja", "uitleg": "De mentor kent de leerling."}}
+    analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "school", forced_marriage(), [rule])))
+    [conflict] = [f for f in analysis.findings if f.kind == "conflict" and f.rule == rule["id"]]
+    assert "zet_opzij:" not in conflict.message
+    assert conflict.message.endswith("'veiligheid-gesprekken-niet-alleen' is absoluut en gaat altijd voor, dus "
+                                     "zet_opzij lost dit niet op: laat taak_hoort_bij_mentor hier weg")
+
+
 #: a school's mentor rule about its own safety kind, and its referral (neither absolute): what trials wrote
 MENTOR_TALKS: dict[str, Any] = {"id": "tc-huwelijksdwang-mentor", "titel": "De mentor praat", "bron": "Eigen afspraak",
                                 "als": {"signaal": {"soort": "huwelijksdwang"}},

@@ -605,3 +605,40 @@ def test_a_problem_of_a_whole_folder_or_file_has_no_line_and_column(tmp_path, ma
     problem = only(problems_of(directory), shown)
     assert (problem.line, problem.column) == (0, 0)
     assert str(problem).startswith(f"{problem.file}: {shown}.")
+
+
+def test_a_folder_named_like_the_examples_folder_is_told_its_name(tmp_path):
+    """A trial: 'Voorbeelden/' was told to put its rule files in the policy folder; it is the examples folder."""
+    directory = write_policy(tmp_path / "beleid", [GOOD])
+    (directory / "Voorbeelden").mkdir()
+    (directory / "Voorbeelden" / "x.yaml").write_text("voorbeelden: []\n", encoding="utf-8")
+    [problem] = problems_of(directory)
+    assert (problem.code, problem.fix) == ("niet-gelezen", "hernoem de map naar 'voorbeelden', in kleine letters")
+
+
+def test_a_misnamed_layer_file_is_not_also_a_missing_vocabulary(tmp_path):
+    """A trial: 'laag.yaml.txt' got the right rename, and also "de woordenlijst ontbreekt: maak woordenlijst.yaml",
+    wrong advice for a school's layer."""
+    school = tmp_path / "school"
+    school.mkdir()
+    (school / "laag.yaml.txt").write_text(dump({"naam": "Testcollege", "basis": "standaard"}), encoding="utf-8")
+    (school / "eigen.yaml").write_text(dump(THEME), encoding="utf-8")
+    assert [(p.code, p.fix.split(":")[0]) for p in problems_of(school)] == [
+        ("niet-gelezen", "hernoem het naar 'laag.yaml'")]
+
+
+@pytest.mark.parametrize("place", ["Extra.YAML", "extra.yaml.txt", "meer/extra.yaml"])
+def test_an_example_file_that_is_not_read_fails_the_test(tmp_path, place):
+    """A trial: voorbeelden/Online.YAML, online.yaml.txt and voorbeelden/extra/ were skipped, and 'grenzen test'
+    passed without them (exit 0)."""
+    directory = write_policy(tmp_path / "beleid", [GOOD])
+    examples = directory / "voorbeelden"
+    (examples / place).parent.mkdir(parents=True)
+    example = {"voorbeelden": [{"naam": "n", "casus": {"taak": "t1"}, "verwacht": {"route": "mentor"}}]}
+    (examples / "goed.yaml").write_text(dump(example), encoding="utf-8")
+    (examples / place).write_text(dump(example), encoding="utf-8")
+    report = grenzen.run_tests(grenzen.load_policy(directory))
+    assert not report.ok and [p.code for p in report.problems] == ["niet-gelezen"]
+    assert Path(report.problems[0].file).name == place.split("/")[0]
+    (examples / place).unlink()
+    assert grenzen.run_tests(grenzen.load_policy(directory)).ok

@@ -77,7 +77,7 @@ def rule_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in YAML_SUFFIXES)
 
 
-def unread_files(directory: Path) -> list[Problem]:
+def unread_files(directory: Path, policy_folder: bool = True) -> list[Problem]:
     """Files in a rules directory that look meant for the policy but that ``rule_files`` does not read: a name ending
     in ``.YAML`` or ``.yaml.txt`` (Notepad adds ``.txt``), a link to a file that is not there, a subfolder other than
     ``voorbeelden`` with YAML files. Each is a problem: a rule file quietly left out changes the policy without a word
@@ -90,10 +90,7 @@ def unread_files(directory: Path) -> list[Problem]:
         shown = str(Path(folder) / path.name)
         if path.is_dir():
             if path.name != EXAMPLES_DIR and _has_yaml(path):
-                problems.append(Problem(
-                    shown, 0, 0, "deze submap wordt niet gelezen: grenzen leest alleen de bestanden die "
-                    "direct in de beleidsmap staan", "zet de regelbestanden direct in de beleidsmap; alleen "
-                    f"'{EXAMPLES_DIR}' mag een submap met YAML-bestanden zijn", code="niet-gelezen"))
+                problems.append(_unread_folder(shown, path.name, policy_folder))
             continue
         meant = _meant_name(path.name)
         if not path.exists() and path.suffix.lower() in YAML_SUFFIXES:  # a link to nothing
@@ -108,6 +105,20 @@ def unread_files(directory: Path) -> list[Problem]:
             problems.append(Problem(shown, 0, 0, f"dit bestand wordt niet gelezen: de naam eindigt op '{ending}'", fix,
                                     code="niet-gelezen"))
     return problems
+
+
+def _unread_folder(shown: str, name: str, policy_folder: bool) -> Problem:
+    """A subfolder with YAML files that is not read: of the policy folder (``voorbeelden`` is read, ``Voorbeelden`` is
+    not: a trial), or of ``voorbeelden`` itself (``policy_folder`` False: examples are read from it, not below it)."""
+    if not policy_folder:
+        where, fix = f"'{EXAMPLES_DIR}'", f"zet de voorbeeldbestanden direct in '{EXAMPLES_DIR}'"
+    elif name.lower() == EXAMPLES_DIR:
+        where, fix = "de beleidsmap", f"hernoem de map naar '{EXAMPLES_DIR}', in kleine letters"
+    else:
+        where, fix = "de beleidsmap", (f"zet de regelbestanden direct in de beleidsmap; alleen '{EXAMPLES_DIR}' mag "
+                                       "een submap met YAML-bestanden zijn")
+    return Problem(shown, 0, 0, f"deze submap wordt niet gelezen: grenzen leest alleen de bestanden die direct in "
+                   f"{where} staan", fix, code="niet-gelezen")
 
 
 def _meant_name(name: str) -> str:
@@ -168,7 +179,9 @@ def load_source(directory: Path) -> Source:
             f"'signalen:', 'taken:' en 'scholing:') en haal {VOCABULARY_FILE} weg; is het een volledig beleid, haal "
             f"dan {LAYER_FILE} weg", code="laag-en-woordenlijst"))
         return source
-    if VOCABULARY_FILE not in [p.name for p in files] and not overlay:
+    misnamed = {_meant_name(p.name) for p in directory.iterdir()}  # laag.yaml.txt: not read, and said so above
+    if VOCABULARY_FILE not in [p.name for p in files] and not overlay and misnamed.isdisjoint({VOCABULARY_FILE,
+                                                                                               LAYER_FILE}):
         source.problems.append(
             Problem(
                 str(directory / VOCABULARY_FILE),

@@ -905,9 +905,17 @@ def _conflicts(policy: Policy, conflicts: dict[tuple[int, int, bool], tuple[Poin
             # a base rule that says a task is never the mentor's (its condition is the task alone) is never to be set
             # aside: a trial pasted the list and got 'mishandeling_onderzoeken' as the mentor's task
             tasks_only = [o for o, _, _ in others if not rules[o].absoluut and _about_task_only(rules[o])]
-            names = ", ".join(rules[o].id for o, _, _ in others if not rules[o].absoluut and o not in tasks_only)
+            absolute = [rules[o].id for o, _, _ in others if rules[o].absoluut]
+            # with an absolute 'nee' among them zet_opzij cannot settle it: only the other rules would go, and with
+            # them their steps (a trial followed the list: "Begin niet op eigen houtje een reeks gesprekken" was gone)
+            settable = [rules[o].id for o, _, _ in others if not rules[o].absoluut and o not in tasks_only]
+            names = "" if absolute else ", ".join(settable)
             usual = (f"Moet deze regel voorgaan, schrijf dan zet_opzij: [{names}]; anders laat taak_hoort_bij_mentor "
-                     "weg" if names else "De regels die van niet zeggen, zijn absoluut en gaan altijd voor: laat "
+                     "weg" if names else
+                     "De regels die van niet zeggen, zijn absoluut en gaan altijd voor: laat taak_hoort_bij_mentor "
+                     "hier weg" if len(absolute) == len(others) else
+                     f"{_listed(absolute)} {'is' if len(absolute) == 1 else 'zijn'} absoluut en "
+                     f"{'gaat' if len(absolute) == 1 else 'gaan'} altijd voor, dus zet_opzij lost dit niet op: laat "
                      "taak_hoort_bij_mentor hier weg")
             if tasks_only:
                 keep = (f"Zet {', '.join(repr(rules[o].id) for o in tasks_only[:4])} niet opzij: volgens die regels "
@@ -915,7 +923,7 @@ def _conflicts(policy: Policy, conflicts: dict[tuple[int, int, bool], tuple[Poin
                         "over gaat")
                 usual = f"{keep}. {usual}" if names else f"{keep}, of laat taak_hoort_bij_mentor weg"
             # a safety kind's rule: never "zet_opzij"; when every rule saying 'nee' is absolute, the usual fix says so
-            fix = unsafe[own] if own in unsafe and (names or unsafe[own] == UNSAFE_AHEAD) else usual
+            fix = unsafe[own] if own in unsafe and (settable or unsafe[own] == UNSAFE_AHEAD) else usual
             message = (f"zegt dat de taak bij de mentor hoort, en {count} van niet, bijvoorbeeld "
                        f"'{rules[first].id}' ({_situations(weight)}); geen van beide is een uitzondering op de ander "
                        f"({_winner(total)}). {fix}")
@@ -1231,6 +1239,12 @@ IN_DANGER = re.compile(r"(?:^|\s)#\s*ook bij gevaar\s*(?::\s*\S|blijft\b)", re.I
 def _absolute_line(item: LoadedRule) -> int:
     """The line of a rule's ``absoluut:`` key (the rule's own line if it has none)."""
     return item.located.where((*item.path, "absoluut"), key=True)[0]
+
+
+def _listed(ids: list[str]) -> str:
+    """Rule ids in a Dutch sentence: "'a'", "'a' en 'b'", "'a', 'b' en 'c'"."""
+    quoted = [f"'{name}'" for name in ids]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " en " + quoted[-1]
 
 
 def _asks_about(rule: Regel, kind: str) -> bool:

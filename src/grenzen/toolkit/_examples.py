@@ -11,7 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .._errors import CaseError, EngineError, Problem, closest
 from .._models import Advies, Casus, EerdereAanpak, Mentor, Route, Signaal, Urgentie
-from ..pipeline._load import EXAMPLES_DIR, YAML_SUFFIXES, parse_model, read_located, shown_path
+from ..pipeline._load import EXAMPLES_DIR, YAML_SUFFIXES, parse_model, read_located, shown_path, unread_files
 from ..pipeline._policy import UNKNOWN, Policy
 from ..pipeline._rulefile import JaNee
 from ..pipeline._validate import RESERVED_IDS
@@ -100,8 +100,12 @@ def example_files(directory: Path) -> list[Path]:
 
 
 def read_examples(directory: Path, problems: list[Problem]) -> list[ExampleFile]:
-    """Every example file of a rules directory; what does not read adds located problems and counts as broken."""
+    """Every example file of a rules directory; what does not read adds located problems and counts as broken. A file
+    in ``voorbeelden/`` that looks like an example file but is not read is a problem as well (``unread_files``: a
+    trial's ``voorbeelden/Online.YAML`` was skipped, and ``test`` passed without it)."""
     found = []
+    if (directory / EXAMPLES_DIR).is_dir():
+        problems += unread_files(directory / EXAMPLES_DIR, policy_folder=False)
     for path in example_files(directory):
         shown = shown_path(path)
         try:

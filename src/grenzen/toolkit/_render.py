@@ -210,14 +210,15 @@ def _absolute_rules(policy: Policy) -> list[Block]:
         out += [Paragraph([Plain("Ook bij gevaar blijven deze taken bij de mentor, naast de doorverwijzing naar het "
                                  "zorgteam of externe hulp. Ook deze regels zijn absoluut: een doorverwijzing zet ze "
                                  "niet opzij.")]),
-                _rule_bullets(staying)]
+                _rule_bullets(staying, urgency=False)]  # "in de gewone mentorcyclus" read oddly there (a trial)
     return out
 
 
-def _rule_bullets(items: list[LoadedRule]) -> Bullets:
-    """Rules as bullets: title, route and urgency, id."""
+def _rule_bullets(items: list[LoadedRule], urgency: bool = True) -> Bullets:
+    """Rules as bullets: title, route (and urgency), id."""
     return Bullets([[Bold(item.rule.titel),
-                     Plain(f" — {ROUTE_WORDS[item.rule.dan.route]}, {URGENCY_WORDS[item.rule.dan.urgentie]} ("),
+                     Plain(f" — {ROUTE_WORDS[item.rule.dan.route]}"
+                           + (f", {URGENCY_WORDS[item.rule.dan.urgentie]}" if urgency else "") + " ("),
                      Code(item.rule.id), Plain(")")] for item in items])
 
 
