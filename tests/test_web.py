@@ -12,6 +12,7 @@ from test_server_support import live  # noqa: E402
 
 import grenzen  # noqa: E402
 from grenzen.pipeline._explain import URGENCY_WORDS  # noqa: E402
+from grenzen.pipeline._whatif import SAFETY_NOTE  # noqa: E402
 from grenzen.server._guard import CSP  # noqa: E402
 
 
@@ -80,6 +81,9 @@ def test_destinations_come_with_their_description(client, policy):
     for name in advice.verwijzen_naar:
         assert f"<dt>{name}</dt>" in page.text.replace("&#39;", "'")
     assert advice.toestemming is None or advice.toestemming.replace("'", "&#39;") in page.text
+    assert SAFETY_NOTE in page.text  # what the changes leave out beside a safety signal (never "without it: mentor")
+    assert SAFETY_NOTE not in client.post("/advies", data={"taak": "signaleren", "soort": "rouw",
+                                                           "ernst_rouw": "matig"}).text
 
 
 def test_no_signals_goes_straight_to_the_advice(client):

@@ -103,7 +103,10 @@ def _check_nearest(policy, base, before, changes):
             axis = [None, *range(0, top + 1)]
             expect_nearest(f"signalen.{i}.duur_weken", signal.duur_weken, axis,
                            lambda v: with_signal(duur_weken=v), lambda c, i=i: c.signalen[i].duur_weken)
-        changing = {k for k in policy.vocabulary.signalen if k != signal.soort and outcome(with_signal(soort=k)) != before}
+        # a safety signal is only ever traded for another safety kind (``_whatif``: never a way out of the safety rules)
+        kinds = [k for k in policy.vocabulary.signalen
+                 if signal.soort not in policy.safety_kinds or k in policy.safety_kinds]
+        changing = {k for k in kinds if k != signal.soort and outcome(with_signal(soort=k)) != before}
         reported = {c.case.signalen[i].soort for c in found.get(f"signalen.{i}.soort", [])}
         assert reported <= changing
         named = " ".join(c.change for c in found.get(f"signalen.{i}.soort", []))
@@ -170,6 +173,33 @@ def cases(draw, policy):
 @given(data=st.data())
 def test_generated_cases(policy, data):
     _check(policy, data.draw(cases(policy)))
+
+
+@pytest.mark.parametrize("ernst", ["licht", "acuut"])
+def test_a_safety_signal_is_never_left_out_or_traded_for_an_ordinary_kind(policy, ernst):
+    """Beside an acute suicide plan, "if there were no such signal: mentor" read as a way out (a trial). For every
+    safety kind of the policy (what the vocabulary marks, not a list here), beside an ordinary signal."""
+    ordinary = next(k for k in policy.vocabulary.signalen if k not in policy.safety_kinds)
+    assert policy.safety_kinds
+    for kind in policy.safety_kinds:
+        case = {"taak": "signaleren", "signalen": [{"soort": kind, "ernst": ernst}, {"soort": ordinary, "ernst": "licht"}]}
+        changes = policy.what_if(case)
+        for change in changes:
+            assert change.case.signalen[0].soort in policy.safety_kinds, change  # the safety signal stays first
+            assert change.advice.route != "mentor", change
+        assert [c for c in changes if c.path == "signalen"] == [c for c in changes if len(c.case.signalen) == 1]
+
+
+def test_cli_waarom_says_what_it_leaves_out_beside_a_safety_signal(tmp_path, capsys):
+    path = tmp_path / "casus.yaml"
+    path.write_text("taak: signaleren\nsignalen: [{soort: suicidaal_plan, ernst: acuut}]\n", encoding="utf-8")
+    assert main(["advies", str(path), "--waarom"]) == 0
+    out = capsys.readouterr().out
+    assert "geen signaal" not in out and "dan mentor" not in out
+    assert "Een veiligheidssignaal weglaten of vervangen door een gewoon signaal staat hier niet bij." in out
+    path.write_text("taak: signaleren\nsignalen: [{soort: rouw, ernst: matig}]\n", encoding="utf-8")
+    assert main(["advies", str(path), "--waarom"]) == 0
+    assert "veiligheidssignaal weglaten" not in capsys.readouterr().out
 
 
 def test_what_if_refuses_a_bad_case_without_echoing_it(policy):

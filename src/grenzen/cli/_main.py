@@ -196,10 +196,12 @@ def _advies(args: argparse.Namespace) -> int:
             return 1
         raise
     if args.waarom:
-        from ..pipeline._whatif import whatif_json, whatif_text
+        from ..pipeline._whatif import has_safety_signal, whatif_json, whatif_text
 
         changes = policy.what_if(data)
-        print(whatif_json(advice, changes) if args.json else explain(advice) + "\n\n" + whatif_text(advice, changes))
+        safety = has_safety_signal(policy, policy.validate_case(data))
+        print(whatif_json(advice, changes) if args.json
+              else explain(advice) + "\n\n" + whatif_text(advice, changes, safety))
         return 0
     print(advice.model_dump_json(indent=2) if args.json else explain(advice))
     return 0

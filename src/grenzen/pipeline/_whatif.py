@@ -6,10 +6,11 @@ ages and weeks with ``>=`` against numbers written in the rules, so between two 
 change, and asking at each threshold (and just below it) finds the nearest value that changes it.
 
 One change at a time: one signal's severity, duration or kind, leaving a signal out, the task, one training
-more or less, the age, the school year, and what the mentor already tried. For ordered values (severity, duration,
-age, school year, weeks)
-only the nearest value in each direction that changes the advice is given; for kinds and tasks every
-alternative that changes it, grouped by the advice it leads to.
+more or less, the age, the school year, and what the mentor already tried. A safety signal (``veiligheid: ja``) is
+never left out or made another kind than a safety kind: what the advice would be without it is no option to offer.
+For ordered values (severity, duration, age, school year, weeks) only the nearest value in each direction that
+changes the advice is given; for kinds and tasks every alternative that changes it, grouped by the advice it leads
+to.
 """
 
 from __future__ import annotations
@@ -77,16 +78,27 @@ def what_if(policy: Policy, case: CaseInput) -> list[WhatIf]:
     return list(_Explorer(policy, valid).changes())
 
 
+#: Said beside the changes of a case with a safety signal: what they leave out, and why.
+SAFETY_NOTE = ("Een veiligheidssignaal weglaten of vervangen door een gewoon signaal staat hier niet bij. Met een "
+               "veiligheidssignaal blijft de leerling nooit alleen bij de mentor.")
+
+
+def has_safety_signal(policy: Policy, case: Casus) -> bool:
+    return any(signal.soort in policy.safety_kinds for signal in case.signalen)
+
+
 def outcome_text(advice: Advies) -> str:
     return f"{advice.route}, {URGENCY_WORDS[advice.urgentie]}"
 
 
-def whatif_text(advice: Advies, changes: list[WhatIf]) -> str:
-    """The what-if section of ``grenzen advies --waarom``, in Dutch."""
+def whatif_text(advice: Advies, changes: list[WhatIf], safety: bool = False) -> str:
+    """The what-if section of ``grenzen advies --waarom``, in Dutch; ``safety``: the case has a safety signal."""
     lines = [f"Wat zou het advies veranderen? (nu: {outcome_text(advice)})"]
     if not changes:
         lines.append("  Geen enkele kleine verandering aan de casus verandert de route of de urgentie.")
     lines.extend(f"  - {change}" for change in changes)
+    if safety:
+        lines.append(f"  {SAFETY_NOTE}")
     return "\n".join(lines)
 
 
@@ -186,13 +198,19 @@ class _Explorer:
         yield from _present(self._nearest(f"{field}.duur_weken", longer, duration),
                             self._nearest(f"{field}.duur_weken", shorter, duration))
 
-        others = [k for k in self.vocabulary.signalen if k != signal.soort]
+        # a safety signal is never left out or traded for an ordinary kind here: beside an acute suicide plan "if there
+        # were no such signal: mentor" reads as a way out (a trial); the other safety kinds are still shown
+        safety = self.policy.safety_kinds
+        others = [k for k in self.vocabulary.signalen
+                  if k != signal.soort and (signal.soort not in safety or k in safety)]
         yield from self._grouped(
             f"{field}.soort", others, lambda kind: self._with_signal(index, soort=kind),
             lambda cases: f"het signaal niet {name} maar "
             + either([self._label("signalen", c.signalen[index].soort) for c in cases]) + " was",
         )
 
+        if signal.soort in safety:
+            return
         data = _copy(self.base)
         del data["signalen"][index]
         found = self._ask("signalen", f"er geen signaal {name} was", data)

@@ -24,7 +24,7 @@ from .._models import EFFECTS, MAX_YEAR, MIN_YEAR, SEVERITIES, Advies
 from ..pipeline._combine import SAFETY_GUARD
 from ..pipeline._explain import ROUTE_SENTENCES, URGENCY_WORDS
 from ..pipeline._policy import Policy
-from ..pipeline._whatif import what_if
+from ..pipeline._whatif import SAFETY_NOTE, has_safety_signal, what_if
 from ..toolkit._render import render_policy
 from ._form import (
     STEP_ONE,
@@ -129,7 +129,9 @@ async def _advice_page(policy: Policy, form: Form) -> HTMLResponse:
         return _step_two(policy, form, form_errors(exc.errors, case, policy), 422)
     except EngineError:
         return _page("geen-advies.html", 503, policy=policy)
-    return _page("advies.html", advice=advice, changes=changes, route_title=ROUTE_TITLES[advice.route],
+    safety_note = SAFETY_NOTE if has_safety_signal(policy, policy.validate_case(case)) else None
+    return _page("advies.html", advice=advice, changes=changes, safety_note=safety_note,
+                 route_title=ROUTE_TITLES[advice.route],
                  route_sentence=ROUTE_SENTENCES[advice.route], urgency=URGENCY_WORDS[advice.urgentie],
                  destinations=_destinations(policy, advice), policy=policy,
                  hidden=_hidden(form, policy, with_signals=True), has_signals=bool(chosen_kinds(form, policy)))
