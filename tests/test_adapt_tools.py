@@ -449,3 +449,50 @@ def test_an_example_that_does_not_read_also_shows_the_mistakes_in_its_case(tmp_p
     assert [line for line, _ in shown] == [3, 4], [str(p) for p in report.problems]
     case = next(p for p in report.problems if p.line == 3)
     assert case.code == "ongeldige-casus" and "signalen.0.soort" in case.message and "pesten" in case.fix
+
+
+SHADOWED = """thema: Testschool
+regels:
+  - id: ts-zelfbeschadiging-licht
+    titel: Lichte zelfbeschadiging bespreekt de mentor zelf
+    bron: Zorgplan Testschool
+    als:
+      signaal: {soort: zelfbeschadiging, ernst_hoogstens: licht}
+    dan:
+      route: mentor
+      mentor_doet: [Bespreek het met de leerling.]
+      uitleg: De mentor kent de leerling.
+  - id: ts-loopbaan
+    titel: Loopbaangesprekken voert de mentor
+    bron: Zorgplan Testschool
+    als:
+      taak: loopbaangesprek
+      signaal: {soort: loopbaankeuze, ernst_hoogstens: licht}
+    dan:
+      route: mentor
+      mentor_doet: [Voer het gesprek.]
+      uitleg: Dat is mentorwerk.
+"""
+
+
+def test_verschil_says_where_a_new_rule_holds_and_that_the_safety_rules_set_it_aside(tmp_path, capsys):
+    """A trial: a school rule that would leave a safety signal at the mentor changed no advice (the safety rules set
+    it aside), and verschil said only "Geen verschil"."""
+    school = tmp_path / "school"
+    school.mkdir()
+    (school / "laag.yaml").write_text("naam: Testschool\nbasis: standaard\n", encoding="utf-8")
+    (school / "extra.yaml").write_text(SHADOWED, encoding="utf-8")
+    result = compare_policies("standaard", school)
+    reach = {r.rule: r for r in result.reach}
+    assert list(reach) == ["ts-zelfbeschadiging-licht", "ts-loopbaan"]
+    shadowed, plain = reach["ts-zelfbeschadiging-licht"], reach["ts-loopbaan"]
+    assert shadowed.cases > 0 and shadowed.kept == 0 and shadowed.in_danger == shadowed.cases
+    assert "zelfbeschadiging" in shadowed.by and sum(shadowed.by.values()) == shadowed.cases
+    assert plain.cases > 0 and plain.kept + sum(plain.by.values()) == plain.cases and plain.kept > 0
+    assert main(["verschil", "standaard", str(school)]) == 0
+    out = capsys.readouterr().out
+    assert out.index("Domein:") < out.index("Bereik van de nieuwe en gewijzigde regels")
+    assert f"  ts-zelfbeschadiging-licht: geldt in {shadowed.cases} situaties, telt mee in 0." in out
+    assert "    Let op: deze regel verandert dus geen enkel advies." in out
+    assert f"    In {shadowed.in_danger} van die situaties is er een veiligheidssignaal." in out
+    assert out.count("Let op: deze regel verandert") == 1

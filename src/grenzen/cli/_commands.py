@@ -249,6 +249,7 @@ def run_diff(args: argparse.Namespace) -> int:
     if not result.examples and not result.domain:
         print("Geen verschil in route, urgentie, taak of stappen" + (" in wat beide versies kennen."
                                                                        if result.not_compared else "."))
+    _print_reach(result)
     lost = result.safety_lost
     if lost:
         print()
@@ -261,6 +262,32 @@ def run_diff(args: argparse.Namespace) -> int:
         print(f"FOUT: bij {', '.join(family)} is 'familie_niet_benaderen: ja' weggehaald. Dan gelden de uitzonderingen "
               "niet meer die het contact met de ouders aan de aandachtsfunctionaris laten. Zet het terug.")
     return 1 if lost or family else 0
+
+
+def _print_reach(result: Comparison) -> None:
+    """Where each rule the new version adds or changes holds and counts in the domain (``verschil``): a rule that
+    changes no advice, because other rules or the safety rules set it aside, is said so."""
+    if not result.reach:
+        return
+    print()
+    print("Bereik van de nieuwe en gewijzigde regels (in de vergeleken situaties):")
+    for reach in result.reach:
+        if not reach.cases and result.not_compared:  # e.g. a rule about a new kind
+            print(f"  {reach.rule}: geldt in geen van de vergeleken situaties (zie 'Niet vergeleken' hierboven).")
+            continue
+        if not reach.cases:
+            print(f"  {reach.rule}: geldt in geen enkele situatie. Klopt de voorwaarde (als:)?")
+            continue
+        print(f"  {reach.rule}: geldt in {reach.cases} situatie{'s' if reach.cases != 1 else ''}, telt mee in "
+              f"{reach.kept}.")
+        if reach.by:
+            by = ", ".join(f"{rule} ({count})" for rule, count in reach.by.items())
+            print(f"    Opzij gezet door: {by}.")
+        if not reach.kept:
+            print("    Let op: deze regel verandert dus geen enkel advies.")
+        if reach.in_danger:
+            print(f"    In {reach.in_danger} van die situaties is er een veiligheidssignaal. Daar laat deze regel de "
+                  "leerling bij de mentor, maar de veiligheid gaat voor. Zie grenzen controleer.")
 
 
 #: What one item of each part is called in ``verschil``'s output.

@@ -79,6 +79,22 @@ class Difference:
 
 
 @dataclass
+class Reach:
+    """Where a rule that the new version adds or changes holds in the enumerated domain (``cases``), where it stays
+    in the advice (``kept``, not set aside), by which rules it is set aside (``by``: rule id, or the safety guard's,
+    with the number of situations), and, for a rule with route mentor, in how many of its situations a safety signal
+    is present (``in_danger``): there the safety rules go first (a trial: a rule that left a safety signal at the
+    mentor changed no advice, so ``verschil`` said nothing of it)."""
+
+    rule: str
+    mentor: bool
+    cases: int = 0
+    kept: int = 0
+    in_danger: int = 0
+    by: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
 class Comparison:
     """The result of ``compare_policies``.
 
@@ -109,6 +125,8 @@ class Comparison:
     rules_added: list[str] = field(default_factory=list)
     rules_removed: list[str] = field(default_factory=list)
     rules_changed: list[str] = field(default_factory=list)
+    #: per rule added or changed, in the new version's order: where it holds and stays in the domain
+    reach: list[Reach] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -299,8 +317,13 @@ def compare_policies(old: str | Path | Policy, new: str | Path | Policy, pairs: 
     groups: dict[tuple[str, Any, Any], Change] = {}
     outcomes_old: dict[Any, tuple[Any, ...]] = {}
     outcomes_new: dict[Any, tuple[Any, ...]] = {}
+    watched = {i: Reach(rule.id, rule.dan.route == "mentor") for i, rule in enumerate(after.rules)
+               if rule.id in result.rules_added or rule.id in result.rules_changed}
+    kept_new: dict[Any, tuple[frozenset[str], dict[str, str]]] = {}
     for point, cases, applicable_old, applicable_new in _classes(before, after, domain, pairs):
         result.domain_cases += cases
+        if watched and not watched.keys().isdisjoint(applicable_new):
+            _reach(after, point, applicable_new, cases, watched, kept_new)
         changed = False
         for name, was, now in _changes(_outcome(before, point, applicable_old, outcomes_old),
                                        _outcome(after, point, applicable_new, outcomes_new)):
@@ -310,8 +333,31 @@ def compare_policies(old: str | Path | Policy, new: str | Path | Policy, pairs: 
             change.weight += point.weight
         result.domain_changed += cases if changed else 0
     result.domain = _ordered(groups)
+    result.reach = list(watched.values())
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _reach(policy: Policy, point: Point, applicable: tuple[int, ...], cases: int, watched: dict[int, Reach],
+           cache: dict[Any, tuple[frozenset[str], dict[str, str]]]) -> None:
+    """Count a class of ``cases`` situations in the ``Reach`` of each watched rule that holds there: whether the
+    advice (the policy's own, safety guard included) keeps it or sets it aside, and by what."""
+    key = (applicable, point.safety)
+    found = cache.get(key)
+    if found is None:
+        advice = advice_for(policy, applicable, point)
+        found = cache[key] = (frozenset(r.regel for r in advice.redenen), {a.regel: a.door for a in advice.opzij_gezet})
+    kept, aside = found
+    for index in applicable:
+        reach = watched.get(index)
+        if reach is None:
+            continue
+        reach.cases += cases
+        reach.in_danger += cases if reach.mentor and point.safety else 0
+        if reach.rule in kept:
+            reach.kept += cases
+        elif reach.rule in aside:
+            reach.by[aside[reach.rule]] = reach.by.get(aside[reach.rule], 0) + cases
 
 
 def _classes(before: Policy, after: Policy, domain: Domain, pairs: bool,
