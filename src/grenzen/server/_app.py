@@ -47,11 +47,26 @@ from ._request import BodyTooLarge, BodyTooSlow, read_batch_json, read_json, req
 from ._settings import MAX_BATCH, Settings
 from ._web import add_web_routes
 
-ERRORS: dict[int | str, dict[str, Any]] = {
+#: What every address may answer: a method it does not take, and an unexpected error (``Guard``). An address the
+#: service does not have gets 404 in the same shape (the API's description says so: it has no route to declare it on).
+ANY: dict[int | str, dict[str, Any]] = {
+    405: {"model": Fout, "description": "deze methode kan hier niet (verkeerde-methode)"},
+    500: {"model": Fout, "description": f"onverwachte fout; {NO_ADVICE} (onverwacht)"},
+}
+#: What an address under /v1/ that asks a token may answer besides its own answer (``Guard._refusal``).
+GUARDED: dict[int | str, dict[str, Any]] = {
     401: {"model": Fout, "description": "geen geldig token"},
-    413: {"model": Fout, "description": "de tekst is te groot"},
     415: {"model": Fout, "description": "de tekst is ingepakt (Content-Encoding): stuur hem zonder compressie"},
-    422: {"model": Fout, "description": "de casus past niet bij het contract of de woordenlijst"},
+    422: {"model": Fout, "description": "het adres heeft parameters (na '?'): de dienst leest ze niet"},
+    **ANY,
+}
+#: What the addresses that take a case may answer besides the advice.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    **GUARDED,
+    408: {"model": Fout, "description": "de tekst kwam niet op tijd binnen (te-traag): stuur hem opnieuw"},
+    413: {"model": Fout, "description": "de tekst is te groot"},
+    422: {"model": Fout, "description": "de casus past niet bij het contract of de woordenlijst (of het adres heeft "
+                                        "parameters)"},
     503: {"model": Fout, "description": NO_ADVICE},
 }
 
@@ -77,7 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="grenzen", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None, redirect_slashes=False,
                   description="Hoort deze taak bij de mentor, bij het zorgteam of bij externe hulp? "
-                              "Advies met redenen uit het beleid van de school.")
+                              "Advies met redenen uit het beleid van de school. Elke fout heeft de vorm Fout; een "
+                              "adres dat niet bestaat, geeft 404 (onbekend-adres).")
     app.state.holder, app.state.settings, app.state.log = holder, settings, log
     _errors(app)
     _advice_routes(app, settings, log)
@@ -236,32 +252,35 @@ def _advice_routes(app: FastAPI, settings: Settings, log: DecisionLog) -> None:
 def _policy_routes(app: FastAPI, holder: PolicyHolder, settings: Settings) -> None:
     """The policy, its schemas, health, readiness, reload, and the OpenAPI document with its page."""
 
-    @app.get("/v1/beleid", response_model=BeleidAntwoord, responses={401: ERRORS[401]},
+    @app.get("/v1/beleid", response_model=BeleidAntwoord, responses=GUARDED,
              summary="Het beleid: naam, versie, lagen en woordenlijst", tags=["beleid"])
     async def beleid(request: Request) -> BeleidAntwoord:
         return policy_answer(request_policy(request))
 
-    @app.get("/v1/schema/casus", responses={401: ERRORS[401]}, tags=["beleid"],
+    @app.get("/v1/schema/casus", responses=GUARDED, tags=["beleid"],
              summary="JSON Schema (draft 2020-12) van de casus voor dit beleid")
     async def schema_casus(request: Request) -> dict[str, Any]:
         return case_schema(request_policy(request))
 
-    @app.get("/v1/schema/advies", responses={401: ERRORS[401]}, tags=["beleid"],
+    @app.get("/v1/schema/advies", responses=GUARDED, tags=["beleid"],
              summary="JSON Schema (draft 2020-12) van het advies")
     async def schema_advies(request: Request) -> dict[str, Any]:
         return advice_schema(request_policy(request))
 
-    @app.get("/v1/gezondheid", response_model=Gezondheid, tags=["beheer"], summary="Leeft de dienst? (geen token)")
+    @app.get("/v1/gezondheid", response_model=Gezondheid, responses=ANY, tags=["beheer"],
+             summary="Leeft de dienst? (geen token)")
     async def gezondheid() -> Gezondheid:
         return Gezondheid(status="ok")
 
-    @app.get("/v1/gereed", response_model=Gereed, responses={401: ERRORS[401]}, tags=["beheer"],
+    @app.get("/v1/gereed", response_model=Gereed, responses=GUARDED, tags=["beheer"],
              summary="Is er een beleid geladen?")
     async def gereed(request: Request) -> Gereed:
         policy = request_policy(request)
         return Gereed(status="gereed", beleid=BeleidInfo(naam=policy.name, versie=policy.version))
 
-    @app.post("/v1/beheer/herladen", response_model=Herladen, responses={401: ERRORS[401], 422: ERRORS[422]},
+    not_loaded = {"model": Fout, "description": "het beleid laadt niet: het oude blijft werken"}
+
+    @app.post("/v1/beheer/herladen", response_model=Herladen, responses={**GUARDED, 422: not_loaded},
               tags=["beheer"], summary="Laad het beleid opnieuw; bij een fout blijft het oude werken")
     async def herladen(request: Request) -> Response:
         outcome = await run_in_threadpool(holder.reload)
