@@ -178,10 +178,37 @@ def test_every_situation_that_keeps_the_mentor_in_a_referred_case_is_reported(tm
     ("# ook bij gevaar:", False),
 ])
 def test_what_counts_as_a_reason_to_keep_the_mentor_in_danger(comment, reason):
-    from grenzen.toolkit._analysis import IN_DANGER
-    from grenzen.toolkit._readability import justified
+    from grenzen.toolkit._comments import IN_DANGER, justified
 
     assert justified([f"    {comment}", "    absoluut: ja"], 2, IN_DANGER) is reason
+
+
+@pytest.mark.parametrize("lines, text", [
+    (["    # ook bij gevaar: de mentorcollega's", "    # moeten het weten", "    absoluut: ja"],
+     "de mentorcollega's moeten het weten"),
+    (["    # eerst iets anders", "    # Ook bij gevaar: signaleren is stap 1.", "    absoluut: ja"], "signaleren is stap 1."),
+    (["    absoluut: ja  # ook bij gevaar: op dezelfde regel"], "op dezelfde regel"),
+    (["    # ook bij gevaar niet", "    absoluut: ja"], None),
+])
+def test_the_reason_to_keep_the_mentor_in_danger_is_read_whole(lines, text):
+    from grenzen.toolkit._comments import IN_DANGER, comment_reason
+
+    assert comment_reason(lines, len(lines), IN_DANGER) == text
+
+
+def test_the_policy_document_gives_the_reason_an_absolute_mentor_rule_stays_in_danger(tmp_path):
+    """A trial: the reason stood only in the rule file; the team and the MR read the policy document."""
+    directory = overlay(tmp_path / "school", forced_marriage(), [MARRIAGE_RULE, OWN_PARENTS])
+    theme = directory / "school.yaml"
+    lines = theme.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = [n for n, line in enumerate(lines) if line.strip() == "absoluut: ja"][1]  # the second rule's
+    lines[at:at] = ["  # ook bij gevaar: de mentorcollega's moeten het weten,\n", "  # ook als het zorgteam het overneemt\n"]
+    theme.write_text("".join(lines), encoding="utf-8")
+    document = grenzen.render_policy(grenzen.load_policy(directory))
+    staying = document[document.index("Ook bij gevaar blijven deze taken bij de mentor"):]
+    assert ("(`tc-ouders-informeren`). Waarom: de mentorcollega's moeten het weten, ook als het zorgteam het "
+            "overneemt") in staying
+    assert "(`fnv-signaleren`). Waarom: signaleren is stap 1 van de meldcode." in staying  # the default's own
 
 
 REPLACING = {"id": "tc-gesprekken-zelf", "titel": "Gesprekken voert de mentor zelf", "bron": "Zorgplan",

@@ -14,7 +14,7 @@ from conftest import FIXTURES
 import grenzen
 from grenzen.cli import main
 from grenzen.pipeline._load import default_rules_dir
-from grenzen.toolkit import _readability
+from grenzen.toolkit import _comments, _readability
 from grenzen.toolkit._analysis import WARNING, _plain_language, analyse_policy
 
 LONG = ("Als de leerling na een gesprek met de mentor en de ouders nog steeds niet naar school komt, bespreekt de mentor "
@@ -152,7 +152,7 @@ def test_the_default_policy_has_no_unjustified_readability_warning():
     assert result.texts > 500
     for text in result.justified:  # each kept hard text says why
         lines = Path(text.file).read_text(encoding="utf-8").splitlines()
-        assert _readability.justified(lines, text.line)
+        assert _comments.justified(lines, text.line)
 
 
 def test_an_overlay_is_checked_on_its_own_rules_only():

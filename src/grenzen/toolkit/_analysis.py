@@ -100,11 +100,12 @@ from ..pipeline._load import (
 from ..pipeline._policy import Policy
 from ..pipeline._rulefile import Regel, Woordenlijst, signal_blocks
 from ..pipeline._validate import walk
+from ._comments import IN_DANGER, justified, lines_of
 from ._domain import Block, Domain, Point, Signals, build_domain
 from ._factored import Factored
 from ._outcome import Outcomes
 from ._readability import KINDS as PLAIN_LANGUAGE
-from ._readability import Readability, Text, check_rules, justified, lines_of
+from ._readability import Readability, Text, check_rules
 from ._yaml_out import example_yaml, indent
 
 ERROR, WARNING, NOTE = "fout", "waarschuwing", "let op"
@@ -1227,13 +1228,6 @@ def _kept_findings(policy: Policy, table: dict[tuple[str, tuple[int, ...]], _Kep
         findings.append(_at(item, "mentor-bij-gevaar" if reasoned else "mentor-bij-gevaar-zonder-reden", message,
                             policy, entry.point, entry.weight))
     return findings
-
-
-#: The reason a writer gives for an absolute rule that keeps the task or steps at the mentor in danger, on its
-#: ``absoluut:`` line or the comment lines directly above it (as ``# leesbaarheid:``): ``# ook bij gevaar: <reden>``.
-#: The default's "# Ook bij gevaar blijft deze taak bij de mentor: ..." is such a reason; "# ook bij gevaar niet" is
-#: none.
-IN_DANGER = re.compile(r"(?:^|\s)#\s*ook bij gevaar\s*(?::\s*\S|blijft\b)", re.IGNORECASE)
 
 
 def _absolute_line(item: LoadedRule) -> int:

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from ..pipeline._load import LoadedRule
+from ._comments import justified, lines_of
 
 SENTENCE_LIMIT = 20
 SCORE_LIMIT = 60.0
@@ -94,9 +95,6 @@ SPLIT_MESSAGE = ("deze stap begint met een kleine letter: is een stap bij een ko
                  "stap op een eigen regel met een streepje ervoor")
 #: After each warning: how a school keeps a text it wants as it is.
 WAY_OUT = ". Moet de tekst zo blijven, zet dan direct erboven '# leesbaarheid: <reden>'"
-#: The comment that gives a reason for hard language; the reason may not be empty.
-JUSTIFICATION = re.compile(r"(?:^|\s)#\s*leesbaarheid\s*:\s*\S", re.IGNORECASE)
-_COMMENT_LINE = re.compile(r"^\s*#")
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
@@ -341,24 +339,3 @@ class _LaterNltk(types.ModuleType):
         return getattr(importlib.import_module("nltk"), name)
 
 
-def justified(lines: list[str], line: int, reason: re.Pattern[str] = JUSTIFICATION) -> bool:
-    """Does a ``# leesbaarheid: <reden>`` comment (or another ``reason``) stand on this line (1-based) of a file, or on
-    the comment lines directly above it?"""
-    if not 1 <= line <= len(lines):
-        return False
-    if reason.search(lines[line - 1]):
-        return True
-    above = line - 2
-    while above >= 0 and _COMMENT_LINE.match(lines[above]):
-        if reason.search(lines[above]):
-            return True
-        above -= 1
-    return False
-
-
-def lines_of(path: Path) -> list[str]:
-    """The lines of a rule file ([] if it cannot be read: then no reason is found)."""
-    try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return []

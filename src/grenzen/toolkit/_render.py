@@ -17,6 +17,7 @@ from ..pipeline._explain import ROUTE_WORDS, URGENCY_WORDS, either
 from ..pipeline._load import LoadedRule
 from ..pipeline._policy import Policy
 from ..pipeline._rulefile import Regel, SignaalVoorwaarde, Voorwaarde
+from ._comments import IN_DANGER, comment_reason, lines_of
 
 # A tiny document model so that Markdown and HTML come from the same text.
 
@@ -210,16 +211,30 @@ def _absolute_rules(policy: Policy) -> list[Block]:
         out += [Paragraph([Plain("Ook bij gevaar blijven deze taken bij de mentor, naast de doorverwijzing naar het "
                                  "zorgteam of externe hulp. Ook deze regels zijn absoluut: een doorverwijzing zet ze "
                                  "niet opzij.")]),
-                _rule_bullets(staying, urgency=False)]  # "in de gewone mentorcyclus" read oddly there (a trial)
+                _rule_bullets(staying, urgency=False, why=True)]  # "in de gewone mentorcyclus" read oddly (a trial)
     return out
 
 
-def _rule_bullets(items: list[LoadedRule], urgency: bool = True) -> Bullets:
-    """Rules as bullets: title, route (and urgency), id."""
-    return Bullets([[Bold(item.rule.titel),
-                     Plain(f" — {ROUTE_WORDS[item.rule.dan.route]}"
-                           + (f", {URGENCY_WORDS[item.rule.dan.urgentie]}" if urgency else "") + " ("),
-                     Code(item.rule.id), Plain(")")] for item in items])
+def danger_reason(item: LoadedRule) -> str | None:
+    """The reason its writer gives for an absolute rule that keeps a task or steps at the mentor in danger
+    (``# ook bij gevaar: <reden>`` above its ``absoluut:``), or None."""
+    file = item.source or Path(item.file)
+    return comment_reason(lines_of(file), item.located.where((*item.path, "absoluut"), key=True)[0], IN_DANGER)
+
+
+def _rule_bullets(items: list[LoadedRule], urgency: bool = True, why: bool = False) -> Bullets:
+    """Rules as bullets: title, route (and urgency), id; with ``why`` the reason its writer gives for keeping it in
+    danger (``danger_reason``: an MR member reads why, not only that)."""
+    bullets: list[Text] = []
+    for item in items:
+        bullet: Text = [Bold(item.rule.titel), Plain(f" — {ROUTE_WORDS[item.rule.dan.route]}"
+                                                     + (f", {URGENCY_WORDS[item.rule.dan.urgentie]}" if urgency else "")
+                                                     + " ("), Code(item.rule.id), Plain(")")]
+        reason = danger_reason(item) if why else None
+        if reason:
+            bullet.append(Plain(f". Waarom: {reason}"))
+        bullets.append(bullet)
+    return Bullets(bullets)
 
 
 def _overlay(policy: Policy, aside: dict[str, list[LoadedRule]]) -> list[Block]:
