@@ -337,5 +337,3 @@ class _LaterNltk(types.ModuleType):
         if sys.modules.get("nltk") is self:  # asked while textstat is imported
             del sys.modules["nltk"]
         return getattr(importlib.import_module("nltk"), name)
-
-
