@@ -338,6 +338,28 @@ def test_examples_in_yml_files_run_and_a_typo_in_verwacht_is_a_located_problem(t
     assert "ongeldige waarde voor 'route'" in problem.message and "extern" in problem.fix
 
 
+def test_verwacht_indented_too_far_or_not_far_enough_says_so_once(tmp_path):
+    """A trial: 'verwacht:' indented as far as the case's keys gave "verplichte sleutel 'verwacht' ontbreekt" beside
+    "de casus klopt niet: verwacht: onbekend veld"."""
+    directory = write_policy(tmp_path / "r", [
+        {"id": "x", "titel": "t", "bron": "b", "als": {"taak": "t1"}, "dan": {"route": "mentor", "uitleg": "u"}},
+    ])
+    (directory / "voorbeelden").mkdir()
+    (directory / "voorbeelden" / "a.yaml").write_text(
+        "voorbeelden:\n  - naam: een\n    casus:\n      taak: t1\n      verwacht:\n        route: mentor\n"
+        "  - naam: twee\n    casus: {taak: t1}\n    verwacht:\n    route: mentor\n"
+        "  - naam: drie\n    casus: {taak: t1}\n    verwacht: {route: mentor}\n", encoding="utf-8")
+    report = run_tests(directory)
+    assert [o.name for o in report.outcomes] == ["drie"] and report.unreadable == 2
+    assert [(p.line, p.column, p.code) for p in report.problems] == [(5, 7, "verkeerd-ingesprongen"),
+                                                                      (10, 5, "verkeerd-ingesprongen")]
+    deep, shallow = report.problems
+    assert deep.message == "'verwacht:' staat te ver ingesprongen: zo hoort het bij de casus"
+    assert "recht onder 'casus:'" in deep.fix
+    assert shallow.message.startswith("'route:' staat niet ver genoeg ingesprongen")
+    assert "onder 'verwacht:'" in shallow.fix
+
+
 def test_test_without_examples_says_why_it_fails(tmp_path, capsys):
     directory = write_policy(tmp_path / "r", [
         {"id": "x", "titel": "t", "bron": "b", "als": {"taak": "t1"}, "dan": {"route": "mentor", "uitleg": "u"}},

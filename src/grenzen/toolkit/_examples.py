@@ -119,6 +119,11 @@ def read_examples(directory: Path, problems: list[Problem]) -> list[ExampleFile]
             continue
         examples = ExampleFile(path, shown, located)
         for index, raw in enumerate(located.data["voorbeelden"]):
+            misplaced = _misplaced(raw, located, shown, index)
+            if misplaced:  # one clear message, not "'verwacht' ontbreekt" beside "onbekend veld" (a trial)
+                problems += misplaced
+                examples.broken += 1
+                continue
             example = parse_model(Voorbeeld, raw, located, shown, problems, ("voorbeelden", index))
             if example is None:
                 examples.broken += 1
@@ -128,6 +133,29 @@ def read_examples(directory: Path, problems: list[Problem]) -> list[ExampleFile]
                 examples.voorbeelden.append((index, example))
         found.append(examples)
     return found
+
+
+def _misplaced(raw: Any, located: Located, shown: str, index: int) -> list[Problem]:
+    """An example's ``verwacht:`` indented as far as the case's keys (then it is read as part of the case), or an
+    expected field (``route:``, ...) indented as far as ``casus:`` (then it is read as the example's own key): each as
+    a problem that says how far to indent it."""
+    if not isinstance(raw, dict):
+        return []
+    problems = []
+    case = raw.get("casus")
+    if "verwacht" not in raw and isinstance(case, dict) and "verwacht" in case:
+        line, column = located.where(("voorbeelden", index, "casus", "verwacht"), key=True)
+        problems.append(Problem(shown, line, column, "'verwacht:' staat te ver ingesprongen: zo hoort het bij de casus",
+                                "zet 'verwacht:' recht onder 'casus:', en wat eronder staat evenveel minder ver in",
+                                code="verkeerd-ingesprongen"))
+    for key in raw:
+        if key in Verwacht.model_fields and key not in Voorbeeld.model_fields:
+            line, column = located.where(("voorbeelden", index, key), key=True)
+            problems.append(Problem(shown, line, column, f"'{key}:' staat niet ver genoeg ingesprongen: zo hoort het "
+                                    "bij het voorbeeld zelf, niet bij wat u verwacht",
+                                    f"zet '{key}:' onder 'verwacht:', twee spaties verder in dan 'verwacht:'",
+                                    code="verkeerd-ingesprongen"))
+    return problems
 
 
 def run_examples(policy: Policy, directory: Path | None = None) -> tuple[list[Outcome], list[Problem], int]:
