@@ -187,3 +187,16 @@ def test_the_one_jargon_pattern_matches_a_word_exactly_when_one_of_the_patterns_
     for word in words:
         one = _readability._ANY_JARGON.fullmatch(word) is not None
         assert one == any(pattern.fullmatch(word) for pattern, _, _ in _readability._JARGON), word
+
+
+def test_a_reason_is_found_in_the_file_itself_not_where_its_shown_name_points(tmp_path, monkeypatch):
+    """A review: the reasons were read again from the file as problems show it (relative to the working directory
+    at load, ``standaard/...`` under a layer), so from elsewhere a justified text came back as a warning."""
+    monkeypatch.chdir(default_rules_dir().parent)
+    policy = grenzen.load_policy(default_rules_dir())
+    assert not Path(policy.source.rules[0].file).is_absolute()  # shown relative to where it was loaded
+    here = _plain_language(policy)
+    assert here.remarks == [] and here.justified  # the default keeps some hard texts, each with its reason
+    monkeypatch.chdir(tmp_path)
+    elsewhere = _plain_language(policy)
+    assert elsewhere.remarks == [] and elsewhere.justified == here.justified

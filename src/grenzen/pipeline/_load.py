@@ -243,8 +243,6 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
-
-
 def read_located(path: Path, shown: str, problems: list[Problem], first_key: str | None = None) -> Located | None:
     """A YAML file with positions, or None after adding its problem (too large, not UTF-8, no mapping)."""
     with path.open("rb") as file:

@@ -109,6 +109,7 @@ class Text:
     rule: str
     field: str  # titel, uitleg, mentor_doet or mentor_doet_niet
     text: str
+    source: Path | None = None  # the file itself (``file`` is how messages show it: ``standaard/...`` under a layer)
 
 
 @dataclass(frozen=True)
@@ -136,12 +137,12 @@ def mentor_texts(items: Iterable[LoadedRule]) -> Iterator[Text]:
     """Every text a mentor reads in these rules, located at its key (titel, uitleg) or its list item."""
     for item in items:
         where = item.located.where
-        rule, path = item.rule, item.path
-        yield Text(item.file, *where((*path, "titel"), key=True), rule.id, "titel", rule.titel)
-        yield Text(item.file, *where((*path, "dan", "uitleg"), key=True), rule.id, "uitleg", rule.dan.uitleg)
+        rule, path, file, source = item.rule, item.path, item.file, item.source
+        yield Text(file, *where((*path, "titel"), key=True), rule.id, "titel", rule.titel, source)
+        yield Text(file, *where((*path, "dan", "uitleg"), key=True), rule.id, "uitleg", rule.dan.uitleg, source)
         for name in ("mentor_doet", "mentor_doet_niet"):
             for index, text in enumerate(getattr(rule.dan, name)):
-                yield Text(item.file, *where((*path, "dan", name, index)), rule.id, name, text)
+                yield Text(file, *where((*path, "dan", name, index)), rule.id, name, text, source)
 
 
 def check_rules(items: Iterable[LoadedRule]) -> Readability:
@@ -157,7 +158,7 @@ def check_rules(items: Iterable[LoadedRule]) -> Readability:
         if not problems:
             continue
         if text.file not in files:
-            files[text.file] = lines_of(Path(text.file))
+            files[text.file] = lines_of(text.source or Path(text.file))
         if justified(files[text.file], text.line):
             result.justified.append(text)
             continue
