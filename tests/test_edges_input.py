@@ -449,7 +449,7 @@ def test_a_full_disk_says_schrijven(tmp_path):
                                 stderr=subprocess.PIPE, timeout=120,
                                 env={**os.environ, "PYTHONPATH": str(Path(grenzen.__file__).resolve().parents[1])})
     err = result.stderr.decode()
-    assert result.returncode == 1 and "schrijven" in err and "schijf is vol" in err and "lezen" not in err
+    assert result.returncode == 3 and "schrijven" in err and "schijf is vol" in err and "lezen" not in err
     assert "Traceback" not in err and "Exception ignored" not in err
 
 
@@ -467,7 +467,7 @@ def test_a_closed_pipe_names_the_last_complete_line(tmp_path):
         process.stdout.close()  # like `| head -600`
         err = process.stderr.read().decode()
         process.wait(timeout=60)
-    assert all(json.loads(line)["route"] for line in read) and process.returncode == 1
+    assert all(json.loads(line)["route"] for line in read) and process.returncode == 3
     assert "schrijven" in err and "de uitvoer is gesloten" in err and "Traceback" not in err
     # lines 1 to N are said to be complete: they were written whole, to the reader or into the pipe it closed (with
     # PYTHONUNBUFFERED a write that the closed pipe cut short was once counted whole); the lines are all alike

@@ -51,6 +51,11 @@ CHUNK = 500  # lines per block in one process (about 30 ms of work, so an interr
 TOO_LONG = None  # what the line reader yields for a line over the cap (its bytes were skipped, never kept)
 
 
+#: The exit code of a batch whose output is not complete (a worker or a write failed): apart from 1, "complete, some
+#: lines are error objects", so that a script can tell a batch to keep from one to run again (a trial).
+INCOMPLETE = 3
+
+
 class WorkerError(GrenzenError):
     """A worker process could not load the policy, or stopped; the batch ends instead of hanging."""
 
@@ -714,8 +719,9 @@ def run_batch(policy: Policy, directory: Path, stream: BinaryIO, processes: int 
               max_bytes: int = MAX_CASE_BYTES, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """The ``grenzen advies`` batch: lines of ``stream`` → ``out``; returns the exit code.
 
-    0 every line advised, 1 some lines are error objects (or a worker or a write failed), 128 + the signal number
-    after SIGINT, SIGTERM or SIGHUP. Messages go to ``err`` in Dutch; output always ends at a line boundary.
+    0 every line advised, 1 some lines are error objects (the output is complete), ``INCOMPLETE`` (3) a worker or a
+    write failed (the output is not complete: stderr names its last whole line), 128 + the signal number after
+    SIGINT, SIGTERM or SIGHUP. Messages go to ``err`` in Dutch; output always ends at a line boundary.
     """
     out, err = out or sys.stdout, err or sys.stderr
     reader = LineReader(stream, max_bytes)
@@ -746,7 +752,7 @@ def run_batch(policy: Policy, directory: Path, stream: BinaryIO, processes: int 
                 print(f"Onderbroken ({exc}): {written}.", file=err)
                 return 128 + exc.signum
             print(f"{exc} ({written}.)", file=err)
-            return 1
+            return INCOMPLETE
         except WriteError as exc:
             signals.ignore()
             results.close()
@@ -755,7 +761,7 @@ def run_batch(policy: Policy, directory: Path, stream: BinaryIO, processes: int 
                 print(f"Onderbroken ({signal.Signals(signals.came).name}). {exc}", file=err)
                 return 128 + signals.came
             print(str(exc), file=err)
-            return 1
+            return INCOMPLETE
     progress.close()
     if failed:
         print(f"{failed} {'casus' if failed == 1 else 'casussen'} zonder advies (zie de regels met \"fout\").",
