@@ -679,6 +679,42 @@ def test_a_kind_misspelt_where_it_is_declared_is_said_to_be_misspelt_there(tmp_p
     assert "Maar geen regel noemt" not in problem.fix
 
 
+def test_a_misspelt_safety_kind_is_told_as_a_typo_first_and_never_becomes_an_ordinary_kind(tmp_path):
+    """A trial misspelt 'zelfbeschadiging' in a mentor rule, followed the first fix ("voeg 'zelfbeschadging' toe aan
+    laag.yaml"), and a light self-harm case stayed at the mentor with "In orde" from controleer."""
+    careless = {"id": "tc-zelfbeschadiging-licht", "titel": "Lichte zelfbeschadiging bespreekt de mentor",
+                "bron": "Zorgplan", "als": {"signaal": {"soort": "zelfbeschadging", "ernst_hoogstens": "licht"}},
+                "dan": {"route": "mentor", "mentor_doet": ["Bespreek het zelf met de leerling."], "uitleg": "Test."}}
+    with pytest.raises(grenzen.PolicyError) as info:
+        grenzen.load_policy(overlay(tmp_path / "typo", {}, [careless]))
+    [problem] = info.value.problems
+    assert problem.fix.startswith("is het een tikfout? bedoel je 'zelfbeschadiging'? ('zelfbeschadiging' is een "
+                                  "veiligheidssignaal).")
+    assert problem.fix.endswith("met 'veiligheid: ja' als het over gevaar gaat")
+    # following the other fix anyway: the new kind without the flag is an error of controleer, at its line
+    added = {"zelfbeschadging": {"label": "Zelfbeschadiging (licht)", "omschrijving": "Licht krassen."}}
+    directory = overlay(tmp_path / "toegevoegd", added, [careless])
+    findings = [f for f in analyse_policy(grenzen.load_policy(directory)).findings
+                if f.kind == "naam-als-veiligheidssignaal"]
+    assert [(f.level, f.file.endswith("laag.yaml")) for f in findings] == [("fout", True)]
+    assert "lijkt op het veiligheidssignaal 'zelfbeschadiging'" in findings[0].message
+    # by its label alone, or by its name alone
+    for kinds in ({"krassen": {"label": "Zelfbeschadiging (vermoeden)", "omschrijving": "Vermoeden."}},
+                  {"zelfbeschadigingen": {"label": "Krassen", "omschrijving": "Krassen."}}):
+        found = analyse_policy(grenzen.load_policy(overlay(tmp_path / next(iter(kinds)), kinds, [])))
+        assert [f.kind for f in found.findings if f.kind == "naam-als-veiligheidssignaal"] == [
+            "naam-als-veiligheidssignaal"], kinds
+    # with the flag, or with a name and label of its own, nothing is said
+    for name, term in (("zelfbeschadging", {**added["zelfbeschadging"], "veiligheid": "ja"}),
+                       ("huiswerk", {"label": "Huiswerk", "omschrijving": "Huiswerk."})):
+        found = analyse_policy(grenzen.load_policy(overlay(tmp_path / f"ok-{name}", {name: term}, [])))
+        assert "naam-als-veiligheidssignaal" not in {f.kind for f in found.findings}, name
+
+
+def test_no_kind_of_the_default_is_named_like_a_safety_kind():
+    assert "naam-als-veiligheidssignaal" not in {f.kind for f in analyse_policy(grenzen.load_policy()).findings}
+
+
 def test_an_unflagged_kind_referred_absolutely_today_gets_a_note(tmp_path):
     """A trial: its own kind had neither 'veiligheid: ja' nor the group 'veiligheid', absolute rules sent it to extern
     'direct', and --streng said "In orde" with nothing about the flag. Now a warning (a second trial: the removed flag

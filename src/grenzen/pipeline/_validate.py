@@ -79,16 +79,20 @@ def _unknown(item: LoadedRule, sub: tuple[Any, ...], what: str, name: str, known
     """An unknown name; ``unused``: the names of ``known`` that no rule names (a close one is likely misspelt where it
     is defined)."""
     hint = did_you_mean(name, known)
+    near = closest(name, known) if hint else None
     if what == "regel":  # a rule id in zet_opzij: nothing to add anywhere, and a typo is the likely cause
         fix = (f"{hint} Anders: kies de id van een bestaande regel" if hint else
                "kies de id van een bestaande regel (zie 'id:' bij die regel)")
+    elif near is not None and getattr(known[near], "veiligheid", False):
+        # close to a safety kind: the typo first, and a kind added in its place gets the flag (a trial added the
+        # misspelt 'zelfbeschadging' as the fix said, without 'veiligheid: ja': light self-harm stayed at the mentor)
+        fix = (f"is het een tikfout? {hint} ('{near}' is een veiligheidssignaal). Is het echt een nieuwe soort, voeg "
+               f"'{name}' dan toe aan {file}, met 'veiligheid: ja' als het over gevaar gaat")
+        fix += _unused_hint(near, unused, file)
     elif hint:  # a typo here, or a name gone from where it is defined: following the hint makes the rule about another
         # thing (a safety rule about a divorce), so the fix says so, after the fix that keeps the rule as it is
         fix = f"voeg '{name}' toe aan {file}; of is het een tikfout: {hint} Let op: dan gaat de regel over iets anders"
-        if (near := closest(name, known)) in unused:  # 'belagin' in laag.yaml, 'belaging' in the rules: a trial added
-            # 'belaging' as the fix said, and got a second kind without 'veiligheid: ja'
-            fix += (f". Maar geen regel noemt '{near}': staat de naam in {file} verkeerd, verbeter hem dan daar "
-                    "(en voeg niets toe)")
+        fix += _unused_hint(near, unused, file)
     elif not known:
         fix = f"voeg '{name}' toe aan {file}"
     elif len(known) <= 12:
@@ -96,6 +100,15 @@ def _unknown(item: LoadedRule, sub: tuple[Any, ...], what: str, name: str, known
     else:
         fix = f"voeg '{name}' toe aan {file} of kies een bestaande {what}"
     return _at(item, sub, f"onbekende {what} '{name}'", fix, "onbekende-naam")
+
+
+def _unused_hint(near: str | None, unused: AbstractSet[str], file: str) -> str:
+    """When no rule names the close name, it is likely misspelt where it is defined: 'belagin' in laag.yaml,
+    'belaging' in the rules (a trial added 'belaging' as the fix said, and got a second kind without the flag)."""
+    if near not in unused:
+        return ""
+    return (f". Maar geen regel noemt '{near}': staat de naam in {file} verkeerd, verbeter hem dan daar "
+            "(en voeg niets toe)")
 
 
 #: The condition blocks of one rule with their paths, as ``walk`` gives them.

@@ -43,6 +43,10 @@ kind                       level         meaning
 ``lijkt-veiligheidssignaal``
                            waarschuwing  a kind without ``veiligheid: ja`` that an absolute rule refers away today or
                                          at once (a trial's removed flag dropped 112 and 'direct' unseen)
+``naam-als-veiligheidssignaal``
+                           fout          a kind without ``veiligheid: ja`` named almost as a safety kind, or with its
+                                         label (a trial added its misspelt 'zelfbeschadging' as a new kind, and light
+                                         self-harm stayed at the mentor)
 ``niet-gedekt``            waarschuwing  no rule applies: the advice is the fallback
 ``lange-zin``              waarschuwing  a text a mentor reads has a sentence of more than 20 words
 ``moeilijk-woord``         waarschuwing  ... uses a word of a short jargon list (the message gives a plainer one)
@@ -116,6 +120,7 @@ LEVELS = {
     "nooit-van-toepassing": ERROR,
     "tegenstrijdig": ERROR,
     "familie-benaderd": ERROR,
+    "naam-als-veiligheidssignaal": ERROR,
     "overschaduwd": WARNING,
     "uitzondering-zonder-effect": WARNING,
     "minder-veiligheidssignalen": WARNING,
@@ -308,6 +313,7 @@ def _analyse(policy: Policy, pairs: bool) -> Analysis:
         *_misspelt_destinations(policy),
         *_unflagged_in_safety_groups(policy),
         *_unflagged_but_urgent(policy),
+        *_named_like_safety(policy),
         *_uncovered(state),
         *(Finding(r.kind, r.message, r.file, r.line, r.column, r.rule) for r in language.remarks),
     ]
@@ -1105,6 +1111,44 @@ def _unflagged_but_urgent(policy: Policy) -> list[Finding]:
                         "veiligheidssignaal? Zet dan 'veiligheid: ja' bij de soort: dan blijft het nooit alleen bij de "
                         "mentor, ook niet als een regel later verandert", shown, line, column))
     return findings
+
+
+#: How alike two kinds' names must be (difflib's ratio) for ``naam-als-veiligheidssignaal``: 'zelfbeschadging' and
+#: 'zelfbeschadiging' give 0.97; no two kinds of the default reach 0.8.
+NAME_LIKENESS = 0.85
+
+
+def _named_like_safety(policy: Policy) -> list[Finding]:
+    """``naam-als-veiligheidssignaal``: a kind without ``veiligheid: ja`` whose name is almost a safety kind's
+    (a typo made into a kind), or whose label is a safety kind's label, perhaps with more after it ("Zelfbeschadiging
+    (licht)"). Safety belongs to a class of signals: a lighter or misspelt form of a safety signal is one too."""
+    import difflib
+
+    kinds = policy.vocabulary.signalen
+    safe = {name: _bare_label(term.label) for name, term in kinds.items() if term.veiligheid}
+    findings = []
+    for name, term in kinds.items():
+        if term.veiligheid:
+            continue
+        label = _bare_label(term.label)
+        alike = next((kind for kind, safe_label in safe.items()
+                      if difflib.SequenceMatcher(None, name, kind).ratio() >= NAME_LIKENESS
+                      or label == safe_label or label.startswith(safe_label + " ")), None)
+        if alike is None:
+            continue
+        shown, line, column = _declaration(policy, name)
+        findings.append(Finding(
+            "naam-als-veiligheidssignaal",
+            f"soort '{name}' ('{term.label}') heeft geen 'veiligheid: ja', maar lijkt op het veiligheidssignaal "
+            f"'{alike}' ('{kinds[alike].label}'). Is '{name}' een tikfout in een regel, verbeter de naam dan in die "
+            "regel en haal deze soort weg. Gaat deze soort ook over gevaar, zet er dan 'veiligheid: ja' bij: dan "
+            "blijft hij nooit alleen bij de mentor", shown, line, column))
+    return findings
+
+
+def _bare_label(label: str) -> str:
+    """A label in lower case without what stands between brackets: 'Zelfbeschadiging (licht)' -> 'zelfbeschadiging'."""
+    return " ".join(re.sub(r"\(.*?\)", " ", label).casefold().split())
 
 
 def _declaration(policy: Policy, kind: str) -> tuple[str, int, int]:
