@@ -608,6 +608,19 @@ def test_a_rule_the_safety_net_makes_idle_is_shadowed_by_the_net_not_by_the_rule
     assert f"'{mentor['id']}'" not in shadowed[referral["id"]]
 
 
+def test_a_mentor_rule_the_safety_rules_set_aside_is_said_to_be_about_safety(tmp_path):
+    """A trial's mentor rule on light self-harm was 'overschaduwd' with "waar hij geldt, geven 'zelfbeschadiging' al
+    hetzelfde": no word about safety, and the advice was not the same (zorgteam, not mentor)."""
+    careless = {"id": "tc-zelfbeschadiging-licht", "titel": "Lichte zelfbeschadiging bespreekt de mentor",
+                "bron": "Zorgplan", "als": {"signaal": {"soort": "zelfbeschadiging", "ernst_hoogstens": "licht"}},
+                "dan": {"route": "mentor", "mentor_doet": ["Bespreek het zelf met de leerling."], "uitleg": "Test."}}
+    analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "school", {}, [careless])))
+    [message] = [f.message for f in analysis.findings if f.kind == "overschaduwd" and f.rule == careless["id"]]
+    assert message.startswith("de regel verandert nooit een advies: waar hij geldt, stuurt 'zelfbeschadiging' de casus "
+                              "weg van de mentor en zet hem opzij. Bij gevaar blijft de leerling niet alleen")
+    assert "al hetzelfde" not in message
+
+
 def test_an_absolute_mentor_rule_about_a_safety_kind_fails_streng(tmp_path, capsys):
     """A trial made its mentor rule about its own safety kind absolute ("De mentor voert zelf de gesprekken", absoluut:
     ja) next to an absolute referral: --streng passed with 'let op' notes only, while the step stood in every case of

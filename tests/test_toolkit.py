@@ -453,3 +453,29 @@ def test_the_policy_document_puts_mentor_rules_that_hold_only_in_danger_apart(tm
 
     assert heading_over("alleen-bij-gevaar") == "### Gaat altijd opzij bij gevaar"
     assert heading_over("ook-zonder-gevaar") == heading_over("gewoon") == "### Hoort bij de mentor"
+    # its entry says it never counts, and what it would advise is not called its advice (a second trial read
+    # "Advies: blijft bij de mentor" there as the school's policy)
+    entry = document[document.index("#### Titel alleen-bij-gevaar"):]
+    entry = entry[:entry.index("\n#")]
+    assert "**Telt nooit mee:** deze regel geldt alleen bij een veiligheidssignaal" in entry
+    assert "**Zou adviseren:** blijft bij de mentor" in entry and "**Advies:**" not in entry
+    gewoon = document[document.index("#### Titel gewoon"):]
+    assert "**Advies:** blijft bij de mentor" in gewoon and "Telt nooit mee" not in gewoon
+
+
+def test_an_overlays_own_rule_that_never_counts_is_marked_in_the_list_of_its_rules(tmp_path):
+    careless = {"id": "tc-zelfbeschadiging-licht", "titel": "Lichte zelfbeschadiging bespreekt de mentor",
+                "bron": "Zorgplan", "als": {"signaal": {"soort": "zelfbeschadiging", "ernst_hoogstens": "licht"}},
+                "dan": {"route": "mentor", "mentor_doet": ["Bespreek het zelf met de leerling."], "uitleg": "Test."}}
+    school = tmp_path / "school"
+    school.mkdir()
+    (school / "laag.yaml").write_text("naam: Testschool\nbasis: standaard\n", encoding="utf-8")
+    (school / "school.yaml").write_text(yaml.safe_dump({"thema": "Testschool", "regels": [careless]},
+                                                       allow_unicode=True), encoding="utf-8")
+    from grenzen.toolkit._render import render_policy
+
+    document = render_policy(grenzen.load_policy(school))
+    own = document[document.index("## Waar de school afwijkt van de basis"):]
+    own = own[:own.index("\n## ")]
+    assert ("(`tc-zelfbeschadiging-licht`) — **telt nooit mee:** deze regel geldt alleen bij een "
+            "veiligheidssignaal") in own

@@ -660,11 +660,28 @@ def _shadowed(state: _Collected) -> list[Finding]:
     for index, (rule, seen) in enumerate(zip(state.policy.rules, state.seen, strict=True)):
         if seen.applies is None or seen.changes or seen.idle is None or index in replaced:
             continue
-        by = ", ".join(f"het vangnet '{r}'" if r == SAFETY_GUARD.regel else f"'{r}'" for r in seen.idle_by)
-        findings.append(_at(state.loaded[rule.id], "overschaduwd",
-                            f"de regel verandert nooit een advies: waar hij geldt, geven {by} al hetzelfde "
-                            "of zetten hem opzij", state.policy, seen.idle))
+        by = _listed(seen.idle_by).replace(f"'{SAFETY_GUARD.regel}'", f"het vangnet '{SAFETY_GUARD.regel}'")
+        several = len(seen.idle_by) > 1
+        if rule.dan.route == "mentor" and all(_safety_first(state, r) for r in seen.idle_by):
+            # a trial's mentor rule about light self-harm read as "geven 'zelfbeschadiging' al hetzelfde": no word
+            # about safety, and the advice was not the same (zorgteam, not mentor)
+            message = (f"de regel verandert nooit een advies: waar hij geldt, {'sturen' if several else 'stuurt'} "
+                       f"{by} de casus weg van de mentor en {'zetten' if several else 'zet'} hem opzij. Bij gevaar "
+                       "blijft de leerling niet alleen bij de mentor. Laat deze regel een veiligheidssignaal bij de "
+                       "mentor, haal hem dan weg of kies een ander signaal")
+        else:
+            message = (f"de regel verandert nooit een advies: waar hij geldt, {'geven' if several else 'geeft'} {by} "
+                       f"al hetzelfde of {'zetten' if several else 'zet'} hem opzij")
+        findings.append(_at(state.loaded[rule.id], "overschaduwd", message, state.policy, seen.idle))
     return findings
+
+
+def _safety_first(state: _Collected, rule_id: str) -> bool:
+    """Is this the safety guard, or an absolute rule that refers a case away (next to it mentor rules go aside)?"""
+    if rule_id == SAFETY_GUARD.regel:
+        return True
+    rule = state.loaded[rule_id].rule if rule_id in state.loaded else None
+    return rule is not None and rule.absoluut and refers_away(rule)
 
 
 def _replaced(state: _Collected) -> set[int]:

@@ -101,6 +101,8 @@ SECTIONS = (("mentor", "Hoort bij de mentor"), ("zorgteam", "Gaat naar het zorgt
 ALWAYS_ASIDE = ("Deze regels met route mentor gelden alleen als er een veiligheidssignaal is. Dan zet een absolute "
                 "doorverwijzing of het vangnet ze altijd opzij, dus ze veranderen geen advies. Moet de mentor bij "
                 "gevaar iets doen, laat de regel dan over de taak gaan (zoals eerste opvang).")
+#: At a rule that always goes aside, in its entry and in the list of the school's own rules.
+NEVER_COUNTS = "deze regel geldt alleen bij een veiligheidssignaal, en dan gaat de veiligheid voor."
 #: The HTML page loads nothing and runs nothing, whatever a rule text holds.
 CSP_META = '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">'
 #: Characters of a rule text that Markdown would read as markup: HTML (``<``, ``>``, ``&`` become entities) and
@@ -243,6 +245,8 @@ def _overlay(policy: Policy, aside: dict[str, list[LoadedRule]]) -> list[Block]:
     added = [item for item in policy.source.rules if _added_by_overlay(item, policy)]
     if not aside and not added:
         return []
+    always_aside = _always_aside(policy)
+    never: Text = [Plain(" — "), Mark("telt nooit mee:"), Plain(" " + NEVER_COUNTS)]
     out: list[Block] = [Heading(2, "Waar de school afwijkt van de basis")]
     if aside:
         by_id = {item.rule.id: item for item in policy.source.rules}
@@ -256,7 +260,8 @@ def _overlay(policy: Policy, aside: dict[str, list[LoadedRule]]) -> list[Block]:
                 Bullets(items)]
     if added:
         out += [Paragraph([Plain("Deze regels heeft de school zelf toegevoegd; ze staan niet in de basis.")]),
-                Bullets([[Bold(item.rule.titel), Plain(" ("), Code(item.rule.id), Plain(")")] for item in added])]
+                Bullets([[Bold(item.rule.titel), Plain(" ("), Code(item.rule.id), Plain(")"),
+                          *(never if item.rule.id in always_aside else [])] for item in added])]
     return out
 
 
@@ -291,7 +296,7 @@ def _themes(policy: Policy, labels: dict[str, str], aside: dict[str, list[Loaded
         if gone:
             out += [Heading(3, "Gaat altijd opzij bij gevaar"), Paragraph([Plain(ALWAYS_ASIDE)])]
             for item in gone:
-                out.extend(_rule(item, labels, policy, aside.get(item.rule.id, [])))
+                out.extend(_rule(item, labels, policy, aside.get(item.rule.id, []), never_counts=True))
     return out
 
 
@@ -331,8 +336,10 @@ def _set_aside_by_overlay(policy: Policy) -> dict[str, list[LoadedRule]]:
     return dict(sorted(out.items(), key=lambda pair: order.index(pair[0])))
 
 
-def _rule(item: LoadedRule, labels: dict[str, str], policy: Policy, set_aside_by: list[LoadedRule]) -> list[Block]:
-    """One rule: its heading and a list of what it asks, advises and why."""
+def _rule(item: LoadedRule, labels: dict[str, str], policy: Policy, set_aside_by: list[LoadedRule],
+          never_counts: bool = False) -> list[Block]:
+    """One rule: its heading and a list of what it asks, advises and why; ``never_counts``: a rule that always goes
+    aside (``_always_aside``), whose advice is never given (a trial read "Advies: blijft bij de mentor" as policy)."""
     rule: Regel = item.rule
     then = rule.dan
     advice = f"{ROUTE_WORDS[then.route]}, {URGENCY_WORDS[then.urgentie]}"
@@ -340,8 +347,10 @@ def _rule(item: LoadedRule, labels: dict[str, str], policy: Policy, set_aside_by
         advice += "; de taak hoort " + ("" if then.taak_hoort_bij_mentor else "niet ") + "bij de mentor"
     lines: list[Text] = [
         [Bold("Wanneer: "), Plain(_describe(rule.als, labels))],
-        [Bold("Advies: "), Plain(advice)],
+        [Bold("Zou adviseren: " if never_counts else "Advies: "), Plain(advice)],
     ]
+    if never_counts:
+        lines.insert(0, [Mark("Telt nooit mee:"), Plain(" " + NEVER_COUNTS)])
     if _added_by_overlay(item, policy):
         lines.insert(0, [Mark("Toegevoegd door de school:"), Plain(" deze regel staat niet in de basis.")])
     if then.mentor_doet:
