@@ -215,6 +215,22 @@ def test_controleer_or_verschil_of_a_file_says_to_give_its_folder(capsys):
     assert f"de map '{BASIS}'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", [["test"], ["controleer"], ["beleid"], ["tabel"]])
+def test_a_policys_examples_folder_given_as_the_policy_says_to_give_its_folder(tmp_path, monkeypatch, capsys,
+                                                                                command):
+    """A trial gave 'baken/voorbeelden' to 'test' and got eight fixes ("voeg 'regels:' toe", "maak
+    woordenlijst.yaml") that would have wrecked its examples."""
+    shutil.copytree(SCHOOL, tmp_path / "school")
+    monkeypatch.chdir(tmp_path)
+    assert main([*command, "school/voorbeelden"]) == 1
+    captured = capsys.readouterr()
+    assert "'school/voorbeelden' is de map met voorbeelden van een beleid" in captured.err
+    assert "hier is dat de map 'school'" in captured.err and "regels:" not in captured.err + captured.out
+    monkeypatch.chdir(tmp_path / "school" / "voorbeelden")
+    assert main([*command, "."]) == 1
+    assert "hier is dat de map '..'" in capsys.readouterr().err
+
+
 def _examples_policy(tmp_path: Path) -> Path:
     directory = tmp_path / "r"
     shutil.copytree(BASIS, directory)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import GrenzenError, os_reason
 from ..pipeline._layers import DEFAULT_BASE, is_overlay
-from ..pipeline._load import default_rules_dir
+from ..pipeline._load import EXAMPLES_DIR, LAYER_FILE, VOCABULARY_FILE, default_rules_dir
 from ..pipeline._policy import load_policy
 
 # The toolkit is imported by each handler when it runs: ``grenzen advies`` never pays for it.
@@ -84,15 +84,26 @@ def _add_verschil_and_beleid(commands: Commands) -> None:
 
 
 def rules_dir(value: str | None) -> Path:
-    """The folder given, or the bundled default policy."""
+    """The folder given (a file or the examples folder in its place is refused: ``folder_not_file``), or the bundled
+    default policy."""
+    folder_not_file(value)
     return Path(value) if value else default_rules_dir()
 
 
 def folder_not_file(value: str | None) -> None:
-    """A rules file given where the folder is meant: say which folder to give instead."""
-    if value is not None and Path(value).is_file():
+    """A rules file, or a policy's ``voorbeelden/`` folder, given where the policy's folder is meant: say which folder
+    to give instead (a trial gave ``baken/voorbeelden`` to ``test``, and got eight fixes that would wreck it)."""
+    if value is None:
+        return
+    path = Path(value)
+    if path.is_file():
         raise GrenzenError(f"'{value}' is een bestand. Geef de map met de regelbestanden, niet één bestand; "
-                           f"hier is dat de map '{Path(value).parent}'.")
+                           f"hier is dat de map '{path.parent}'.")
+    parent = path.resolve().parent
+    if path.resolve().name == EXAMPLES_DIR and any((parent / name).is_file() for name in (LAYER_FILE, VOCABULARY_FILE)):
+        raise GrenzenError(f"'{value}' is de map met voorbeelden van een beleid. Geef de map van het beleid zelf; "
+                           f"hier is dat de map '{os.path.relpath(parent)}'. 'grenzen test' vindt de voorbeelden "
+                           "daarin.")
 
 
 def run_new(args: argparse.Namespace) -> int:
