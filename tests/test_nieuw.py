@@ -77,11 +77,27 @@ BAD_EXAMPLE = """\
 
 
 @pytest.mark.slow
-def test_controleer_passes_strictly_and_shows_only_the_schools_own_findings(school, capsys):
+def test_controleer_passes_strictly_once_the_source_is_filled_in_and_shows_only_the_schools_findings(school, capsys):
+    # the example rule's source asks to be filled in (a trial: "zet hier waar de afspraak staat" reached the MR)
+    assert main(["controleer", str(school)]) == 0
+    out = capsys.readouterr().out
+    assert "0 fouten, 1 waarschuwing." in out and "waarschuwing [bron-invullen]" in out
+    assert main(["controleer", "--streng", str(school)]) == 1
+    capsys.readouterr()
+    fill_in_the_source(school)
     assert main(["controleer", "--streng", str(school)]) == 0
     out = capsys.readouterr().out
     assert "0 fouten, 0 waarschuwingen." in out and "standaard/" not in out and "Tegenvoorbeeld" not in out
     assert "Niet getoond: 4 keer let op over de basis" in out and "grenzen controleer (zonder map)" in out
+
+
+def fill_in_the_source(school: Path) -> None:
+    """What beleid-bijhouden.md section 1 tells a school to do first: write the example rule's real source."""
+    theme = school / "school.yaml"
+    text = theme.read_text(encoding="utf-8")
+    line = next(line for line in text.splitlines() if "zet hier waar de afspraak staat" in line)
+    written = re.search(r"`(bron: [^`]+)`", DOCS.read_text(encoding="utf-8")).group(1)  # the docs' own example
+    theme.write_text(text.replace(line, f"    {written}"), encoding="utf-8")
 
 
 def test_every_created_yaml_file_names_its_schema_and_validates(school):
@@ -182,6 +198,7 @@ def _walkthrough(tmp_path: Path) -> Path:
     """The school of the walk-through: made by grenzen nieuw, with the rule of section 3 and the example of 5."""
     school = tmp_path / "school"
     assert main(["nieuw", str(school), "--naam", "Beleid mentoraat Voorbeeldcollege"]) == 0
+    fill_in_the_source(school)
     for name, block in (("school.yaml", _section_yaml(3)[0]), ("voorbeelden/school.yaml", _section_yaml(5)[0])):
         path = school / name
         text = path.read_text(encoding="utf-8")

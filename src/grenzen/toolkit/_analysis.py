@@ -48,6 +48,8 @@ kind                       level         meaning
                                          label (a trial added its misspelt 'zelfbeschadging' as a new kind, and light
                                          self-harm stayed at the mentor)
 ``niet-gedekt``            waarschuwing  no rule applies: the advice is the fallback
+``bron-invullen``          waarschuwing  a rule of the writer still has the source of ``grenzen nieuw``'s example rule
+                                         (a trial: "zet hier waar de afspraak staat" reached the MR's document)
 ``lange-zin``              waarschuwing  a text a mentor reads has a sentence of more than 20 words
 ``moeilijk-woord``         waarschuwing  ... uses a word of a short jargon list (the message gives a plainer one)
 ``lage-leesscore``         waarschuwing  ... of 20 words or more has a Flesch-Douma score below 60
@@ -130,6 +132,7 @@ LEVELS = {
     "conflict": WARNING,
     "veiligheid-niet-absoluut": WARNING,
     "niet-gedekt": WARNING,
+    "bron-invullen": WARNING,
     **dict.fromkeys(PLAIN_LANGUAGE, WARNING),
     "lijkt-veiligheidssignaal": WARNING,
     "mentor-bij-gevaar-zonder-reden": WARNING,
@@ -315,6 +318,7 @@ def _analyse(policy: Policy, pairs: bool) -> Analysis:
         *_unflagged_but_urgent(policy),
         *_named_like_safety(policy),
         *_uncovered(state),
+        *_placeholder_sources(policy),
         *(Finding(r.kind, r.message, r.file, r.line, r.column, r.rule) for r in language.remarks),
     ]
     order = list(LEVELS)
@@ -1200,6 +1204,21 @@ def condition_rules(policy: Policy) -> list[Regel]:
     """The policy's rules as the engine reads their conditions: signal selectors (``groep``, ``veiligheid``)
     resolved to kind lists. The one place the analysis gets the kinds a signal condition can match."""
     return getattr(policy, "resolved_rules", policy.rules)
+
+
+def _placeholder_sources(policy: Policy) -> list[Finding]:
+    """``bron-invullen``: a rule of the writer whose source is still the one of ``grenzen nieuw``'s example rule."""
+    from ._scaffold import PLACEHOLDER
+
+    writer = {policy.rules[index].id for index in _writer_rules(policy)}
+    findings = []
+    for item in policy.source.rules:
+        if item.rule.id in writer and PLACEHOLDER in item.rule.bron:
+            line, column = item.located.where((*item.path, "bron"))
+            findings.append(Finding("bron-invullen", "de bron is nog die van de voorbeeldregel van grenzen nieuw; het "
+                                    "beleidsdocument toont hem zo bij de regel. Schrijf waar de afspraak staat, "
+                                    "bijvoorbeeld 'Zorgplan 2025, paragraaf 3'", item.file, line, column, item.rule.id))
+    return findings
 
 
 def _writer_rules(policy: Policy) -> set[int]:

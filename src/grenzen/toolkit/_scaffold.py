@@ -40,6 +40,9 @@ basis: standaard   # het meegeleverde standaardbeleid
 # Werk daarna de hulp van de editor bij met: grenzen schema --bijwerken {folder}
 """
 
+#: The words in the example rule's source that ask the school to fill it in (``controleer``: ``bron-invullen``).
+PLACEHOLDER = "zet hier waar de afspraak staat"
+
 _THEME = """\
 # yaml-language-server: $schema={schema}/regels.schema.json
 # De eigen regels van uw school. Een regel zegt: als de casus zo is (als), dan is dit het advies (dan).
@@ -50,7 +53,7 @@ beschrijving: Afspraken van onze school bovenop het standaardbeleid.
 regels:
   - id: {rule_id}
     titel: Na een gesprek met de ouders hoort de leerling wat er is afgesproken
-    bron: Afspraak van de school (zet hier waar de afspraak staat, bijvoorbeeld het zorgplan)
+    bron: Afspraak van de school ({placeholder}, bijvoorbeeld het zorgplan)
     als:
       taak: oudercontact
       niet:
@@ -189,7 +192,7 @@ def _fill(building: Path, folder: Path, name: str, write: Callable[[Path, str], 
     (building / EXAMPLES_DIR).mkdir()
     files = {
         building / LAYER_FILE: _LAYER.format(schema=SCHEMA_DIR, name=_quoted(name), folder=shown),
-        building / THEME_FILE: _THEME.format(schema=SCHEMA_DIR, rule_id=RULE_ID),
+        building / THEME_FILE: _THEME.format(schema=SCHEMA_DIR, rule_id=RULE_ID, placeholder=PLACEHOLDER),
         building / EXAMPLES_DIR / THEME_FILE: _EXAMPLES.format(schema=SCHEMA_DIR, rule_id=RULE_ID),
         building / README_FILE: _README.format(name=name, theme=THEME_FILE, readme=README_FILE, folder=shown),
     }
