@@ -96,7 +96,9 @@ def fill_in_the_source(school: Path) -> None:
     theme = school / "school.yaml"
     text = theme.read_text(encoding="utf-8")
     line = next(line for line in text.splitlines() if "zet hier waar de afspraak staat" in line)
-    written = re.search(r"`(bron: [^`]+)`", DOCS.read_text(encoding="utf-8")).group(1)  # the docs' own example
+    found = re.search(r"`(bron: [^`]+)`", DOCS.read_text(encoding="utf-8"))  # the docs' own example
+    assert found is not None
+    written = found.group(1)
     theme.write_text(text.replace(line, f"    {written}"), encoding="utf-8")
 
 

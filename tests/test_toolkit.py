@@ -189,6 +189,26 @@ def test_coverage_lists_unexercised_rules_and_fails_under_minimum(tmp_path, caps
     assert "lager dan de gevraagde 60%" in capsys.readouterr().err
 
 
+def test_coverage_says_which_rules_only_ever_went_aside(tmp_path, capsys):
+    """A trial: a rule that an example showed to be set aside read as "geoefend" and "100%", while it never took
+    part in an advice."""
+    directory = write_policy(tmp_path / "r", [
+        {"id": "x", "titel": "t", "bron": "b", "als": {"taak": "t1"}, "dan": {"route": "mentor", "uitleg": "u"}},
+        {"id": "y", "titel": "t", "bron": "b", "als": {"taak": "t1"}, "dan": {"route": "zorgteam", "uitleg": "u"},
+         "zet_opzij": ["x"]},
+    ])
+    (directory / "voorbeelden").mkdir()
+    (directory / "voorbeelden" / "v.yaml").write_text(
+        "voorbeelden:\n  - {naam: een, casus: {taak: t1}, verwacht: {route: zorgteam}}\n", encoding="utf-8")
+    report = run_tests(directory)
+    assert report.exercised == {"x": 1, "y": 1} and report.counted == {"x": 0, "y": 1} and report.coverage == 100
+    assert main(["test", "--dekking", str(directory)]) == 0
+    out = capsys.readouterr().out
+    assert "  alleen opzij    x (1 voorbeeld): geldt, maar telt in geen voorbeeld mee" in out
+    assert "  geoefend        y (1 voorbeeld)" in out
+    assert "Dekking: 2 van 2 regels geoefend (100%); 1 daarvan alleen opzij gezet" in out
+
+
 def test_verschil_groups_changes_with_one_example_each(tmp_path, capsys):
     new = tmp_path / "nieuw"
     shutil.copytree(CLEAN, new)

@@ -14,12 +14,14 @@ from ._examples import Outcome, run_examples
 
 @dataclass
 class TestReport:
-    """Outcomes of the examples, and per rule in how many examples it applied (set aside counts too)."""
+    """Outcomes of the examples, and per rule in how many examples it applied (set aside counts too:
+    ``exercised``) and in how many it stayed in the advice (``counted``)."""
 
     outcomes: list[Outcome]
     problems: list[Problem]
     rules: list[LoadedRule]
     exercised: dict[str, int] = field(default_factory=dict)
+    counted: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     unreadable: int = 0  # examples, or whole example files, that could not be read: each counts as failed
 
@@ -56,26 +58,35 @@ def run_tests(policy: Policy | str | Path | None = None, examples: Path | None =
         own = {shown_path(path) for path in rule_files(policy.path)}
         rules = [item for item in rules if item.file in own]
     exercised = {item.rule.id: 0 for item in rules}
+    counted = dict(exercised)
     for outcome in outcomes:
         if outcome.advice is None:
             continue
-        for rule in {r.regel for r in outcome.advice.redenen} | {o.regel for o in outcome.advice.opzij_gezet}:
+        kept = {r.regel for r in outcome.advice.redenen}
+        for rule in kept | {o.regel for o in outcome.advice.opzij_gezet}:
             if rule in exercised:
                 exercised[rule] += 1
-    return TestReport(outcomes, problems, rules, exercised, time.perf_counter() - started, unreadable)
+                counted[rule] += rule in kept
+    return TestReport(outcomes, problems, rules, exercised, counted, time.perf_counter() - started, unreadable)
 
 
 def coverage_text(report: TestReport) -> str:
     """Per rule whether an example exercises it, and the percentage, in Dutch."""
     lines = ["Dekking per regel:"]
+    aside_only = 0
     for item in report.rules:
         count = report.exercised.get(item.rule.id, 0)
-        if count:
-            lines.append(f"  geoefend        {item.rule.id} ({count} voorbeeld{'en' if count != 1 else ''})")
+        examples = f"{count} voorbeeld{'en' if count != 1 else ''}"
+        if count and not report.counted.get(item.rule.id):  # a trial read 100% as every rule taking part
+            aside_only += 1
+            lines.append(f"  alleen opzij    {item.rule.id} ({examples}): geldt, maar telt in geen voorbeeld mee")
+        elif count:
+            lines.append(f"  geoefend        {item.rule.id} ({examples})")
         else:
             lines.append(f"  NOOIT GEOEFEND  {item.rule.id} ({item.file}:{item.line})")
     covered = len(report.rules) - len(report.never)
-    lines.append(f"Dekking: {covered} van {len(report.rules)} regels geoefend ({_percent(report.coverage)})")
+    lines.append(f"Dekking: {covered} van {len(report.rules)} regels geoefend ({_percent(report.coverage)})"
+                 + (f"; {aside_only} daarvan alleen opzij gezet" if aside_only else ""))
     return "\n".join(lines)
 
 
