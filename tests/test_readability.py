@@ -65,6 +65,14 @@ def test_hard_word_is_warned_at_its_list_item_with_a_plainer_word(tmp_path):
     ("Er is een gerede kans op herhaling.", "gerede", "grote of echte"),
     ("Informeer geen derden.", "derden", "anderen"),
     ("Pak het in gezamenlijkheid op.", "gezamenlijkheid", "samen"),
+    # a second trial
+    ("Maak een adequaat plan.", "adequaat", "goed of passend"),
+    ("Derhalve gaat het naar het zorgteam.", "Derhalve", "daarom"),
+    ("Bel teneinde hulp te krijgen.", "teneinde", "om"),
+    ("De mentor intervenieert niet zelf.", "intervenieert", "ingrijpen"),
+    ("Inventariseer de signalen.", "Inventariseer", "op een rij zetten"),
+    ("Faciliteer het gesprek.", "Faciliteer", "mogelijk maken, helpen"),
+    ("Dat is noodzakelijk.", "noodzakelijk", "nodig"),
 ])
 def test_words_a_trial_wrote_are_on_the_list(text, word, plain):
     assert _readability.hard_words(text) == [(word, plain)]

@@ -72,7 +72,7 @@ JARGON: dict[str, tuple[str, str]] = {
     "risicotaxatie": (r"risicotaxaties?", "inschatting van het gevaar"),
     "bagatelliseren": (r"(ge)?bagatellise\w*", "afdoen als iets kleins"),
     "escaleren": (r"(ge)?escal(eer|eren|eert|eerde|eerden|eerd|atie|aties)", "uit de hand lopen, erger worden"),
-    "adequaat": (r"adequate?", "goed of passend"),
+    "adequaat": (r"adequa(at|te)", "goed of passend"),
     "indien": (r"indien", "als"),
     "tevens": (r"tevens", "ook"),
     "middels": (r"middels", "met of door"),
@@ -83,6 +83,13 @@ JARGON: dict[str, tuple[str, str]] = {
     "derden": (r"derden", "anderen"),
     "gezamenlijkheid": (r"gezamenlijkheid", "samen"),
     "gerede": (r"gerede", "grote of echte"),
+    # officialese a second trial wrote and that passed unremarked
+    "derhalve": (r"derhalve", "daarom"),
+    "teneinde": (r"teneinde", "om"),
+    "interveniëren": (r"(ge)?interveni(ë|e)(ren|ert|erde|erden|erd)", "ingrijpen"),
+    "inventariseren": (r"(ge)?inventaris(eer|eren|eert|eerde|eerden|eerd|atie|aties)", "op een rij zetten"),
+    "faciliteren": (r"(ge)?facilit(eren|eer|eert|eerde|eerden|eerd)", "mogelijk maken, helpen"),
+    "noodzakelijk": (r"noodzakelijke?", "nodig"),
 }
 _JARGON = [(re.compile(pattern), word, plain) for word, (pattern, plain) in JARGON.items()]
 #: Matches a word exactly when one of ``_JARGON``'s patterns does: most words match none, and are tested once.
