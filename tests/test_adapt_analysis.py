@@ -724,6 +724,20 @@ def test_a_misspelt_safety_kind_is_told_as_a_typo_first_and_never_becomes_an_ord
         assert "naam-als-veiligheidssignaal" not in {f.kind for f in found.findings}, name
 
 
+def test_a_kind_an_overlay_adds_that_looks_like_another_gets_a_note(tmp_path):
+    """A trial added 'loverboy_mensenhandel' beside the default's 'seksuele_uitbuiting' ("Seksuele uitbuiting
+    (loverboys, mensenhandel)"): two kinds for one thing, with different advice, and mentors pick one at random."""
+    kinds = {"loverboy_mensenhandel": {"label": "Loverboyproblematiek of mensenhandel", "omschrijving": "Uitbuiting.",
+                                       "veiligheid": "ja"},
+             "huiswerk_hulp": {"label": "Hulp bij huiswerk", "omschrijving": "Huiswerk."}}
+    findings = analyse_policy(grenzen.load_policy(overlay(tmp_path / "school", kinds, []))).findings
+    alike = [f for f in findings if f.kind == "lijkt-op-soort"]
+    assert [(f.level, f.file.endswith("laag.yaml")) for f in alike] == [("let op", True)]
+    assert alike[0].message.startswith("soort 'loverboy_mensenhandel' ('Loverboyproblematiek of mensenhandel') lijkt "
+                                       "op 'seksuele_uitbuiting'")
+    assert "lijkt-op-soort" not in {f.kind for f in analyse_policy(grenzen.load_policy()).findings}
+
+
 def test_no_kind_of_the_default_is_named_like_a_safety_kind():
     assert "naam-als-veiligheidssignaal" not in {f.kind for f in analyse_policy(grenzen.load_policy()).findings}
 

@@ -56,6 +56,10 @@ kind                       level         meaning
 ``stap-in-stukken``        waarschuwing  a step starts with a small letter: broken off at a comma of a list between
                                          [ ] (all four: ``_readability``; a ``# leesbaarheid: <reden>`` comment
                                          justifies a text)
+``lijkt-op-soort``         let op        a kind a school overlay adds shares a telling word (7 letters or more) with
+                                         another kind's name or label: two kinds for one thing give two advices (a
+                                         trial's 'loverboy_mensenhandel' beside 'Seksuele uitbuiting (loverboys,
+                                         mensenhandel)')
 ``mentor-bij-gevaar``      let op        an absolute rule keeps the task or its steps at the mentor in a case that
                                          an absolute rule refers away (see below), with a reason
                                          (``# ook bij gevaar: <reden>`` above its ``absoluut:``, ``IN_DANGER``)
@@ -137,6 +141,7 @@ LEVELS = {
     "lijkt-veiligheidssignaal": WARNING,
     "mentor-bij-gevaar-zonder-reden": WARNING,
     "mentor-bij-gevaar": NOTE,
+    "lijkt-op-soort": NOTE,
 }
 
 
@@ -317,6 +322,7 @@ def _analyse(policy: Policy, pairs: bool) -> Analysis:
         *_unflagged_in_safety_groups(policy),
         *_unflagged_but_urgent(policy),
         *_named_like_safety(policy),
+        *_kinds_alike(policy),
         *_uncovered(state),
         *_placeholder_sources(policy),
         *(Finding(r.kind, r.message, r.file, r.line, r.column, r.rule) for r in language.remarks),
@@ -1164,6 +1170,35 @@ def _named_like_safety(policy: Policy) -> list[Finding]:
             f"'{alike}' ('{kinds[alike].label}'). Is '{name}' een tikfout in een regel, verbeter de naam dan in die "
             "regel en haal deze soort weg. Gaat deze soort ook over gevaar, zet er dan 'veiligheid: ja' bij: dan "
             "blijft hij nooit alleen bij de mentor", shown, line, column))
+    return findings
+
+
+#: A word that tells what a kind is about: 7 letters or more, compared on its first 7 ('loverboy' and 'loverboys').
+_TELLING_WORD = re.compile(r"[^\W\d_]{7,}")
+
+
+def _kinds_alike(policy: Policy) -> list[Finding]:
+    """``lijkt-op-soort``: a kind the top layer of an overlay adds that shares a telling word with another kind's
+    name or label (a note: the school decides whether they are one thing)."""
+    if not is_overlay(policy.path):
+        return []
+    located = read_located(policy.path / LAYER_FILE, shown_path(policy.path / LAYER_FILE), [])
+    declared = (located.data.get("signalen") if located is not None and isinstance(located.data, dict) else None) or {}
+    kinds = policy.vocabulary.signalen
+
+    def words(kind: str) -> set[str]:
+        return {word[:7] for word in _TELLING_WORD.findall(f"{kind.replace('_', ' ')} {kinds[kind].label}".casefold())}
+
+    findings = []
+    for name in (k for k in declared if k in kinds):
+        own = words(name)
+        alike = [other for other in kinds if other != name and own & words(other)]
+        if alike:
+            shown, line, column = _declaration(policy, name)
+            others = ", ".join(f"'{other}' ('{kinds[other].label}')" for other in alike[:3])
+            findings.append(Finding("lijkt-op-soort", f"soort '{name}' ('{kinds[name].label}') lijkt op {others}. "
+                                    "Gaat het om hetzelfde, gebruik dan die soort en haal deze weg: twee soorten voor "
+                                    "één ding geven twee verschillende adviezen", shown, line, column))
     return findings
 
 
