@@ -555,6 +555,21 @@ def test_reload_swaps_and_a_broken_policy_keeps_the_old_one(tmp_path):
         assert "woordenlijst.yaml:" in problem["veld"] and "geen geldige YAML" in problem["melding"]
         assert problem["code"] == "geen-geldige-yaml"  # the rules' problem's own code
         assert client.post("/v1/advies", json={"taak": "signaleren"}).json()["beleid"]["versie"] == after
+        # both answers are what the OpenAPI document declares (a trial: the 422 was declared as a bare Fout)
+        document = client.get("/openapi.json").json()
+        declared = document["paths"]["/v1/beheer/herladen"]["post"]["responses"]
+        assert declared["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Herladen"}
+        assert {"$ref": "#/components/schemas/Herladen"} in declared["422"]["content"]["application/json"]["schema"][
+            "anyOf"]
+        herladen = document["components"]["schemas"]["Herladen"]
+        assert set(refused.json()) <= set(herladen["properties"]) and set(reloaded.json()) <= set(herladen["properties"])
+        # a reload that takes a safety flag away says so in its answer, not only in the log (a trial)
+        text = good.replace("    veiligheid: ja", "    veiligheid: nee", 1)
+        vocabulary.write_text(text, encoding="utf-8")
+        unsafe = client.post("/v1/beheer/herladen").json()
+        assert unsafe["herladen"] is True and len(unsafe["waarschuwingen"]) == 1
+        assert unsafe["waarschuwingen"][0].startswith("deze soorten zijn geen veiligheidssignaal meer")
+        assert reloaded.json()["waarschuwingen"] == []
 
 
 def test_the_echo_of_a_reload_is_skipped_once_and_a_failed_hand_on_skips_nothing(tmp_path):

@@ -108,11 +108,14 @@ class Gereed(_Answer):
 
 
 class Herladen(_Answer):
-    """A reload: the policy that serves now, and why a new one was refused (``fout``) when it was."""
+    """A reload: the policy that serves now, why a new one was refused (``fout``) when it was, and what a reload that
+    worked took away that kept students safe (``waarschuwingen``: a trial's reload that dropped 'veiligheid: ja' from
+    the suicide plan answered only ``herladen: true``; the warning was in the log)."""
 
     herladen: bool
     beleid: BeleidInfo
     fout: FoutInhoud | None = None
+    waarschuwingen: list[str] = []
 
 
 def policy_answer(policy: Policy) -> BeleidAntwoord:

@@ -267,7 +267,7 @@ def _policy_routes(app: FastAPI, holder: PolicyHolder, settings: Settings) -> No
     async def schema_advies(request: Request) -> dict[str, Any]:
         return advice_schema(request_policy(request))
 
-    @app.get("/v1/gezondheid", response_model=Gezondheid, responses=ANY, tags=["beheer"],
+    @app.get("/v1/gezondheid", response_model=Gezondheid, responses={**ANY, 415: GUARDED[415]}, tags=["beheer"],
              summary="Leeft de dienst? (geen token)")
     async def gezondheid() -> Gezondheid:
         return Gezondheid(status="ok")
@@ -278,7 +278,9 @@ def _policy_routes(app: FastAPI, holder: PolicyHolder, settings: Settings) -> No
         policy = request_policy(request)
         return Gereed(status="gereed", beleid=BeleidInfo(naam=policy.name, versie=policy.version))
 
-    not_loaded = {"model": Fout, "description": "het beleid laadt niet: het oude blijft werken"}
+    # the body of a refused reload is a Herladen with its 'fout'; a query in the address gives the Guard's Fout
+    not_loaded = {"model": Herladen | Fout, "description": "het beleid laadt niet: het oude blijft werken (Herladen, "
+                                                          "met fout); of het adres heeft parameters (Fout)"}
 
     @app.post("/v1/beheer/herladen", response_model=Herladen, responses={**GUARDED, 422: not_loaded},
               tags=["beheer"], summary="Laad het beleid opnieuw; bij een fout blijft het oude werken")
@@ -288,7 +290,8 @@ def _policy_routes(app: FastAPI, holder: PolicyHolder, settings: Settings) -> No
             holder.reload_others(os.getppid())  # the supervisor passes it on: every other worker reloads
         info = {"naam": outcome.policy.name, "versie": outcome.policy.version}
         if outcome.ok:
-            return JSONResponse({"herladen": True, "beleid": info}, headers=_version(outcome.policy))
+            return JSONResponse({"herladen": True, "beleid": info, "waarschuwingen": outcome.warnings},
+                                headers=_version(outcome.policy))
         problems = [FieldError(f"{p.file}:{p.line}" if p.line else str(p.file or "(regels)"), p.message,
                                p.code or "beleid") for p in outcome.problems] or [
             FieldError("(regels)", outcome.message, "beleid")]

@@ -30,6 +30,8 @@ class Reload:
     policy: Policy
     problems: list[Problem] = field(default_factory=list)
     message: str = ""
+    #: after a reload that worked, what it took away that kept students safe (as the log says it)
+    warnings: list[str] = field(default_factory=list)
 
 
 class PolicyHolder:
@@ -83,14 +85,17 @@ class PolicyHolder:
             self.policy = new  # one assignment: a request sees the old policy or the new one, never a mix
             self.reloads += 1
             lost = sorted(old.safety_kinds - new.safety_kinds)  # names of the vocabulary, never case content
+            warnings = []
             if gone := [kind for kind in lost if kind not in new.vocabulary.signalen]:
-                LOG.warning("Herladen: deze veiligheidssignalen staan niet meer in het beleid: %s. Een mentor die er "
-                            "een aanvinkte, krijgt een fout. Vergelijk de versies met 'grenzen verschil'.",
-                            ", ".join(gone))
+                warnings.append(f"deze veiligheidssignalen staan niet meer in het beleid: {', '.join(gone)}. Een "
+                                "mentor die er een aanvinkte, krijgt een fout. Vergelijk de versies met 'grenzen "
+                                "verschil'.")
             if unflagged := [kind for kind in lost if kind in new.vocabulary.signalen]:  # said as gone (a trial)
-                LOG.warning("Herladen: deze soorten zijn geen veiligheidssignaal meer (zonder 'veiligheid: ja'): %s. "
-                            "grenzen bewaakt dan niet meer dat ze nooit alleen bij de mentor blijven. Vergelijk de "
-                            "versies met 'grenzen verschil'.", ", ".join(unflagged))
+                warnings.append(f"deze soorten zijn geen veiligheidssignaal meer (zonder 'veiligheid: ja'): "
+                                f"{', '.join(unflagged)}. grenzen bewaakt dan niet meer dat ze nooit alleen bij de "
+                                "mentor blijven. Vergelijk de versies met 'grenzen verschil'.")
+            for warning in warnings:
+                LOG.warning("Herladen: %s", warning)
             del old
             LOG.info("Beleid herladen: %s, versie %s.", new.name, new.version)
-            return Reload(True, new)
+            return Reload(True, new, warnings=warnings)
