@@ -79,11 +79,14 @@ def _check_nearest(policy, base, before, changes):
     def outcome(data):
         return _key(policy.advise(data))
 
-    def expect_nearest(field, current, values, make, value_of):
-        """values: the whole axis in order (None first); the nearest changing value on each side must be reported."""
+    def expect_nearest(field, current, values, make, value_of, heavier_only=False):
+        """values: the whole axis in order (None first); the nearest changing value on each side must be reported
+        (``heavier_only``: a safety signal's, only on the heavier side, and nothing on the lighter)."""
         reported = [value_of(c.case) for c in found.get(field, [])]
         position = values.index(current)
-        for side in (values[position + 1:], list(reversed(values[:position]))):
+        if heavier_only:
+            assert not [v for v in reported if v in values[:position]], (field, reported)
+        for side in (values[position + 1:], *([] if heavier_only else [list(reversed(values[:position]))])):
             nearest = next((v for v in side if outcome(make(v)) != before), "none")
             hits = [v for v in reported if v in side]
             assert hits == ([] if nearest == "none" else [nearest]), (field, current, nearest, hits)
@@ -97,15 +100,15 @@ def _check_nearest(policy, base, before, changes):
             copy["signalen"][i] = {k: v for k, v in copy["signalen"][i].items() if v is not None}
             return copy
 
+        safe = signal.soort in policy.safety_kinds  # only ever heavier (``_whatif``: never a way out of safety)
         expect_nearest(f"signalen.{i}.ernst", signal.ernst, SEVERITIES, lambda v: with_signal(ernst=v),
-                       lambda c, i=i: c.signalen[i].ernst)
+                       lambda c, i=i: c.signalen[i].ernst, heavier_only=safe)
         if signal.duur_weken is None or signal.duur_weken <= top:
             axis = [None, *range(0, top + 1)]
             expect_nearest(f"signalen.{i}.duur_weken", signal.duur_weken, axis,
-                           lambda v: with_signal(duur_weken=v), lambda c, i=i: c.signalen[i].duur_weken)
-        # a safety signal is only ever traded for another safety kind (``_whatif``: never a way out of the safety rules)
-        kinds = [k for k in policy.vocabulary.signalen
-                 if signal.soort not in policy.safety_kinds or k in policy.safety_kinds]
+                           lambda v: with_signal(duur_weken=v), lambda c, i=i: c.signalen[i].duur_weken,
+                           heavier_only=safe)
+        kinds = [] if safe else list(policy.vocabulary.signalen)
         changing = {k for k in kinds if k != signal.soort and outcome(with_signal(soort=k)) != before}
         reported = {c.case.signalen[i].soort for c in found.get(f"signalen.{i}.soort", [])}
         assert reported <= changing
@@ -176,16 +179,18 @@ def test_generated_cases(policy, data):
 
 
 @pytest.mark.parametrize("ernst", ["licht", "acuut"])
-def test_a_safety_signal_is_never_left_out_or_traded_for_an_ordinary_kind(policy, ernst):
-    """Beside an acute suicide plan, "if there were no such signal: mentor" read as a way out (a trial). For every
-    safety kind of the policy (what the vocabulary marks, not a list here), beside an ordinary signal."""
+def test_a_safety_signal_is_never_left_out_lighter_or_another_kind(policy, ernst):
+    """Beside an acute suicide plan, "if there were no such signal: mentor" read as a way out (a trial), and "if it
+    were suicidal thoughts instead of a plan: zorgteam, vandaag nog" as a milder label (an integrator trial). For
+    every safety kind of the policy (what the vocabulary marks, not a list here), beside an ordinary signal."""
     ordinary = next(k for k in policy.vocabulary.signalen if k not in policy.safety_kinds)
     assert policy.safety_kinds
     for kind in policy.safety_kinds:
         case = {"taak": "signaleren", "signalen": [{"soort": kind, "ernst": ernst}, {"soort": ordinary, "ernst": "licht"}]}
         changes = policy.what_if(case)
         for change in changes:
-            assert change.case.signalen[0].soort in policy.safety_kinds, change  # the safety signal stays first
+            signal = change.case.signalen[0]  # the safety signal stays first, the same kind, never lighter
+            assert signal.soort == kind and SEVERITIES.index(signal.ernst) >= SEVERITIES.index(ernst), change
             assert change.advice.route != "mentor", change
         assert [c for c in changes if c.path == "signalen"] == [c for c in changes if len(c.case.signalen) == 1]
 
@@ -196,10 +201,10 @@ def test_cli_waarom_says_what_it_leaves_out_beside_a_safety_signal(tmp_path, cap
     assert main(["advies", str(path), "--waarom"]) == 0
     out = capsys.readouterr().out
     assert "geen signaal" not in out and "dan mentor" not in out
-    assert "Een veiligheidssignaal weglaten of vervangen door een gewoon signaal staat hier niet bij." in out
+    assert "Bij een veiligheidssignaal staan hier alleen veranderingen die het signaal zwaarder maken." in out
     path.write_text("taak: signaleren\nsignalen: [{soort: rouw, ernst: matig}]\n", encoding="utf-8")
     assert main(["advies", str(path), "--waarom"]) == 0
-    assert "veiligheidssignaal weglaten" not in capsys.readouterr().out
+    assert "Bij een veiligheidssignaal" not in capsys.readouterr().out
 
 
 def test_what_if_refuses_a_bad_case_without_echoing_it(policy):

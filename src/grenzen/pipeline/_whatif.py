@@ -7,7 +7,7 @@ change, and asking at each threshold (and just below it) finds the nearest value
 
 One change at a time: one signal's severity, duration or kind, leaving a signal out, the task, one training
 more or less, the age, the school year, and what the mentor already tried. A safety signal (``veiligheid: ja``) is
-never left out or made another kind than a safety kind: what the advice would be without it is no option to offer.
+only ever made heavier (more severe, longer): never left out, lighter, shorter or another kind.
 For ordered values (severity, duration, age, school year, weeks) only the nearest value in each direction that
 changes the advice is given; for kinds and tasks every alternative that changes it, grouped by the advice it leads
 to.
@@ -79,8 +79,9 @@ def what_if(policy: Policy, case: CaseInput) -> list[WhatIf]:
 
 
 #: Said beside the changes of a case with a safety signal: what they leave out, and why.
-SAFETY_NOTE = ("Een veiligheidssignaal weglaten of vervangen door een gewoon signaal staat hier niet bij. Met een "
-               "veiligheidssignaal blijft de leerling nooit alleen bij de mentor.")
+SAFETY_NOTE = ("Bij een veiligheidssignaal staan hier alleen veranderingen die het signaal zwaarder maken. Het signaal "
+               "weglaten, lichter maken of een andere soort geven, staat hier niet bij: wat de mentor zag, verandert "
+               "niet om een ander advies te krijgen.")
 
 
 def has_safety_signal(policy: Policy, case: Casus) -> bool:
@@ -183,8 +184,12 @@ class _Explorer:
             return (f"het signaal {name} {value} was in plaats van {signal.ernst}",
                     self._with_signal(index, ernst=value))
 
+        # a safety signal only ever heavier: never left out, lighter, shorter or another kind (what the advice would be
+        # then is no option to offer; trials: "if there were no suicide plan: mentor", "if it were suicidal thoughts
+        # instead of a plan: zorgteam, vandaag nog")
+        safe = signal.soort in self.policy.safety_kinds
         up = [s for s in SEVERITIES if SEVERITY_RANK[s] > rank]
-        down = [s for s in reversed(SEVERITIES) if SEVERITY_RANK[s] < rank]
+        down = [] if safe else [s for s in reversed(SEVERITIES) if SEVERITY_RANK[s] < rank]
         yield from _present(self._nearest(f"{field}.ernst", up, severity),
                             self._nearest(f"{field}.ernst", down, severity))
 
@@ -195,22 +200,19 @@ class _Explorer:
         current = -1 if signal.duur_weken is None else signal.duur_weken
         longer = [d for d in self.durations if d > current]
         shorter = [d for d in reversed(self.durations) if d < current] + ([None] if current >= 0 else [])
+        shorter = [] if safe else shorter
         yield from _present(self._nearest(f"{field}.duur_weken", longer, duration),
                             self._nearest(f"{field}.duur_weken", shorter, duration))
 
-        # a safety signal is never left out or traded for an ordinary kind here: beside an acute suicide plan "if there
-        # were no such signal: mentor" reads as a way out (a trial); the other safety kinds are still shown
-        safety = self.policy.safety_kinds
-        others = [k for k in self.vocabulary.signalen
-                  if k != signal.soort and (signal.soort not in safety or k in safety)]
+        if safe:
+            return
+        others = [k for k in self.vocabulary.signalen if k != signal.soort]
         yield from self._grouped(
             f"{field}.soort", others, lambda kind: self._with_signal(index, soort=kind),
             lambda cases: f"het signaal niet {name} maar "
             + either([self._label("signalen", c.signalen[index].soort) for c in cases]) + " was",
         )
 
-        if signal.soort in safety:
-            return
         data = _copy(self.base)
         del data["signalen"][index]
         found = self._ask("signalen", f"er geen signaal {name} was", data)
