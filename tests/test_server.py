@@ -457,6 +457,31 @@ def test_serve_refuses_another_address_without_a_token(monkeypatch):
             check(_args(**wrong))
 
 
+def test_a_token_with_a_space_is_refused_and_an_open_api_is_said_at_the_start(monkeypatch, capsys):
+    """An integrator trial: GRENZEN_TOKEN 'abcdefgh ijklmnopqrst' started (the docs say a token has no spaces; no
+    client sends it), and a service on loopback without a token was open without a word."""
+    import uvicorn
+
+    from grenzen.cli import main
+
+    monkeypatch.setenv("GRENZEN_TOKEN", "abcdefgh ijklmnopqrst")
+    with pytest.raises(grenzen.GrenzenError, match="GRENZEN_TOKEN heeft een spatie"):
+        check(_args())
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, *args, **kwargs: None)  # start, and stop at once
+    monkeypatch.delenv("GRENZEN_TOKEN")
+    import socket
+
+    with socket.socket() as probe:  # a port that is free now
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    assert main(["serve", "--port", port]) == 0
+    assert "Let op: de API (/v1/) op 127.0.0.1 vraagt geen token; alleen wie deze computer gebruikt" in \
+        capsys.readouterr().err
+    monkeypatch.setenv("GRENZEN_TOKEN", TOKEN)
+    assert main(["serve", "--port", port]) == 0
+    assert "vraagt geen token" not in capsys.readouterr().err
+
+
 def test_serve_command_refuses_in_dutch(monkeypatch):
     from grenzen.cli import main
 

@@ -68,12 +68,19 @@ def check(args: argparse.Namespace) -> None:
     if os.environ.get(env.TOKEN, "").strip():
         if len(os.environ[env.TOKEN].strip()) < 16:
             raise GrenzenError("GRENZEN_TOKEN is korter dan 16 tekens; kies een lang, willekeurig token.")
+        if len(os.environ[env.TOKEN].split()) > 1:  # as in a token file (a trial: 'abcdefgh ijklmnopqrst' started)
+            raise GrenzenError("GRENZEN_TOKEN heeft een spatie; een token heeft geen spaties.")
         tokens = (*tokens, os.environ[env.TOKEN])
     if not tokens and not env.is_loopback(args.host) and not args.zonder_token:
         raise GrenzenError(f"Weigert te luisteren op {args.host} zonder token: dan kan iedereen in het netwerk de API "
                            "(/v1/) gebruiken. Zet GRENZEN_TOKEN of --token-bestand, of start met --zonder-token als "
                            "een proxy ervoor zorgt dat alleen de school erbij kan. De pagina's voor mentoren vragen "
                            "nooit een token: zet daar de inlog van de school voor, in de proxy (docs/integratie.md).")
+
+
+def tokens_given(args: argparse.Namespace) -> bool:
+    """Whether the service asks a token (a token file, or GRENZEN_TOKEN)."""
+    return bool(args.token_bestand) or bool(os.environ.get(env.TOKEN, "").strip())
 
 
 def refuse_taken(host: str, port: int) -> None:
@@ -125,6 +132,10 @@ def run_serve(args: argparse.Namespace) -> int:
     from ..pipeline._policy import load_policy
 
     load_policy(Path(args.regels) if args.regels else None)  # PolicyError: the located problems, exit 1
+    if not tokens_given(args):  # open to whoever reaches the address: say so once (an integrator trial)
+        who = ("alleen wie deze computer gebruikt, kan erbij" if env.is_loopback(args.host) else
+               "zorg dat alleen de school dit adres bereikt (--zonder-token)")
+        print(f"Let op: de API (/v1/) op {args.host} vraagt geen token; {who} (docs/integratie.md).", file=sys.stderr)
     config = uvicorn.Config("grenzen.server._app:create_app", factory=True, host=args.host, port=args.port,
                             workers=args.workers, proxy_headers=False, server_header=False, date_header=True,
                             log_level="info", timeout_graceful_shutdown=SHUTDOWN_SECONDS)
