@@ -28,6 +28,9 @@ def case_codes(case) -> list[tuple[str, str]]:
     ({"taak": "signaleren", "signalen": [{"soort": "pesten", "ernst": "heel erg"}]}, [("signalen.0.ernst", "ongeldige-keuze")]),
     ({"taak": "signaleren", "leeftijd": 3}, [("leeftijd", "te-klein")]),
     ({"taak": "signaleren", "leeftijd": 30}, [("leeftijd", "te-groot")]),
+    # past what an integer holds: still on the side of its sign (an integrator trial got ongeldige-waarde)
+    ('{"taak": "signaleren", "leeftijd": 1e20}', [("leeftijd", "te-groot")]),
+    ('{"taak": "signaleren", "leeftijd": -1e308}', [("leeftijd", "te-klein")]),
     ({"taak": "signaleren", "leeftijd": "oud"}, [("leeftijd", "geen-geheel-getal")]),
     ({"taak": "signaleren", "signalen": "pesten"}, [("signalen", "geen-lijst")]),
     ('{"taak": "signaleren", "taak": "oudercontact"}', [("(casus)", "dubbele-sleutel")]),

@@ -224,6 +224,10 @@ def _field_errors(exc: ValidationError, case: Any = None,
             out.append(FieldError(_shown(loc[:-1] + (UNKNOWN,)), f"onbekend veld; {hint}", "onbekende-sleutel"))
         elif error["type"] == "onbekende_soort":
             out.append(FieldError(_shown(loc) or "(casus)", error["msg"], "onbekende-naam"))
+        elif error["type"] == "int_parsing_size":  # 1e20: past any bound, on the side of its sign (a trial)
+            small = isinstance(value := _value_at(case, loc), (int, float)) and value < 0
+            out.append(FieldError(_shown(loc) or "(casus)", "het getal is veel te " + ("klein" if small else "groot"),
+                                  "te-klein" if small else "te-groot"))
         else:
             message = fill(said.case, **context(error))
             if error["type"] == "string_pattern_mismatch" and vocabulary is not None:
