@@ -53,6 +53,8 @@ def test_dict_json_yaml_and_model_give_the_same_advice(basis):
     [
         ({"naam": "Jan Jansen"}, "<onbekend veld>", "onbekend veld; toegestaan: id, leeftijd, leerjaar, taak"),
         ({"signalen": [{"soort": "rouw", "ernst": "matig", "duur": 3}]}, "signalen.0.<onbekend veld>",
+         "onbekend veld; bedoel je 'duur_weken'?"),  # the start of one key
+        ({"signalen": [{"soort": "rouw", "ernst": "matig", "wanneer": 3}]}, "signalen.0.<onbekend veld>",
          "toegestaan: soort, ernst, duur_weken"),
         ({"taak": None}, "taak", "tekst"),
         ({"leeftijd": 3}, "leeftijd", "minstens 4"),
@@ -89,6 +91,18 @@ def test_missing_task(basis):
 def test_kinds_the_policy_does_not_know(basis, patch, field, fragment):
     errors = fields_of(basis, {**VALID, **patch})
     assert fragment in errors[field]
+
+
+@pytest.mark.parametrize("name, options, hint", [
+    ("huiswerk", ["huiswerkbegeleiding", "signaleren"], "huiswerkbegeleiding"),  # a trial got no hint
+    ("huis", ["huiswerkbegeleiding", "huisbezoek"], None),  # the start of two: no guess
+    ("hui", ["huiswerkbegeleiding"], None),  # too short to guess from
+    ("pestn", ["pesten", "rouw"], "pesten"),
+])
+def test_a_hint_for_the_start_of_one_name(name, options, hint):
+    from grenzen._errors import closest
+
+    assert closest(name, options) == hint
 
 
 def test_broken_text_is_a_case_error(basis):

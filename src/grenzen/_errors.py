@@ -28,6 +28,7 @@ def os_reason(exc: OSError) -> str:
 
 
 MAX_SUGGESTED = 64  # longer names get no "bedoel je ...?": difflib's cost grows with the name's length
+MIN_PREFIX = 4  # a name this long or longer that starts one option only gets that option as its hint
 
 
 def closest(name: str, options: Iterable[str]) -> str | None:
@@ -36,8 +37,13 @@ def closest(name: str, options: Iterable[str]) -> str | None:
         return None
     import difflib  # only when a name is unknown: not every run pays for the import
 
-    matches = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
-    return matches[0] if matches else None
+    options = list(options)
+    matches = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    if matches:
+        return matches[0]
+    # the start of one name, too short for difflib ('huiswerk' for 'huiswerkbegeleiding': a trial got no hint)
+    starting = [option for option in options if len(name) >= MIN_PREFIX and option.startswith(name)]
+    return starting[0] if len(starting) == 1 else None
 
 
 @dataclass(frozen=True, order=True)
