@@ -616,9 +616,16 @@ def test_a_mentor_rule_the_safety_rules_set_aside_is_said_to_be_about_safety(tmp
                 "dan": {"route": "mentor", "mentor_doet": ["Bespreek het zelf met de leerling."], "uitleg": "Test."}}
     analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "school", {}, [careless])))
     [message] = [f.message for f in analysis.findings if f.kind == "overschaduwd" and f.rule == careless["id"]]
-    assert message.startswith("de regel verandert nooit een advies: waar hij geldt, stuurt 'zelfbeschadiging' de casus "
-                              "weg van de mentor en zet hem opzij. Bij gevaar blijft de leerling niet alleen")
+    assert message.startswith("de regel verandert nooit een advies: hij geldt alleen bij een veiligheidssignaal, en "
+                              "dan zet een absolute doorverwijzing of het vangnet hem altijd opzij (hier: "
+                              "'zelfbeschadiging'). Bij gevaar blijft de leerling niet alleen bij de mentor.")
     assert "al hetzelfde" not in message
+    # also where an absolute mentor rule stays beside the referral (a review: 'signaleren' kept fnv-signaleren, and
+    # the message went back to "geven 'fnv-signaleren' en 'zelfbeschadiging' al hetzelfde")
+    at_task = {**careless, "id": "tc-signaleren", "als": {"alle": [{"taak": "signaleren"}, careless["als"]]}}
+    analysis = analyse_policy(grenzen.load_policy(overlay(tmp_path / "taak", {}, [at_task])))
+    [message] = [f.message for f in analysis.findings if f.kind == "overschaduwd" and f.rule == at_task["id"]]
+    assert message.startswith("de regel verandert nooit een advies: hij geldt alleen bij een veiligheidssignaal")
 
 
 def test_an_absolute_mentor_rule_about_a_safety_kind_fails_streng(tmp_path, capsys):

@@ -272,3 +272,21 @@ def _reads(condition: Voorwaarde) -> tuple[bool, bool]:
     """Whether a condition reads the case's task, and whether it reads the mentor's trainings."""
     blocks = [cond for _, cond in walk(condition, ())]
     return any(c.taak is not None for c in blocks), any(c.scholing is not None for c in blocks)
+
+
+def always_set_aside(policy: Policy) -> frozenset[str]:
+    """The rules with route mentor, not absolute, that hold only with a safety signal: an absolute referral or the
+    safety guard sets each aside wherever it holds. The policy document puts them apart (a trial's overlay rule was
+    printed under "Hoort bij de mentor"), and ``controleer`` says why such a rule is ``overschaduwd``."""
+    safety = policy.safety_kinds
+    return frozenset(rule.id for rule in policy.resolved_rules
+                     if rule.dan.route == "mentor" and not rule.absoluut and _needs_a_safety_signal(rule.als, safety))
+
+
+def _needs_a_safety_signal(cond: Voorwaarde, safety: frozenset[str]) -> bool:
+    """Does ``cond`` (selectors resolved) hold only for a case with a signal of a safety kind? Every key of a block
+    must hold; one alternative of ``een_van`` suffices; ``niet`` never asks for a signal."""
+    blocks = [block for block in (cond.signaal, cond.aantal_signalen) if block is not None]
+    return (any(block.soort is not None and safety.issuperset(block.soort) for block in blocks)
+            or any(_needs_a_safety_signal(child, safety) for child in cond.alle or ())
+            or (bool(cond.een_van) and all(_needs_a_safety_signal(child, safety) for child in cond.een_van or ())))

@@ -109,6 +109,7 @@ from ..pipeline._load import (
 )
 from ..pipeline._policy import Policy
 from ..pipeline._rulefile import Regel, Woordenlijst, signal_blocks
+from ..pipeline._safety import always_set_aside
 from ..pipeline._validate import walk
 from ._comments import IN_DANGER, justified, lines_of
 from ._domain import Block, Domain, Point, Signals, build_domain
@@ -666,32 +667,29 @@ def _shadowed(state: _Collected) -> list[Finding]:
     that the writer's own rules set aside (``zet_opzij``): that is how the docs tell a school to change a rule of the
     base, and the base's files are not the writer's to remove it from (a trial: --streng failed on it)."""
     replaced = _replaced(state)
+    in_danger_only = always_set_aside(state.policy)
     findings: list[Finding] = []
     for index, (rule, seen) in enumerate(zip(state.policy.rules, state.seen, strict=True)):
         if seen.applies is None or seen.changes or seen.idle is None or index in replaced:
             continue
         by = _listed(seen.idle_by).replace(f"'{SAFETY_GUARD.regel}'", f"het vangnet '{SAFETY_GUARD.regel}'")
         several = len(seen.idle_by) > 1
-        if rule.dan.route == "mentor" and all(_safety_first(state, r) for r in seen.idle_by):
+        if rule.id in in_danger_only:
             # a trial's mentor rule about light self-harm read as "geven 'zelfbeschadiging' al hetzelfde": no word
             # about safety, and the advice was not the same (zorgteam, not mentor)
-            message = (f"de regel verandert nooit een advies: waar hij geldt, {'sturen' if several else 'stuurt'} "
-                       f"{by} de casus weg van de mentor en {'zetten' if several else 'zet'} hem opzij. Bij gevaar "
-                       "blijft de leerling niet alleen bij de mentor. Laat deze regel een veiligheidssignaal bij de "
-                       "mentor, haal hem dan weg of kies een ander signaal")
+            setters = [r for r in seen.idle_by if r == SAFETY_GUARD.regel
+                       or (r in state.loaded and state.loaded[r].rule.absoluut and refers_away(state.loaded[r].rule))]
+            named = _listed(setters).replace(f"'{SAFETY_GUARD.regel}'", f"het vangnet '{SAFETY_GUARD.regel}'")
+            message = ("de regel verandert nooit een advies: hij geldt alleen bij een veiligheidssignaal, en dan zet "
+                       "een absolute doorverwijzing of het vangnet hem altijd opzij" + (f" (hier: {named})" if setters
+                                                                                          else "")
+                       + ". Bij gevaar blijft de leerling niet alleen bij de mentor. Haal de regel weg, of laat hem "
+                       "over iets anders gaan dan een veiligheidssignaal")
         else:
             message = (f"de regel verandert nooit een advies: waar hij geldt, {'geven' if several else 'geeft'} {by} "
                        f"al hetzelfde of {'zetten' if several else 'zet'} hem opzij")
         findings.append(_at(state.loaded[rule.id], "overschaduwd", message, state.policy, seen.idle))
     return findings
-
-
-def _safety_first(state: _Collected, rule_id: str) -> bool:
-    """Is this the safety guard, or an absolute rule that refers a case away (next to it mentor rules go aside)?"""
-    if rule_id == SAFETY_GUARD.regel:
-        return True
-    rule = state.loaded[rule_id].rule if rule_id in state.loaded else None
-    return rule is not None and rule.absoluut and refers_away(rule)
 
 
 def _replaced(state: _Collected) -> set[int]:

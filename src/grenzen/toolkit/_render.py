@@ -17,6 +17,7 @@ from ..pipeline._explain import ROUTE_WORDS, URGENCY_WORDS, either
 from ..pipeline._load import LoadedRule
 from ..pipeline._policy import Policy
 from ..pipeline._rulefile import Regel, SignaalVoorwaarde, Voorwaarde
+from ..pipeline._safety import always_set_aside
 from ._comments import IN_DANGER, comment_reason, lines_of
 
 # A tiny document model so that Markdown and HTML come from the same text.
@@ -97,7 +98,7 @@ Block: TypeAlias = Heading | Paragraph | Bullets | Table
 
 SECTIONS = (("mentor", "Hoort bij de mentor"), ("zorgteam", "Gaat naar het zorgteam"),
             ("extern", "Gaat naar externe hulp"))
-#: Above the rules with route mentor that hold only with a safety signal (``_always_aside``).
+#: Above the rules with route mentor that hold only with a safety signal (``always_set_aside``).
 ALWAYS_ASIDE = ("Deze regels met route mentor gelden alleen als er een veiligheidssignaal is. Dan zet een absolute "
                 "doorverwijzing of het vangnet ze altijd opzij, dus ze veranderen geen advies. Moet de mentor bij "
                 "gevaar iets doen, laat de regel dan over de taak gaan (zoals eerste opvang).")
@@ -245,7 +246,7 @@ def _overlay(policy: Policy, aside: dict[str, list[LoadedRule]]) -> list[Block]:
     added = [item for item in policy.source.rules if _added_by_overlay(item, policy)]
     if not aside and not added:
         return []
-    always_aside = _always_aside(policy)
+    always_aside = always_set_aside(policy)
     never: Text = [Plain(" — "), Mark("telt nooit mee:"), Plain(" " + NEVER_COUNTS)]
     out: list[Block] = [Heading(2, "Waar de school afwijkt van de basis")]
     if aside:
@@ -277,7 +278,7 @@ def _themes(policy: Policy, labels: dict[str, str], aside: dict[str, list[Loaded
     for item in policy.source.rules:
         themes.setdefault(item.theme, []).append(item)
     order = sorted(themes, key=lambda t: (not any(i.rule.absoluut for i in themes[t]), list(themes).index(t)))
-    always_aside = _always_aside(policy)
+    always_aside = always_set_aside(policy)
     out: list[Block] = []
     for theme in order:
         out.append(Heading(2, theme))
@@ -298,23 +299,6 @@ def _themes(policy: Policy, labels: dict[str, str], aside: dict[str, list[Loaded
             for item in gone:
                 out.extend(_rule(item, labels, policy, aside.get(item.rule.id, []), never_counts=True))
     return out
-
-
-def _always_aside(policy: Policy) -> frozenset[str]:
-    """The rules with route mentor, not absolute, that hold only with a safety signal: an absolute referral or the
-    safety guard sets each aside wherever it holds (a trial's overlay rule was printed under "Hoort bij de mentor")."""
-    safety = policy.safety_kinds
-    return frozenset(rule.id for rule in policy.resolved_rules
-                     if rule.dan.route == "mentor" and not rule.absoluut and _needs_a_safety_signal(rule.als, safety))
-
-
-def _needs_a_safety_signal(cond: Voorwaarde, safety: frozenset[str]) -> bool:
-    """Does ``cond`` (selectors resolved) hold only for a case with a signal of a safety kind? Every key of a block
-    must hold; one alternative of ``een_van`` suffices; ``niet`` never asks for a signal."""
-    blocks = [block for block in (cond.signaal, cond.aantal_signalen) if block is not None]
-    return (any(block.soort is not None and safety.issuperset(block.soort) for block in blocks)
-            or any(_needs_a_safety_signal(child, safety) for child in cond.alle or ())
-            or (bool(cond.een_van) and all(_needs_a_safety_signal(child, safety) for child in cond.een_van or ())))
 
 
 def _theme_description(item: LoadedRule) -> str | None:
@@ -339,7 +323,8 @@ def _set_aside_by_overlay(policy: Policy) -> dict[str, list[LoadedRule]]:
 def _rule(item: LoadedRule, labels: dict[str, str], policy: Policy, set_aside_by: list[LoadedRule],
           never_counts: bool = False) -> list[Block]:
     """One rule: its heading and a list of what it asks, advises and why; ``never_counts``: a rule that always goes
-    aside (``_always_aside``), whose advice is never given (a trial read "Advies: blijft bij de mentor" as policy)."""
+    aside (``always_set_aside``), whose advice is never given (a trial read "Advies: blijft bij de mentor" there as
+    policy)."""
     rule: Regel = item.rule
     then = rule.dan
     advice = f"{ROUTE_WORDS[then.route]}, {URGENCY_WORDS[then.urgentie]}"
