@@ -20,6 +20,7 @@ pytest.importorskip("fastapi")
 from test_server_support import TOKEN, live, random_cases  # noqa: E402
 
 import grenzen  # noqa: E402
+from grenzen.pipeline._whatif import SAFETY_NOTE  # noqa: E402
 from grenzen.server._command import check  # noqa: E402
 from grenzen.server._settings import Settings, is_loopback, read_tokens  # noqa: E402
 
@@ -168,6 +169,12 @@ def test_wat_als_is_the_librarys_what_if(client, policy):
     assert [item["veld"] for item in body["wat_als"]] == [c.path for c in expected]
     assert [f"Als {item['als']}, dan {item['dan']}." for item in body["wat_als"]] == [str(c) for c in expected]
     assert body["advies"]["route"] == policy.advise(case).route
+    assert body["let_op"] == []
+    # beside a safety signal the answer says what the changes leave out (an integrator trial: no word of it)
+    danger = {"taak": "begeleidingsgesprekken", "signalen": [{"soort": "suicidaal_plan", "ernst": "licht"}]}
+    body = client.post("/v1/wat-als", json=danger).json()
+    assert body["let_op"] == [SAFETY_NOTE]
+    assert all(item["veld"] != "signalen.0.soort" for item in body["wat_als"])
 
 
 def test_beleid_has_the_vocabulary_with_labels_groups_and_anchors(client, policy):

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import grenzen
 from grenzen.cli import main
-from grenzen.pipeline._whatif import _thresholds
+from grenzen.pipeline._whatif import SAFETY_NOTE, _thresholds
 
 ROOT = Path(__file__).resolve().parents[1]
 SEVERITIES = ["licht", "matig", "ernstig", "acuut"]
@@ -201,10 +201,12 @@ def test_cli_waarom_says_what_it_leaves_out_beside_a_safety_signal(tmp_path, cap
     assert main(["advies", str(path), "--waarom"]) == 0
     out = capsys.readouterr().out
     assert "geen signaal" not in out and "dan mentor" not in out
-    assert "Bij een veiligheidssignaal staan hier alleen veranderingen die het signaal zwaarder maken." in out
+    assert "Aan een veiligheidssignaal verandert hier alleen iets dat het zwaarder maakt." in out
+    assert main(["advies", str(path), "--waarom", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["let_op"] == [SAFETY_NOTE]
     path.write_text("taak: signaleren\nsignalen: [{soort: rouw, ernst: matig}]\n", encoding="utf-8")
     assert main(["advies", str(path), "--waarom"]) == 0
-    assert "Bij een veiligheidssignaal" not in capsys.readouterr().out
+    assert "Aan een veiligheidssignaal" not in capsys.readouterr().out
 
 
 def test_what_if_refuses_a_bad_case_without_echoing_it(policy):

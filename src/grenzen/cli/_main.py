@@ -200,7 +200,7 @@ def _advies(args: argparse.Namespace) -> int:
 
         changes = policy.what_if(data)
         safety = has_safety_signal(policy, policy.validate_case(data))
-        print(whatif_json(advice, changes) if args.json
+        print(whatif_json(advice, changes, safety) if args.json
               else explain(advice) + "\n\n" + whatif_text(advice, changes, safety))
         return 0
     print(advice.model_dump_json(indent=2) if args.json else explain(advice))

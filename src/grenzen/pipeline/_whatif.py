@@ -79,9 +79,9 @@ def what_if(policy: Policy, case: CaseInput) -> list[WhatIf]:
 
 
 #: Said beside the changes of a case with a safety signal: what they leave out, and why.
-SAFETY_NOTE = ("Bij een veiligheidssignaal staan hier alleen veranderingen die het signaal zwaarder maken. Het signaal "
-               "weglaten, lichter maken of een andere soort geven, staat hier niet bij: wat de mentor zag, verandert "
-               "niet om een ander advies te krijgen.")
+SAFETY_NOTE = ("Aan een veiligheidssignaal verandert hier alleen iets dat het zwaarder maakt. Het signaal weglaten, "
+               "lichter maken of een andere soort geven, staat hier niet bij: wat de mentor zag, verandert niet om een "
+               "ander advies te krijgen.")
 
 
 def has_safety_signal(policy: Policy, case: Casus) -> bool:
@@ -103,13 +103,21 @@ def whatif_text(advice: Advies, changes: list[WhatIf], safety: bool = False) -> 
     return "\n".join(lines)
 
 
-def whatif_json(advice: Advies, changes: list[WhatIf]) -> str:
-    """``{"advies": ..., "wat_als": [...]}`` for ``grenzen advies --json --waarom``."""
+def whatif_json(advice: Advies, changes: list[WhatIf], safety: bool = False) -> str:
+    """``{"advies": ..., "wat_als": [...], "let_op": [...]}`` for ``grenzen advies --json --waarom``, as
+    ``/v1/wat-als`` answers; ``let_op``: ``SAFETY_NOTE`` when the case has a safety signal (``safety``)."""
     items = [
         {"veld": c.path, "als": c.change, "dan": c.outcome, "route": c.advice.route, "urgentie": c.advice.urgentie}
         for c in changes
     ]
-    return json.dumps({"advies": advice.model_dump(mode="json"), "wat_als": items}, indent=2, ensure_ascii=False)
+    return json.dumps({"advies": advice.model_dump(mode="json"), "wat_als": items, "let_op": notes(safety)}, indent=2,
+                      ensure_ascii=False)
+
+
+def notes(safety: bool) -> list[str]:
+    """What a reader of the changes must know beside them: for a case with a safety signal, ``SAFETY_NOTE`` (an
+    integrator trial: the HTTP answer had no word of what the changes leave out)."""
+    return [SAFETY_NOTE] if safety else []
 
 
 class _Explorer:

@@ -55,10 +55,13 @@ class Verandering(_Answer):
 
 
 class WatAlsAntwoord(_Answer):
-    """The advice, and the smallest changes to the case that would change its route or urgency."""
+    """The advice, the smallest changes to the case that would change its route or urgency, and what a reader must
+    know beside them (``let_op``: Dutch sentences; for a case with a safety signal, that a safety signal is only ever
+    made heavier there)."""
 
     advies: Advies
     wat_als: list[Verandering]
+    let_op: list[str] = []
 
 
 class Soort(_Answer):

@@ -25,7 +25,7 @@ from .._errors import NO_ADVICE, CaseError, EngineError, FieldError, engine_fail
 from .._models import Advies, BeleidInfo
 from ..pipeline._policy import Policy
 from ..pipeline._read import RefusedCase, too_large
-from ..pipeline._whatif import what_if
+from ..pipeline._whatif import has_safety_signal, notes, what_if
 from ..toolkit._schema import advice_schema, case_schema
 from ._answers import (
     BatchAntwoord,
@@ -246,7 +246,8 @@ def _advice_routes(app: FastAPI, settings: Settings, log: DecisionLog) -> None:
         changes = await run_in_threadpool(what_if, policy, data)
         items = [Verandering(veld=c.path, als=c.change, dan=c.outcome, route=c.advice.route,
                              urgentie=c.advice.urgentie).model_dump() for c in changes]
-        return JSONResponse({"advies": answer, "wat_als": items})
+        safety = has_safety_signal(policy, policy.validate_case(data))
+        return JSONResponse({"advies": answer, "wat_als": items, "let_op": notes(safety)})
 
 
 def _policy_routes(app: FastAPI, holder: PolicyHolder, settings: Settings) -> None:
