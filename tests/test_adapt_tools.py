@@ -488,6 +488,16 @@ regels:
       route: mentor
       mentor_doet: [Voer het gesprek.]
       uitleg: Dat is mentorwerk.
+  - id: ts-signaleren-absoluut
+    titel: Signaleren blijft bij de mentor
+    bron: Zorgplan Testschool
+    absoluut: ja
+    als:
+      taak: signaleren
+    dan:
+      route: mentor
+      mentor_doet: [Schrijf op wat je ziet.]
+      uitleg: Signaleren is mentorwerk.
 """
 
 
@@ -500,7 +510,10 @@ def test_verschil_says_where_a_new_rule_holds_and_that_the_safety_rules_set_it_a
     (school / "extra.yaml").write_text(SHADOWED, encoding="utf-8")
     result = compare_policies("standaard", school)
     reach = {r.rule: r for r in result.reach}
-    assert list(reach) == ["ts-zelfbeschadiging-licht", "ts-loopbaan"]
+    assert list(reach) == ["ts-zelfbeschadiging-licht", "ts-loopbaan", "ts-signaleren-absoluut"]
+    # an absolute mentor rule stays in danger: it is never said to go aside there (a review)
+    absolute = reach["ts-signaleren-absoluut"]
+    assert absolute.cases == absolute.kept > 0 and not absolute.mentor and absolute.in_danger == 0
     shadowed, plain = reach["ts-zelfbeschadiging-licht"], reach["ts-loopbaan"]
     assert shadowed.cases > 0 and shadowed.kept == 0 and shadowed.in_danger == shadowed.cases
     assert "zelfbeschadiging" in shadowed.by and sum(shadowed.by.values()) == shadowed.cases
@@ -510,5 +523,5 @@ def test_verschil_says_where_a_new_rule_holds_and_that_the_safety_rules_set_it_a
     assert out.index("Domein:") < out.index("Bereik van de nieuwe en gewijzigde regels")
     assert f"  ts-zelfbeschadiging-licht: geldt in {shadowed.cases} situaties, telt mee in 0." in out
     assert "    Let op: deze regel verandert dus geen enkel advies." in out
-    assert f"    In {shadowed.in_danger} van die situaties is er een veiligheidssignaal." in out
+    assert f"    In {shadowed.in_danger} van die situaties is er een veiligheidssignaal. Daar zou deze regel" in out
     assert out.count("Let op: deze regel verandert") == 1

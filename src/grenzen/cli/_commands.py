@@ -297,8 +297,9 @@ def _print_reach(result: Comparison) -> None:
         if not reach.kept:
             print("    Let op: deze regel verandert dus geen enkel advies.")
         if reach.in_danger:
-            print(f"    In {reach.in_danger} van die situaties is er een veiligheidssignaal. Daar laat deze regel de "
-                  "leerling bij de mentor, maar de veiligheid gaat voor. Zie grenzen controleer.")
+            print(f"    In {reach.in_danger} van die situaties is er een veiligheidssignaal. Daar zou deze regel de "
+                  "taak bij de mentor laten, maar de veiligheid gaat voor: hij gaat daar opzij. Zie grenzen "
+                  "controleer.")
 
 
 #: What one item of each part is called in ``verschil``'s output.

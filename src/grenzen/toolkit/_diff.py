@@ -82,9 +82,9 @@ class Difference:
 class Reach:
     """Where a rule that the new version adds or changes holds in the enumerated domain (``cases``), where it stays
     in the advice (``kept``, not set aside), by which rules it is set aside (``by``: rule id, or the safety guard's,
-    with the number of situations), and, for a rule with route mentor, in how many of its situations a safety signal
-    is present (``in_danger``): there the safety rules go first (a trial: a rule that left a safety signal at the
-    mentor changed no advice, so ``verschil`` said nothing of it)."""
+    with the number of situations), and, for a rule with route mentor that is not absolute (``mentor``), in how many
+    of its situations a safety signal is present (``in_danger``): there the safety rules set it aside (a trial: a
+    rule that left a safety signal at the mentor changed no advice, so ``verschil`` said nothing of it)."""
 
     rule: str
     mentor: bool
@@ -317,8 +317,9 @@ def compare_policies(old: str | Path | Policy, new: str | Path | Policy, pairs: 
     groups: dict[tuple[str, Any, Any], Change] = {}
     outcomes_old: dict[Any, tuple[Any, ...]] = {}
     outcomes_new: dict[Any, tuple[Any, ...]] = {}
-    watched = {i: Reach(rule.id, rule.dan.route == "mentor") for i, rule in enumerate(after.rules)
-               if rule.id in result.rules_added or rule.id in result.rules_changed}
+    new_or_changed = {*result.rules_added, *result.rules_changed}
+    watched = {i: Reach(rule.id, rule.dan.route == "mentor" and not rule.absoluut)
+               for i, rule in enumerate(after.rules) if rule.id in new_or_changed}
     kept_new: dict[Any, tuple[frozenset[str], dict[str, str]]] = {}
     for point, cases, applicable_old, applicable_new in _classes(before, after, domain, pairs):
         result.domain_cases += cases
