@@ -419,6 +419,32 @@ def test_ctrl_c_that_also_ends_the_reader_exits_as_an_interrupt(tmp_path):
     assert err.getvalue().startswith("Onderbroken (SIGINT). Kan de uitvoer niet schrijven (de uitvoer is gesloten)")
 
 
+def test_input_that_fails_half_way_ends_with_exit_code_3_and_the_whole_lines_kept():
+    """A review: an OSError while reading the input escaped the batch and gave exit code 1, which says the output is
+    complete. The lines answered before it are written whole; the exit code says the output is not complete."""
+    class Failing(io.RawIOBase):
+        def __init__(self) -> None:
+            self.lines = ['{"taak": "signaleren"}\n'.encode()] * 700
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            if not self.lines:
+                raise OSError(errno.EIO, "Input/output error")
+            data = self.lines.pop()
+            buffer[:len(data)] = data
+            return len(data)
+
+    out, err = io.StringIO(), io.StringIO()
+    code = _batch.run_batch(grenzen.load_policy(BASIS), BASIS, io.BufferedReader(Failing(), 64), out=out, err=err)
+    assert code == _batch.INCOMPLETE == 3
+    written = out.getvalue().splitlines()
+    assert written and all(json.loads(line)["route"] for line in written)
+    assert err.getvalue().startswith("Kan de invoer niet verder lezen (")
+    assert f"de uitvoer is volledig tot en met regel {len(written)}." in err.getvalue()
+
+
 def test_a_signal_during_a_write_stops_after_it_with_the_lines_counted():
     # the signal waits for the write (Signals.deferred) and is raised after it: the lines written must be counted
     # by then, or the final flush of the interrupted run writes them again and the message names too few lines

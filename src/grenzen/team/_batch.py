@@ -36,7 +36,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, TextIO
 
-from .._errors import NO_ADVICE, CaseError, EngineError, FieldError, GrenzenError, engine_failure
+from .._errors import NO_ADVICE, CaseError, EngineError, FieldError, GrenzenError, engine_failure, os_reason
 from ..pipeline._policy import Policy, load_policy
 from ..pipeline._read import MAX_CASE_BYTES, read_case_text, too_large
 
@@ -761,6 +761,15 @@ def run_batch(policy: Policy, directory: Path, stream: BinaryIO, processes: int 
                 print(f"Onderbroken ({signal.Signals(signals.came).name}). {exc}", file=err)
                 return 128 + signals.came
             print(str(exc), file=err)
+            return INCOMPLETE
+        except OSError as exc:  # the input failed half-way: what was answered is whole, the rest is not (a review)
+            signals.ignore()
+            results.close()
+            progress.close()
+            with suppress(WriteError, Interrupted):
+                writer.flush()
+            print(f"Kan de invoer niet verder lezen ({os_reason(exc)}); {_lines(writer.written)} geschreven; de "
+                  f"uitvoer is {_complete(writer.written)}.", file=err)
             return INCOMPLETE
     progress.close()
     if failed:
