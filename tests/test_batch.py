@@ -424,7 +424,7 @@ def test_input_that_fails_half_way_ends_with_exit_code_3_and_the_whole_lines_kep
     complete. The lines answered before it are written whole; the exit code says the output is not complete."""
     class Failing(io.RawIOBase):
         def __init__(self) -> None:
-            self.lines = ['{"taak": "signaleren"}\n'.encode()] * 700
+            self.lines = [b'{"taak": "signaleren"}\n'] * 700
 
         def readable(self):
             return True
