@@ -215,7 +215,7 @@ def test_controleer_or_verschil_of_a_file_says_to_give_its_folder(capsys):
     assert f"de map '{BASIS}'" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", [["test"], ["controleer"], ["beleid"], ["tabel"]])
+@pytest.mark.parametrize("command", [["test"], ["controleer"], ["beleid"], ["tabel"], ["serve", "--regels"]])
 def test_a_policys_examples_folder_given_as_the_policy_says_to_give_its_folder(tmp_path, monkeypatch, capsys,
                                                                                 command):
     """A trial gave 'baken/voorbeelden' to 'test' and got eight fixes ("voeg 'regels:' toe", "maak

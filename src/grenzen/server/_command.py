@@ -57,7 +57,11 @@ def add_serve_command(commands: Commands) -> None:
 
 
 def check(args: argparse.Namespace) -> None:
-    """Refuse what must not start: bad numbers, unreadable tokens, another address without a token."""
+    """Refuse what must not start: bad numbers, unreadable tokens, another address without a token, a rule file or
+    a ``voorbeelden/`` folder given as the rules."""
+    from ..cli._commands import folder_not_file
+
+    folder_not_file(getattr(args, "regels", None))
     if not 1 <= args.port <= 65535:
         raise GrenzenError("--port moet tussen 1 en 65535 liggen.")
     if not 1 <= args.workers <= 64:
