@@ -159,7 +159,7 @@ def test_the_default_policy_has_no_unjustified_readability_warning():
     assert [f"{r.file}:{r.line}: [{r.kind}] {r.message}" for r in result.remarks] == []
     assert result.texts > 500
     for text in result.justified:  # each kept hard text says why
-        lines = Path(text.file).read_text(encoding="utf-8").splitlines()
+        lines = (text.source or Path(text.file)).read_text(encoding="utf-8").splitlines()
         assert _comments.justified(lines, text.line)
 
 

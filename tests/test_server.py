@@ -474,6 +474,8 @@ def test_a_token_with_a_space_is_refused_and_an_open_api_is_said_at_the_start(mo
     monkeypatch.setenv("GRENZEN_TOKEN", "abcdefgh ijklmnopqrst")
     with pytest.raises(grenzen.GrenzenError, match="GRENZEN_TOKEN heeft een spatie"):
         check(_args())
+    with pytest.raises(grenzen.GrenzenError, match="GRENZEN_TOKEN heeft een spatie"):  # the app factory started as is
+        Settings.from_environment()
     monkeypatch.setattr(uvicorn.Server, "run", lambda self, *args, **kwargs: None)  # start, and stop at once
     monkeypatch.delenv("GRENZEN_TOKEN")
     import socket

@@ -225,7 +225,8 @@ def _field_errors(exc: ValidationError, case: Any = None,
         elif error["type"] == "onbekende_soort":
             out.append(FieldError(_shown(loc) or "(casus)", error["msg"], "onbekende-naam"))
         elif error["type"] == "int_parsing_size":  # 1e20: past any bound, on the side of its sign (a trial)
-            small = isinstance(value := _value_at(case, loc), (int, float)) and value < 0
+            value = _value_at(case, loc)
+            small = value < 0 if isinstance(value, (int, float)) else str(value).strip().startswith("-")
             out.append(FieldError(_shown(loc) or "(casus)", "het getal is veel te " + ("klein" if small else "groot"),
                                   "te-klein" if small else "te-groot"))
         else:

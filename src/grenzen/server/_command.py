@@ -56,7 +56,7 @@ def add_serve_command(commands: Commands) -> None:
     serve.set_defaults(handler=run_serve)
 
 
-def check(args: argparse.Namespace) -> None:
+def check(args: argparse.Namespace) -> tuple[str, ...]:
     """Refuse what must not start: bad numbers, unreadable tokens, another address without a token, a rule file or
     a ``voorbeelden/`` folder given as the rules."""
     from ..cli._commands import folder_not_file
@@ -68,23 +68,13 @@ def check(args: argparse.Namespace) -> None:
         raise GrenzenError("--workers moet tussen 1 en 64 liggen.")
     if not 1_000 <= args.max_grootte <= 100_000_000:
         raise GrenzenError("--max-grootte moet tussen 1000 en 100000000 liggen.")
-    tokens = env.read_tokens(Path(args.token_bestand)) if args.token_bestand else ()
-    if os.environ.get(env.TOKEN, "").strip():
-        if len(os.environ[env.TOKEN].strip()) < 16:
-            raise GrenzenError("GRENZEN_TOKEN is korter dan 16 tekens; kies een lang, willekeurig token.")
-        if len(os.environ[env.TOKEN].split()) > 1:  # as in a token file (a trial: 'abcdefgh ijklmnopqrst' started)
-            raise GrenzenError("GRENZEN_TOKEN heeft een spatie; een token heeft geen spaties.")
-        tokens = (*tokens, os.environ[env.TOKEN])
+    tokens = env.configured_tokens(args.token_bestand)
     if not tokens and not env.is_loopback(args.host) and not args.zonder_token:
         raise GrenzenError(f"Weigert te luisteren op {args.host} zonder token: dan kan iedereen in het netwerk de API "
                            "(/v1/) gebruiken. Zet GRENZEN_TOKEN of --token-bestand, of start met --zonder-token als "
                            "een proxy ervoor zorgt dat alleen de school erbij kan. De pagina's voor mentoren vragen "
                            "nooit een token: zet daar de inlog van de school voor, in de proxy (docs/integratie.md).")
-
-
-def tokens_given(args: argparse.Namespace) -> bool:
-    """Whether the service asks a token (a token file, or GRENZEN_TOKEN)."""
-    return bool(args.token_bestand) or bool(os.environ.get(env.TOKEN, "").strip())
+    return tokens
 
 
 def refuse_taken(host: str, port: int) -> None:
@@ -130,13 +120,13 @@ def run_serve(args: argparse.Namespace) -> int:
     except ImportError:
         print(MISSING_EXTRA, file=sys.stderr)
         return 1
-    check(args)
+    tokens = check(args)
     refuse_taken(args.host, args.port)
     configure(args)
     from ..pipeline._policy import load_policy
 
     load_policy(Path(args.regels) if args.regels else None)  # PolicyError: the located problems, exit 1
-    if not tokens_given(args):  # open to whoever reaches the address: say so once (an integrator trial)
+    if not tokens:  # open to whoever reaches the address: say so once (an integrator trial)
         who = ("alleen wie deze computer gebruikt, kan erbij" if env.is_loopback(args.host) else
                "zorg dat alleen de school dit adres bereikt (--zonder-token)")
         print(f"Let op: de API (/v1/) op {args.host} vraagt geen token; {who} (docs/integratie.md).", file=sys.stderr)

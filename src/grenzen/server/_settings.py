@@ -44,12 +44,9 @@ class Settings:
     def from_environment(cls) -> Settings:
         """The settings ``grenzen serve`` put in the environment (or an operator's ``GRENZEN_TOKEN``)."""
         env = os.environ
-        tokens = read_tokens(Path(env[TOKEN_FILE])) if env.get(TOKEN_FILE) else ()
-        if env.get(TOKEN, "").strip():
-            tokens = (*tokens, env[TOKEN].strip())
         return cls(
             rules=Path(env[RULES]) if env.get(RULES) else None,
-            tokens=tokens,
+            tokens=configured_tokens(env.get(TOKEN_FILE) or None),
             max_bytes=int(env.get(MAX_BYTES) or MAX_CASE_BYTES),
             decision_log=Path(env[DECISION_LOG]) if env.get(DECISION_LOG) else None,
             activity=env.get(ACTIVITY) or None,
@@ -68,6 +65,20 @@ class Settings:
         for token in self.tokens:  # compare with every token, in constant time: the answer's time says nothing
             found |= hmac.compare_digest(offered, token.encode("utf-8"))
         return found
+
+
+def configured_tokens(token_file: str | None) -> tuple[str, ...]:
+    """The tokens of a token file (``read_tokens``) and of ``GRENZEN_TOKEN``, each held to the same rules: at least 16
+    characters, no spaces (an integrator trial's 'abcdefgh ijklmnopqrst' started; no client sends it)."""
+    tokens = read_tokens(Path(token_file)) if token_file else ()
+    value = os.environ.get(TOKEN, "").strip()
+    if value:
+        if len(value) < 16:
+            raise GrenzenError("GRENZEN_TOKEN is korter dan 16 tekens; kies een lang, willekeurig token.")
+        if len(value.split()) > 1:
+            raise GrenzenError("GRENZEN_TOKEN heeft een spatie; een token heeft geen spaties.")
+        tokens = (*tokens, value)
+    return tokens
 
 
 def read_tokens(path: Path) -> tuple[str, ...]:

@@ -111,7 +111,7 @@ from ..pipeline._policy import Policy
 from ..pipeline._rulefile import Regel, Woordenlijst, signal_blocks
 from ..pipeline._safety import always_set_aside
 from ..pipeline._validate import walk
-from ._comments import IN_DANGER, justified, lines_of
+from ._comments import danger_reason
 from ._domain import Block, Domain, Point, Signals, build_domain
 from ._factored import Factored
 from ._outcome import Outcomes
@@ -1317,10 +1317,7 @@ def _kept_findings(policy: Policy, table: dict[tuple[str, tuple[int, ...]], _Kep
             continue
         rule = rules[keeper]
         item = loaded[rule.id]
-        file = item.source or Path(item.file)
-        if str(file) not in files:
-            files[str(file)] = lines_of(file)
-        reasoned = justified(files[str(file)], _absolute_line(item), IN_DANGER)
+        reasoned = danger_reason(item, files) is not None
         parts = []
         if rule.dan.route == "mentor" and rule.dan.mentor_doet:
             parts.append(f"houdt stappen voor de mentor ('{rule.dan.mentor_doet[0]}')")
@@ -1341,11 +1338,6 @@ def _kept_findings(policy: Policy, table: dict[tuple[str, tuple[int, ...]], _Kep
         findings.append(_at(item, "mentor-bij-gevaar" if reasoned else "mentor-bij-gevaar-zonder-reden", message,
                             policy, entry.point, entry.weight))
     return findings
-
-
-def _absolute_line(item: LoadedRule) -> int:
-    """The line of a rule's ``absoluut:`` key (the rule's own line if it has none)."""
-    return item.located.where((*item.path, "absoluut"), key=True)[0]
 
 
 def _listed(ids: list[str]) -> str:

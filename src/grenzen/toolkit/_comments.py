@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..pipeline._load import LoadedRule
 
 #: The comment that gives a reason for hard language; the reason may not be empty.
 JUSTIFICATION = re.compile(r"(?:^|\s)#\s*leesbaarheid\s*:\s*\S", re.IGNORECASE)
@@ -50,3 +54,13 @@ def lines_of(path: Path) -> list[str]:
         return path.read_text(encoding="utf-8").splitlines()
     except OSError:
         return []
+
+
+def danger_reason(item: LoadedRule, files: dict[str, list[str]] | None = None) -> str | None:
+    """The reason its writer gives for an absolute rule that keeps a task or steps at the mentor in danger (``# ook
+    bij gevaar: <reden>`` on or above its ``absoluut:``), or None; ``files``: lines already read, by file."""
+    file = item.source or Path(item.file)
+    cache = {} if files is None else files
+    if str(file) not in cache:
+        cache[str(file)] = lines_of(file)
+    return comment_reason(cache[str(file)], item.located.where((*item.path, "absoluut"), key=True)[0], IN_DANGER)

@@ -18,7 +18,7 @@ from ..pipeline._load import LoadedRule
 from ..pipeline._policy import Policy
 from ..pipeline._rulefile import Regel, SignaalVoorwaarde, Voorwaarde
 from ..pipeline._safety import always_set_aside
-from ._comments import IN_DANGER, comment_reason, lines_of
+from ._comments import danger_reason
 
 # A tiny document model so that Markdown and HTML come from the same text.
 
@@ -216,13 +216,6 @@ def _absolute_rules(policy: Policy) -> list[Block]:
                                  "niet opzij.")]),
                 _rule_bullets(staying, urgency=False, why=True)]  # "in de gewone mentorcyclus" read oddly (a trial)
     return out
-
-
-def danger_reason(item: LoadedRule) -> str | None:
-    """The reason its writer gives for an absolute rule that keeps a task or steps at the mentor in danger
-    (``# ook bij gevaar: <reden>`` above its ``absoluut:``), or None."""
-    file = item.source or Path(item.file)
-    return comment_reason(lines_of(file), item.located.where((*item.path, "absoluut"), key=True)[0], IN_DANGER)
 
 
 def _rule_bullets(items: list[LoadedRule], urgency: bool = True, why: bool = False) -> Bullets:
