@@ -762,6 +762,8 @@ def _rulesets_by_task(rules: list[Regel], per_rule: list[list[EngineRule]], comp
             common.append(index)
         elif not tasks:  # a task from lists that share none: no case meets it, no ruleset holds it, nothing fires
             compiled.rulesets.circuits.pop(f"r{index}", None)
+            if compiled.rulesets.names is not None:  # and no activation can name it (a property test found it listed)
+                compiled.rulesets.names = compiled.rulesets.names - {name for name, _, _ in per_rule[index]}
         for task in sorted(tasks or ()):
             by_task.setdefault(task, []).append(index)
     rulesets: list[str] = []
