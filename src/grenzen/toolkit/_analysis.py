@@ -43,10 +43,6 @@ kind                       level         meaning
 ``lijkt-veiligheidssignaal``
                            waarschuwing  a kind without ``veiligheid: ja`` that an absolute rule refers away today or
                                          at once (a trial's removed flag dropped 112 and 'direct' unseen)
-``naam-als-veiligheidssignaal``
-                           fout          a kind without ``veiligheid: ja`` named almost as a safety kind, or with its
-                                         label (a trial added its misspelt 'zelfbeschadging' as a new kind, and light
-                                         self-harm stayed at the mentor)
 ``niet-gedekt``            waarschuwing  no rule applies: the advice is the fallback
 ``bron-invullen``          waarschuwing  a rule of the writer still has the source of ``grenzen nieuw``'s example rule
                                          (a trial: "zet hier waar de afspraak staat" reached the MR's document)
@@ -95,7 +91,7 @@ from .._translate import did_you_mean
 from ..pipeline._combine import FALLBACK, SAFETY_GUARD, SAFETY_URGENCY, effective, refers_away
 from ..pipeline._compile import signals_with_polarity
 from ..pipeline._layers import _label as _layer_label
-from ..pipeline._layers import layer_chain
+from ..pipeline._layers import declared_in, layer_chain
 from ..pipeline._load import (
     AGREEMENTS_FILE,
     LAYER_FILE,
@@ -127,7 +123,6 @@ LEVELS = {
     "nooit-van-toepassing": ERROR,
     "tegenstrijdig": ERROR,
     "familie-benaderd": ERROR,
-    "naam-als-veiligheidssignaal": ERROR,
     "overschaduwd": WARNING,
     "uitzondering-zonder-effect": WARNING,
     "minder-veiligheidssignalen": WARNING,
@@ -322,7 +317,6 @@ def _analyse(policy: Policy, pairs: bool) -> Analysis:
         *_misspelt_destinations(policy),
         *_unflagged_in_safety_groups(policy),
         *_unflagged_but_urgent(policy),
-        *_named_like_safety(policy),
         *_kinds_alike(policy),
         *_uncovered(state),
         *_placeholder_sources(policy),
@@ -1138,39 +1132,6 @@ def _unflagged_but_urgent(policy: Policy) -> list[Finding]:
     return findings
 
 
-#: How alike two kinds' names must be (difflib's ratio) for ``naam-als-veiligheidssignaal``: 'zelfbeschadging' and
-#: 'zelfbeschadiging' give 0.97; no two kinds of the default reach 0.8.
-NAME_LIKENESS = 0.85
-
-
-def _named_like_safety(policy: Policy) -> list[Finding]:
-    """``naam-als-veiligheidssignaal``: a kind without ``veiligheid: ja`` whose name is almost a safety kind's
-    (a typo made into a kind), or whose label is a safety kind's label, perhaps with more after it ("Zelfbeschadiging
-    (licht)"). Safety belongs to a class of signals: a lighter or misspelt form of a safety signal is one too."""
-    import difflib
-
-    kinds = policy.vocabulary.signalen
-    safe = {name: _bare_label(term.label) for name, term in kinds.items() if term.veiligheid}
-    findings = []
-    for name, term in kinds.items():
-        if term.veiligheid:
-            continue
-        label = _bare_label(term.label)
-        alike = next((kind for kind, safe_label in safe.items()
-                      if difflib.SequenceMatcher(None, name, kind).ratio() >= NAME_LIKENESS
-                      or label == safe_label or label.startswith(safe_label + " ")), None)
-        if alike is None:
-            continue
-        shown, line, column = _declaration(policy, name)
-        findings.append(Finding(
-            "naam-als-veiligheidssignaal",
-            f"soort '{name}' ('{term.label}') heeft geen 'veiligheid: ja', maar lijkt op het veiligheidssignaal "
-            f"'{alike}' ('{kinds[alike].label}'). Is '{name}' een tikfout in een regel, verbeter de naam dan in die "
-            "regel en haal deze soort weg. Gaat deze soort ook over gevaar, zet er dan 'veiligheid: ja' bij: dan "
-            "blijft hij nooit alleen bij de mentor", shown, line, column))
-    return findings
-
-
 #: A word that tells what a kind is about: 7 letters or more, compared on its first 7 ('loverboy' and 'loverboys').
 _TELLING_WORD = re.compile(r"[^\W\d_]{7,}")
 
@@ -1200,28 +1161,14 @@ def _kinds_alike(policy: Policy) -> list[Finding]:
     return findings
 
 
-def _bare_label(label: str) -> str:
-    """A label in lower case without what stands between brackets: 'Zelfbeschadiging (licht)' -> 'zelfbeschadiging'."""
-    return " ".join(re.sub(r"\(.*?\)", " ", label).casefold().split())
-
-
 def _declaration(policy: Policy, kind: str) -> tuple[str, int, int]:
     """Where a signal kind is declared: its key in woordenlijst.yaml or in an overlay's laag.yaml (at its 'groep')."""
     return _declared(policy, (LAYER_FILE, VOCABULARY_FILE), ("signalen", kind, "groep"))
 
 
 def _declared(policy: Policy, names: tuple[str, ...], where: tuple[str, ...]) -> tuple[str, int, int]:
-    """(file, line, column) of ``where`` (a section, a key in it, and perhaps a key under that) in the last layer whose
-    file of one of ``names`` has the key; else the first line of the policy's own file of the last name."""
-    section, key = where[:2]
-    for directory in reversed(layer_chain(policy.path)):
-        for name in names:
-            file = directory / name
-            located = read_located(file, shown_path(file), []) if file.is_file() else None
-            if located is not None and key in (located.data.get(section) or {}):
-                line, column = located.where(where, key=True)
-                return shown_path(file), line, column
-    return shown_path(policy.path / names[-1]), 1, 1
+    """(file, line, column) of ``where`` in the policy's layers (``declared_in``)."""
+    return declared_in(policy.path, names, where)
 
 
 @functools.lru_cache(maxsize=4)
