@@ -141,6 +141,16 @@ def test_mourning_case_reads_as_als_dan(policy):
     assert "Als het signaal 'Rouw' licht was in plaats van matig, dan mentor, deze week." in texts
 
 
+def test_another_kind_keeps_and_names_the_severity(policy):
+    """A trial read "Als het signaal niet 'Studievaardigheden' maar 'Somberheid of angst' was, dan mentor" as
+    "somberheid is for the mentor": the swap keeps the severity, and now says so."""
+    case = {"taak": "begeleidingsgesprekken", "signalen": [{"soort": "studievaardigheden", "ernst": "licht"}]}
+    swaps = [c for c in policy.what_if(case) if c.path == "signalen.0.soort"]
+    assert swaps and all(c.case.signalen[0].ernst == "licht" for c in swaps)
+    assert all(str(c).startswith("Als het signaal niet 'Studievaardigheden' maar '") and " was, even licht, dan " in
+               str(c) for c in swaps), [str(c) for c in swaps]
+
+
 def test_duration_and_weeks_thresholds_are_found(policy):
     case = {"leeftijd": 13, "taak": "verzuimgesprek", "signalen": [{"soort": "verzuim", "ernst": "matig", "duur_weken": 1}],
             "eerdere_aanpak": {"weken": 2, "effect": "onvoldoende"}}

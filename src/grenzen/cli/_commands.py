@@ -297,7 +297,7 @@ def _print_reach(result: Comparison) -> None:
             print("    Let op: deze regel verandert dus geen enkel advies.")
         if reach.in_danger:
             print(f"    In {reach.in_danger} van die situaties is er een veiligheidssignaal. Daar zou deze regel de "
-                  "taak bij de mentor laten, maar de veiligheid gaat voor: hij gaat daar opzij. Zie grenzen "
+                  "casus bij de mentor houden, maar de veiligheid gaat voor: hij gaat daar opzij. Zie grenzen "
                   "controleer.")
 
 

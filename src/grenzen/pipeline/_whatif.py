@@ -217,8 +217,11 @@ class _Explorer:
         others = [k for k in self.vocabulary.signalen if k != signal.soort]
         yield from self._grouped(
             f"{field}.soort", others, lambda kind: self._with_signal(index, soort=kind),
+            # the severity stays: said, or "niet 'Studievaardigheden' maar 'Somberheid of angst'" reads as "somberheid
+            # is for the mentor" (a trial), where it is light somberheid
             lambda cases: f"het signaal niet {name} maar "
-            + either([self._label("signalen", c.signalen[index].soort) for c in cases]) + " was",
+            + either([self._label("signalen", c.signalen[index].soort) for c in cases])
+            + f" was, even {signal.ernst}",
         )
 
         data = _copy(self.base)
