@@ -79,16 +79,15 @@ def _check_safety_look_alikes(source: Source) -> Iterator[Problem]:
                                  if label == safe_label or label.startswith(safe_label + " ")), None)
         if alike is None:
             continue
-        shown, line, column = declared_in(source.directory, (LAYER_FILE, VOCABULARY_FILE), ("signalen", name, "groep"))
+        shown, line, column = declared_in(source.directory, (LAYER_FILE, VOCABULARY_FILE), ("signalen", name))
         typo = "" if by_name is None else (f"is '{name}' een tikfout in een regel, verbeter de naam dan daar en haal "
                                            "deze soort weg. ")
         yield Problem(shown, line, column,
                       f"soort '{name}' ('{term.label}') heeft geen 'veiligheid: ja', maar lijkt op het "
                       f"veiligheidssignaal '{alike}' ('{kinds[alike].label}'). Zonder 'veiligheid: ja' controleert "
                       "grenzen niet dat deze soort nooit alleen bij de mentor blijft",
-                      f"{typo}{'Gaat' if typo else 'gaat'} de soort ook over gevaar, zet er dan 'veiligheid: ja' bij. "
-                      "Gaat hij over iets anders, geef hem dan een naam en label die niet op het veiligheidssignaal "
-                      "lijken",
+                      f"{typo}{'Zet' if typo else 'zet'} anders 'veiligheid: ja' bij de soort: een lichtere vorm of "
+                      "een vermoeden van een veiligheidssignaal is ook een veiligheidssignaal",
                       code="naam-als-veiligheidssignaal")
 
 

@@ -1054,7 +1054,7 @@ def _misspelt_groups(policy: Policy) -> list[Finding]:
         hint = did_you_mean(group, others)
         if len(members) > 1 or group in selected or hint is None:
             continue
-        shown, line, column = _declaration(policy, members[0])
+        shown, line, column = _declaration(policy, members[0], "groep")
         findings.append(Finding("groep-verschrijving", f"soort '{members[0]}' is de enige in groep '{group}', en geen "
                                 f"regel noemt die groep; {hint} Een 'groep:'-keuze in een regel vindt deze "
                                 "soort nu niet", shown, line, column))
@@ -1099,7 +1099,7 @@ def _unflagged_in_safety_groups(policy: Policy) -> list[Finding]:
             continue
         for name in names:
             if not kinds[name].veiligheid:
-                shown, line, column = _declaration(policy, name)
+                shown, line, column = _declaration(policy, name, "groep")
                 findings.append(Finding(
                     "veiligheidsgroep", f"soort '{name}' staat in groep '{group}' zonder 'veiligheid: ja', terwijl "
                     f"{len(flagged)} van de {len(names) - 1} andere soorten in die groep veiligheidssignalen zijn. "
@@ -1161,9 +1161,10 @@ def _kinds_alike(policy: Policy) -> list[Finding]:
     return findings
 
 
-def _declaration(policy: Policy, kind: str) -> tuple[str, int, int]:
-    """Where a signal kind is declared: its key in woordenlijst.yaml or in an overlay's laag.yaml (at its 'groep')."""
-    return _declared(policy, (LAYER_FILE, VOCABULARY_FILE), ("signalen", kind, "groep"))
+def _declaration(policy: Policy, kind: str, *under: str) -> tuple[str, int, int]:
+    """Where a signal kind is declared: its key in woordenlijst.yaml or in an overlay's laag.yaml (``under``: a key of
+    its entry, such as its 'groep', when the finding is about that)."""
+    return _declared(policy, (LAYER_FILE, VOCABULARY_FILE), ("signalen", kind, *under))
 
 
 def _declared(policy: Policy, names: tuple[str, ...], where: tuple[str, ...]) -> tuple[str, int, int]:
