@@ -786,6 +786,51 @@ def test_a_kind_an_overlay_adds_that_looks_like_another_gets_a_note(tmp_path):
     assert "lijkt-op-soort" not in {f.kind for f in analyse_policy(grenzen.load_policy()).findings}
 
 
+def test_a_new_kind_with_the_words_of_a_safety_kind_is_warned_until_the_school_says_why_not(tmp_path):
+    """A trial renamed the look-alike 'Suïcidale gedachten (licht)', refused at load, to 'doodsgedachten', and light
+    self-harm to 'krassen': both passed --streng, and thoughts of death stayed at the mentor."""
+    kinds = {"doodsgedachten": {"label": "Gedachten aan de dood (terloops)", "omschrijving": "Soms."},
+             "krassen": {"label": "Krassen of snijden (vermoeden)", "omschrijving": "Misschien."}}
+    ordinary = {k: {"label": label, "omschrijving": "Test."} for k, label in (
+        ("projectweek", "Projectweek"), ("hoogbegaafd", "Hoogbegaafdheid"), ("rouw_ouder", "Rouw om overlijden ouder"),
+        ("schoolweigering", "Schoolweigering"), ("slaap", "Slaapproblemen"), ("gokken", "Online gokken"),
+        ("ruzie_thuis", "Ruzie thuis"), ("diefstal", "Diefstal"), ("drugs_dealen", "Drugs dealen"))}
+    directory = overlay(tmp_path / "school", {**kinds, **ordinary}, [])
+    found = [f for f in analyse_policy(grenzen.load_policy(directory)).findings if f.kind.startswith("lijkt-op-gevaar")]
+    assert [(f.kind, f.level, f.file.endswith("laag.yaml")) for f in found] == [
+        ("lijkt-op-gevaar-zonder-reden", "waarschuwing", True)] * 2
+    assert "'gedachten' uit het veiligheidssignaal 'suicidale_gedachten'" in found[0].message
+    assert "'krassen' en 'snijden' uit het veiligheidssignaal 'zelfbeschadiging'" in found[1].message
+    lines = (directory / "laag.yaml").read_text(encoding="utf-8").splitlines()
+    assert lines[found[0].line - 1].strip() == "doodsgedachten:"
+    # the school's reason, directly above the kind, makes it a note that shows the reason
+    lines.insert(found[1].line - 1, "  # geen gevaar: krassen op tafels, niet op de huid")
+    (directory / "laag.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = [f for f in analyse_policy(grenzen.load_policy(directory)).findings if f.kind.startswith("lijkt-op-gevaar")]
+    assert [(f.kind, f.level) for f in found] == [("lijkt-op-gevaar-zonder-reden", "waarschuwing"),
+                                                  ("lijkt-op-gevaar", "let op")]
+    assert found[1].message.endswith("Volgens de school is het geen gevaar: krassen op tafels, niet op de huid")
+    # flagged, nothing is said
+    flagged = {k: {**term, "veiligheid": "ja"} for k, term in kinds.items()}
+    findings = analyse_policy(grenzen.load_policy(overlay(tmp_path / "flagged", flagged, []))).findings
+    assert not [f for f in findings if f.kind.startswith("lijkt-op-gevaar")]
+
+
+def test_numbered_kinds_and_bracketed_qualifiers_are_not_alike_but_a_second_label_is_warned(tmp_path):
+    """A trial: 'Projectweek 1' and 'Projectweek 2' were told to merge, 'Zelfbeschadiging (vermoeden)' looked like
+    'Vermoeden van een leerprobleem', and a second 'Faalangst' kind beside the default's got only a note."""
+    kinds = {"project_1": {"label": "Projectweek 1", "omschrijving": "Week 1."},
+             "project_2": {"label": "Projectweek 2", "omschrijving": "Week 2."},
+             "zelfbeschadiging_vermoeden": {"label": "Zelfbeschadiging (vermoeden)", "omschrijving": "Misschien.",
+                                            "veiligheid": "ja"},
+             "faalangst_baken": {"label": "Faalangst", "omschrijving": "Bang om te falen."}}
+    findings = analyse_policy(grenzen.load_policy(overlay(tmp_path / "school", kinds, []))).findings
+    said = {(f.kind, f.message.split("'")[1]): f for f in findings if f.kind in ("lijkt-op-soort", "zelfde-label")}
+    assert set(said) == {("lijkt-op-soort", "zelfbeschadiging_vermoeden"), ("zelfde-label", "faalangst_baken")}
+    assert "leerprobleem" not in said["lijkt-op-soort", "zelfbeschadiging_vermoeden"].message
+    assert said["zelfde-label", "faalangst_baken"].level == "waarschuwing"
+
+
 def test_no_kind_of_the_default_is_named_like_a_safety_kind():
     from grenzen.pipeline._layers import layered_source
     from grenzen.pipeline._load import default_rules_dir

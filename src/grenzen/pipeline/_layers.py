@@ -37,7 +37,7 @@ from ._load import (
 from ._rulefile import Kind, Signaalterm, Term, Text
 from ._yaml import Located
 
-__all__ = ["DEFAULT_BASE", "Laag", "declared_in", "is_overlay", "layer_chain", "layered_source"]
+__all__ = ["DEFAULT_BASE", "Laag", "declared_file", "declared_in", "is_overlay", "layer_chain", "layered_source"]
 
 DEFAULT_BASE = "standaard"
 MAX_LAYERS = 8
@@ -78,8 +78,15 @@ def layer_chain(directory: Path) -> list[Path]:
 
 
 def declared_in(directory: Path, names: tuple[str, ...], where: tuple[str, ...]) -> tuple[str, int, int]:
-    """(file, line, column) of ``where`` (a section, a key in it, and perhaps a key under that) in the top-most layer of
-    ``directory`` whose file of one of ``names`` has the key; else the first line of its own file of the last name."""
+    """(file as shown, line, column) of ``where`` (a section, a key in it, and perhaps a key under that) in the top-most
+    layer of ``directory`` whose file of one of ``names`` has the key; else the first line of its own file of the last
+    name."""
+    found = declared_file(directory, names, where)
+    return (shown_path(found[0]), found[1], found[2]) if found else (shown_path(directory / names[-1]), 1, 1)
+
+
+def declared_file(directory: Path, names: tuple[str, ...], where: tuple[str, ...]) -> tuple[Path, int, int] | None:
+    """``declared_in`` with the file itself (to read its comments), or None when no layer's file has the key."""
     section, key = where[:2]
     for layer in reversed(layer_chain(directory)):
         for name in names:
@@ -87,8 +94,8 @@ def declared_in(directory: Path, names: tuple[str, ...], where: tuple[str, ...])
             located = read_located(file, shown_path(file), []) if file.is_file() else None
             if located is not None and isinstance(located.data, dict) and key in (located.data.get(section) or {}):
                 line, column = located.where(where, key=True)
-                return shown_path(file), line, column
-    return shown_path(directory / names[-1]), 1, 1
+                return file, line, column
+    return None
 
 
 def layered_source(layers: Sequence[str | Path]) -> Source:

@@ -96,14 +96,15 @@ def _names_alike(matcher: SequenceMatcher[str], name: str, safe: str) -> bool:
     their numbers (``soort_001``, ``soort_005``) are numbered on purpose, not misspelt, and a typo changes the length by
     two letters at most (a name with more after it, ``suicidale_gedachten_licht``, is found by its label). The cheap
     upper bounds first: a load compares every kind with every safety kind."""
-    if abs(len(name) - len(safe)) > 2 or _DIGITS.sub("", name) == _DIGITS.sub("", safe):
+    if abs(len(name) - len(safe)) > 2 or DIGITS.sub("", name) == DIGITS.sub("", safe):
         return False
     matcher.set_seq1(name)
     return (matcher.real_quick_ratio() >= NAME_LIKENESS and matcher.quick_ratio() >= NAME_LIKENESS
             and matcher.ratio() >= NAME_LIKENESS)
 
 
-_DIGITS = re.compile(r"\d+")
+#: The numbers in a name (names that differ only in them are numbered on purpose)
+DIGITS = re.compile(r"\d+")
 
 
 def bare_label(label: str) -> str:

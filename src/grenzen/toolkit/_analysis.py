@@ -43,6 +43,13 @@ kind                       level         meaning
 ``lijkt-veiligheidssignaal``
                            waarschuwing  a kind without ``veiligheid: ja`` that an absolute rule refers away today or
                                          at once (a trial's removed flag dropped 112 and 'direct' unseen)
+``lijkt-op-gevaar-zonder-reden``
+                           waarschuwing  a kind the bundled default does not have, without ``veiligheid: ja``, whose
+                                         name or label holds a word of a safety kind's texts that no ordinary kind of
+                                         the default uses (a trial renamed 'Suïcidale gedachten (licht)' to
+                                         'doodsgedachten' and it passed --streng); ``lijkt-op-gevaar`` (let op) with a
+                                         ``# geen gevaar: <reden>`` comment above the kind
+``zelfde-label``           waarschuwing  a kind a school overlay adds has another kind's label: mentors see it twice
 ``niet-gedekt``            waarschuwing  no rule applies: the advice is the fallback
 ``bron-invullen``          waarschuwing  a rule of the writer still has the source of ``grenzen nieuw``'s example rule
                                          (a trial: "zet hier waar de afspraak staat" reached the MR's document)
@@ -91,7 +98,7 @@ from .._translate import did_you_mean
 from ..pipeline._combine import FALLBACK, SAFETY_GUARD, SAFETY_URGENCY, effective, refers_away
 from ..pipeline._compile import signals_with_polarity
 from ..pipeline._layers import _label as _layer_label
-from ..pipeline._layers import declared_in, layer_chain
+from ..pipeline._layers import declared_file, declared_in, layer_chain
 from ..pipeline._load import (
     AGREEMENTS_FILE,
     LAYER_FILE,
@@ -106,8 +113,9 @@ from ..pipeline._load import (
 from ..pipeline._policy import Policy
 from ..pipeline._rulefile import Regel, Woordenlijst, signal_blocks
 from ..pipeline._safety import always_set_aside
+from ..pipeline._validate import DIGITS as _DIGITS
 from ..pipeline._validate import walk
-from ._comments import danger_reason
+from ._comments import NO_DANGER, comment_reason, danger_reason, lines_of
 from ._domain import Block, Domain, Point, Signals, build_domain
 from ._factored import Factored
 from ._outcome import Outcomes
@@ -138,6 +146,9 @@ LEVELS = {
     "mentor-bij-gevaar-zonder-reden": WARNING,
     "mentor-bij-gevaar": NOTE,
     "lijkt-op-soort": NOTE,
+    "lijkt-op-gevaar-zonder-reden": WARNING,
+    "zelfde-label": WARNING,
+    "lijkt-op-gevaar": NOTE,
 }
 
 
@@ -318,6 +329,7 @@ def _analyse(policy: Policy, pairs: bool) -> Analysis:
         *_unflagged_in_safety_groups(policy),
         *_unflagged_but_urgent(policy),
         *_kinds_alike(policy),
+        *_sounds_like_danger(policy),
         *_uncovered(state),
         *_placeholder_sources(policy),
         *(Finding(r.kind, r.message, r.file, r.line, r.column, r.rule) for r in language.remarks),
@@ -1138,7 +1150,10 @@ _TELLING_WORD = re.compile(r"[^\W\d_]{7,}")
 
 def _kinds_alike(policy: Policy) -> list[Finding]:
     """``lijkt-op-soort``: a kind the top layer of an overlay adds that shares a telling word with another kind's
-    name or label (a note: the school decides whether they are one thing)."""
+    name or label (a note: the school decides whether they are one thing); ``zelfde-label`` (a warning) when their
+    labels are the same. Not for kinds whose names differ only in a number (``project_1``, ``project_2``), and not by
+    a word between brackets: "(vermoeden)" says how sure, not what (a trial's 'Krassen of snijden (vermoeden)' was
+    said to look like 'Vermoeden van een leerprobleem')."""
     if not is_overlay(policy.path):
         return []
     located = read_located(policy.path / LAYER_FILE, shown_path(policy.path / LAYER_FILE), [])
@@ -1148,16 +1163,78 @@ def _kinds_alike(policy: Policy) -> list[Finding]:
     def words(kind: str) -> set[str]:
         return {word[:7] for word in _TELLING_WORD.findall(f"{kind.replace('_', ' ')} {kinds[kind].label}".casefold())}
 
+    def own_words(kind: str) -> set[str]:  # without the qualifiers between its label's brackets
+        qualifiers = re.findall(r"\((.*?)\)", kinds[kind].label.casefold())
+        return words(kind) - {word[:7] for word in _TELLING_WORD.findall(" ".join(qualifiers))}
+
     findings = []
     for name in (k for k in declared if k in kinds):
-        own = words(name)
-        alike = [other for other in kinds if other != name and own & words(other)]
+        label = kinds[name].label.casefold()
+        same = [other for other in kinds if other != name and kinds[other].label.casefold() == label]
+        own = own_words(name)
+        alike = [other for other in kinds if other != name and other not in same and own & words(other)
+                 and _DIGITS.sub("", other) != _DIGITS.sub("", name)]
+        shown, line, column = _declaration(policy, name)
+        if same:
+            findings.append(Finding("zelfde-label", f"soort '{name}' heeft hetzelfde label als '{same[0]}' "
+                                    f"('{kinds[name].label}'): een mentor ziet twee keer '{kinds[name].label}', met "
+                                    "elk een ander advies. Gaat het om hetzelfde, gebruik dan die soort en haal deze "
+                                    "weg; anders: geef deze soort een eigen label", shown, line, column))
         if alike:
-            shown, line, column = _declaration(policy, name)
             others = ", ".join(f"'{other}' ('{kinds[other].label}')" for other in alike[:3])
             findings.append(Finding("lijkt-op-soort", f"soort '{name}' ('{kinds[name].label}') lijkt op {others}. "
                                     "Gaat het om hetzelfde, gebruik dan die soort en haal deze weg: twee soorten voor "
                                     "één ding geven twee verschillende adviezen", shown, line, column))
+    return findings
+
+
+#: A word of a kind's texts, for ``lijkt-op-gevaar``: 6 letters or more.
+_WORD = re.compile(r"[^\W\d_]{6,}")
+
+
+def _words(*texts: str) -> set[str]:
+    return {word for text in texts for word in _WORD.findall(text.replace("_", " ").casefold())}
+
+
+def _sounds_like_danger(policy: Policy) -> list[Finding]:
+    """``lijkt-op-gevaar-zonder-reden``: a kind the bundled default does not have, without ``veiligheid: ja``, whose
+    name or label holds (perhaps inside a longer word: 'doodsgedachten') a word of a safety kind's name, label or
+    description that no ordinary kind of the default uses ('gedachten', 'krassen', not 'leerling'). A trial renamed a
+    look-alike of suicidal thoughts refused at load to 'doodsgedachten' ("Gedachten aan de dood (terloops)") and
+    self-harm to 'krassen' ("Krassen of snijden"): both passed ``--streng`` and stayed at the mentor. A warning: the
+    words hint, only the school knows; a ``# geen gevaar: <reden>`` comment above the kind makes it a note."""
+    default = _default_signals(default_rules_dir())
+    kinds = policy.vocabulary.signalen
+    ordinary = set().union(*(_words(k, t.label, t.omschrijving) for k, t in default.items() if not t.veiligheid))
+    telling: dict[str, list[str]] = {}  # word -> the safety kinds whose texts have it
+    for kind, term in kinds.items():
+        if term.veiligheid:
+            for word in _words(kind, term.label, term.omschrijving):
+                if not any(word in other for other in ordinary):
+                    telling.setdefault(word, []).append(kind)
+    findings, files = [], {}
+    for name, term in kinds.items():
+        if term.veiligheid or name in default:
+            continue
+        own = _words(name, term.label)
+        shared = sorted(word for word in telling if any(word in mine for mine in own))
+        if not shared:
+            continue
+        safe = list(dict.fromkeys(kind for word in shared for kind in telling[word]))
+        found = declared_file(policy.path, (LAYER_FILE, VOCABULARY_FILE), ("signalen", name))
+        file, line, column = found or (policy.path / VOCABULARY_FILE, 1, 1)
+        if str(file) not in files:
+            files[str(file)] = lines_of(file)
+        reason = comment_reason(files[str(file)], line, NO_DANGER)
+        said = (f"soort '{name}' ('{term.label}') heeft geen 'veiligheid: ja', maar gebruikt "
+                f"{' en '.join(repr(word) for word in shared[:3])} uit het veiligheidssignaal "
+                + ", ".join(f"'{kind}' ('{kinds[kind].label}')" for kind in safe[:2]))
+        findings.append(Finding(
+            "lijkt-op-gevaar", f"{said}. Volgens de school is het geen gevaar: {reason}", shown_path(file), line,
+            column) if reason else Finding(
+            "lijkt-op-gevaar-zonder-reden", f"{said}. Gaat deze soort ook over gevaar, zet er dan 'veiligheid: ja' "
+            "bij: dan blijft hij nooit alleen bij de mentor. Is het echt geen gevaar, zet dan direct boven de soort "
+            "'# geen gevaar: <reden>'", shown_path(file), line, column))
     return findings
 
 

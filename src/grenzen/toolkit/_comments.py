@@ -1,6 +1,7 @@
 """Reasons a policy writer gives as comments in a rule file, on a key's line or the comment lines directly above it:
-``# leesbaarheid: <reden>`` (a hard text kept on purpose) and ``# ook bij gevaar: <reden>`` (an absolute rule that
-keeps a task or steps at the mentor in danger). The YAML reader drops comments, so the files are read again."""
+``# leesbaarheid: <reden>`` (a hard text kept on purpose), ``# ook bij gevaar: <reden>`` (an absolute rule that
+keeps a task or steps at the mentor in danger) and, in a vocabulary, ``# geen gevaar: <reden>`` (a kind that shares
+words with a safety kind, but is none). The YAML reader drops comments, so the files are read again."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ JUSTIFICATION = re.compile(r"(?:^|\s)#\s*leesbaarheid\s*:\s*\S", re.IGNORECASE)
 #: The default's older "# Ook bij gevaar blijft deze taak bij de mentor: ..." is such a reason; "# ook bij gevaar
 #: niet" is none.
 IN_DANGER = re.compile(r"(?:^|\s)#\s*ook bij gevaar\s*(?::\s*\S|blijft\b)", re.IGNORECASE)
+#: The reason a kind without ``veiligheid: ja`` whose words are a safety kind's is no danger, above its key.
+NO_DANGER = re.compile(r"(?:^|\s)#\s*geen gevaar\s*:\s*\S", re.IGNORECASE)
 _COMMENT_LINE = re.compile(r"^\s*#")
-_PREFIX = re.compile(r"^\s*#\s*(?:ook bij gevaar\s*:)?\s*", re.IGNORECASE)
+_PREFIX = re.compile(r"^\s*#\s*(?:(?:ook bij|geen) gevaar\s*:)?\s*", re.IGNORECASE)
 
 
 def comment_reason(lines: list[str], line: int, reason: re.Pattern[str] = JUSTIFICATION) -> str | None:
@@ -38,7 +41,7 @@ def comment_reason(lines: list[str], line: int, reason: re.Pattern[str] = JUSTIF
 
 
 def _text(comment: str) -> str:
-    """A comment without its ``#`` and a leading ``ook bij gevaar:``."""
+    """A comment without its ``#`` and a leading ``ook bij gevaar:`` or ``geen gevaar:``."""
     return _PREFIX.sub("", comment).strip()
 
 
