@@ -8,6 +8,7 @@ what ``Policy.what_if`` reports, so the threshold shortcut in ``_whatif`` is che
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -112,8 +113,12 @@ def _check_nearest(policy, base, before, changes):
         changing = {k for k in kinds if k != signal.soort and outcome(with_signal(soort=k)) != before}
         reported = {c.case.signalen[i].soort for c in found.get(f"signalen.{i}.soort", [])}
         assert reported <= changing
-        named = " ".join(c.change for c in found.get(f"signalen.{i}.soort", []))
-        assert all(f"'{policy.vocabulary.signalen[k].label}'" in named for k in changing)
+        # every kind that changes the advice is named, or counted ("of nog 7 andere soorten": at most 3 named)
+        labels = [f"'{policy.vocabulary.signalen[k].label}'" for k in changing]
+        swaps = [c.change for c in found.get(f"signalen.{i}.soort", [])]
+        counted = [int(m.group(1)) if (m := re.search(r"of nog (\d+) andere soorten", text)) else 0 for text in swaps]
+        assert sum(sum(label in text for label in labels) for text in swaps) + sum(counted) == len(changing)
+        assert all(sum(label in text for label in labels) <= 4 for text in swaps)
     axis = [None, *range(4, 26)]
     expect_nearest("leeftijd", base.leeftijd, axis, lambda v: {**data, "leeftijd": v}, lambda c: c.leeftijd)
     if base.eerdere_aanpak is not None and base.eerdere_aanpak.weken <= max(weeks) + 3:

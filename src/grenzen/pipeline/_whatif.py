@@ -220,7 +220,7 @@ class _Explorer:
             # the severity stays: said, or "niet 'Studievaardigheden' maar 'Somberheid of angst'" reads as "somberheid
             # is for the mentor" (a trial), where it is light somberheid
             lambda cases: f"het signaal niet {name} maar "
-            + either([self._label("signalen", c.signalen[index].soort) for c in cases])
+            + _some([self._label("signalen", c.signalen[index].soort) for c in cases])
             + f" was, even {signal.ernst}",
         )
 
@@ -335,6 +335,18 @@ class _Explorer:
     def _label(self, table: str, key: str) -> str:
         term = getattr(self.vocabulary, table).get(key)
         return f"'{term.label if term else key}'"
+
+
+#: The most kinds a what-if names for one outcome; the rest are counted (a trial: 11 lines, most of them lists of
+#: ten kinds, between two lessons).
+KINDS_NAMED = 3
+
+
+def _some(labels: list[str]) -> str:
+    """Dutch alternatives, at most ``KINDS_NAMED`` of them named: "'a', 'b', 'c' of nog 7 andere soorten"."""
+    if len(labels) <= KINDS_NAMED + 1:
+        return either(labels)
+    return f"{', '.join(labels[:KINDS_NAMED])} of nog {len(labels) - KINDS_NAMED} andere soorten"
 
 
 def _thresholds(policy: Policy) -> tuple[list[int], list[int], list[int]]:
