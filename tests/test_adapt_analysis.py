@@ -831,6 +831,21 @@ def test_numbered_kinds_and_bracketed_qualifiers_are_not_alike_but_a_second_labe
     assert said["zelfde-label", "faalangst_baken"].level == "waarschuwing"
 
 
+def test_beleid_and_verschil_say_when_controleer_finds_errors(tmp_path, capsys):
+    """A trial made the team's document of, and compared, a policy that controleer did not pass, without a word."""
+    kinds = {"doodsgedachten": {"label": "Gedachten aan de dood", "omschrijving": "Soms.", "veiligheid": "ja"}}
+    rule = {"id": "tc-dood", "titel": "Gedachten bespreekt de mentor", "bron": "Zorgplan",
+            "als": {"signaal": {"soort": "doodsgedachten", "ernst_hoogstens": "matig"}},
+            "dan": {"route": "mentor", "mentor_doet": ["Bespreek het met de leerling."], "uitleg": "Test."}}
+    directory = overlay(tmp_path / "school", kinds, [rule])
+    assert main(["beleid", str(directory)]) == 0
+    said = capsys.readouterr()
+    assert "# " in said.out and said.err.startswith("Let op: grenzen controleer vindt 1 fout (veiligheid-bij-mentor)")
+    assert main(["verschil", "standaard", str(directory)]) == 0
+    assert "Let op: grenzen controleer vindt 1 fout (veiligheid-bij-mentor) in de nieuwe versie" in capsys.readouterr().out
+    assert main(["beleid"]) == 0 and capsys.readouterr().err == ""  # the default: nothing to say
+
+
 def test_no_kind_of_the_default_is_named_like_a_safety_kind():
     from grenzen.pipeline._layers import layered_source
     from grenzen.pipeline._load import default_rules_dir

@@ -220,6 +220,18 @@ def _base_notes(policy: Policy, findings: list[Finding]) -> list[Finding]:
             if f.level == NOTE and own not in (Path(f.file).resolve(), Path(f.file).resolve().parent)]
 
 
+def _errors_of(policy: Policy) -> str | None:
+    """What ``controleer`` finds wrong in a policy that loads, as "1 fout (veiligheid-bij-mentor)"; None when nothing.
+    ``beleid`` and ``verschil`` say it: a trial made the document for the team, and compared versions, of a policy that
+    ``controleer`` did not pass, without a word."""
+    from ..toolkit._analysis import analyse_policy
+
+    errors = analyse_policy(policy).errors
+    if not errors:
+        return None
+    return f"{len(errors)} fout{'en' if len(errors) != 1 else ''} ({', '.join(dict.fromkeys(f.kind for f in errors))})"
+
+
 def run_diff(args: argparse.Namespace) -> int:
     """``grenzen verschil``: what changed between two versions of a policy; 1 if a safety signal lost its guard."""
     folder_not_file(args.oud)
@@ -266,6 +278,10 @@ def run_diff(args: argparse.Namespace) -> int:
         print(f"FOUT: {_count(len(lost), 'veiligheidssignaal', 'veiligheidssignalen')} niet meer beschermd: "
               f"{', '.join(lost)}. Zonder 'veiligheid: ja' controleert grenzen niet meer dat zo'n signaal nooit "
               "alleen bij de mentor blijft. Zet 'veiligheid: ja' terug bij dat signaal.")
+    errors = _errors_of(new)
+    if errors:
+        print()
+        print(f"Let op: grenzen controleer vindt {errors} in de nieuwe versie. Zie grenzen controleer {args.nieuw}")
     family = result.family_lost
     if family:
         print()
@@ -404,9 +420,11 @@ def run_render(args: argparse.Namespace) -> int:
     args.formaat = _document_format(args.formaat, args.uitvoer)
     if args.formaat == "docx":
         return _render_docx(args)
-    text = render_policy(load_policy(rules_dir(args.map)), args.formaat)
+    policy = load_policy(rules_dir(args.map))
+    text = render_policy(policy, args.formaat)
     if not args.uitvoer:
         print(text, end="")
+        _warn_before_sharing(policy, args.map)
         return 0
     try:
         write_atomically(Path(args.uitvoer), text)
@@ -414,7 +432,17 @@ def run_render(args: argparse.Namespace) -> int:
         print(os_problem(exc, "schrijven"), file=sys.stderr)
         return 1
     print(f"{'HTML' if args.formaat == 'html' else 'Markdown'}-bestand geschreven: {args.uitvoer}")
+    _warn_before_sharing(policy, args.map)
     return 0
+
+
+def _warn_before_sharing(policy: Policy, given: str | None) -> None:
+    """On standard error (the document may go to standard output): the errors ``controleer`` finds in the policy."""
+    errors = _errors_of(policy)
+    if errors:
+        folder = f" {given}" if given else ""
+        print(f"Let op: grenzen controleer vindt {errors} in dit beleid. Los die op voordat u het document deelt: "
+              f"grenzen controleer{folder}", file=sys.stderr)
 
 
 #: The document format a file name asks for, by its extension; .pdf is not one grenzen writes.
@@ -450,6 +478,7 @@ def _render_docx(args: argparse.Namespace) -> int:
         print(os_problem(exc, "schrijven"), file=sys.stderr)
         return 1
     print(f"Word-bestand geschreven: {args.uitvoer}")
+    _warn_before_sharing(policy, args.map)
     return 0
 
 
