@@ -438,6 +438,31 @@ def test_verschil_says_which_situations_it_does_not_compare(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Niet vergeleken: de situaties met vuurwapen (nieuw)" in out
     assert "Geen verschil in route, urgentie, taak of stappen in wat beide versies kennen." in out
+    # and how the new version advises it, per severity (a trial: the team's document said nothing of new kinds)
+    assert "  vuurwapen ('Vuurwapen', veiligheidssignaal):\n    licht: zorgteam, vandaag nog (elke taak)" in out
+
+
+def test_verschil_shows_per_severity_how_the_new_version_advises_a_new_kind(tmp_path):
+    """Each severity's outcomes over every task, counted, as the new version's own advice gives them."""
+    school = tmp_path / "school"
+    school.mkdir()
+    (school / "laag.yaml").write_text("naam: T\nbasis: standaard\nsignalen:\n  projectweek:\n    label: Projectweek\n"
+                                      "    omschrijving: De week van het project.\n", encoding="utf-8")
+    (school / "regels.yaml").write_text(
+        "thema: T\nregels:\n  - id: project-mentor\n    titel: Projectweek\n    bron: Zorgplan\n    als:\n"
+        "      alle: [{signaal: {soort: projectweek, ernst_hoogstens: matig}}, {taak: begeleidingsgesprekken}]\n"
+        "    dan: {route: mentor, mentor_doet: [Bespreek het.], uitleg: Test.}\n", encoding="utf-8")
+    result = compare_policies(default_rules_dir(), school)
+    [kind] = result.new_kinds
+    policy = result.new
+    assert (kind.name, kind.safety) == ("projectweek", False)
+    for severity, outcomes in kind.outcomes.items():
+        assert sum(outcomes.values()) == len(policy.vocabulary.taken)
+        advice = policy.advise({"taak": "begeleidingsgesprekken", "signalen": [{"soort": "projectweek",
+                                                                                "ernst": severity}]})
+        assert f"{advice.route}, " in " ".join(outcomes)
+    assert "mentor, in de gewone mentorcyclus" in kind.outcomes["licht"]
+    assert "mentor, in de gewone mentorcyclus" not in kind.outcomes["ernstig"]
 
 
 def test_verschil_names_an_example_file_it_cannot_read(tmp_path, capsys):

@@ -272,6 +272,7 @@ def run_diff(args: argparse.Namespace) -> int:
         print("Geen verschil in route, urgentie, taak of stappen" + (" in wat beide versies kennen."
                                                                        if result.not_compared else "."))
     _print_reach(result)
+    _print_new_kinds(result)
     lost = result.safety_lost
     if lost:
         print()
@@ -315,6 +316,22 @@ def _print_reach(result: Comparison) -> None:
             print(f"    In {reach.in_danger} van die situaties is er een veiligheidssignaal. Daar zou deze regel de "
                   "casus bij de mentor houden, maar de veiligheid gaat voor: hij gaat daar opzij. Zie grenzen "
                   "controleer.")
+
+
+def _print_new_kinds(result: Comparison) -> None:
+    """How the new version advises each signal kind it adds, alone, per severity (``verschil``)."""
+    if not result.new_kinds:
+        return
+    tasks = len(result.new.vocabulary.taken)
+    print()
+    print(f"Nieuwe signalen: zo adviseert de nieuwe versie een casus met alleen dat signaal (bij elk van de {tasks} "
+          "taken, zonder scholing):")
+    for kind in result.new_kinds:
+        print(f"  {kind.name} ('{kind.label}'{', veiligheidssignaal' if kind.safety else ''}):")
+        for severity, outcomes in kind.outcomes.items():
+            said = "; ".join(outcome if len(outcomes) == 1 else f"{outcome} ({n} {'taak' if n == 1 else 'taken'})"
+                             for outcome, n in outcomes.items())
+            print(f"    {severity}: {said}{' (elke taak)' if len(outcomes) == 1 else ''}")
 
 
 #: What one item of each part is called in ``verschil``'s output.

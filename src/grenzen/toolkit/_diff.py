@@ -19,10 +19,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .._errors import CaseError, GrenzenError, Problem
+from .._models import SEVERITIES
 from ..pipeline._layers import DEFAULT_BASE, MAX_LAYERS, _read_layer
 from ..pipeline._load import MAX_FILE_BYTES, YAML_SUFFIXES, default_rules_dir, is_overlay, shown_path
 from ..pipeline._policy import Policy, load_policy
 from ..pipeline._rulefile import Regel, Toestemming
+from ..pipeline._whatif import outcome_text
 from ._analysis import advice_for, safety_kinds
 from ._domain import Domain, Point, build_domain
 from ._examples import read_examples
@@ -95,6 +97,18 @@ class Reach:
 
 
 @dataclass
+class NewKind:
+    """How the new version advises a case with only a signal of a kind the old version does not know (``verschil``
+    compares no situation with it: a trial's new safety kinds got only "Niet vergeleken"): per severity, each outcome
+    ("zorgteam, vandaag nog") with the number of tasks that get it."""
+
+    name: str
+    label: str
+    safety: bool
+    outcomes: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass
 class Comparison:
     """The result of ``compare_policies``.
 
@@ -127,6 +141,8 @@ class Comparison:
     rules_changed: list[str] = field(default_factory=list)
     #: per rule added or changed, in the new version's order: where it holds and stays in the domain
     reach: list[Reach] = field(default_factory=list)
+    #: per signal kind only the new version has: its advice alone, per severity and task
+    new_kinds: list[NewKind] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -335,8 +351,22 @@ def compare_policies(old: str | Path | Policy, new: str | Path | Policy, pairs: 
         result.domain_changed += cases if changed else 0
     result.domain = _ordered(groups)
     result.reach = list(watched.values())
+    result.new_kinds = [_new_kind(after, kind) for kind in after.vocabulary.signalen
+                        if kind not in before.vocabulary.signalen]
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _new_kind(policy: Policy, kind: str) -> NewKind:
+    """``NewKind``: a case with only a signal of ``kind``, at each severity, with each task (no training, no age)."""
+    term = policy.vocabulary.signalen[kind]
+    found = NewKind(kind, term.label, term.veiligheid)
+    for severity in SEVERITIES:
+        counts = found.outcomes.setdefault(severity, {})
+        for task in policy.vocabulary.taken:
+            said = outcome_text(policy.advise({"taak": task, "signalen": [{"soort": kind, "ernst": severity}]}))
+            counts[said] = counts.get(said, 0) + 1
+    return found
 
 
 def _reach(policy: Policy, point: Point, applicable: tuple[int, ...], cases: int, watched: dict[int, Reach],
