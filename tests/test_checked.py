@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import grenzen
-from grenzen.pipeline import _policy
+from grenzen.pipeline import _load, _policy
 from grenzen.pipeline._load import Source, default_rules_dir, digest_of, load_source
 from grenzen.pipeline._safety import CHECKED, safety_problems
 from grenzen.pipeline._validate import validate
@@ -55,3 +55,28 @@ def test_an_overlay_on_the_checked_policy_is_checked(checks: list[str]):
     grenzen.load_policy(school)
     grenzen.load_policy([default_rules_dir(), school])
     assert len(checks) == 2
+
+
+def test_a_file_saved_during_a_load_never_gets_the_version_of_what_was_there_before(tmp_path: Path,
+                                                                                     monkeypatch: pytest.MonkeyPatch):
+    """An integrator trial saved woordenlijst.yaml (the suicide plan without 'veiligheid: ja') while the service
+    reloaded: 19 of 60 reloads served one content under the other's version. The version read first was also the
+    checked default's, which skips the load-time safety check (``CHECKED``) for content it was never run on."""
+    copy = tmp_path / "kopie"
+    shutil.copytree(default_rules_dir(), copy)
+    vocabulary = copy / "woordenlijst.yaml"
+    text = vocabulary.read_text(encoding="utf-8")
+    edited = text.replace("deed een poging.\n    veiligheid: ja\n", "deed een poging.\n    veiligheid: nee\n", 1)
+    assert edited != text
+    real = _load.unread_files
+
+    def saved_meanwhile(directory: Path, *args: object, **kwargs: object) -> list[grenzen.Problem]:
+        vocabulary.write_text(edited, encoding="utf-8")  # the editor saves after grenzen started reading the folder
+        return real(directory, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_load, "unread_files", saved_meanwhile)
+    during = grenzen.load_policy(copy)
+    monkeypatch.undo()
+    after = grenzen.load_policy(copy)
+    assert "suicidaal_plan" not in after.safety_kinds and after.version != during.version
+    assert "suicidaal_plan" in during.safety_kinds  # one whole content: the one its version names

@@ -121,7 +121,7 @@ def layered_source(layers: Sequence[str | Path]) -> Source:
     for path in paths[1:]:
         layer = load_source(path)
         merged.problems.extend(layer.problems)
-        read = _read_layer(path, merged.problems)
+        read = _read_layer(path, merged.problems, layer.raws.get(LAYER_FILE))
         if read is None:
             continue
         header, located = read
@@ -175,9 +175,11 @@ def _name_default_files(source: Source, overlays: Sequence[Path]) -> None:
         source.agreements_file = names.get(source.agreements_file, source.agreements_file)
 
 
-def _read_layer(directory: Path, problems: list[Problem]) -> tuple[Laag, Located] | None:
+def _read_layer(directory: Path, problems: list[Problem], raw: bytes | None = None) -> tuple[Laag, Located] | None:
+    """An overlay's ``laag.yaml`` (``raw``: its bytes as ``load_source`` read them), or None after adding its
+    problems."""
     shown = shown_path(directory / LAYER_FILE)
-    located = read_located(directory / LAYER_FILE, shown, problems)
+    located = read_located(directory / LAYER_FILE, shown, problems, raw=raw)
     header = None if located is None else parse_model(Laag, located.data, located, shown, problems)
     return None if header is None or located is None else (header, located)
 

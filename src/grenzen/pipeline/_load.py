@@ -70,6 +70,9 @@ class Source:
     #: an afspraken.yaml could not be read or did not parse: its own problems are reported, and what rules name in it
     #: (destinations, who gives consent) is not checked against an empty one (a typo there gave 200 more problems)
     agreements_unread: bool = False
+    #: each policy file's bytes as read, by name (None: could not be read): ``digest`` is of these, and nothing reads
+    #: the files again (``_layers`` reads laag.yaml from here)
+    raws: dict[str, bytes | None] = field(default_factory=dict, repr=False)
 
 
 def rule_files(directory: Path) -> list[Path]:
@@ -140,14 +143,27 @@ def _has_yaml(folder: Path) -> bool:
 
 def digest_of(directory: Path) -> str:
     """The SHA-256 of the policy files' names and content, in hex (the version is its first 12 digits)."""
+    return _digest({path.name: _read_capped(path) for path in rule_files(directory)})
+
+
+def _digest(raws: dict[str, bytes | None]) -> str:
+    """``digest_of`` over files already read (by name, in ``rule_files`` order; None: could not be read)."""
     digest = hashlib.sha256()
-    for path in rule_files(directory):
-        digest.update(path.name.encode() + b"\0")
-        with path.open("rb") as file:
-            while block := file.read(1 << 20):  # in blocks: a huge file (refused later) never sits in memory
-                digest.update(block)
+    for name, raw in raws.items():
+        digest.update(name.encode() + b"\0")
+        digest.update(raw or b"")
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def _read_capped(path: Path) -> bytes | None:
+    """A file's bytes, never more than ``MAX_FILE_BYTES`` + 1 (a huge file costs neither time nor memory, and is
+    refused as too large); None when it cannot be read (it went away, or may not be read)."""
+    try:
+        with path.open("rb") as file:
+            return file.read(MAX_FILE_BYTES + 1)
+    except OSError:
+        return None
 
 
 def is_overlay(directory: Path) -> bool:
@@ -165,10 +181,14 @@ def load_source(directory: Path) -> Source:
                     code="geen-map")
         )
         return source
-    source.digest = digest_of(directory)
+    files = rule_files(directory)
+    # each file is read once, and the version is the digest of what was read: a file saved during a reload can never
+    # give the rules of one content the version of another (an integrator trial: 19 of 60 reloads did) and never the
+    # version of the checked default (``CHECKED``: its load-time safety check is then skipped)
+    source.raws = {path.name: _read_capped(path) for path in files}
+    source.digest = _digest(source.raws)
     source.version = source.digest[:12]
     source.problems += unread_files(directory)
-    files = rule_files(directory)
     overlay = is_overlay(directory)
     if (directory / LAYER_FILE).is_file() and (directory / VOCABULARY_FILE).is_file():
         # which of the two is meant is not known: reading on would read laag.yaml as a theme file (a trial, who had
@@ -196,7 +216,7 @@ def load_source(directory: Path) -> Source:
         shown = shown_path(path)
         if overlay and path.name == LAYER_FILE:
             continue  # read by _layers
-        located = read_located(path, shown, source.problems)
+        located = read_located(path, shown, source.problems, raw=source.raws[path.name])
         if located is None:
             source.unread_rules = source.unread_rules or path.name not in (VOCABULARY_FILE, AGREEMENTS_FILE)
             source.agreements_unread = source.agreements_unread or path.name == AGREEMENTS_FILE
@@ -243,10 +263,16 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
-def read_located(path: Path, shown: str, problems: list[Problem], first_key: str | None = None) -> Located | None:
-    """A YAML file with positions, or None after adding its problem (too large, not UTF-8, no mapping)."""
-    with path.open("rb") as file:
-        raw = file.read(MAX_FILE_BYTES + 1)  # never more: a huge file costs neither time nor memory
+def read_located(path: Path, shown: str, problems: list[Problem], first_key: str | None = None,
+                 raw: bytes | None = None) -> Located | None:
+    """A YAML file with positions, or None after adding its problem (not readable, too large, not UTF-8, no mapping);
+    ``raw``: its bytes, when they were read already (``load_source``)."""
+    if raw is None:
+        raw = _read_capped(path)
+    if raw is None:
+        problems.append(Problem(shown, 0, 0, "het bestand kan niet gelezen worden",
+                                "controleer of het bestand bestaat en leesbaar is", code="onleesbaar-bestand"))
+        return None
     if len(raw) > MAX_FILE_BYTES:
         problems.append(Problem(shown, 1, 1, "het bestand is te groot (meer dan 2 MB)", "splits het in thema's",
                                 code="bestand-te-groot"))
