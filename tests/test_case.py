@@ -24,7 +24,7 @@ VALID = {
 def fields_of(policy, case) -> dict[str, str]:
     with pytest.raises(CaseError) as info:
         policy.advise(case)
-    return {e.field: e.message for e in info.value.errors}
+    return {e.field: e.text for e in info.value.errors}
 
 
 def test_dict_json_yaml_and_model_give_the_same_advice(basis):
@@ -91,6 +91,19 @@ def test_missing_task(basis):
 def test_kinds_the_policy_does_not_know(basis, patch, field, fragment):
     errors = fields_of(basis, {**VALID, **patch})
     assert fragment in errors[field]
+
+
+def test_a_hint_from_the_value_sent_is_apart_from_the_message_that_may_be_logged(basis):
+    """An integrator trial: 'SUICIDAAL_PLAN' was refused with "bedoel je 'suicidaal_plan'?" in the message that the
+    docs call safe to log. The hint says what the case is about: it goes in ``hint`` (JSON ``suggestie``)."""
+    for case in ({**VALID, "signalen": [{"soort": "SUICIDAAL_PLAN", "ernst": "acuut"}]},
+                 {**VALID, "signalen": [{"soort": "suicidaal_pla", "ernst": "acuut"}]}):
+        with pytest.raises(CaseError) as info:
+            basis.advise(case)
+        [error] = info.value.errors
+        assert "suicid" not in error.message.lower() and error.hint == "bedoel je 'suicidaal_plan'?"
+        assert error.as_json()["suggestie"] == error.hint and "suicid" not in error.as_json()["melding"].lower()
+        assert str(error).endswith("; bedoel je 'suicidaal_plan'?")  # for whoever sent it
 
 
 @pytest.mark.parametrize("name, options, hint", [

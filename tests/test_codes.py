@@ -75,10 +75,10 @@ def test_a_name_in_capitals_or_with_accents_gets_the_vocabularys_name(case, fiel
         grenzen.advise(case)
     [error] = info.value.errors
     assert (error.field, error.code) == (field, "ongeldige-naam")
-    assert error.message == f"ongeldige tekens of lengte; bedoel je '{near}'?"
+    assert (error.message, error.hint) == ("ongeldige tekens of lengte", f"bedoel je '{near}'?")
     with pytest.raises(CaseError) as info:
         grenzen.advise({"taak": "signaleren", "id": "Niet Geldig!"})  # not a name of the vocabulary: no hint
-    assert info.value.errors[0].message == "ongeldige tekens of lengte"
+    assert (info.value.errors[0].message, info.value.errors[0].hint) == ("ongeldige tekens of lengte", "")
 
 
 def test_equal_errors_are_given_once_with_how_often():

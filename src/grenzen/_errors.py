@@ -85,18 +85,31 @@ class PolicyError(GrenzenError):
 
 @dataclass(frozen=True)
 class FieldError:
-    """One invalid field of a case: its path (e.g. ``signalen.0.soort``) and what is wrong."""
+    """One invalid field of a case: its path (e.g. ``signalen.0.soort``) and what is wrong (``message``: never
+    anything of the value sent, so safe to log). ``hint``: "bedoel je 'suicidaal_plan'?", the vocabulary's name
+    closest to the value sent: it tells what the case is about, so it is for whoever sent it, never for a log (an
+    integrator trial: 'SUICIDAAL_PLAN' was refused with the hint in the message that the docs called safe to log)."""
 
     field: str
     message: str
     code: str = ""  # a stable machine code (e.g. ``verplicht-veld-ontbreekt``), as ``Problem.code``
+    hint: str = ""
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
+        return f"{self.field}: {self.text}"
+
+    @property
+    def text(self) -> str:
+        """The message with its hint, for the one who sent the case (the command line, the web page)."""
+        return f"{self.message}; {self.hint}" if self.hint else self.message
 
     def as_json(self) -> dict[str, str]:
-        """The error item of JSON Lines mode and the HTTP API: ``{"veld", "melding", "code"}``."""
-        return {"veld": self.field, "melding": self.message, "code": self.code}
+        """The error item of JSON Lines mode and the HTTP API: ``{"veld", "melding", "code"}``, and ``"suggestie"``
+        with a hint."""
+        item = {"veld": self.field, "melding": self.message, "code": self.code}
+        if self.hint:
+            item["suggestie"] = self.hint
+        return item
 
 
 #: what an error object says when there is no advice: never "mentor", always the zorgteam

@@ -62,9 +62,9 @@ def _in_vocabulary(table: str, what: str) -> AfterValidator:
             vocabulary = context.get("vocabulary") if isinstance(context, Mapping) else None
         if vocabulary is None or value in vocabulary[table]:
             return value
-        # the message names the field and the policy's kinds, never the case's value
-        hint = "; " + (did_you_mean(value, vocabulary[table]) or "zie de woordenlijst van het beleid")
-        raise PydanticCustomError("onbekende_soort", f"onbekende {what} (niet in de woordenlijst){hint}")
+        # the message names the field, never the case's value; the hint (closest to the value) goes apart
+        hint = did_you_mean(value, vocabulary[table]) or ""
+        raise PydanticCustomError("onbekende_soort", f"onbekende {what} (niet in de woordenlijst)", {"hint": hint})
 
     return AfterValidator(known)
 

@@ -223,7 +223,9 @@ def _field_errors(exc: ValidationError, case: Any = None,
                     did_you_mean(loc[-1], allowed) or "toegestaan: " + ", ".join(allowed))
             out.append(FieldError(_shown(loc[:-1] + (UNKNOWN,)), f"onbekend veld; {hint}", "onbekende-sleutel"))
         elif error["type"] == "onbekende_soort":
-            out.append(FieldError(_shown(loc) or "(casus)", error["msg"], "onbekende-naam"))
+            hint = (error.get("ctx") or {}).get("hint") or ""
+            out.append(FieldError(_shown(loc) or "(casus)", error["msg"] + ("" if hint else
+                                  "; zie de woordenlijst van het beleid"), "onbekende-naam", hint))
         elif error["type"] == "int_parsing_size":  # 1e20: past any bound, on the side of its sign (a trial)
             value = _value_at(case, loc)
             small = value < 0 if isinstance(value, (int, float)) else str(value).strip().startswith("-")
@@ -231,13 +233,12 @@ def _field_errors(exc: ValidationError, case: Any = None,
                                   "te-klein" if small else "te-groot"))
         else:
             message = fill(said.case, **context(error))
+            near = None
             if error["type"] == "string_pattern_mismatch" and vocabulary is not None:
                 near = _name_hint(case, loc, vocabulary)
-                message = f"{message}; {near}" if near else message
             elif error["type"] == "literal_error":
                 near = _choice_hint(case, loc, error)
-                message = f"{message}; {near}" if near else message
-            out.append(FieldError(_shown(loc) or "(casus)", message, said.code))
+            out.append(FieldError(_shown(loc) or "(casus)", message, said.code, near or ""))
     out = _counted(out)
     return out if more is None else [*out, more]
 
@@ -250,5 +251,5 @@ def _counted(errors: list[FieldError]) -> list[FieldError]:
         counts[error] = counts.get(error, 0) + 1
     if len(counts) == len(errors):
         return errors
-    return [error if n == 1 else FieldError(error.field, f"{error.message} ({n} keer)", error.code)
+    return [error if n == 1 else FieldError(error.field, f"{error.message} ({n} keer)", error.code, error.hint)
             for error, n in counts.items()]

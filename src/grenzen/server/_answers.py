@@ -22,6 +22,9 @@ class Melding(_Answer):
     melding: str = Field(description="wat er mis is, in het Nederlands; nooit de inhoud van de casus")
     code: str = Field(description="vaste code van de soort fout (bijvoorbeeld te-groot, onbekende-naam): reageer "
                                   "hierop, niet op de melding, die anders geformuleerd kan worden")
+    suggestie: str | None = Field(default=None, description="bijvoorbeeld \"bedoel je 'suicidaal_plan'?\": de naam "
+                                  "die het dichtst bij de gestuurde waarde ligt. Die zegt waar de casus over gaat: "
+                                  "laat hem zien aan wie de casus stuurde, maar zet hem nooit in een log")
 
 
 class FoutInhoud(_Answer):

@@ -143,15 +143,15 @@ def form_errors(errors: list[FieldError], case: dict[str, object], policy: Polic
             kind = str(kinds[int(parts[1])])
             label = policy.vocabulary.signalen[kind].label if kind in policy.vocabulary.signalen else kind
             if parts[-1] == "ernst":
-                message = "kies hoe ernstig het is" if "ontbreekt" in error.message else error.message
+                message = "kies hoe ernstig het is" if "ontbreekt" in error.message else error.text
                 out.append(FormError(f"{label}: ernst", message, f"ernst_{kind}_licht"))
             else:
-                out.append(FormError(f"{label}: hoe lang al", error.message, f"duur_{kind}"))
+                out.append(FormError(f"{label}: hoe lang al", error.text, f"duur_{kind}"))
         elif parts[0] == "mentor":
-            out.append(FormError("Scholing van de mentor", error.message, "scholing"))
+            out.append(FormError("Scholing van de mentor", error.text, "scholing"))
         else:
             what, target = _WORDS.get(error.field, ("Casus", "taak"))
-            out.append(FormError(what, error.message, target))
+            out.append(FormError(what, error.text, target))
     return out
 
 

@@ -268,7 +268,7 @@ def _case_errors(exc: CaseError, case: dict[str, Any], located: Located, base: t
             parts = [*parent, names.pop(0)] if names else list(parent)
             shown = parts if named else shown
         line, column = located.where((*base, *parts), key=key)
-        out.append((line, column, _shown(shown), error.message))
+        out.append((line, column, _shown(shown), error.text))
     return out
 
 
@@ -280,7 +280,7 @@ def case_error_lines(exc: CaseError, text: bytes, shown: str | None) -> list[str
     if any(error.field == "(casus)" for error in exc.errors):
         if shown is None or any(error.field != "(casus)" for error in exc.errors):
             return None
-        return [_whole_case_line(error.message, shown) for error in exc.errors]
+        return [_whole_case_line(error.text, shown) for error in exc.errors]
     try:
         located = read_yaml(text.decode("utf-8-sig"))
     except (UnicodeDecodeError, YamlProblem):
