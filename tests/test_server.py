@@ -249,6 +249,8 @@ def test_every_error_a_route_answers_is_in_the_openapi_document():
                     answers.add(client.request(method, path + "?x=1").status_code)  # a query
                     answers.add(client.request(method, path, content=b"x",
                                                headers={"content-encoding": "gzip"}).status_code)
+                if method == "post":  # another website has a browser send it
+                    answers.add(client.request(method, path, headers={"sec-fetch-site": "cross-site"}).status_code)
                 if method == "post" and path != "/v1/beheer/herladen":
                     answers.add(client.request(method, path, content=b"{").status_code)  # not JSON
                     answers.add(client.request(method, path, content=b"x" * (server.app.state.settings.max_bytes + 1)
@@ -258,6 +260,27 @@ def test_every_error_a_route_answers_is_in_the_openapi_document():
                 if method == "post" and path != "/v1/beheer/herladen":
                     assert {408, 413, 503} <= declared, (method, path)
         assert "404 (onbekend-adres)" in document["info"]["description"]
+
+
+def test_a_post_another_website_has_a_browser_send_is_refused(tmp_path):
+    """An integrator trial, on a service without a token: any web page a staff member had open could reload the policy
+    or post cases into the decision log (a form or fetch with Content-Type text/plain needs no permission). A browser
+    says so in Sec-Fetch-Site; programs and the service's own page are not refused."""
+    log = tmp_path / "besluiten.jsonl"
+    with live(Settings(decision_log=log)) as server, server.client() as client:
+        for site in ("cross-site", "same-site", "CROSS-SITE"):
+            for path, body in (("/v1/advies", json.dumps(CASE)), ("/v1/advies/batch", json.dumps([CASE])),
+                               ("/v1/wat-als", json.dumps(CASE)), ("/v1/beheer/herladen", "")):
+                answer = client.post(path, content=body, headers={"sec-fetch-site": site, "content-type": "text/plain"})
+                assert answer.status_code == 403, (site, path)
+                assert answer.json()["fout"]["fouten"][0]["code"] == "andere-website"
+            page = client.post("/", data={"taak": "signaleren"}, headers={"sec-fetch-site": site})
+            assert page.status_code == 403 and "andere website" in page.text
+        assert not log.exists() or log.read_text(encoding="utf-8") == ""  # nothing reached the decision log
+        for headers in ({}, {"sec-fetch-site": "same-origin"}, {"sec-fetch-site": "none"}):
+            assert client.post("/v1/advies", json=CASE, headers=headers).status_code == 200
+            assert client.post("/", data={"taak": "signaleren"}, headers=headers).status_code == 200
+        assert client.get("/v1/beleid", headers={"sec-fetch-site": "cross-site"}).status_code == 200  # reading
 
 
 def test_unknown_paths_and_methods_are_dutch(client):

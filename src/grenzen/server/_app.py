@@ -60,9 +60,14 @@ GUARDED: dict[int | str, dict[str, Any]] = {
     422: {"model": Fout, "description": "het adres heeft parameters (na '?'): de dienst leest ze niet"},
     **ANY,
 }
+#: What an address that takes a POST may answer besides what a guarded one may (``Guard._refusal``).
+POSTED: dict[int | str, dict[str, Any]] = {
+    **GUARDED,
+    403: {"model": Fout, "description": "een andere website liet een browser dit verzoek versturen (andere-website)"},
+}
 #: What the addresses that take a case may answer besides the advice.
 ERRORS: dict[int | str, dict[str, Any]] = {
-    **GUARDED,
+    **POSTED,
     408: {"model": Fout, "description": "de tekst kwam niet op tijd binnen (te-traag): stuur hem opnieuw"},
     413: {"model": Fout, "description": "de tekst is te groot"},
     422: {"model": Fout, "description": "de casus past niet bij het contract of de woordenlijst (of het adres heeft "
@@ -283,7 +288,7 @@ def _policy_routes(app: FastAPI, holder: PolicyHolder, settings: Settings) -> No
     not_loaded = {"model": Herladen | Fout, "description": "het beleid laadt niet: het oude blijft werken (Herladen, "
                                                           "met fout); of het adres heeft parameters (Fout)"}
 
-    @app.post("/v1/beheer/herladen", response_model=Herladen, responses={**GUARDED, 422: not_loaded},
+    @app.post("/v1/beheer/herladen", response_model=Herladen, responses={**POSTED, 422: not_loaded},
               tags=["beheer"], summary="Laad het beleid opnieuw; bij een fout blijft het oude werken")
     async def herladen(request: Request) -> Response:
         outcome = await run_in_threadpool(holder.reload)

@@ -31,6 +31,14 @@ OPEN_PATHS = frozenset({"/v1/gezondheid"})  # liveness: a load balancer asks it 
 NO_QUERY = "het adres mag geen parameters hebben (na '?'): de dienst leest ze niet; zet de gegevens in de body"
 ENCODED = ("de dienst leest geen ingepakte tekst (Content-Encoding); stuur de casus als gewone JSON, zonder gzip of "
            "andere compressie")
+CROSS_SITE = ("de dienst neemt geen verzoek aan dat een andere website laat versturen: stuur het vanaf de pagina van "
+              "de dienst zelf of vanuit het schoolsysteem")
+#: What a browser says (``Sec-Fetch-Site``) of a request another site makes it send: a page on any site could otherwise
+#: have a staff member's browser post cases (into the decision log) or reload the policy (an integrator trial, on a
+#: service without a token). Fetch metadata, not ``Origin`` against ``Host``: a proxy may rewrite ``Host``, and clients
+#: other than browsers send neither.
+FOREIGN_SITES = frozenset({b"cross-site", b"same-site"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 UNKNOWN_PATH = "(onbekend adres)"  # what the logs say for an address the service does not have: it may hold a name
 #: The page loads nothing from elsewhere and runs no script: styles from this server, forms only to this server.
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
@@ -98,10 +106,14 @@ class Guard:
         return path if path in self.paths else UNKNOWN_PATH
 
     def _refusal(self, scope: Scope) -> tuple[int, dict[str, Any] | str, list[tuple[bytes, bytes]]] | None:
-        """401 without a valid token on /v1/ (liveness aside), 422 for a query, 415 for a body with a Content-Encoding,
-        413 when the declared body is over the cap."""
+        """403 for a request another website has a browser send (``FOREIGN_SITES``), 401 without a valid token on /v1/
+        (liveness aside), 422 for a query, 415 for a body with a Content-Encoding, 413 when the declared body is over
+        the cap."""
         headers = dict((k.lower(), v) for k, v in scope.get("headers", []))
         path: str = scope.get("path", "")
+        if scope.get("method") not in SAFE_METHODS and headers.get(b"sec-fetch-site", b"").lower() in FOREIGN_SITES:
+            return 403, (fout("(verzoek)", CROSS_SITE, "andere-website") if path.startswith(API)
+                         else plain_page("Niet toegestaan", CROSS_SITE[0].upper() + CROSS_SITE[1:] + ".")), []
         if path.startswith(API) and path not in OPEN_PATHS:
             authorization = headers.get(b"authorization", b"").decode("latin-1")
             if not self.settings.token_ok(authorization):
