@@ -512,6 +512,10 @@ def test_a_token_with_a_space_is_refused_and_an_open_api_is_said_at_the_start(mo
     monkeypatch.setenv("GRENZEN_TOKEN", TOKEN)
     assert main(["serve", "--port", port]) == 0
     assert "vraagt geen token" not in capsys.readouterr().err
+    # with a token on another address: the mentors' page is not behind it, and that is said (an integrator trial)
+    assert main(["serve", "--host", "0.0.0.0", "--port", port]) == 0
+    assert "het token geldt alleen voor de API (/v1/). De webpagina voor mentoren (/) op 0.0.0.0 vraagt geen token" \
+        in capsys.readouterr().err
 
 
 def test_serve_command_refuses_in_dutch(monkeypatch):

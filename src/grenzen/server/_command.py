@@ -130,6 +130,10 @@ def run_serve(args: argparse.Namespace) -> int:
         who = ("alleen wie deze computer gebruikt, kan erbij" if env.is_loopback(args.host) else
                "zorg dat alleen de school dit adres bereikt (--zonder-token)")
         print(f"Let op: de API (/v1/) op {args.host} vraagt geen token; {who} (docs/integratie.md).", file=sys.stderr)
+    elif not env.is_loopback(args.host):  # the token guards /v1/ only (an integrator trial read it as the service's)
+        print(f"Let op: het token geldt alleen voor de API (/v1/). De webpagina voor mentoren (/) op {args.host} "
+              "vraagt geen token: zet hem achter de inlog van de school (bij de proxy), zie docs/integratie.md.",
+              file=sys.stderr)
     config = uvicorn.Config("grenzen.server._app:create_app", factory=True, host=args.host, port=args.port,
                             workers=args.workers, proxy_headers=False, server_header=False, date_header=True,
                             log_level="info", timeout_graceful_shutdown=SHUTDOWN_SECONDS)
