@@ -283,6 +283,20 @@ def test_a_post_another_website_has_a_browser_send_is_refused(tmp_path):
         assert client.get("/v1/beleid", headers={"sec-fetch-site": "cross-site"}).status_code == 200  # reading
 
 
+def test_two_tokens_are_refused_and_a_service_without_one_declares_none():
+    """An integrator trial: a wrong token, then a right one, in two Authorization headers was let in; and the OpenAPI
+    document of a service without a token said every call needs a bearer token."""
+    with live(Settings(tokens=(TOKEN,))) as server, server.client() as client:
+        headers = [("authorization", "Bearer verkeerd-token-123"), ("authorization", f"Bearer {TOKEN}")]
+        assert client.get("/v1/beleid", headers=headers).status_code == 401
+        assert client.get("/v1/beleid", headers=[headers[1], headers[0]]).status_code == 401
+        assert client.get("/v1/beleid", headers=[headers[1]]).status_code == 200  # one, right
+        assert "securitySchemes" in client.get("/openapi.json").json()["components"]
+    with live() as server, server.client() as client:
+        document = client.get("/openapi.json").json()
+        assert "securitySchemes" not in document["components"] and "security" not in json.dumps(document["paths"])
+
+
 def test_unknown_paths_and_methods_are_dutch(client):
     assert client.get("/v1/niets").json() == {"fout": {"fouten": [{"veld": "(verzoek)",
                                                                    "melding": "deze pagina bestaat niet",

@@ -46,6 +46,9 @@ def _build(app: FastAPI, policy: Policy) -> dict[str, Any]:
             _CASE_REF, {"description": "iets anders dan een geldige casus: het antwoord heeft er een foutobject"}]}}},
         "required": ["casussen"], "additionalProperties": False,
     }
+    settings = getattr(app.state, "settings", None)
+    if settings is not None and not settings.tokens:  # a service that asks none (an integrator trial: it said bearer)
+        return document
     document["components"]["securitySchemes"] = {"token": {"type": "http", "scheme": "bearer"}}
     for path, operations in document["paths"].items():
         if path.startswith(API) and path not in OPEN_PATHS:
