@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -126,7 +127,7 @@ def test_a_signal_kind_the_policy_does_not_know_is_refused_never_dropped(client,
     ("leeftijd", ["14", "40"], "Leeftijd"),
     ("leerjaar", ["2", "3"], "Leerjaar"),
     ("aanpak_effect", ["voldoende", "geen"], "Wat het opleverde"),
-    ("aanpak_weken", ["1", "30"], "Hoe lang al zelf aangepakt"),
+    ("aanpak_weken", ["1", "30"], "Zelf geprobeerd: hoeveel weken al"),
 ])
 def test_a_field_sent_twice_is_refused_not_resolved(client, field, values, words):
     """The JSON channels refuse a duplicate key; the form did take the first value (an integrator trial: the order of
@@ -218,9 +219,9 @@ def test_a_missing_task_is_missing_not_invalid(client):
 
 
 @pytest.mark.parametrize("effect, weeks, words", [
-    ("", "6", "Hoe lang al zelf aangepakt: kies ook wat het opleverde"),
-    ("geen", "", "Hoe lang al zelf aangepakt: "),
-    ("geen", "abc", "Hoe lang al zelf aangepakt: "),
+    ("", "6", "Zelf geprobeerd: hoeveel weken al: u vulde weken in, maar koos &#39;Nee, nog niet&#39;. Kies wat het"),
+    ("geen", "", "Zelf geprobeerd: hoeveel weken al: "),
+    ("geen", "abc", "Zelf geprobeerd: hoeveel weken al: "),
 ])
 def test_weeks_of_what_was_tried_are_never_dropped_or_made_up(client, effect, weeks, words):
     """Weeks typed with 'nothing tried yet' were dropped, and an effect without weeks was 0 weeks."""
@@ -383,7 +384,8 @@ def test_the_answers_go_back_to_each_step_without_being_kept(client):
 
 
 def test_a_rule_set_aside_says_by_which_rule_or_by_the_safety_net(client, policy):
-    # "Opzij gezet door een uitzondering" was said also of an absolute referral and of the safety net (a review)
+    # "Opzij gezet door een uitzondering" was said also of an absolute referral and of the safety net (a review); the
+    # rules are named by their titles, not their ids (a mentor trial: "regel fnv-aanspreekpunt" read as unfinished)
     from grenzen import OpzijGezet
     from grenzen.pipeline._combine import SAFETY_GUARD
     from grenzen.server import _web
@@ -393,10 +395,24 @@ def test_a_rule_set_aside_says_by_which_rule_or_by_the_safety_net(client, policy
     advice = policy.advise({"taak": "mentorles", "leeftijd": 14, "signalen": [{"soort": "suicidale_gedachten",
                                                                                "ernst": "licht"}]})
     [aside] = advice.opzij_gezet
-    assert page.status_code == 200 and f"regel {aside.regel} (door regel {aside.door})" in page.text
-    assert "uitzondering" not in page.text
+    titles = {rule.id: rule.titel for rule in policy.rules}
+    shown = html.unescape(page.text)
+    assert page.status_code == 200 and f"'{titles[aside.regel]}' (door '{titles[aside.door]}')" in shown
+    assert "uitzondering" not in page.text and f"regel {aside.regel}" not in page.text
     guarded = advice.model_copy(update={"opzij_gezet": [OpzijGezet(regel=aside.regel, door=SAFETY_GUARD.regel)]})
-    html = _web._ENV.get_template("advies.html").render(
+    rendered = _web._ENV.get_template("advies.html").render(
         advice=guarded, changes=[], route_title="", route_sentence="", urgency="", destinations=[], policy=policy,
-        hidden=[], has_signals=True)
-    assert f"regel {aside.regel} (door het vangnet {SAFETY_GUARD.regel})" in html
+        hidden=[], has_signals=True, titles=titles, VANGNET=SAFETY_GUARD.regel)
+    assert f"'{titles[aside.regel]}' (door het vangnet)" in html.unescape(rendered)
+
+
+def test_a_page_without_a_signal_says_so_and_the_what_if_list_is_folded(client):
+    """A mentor trial: with no signal ticked, 'Eerste opvang' gave a calm 'Dit hoort bij de mentor' without a word
+    that no signal was chosen; and 16 what-if lines stood open under every advice."""
+    page = client.post("/advies", data={"taak": "eerste_opvang"})
+    assert page.status_code == 200 and "U koos geen signaal." in page.text
+    with_signal = client.post("/advies", data={"taak": "mentorles", "soort": "somberheid_angst",
+                                               "ernst_somberheid_angst": "licht"})
+    assert "U koos geen signaal." not in with_signal.text
+    assert '<details class="wat-als">\n<summary>Toon de ' in with_signal.text and " veranderingen</summary>" in \
+        with_signal.text

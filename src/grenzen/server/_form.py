@@ -124,12 +124,12 @@ class FormError:
 
 
 _WORDS = {"taak": ("Taak", "taak"), "leeftijd": ("Leeftijd", "leeftijd"), "leerjaar": ("Leerjaar", "leerjaar"),
-          "eerdere_aanpak.weken": ("Hoe lang al zelf aangepakt", "aanpak_weken"),
+          "eerdere_aanpak.weken": ("Zelf geprobeerd: hoeveel weken al", "aanpak_weken"),
           "eerdere_aanpak.effect": ("Wat het opleverde", "aanpak_effect_geen"),
           "signalen": ("Signalen", "signalen"),
           # the form's own names, for a field sent twice
           "aanpak_effect": ("Wat het opleverde", "aanpak_effect_geen"),
-          "aanpak_weken": ("Hoe lang al zelf aangepakt", "aanpak_weken")}
+          "aanpak_weken": ("Zelf geprobeerd: hoeveel weken al", "aanpak_weken")}
 
 
 def form_errors(errors: list[FieldError], case: dict[str, object], policy: Policy) -> list[FormError]:
@@ -190,8 +190,8 @@ def form_problems(form: Form, policy: Policy, advice: bool = True) -> tuple[list
         step_one.append(FormError("Signalen", f"kies hoogstens {MAX_SIGNALS} signalen", "signalen"))
     effect, weeks = first(form, "aanpak_effect"), first(form, "aanpak_weken")
     if weeks and not effect:
-        step_one.append(FormError("Hoe lang al zelf aangepakt", "kies ook wat het opleverde, of maak dit veld leeg",
-                                  "aanpak_weken"))
+        step_one.append(FormError("Zelf geprobeerd: hoeveel weken al", "u vulde weken in, maar koos 'Nee, nog niet'. "
+                                  "Kies wat het opleverde, of maak dit veld leeg", "aanpak_weken"))
     step_two = []
     for kind in chosen_kinds(form, policy) if advice else ():
         label = signals[kind].label

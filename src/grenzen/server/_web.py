@@ -134,7 +134,8 @@ async def _advice_page(policy: Policy, form: Form) -> HTMLResponse:
                  route_title=ROUTE_TITLES[advice.route],
                  route_sentence=ROUTE_SENTENCES[advice.route], urgency=URGENCY_WORDS[advice.urgentie],
                  destinations=_destinations(policy, advice), policy=policy,
-                 hidden=_hidden(form, policy, with_signals=True), has_signals=bool(chosen_kinds(form, policy)))
+                 hidden=_hidden(form, policy, with_signals=True), has_signals=bool(chosen_kinds(form, policy)),
+                 titles={rule.id: rule.titel for rule in policy.rules})
 
 
 async def _form_of(request: Request) -> Form:
