@@ -749,19 +749,37 @@ def test_a_light_form_of_a_safety_kind_without_the_flag_does_not_load_for_any_co
     assert (advice.route, advice.urgentie) == ("zorgteam", "vandaag")
 
 
-@pytest.mark.parametrize("typo", ["drop", "double", "swap"])
+@pytest.mark.parametrize("typo", ["drop", "double", "swap", "first", "last", "digit", "plural"])
 def test_every_misspelt_safety_kind_of_the_default_is_refused_as_a_new_kind(tmp_path, typo):
-    """Safety is a property of a class of signals: any one-letter typo of any safety kind, added without the flag."""
+    """Safety is a property of a class of signals: any typo of any safety kind, added without the flag (a review found
+    'zelfbeschadiging2', 'dreiging1' and 'suicidaal_plannen' let through)."""
     policy = grenzen.load_policy()
     for kind in sorted(policy.safety_kinds):
         at = len(kind) // 2
         name = {"drop": kind[:at] + kind[at + 1:], "double": kind[:at] + kind[at] + kind[at:],
-                "swap": kind[:at - 1] + kind[at] + kind[at - 1] + kind[at + 1:]}[typo]
+                "swap": kind[:at - 1] + kind[at] + kind[at - 1] + kind[at + 1:], "first": kind[1:],
+                "last": kind[:-1], "digit": kind + "2", "plural": kind + "en"}[typo]
         if name in policy.vocabulary.signalen or name == kind:
             continue
         added = {name: {"label": f"Iets anders {len(name)}", "omschrijving": "Test."}}
         problems = look_alike_problems(overlay(tmp_path / f"{typo}-{kind}", added, []))
         assert [p.code for p in problems] == ["naam-als-veiligheidssignaal"], (kind, name)
+
+
+def test_a_heavier_safety_kind_beside_an_ordinary_kind_of_the_base_loads(tmp_path):
+    """A review: an overlay's safety kind 'Agressie (ernstig)' made the default's 'agressie' a look-alike, and the
+    policy did not load, with a fix in the default's file that a school cannot edit."""
+    kinds = {"agressie_ernstig": {"label": "Agressie (ernstig)", "omschrijving": "Ernstige agressie.",
+                                  "veiligheid": "ja"}}
+    rule = {"id": "tc-agressie-ernstig", "titel": "Ernstige agressie", "bron": "Zorgplan", "absoluut": "ja",
+            "als": {"signaal": {"soort": "agressie_ernstig"}},
+            "dan": {"route": "zorgteam", "urgentie": "vandaag", "uitleg": "Test."}}
+    policy = grenzen.load_policy(overlay(tmp_path / "school", kinds, [rule]))
+    assert "agressie_ernstig" in policy.safety_kinds and "agressie" not in policy.safety_kinds
+    # the other way round, a school's unflagged lighter form of a safety kind, does not load
+    lighter = {"agressie_licht": {"label": "Agressie (licht)", "omschrijving": "Lichte agressie."}}
+    [problem] = look_alike_problems(overlay(tmp_path / "lighter", {**kinds, **lighter}, [rule]))
+    assert "'agressie_licht'" in problem.message and problem.file.endswith("laag.yaml")
 
 
 def look_alike_problems(directory: Path) -> list[grenzen.Problem]:

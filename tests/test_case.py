@@ -103,7 +103,9 @@ def test_a_hint_from_the_value_sent_is_apart_from_the_message_that_may_be_logged
         [error] = info.value.errors
         assert "suicid" not in error.message.lower() and error.hint == "bedoel je 'suicidaal_plan'?"
         assert error.as_json()["suggestie"] == error.hint and "suicid" not in error.as_json()["melding"].lower()
-        assert str(error).endswith("; bedoel je 'suicidaal_plan'?")  # for whoever sent it
+        assert error.text.endswith("; bedoel je 'suicidaal_plan'?")  # for whoever sent it
+        assert "suicid" not in str(error).lower() and "suicid" not in str(info.value).lower()  # logged as is
+        assert "bedoel je 'suicidaal_plan'?" in info.value.with_hints()
 
 
 @pytest.mark.parametrize("name, options, hint", [

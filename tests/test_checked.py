@@ -80,3 +80,22 @@ def test_a_file_saved_during_a_load_never_gets_the_version_of_what_was_there_bef
     after = grenzen.load_policy(copy)
     assert "suicidaal_plan" not in after.safety_kinds and after.version != during.version
     assert "suicidaal_plan" in during.safety_kinds  # one whole content: the one its version names
+
+
+def test_a_file_that_cannot_be_read_is_a_problem_and_is_never_read_again(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch):
+    """A review: a file whose first read failed (an editor deleting, then writing it) was read again by the parser, so
+    the rules no longer matched the version."""
+    copy = tmp_path / "kopie"
+    shutil.copytree(default_rules_dir(), copy)
+    real, reads = _load._read_capped, []
+
+    def gone_once(path: Path) -> bytes | None:
+        reads.append(path.name)
+        return None if path.name == "woordenlijst.yaml" and reads.count(path.name) == 1 else real(path)
+
+    monkeypatch.setattr(_load, "_read_capped", gone_once)
+    with pytest.raises(grenzen.PolicyError) as info:
+        grenzen.load_policy(copy)
+    assert [p.code for p in info.value.problems] == ["onleesbaar-bestand"]
+    assert info.value.problems[0].file.endswith("woordenlijst.yaml") and reads.count("woordenlijst.yaml") == 1

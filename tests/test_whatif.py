@@ -152,7 +152,7 @@ def test_another_kind_keeps_and_names_the_severity(policy):
     case = {"taak": "begeleidingsgesprekken", "signalen": [{"soort": "studievaardigheden", "ernst": "licht"}]}
     swaps = [c for c in policy.what_if(case) if c.path == "signalen.0.soort"]
     assert swaps and all(c.case.signalen[0].ernst == "licht" for c in swaps)
-    assert all(str(c).startswith("Als het signaal niet 'Studievaardigheden' maar '") and " was, even licht, dan " in
+    assert all(str(c).startswith("Als het signaal niet 'Studievaardigheden' maar '") and " was, met dezelfde ernst (licht), dan " in
                str(c) for c in swaps), [str(c) for c in swaps]
 
 

@@ -96,11 +96,11 @@ class FieldError:
     hint: str = ""
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.text}"
+        return f"{self.field}: {self.message}"  # without the hint: safe to log
 
     @property
     def text(self) -> str:
-        """The message with its hint, for the one who sent the case (the command line, the web page)."""
+        """The message with its hint, for the one who sent the case (the command line, the web page); never a log."""
         return f"{self.message}; {self.hint}" if self.hint else self.message
 
     def as_json(self) -> dict[str, str]:
@@ -128,6 +128,11 @@ class CaseError(GrenzenError, ValueError):
         self.errors = errors
         lines = "\n".join(f"  {e}" for e in errors)
         super().__init__(f"De casus is ongeldig:\n{lines}")
+
+    def with_hints(self) -> str:
+        """The message with each error's hint ("bedoel je …?"), for the one who sent the case; ``str`` leaves the
+        hints out (they say what the case is about), so it is safe to log."""
+        return "De casus is ongeldig:\n" + "\n".join(f"  {e.field}: {e.text}" for e in self.errors)
 
 
 class EngineError(GrenzenError, RuntimeError):

@@ -214,7 +214,7 @@ def _case_refused(exc: CaseError, data: bytes, args: argparse.Namespace) -> str:
     from ..toolkit._examples import case_error_lines
 
     placed = None if args.json else case_error_lines(exc, data, None if args.casus == "-" else args.casus)
-    said = "De casus is ongeldig:\n" + "\n".join(f"  {line}" for line in placed) if placed else str(exc)
+    said = "De casus is ongeldig:\n" + "\n".join(f"  {line}" for line in placed) if placed else exc.with_hints()
     if args.regels is None and any(e.code == "onbekende-naam" for e in exc.errors):
         said += f"\n{OVERLAY_HINT}"  # a school's own kind or task, asked of the default (a trial)
     return said

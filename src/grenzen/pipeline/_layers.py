@@ -29,6 +29,7 @@ from ._load import (
     default_rules_dir,
     is_overlay,
     load_source,
+    parse_located,
     parse_model,
     read_located,
     rule_files,
@@ -115,13 +116,14 @@ def layered_source(layers: Sequence[str | Path]) -> Source:
     if merged.vocabulary is None:
         return merged
     names = [merged.vocabulary.naam]
+    merged.base_kinds = frozenset(merged.vocabulary.signalen) if len(paths) > 1 else frozenset()
     merged.layers = [BeleidInfo(naam=merged.vocabulary.naam, versie=merged.version)]
     merged.rule_layers = {item.rule.id: _label(paths[0]) for item in merged.rules}
     vocabulary = merged.vocabulary
     for path in paths[1:]:
         layer = load_source(path)
         merged.problems.extend(layer.problems)
-        read = _read_layer(path, merged.problems, layer.raws.get(LAYER_FILE))
+        read = _read_layer(path, merged.problems, layer)
         if read is None:
             continue
         header, located = read
@@ -175,11 +177,12 @@ def _name_default_files(source: Source, overlays: Sequence[Path]) -> None:
         source.agreements_file = names.get(source.agreements_file, source.agreements_file)
 
 
-def _read_layer(directory: Path, problems: list[Problem], raw: bytes | None = None) -> tuple[Laag, Located] | None:
-    """An overlay's ``laag.yaml`` (``raw``: its bytes as ``load_source`` read them), or None after adding its
-    problems."""
-    shown = shown_path(directory / LAYER_FILE)
-    located = read_located(directory / LAYER_FILE, shown, problems, raw=raw)
+def _read_layer(directory: Path, problems: list[Problem], source: Source | None = None) -> tuple[Laag, Located] | None:
+    """An overlay's ``laag.yaml`` (from the bytes ``source``, its directory's, read: never read again), or None after
+    adding its problems."""
+    file, shown = directory / LAYER_FILE, shown_path(directory / LAYER_FILE)
+    located = (parse_located(source.raws.get(LAYER_FILE), file, shown, problems) if source is not None
+               else read_located(file, shown, problems))
     header = None if located is None else parse_model(Laag, located.data, located, shown, problems)
     return None if header is None or located is None else (header, located)
 

@@ -70,6 +70,9 @@ class Source:
     #: an afspraken.yaml could not be read or did not parse: its own problems are reported, and what rules name in it
     #: (destinations, who gives consent) is not checked against an empty one (a typo there gave 200 more problems)
     agreements_unread: bool = False
+    #: the signal kinds of the full policy at the bottom of a layered one: they loaded with it, and an overlay's safety
+    #: kind beside one of them (``Agressie (ernstig)`` beside ``Agressie``) is no look-alike of it (``_validate``)
+    base_kinds: frozenset[str] = frozenset()
     #: each policy file's bytes as read, by name (None: could not be read): ``digest`` is of these, and nothing reads
     #: the files again (``_layers`` reads laag.yaml from here)
     raws: dict[str, bytes | None] = field(default_factory=dict, repr=False)
@@ -216,7 +219,7 @@ def load_source(directory: Path) -> Source:
         shown = shown_path(path)
         if overlay and path.name == LAYER_FILE:
             continue  # read by _layers
-        located = read_located(path, shown, source.problems, raw=source.raws[path.name])
+        located = parse_located(source.raws[path.name], path, shown, source.problems)
         if located is None:
             source.unread_rules = source.unread_rules or path.name not in (VOCABULARY_FILE, AGREEMENTS_FILE)
             source.agreements_unread = source.agreements_unread or path.name == AGREEMENTS_FILE
@@ -263,12 +266,14 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
-def read_located(path: Path, shown: str, problems: list[Problem], first_key: str | None = None,
-                 raw: bytes | None = None) -> Located | None:
-    """A YAML file with positions, or None after adding its problem (not readable, too large, not UTF-8, no mapping);
-    ``raw``: its bytes, when they were read already (``load_source``)."""
-    if raw is None:
-        raw = _read_capped(path)
+def read_located(path: Path, shown: str, problems: list[Problem], first_key: str | None = None) -> Located | None:
+    """A YAML file with positions, or None after adding its problem (not readable, too large, not UTF-8, no mapping)."""
+    return parse_located(_read_capped(path), path, shown, problems, first_key)
+
+
+def parse_located(raw: bytes | None, path: Path, shown: str, problems: list[Problem], first_key: str | None = None,
+                  ) -> Located | None:
+    """``read_located`` on the bytes of ``path`` as read (None: it could not be read), never reading it again."""
     if raw is None:
         problems.append(Problem(shown, 0, 0, "het bestand kan niet gelezen worden",
                                 "controleer of het bestand bestaat en leesbaar is", code="onleesbaar-bestand"))

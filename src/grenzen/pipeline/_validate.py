@@ -68,35 +68,44 @@ def _check_safety_look_alikes(source: Source) -> Iterator[Problem]:
     name stayed at the mentor). Refused at load, as the other safety checks are: ``advies`` never ran ``controleer``."""
     assert source.vocabulary is not None
     kinds = source.vocabulary.signalen
-    safe = [(name, bare_label(term.label), SequenceMatcher(None, "", name))
-            for name, term in kinds.items() if term.veiligheid]
+    safe = [(name, term.label, SequenceMatcher(None, "", name)) for name, term in kinds.items() if term.veiligheid]
     for name, term in kinds.items():
-        if term.veiligheid or not safe:
+        if term.veiligheid or not safe or name in source.base_kinds:
             continue
-        label = bare_label(term.label)
         by_name = next((kind for kind, _, names in safe if _names_alike(names, name, kind)), None)
-        alike = by_name or next((kind for kind, safe_label, _ in safe
-                                 if label == safe_label or label.startswith(safe_label + " ")), None)
+        alike = by_name or next((kind for kind, label, _ in safe if _lighter_label(term.label, label)), None)
         if alike is None:
             continue
         shown, line, column = declared_in(source.directory, (LAYER_FILE, VOCABULARY_FILE), ("signalen", name))
-        typo = "" if by_name is None else (f"is '{name}' een tikfout in een regel, verbeter de naam dan daar en haal "
-                                           "deze soort weg. ")
+        typo = (f"is '{name}' een tikfout in een regel, verbeter de naam dan daar en haal deze soort weg. Anders: "
+                if by_name is not None and abs(len(name) - len(by_name)) <= 2 else "")
         yield Problem(shown, line, column,
                       f"soort '{name}' ('{term.label}') heeft geen 'veiligheid: ja', maar lijkt op het "
-                      f"veiligheidssignaal '{alike}' ('{kinds[alike].label}'). Zonder 'veiligheid: ja' controleert "
-                      "grenzen niet dat deze soort nooit alleen bij de mentor blijft",
-                      f"{typo}{'Zet' if typo else 'zet'} anders 'veiligheid: ja' bij de soort: een lichtere vorm of "
-                      "een vermoeden van een veiligheidssignaal is ook een veiligheidssignaal",
+                      f"veiligheidssignaal '{alike}' ('{kinds[alike].label}'). Zonder 'veiligheid: ja' kan deze soort "
+                      "alleen bij de mentor blijven, en dan waarschuwt grenzen niet",
+                      f"{typo}{'z' if typo else 'Z'}et 'veiligheid: ja' bij de soort: een lichtere vorm of een "
+                      "vermoeden van een veiligheidssignaal is ook een veiligheidssignaal",
                       code="naam-als-veiligheidssignaal")
 
 
+def _lighter_label(label: str, safe: str) -> bool:
+    """Is ``label`` (of a kind without the flag) the safety label ``safe`` with a qualifier: the same words with
+    something between brackets ("Suïcidale gedachten (licht)", "Seksuele uitbuiting (vermoeden)") or more after them
+    ("Zelfbeschadiging licht")? Not the other way round: beside 'Agressie', a school's safety kind 'Agressie
+    (ernstig)' is its heavier form (a review)."""
+    bare, bare_safe = bare_label(label), bare_label(safe)
+    if bare.startswith(bare_safe + " "):
+        return True
+    return bare == bare_safe and ("(" in label or "(" not in safe)
+
+
 def _names_alike(matcher: SequenceMatcher[str], name: str, safe: str) -> bool:
-    """Is ``name`` almost ``safe`` (the second sequence ``matcher`` holds), as a typo is? Names that differ only in
-    their numbers (``soort_001``, ``soort_005``) are numbered on purpose, not misspelt, and a typo changes the length by
-    two letters at most (a name with more after it, ``suicidale_gedachten_licht``, is found by its label). The cheap
-    upper bounds first: a load compares every kind with every safety kind."""
-    if abs(len(name) - len(safe)) > 2 or DIGITS.sub("", name) == DIGITS.sub("", safe):
+    """Is ``name`` almost ``safe`` (the second sequence ``matcher`` holds)? Two names that both have numbers and differ
+    only in them (``soort_001``, ``soort_005``) are numbered on purpose; ``zelfbeschadiging2`` beside
+    ``zelfbeschadiging`` is not (a review). Not a name with a word more (the default's ``sexting_gelijkwaardig`` beside
+    ``sexting`` is another thing): a lighter form is found by its label ("Zelfbeschadiging (licht)"). The cheap upper
+    bounds first: a load compares every new kind with every safety kind."""
+    if DIGITS.search(name) and DIGITS.search(safe) and DIGITS.sub("", name) == DIGITS.sub("", safe):
         return False
     matcher.set_seq1(name)
     return (matcher.real_quick_ratio() >= NAME_LIKENESS and matcher.quick_ratio() >= NAME_LIKENESS

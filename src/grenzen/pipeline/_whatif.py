@@ -221,7 +221,7 @@ class _Explorer:
             # is for the mentor" (a trial), where it is light somberheid
             lambda cases: f"het signaal niet {name} maar "
             + _some([self._label("signalen", c.signalen[index].soort) for c in cases])
-            + f" was, even {signal.ernst}",
+            + f" was, met dezelfde ernst ({signal.ernst})",
         )
 
         data = _copy(self.base)

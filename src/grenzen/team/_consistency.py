@@ -131,7 +131,7 @@ def _use_line(policy: Policy, line: str | bytes | None, max_bytes: int, stats: d
     try:
         record = read_case_text(line, json_only=True, max_bytes=max_bytes)
     except CaseError as exc:
-        return "; ".join(e.text for e in exc.errors)
+        return "; ".join(e.message for e in exc.errors)
     problems = line_problems(record)
     if problems:
         return "; ".join(problems)

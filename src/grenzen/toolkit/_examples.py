@@ -108,12 +108,7 @@ def read_examples(directory: Path, problems: list[Problem]) -> list[ExampleFile]
         problems += unread_files(directory / EXAMPLES_DIR, policy_folder=False)
     for path in example_files(directory):
         shown = shown_path(path)
-        try:
-            located = read_located(path, shown, problems, first_key="voorbeelden")
-        except OSError:
-            problems.append(Problem(shown, 1, 1, "het bestand kan niet gelezen worden",
-                                    "controleer of het bestand bestaat en leesbaar is", code="onleesbaar-bestand"))
-            located = None
+        located = read_located(path, shown, problems, first_key="voorbeelden")  # an unreadable file: its problem
         if located is None or not parse_model(Voorbeelden, located.data, located, shown, problems):
             found.append(ExampleFile(path, shown, None, broken=1))
             continue
