@@ -750,25 +750,11 @@ def _uncovered(state: _Collected) -> list[Finding]:
         tasks = state.domain.task_members.get(task, [task])
         named = (f"taak '{task}'" if len(tasks) == 1 else
                  "de taken " + ", ".join(f"'{t}'" for t in tasks[:-1]) + f" en '{tasks[-1]}'")
-        file, line, column = _term_place(policy, "taken", task)
+        file, line, column = _declared(policy, (LAYER_FILE, VOCABULARY_FILE), ("taken", task))
         findings.append(Finding("niet-gedekt", f"bij {named} geldt in {_situations(weight)} geen enkele regel; "
                                 "het advies valt terug op het zorgteam", file, line, column,
                                 case=point.case, expected=_now(policy, point), count=weight))
     return findings
-
-
-def _term_place(policy: Policy, table: str, name: str) -> tuple[str, int, int]:
-    """Where ``name`` is defined under ``table`` (signalen, taken, scholing): the top layer first, as
-    (file, line, column); the policy's vocabulary file at its first line when it is not found."""
-    for directory in reversed(layer_chain(policy.path)):
-        file = directory / (LAYER_FILE if is_overlay(directory) else VOCABULARY_FILE)
-        shown = shown_path(file)
-        located = read_located(file, shown, []) if file.is_file() else None
-        data = located.data if located else None
-        if located and isinstance(data, dict) and isinstance(data.get(table), dict) and name in data[table]:
-            line, column = located.where((table, name), key=True)
-            return shown, line, column
-    return _vocabulary_file(policy), 1, 1
 
 
 @dataclass
@@ -1400,7 +1386,3 @@ def _at(item: LoadedRule, kind: str, message: str, policy: Policy | None = None,
         count: int = 0) -> Finding:
     return Finding(kind, message, item.file, item.line, item.column, item.rule.id,
                    point.case if point else None, _now(policy, point) if policy and point else None, count)
-
-
-def _vocabulary_file(policy: Policy) -> str:
-    return shown_path(policy.path / VOCABULARY_FILE)
