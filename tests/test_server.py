@@ -295,6 +295,8 @@ def test_two_tokens_are_refused_and_a_service_without_one_declares_none():
     with live() as server, server.client() as client:
         document = client.get("/openapi.json").json()
         assert "securitySchemes" not in document["components"] and "security" not in json.dumps(document["paths"])
+        assert all("401" not in operation["responses"] for methods in document["paths"].values()
+                   for operation in methods.values())
 
 
 def test_unknown_paths_and_methods_are_dutch(client):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._errors import GrenzenError, os_reason
+from ..pipeline._explain import URGENCY_WORDS
 from ..pipeline._layers import DEFAULT_BASE, is_overlay
 from ..pipeline._load import EXAMPLES_DIR, LAYER_FILE, VOCABULARY_FILE, default_rules_dir
 from ..pipeline._policy import load_policy
@@ -329,8 +330,9 @@ def _print_new_kinds(result: Comparison) -> None:
     for kind in result.new_kinds:
         print(f"  {kind.name} ('{kind.label}'{', veiligheidssignaal' if kind.safety else ''}):")
         for severity, outcomes in kind.outcomes.items():
-            said = "; ".join(outcome if len(outcomes) == 1 else f"{outcome} ({n} {'taak' if n == 1 else 'taken'})"
-                             for outcome, n in outcomes.items())
+            said = "; ".join(f"{route}, {URGENCY_WORDS[urgency]}" + ("" if len(outcomes) == 1 else
+                                                                     f" ({n} {'taak' if n == 1 else 'taken'})")
+                             for (route, urgency), n in outcomes.items())
             print(f"    {severity}: {said}{' (elke taak)' if len(outcomes) == 1 else ''}")
 
 

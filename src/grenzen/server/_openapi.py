@@ -48,6 +48,9 @@ def _build(app: FastAPI, policy: Policy) -> dict[str, Any]:
     }
     settings = getattr(app.state, "settings", None)
     if settings is not None and not settings.tokens:  # a service that asks none (an integrator trial: it said bearer)
+        for operations in document["paths"].values():
+            for operation in operations.values():
+                operation.get("responses", {}).pop("401", None)  # never answered without a token to check
         return document
     document["components"]["securitySchemes"] = {"token": {"type": "http", "scheme": "bearer"}}
     for path, operations in document["paths"].items():

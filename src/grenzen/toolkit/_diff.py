@@ -24,7 +24,6 @@ from ..pipeline._layers import DEFAULT_BASE, MAX_LAYERS, _read_layer
 from ..pipeline._load import MAX_FILE_BYTES, YAML_SUFFIXES, default_rules_dir, is_overlay, shown_path
 from ..pipeline._policy import Policy, load_policy
 from ..pipeline._rulefile import Regel, Toestemming
-from ..pipeline._whatif import outcome_text
 from ._analysis import advice_for, safety_kinds
 from ._domain import Domain, Point, build_domain
 from ._examples import read_examples
@@ -100,12 +99,12 @@ class Reach:
 class NewKind:
     """How the new version advises a case with only a signal of a kind the old version does not know (``verschil``
     compares no situation with it: a trial's new safety kinds got only "Niet vergeleken"): per severity, each outcome
-    ("zorgteam, vandaag nog") with the number of tasks that get it."""
+    as (route, urgency), such as ("zorgteam", "vandaag"), with the number of tasks that get it."""
 
     name: str
     label: str
     safety: bool
-    outcomes: dict[str, dict[str, int]] = field(default_factory=dict)
+    outcomes: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -364,8 +363,8 @@ def _new_kind(policy: Policy, kind: str) -> NewKind:
     for severity in SEVERITIES:
         counts = found.outcomes.setdefault(severity, {})
         for task in policy.vocabulary.taken:
-            said = outcome_text(policy.advise({"taak": task, "signalen": [{"soort": kind, "ernst": severity}]}))
-            counts[said] = counts.get(said, 0) + 1
+            advice = policy.advise({"taak": task, "signalen": [{"soort": kind, "ernst": severity}]})
+            counts[advice.route, advice.urgentie] = counts.get((advice.route, advice.urgentie), 0) + 1
     return found
 
 
