@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._errors import GrenzenError, os_reason
-from ..pipeline._explain import URGENCY_WORDS
 from ..pipeline._layers import DEFAULT_BASE, is_overlay
 from ..pipeline._load import EXAMPLES_DIR, LAYER_FILE, VOCABULARY_FILE, default_rules_dir
 from ..pipeline._policy import load_policy
@@ -323,6 +322,8 @@ def _print_new_kinds(result: Comparison) -> None:
     """How the new version advises each signal kind it adds, alone, per severity (``verschil``)."""
     if not result.new_kinds:
         return
+    from ..pipeline._whatif import outcome_words
+
     tasks = len(result.new.vocabulary.taken)
     print()
     print(f"Nieuwe signalen: zo adviseert de nieuwe versie een casus met alleen dat signaal (bij elk van de {tasks} "
@@ -330,8 +331,8 @@ def _print_new_kinds(result: Comparison) -> None:
     for kind in result.new_kinds:
         print(f"  {kind.name} ('{kind.label}'{', veiligheidssignaal' if kind.safety else ''}):")
         for severity, outcomes in kind.outcomes.items():
-            said = "; ".join(f"{route}, {URGENCY_WORDS[urgency]}" + ("" if len(outcomes) == 1 else
-                                                                     f" ({n} {'taak' if n == 1 else 'taken'})")
+            said = "; ".join(outcome_words(route, urgency)
+                             + ("" if len(outcomes) == 1 else f" ({n} {'taak' if n == 1 else 'taken'})")
                              for (route, urgency), n in outcomes.items())
             print(f"    {severity}: {said}{' (elke taak)' if len(outcomes) == 1 else ''}")
 

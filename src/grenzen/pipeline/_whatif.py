@@ -89,7 +89,12 @@ def has_safety_signal(policy: Policy, case: Casus) -> bool:
 
 
 def outcome_text(advice: Advies) -> str:
-    return f"{advice.route}, {URGENCY_WORDS[advice.urgentie]}"
+    return outcome_words(advice.route, advice.urgentie)
+
+
+def outcome_words(route: str, urgency: str) -> str:
+    """A route and an urgency as an advice's outcome reads: "zorgteam, vandaag nog"."""
+    return f"{route}, {URGENCY_WORDS[urgency]}"
 
 
 def whatif_text(advice: Advies, changes: list[WhatIf], safety: bool = False) -> str:
