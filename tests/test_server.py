@@ -337,6 +337,39 @@ def test_body_over_the_cap_is_413():
         assert client.post("/v1/advies", json={"taak": "signaleren"}).status_code == 200
 
 
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_client_that_sends_a_large_body_first_reads_the_413_not_a_reset(chunked):
+    """Node's http sends the whole body before it reads the answer: with 20 MB it got ECONNRESET, not the 413 (an
+    integrator trial), because the service closed the connection with the body unread. Now a body over the cap is read
+    and thrown away first (up to ``DRAIN_BYTES``)."""
+    part = b" " * (1 << 16)
+    size = 320 * len(part)  # about 20 MB
+    with live(Settings(max_bytes=2000)) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=30) as raw:
+            framing = b"Transfer-Encoding: chunked" if chunked else b"Content-Length: %d" % size
+            raw.sendall(b"POST /v1/advies HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + framing
+                        + b"\r\n\r\n")
+            for _ in range(size // len(part)):
+                raw.sendall(b"%x\r\n%s\r\n" % (len(part), part) if chunked else part)
+            if chunked:
+                raw.sendall(b"0\r\n\r\n")
+            answer = raw.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 413 "), answer[:60]
+    assert b'"code":"te-groot"' in answer
+
+
+def test_a_client_that_waits_for_100_continue_gets_the_413_at_once():
+    # curl asks first for a large body: it then gets the 413 instead of the go-ahead, and sends nothing
+    with live(Settings(max_bytes=2000)) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as raw:
+            raw.sendall(b"POST /v1/advies HTTP/1.1\r\nHost: x\r\nContent-Length: 20000000\r\n"
+                        b"Expect: 100-continue\r\n\r\n")
+            answer = raw.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 413 "), answer[:60]
+
+
 def test_a_body_with_a_content_encoding_is_415(client):
     """A gzip body got "de tekst is geen UTF-8", and a plain body sent as gzip was advised as if plain (a trial)."""
     import gzip

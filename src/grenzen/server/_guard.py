@@ -4,9 +4,10 @@ and a last net that turns any unexpected failure into a Dutch answer without con
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
 
 from starlette.requests import ClientDisconnect
@@ -15,6 +16,7 @@ from .._errors import NO_ADVICE
 from ..pipeline._read import too_large
 from ._answers import fout
 from ._holder import PolicyHolder
+from ._request import DRAIN_BYTES, discard
 from ._settings import Settings
 
 LOG = logging.getLogger("grenzen.server")
@@ -48,6 +50,9 @@ _ALWAYS = [(b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-stor
 _HTML = [(b"content-security-policy", CSP.encode()), (b"x-frame-options", b"DENY"),
          (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
          (b"cross-origin-opener-policy", b"same-origin"), (b"cross-origin-resource-policy", b"same-origin")]
+
+#: an answer the guard gives before the app: status, body (JSON, or an HTML page), extra headers
+Refusal = tuple[int, dict[str, Any] | str, list[tuple[bytes, bytes]]]
 
 
 class Guard:
@@ -88,7 +93,7 @@ class Guard:
         refusal = self._refusal(scope)
         try:
             if refusal is not None:
-                await _send_answer(send_with_headers, *refusal)
+                await self._refuse(refusal, scope, receive, send_with_headers)
                 return
             await self.app(scope, receive, send_with_headers)
         except ClientDisconnect:  # the client left while it sent the body: nobody to answer, nothing went wrong here
@@ -100,12 +105,20 @@ class Guard:
                 body = fout("(verzoek)", f"onverwachte fout; {NO_ADVICE}", "onverwacht")
                 await _send_answer(send_with_headers, 500, body, [])
 
+    async def _refuse(self, refusal: Refusal, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send a refusal; a body over the cap that the client sends anyway is read and thrown away first
+        (``discard``), within the service's time limits for a body."""
+        if refusal[0] == 413 and _body_follows(scope):
+            deadline = asyncio.get_running_loop().time() + self.settings.body_total_seconds
+            await discard(_body_parts(receive), self.settings.body_seconds, deadline)
+        await _send_answer(send, *refusal)
+
     def _shown(self, scope: Scope) -> str:
         """The request's address as a log may name it (one the service does not have may hold a name)."""
         path = scope.get("path", "")
         return path if path in self.paths else UNKNOWN_PATH
 
-    def _refusal(self, scope: Scope) -> tuple[int, dict[str, Any] | str, list[tuple[bytes, bytes]]] | None:
+    def _refusal(self, scope: Scope) -> Refusal | None:
         """403 for a request another website has a browser send (``FOREIGN_SITES``), 401 without a valid token on /v1/
         (liveness aside), 422 for a query, 415 for a body with a Content-Encoding, 413 when the declared body is over
         the cap."""
@@ -133,6 +146,27 @@ class Guard:
             body = fout("(casus)", too_large(cap), "te-groot") if path.startswith(API) else too_large_page(cap)
             return 413, body, [(b"connection", b"close")]
         return None
+
+
+def _body_follows(scope: Scope) -> bool:
+    """Does a client send a body over the cap without waiting for an answer, small enough to read and throw away
+    (``DRAIN_BYTES``)? One that asks ``Expect: 100-continue`` waits, and gets the 413 instead of the go-ahead."""
+    headers = scope.get("headers", [])
+    if any(k.lower() == b"expect" and v.strip().lower() == b"100-continue" for k, v in headers):
+        return False
+    lengths = [v.strip() for k, v in headers if k.lower() == b"content-length"]
+    return len(lengths) == 1 and lengths[0].isdigit() and int(lengths[0]) <= DRAIN_BYTES
+
+
+async def _body_parts(receive: Receive) -> AsyncIterator[bytes]:
+    """The parts of a request's body as the server hands them over, until the last or a disconnect."""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return
 
 
 def _packed(headers: list[tuple[bytes, bytes]]) -> bool:
