@@ -784,11 +784,14 @@ def test_decision_log_has_only_audit_fields(tmp_path, policy):
         trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
         client.post("/v1/advies", json=case, headers={"traceparent": trace})
         client.post("/v1/advies", json=case, headers={"traceparent": "00-" + SECRET})
+        # two traceparent headers are no trace context (W3C Trace Context): the first one was logged (a trial)
+        client.post("/v1/advies", json=case, headers=[("traceparent", trace.replace("4bf9", "aaaa")),
+                                                     ("traceparent", trace)])
         client.post("/v1/advies/batch", json={"casussen": [case, {"taak": SECRET}]})
         client.post("/v1/wat-als", json=case)
         client.post("/advies", data={"taak": "signaleren"})  # the mentors' page is never logged
     lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    assert len(lines) == 4  # two advices, the one valid case of the batch, the what-if's advice
+    assert len(lines) == 5  # three advices, the one valid case of the batch, the what-if's advice
     first = lines[0]
     record = policy.audit_record(case, policy.advise(case))
     assert first["input"] == record.gebruikte_gegevens
@@ -796,10 +799,10 @@ def test_decision_log_has_only_audit_fields(tmp_path, policy):
     assert first["bundles"] == {policy.name: {"revision": policy.version}}
     assert first["labels"] == {"app": "grenzen", "verwerkingsactiviteit": "va-0042"}
     assert first["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736" and first["span_id"] == "00f067aa0ba902b7"
-    assert "trace_id" not in lines[1] and lines[2]["path"] == "grenzen/v1/advies/batch"
+    assert "trace_id" not in lines[1] and "trace_id" not in lines[2] and lines[3]["path"] == "grenzen/v1/advies/batch"
     text = log.read_text(encoding="utf-8")
-    assert lines[3]["path"] == "grenzen/v1/wat-als"
-    assert "casus-2024-117" not in text and SECRET not in text and len({e["decision_id"] for e in lines}) == 4
+    assert lines[4]["path"] == "grenzen/v1/wat-als"
+    assert "casus-2024-117" not in text and SECRET not in text and len({e["decision_id"] for e in lines}) == 5
     assert oct(log.stat().st_mode & 0o777) == "0o600"
 
 

@@ -229,7 +229,7 @@ def _advice_routes(app: FastAPI, settings: Settings, log: DecisionLog) -> None:
     async def advies(request: Request) -> Response:
         data = await read_json(request, settings.max_bytes)
         policy = request_policy(request)
-        answer = advise(policy, data, log, "grenzen/v1/advies", request.headers.get("traceparent"))
+        answer = advise(policy, data, log, "grenzen/v1/advies", _traceparent(request))
         return JSONResponse(answer)
 
     @app.post("/v1/advies/batch", response_model=BatchAntwoord, responses=ERRORS, openapi_extra=BATCH_BODY,
@@ -237,7 +237,7 @@ def _advice_routes(app: FastAPI, settings: Settings, log: DecisionLog) -> None:
     async def batch(request: Request) -> Response:
         cases = _batch_cases(await read_batch_json(request, settings.max_bytes, "casussen"))
         policy = request_policy(request)
-        trace = request.headers.get("traceparent")
+        trace = _traceparent(request)
         results = await run_in_threadpool(
             lambda: [_batch_item(policy, item, n, log, trace) for n, item in enumerate(cases, start=1)])
         return JSONResponse({"resultaten": results, "beleid": {"naam": policy.name, "versie": policy.version}})
@@ -247,7 +247,7 @@ def _advice_routes(app: FastAPI, settings: Settings, log: DecisionLog) -> None:
     async def wat_als(request: Request) -> Response:
         data = await read_json(request, settings.max_bytes)
         policy = request_policy(request)
-        answer = advise(policy, data, log, "grenzen/v1/wat-als", request.headers.get("traceparent"))
+        answer = advise(policy, data, log, "grenzen/v1/wat-als", _traceparent(request))
         changes = await run_in_threadpool(what_if, policy, data)
         items = [Verandering(veld=c.path, als=c.change, dan=c.outcome, route=c.advice.route,
                              urgentie=c.advice.urgentie).model_dump() for c in changes]
@@ -311,3 +311,10 @@ def _policy_routes(app: FastAPI, holder: PolicyHolder, settings: Settings) -> No
 def _version(policy: Policy) -> dict[str, str]:
     """The header of a policy that is newer than the one the request started with."""
     return {"x-grenzen-beleidsversie": policy.version}
+
+
+def _traceparent(request: Request) -> str | None:
+    """The request's ``traceparent`` header when it has exactly one: with two (a wrong one, then the caller's) the
+    first was logged; W3C Trace Context treats more than one as no valid trace context, so the log then names none."""
+    values = request.headers.getlist("traceparent")
+    return values[0] if len(values) == 1 else None
