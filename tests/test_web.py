@@ -219,7 +219,7 @@ def test_a_missing_task_is_missing_not_invalid(client):
 
 
 @pytest.mark.parametrize("effect, weeks, words", [
-    ("", "6", "Zelf geprobeerd: hoeveel weken al: u vulde weken in, maar koos &#39;Nee, nog niet&#39;. Kies wat het"),
+    ("", "6", "Zelf geprobeerd: hoeveel weken al: je vulde weken in, maar koos &#39;Nee, nog niet&#39;. Kies wat het"),
     ("geen", "", "Zelf geprobeerd: hoeveel weken al: "),
     ("geen", "abc", "Zelf geprobeerd: hoeveel weken al: "),
 ])
@@ -410,9 +410,9 @@ def test_a_page_without_a_signal_says_so_and_the_what_if_list_is_folded(client):
     """A mentor trial: with no signal ticked, 'Eerste opvang' gave a calm 'Dit hoort bij de mentor' without a word
     that no signal was chosen; and 16 what-if lines stood open under every advice."""
     page = client.post("/advies", data={"taak": "eerste_opvang"})
-    assert page.status_code == 200 and "U koos geen signaal." in page.text
+    assert page.status_code == 200 and "Je koos geen signaal." in page.text
     with_signal = client.post("/advies", data={"taak": "mentorles", "soort": "somberheid_angst",
                                                "ernst_somberheid_angst": "licht"})
-    assert "U koos geen signaal." not in with_signal.text
+    assert "Je koos geen signaal." not in with_signal.text
     assert '<details class="wat-als">\n<summary>Toon de ' in with_signal.text and " veranderingen</summary>" in \
         with_signal.text

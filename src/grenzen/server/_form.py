@@ -190,7 +190,7 @@ def form_problems(form: Form, policy: Policy, advice: bool = True) -> tuple[list
         step_one.append(FormError("Signalen", f"kies hoogstens {MAX_SIGNALS} signalen", "signalen"))
     effect, weeks = first(form, "aanpak_effect"), first(form, "aanpak_weken")
     if weeks and not effect:
-        step_one.append(FormError("Zelf geprobeerd: hoeveel weken al", "u vulde weken in, maar koos 'Nee, nog niet'. "
+        step_one.append(FormError("Zelf geprobeerd: hoeveel weken al", "je vulde weken in, maar koos 'Nee, nog niet'. "
                                   "Kies wat het opleverde, of maak dit veld leeg", "aanpak_weken"))
     step_two = []
     for kind in chosen_kinds(form, policy) if advice else ():
