@@ -416,3 +416,20 @@ def test_a_page_without_a_signal_says_so_and_the_what_if_list_is_folded(client):
     assert "Je koos geen signaal." not in with_signal.text
     assert '<details class="wat-als">\n<summary>Toon de ' in with_signal.text and " veranderingen</summary>" in \
         with_signal.text
+
+
+def test_not_the_mentors_task_points_at_what_the_mentor_still_does(client, policy):
+    """A mentor trial: "De gevraagde taak hoort niet bij de mentor" stood above "Blijf bij de leerling" and read as a
+    contradiction. The sentence names the task and points at the steps; with no steps it says no more."""
+    acute = {"taak": "begeleidingsgesprekken", "soort": "suicidaal_plan", "ernst_suicidaal_plan": "acuut"}
+    page = html.unescape(client.post("/advies", data=acute).text)
+    task = policy.vocabulary.taken["begeleidingsgesprekken"].label
+    assert f"De gevraagde taak ('{task}') hoort niet bij de mentor. Wat je wel doet, staat hieronder." in page
+    advice = policy.advise({"taak": "begeleidingsgesprekken",
+                            "signalen": [{"soort": "suicidaal_plan", "ernst": "acuut"}]})
+    assert advice.mentor_doet and not advice.taak_hoort_bij_mentor
+    assert "hoort niet bij de mentor. Wat de mentor wel doet, staat hieronder." in grenzen.explain(advice)
+    bare = advice.model_copy(update={"mentor_doet": []})
+    assert grenzen.explain(bare).splitlines()[2] == "De gevraagde taak hoort niet bij de mentor."
+    own = html.unescape(client.post("/advies", data={"taak": "mentorles"}).text)
+    assert f"De gevraagde taak ('{policy.vocabulary.taken['mentorles'].label}') hoort bij de mentor." in own

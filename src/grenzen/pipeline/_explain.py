@@ -25,8 +25,7 @@ def explain(advice: Advies) -> str:
     lines = [
         f"Advies: {advice.route.upper()} — {ROUTE_SENTENCES[advice.route]}",
         f"Wanneer: {URGENCY_WORDS[advice.urgentie]}",
-        "De gevraagde taak hoort "
-        + ("bij de mentor." if advice.taak_hoort_bij_mentor else "niet bij de mentor."),
+        verdict_sentence(advice, "Wat de mentor wel doet, staat hieronder."),
     ]
     if advice.verwijzen_naar:
         lines.append("Verwijzen naar: " + ", ".join(advice.verwijzen_naar))
@@ -47,6 +46,16 @@ def explain(advice: Advies) -> str:
         lines.append(f"  (regel {item.regel} is opzij gezet door {by} {item.door})")
     lines.append(f"Beleid: {advice.beleid.naam}, versie {advice.beleid.versie}")
     return "\n".join(lines)
+
+
+def verdict_sentence(advice: Advies, still: str, task: str = "") -> str:
+    """Whose task it is; when it is not the mentor's but the mentor still has steps (first aid, staying with the
+    student), ``still`` points at them: "hoort niet bij de mentor" above "Blijf bij de leerling" read as a
+    contradiction (a mentor trial). ``task``: the task's label, named when given."""
+    named = f" ('{task}')" if task else ""
+    if advice.taak_hoort_bij_mentor:
+        return f"De gevraagde taak{named} hoort bij de mentor."
+    return f"De gevraagde taak{named} hoort niet bij de mentor." + (f" {still}" if advice.mentor_doet else "")
 
 
 def either(words: list[str]) -> str:

@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from .._errors import CaseError, EngineError
 from .._models import EFFECTS, MAX_YEAR, MIN_YEAR, SEVERITIES, Advies
 from ..pipeline._combine import SAFETY_GUARD
-from ..pipeline._explain import ROUTE_SENTENCES, URGENCY_WORDS
+from ..pipeline._explain import ROUTE_SENTENCES, URGENCY_WORDS, verdict_sentence
 from ..pipeline._policy import Policy
 from ..pipeline._whatif import SAFETY_NOTE, has_safety_signal, what_if
 from ..toolkit._render import render_policy
@@ -133,9 +133,16 @@ async def _advice_page(policy: Policy, form: Form) -> HTMLResponse:
     return _page("advies.html", advice=advice, changes=changes, safety_note=safety_note,
                  route_title=ROUTE_TITLES[advice.route],
                  route_sentence=ROUTE_SENTENCES[advice.route], urgency=URGENCY_WORDS[advice.urgentie],
+                 verdict=verdict_sentence(advice, "Wat je wel doet, staat hieronder.", _task_label(policy, case)),
                  destinations=_destinations(policy, advice), policy=policy,
                  hidden=_hidden(form, policy, with_signals=True), has_signals=bool(chosen_kinds(form, policy)),
                  titles={rule.id: rule.titel for rule in policy.rules})
+
+
+def _task_label(policy: Policy, case: dict[str, object]) -> str:
+    """The label of the case's task, as the form showed it."""
+    task = policy.vocabulary.taken.get(str(case.get("taak", "")))
+    return task.label if task is not None else ""
 
 
 async def _form_of(request: Request) -> Form:
