@@ -433,36 +433,3 @@ def test_not_the_mentors_task_points_at_what_the_mentor_still_does(client, polic
     assert grenzen.explain(bare).splitlines()[2] == "De gevraagde taak hoort niet bij de mentor."
     own = html.unescape(client.post("/advies", data={"taak": "mentorles"}).text)
     assert f"De gevraagde taak ('{policy.vocabulary.taken['mentorles'].label}') hoort bij de mentor." in own
-
-
-def test_the_steps_stand_under_the_time_they_are_for(client, policy):
-    """A mentor trial read "Waarschuw direct de zorgcoördinator" beside "Overleg vandaag ..." in one list and did not
-    know what came first. With steps of rules of several urgencies each step stands under the most urgent rule that
-    gives it, the most urgent time first; steps of one time stay one plain list."""
-    from grenzen._models import URGENCY_RANK
-    from grenzen.pipeline._combine import SAFETY_STEP
-    from grenzen.server._web import _steps_by_time
-
-    acute = {"taak": "begeleidingsgesprekken", "soort": "suicidaal_plan", "ernst_suicidaal_plan": "acuut"}
-    page = html.unescape(client.post("/advies", data=acute).text)
-    assert page.index("<h3>Direct, nu</h3>") < page.index("Blijf bij de leerling.") < page.index("<h3>Deze week</h3>")
-    advice = policy.advise({"taak": "begeleidingsgesprekken",
-                            "signalen": [{"soort": "suicidaal_plan", "ernst": "acuut"}]})
-    groups = _steps_by_time(policy, advice)
-    assert [step for _, steps in groups for step in steps] == advice.mentor_doet  # nothing lost, nothing added
-    rules = {rule.id: rule for rule in policy.rules}
-    words = {"direct": "Direct, nu", "vandaag": "Vandaag nog", "deze_week": "Deze week",
-             "regulier": "In de gewone mentorcyclus"}
-    assert len(groups) > 1
-    assert [when for when, _ in groups] == [w for w in words.values() if w in dict(groups)]  # the most urgent first
-    for when, steps in groups:  # each under the most urgent applied rule that gives it
-        for step in steps:
-            givers = [rules[r.regel].dan.urgentie for r in advice.redenen if step in rules[r.regel].dan.mentor_doet]
-            assert when == words[max(givers, key=URGENCY_RANK.__getitem__)]
-    # the safety guard's step stands under its own time, after the steps of a rule for now
-    guarded = advice.model_copy(update={"mentor_doet": [SAFETY_STEP, *advice.mentor_doet]})
-    assert [w for w, steps in _steps_by_time(policy, guarded) if SAFETY_STEP in steps] == ["Vandaag nog"]
-    assert _steps_by_time(policy, guarded)[0][0] == "Direct, nu"
-    calm = html.unescape(client.post("/advies", data={"taak": "mentorles"}).text)
-    assert "<h3>" not in calm.split("Wat doe je als mentor?")[1].split("</ul>")[0]
-

@@ -20,8 +20,8 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from .._errors import CaseError, EngineError
-from .._models import EFFECTS, MAX_YEAR, MIN_YEAR, SEVERITIES, URGENCY_RANK, Advies
-from ..pipeline._combine import SAFETY_GUARD, SAFETY_STEP, SAFETY_URGENCY
+from .._models import EFFECTS, MAX_YEAR, MIN_YEAR, SEVERITIES, Advies
+from ..pipeline._combine import SAFETY_GUARD
 from ..pipeline._explain import ROUTE_SENTENCES, URGENCY_WORDS, verdict_sentence
 from ..pipeline._policy import Policy
 from ..pipeline._whatif import SAFETY_NOTE, has_safety_signal, what_if
@@ -112,23 +112,6 @@ def _destinations(policy: Policy, advice: Advies) -> list[tuple[str, str | None]
     return [(name, by_name[name].omschrijving if name in by_name else None) for name in advice.verwijzen_naar]
 
 
-def _steps_by_time(policy: Policy, advice: Advies) -> list[tuple[str, list[str]]]:
-    """The mentor's steps under the time they are for: each under the most urgent rule of the advice that gives it (the
-    safety guard's under its own urgency), in the advice's order, which puts the most urgent first. A mentor trial read
-    "Waarschuw direct de zorgcoördinator" beside "Overleg vandaag ..." in one list, and did not know what came first."""
-    rules = {rule.id: rule for rule in policy.rules}
-    given: dict[str, int] = {SAFETY_STEP: URGENCY_RANK[SAFETY_URGENCY]}
-    for reason in advice.redenen:
-        if (rule := rules.get(reason.regel)) is not None:
-            for step in rule.dan.mentor_doet:
-                given[step] = max(given.get(step, -1), URGENCY_RANK[rule.dan.urgentie])
-    by_rank: dict[int, list[str]] = {}
-    for step in advice.mentor_doet:
-        by_rank.setdefault(given.get(step, URGENCY_RANK[advice.urgentie]), []).append(step)
-    words = {rank: URGENCY_WORDS[when] for when, rank in URGENCY_RANK.items()}
-    return [(words[rank][0].upper() + words[rank][1:], steps) for rank, steps in sorted(by_rank.items(), reverse=True)]
-
-
 async def _advice_page(policy: Policy, form: Form) -> HTMLResponse:
     step_one, step_two = form_problems(form, policy)
     if step_one:
@@ -151,7 +134,6 @@ async def _advice_page(policy: Policy, form: Form) -> HTMLResponse:
                  route_title=ROUTE_TITLES[advice.route],
                  route_sentence=ROUTE_SENTENCES[advice.route], urgency=URGENCY_WORDS[advice.urgentie],
                  verdict=verdict_sentence(advice, "Wat je wel doet, staat hieronder.", _task_label(policy, case)),
-                 steps=_steps_by_time(policy, advice),
                  destinations=_destinations(policy, advice), policy=policy,
                  hidden=_hidden(form, policy, with_signals=True), has_signals=bool(chosen_kinds(form, policy)),
                  titles={rule.id: rule.titel for rule in policy.rules})
