@@ -359,6 +359,24 @@ def test_a_client_that_sends_a_large_body_first_reads_the_413_not_a_reset(chunke
     assert b'"code":"te-groot"' in answer
 
 
+def test_a_request_that_asks_to_upgrade_to_http2_keeps_its_body():
+    """Java's HttpClient asks every request on http:// to upgrade to HTTP/2 (``Upgrade: h2c``): uvicorn's httptools
+    parser then lost the body, and an acute suicide plan came back as "de tekst is leeg" (an integrator trial). The
+    service answers over HTTP/1.1 with the body read, as `grenzen serve` runs it (``HTTP_PARSER``)."""
+    body = json.dumps({"taak": "signaleren", "signalen": [{"soort": "suicidaal_plan", "ernst": "acuut"}]}).encode()
+    with live(Settings()) as server:
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as raw:
+            raw.sendall(b"POST /v1/advies HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                        b"Upgrade: h2c\r\nHTTP2-Settings: AAEAAEAAAAIAAAABAAMAAABkAAQBAAAAAAUAAEAA\r\n"
+                        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            answer = b""
+            while b'"beleid"' not in answer and (part := raw.recv(65536)):
+                answer += part
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:80]
+    assert b'"route":"extern"' in answer and b'"urgentie":"direct"' in answer
+
+
 def test_a_client_that_waits_for_100_continue_gets_the_413_at_once():
     # curl asks first for a large body: it then gets the 413 instead of the go-ahead, and sends nothing
     with live(Settings(max_bytes=2000)) as server:

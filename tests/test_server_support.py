@@ -17,7 +17,7 @@ import httpx  # noqa: E402
 import uvicorn  # noqa: E402
 
 from grenzen.server._app import create_app  # noqa: E402
-from grenzen.server._settings import Settings  # noqa: E402
+from grenzen.server._settings import HTTP_PARSER, Settings  # noqa: E402
 
 TOKEN = "een-lang-geheim-token-voor-de-tests"
 
@@ -27,7 +27,8 @@ class LiveServer:
 
     def __init__(self, settings: Settings, log_level: str = "warning") -> None:
         self.app = create_app(settings)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level=log_level, lifespan="on")
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level=log_level, lifespan="on",
+                                http=HTTP_PARSER)  # as `grenzen serve` runs it
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

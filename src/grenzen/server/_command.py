@@ -135,7 +135,8 @@ def run_serve(args: argparse.Namespace) -> int:
               "vraagt geen token: zet hem achter de inlog van de school (bij de proxy), zie docs/integratie.md.",
               file=sys.stderr)
     config = uvicorn.Config("grenzen.server._app:create_app", factory=True, host=args.host, port=args.port,
-                            workers=args.workers, proxy_headers=False, server_header=False, date_header=True,
+                            workers=args.workers, http=env.HTTP_PARSER, proxy_headers=False, server_header=False,
+                            date_header=True,
                             log_level="info", timeout_graceful_shutdown=SHUTDOWN_SECONDS)
     if args.workers == 1:
         uvicorn.Server(config).run()

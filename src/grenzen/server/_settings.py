@@ -25,6 +25,10 @@ WORKERS = "GRENZEN_WERKPROCESSEN"
 MAX_BATCH = 1000  # cases in one POST /v1/advies/batch
 BODY_SECONDS = 30.0  # the longest wait for the next part of a body (then 408)
 BODY_TOTAL_SECONDS = 120.0  # the longest time a whole body may take (then 408): a trickle of bytes held a shutdown
+#: uvicorn's HTTP parser. Not httptools: with it a request that also asks to upgrade to HTTP/2 (``Upgrade: h2c``, which
+#: Java's HttpClient sends by default) lost its body: an acute case came back as "de tekst is leeg" or a bare 400 (an
+#: integrator trial; Kludex/uvicorn#2722). h11 answers such a request over HTTP/1.1, body and all, about a tenth slower.
+HTTP_PARSER = "h11"
 
 
 @dataclass(frozen=True)
