@@ -37,7 +37,7 @@ LINES = [
 
 #: the stable code of each text refusal these tests meet (every error item carries one, for systems outside Python)
 CODES = {"de tekst is leeg": "leeg", "geen geldige JSON": "geen-geldige-json", "de tekst is geen UTF-8": "geen-utf8",
-         "moet een object met velden zijn (een JSON-object of een YAML-blok)": "geen-object"}
+         "moet een object met velden zijn (een JSON-object)": "geen-object"}
 
 
 def _error(number, message):
@@ -77,8 +77,8 @@ def test_an_advice_line_ends_with_the_case_id(tmp_path, capsys):
 @pytest.mark.parametrize("line, message", [
     ("taak: signaleren", "kolom 1: geen geldige JSON"),  # YAML is not JSON Lines
     ("{taak: signaleren, naam: Sanne}", "kolom 2: geen geldige JSON"),
-    ('"taak: signaleren"', "moet een object met velden zijn (een JSON-object of een YAML-blok)"),  # never read as YAML
-    ('["Sanne"]', "moet een object met velden zijn (een JSON-object of een YAML-blok)"),
+    ('"taak: signaleren"', "moet een object met velden zijn (een JSON-object)"),  # never read as YAML
+    ('["Sanne"]', "moet een object met velden zijn (een JSON-object)"),
     ("   \t", "de tekst is leeg"),
     (b'{"taak": "signaleren", "id": "\xff Sanne"}', "kolom 31: de tekst is geen UTF-8"),  # where it stops being UTF-8
 ])

@@ -77,7 +77,7 @@ def test_advies_without_id_echoes_null(client):
      "ongeldig-getal"),
     (b'{"taak": "signaleren", "leeftijd": NaN}', "(casus)", "dit getal is te groot of geen gewoon getal",
      "ongeldig-getal"),
-    (b'["taak"]', "(casus)", "moet een object met velden zijn (een JSON-object of een YAML-blok)", "geen-object"),
+    (b'["taak"]', "(casus)", "moet een object met velden zijn (een JSON-object)", "geen-object"),
     (b"taak: signaleren", "(casus)", "kolom 1: geen geldige JSON", "geen-geldige-json"),
     (b"", "(casus)", "de tekst is leeg", "leeg"),
     (b"\xff\xfe", "(casus)", "kolom 1: de tekst is geen UTF-8", "geen-utf8"),
@@ -152,6 +152,8 @@ def test_batch_limits_and_shape(client):
     too_many = client.post("/v1/advies/batch", json={"casussen": [{"taak": "signaleren"}] * 1001})
     assert too_many.status_code == 422
     assert too_many.json()["fout"]["fouten"][0]["veld"] == "casussen"
+    # a list over its maximum, as the docs say (an integrator trial: it was te-groot, the code of a body over the cap)
+    assert too_many.json()["fout"]["fouten"][0]["code"] == "te-lang"
     assert len(client.post("/v1/advies/batch", json={"casussen": [{"taak": "signaleren"}] * 1000})
                .json()["resultaten"]) == 1000
     bodies: list[dict] = [{"casussen": {}}, {}, {"casussen": [], "extra": 1}]

@@ -219,9 +219,11 @@ def _field_errors(exc: ValidationError, case: Any = None,
         if error["type"] in ("extra_forbidden", "invalid_key"):  # the key itself may be content (a name): never shown
             allowed = _allowed_keys(Casus, loc[:-1])
             home = _HOME.get(loc[-1]) if isinstance(loc[-1], str) else None  # a contract field in the wrong block
-            hint = (f"'{loc[-1]}' hoort onder '{home}'" if home and home not in loc else
-                    did_you_mean(loc[-1], allowed) or "toegestaan: " + ", ".join(allowed))
-            out.append(FieldError(_shown(loc[:-1] + (UNKNOWN,)), f"onbekend veld; {hint}", "onbekende-sleutel"))
+            # "bedoel je 'taak'?" is worked out from the key sent: a hint (``suggestie``), as for every value sent
+            hint = "" if home and home not in loc else did_you_mean(loc[-1], allowed) or ""
+            unknown = (f"onbekend veld; '{loc[-1]}' hoort onder '{home}'" if home and home not in loc else
+                       "onbekend veld" if hint else "onbekend veld; toegestaan: " + ", ".join(allowed))
+            out.append(FieldError(_shown(loc[:-1] + (UNKNOWN,)), unknown, "onbekende-sleutel", hint))
         elif error["type"] == "onbekende_soort":
             hint = (error.get("ctx") or {}).get("hint") or ""
             out.append(FieldError(_shown(loc) or "(casus)", error["msg"] + ("" if hint else

@@ -37,6 +37,7 @@ EMPTY = "de tekst is leeg"
 NOT_UTF8 = "de tekst is geen UTF-8"
 NOT_JSON = "geen geldige JSON"
 NOT_OBJECT = "moet een object met velden zijn (een JSON-object of een YAML-blok)"
+NOT_OBJECT_JSON = "moet een object met velden zijn (een JSON-object)"  # only JSON is read (JSON Lines, HTTP)
 TOO_DEEP = "de tekst is te diep genest"
 #: more values than the reader takes (``MAX_NODES``), however shallow: code ``te-diep`` as well, the one limit on size
 #: within the byte cap (an integrator trial got "te diep genest" for 25,000 short lists in one list)
@@ -88,6 +89,7 @@ def read_case_text(text: str | bytes, *, json_only: bool = False, max_bytes: int
 
 #: The stable code of each refusal; a message ends with its refusal's text (a position may come before it).
 _CODES = {EMPTY: "leeg", NOT_UTF8: "geen-utf8", NOT_JSON: "geen-geldige-json", NOT_OBJECT: "geen-object",
+          NOT_OBJECT_JSON: "geen-object",
           TOO_DEEP: "te-diep", TOO_MANY: "te-diep", DUPLICATE: "dubbele-sleutel", BAD_NUMBER: "ongeldig-getal",
           ODD_NUMBER: "vreemd-getal",
           NO_TAGS: "tag", ALIASES: "anker"}
@@ -129,7 +131,7 @@ def _problem(text: str | bytes, json_only: bool, max_bytes: int) -> dict[str, An
     beyond = _beyond_limits(data)  # first: how deep Python's json goes before a RecursionError differs per version
     if beyond:
         return beyond
-    return data if isinstance(data, dict) else NOT_OBJECT
+    return data if isinstance(data, dict) else NOT_OBJECT_JSON if json_only else NOT_OBJECT
 
 
 @dataclass(frozen=True)

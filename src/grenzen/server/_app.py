@@ -24,7 +24,7 @@ from .. import __version__
 from .._errors import NO_ADVICE, CaseError, EngineError, FieldError, engine_failure
 from .._models import Advies, BeleidInfo
 from ..pipeline._policy import Policy
-from ..pipeline._read import RefusedCase, too_large
+from ..pipeline._read import NOT_OBJECT_JSON, RefusedCase, too_large
 from ..pipeline._whatif import has_safety_signal, notes, what_if
 from ..toolkit._schema import advice_schema, case_schema
 from ._answers import (
@@ -193,7 +193,7 @@ def _batch_item(policy: Policy, item: Any, number: int, log: DecisionLog, trace:
     if isinstance(item, RefusedCase):  # the reader refused this case alone (a duplicate key, a bad number, too deep)
         return _fouten([FieldError("(casus)", item.message, item.code)], number)
     if not isinstance(item, dict):
-        return _fouten([FieldError("(casus)", "moet een object met velden zijn", "geen-object")], number)
+        return _fouten([FieldError("(casus)", NOT_OBJECT_JSON, "geen-object")], number)
     try:
         return advise(policy, item, log, "grenzen/v1/advies/batch", trace)
     except CaseError as exc:
@@ -217,7 +217,7 @@ def _batch_cases(data: dict[str, Any]) -> list[Any]:
         raise CaseError([FieldError("casussen", "moet een lijst van casussen zijn", "geen-lijst")])
     if len(cases) > MAX_BATCH:
         raise CaseError([FieldError("casussen", f"hoogstens {MAX_BATCH} casussen per verzoek; "
-                                                "deel de lijst op", "te-groot")])
+                                                "deel de lijst op", "te-lang")])  # a list over its maximum
     return cases
 
 
