@@ -259,6 +259,9 @@ def test_every_error_a_route_answers_is_in_the_openapi_document():
                                                ).status_code)
                 assert answers - {200} <= declared, (method, path, sorted(answers - declared))
                 assert {405, 500} <= declared, (method, path)
+                # every answer carries the policy's version header, and the document says so (an integrator trial)
+                assert all(response["headers"]["X-Grenzen-Beleidsversie"]["schema"] == {"type": "string"}
+                           for response in operation["responses"].values()), (method, path)
                 if method == "post" and path != "/v1/beheer/herladen":
                     assert {408, 413, 503} <= declared, (method, path)
         assert "404 (onbekend-adres)" in document["info"]["description"]

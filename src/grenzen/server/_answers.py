@@ -35,7 +35,7 @@ class FoutInhoud(_Answer):
 
 
 class Fout(_Answer):
-    """An error answer (HTTP 401, 404, 413, 415, 422, 503), and a failed case in a batch."""
+    """An error answer (HTTP 401, 403, 404, 405, 408, 413, 415, 422, 500, 503), and a failed case in a batch."""
 
     fout: FoutInhoud
 

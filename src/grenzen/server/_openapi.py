@@ -11,7 +11,7 @@ from fastapi.openapi.utils import get_openapi
 
 from ..pipeline._policy import Policy
 from ..toolkit._schema import case_schema
-from ._guard import API, OPEN_PATHS
+from ._guard import API, OPEN_PATHS, VERSION_HEADER
 from ._settings import MAX_BATCH
 
 _CASE_REF = {"$ref": "#/components/schemas/Casus"}
@@ -19,6 +19,8 @@ CASE_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {"appl
 BATCH_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/Batch"}}}}}
 _cache: dict[tuple[int, str], dict[str, Any]] = {}
+_VERSION = {"description": "de versie van het beleid dat dit antwoord gaf (zoals beleid.versie)",
+            "schema": {"type": "string"}}
 
 
 def openapi_document(app: FastAPI, policy: Policy) -> dict[str, Any]:
@@ -46,6 +48,10 @@ def _build(app: FastAPI, policy: Policy) -> dict[str, Any]:
             _CASE_REF, {"description": "iets anders dan een geldige casus: het antwoord heeft er een foutobject"}]}}},
         "required": ["casussen"], "additionalProperties": False,
     }
+    for operations in document["paths"].values():  # every answer names the policy that gave it (an integrator trial)
+        for operation in operations.values():
+            for response in operation.get("responses", {}).values():
+                response.setdefault("headers", {})[VERSION_HEADER.title()] = _VERSION
     settings = getattr(app.state, "settings", None)
     if settings is not None and not settings.tokens:  # a service that asks none (an integrator trial: it said bearer)
         for operations in document["paths"].values():
