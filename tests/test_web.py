@@ -69,8 +69,8 @@ def test_the_advice_page_is_the_librarys_advice(client, policy):
         assert step.replace("'", "&#39;").replace('"', "&#34;") in text
     for reason in advice.redenen:
         assert reason.titel.replace("'", "&#39;") in text
-    for change in policy.what_if(case):
-        assert str(change).replace("'", "&#39;") in text
+    for change in policy.what_if(case):  # each but a kind swap, with what it would change (its wording: see below)
+        assert change.path.endswith(".soort") or f"Als {change.change}, dan ".replace("'", "&#39;") in text
 
 
 def test_destinations_come_with_their_description(client, policy):
@@ -433,3 +433,21 @@ def test_not_the_mentors_task_points_at_what_the_mentor_still_does(client, polic
     assert grenzen.explain(bare).splitlines()[2] == "De gevraagde taak hoort niet bij de mentor."
     own = html.unescape(client.post("/advies", data={"taak": "mentorles"}).text)
     assert f"De gevraagde taak ('{policy.vocabulary.taken['mentorles'].label}') hoort bij de mentor." in own
+
+
+def test_the_what_if_list_leaves_out_other_kinds_and_speaks_as_the_advice(client, policy):
+    """A mentor trial: most of "Toon de 12 veranderingen" read "Als het signaal niet 'Pesten' maar 'Sexting en
+    beeldmisbruik' ... was, dan extern": noise to a mentor, who knows what was seen, in bare route words. The page
+    leaves kind swaps out (the API keeps them) and says "dan gaat het naar het zorgteam"."""
+    form = {"taak": "aanspreekpunt_leerling", "leeftijd": "13", "soort": "pesten", "ernst_pesten": "matig",
+            "duur_pesten": "5"}
+    page = html.unescape(client.post("/advies", data=form).text)
+    shown = page.split('<details class="wat-als">')[1].split("</details>")[0]
+    changes = grenzen.load_policy().what_if({"taak": "aanspreekpunt_leerling", "leeftijd": 13,
+                                             "signalen": [{"soort": "pesten", "ernst": "matig", "duur_weken": 5}]})
+    assert any(change.path.endswith(".soort") for change in changes)  # the API's list has kind swaps
+    assert "maar '" not in shown and "niet 'Pesten'" not in shown
+    kept = [change for change in changes if not change.path.endswith(".soort")]
+    assert kept and shown.count("<li>") == len(kept)
+    assert all(f"Als {change.change}, dan " in shown for change in kept)
+    assert ", dan zorgteam" not in shown and ", dan extern" not in shown and ", dan mentor" not in shown

@@ -24,7 +24,7 @@ from .._models import EFFECTS, MAX_YEAR, MIN_YEAR, SEVERITIES, Advies
 from ..pipeline._combine import SAFETY_GUARD
 from ..pipeline._explain import ROUTE_SENTENCES, URGENCY_WORDS, verdict_sentence
 from ..pipeline._policy import Policy
-from ..pipeline._whatif import SAFETY_NOTE, has_safety_signal, what_if
+from ..pipeline._whatif import SAFETY_NOTE, WhatIf, has_safety_signal, what_if
 from ..toolkit._render import render_policy
 from ._form import (
     STEP_ONE,
@@ -130,13 +130,26 @@ async def _advice_page(policy: Policy, form: Form) -> HTMLResponse:
     except EngineError:
         return _page("geen-advies.html", 503, policy=policy)
     safety_note = SAFETY_NOTE if has_safety_signal(policy, policy.validate_case(case)) else None
-    return _page("advies.html", advice=advice, changes=changes, safety_note=safety_note,
+    return _page("advies.html", advice=advice, changes=_changes_shown(changes), safety_note=safety_note,
                  route_title=ROUTE_TITLES[advice.route],
                  route_sentence=ROUTE_SENTENCES[advice.route], urgency=URGENCY_WORDS[advice.urgentie],
                  verdict=verdict_sentence(advice, "Wat je wel doet, staat hieronder.", _task_label(policy, case)),
                  destinations=_destinations(policy, advice), policy=policy,
                  hidden=_hidden(form, policy, with_signals=True), has_signals=bool(chosen_kinds(form, policy)),
                  titles={rule.id: rule.titel for rule in policy.rules})
+
+
+def _changes_shown(changes: list[WhatIf]) -> list[str]:
+    """The what-if lines a mentor reads: not what another kind of signal would get (a mentor trial: "Als het signaal
+    niet 'Pesten' maar 'Sexting en beeldmisbruik' was" is noise to whoever saw what they saw; the API still gives
+    them), and the outcome as a sentence ("dan gaat het naar het zorgteam", not "dan zorgteam")."""
+    return [f"Als {change.change}, dan {_THEN[change.advice.route]}, {URGENCY_WORDS[change.advice.urgentie]}."
+            for change in changes if not change.path.endswith(".soort")]
+
+
+#: a what-if's outcome as the page says it: "Als ..., dan gaat het naar het zorgteam, vandaag nog."
+_THEN = {"mentor": "blijft het bij de mentor", "zorgteam": "gaat het naar het zorgteam",
+         "extern": "is externe hulp nodig"}
 
 
 def _task_label(policy: Policy, case: dict[str, object]) -> str:
