@@ -219,8 +219,10 @@ def test_a_missing_task_is_missing_not_invalid(client):
 
 
 @pytest.mark.parametrize("effect, weeks, words", [
-    ("", "6", "Zelf geprobeerd: hoeveel weken al: je vulde weken in, maar koos &#39;Nee, nog niet&#39;. Kies wat het"),
-    ("geen", "", "Zelf geprobeerd: hoeveel weken al: "),
+    ("", "6", "Zelf geprobeerd: hoeveel weken al: je vulde weken in, maar koos &#39;Nee, nog niet&#39;. Kies wat het "
+              "opleverde, of maak dit veld leeg."),
+    ("geen", "", "Zelf geprobeerd: hoeveel weken al: vul in hoeveel weken je het al probeert"),  # it said "verplicht
+    # veld ontbreekt" beside a label "(als je iets probeerde)": a trial did not see the field was needed
     ("geen", "abc", "Zelf geprobeerd: hoeveel weken al: "),
 ])
 def test_weeks_of_what_was_tried_are_never_dropped_or_made_up(client, effect, weeks, words):
@@ -451,3 +453,16 @@ def test_the_what_if_list_leaves_out_other_kinds_and_speaks_as_the_advice(client
     assert kept and shown.count("<li>") == len(kept)
     assert all(f"Als {change.change}, dan " in shown for change in kept)
     assert ", dan zorgteam" not in shown and ", dan extern" not in shown and ", dan mentor" not in shown
+
+
+def test_a_mentor_route_names_whom_to_consult_not_whom_to_refer_to(client, policy):
+    """A mentor trial: "Naar wie verwijs je?" stood under "Dit hoort bij de mentor" (bullying)."""
+    form = {"taak": "aanspreekpunt_leerling", "leeftijd": "13", "soort": "pesten", "ernst_pesten": "matig"}
+    advice = policy.advise({"taak": "aanspreekpunt_leerling", "leeftijd": 13,
+                            "signalen": [{"soort": "pesten", "ernst": "matig"}]})
+    assert advice.route == "mentor" and advice.verwijzen_naar
+    page = client.post("/advies", data=form).text
+    assert "<h2>Met wie overleg je?</h2>" in page and "Naar wie verwijs je?" not in page
+    acute = client.post("/advies", data={"taak": "signaleren", "soort": "suicidaal_plan",
+                                         "ernst_suicidaal_plan": "acuut"}).text
+    assert "<h2>Naar wie verwijs je?</h2>" in acute

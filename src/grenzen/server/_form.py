@@ -151,7 +151,10 @@ def form_errors(errors: list[FieldError], case: dict[str, object], policy: Polic
             out.append(FormError("Scholing van de mentor", error.text, "scholing"))
         else:
             what, target = _WORDS.get(error.field, ("Casus", "taak"))
-            out.append(FormError(what, error.text, target))
+            message = error.text
+            if error.field == "eerdere_aanpak.weken" and error.code == "verplicht-veld-ontbreekt":  # it says "(als je
+                message = "vul in hoeveel weken je het al probeert"  # iets probeerde)": a trial did not see it needed
+            out.append(FormError(what, message, target))
     return out
 
 
@@ -191,7 +194,7 @@ def form_problems(form: Form, policy: Policy, advice: bool = True) -> tuple[list
     effect, weeks = first(form, "aanpak_effect"), first(form, "aanpak_weken")
     if weeks and not effect:
         step_one.append(FormError("Zelf geprobeerd: hoeveel weken al", "je vulde weken in, maar koos 'Nee, nog niet'. "
-                                  "Kies wat het opleverde, of maak dit veld leeg", "aanpak_weken"))
+                                  "Kies wat het opleverde, of maak dit veld leeg.", "aanpak_weken"))
     step_two = []
     for kind in chosen_kinds(form, policy) if advice else ():
         label = signals[kind].label
