@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -95,6 +96,53 @@ def test_cli_errors_never_contain_case_values(tmp_path):
     result = subprocess.run([sys.executable, "-m", "grenzen", "advies", str(path), "--regels", str(FIXTURES / "basis")],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 1 and "Jan" not in result.stderr + result.stdout and "Traceback" not in result.stderr
+
+
+#: A pydantic plugin (found through its package's entry point) that writes every input a validator is given to a file.
+SPY_PLUGIN = textwrap.dedent(
+    """
+    import os
+
+    class _Seen:
+        def on_enter(self, input, *args, **kwargs):
+            with open(os.environ["SPY_FILE"], "a", encoding="utf-8") as seen:
+                seen.write(repr(input) + "\\n")
+
+    class Plugin:
+        def new_schema_validator(self, *args, **kwargs):
+            return _Seen(), _Seen(), _Seen()
+
+    plugin = Plugin()
+    """
+)
+
+
+def test_the_program_hands_no_case_to_a_pydantic_plugin(tmp_path):
+    """A plugin installed beside grenzen (an observability tool, say) would be handed every case the models validate:
+    the program loads none. The same plugin does see a case validated by a program that imports grenzen as a library
+    (its plugins are its own choice): so the spy works, and the program is what shuts it out."""
+    site = tmp_path / "site"
+    (site / "spy_plugin-1.0.dist-info").mkdir(parents=True)
+    (site / "spy_plugin.py").write_text(SPY_PLUGIN, encoding="utf-8")
+    (site / "spy_plugin-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: spy-plugin\nVersion: 1.0\n",
+                                                               encoding="utf-8")
+    (site / "spy_plugin-1.0.dist-info" / "entry_points.txt").write_text("[pydantic]\nspy = spy_plugin:plugin\n",
+                                                                       encoding="utf-8")
+    path = tmp_path / "casus.json"
+    path.write_text(json.dumps(CASE), encoding="utf-8")
+    environment = {key: value for key, value in os.environ.items() if key != "PYDANTIC_DISABLE_PLUGINS"}
+    environment["PYTHONPATH"] = os.pathsep.join([str(site), *filter(None, [environment.get("PYTHONPATH")])])
+    seen = {}
+    library = f"import grenzen, json; grenzen.load_policy({str(FIXTURES / 'basis')!r}).advise(json.load(open({str(path)!r})))"
+    for name, command in [("library", ["-c", library]),
+                          ("program", ["-m", "grenzen", "advies", str(path), "--regels", str(FIXTURES / "basis")])]:
+        environment["SPY_FILE"] = str(tmp_path / f"{name}.txt")
+        result = subprocess.run([sys.executable, *command], capture_output=True, text=True, check=False, env=environment)
+        assert result.returncode == 0, result.stderr
+        spied = tmp_path / f"{name}.txt"
+        seen[name] = spied.read_text(encoding="utf-8") if spied.exists() else ""
+    assert "leerling-8841" in seen["library"]
+    assert seen["program"] == ""
 
 
 def test_unknown_keys_that_could_be_names_are_not_echoed(basis):

@@ -11,9 +11,10 @@ from . import _startup
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``grenzen`` command; returns the exit code (``_main.main``). Without ``argv`` (the console
     script, ``python -m grenzen``) it is the program itself, whose start-up runs with the collector paused
-    (``_startup``): the command's modules are imported here, inside that start-up."""
+    (``_startup``) and without pydantic plugins: the command's modules are imported here, inside that start-up."""
     if argv is None:
         _startup.pause()
+        _startup.shield()
     try:
         from ._main import main as run
 
