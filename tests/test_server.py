@@ -17,6 +17,7 @@ import pytest
 
 pytest.importorskip("fastapi")
 
+import httpx  # noqa: E402
 from test_server_support import TOKEN, live, random_cases  # noqa: E402
 
 import grenzen  # noqa: E402
@@ -267,6 +268,20 @@ def test_every_error_a_route_answers_is_in_the_openapi_document():
         assert "404 (onbekend-adres)" in document["info"]["description"]
 
 
+FOREIGN_POSTS = (("/v1/advies", json.dumps(CASE)), ("/v1/advies/batch", json.dumps([CASE])),
+                 ("/v1/wat-als", json.dumps(CASE)), ("/v1/beheer/herladen", ""))
+
+
+def _refused_everywhere(client: httpx.Client, headers: dict[str, str]) -> None:
+    """A POST with ``headers`` is refused as sent by another website, on every API address and on the page."""
+    for path, body in FOREIGN_POSTS:
+        answer = client.post(path, content=body, headers={**headers, "content-type": "text/plain"})
+        assert answer.status_code == 403, (headers, path)
+        assert answer.json()["fout"]["fouten"][0]["code"] == "andere-website"
+    page = client.post("/", data={"taak": "signaleren"}, headers=headers)
+    assert page.status_code == 403 and "andere website" in page.text
+
+
 def test_a_post_another_website_has_a_browser_send_is_refused(tmp_path):
     """An integrator trial, on a service without a token: any web page a staff member had open could reload the policy
     or post cases into the decision log (a form or fetch with Content-Type text/plain needs no permission). A browser
@@ -274,18 +289,34 @@ def test_a_post_another_website_has_a_browser_send_is_refused(tmp_path):
     log = tmp_path / "besluiten.jsonl"
     with live(Settings(decision_log=log)) as server, server.client() as client:
         for site in ("cross-site", "same-site", "CROSS-SITE"):
-            for path, body in (("/v1/advies", json.dumps(CASE)), ("/v1/advies/batch", json.dumps([CASE])),
-                               ("/v1/wat-als", json.dumps(CASE)), ("/v1/beheer/herladen", "")):
-                answer = client.post(path, content=body, headers={"sec-fetch-site": site, "content-type": "text/plain"})
-                assert answer.status_code == 403, (site, path)
-                assert answer.json()["fout"]["fouten"][0]["code"] == "andere-website"
-            page = client.post("/", data={"taak": "signaleren"}, headers={"sec-fetch-site": site})
-            assert page.status_code == 403 and "andere website" in page.text
+            _refused_everywhere(client, {"sec-fetch-site": site})
         assert not log.exists() or log.read_text(encoding="utf-8") == ""  # nothing reached the decision log
         for headers in ({}, {"sec-fetch-site": "same-origin"}, {"sec-fetch-site": "none"}):
             assert client.post("/v1/advies", json=CASE, headers=headers).status_code == 200
             assert client.post("/", data={"taak": "signaleren"}, headers=headers).status_code == 200
         assert client.get("/v1/beleid", headers={"sec-fetch-site": "cross-site"}).status_code == 200  # reading
+
+
+def test_a_browser_without_fetch_metadata_is_judged_by_its_origin(tmp_path):
+    """An integrator trial: Safari before 16.4 sends no Sec-Fetch-Site, so a page on another site could still have it
+    post cases (text/plain is read as JSON) or reload the policy. Such a browser sends Origin with every POST: another
+    host, or "null" (a sandboxed page, a file), is refused; the service's own host, with or without its default port,
+    is not, nor a program that sends neither header."""
+    log = tmp_path / "besluiten.jsonl"
+    with live(Settings(decision_log=log)) as server, server.client() as client:
+        own = server.url.rstrip("/")
+        host = own.partition("://")[2]
+        for origin in ("https://kwaadaardig.example", "null", f"http://{host}.example", "http://127.0.0.2"):
+            _refused_everywhere(client, {"origin": origin})
+        assert not log.exists() or log.read_text(encoding="utf-8") == ""  # nothing reached the decision log
+        assert client.post("/", data={"taak": "signaleren"}, headers={"origin": own}).status_code == 200
+        assert client.post("/v1/advies", json=CASE, headers={"origin": own.upper()}).status_code == 200
+        answer = client.post("/v1/advies", json=CASE, headers={"origin": "http://school.example",
+                                                                 "host": "school.example:80"})
+        assert answer.status_code == 200
+        # fetch metadata, where the browser sends it, decides: a proxy may have rewritten Host
+        assert client.post("/v1/advies", json=CASE, headers={"origin": "https://school.example",
+                                                              "sec-fetch-site": "same-origin"}).status_code == 200
 
 
 def test_two_tokens_are_refused_and_a_service_without_one_declares_none():

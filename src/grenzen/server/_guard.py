@@ -37,9 +37,10 @@ CROSS_SITE = ("de dienst neemt geen verzoek aan dat een andere website laat vers
               "de dienst zelf of vanuit het schoolsysteem")
 #: What a browser says (``Sec-Fetch-Site``) of a request another site makes it send: a page on any site could otherwise
 #: have a staff member's browser post cases (into the decision log) or reload the policy (an integrator trial, on a
-#: service without a token). Fetch metadata, not ``Origin`` against ``Host``: a proxy may rewrite ``Host``, and clients
-#: other than browsers send neither.
+#: service without a token). Fetch metadata first, ``Origin`` against ``Host`` only for a browser that sends no fetch
+#: metadata (``_foreign``): a proxy may rewrite ``Host``. Clients other than browsers send neither.
 FOREIGN_SITES = frozenset({b"cross-site", b"same-site"})
+_DEFAULT_PORTS = (b":80", b":443")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 UNKNOWN_PATH = "(onbekend adres)"  # what the logs say for an address the service does not have: it may hold a name
 #: The page loads nothing from elsewhere and runs no script: styles from this server, forms only to this server.
@@ -124,7 +125,7 @@ class Guard:
         the cap."""
         headers = dict((k.lower(), v) for k, v in scope.get("headers", []))
         path: str = scope.get("path", "")
-        if scope.get("method") not in SAFE_METHODS and headers.get(b"sec-fetch-site", b"").lower() in FOREIGN_SITES:
+        if scope.get("method") not in SAFE_METHODS and _foreign(headers):
             return 403, (fout("(verzoek)", CROSS_SITE, "andere-website") if path.startswith(API)
                          else plain_page("Niet toegestaan", CROSS_SITE[0].upper() + CROSS_SITE[1:] + ".")), []
         if path.startswith(API) and path not in OPEN_PATHS:
@@ -146,6 +147,25 @@ class Guard:
             body = fout("(casus)", too_large(cap), "te-groot") if path.startswith(API) else too_large_page(cap)
             return 413, body, [(b"connection", b"close")]
         return None
+
+
+def _foreign(headers: dict[bytes, bytes]) -> bool:
+    """Did another website have a browser send this request? The browser's fetch metadata says so (``FOREIGN_SITES``).
+    A browser without it (Safari before 16.4, an integrator trial) still sends ``Origin`` with every POST: then the
+    origin must name the host the request went to (``Host``, default ports aside); ``null`` (a sandboxed page, a file)
+    or another host is another website. A request with neither header comes from a program."""
+    site = headers.get(b"sec-fetch-site")
+    if site is not None:
+        return site.lower() in FOREIGN_SITES
+    origin = headers.get(b"origin")
+    if origin is None:
+        return False
+    return _without_default_port(origin.lower().partition(b"://")[2]) != _without_default_port(
+        headers.get(b"host", b"").lower())
+
+
+def _without_default_port(host: bytes) -> bytes:
+    return host.removesuffix(_DEFAULT_PORTS[0]).removesuffix(_DEFAULT_PORTS[1])
 
 
 def _body_follows(scope: Scope) -> bool:
