@@ -153,6 +153,9 @@ class BeleidInfo(_Contract):
 class Advies(_Contract):
     """The advice: route, urgency, what the mentor does and does not do, and why."""
 
+    # every key is in every advice, ``id`` too (null for a case without one): its schema says so (``required``)
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     route: Route
     urgentie: Urgentie
     taak_hoort_bij_mentor: bool

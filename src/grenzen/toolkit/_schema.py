@@ -100,9 +100,10 @@ def case_schema(policy: Policy) -> dict[str, Any]:
 
 
 def advice_schema(policy: Policy) -> dict[str, Any]:
-    """The schema of the advice this policy gives, in JSON: with the optional ``id`` that the HTTP API's answers
-    carry (the case's own ``id``; an integrator validated those answers against this schema, and they failed)."""
-    schema = Advies.model_json_schema()
+    """The schema of the advice this policy gives, in JSON, as it is written: every key required, ``id`` too (the
+    case's own ``id``, null for a case without one; an integrator validated the HTTP API's answers against this schema,
+    and found ``id`` missing, then not required)."""
+    schema = Advies.model_json_schema(mode="serialization")
     return _localised(schema, "Advies", f"Advies van het beleid '{policy.name}'")
 
 
