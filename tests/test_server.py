@@ -703,6 +703,23 @@ def _copy_rules(tmp_path: Path) -> Path:
     return target
 
 
+def test_a_reload_with_a_body_is_refused_and_reloads_nothing(tmp_path):
+    """An integrator trial: POST /v1/beheer/herladen with new rules in its body answered 200 and ignored them. It reads
+    no body, so one is refused (nothing reloaded); an empty one, or only white space, is no body."""
+    rules = _copy_rules(tmp_path)
+    with live(Settings(rules=rules)) as server, server.client() as client:
+        before = client.get("/v1/gereed").json()["beleid"]["versie"]
+        (rules / "woordenlijst.yaml").write_text((rules / "woordenlijst.yaml").read_text(encoding="utf-8") + "\n# anders\n",
+                                                 encoding="utf-8")
+        for body in ('{"regels": "thema_nieuw.yaml"}', "naam: x"):
+            refused = client.post("/v1/beheer/herladen", content=body)
+            assert refused.status_code == 422 and refused.json()["fout"]["fouten"][0]["code"] == "verzoek"
+            assert "leest geen body" in refused.json()["fout"]["fouten"][0]["melding"]
+            assert client.get("/v1/gereed").json()["beleid"]["versie"] == before
+        reloaded = client.post("/v1/beheer/herladen", content=" \n")
+        assert reloaded.status_code == 200 and reloaded.json()["beleid"]["versie"] != before
+
+
 @pytest.mark.slow
 def test_reload_swaps_and_a_broken_policy_keeps_the_old_one(tmp_path):
     rules = _copy_rules(tmp_path)

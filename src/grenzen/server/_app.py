@@ -43,7 +43,7 @@ from ._decisions import DecisionLog
 from ._guard import API, AccessLogFilter, Guard, plain_page, too_large_page
 from ._holder import PolicyHolder
 from ._openapi import BATCH_BODY, CASE_BODY, openapi_document
-from ._request import BodyTooLarge, BodyTooSlow, read_batch_json, read_json, request_policy
+from ._request import BodyTooLarge, BodyTooSlow, read_batch_json, read_body, read_json, request_policy
 from ._settings import MAX_BATCH, Settings
 from ._web import add_web_routes
 
@@ -286,11 +286,14 @@ def _policy_routes(app: FastAPI, holder: PolicyHolder, settings: Settings) -> No
 
     # the body of a refused reload is a Herladen with its 'fout'; a query in the address gives the Guard's Fout
     not_loaded = {"model": Herladen | Fout, "description": "het beleid laadt niet: het oude blijft werken (Herladen, "
-                                                          "met fout); of het adres heeft parameters (Fout)"}
+                                                          "met fout); of het adres heeft parameters of het verzoek "
+                                                          "een body (Fout)"}
 
     @app.post("/v1/beheer/herladen", response_model=Herladen, responses={**POSTED, 422: not_loaded},
               tags=["beheer"], summary="Laad het beleid opnieuw; bij een fout blijft het oude werken")
     async def herladen(request: Request) -> Response:
+        if (await read_body(request, settings.max_bytes)).strip():  # never silently ignored (an integrator trial)
+            return JSONResponse(fout("(body)", RELOAD_READS_NO_BODY, "verzoek"), status_code=422)
         outcome = await run_in_threadpool(holder.reload)
         if outcome.ok and settings.workers > 1:
             holder.reload_others(os.getppid())  # the supervisor passes it on: every other worker reloads
@@ -306,6 +309,11 @@ def _policy_routes(app: FastAPI, holder: PolicyHolder, settings: Settings) -> No
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi(request: Request) -> Response:
         return JSONResponse(openapi_document(app, request_policy(request)))
+
+
+#: A reload that came with a body: it reads none, so the caller may think it sent rules (an integrator trial).
+RELOAD_READS_NO_BODY = ("herladen leest geen body: de dienst laadt het beleid opnieuw uit zijn eigen map met regels; "
+                        "zet nieuwe regels daar neer en stuur het verzoek zonder body")
 
 
 def _version(policy: Policy) -> dict[str, str]:
