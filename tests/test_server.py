@@ -222,6 +222,23 @@ def test_every_advice_the_api_gives_validates_against_the_published_advice_schem
     assert set(client.get("/openapi.json").json()["components"]["schemas"]["Advies"]["required"]) == required
 
 
+def test_the_openapi_examples_are_a_case_of_this_policy_and_its_real_advice(client):
+    """An integrator trial: the OpenAPI document had no examples. The example case is one a client can send as it is,
+    and the example answer is what the service answers to it."""
+    import jsonschema
+
+    document = client.get("/openapi.json").json()
+    posts = {path: document["paths"][path]["post"] for path in ("/v1/advies", "/v1/wat-als", "/v1/advies/batch")}
+    case = posts["/v1/advies"]["requestBody"]["content"]["application/json"]["example"]
+    jsonschema.Draft202012Validator(client.get("/v1/schema/casus").json()).validate(case)
+    assert case["signalen"] and case["signalen"][0]["soort"] not in grenzen.load_policy().safety_kinds
+    answer = client.post("/v1/advies", json=case).json()
+    assert posts["/v1/advies"]["responses"]["200"]["content"]["application/json"]["example"] == answer
+    assert posts["/v1/wat-als"]["requestBody"]["content"]["application/json"]["example"] == case
+    batch = posts["/v1/advies/batch"]["requestBody"]["content"]["application/json"]["example"]
+    assert client.post("/v1/advies/batch", json=batch).json()["resultaten"] == [answer]
+
+
 def test_health_and_readiness(client, policy):
     assert client.get("/v1/gezondheid").json() == {"status": "ok"}
     assert client.get("/v1/gereed").json() == {"status": "gereed",

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from .._errors import CaseError
 from ..pipeline._policy import Policy
 from ..toolkit._schema import case_schema
 from ._guard import API, OPEN_PATHS, VERSION_HEADER
@@ -48,6 +49,7 @@ def _build(app: FastAPI, policy: Policy) -> dict[str, Any]:
             _CASE_REF, {"description": "iets anders dan een geldige casus: het antwoord heeft er een foutobject"}]}}},
         "required": ["casussen"], "additionalProperties": False,
     }
+    _examples(document["paths"], policy)
     for operations in document["paths"].values():  # every answer names the policy that gave it (an integrator trial)
         for operation in operations.values():
             for response in operation.get("responses", {}).values():
@@ -64,6 +66,27 @@ def _build(app: FastAPI, policy: Policy) -> dict[str, Any]:
             for operation in operations.values():
                 operation["security"] = [{"token": []}]
     return document
+
+
+def _examples(paths: dict[str, Any], policy: Policy) -> None:
+    """An example case for the advice calls, in this policy's own words, and the advice this policy gives it: a case a
+    client can send as it is ("Try it out"), and what comes back (an integrator trial found no examples)."""
+    vocabulary = policy.vocabulary
+    kinds = sorted(vocabulary.signalen, key=lambda kind: vocabulary.signalen[kind].veiligheid)  # a safety kind last
+    case: dict[str, Any] = {"id": "casus-001", "leeftijd": 14, "taak": next(iter(vocabulary.taken), ""),
+                            "signalen": [{"soort": kind, "ernst": "matig", "duur_weken": 3} for kind in kinds[:1]]}
+    try:
+        advice = policy.advise(case).model_dump(mode="json")
+    except CaseError:  # a policy without a task or a kind: no example
+        return
+    for path, request, answer in (("/v1/advies", case, advice), ("/v1/wat-als", case, None),
+                                  ("/v1/advies/batch", {"casussen": [case]}, None)):
+        operation = paths.get(path, {}).get("post")
+        if operation is None:
+            continue
+        operation["requestBody"]["content"]["application/json"]["example"] = request
+        if answer is not None:
+            operation["responses"]["200"]["content"]["application/json"]["example"] = answer
 
 
 def _refs(node: Any) -> Any:
