@@ -234,3 +234,15 @@ def test_no_step_sends_anyone_to_the_parents_when_the_family_must_not_be_approac
     # ondersteuningsteam" (eetproblemen) beside "Neem geen contact op met de ouders of de familie"
     assert explanations and all("aandachtsfunctionaris" in text or re.search(r"\b(niet|geen)\b", text)
                                 for text in explanations), sorted(explanations)
+
+
+@pytest.mark.parametrize("training", [None, "coaching", "rouwbegeleiding"])
+def test_an_explanation_never_tells_a_trained_mentor_that_training_is_missing(policy, training):
+    """A mentor trial: a mentor with coaching asked for conversations about anxiety and read "zonder scholing is dat geen
+    mentorwerk" while having a training (one that does not cover anxiety). The explanation holds for every mentor."""
+    case: dict[str, Any] = {"taak": "begeleidingsgesprekken", "signalen": [{"soort": "somberheid_angst", "ernst": "matig"}]}
+    if training:
+        case["mentor"] = {"scholing": [training]}
+    advice = policy.advise(case)
+    assert "begeleidingsgesprekken-zwaar" in [reason.regel for reason in advice.redenen]
+    assert not any("zonder scholing" in reason.uitleg for reason in advice.redenen)
