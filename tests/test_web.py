@@ -54,6 +54,17 @@ def test_step_two_shows_each_severitys_anchor(client, policy):
     assert '<input type="hidden" name="leeftijd" value="14">' in page.text
 
 
+def test_a_severity_the_policy_does_not_describe_for_a_kind_says_so(client, policy):
+    """A mentor trial: "Verzuim boven de meldgrens" showed "Acuut" with nothing beside it, where every other choice has
+    the policy's description; the mentor could not tell whether it was missing by mistake."""
+    kind = next(k for k, t in policy.vocabulary.signalen.items() if t.anchors() and "acuut" not in t.anchors())
+    page = client.post("/ernst", data={"taak": "signaleren", "leeftijd": "14", "soort": kind})
+    label = re.search(rf'<label for="ernst_{kind}_acuut">(.*?)</label>', page.text, re.S)
+    assert label is not None and "het beleid beschrijft dit niveau niet voor dit signaal" in label.group(1)
+    described = re.search(rf'<label for="ernst_{kind}_licht">(.*?)</label>', page.text, re.S)
+    assert described is not None and "beschrijft dit niveau niet" not in described.group(1)
+
+
 def test_the_advice_page_is_the_librarys_advice(client, policy):
     form = {"taak": "begeleidingsgesprekken", "leeftijd": "14", "soort": "rouw", "ernst_rouw": "matig",
             "duur_rouw": "3"}
