@@ -44,5 +44,6 @@ def shield() -> None:
     """The program loads no pydantic plugins (``PYDANTIC_DISABLE_PLUGINS``, for this process and the batch workers it
     forks): a plugin installed beside grenzen, an observability tool say, is handed every input that a model
     validates, so every case, and cases describe minors. It also spares the search for plugins, which reads the
-    metadata of every installed package when the first validator is built (about 9 ms of ``grenzen advies``)."""
+    metadata of every installed package when the first validator is built (about 25 ms of ``grenzen advies``, with
+    74 packages installed)."""
     os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
