@@ -40,7 +40,6 @@ CROSS_SITE = ("de dienst neemt geen verzoek aan dat een andere website laat vers
 #: service without a token). Fetch metadata first, ``Origin`` against ``Host`` only for a browser that sends no fetch
 #: metadata (``_foreign``): a proxy may rewrite ``Host``. Clients other than browsers send neither.
 FOREIGN_SITES = frozenset({b"cross-site", b"same-site"})
-_DEFAULT_PORTS = (b":80", b":443")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 UNKNOWN_PATH = "(onbekend adres)"  # what the logs say for an address the service does not have: it may hold a name
 #: The page loads nothing from elsewhere and runs no script: styles from this server, forms only to this server.
@@ -165,7 +164,7 @@ def _foreign(headers: dict[bytes, bytes]) -> bool:
 
 
 def _without_default_port(host: bytes) -> bytes:
-    return host.removesuffix(_DEFAULT_PORTS[0]).removesuffix(_DEFAULT_PORTS[1])
+    return host.removesuffix(b":80").removesuffix(b":443")
 
 
 def _body_follows(scope: Scope) -> bool:
