@@ -160,3 +160,17 @@ def test_rules_the_guard_set_aside_make_no_conflict_or_contradiction(tmp_path):
     assert [(o.regel, o.door) for o in advice.opzij_gezet] == [("a-licht", SAFETY_GUARD.regel)]
     kinds = {f.kind for f in analyse_policy(policy).findings}
     assert "veiligheid-bij-mentor" in kinds and not kinds & {"conflict", "tegenstrijdig"}, kinds
+
+
+def test_a_rule_alone_in_the_advice_that_sets_aside_its_equal_names_the_rule_it_sets_aside(tmp_path):
+    """Found by the property test above: an absolute rule that sets aside a rule with the same condition and advice
+    stays alone in every advice and changes none; the analysis crashed naming who gives that advice without it (none
+    stays beside it). It is the rule it sets aside."""
+    same = {"route": "mentor", "urgentie": "deze_week", "mentor_doet": ["C"], "uitleg": "u",
+            "taak_hoort_bij_mentor": "ja"}
+    rules = [{"id": "r0", "titel": "Regel 0", "bron": "b", "als": {"leerjaar": {"tot_en_met": 1}}, "dan": same},
+             {"id": "r1", "titel": "Regel 1", "bron": "b", "absoluut": "ja", "als": {"leerjaar": {"tot_en_met": 1}},
+              "dan": same, "zet_opzij": ["r0"]}]
+    findings = analyse_policy(grenzen.load_policy(write_policy(tmp_path / "regels", rules))).findings
+    shadowed = {f.rule: f.message for f in findings if f.kind == "overschaduwd"}
+    assert "geeft 'r0' al hetzelfde" in shadowed["r1"]

@@ -811,11 +811,14 @@ def _judge(policy: Policy, applicable: tuple[int, ...], point: Point, outcomes: 
         # mentor rule the guard set aside was "shadowed" by the referral and the mentor rule named each other)
         givers = [SAFETY_GUARD.regel] if guarded else []
         for i in sorted(asked):
-            if outcomes.of(tuple(j for j in applicable if j != i), safety).decision != whole.decision:
+            without = tuple(j for j in applicable if j != i)
+            if outcomes.of(without, safety).decision != whole.decision:
                 changers.add(i)
             else:
-                idle[i] = [*givers, *(rules[j].id for j in kept if j != i and not (guarded and j in outcomes.lighter))
-                           ][:3]
+                by = [*givers, *(rules[j].id for j in kept if j != i and not (guarded and j in outcomes.lighter))]
+                # alone in the advice, it sets aside the rules that give the same without it (a generated policy: an
+                # absolute rule that sets aside a rule with the same advice crashed the message, naming no one)
+                idle[i] = (by or [rules[j].id for j in outcomes.kept(without)])[:3]
     elif safety or away:
         guarded, verdict = outcomes.decided(kept, safety)
     # the rules whose lists and say are in the advice: next to the guard, not the ones it set aside (``_combine``)
