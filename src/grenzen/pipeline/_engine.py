@@ -170,7 +170,10 @@ class Engine:
     def indexes(self, fact: str | Sequence[str], visit: list[int] | None = None) -> list[int]:
         """``match`` as the sorted numbers ``index`` gives the names: an activation's head is read straight as its
         rule's number, unless a part of a spread rule fired."""
-        activations = self._fire(fact, visit)
+        return self._numbers(self._fire(fact, visit))
+
+    def _numbers(self, activations: list[str]) -> list[int]:
+        """The sorted rule numbers of ``activations`` (``indexes``)."""
         if self._head_index:
             try:
                 found = set(map(self._head_index.__getitem__, activations))
