@@ -3,8 +3,8 @@ policy of ``scaling.py``, and the bare C engine alone.
 
     python benchmarks/instructions.py [--rules 3000] [--signals 30] [--cases 300]
 
-Timings on this shared 2-core machine move by up to 2.4x from one hour to the next (the bare engine on the same
-code: 0.275 to 0.67 ms for 30 signals on 3,000 rules); instruction counts do not. The script runs itself again under
+Timings on this shared 2-core machine move by up to 2.6x from one day to the next (the bare engine on the same
+code: 0.275 to 0.72 ms for 30 signals on 3,000 rules); instruction counts do not. The script runs itself again under
 valgrind's callgrind (valgrind must be installed; it runs about 50x slower) and has callgrind write its counters
 each time the child calls ``os.getppid``, which it does only between two steps. Each step runs over the same
 ``--cases`` cases, after a warm-up, on what the step before made:
