@@ -57,7 +57,7 @@ def _child(rules: int, signals: int, count: int) -> None:
     visits = [compiled.rulesets.visit(case.taak) for case in valid]
     facts = [fact_texts(case, compiled, visit) for case, visit in zip(valid, visits, strict=True)]
     fired = [engine._fire(fact, visit) for fact, visit in zip(facts, visits, strict=True)]
-    applicable = [engine.indexes(fact, visit) for fact, visit in zip(facts, visits, strict=True)]
+    applicable = [engine._numbers(activations) for activations in fired]
     jobs = scaling._engine_jobs(policy, cases)
     combiner._decided.clear()
     combiner._guarded.clear()
